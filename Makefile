@@ -1,0 +1,50 @@
+# word-count: `make test` and `make bench` each set up everything they need
+# on a fresh clone: .venv, the build tools, the package, the test tools.
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+MESON  := $(VENV)/bin/meson
+# Build and test tools, installed into .venv; the package is then built
+# without isolation against them (quicker, and no second download).
+DEPS   := 'meson-python>=0.15' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
+          'pytest-benchmark>=4'
+SOURCES := $(shell find include lib ext bin python -type f 2>/dev/null) \
+           meson.build meson.options pyproject.toml
+
+.PHONY: all test test-c test-py bench install clean
+
+all: install
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.deps: | $(VPY)
+	$(VPY) -m pip install -q $(DEPS)
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.deps $(SOURCES)
+	$(VPY) -m pip install -q --no-build-isolation .
+	touch $@
+
+install: $(VENV)/.installed
+
+# The C tests: the core alone, built with -Werror, no Python.
+build/c/build.ninja: | $(VENV)/.deps
+	$(MESON) setup build/c -Dpython=false -Dtests=true --werror
+
+test-c: build/c/build.ninja
+	$(MESON) test -C build/c --print-errorlogs
+
+# pytest runs on the installed package, never the source tree: tests/python
+# has no access to python/ (see tests/python/test_install.py).
+test-py: install
+	$(VPY) -m pytest tests/python
+
+test: test-c test-py
+
+bench: install
+	$(VPY) benchmarks/bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf build .venv .mesonpy-*

@@ -1,0 +1,79 @@
+/*
+ * binding.h - shared by the files of the CPython extension word_count._word_count.
+ *
+ * The extension holds no algorithm: it turns Python objects into the core's
+ * arguments (wordcount.h), releases the GIL, and turns the core's error codes
+ * into exceptions.  module.c holds the module, its state and the argument
+ * parser; each other file adds a table of functions.
+ */
+#ifndef WC_BINDING_H
+#define WC_BINDING_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "wordcount.h"
+
+/* Inputs of at least this many bytes are counted with the GIL released
+ * (as CPython's hashlib does above 2048 bytes): below it, releasing and
+ * taking back the GIL costs more than the count and, with other threads
+ * running, can stall the caller for a whole switch interval.
+ * Published as word_count.GIL_RELEASE_THRESHOLD. */
+#define WC_GIL_THRESHOLD 2048
+
+/* Keyword names, interned once in the module state. */
+enum wc_kw {
+    WC_KW_CONTENTS,
+    WC_KW_NEEDLE,
+    WC_KW_THREADS,
+    WC_KW_COUNT
+};
+
+typedef struct {
+    PyObject *kw[WC_KW_COUNT];
+} wc_state;
+
+wc_state *wc_get_state(PyObject *module);
+
+/*
+ * Parse FASTCALL arguments: `params` lists the parameters in order, the
+ * first `npositional` of them may be given by position, the first
+ * `nrequired` must be given; the rest are keyword-only.  out[k] receives a
+ * borrowed reference or stays NULL.  Returns 0, or -1 with TypeError set.
+ */
+int wc_parse_args(PyObject *module, const char *fname, PyObject *const *args,
+                  Py_ssize_t nargs, PyObject *kwnames, const enum wc_kw *params,
+                  int nparams, int npositional, int nrequired, PyObject **out);
+
+/* A text or needle as the core takes it. */
+typedef struct {
+    const void *data;
+    size_t len;      /* in code units */
+    int width;       /* bytes per unit: 1, 2 or 4 */
+    int is_str;
+    int has_view;
+    Py_buffer view;  /* held while has_view */
+    void *owned;     /* PyMem_Malloc'd, freed by wc_text_release */
+} wc_text;
+
+/* contents and needle, both str or both bytes-like: fills *text and *needle
+ * with the needle in the text's width (*impossible set when a str needle
+ * holds a character the text cannot contain).  Returns 0, or -1 with an
+ * exception set and nothing held. */
+int wc_get_pair(PyObject *contents, PyObject *needle, wc_text *text,
+                wc_text *pat, int *impossible);
+
+/* A bytes-like object as one C-contiguous run of single bytes. */
+int wc_get_bytes(PyObject *obj, const char *what, wc_text *out);
+
+void wc_text_release(wc_text *t);
+
+/* threads=None -> 0 (the default); else 1..WC_MAX_THREADS. -1 on error. */
+int wc_get_threads(PyObject *obj, int *threads);
+
+/* Set the exception for a core error code; returns NULL. */
+PyObject *wc_raise(int code);
+
+extern PyMethodDef wc_search_methods[];
+
+#endif /* WC_BINDING_H */

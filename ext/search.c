@@ -1,0 +1,176 @@
+/*
+ * search.c - search, search_sequential, search_sequential_allow_threads and
+ * the introspection functions (kernel, threads).
+ */
+#include "binding.h"
+
+enum wc_mode { WC_PARALLEL, WC_SEQUENTIAL, WC_SEQUENTIAL_NOGIL };
+
+static const enum wc_kw wc_search_params[] = {WC_KW_CONTENTS, WC_KW_NEEDLE,
+                                              WC_KW_THREADS};
+
+static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
+                                int threads, enum wc_mode mode)
+{
+    wc_text text, pat;
+    int impossible;
+    if (wc_get_pair(contents, needle, &text, &pat, &impossible) < 0)
+        return NULL;
+    uint64_t count = 0;
+    int rc = WC_OK;
+    if (!impossible) {
+        int release = mode != WC_SEQUENTIAL &&
+                      text.len * (size_t)text.width >= WC_GIL_THRESHOLD;
+        PyThreadState *ts = release ? PyEval_SaveThread() : NULL;
+        if (mode == WC_PARALLEL)
+            rc = wc_count_parallel(text.data, text.len, pat.data, pat.len,
+                                   text.width, threads, &count);
+        else
+            count = wc_count(text.data, text.len, pat.data, pat.len, text.width);
+        if (ts != NULL)
+            PyEval_RestoreThread(ts);
+    }
+    wc_text_release(&text);
+    wc_text_release(&pat);
+    if (rc != WC_OK)
+        return wc_raise(rc);
+    return PyLong_FromUnsignedLongLong(count);
+}
+
+static PyObject *wc_search(PyObject *module, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[3];
+    int threads;
+    if (wc_parse_args(module, "search", args, nargs, kwnames, wc_search_params,
+                      3, 2, 2, a) < 0 ||
+        wc_get_threads(a[2], &threads) < 0)
+        return NULL;
+    return wc_search_impl(a[0], a[1], threads, WC_PARALLEL);
+}
+
+static PyObject *wc_search_sequential(PyObject *module, PyObject *const *args,
+                                      Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[2];
+    if (wc_parse_args(module, "search_sequential", args, nargs, kwnames,
+                      wc_search_params, 2, 2, 2, a) < 0)
+        return NULL;
+    return wc_search_impl(a[0], a[1], 1, WC_SEQUENTIAL);
+}
+
+static PyObject *wc_search_allow_threads(PyObject *module, PyObject *const *args,
+                                         Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[2];
+    if (wc_parse_args(module, "search_sequential_allow_threads", args, nargs,
+                      kwnames, wc_search_params, 2, 2, 2, a) < 0)
+        return NULL;
+    return wc_search_impl(a[0], a[1], 1, WC_SEQUENTIAL_NOGIL);
+}
+
+static PyObject *wc_kernel(PyObject *module, PyObject *unused)
+{
+    (void)module, (void)unused;
+    return PyUnicode_FromString(wc_kernel_name());
+}
+
+static PyObject *wc_kernel_supported_py(PyObject *module, PyObject *name)
+{
+    (void)module;
+    const char *s = PyUnicode_AsUTF8(name);
+    if (s == NULL)
+        return NULL;
+    return PyBool_FromLong(wc_kernel_supported(s));
+}
+
+static PyObject *wc_force_kernel_py(PyObject *module, PyObject *name)
+{
+    (void)module;
+    const char *s = PyUnicode_AsUTF8(name);
+    if (s == NULL)
+        return NULL;
+    if (wc_force_kernel(s) != WC_OK) {
+        PyErr_Format(PyExc_ValueError,
+                     "kernel %R is unknown or not supported on this CPU", name);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *wc_default_threads_py(PyObject *module, PyObject *unused)
+{
+    (void)module, (void)unused;
+    return PyLong_FromLong(wc_default_threads());
+}
+
+static PyObject *wc_available_cpus_py(PyObject *module, PyObject *unused)
+{
+    (void)module, (void)unused;
+    return PyLong_FromLong(wc_available_cpus());
+}
+
+static PyObject *wc_threads_env_invalid_py(PyObject *module, PyObject *unused)
+{
+    (void)module, (void)unused;
+    return PyBool_FromLong(wc_threads_env_invalid());
+}
+
+static PyObject *wc_pool_workers_py(PyObject *module, PyObject *unused)
+{
+    (void)module, (void)unused;
+    return PyLong_FromLong(wc_pool_started_workers());
+}
+
+#define WC_SEARCH_DOC(name, what)                                             \
+    name "($module, /, contents, needle)\n--\n\n"                             \
+    "Count the words of `contents` equal to `needle`, " what ".\n\n"          \
+    "`contents` and `needle` are both str or both bytes-like."
+
+#define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
+
+PyMethodDef wc_search_methods[] = {
+    {"search", WC_FASTCALL(wc_search), METH_FASTCALL | METH_KEYWORDS,
+     "search($module, /, contents, needle, *, threads=None)\n--\n\n"
+     "Count the words of `contents` equal to `needle` on every core.\n\n"
+     "`contents` and `needle` are both str or both bytes-like.  The GIL is\n"
+     "released for the count (inputs of GIL_RELEASE_THRESHOLD bytes or more).\n"
+     "`threads` caps the threads used (default: default_threads())."},
+    {"search_sequential", WC_FASTCALL(wc_search_sequential),
+     METH_FASTCALL | METH_KEYWORDS,
+     WC_SEARCH_DOC("search_sequential", "on one thread, holding the GIL")},
+    {"search_sequential_allow_threads", WC_FASTCALL(wc_search_allow_threads),
+     METH_FASTCALL | METH_KEYWORDS,
+     WC_SEARCH_DOC("search_sequential_allow_threads",
+                   "on one thread, with the GIL released so that other Python "
+                   "threads run meanwhile")},
+    {"search_sequential_detached", WC_FASTCALL(wc_search_allow_threads),
+     METH_FASTCALL | METH_KEYWORDS,
+     WC_SEARCH_DOC("search_sequential_detached",
+                   "on one thread, with the GIL released (the name current "
+                   "PyO3 uses for search_sequential_allow_threads)")},
+    {"kernel", wc_kernel, METH_NOARGS,
+     "kernel($module, /)\n--\n\n"
+     "The SIMD kernel byte texts are counted with: 'avx512', 'avx2', 'sse2'\n"
+     "or 'scalar'."},
+    {"_kernel_supported", wc_kernel_supported_py, METH_O,
+     "_kernel_supported($module, name, /)\n--\n\n"
+     "True if the kernel `name` is built in and this CPU supports it."},
+    {"_force_kernel", wc_force_kernel_py, METH_O,
+     "_force_kernel($module, name, /)\n--\n\n"
+     "Use kernel `name` ('auto' for the automatic choice); for tests."},
+    {"default_threads", wc_default_threads_py, METH_NOARGS,
+     "default_threads($module, /)\n--\n\n"
+     "Threads search() uses by default: WORD_COUNT_THREADS, else the CPUs\n"
+     "this process may use (affinity mask and cgroup quota)."},
+    {"available_cpus", wc_available_cpus_py, METH_NOARGS,
+     "available_cpus($module, /)\n--\n\n"
+     "The CPUs this process may use (affinity mask and cgroup quota)."},
+    {"_threads_env_invalid", wc_threads_env_invalid_py, METH_NOARGS,
+     "_threads_env_invalid($module, /)\n--\n\n"
+     "True if WORD_COUNT_THREADS is set but is not a valid thread count."},
+    {"_pool_workers", wc_pool_workers_py, METH_NOARGS,
+     "_pool_workers($module, /)\n--\n\n"
+     "Worker threads the pool has started in this process."},
+    {NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,118 @@
+/*
+ * wordcount.h - public interface of the word-count core library.
+ *
+ * The core counts whole-word occurrences of a needle in a text.  It knows
+ * nothing of Python: the CPython extension, the `wordcount` command-line tool
+ * and the C tests are all clients of this header.
+ *
+ * Semantics (identical for every function, kernel and thread count):
+ *   - Lines are those of Rust's str::lines: the text is split at '\n'; a '\n'
+ *     at the very end ends the last line and does not start an empty one; one
+ *     '\r' immediately before a '\n' belongs to the line ending; a bare '\r' at
+ *     the very end stays in the last line.  An empty text has no lines.
+ *   - The words of a line are the pieces of that line split at ' ' (U+0020)
+ *     only, empty pieces included.
+ *   - The count is the number of words equal to the needle, unit for unit.
+ *     A needle holding ' ' or '\n' never matches; the empty needle counts
+ *     empty words.
+ *
+ * Texts are arrays of code units of 1, 2 or 4 bytes (UTF-8 or Latin-1 bytes,
+ * UCS-2, UCS-4: the three representations CPython uses for str); the needle
+ * has the same unit width as the text.
+ */
+#ifndef WORDCOUNT_H
+#define WORDCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WC_VERSION "0.1.0"
+
+/* Error codes: every fallible function returns 0 or one of these. */
+enum {
+    WC_OK = 0,
+    WC_ENOMEM = -1,      /* an allocation failed */
+    WC_EINVAL = -2,      /* an argument is out of its documented range */
+    WC_ENOKERNEL = -3,   /* the kernel named is unknown or this CPU lacks it */
+    WC_EIO = -4,         /* a system call failed: see errno */
+    WC_EINTR = -5,       /* the caller's cancel callback asked to stop */
+    WC_ETRUNCATED = -6,  /* a file shrank while it was being read */
+};
+
+/* The largest thread count a caller may ask for. */
+#define WC_MAX_THREADS 256
+
+/* A human-readable message for a WC_* code (never NULL). */
+const char *wc_strerror(int code);
+
+/*
+ * Count on the calling thread alone.  `width` is the size in bytes of one
+ * code unit of both `text` and `needle` (1, 2 or 4); `len` and `nlen` are in
+ * units.  Returns the count; a width other than 1, 2 or 4 counts 0.
+ */
+uint64_t wc_count(const void *text, size_t len, const void *needle,
+                  size_t nlen, int width);
+
+/*
+ * Count on up to `threads` threads of the shared pool, the calling thread
+ * included (0 means wc_default_threads()).  Small texts are counted on the
+ * calling thread alone.  Never fails for want of threads: if the pool cannot
+ * start a worker, the calling thread does the work.
+ * Returns WC_OK, or WC_EINVAL for a bad width or thread count.
+ */
+int wc_count_parallel(const void *text, size_t len, const void *needle,
+                      size_t nlen, int width, int threads, uint64_t *count);
+
+/* Texts shorter than this many bytes are counted on the calling thread. */
+size_t wc_parallel_threshold(void);
+
+/* ---- threads ---------------------------------------------------------- */
+
+/*
+ * The default thread count: WORD_COUNT_THREADS when it holds a whole number
+ * from 1 to WC_MAX_THREADS, else the CPUs this process may use (affinity mask
+ * and cgroup CPU quota).  Computed once per process (again after fork).
+ */
+int wc_default_threads(void);
+
+/* The CPUs this process may use (affinity mask and cgroup quota), >= 1. */
+int wc_available_cpus(void);
+
+/*
+ * 0 when WORD_COUNT_THREADS is unset or valid; 1 when it is set but is not a
+ * whole number from 1 to WC_MAX_THREADS (it is then ignored).
+ */
+int wc_threads_env_invalid(void);
+
+/* Worker threads the pool has started so far (0 until first parallel use). */
+int wc_pool_started_workers(void);
+
+/* Stop and join the pool's workers (for leak checkers and tests; the pool
+ * starts again on next use).  Must not race with a running count. */
+void wc_pool_shutdown(void);
+
+/* ---- kernels ---------------------------------------------------------- */
+
+/* The name of the kernel that byte texts are counted with:
+ * "scalar", "sse2", "avx2" or "avx512". */
+const char *wc_kernel_name(void);
+
+/* 1 if the kernel `name` is compiled in and this CPU and OS support it. */
+int wc_kernel_supported(const char *name);
+
+/*
+ * Use kernel `name` from now on ("auto" restores the automatic choice).
+ * Returns WC_OK or WC_ENOKERNEL.  The environment variable
+ * WORD_COUNT_KERNEL, read at first use, does the same.
+ */
+int wc_force_kernel(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WORDCOUNT_H */

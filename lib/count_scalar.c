@@ -1,0 +1,25 @@
+/*
+ * count_scalar.c - the portable kernels: the reference every SIMD kernel is
+ * tested against, and the only kernels for 2- and 4-byte code units.
+ *
+ * They visit only word starts (after ' ' or '\n'), then apply the full
+ * boundary rule of wc_impl.h there.
+ */
+#include "wc_impl.h"
+
+#define WC_DEFINE_SCALAR(NAME, T, MATCH_AT)                                   \
+    uint64_t NAME(const T *t, size_t len, size_t lo, size_t hi,               \
+                  const T *needle, size_t m)                                  \
+    {                                                                         \
+        uint64_t count = 0;                                                   \
+        for (size_t i = lo; i < hi; i++) {                                    \
+            if (i > 0 && t[i - 1] != ' ' && t[i - 1] != '\n')                 \
+                continue;                                                     \
+            count += (uint64_t)MATCH_AT(t, len, i, needle, m);                \
+        }                                                                     \
+        return count;                                                         \
+    }
+
+WC_DEFINE_SCALAR(wc_count_scalar, uint8_t, wc_match_at8)
+WC_DEFINE_SCALAR(wc_count_u16, uint16_t, wc_match_at16)
+WC_DEFINE_SCALAR(wc_count_u32, uint32_t, wc_match_at32)

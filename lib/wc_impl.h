@@ -1,0 +1,122 @@
+/*
+ * wc_impl.h - private to the core: the kernel contract, the boundary rule that
+ * every kernel shares, and the internal interfaces between the parts of lib/.
+ *
+ * How a match is counted.  A word equal to the needle N (m units, with no ' '
+ * and no '\n' in it) is a place i in the text T (n units) where
+ *   left:  i == 0, or T[i-1] is ' ' or '\n';
+ *   body:  T[i .. i+m) == N;
+ *   right: with e = i + m, one of
+ *            e == n            (for m == 0 only when T[n-1] == ' ': a final
+ *                               '\n' starts no line, an empty text has none)
+ *            T[e] == ' '
+ *            T[e] == '\n'      and not (m > 0 and T[e-1] == '\r'): that '\r'
+ *                               belongs to the line ending, so the word is
+ *                               one unit shorter than N
+ *            T[e] == '\r' and T[e+1] == '\n'.
+ * That rule is exactly "split into lines as Rust's str::lines, then at ' '";
+ * tests/python/test_semantics.py checks it against a literal implementation.
+ *
+ * Because it looks at most one unit left of i and two units right of e, any
+ * range of start places can be counted alone, given those neighbours: that is
+ * what makes chunks, blocks and threads exact without aligning them to lines.
+ */
+#ifndef WC_IMPL_H
+#define WC_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "wordcount.h"
+
+#define WC_INLINE static inline __attribute__((always_inline))
+
+/*
+ * A kernel counts the matches whose start i lies in [lo, hi) in the text
+ * t[0 .. len), which it treats as the whole text (so i == 0 has a left
+ * boundary and len is the end of the text).
+ * Preconditions: lo <= hi <= len; the needle holds neither ' ' nor '\n'.
+ * It reads t[lo-1 .. min(len, hi+m+1)) at most.  A caller that holds only a
+ * window of a longer text passes lo >= 1 and hi <= len - m - 1, so that no
+ * counted start depends on the window's edges.
+ * The start i == len (an empty word at the very end, m == 0) is not a kernel's
+ * business: wc_match_at() checks it.
+ */
+typedef uint64_t (*wc_kernel8_fn)(const uint8_t *t, size_t len, size_t lo,
+                                  size_t hi, const uint8_t *needle, size_t m);
+
+uint64_t wc_count_scalar(const uint8_t *t, size_t len, size_t lo, size_t hi,
+                         const uint8_t *needle, size_t m);
+uint64_t wc_count_sse2(const uint8_t *t, size_t len, size_t lo, size_t hi,
+                       const uint8_t *needle, size_t m);
+uint64_t wc_count_avx2(const uint8_t *t, size_t len, size_t lo, size_t hi,
+                       const uint8_t *needle, size_t m);
+uint64_t wc_count_avx512(const uint8_t *t, size_t len, size_t lo, size_t hi,
+                         const uint8_t *needle, size_t m);
+
+/* The same contract on 2- and 4-byte code units (UCS-2 and UCS-4 str). */
+uint64_t wc_count_u16(const uint16_t *t, size_t len, size_t lo, size_t hi,
+                      const uint16_t *needle, size_t m);
+uint64_t wc_count_u32(const uint32_t *t, size_t len, size_t lo, size_t hi,
+                      const uint32_t *needle, size_t m);
+
+/* Each SIMD file defines WC_HAVE_<ISA> as 1 when it was compiled with its
+ * instruction set, 0 when the build left it out (its function is then a stub
+ * that is never chosen).  dispatch.c asks through these. */
+extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
+
+/* The kernel for byte texts, chosen once (dispatch.c). */
+wc_kernel8_fn wc_kernel8(void);
+
+/* Count the starts [lo, hi) of a text of any width with the chosen kernel. */
+uint64_t wc_count_range(const void *t, size_t len, size_t lo, size_t hi,
+                        const void *needle, size_t m, int width);
+
+/* 1 if the needle holds ' ' or '\n' and so can never match. */
+int wc_needle_impossible(const void *needle, size_t m, int width);
+
+/* ---- the thread pool (pool.c) ----------------------------------------- */
+
+/* One task of a parallel job: `task` runs from 0 to ntasks - 1. */
+typedef void (*wc_task_fn)(void *ctx, size_t task);
+
+/*
+ * Run tasks 0 .. ntasks-1 of fn on at most `threads` threads, the caller
+ * included; returns when all have run.  Tasks are claimed one at a time, so
+ * uneven tasks balance.  Several threads may call this at once.
+ */
+void wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
+
+/* Forget the cached default thread count (threads.c; called in a fork child,
+ * whose affinity or environment may differ). */
+void wc_threads_after_fork(void);
+
+/* ---- the boundary rule, for every width -------------------------------- */
+
+#define WC_DEFINE_MATCH_AT(NAME, T)                                           \
+    WC_INLINE int NAME(const T *t, size_t len, size_t i, const T *needle,     \
+                       size_t m)                                              \
+    {                                                                         \
+        if (i > 0 && t[i - 1] != ' ' && t[i - 1] != '\n')                     \
+            return 0;                                                         \
+        if (m > len - i)                                                      \
+            return 0;                                                         \
+        if (m > 0 && memcmp(t + i, needle, m * sizeof(T)) != 0)               \
+            return 0;                                                         \
+        size_t e = i + m;                                                     \
+        if (e == len)                                                         \
+            return m > 0 || (len > 0 && t[len - 1] == ' ');                   \
+        T c = t[e];                                                           \
+        if (c == ' ')                                                         \
+            return 1;                                                         \
+        if (c == '\n')                                                        \
+            return !(m > 0 && t[e - 1] == '\r');                              \
+        return c == '\r' && e + 1 < len && t[e + 1] == '\n';                  \
+    }
+
+WC_DEFINE_MATCH_AT(wc_match_at8, uint8_t)
+WC_DEFINE_MATCH_AT(wc_match_at16, uint16_t)
+WC_DEFINE_MATCH_AT(wc_match_at32, uint32_t)
+
+#endif /* WC_IMPL_H */

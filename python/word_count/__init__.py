@@ -1,0 +1,77 @@
+"""word_count: count whole-word occurrences in text at the speed of memory.
+
+The native functions run in C on every core with the GIL released; their
+counts are exactly those of the pure-Python ``search_py``:
+
+- lines are those of Rust's ``str::lines`` (split at ``\\n``; ``\\r\\n`` ends a
+  line too; a final newline starts no empty line),
+- words are the pieces of a line split at the space character only,
+- the count is the number of words equal to the needle.
+"""
+
+from __future__ import annotations
+
+import os as _os
+import warnings as _warnings
+
+from . import _word_count
+from ._pure import search_py
+from ._word_count import (
+    GIL_RELEASE_THRESHOLD,
+    MAX_THREADS,
+    PARALLEL_THRESHOLD,
+    available_cpus,
+    default_threads,
+    kernel,
+    search,
+    search_sequential,
+    search_sequential_allow_threads,
+    search_sequential_detached,
+)
+from ._zen import DEFAULT_COUNT, DEFAULT_NEEDLE, ZEN, default_text
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_COUNT",
+    "DEFAULT_NEEDLE",
+    "GIL_RELEASE_THRESHOLD",
+    "MAX_THREADS",
+    "PARALLEL_THRESHOLD",
+    "ZEN",
+    "available_cpus",
+    "available_kernels",
+    "default_text",
+    "default_threads",
+    "kernel",
+    "search",
+    "search_py",
+    "search_sequential",
+    "search_sequential_allow_threads",
+    "search_sequential_detached",
+]
+
+KERNELS = ("avx512", "avx2", "sse2", "scalar")
+
+
+def available_kernels() -> list[str]:
+    """The kernels this build and this CPU can run, fastest first."""
+    return [k for k in KERNELS if _word_count._kernel_supported(k)]
+
+
+if _word_count._threads_env_invalid():
+    _warnings.warn(
+        f"WORD_COUNT_THREADS={_os.environ.get('WORD_COUNT_THREADS')!r} is not a "
+        f"whole number from 1 to {MAX_THREADS}; using {default_threads()} threads",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+_forced = _os.environ.get("WORD_COUNT_KERNEL", "")
+if _forced not in ("", "auto") and not _word_count._kernel_supported(_forced):
+    _warnings.warn(
+        f"WORD_COUNT_KERNEL={_forced!r} is unknown or not supported on this CPU; "
+        f"using {kernel()!r} (available: {', '.join(available_kernels())})",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+del _forced

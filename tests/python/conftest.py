@@ -1,0 +1,40 @@
+"""Shared fixtures and the independent reference that counts are checked against."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import word_count
+from helpers import SEARCHES
+
+# Shared, noisy machines: no per-example deadline.  CI runs the same number
+# of examples as a developer.
+settings.register_profile(
+    "default",
+    deadline=None,
+    max_examples=int(os.environ.get("WC_HYPOTHESIS_EXAMPLES", "200")),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("default")
+
+
+ALL_KERNELS = ("scalar", "sse2", "avx2", "avx512")
+
+
+@pytest.fixture(params=ALL_KERNELS)
+def kernel(request):
+    """Run the test once per kernel this CPU supports; skip the others."""
+    name = request.param
+    if name not in word_count.available_kernels():
+        pytest.skip(f"kernel {name} is not supported on this CPU or build")
+    word_count._word_count._force_kernel(name)
+    yield name
+    word_count._word_count._force_kernel("auto")
+
+
+@pytest.fixture(params=sorted(SEARCHES))
+def search(request):
+    return SEARCHES[request.param]

@@ -1,0 +1,57 @@
+"""The independent reference that counts are checked against, and the
+functions under test by name (imported by the tests; tests/python is on
+sys.path through pytest's `pythonpath`)."""
+
+from __future__ import annotations
+
+import word_count
+
+
+def reference_count(text, needle) -> int:
+    """The semantics, written out character by character.
+
+    Shares no code with word_count: a line ends at "\\n" (one "\\r" before it is
+    dropped); a final "\\n" starts no line; a line is cut at " " into words.
+    """
+    nl, cr, sp = ("\n", "\r", " ") if isinstance(text, str) else (10, 13, 32)
+    if not isinstance(text, str):
+        text = bytes(text)
+        needle = bytes(needle)
+    words = []
+    line = []
+    i = 0
+    n = len(text)
+
+    def flush_line(chars):
+        word = []
+        for c in chars:
+            if c == sp:
+                words.append(word)
+                word = []
+            else:
+                word.append(c)
+        words.append(word)
+
+    while i < n:
+        c = text[i]
+        if c == nl:
+            if line and line[-1] == cr:
+                line.pop()
+            flush_line(line)
+            line = []
+        else:
+            line.append(c)
+        i += 1
+    if line:
+        flush_line(line)
+    target = list(needle)
+    return sum(1 for w in words if w == target)
+
+
+SEARCHES = {
+    "search": word_count.search,
+    "search_sequential": word_count.search_sequential,
+    "search_sequential_allow_threads": word_count.search_sequential_allow_threads,
+    "search_sequential_detached": word_count.search_sequential_detached,
+    "search_py": word_count.search_py,
+}
