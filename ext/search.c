@@ -69,6 +69,36 @@ static PyObject *wc_search_allow_threads(PyObject *module, PyObject *const *args
     return wc_search_impl(a[0], a[1], 1, WC_SEQUENTIAL_NOGIL);
 }
 
+static PyObject *wc_count_byte_py(PyObject *module, PyObject *const *args,
+                                  Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[3];
+    int threads;
+    if (wc_parse_args(module, "_count_byte", args, nargs, kwnames,
+                      wc_search_params, 3, 2, 2, a) < 0 ||
+        wc_get_threads(a[2], &threads) < 0)
+        return NULL;
+    long byte = PyLong_AsLong(a[1]);
+    if (byte == -1 && PyErr_Occurred())
+        return NULL;
+    if (byte < 0 || byte > 255) {
+        PyErr_SetString(PyExc_ValueError, "byte must be from 0 to 255");
+        return NULL;
+    }
+    wc_text buf;
+    if (wc_get_bytes(a[0], "contents", &buf) < 0)
+        return NULL;
+    uint64_t count = 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = wc_count_byte_parallel(buf.data, buf.len, (uint8_t)byte, threads, &count);
+    Py_END_ALLOW_THREADS
+    wc_text_release(&buf);
+    if (rc != WC_OK)
+        return wc_raise(rc);
+    return PyLong_FromUnsignedLongLong(count);
+}
+
 static PyObject *wc_kernel(PyObject *module, PyObject *unused)
 {
     (void)module, (void)unused;
@@ -149,6 +179,11 @@ PyMethodDef wc_search_methods[] = {
      WC_SEARCH_DOC("search_sequential_detached",
                    "on one thread, with the GIL released (the name current "
                    "PyO3 uses for search_sequential_allow_threads)")},
+    {"_count_byte", WC_FASTCALL(wc_count_byte_py), METH_FASTCALL | METH_KEYWORDS,
+     "_count_byte($module, /, contents, needle, *, threads=None)\n--\n\n"
+     "Bytes of the bytes-like `contents` equal to the int `needle` (0-255), in\n"
+     "one plain SIMD pass on the same kernel and threads as search(): the\n"
+     "benchmarks' yardstick for memory speed, not a word count."},
     {"kernel", wc_kernel, METH_NOARGS,
      "kernel($module, /)\n--\n\n"
      "The SIMD kernel byte texts are counted with: 'avx512', 'avx2', 'sse2'\n"

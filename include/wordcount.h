@@ -67,6 +67,14 @@ uint64_t wc_count(const void *text, size_t len, const void *needle,
 int wc_count_parallel(const void *text, size_t len, const void *needle,
                       size_t nlen, int width, int threads, uint64_t *count);
 
+/*
+ * The yardstick of the benchmarks, not a word count: how many of the n bytes
+ * at buf equal c, in one plain SIMD pass (one load and one comparison a
+ * vector) with the same kernel choice and threads as wc_count_parallel.
+ */
+int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c, int threads,
+                           uint64_t *count);
+
 /* Texts shorter than this many bytes are counted on the calling thread. */
 size_t wc_parallel_threshold(void);
 

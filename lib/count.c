@@ -88,6 +88,8 @@ uint64_t wc_count(const void *text, size_t len, const void *needle,
 }
 
 struct wc_par_job {
+    int plain_pass; /* wc_count_byte_parallel: count bytes equal to byte */
+    uint8_t byte;
     const void *text;
     size_t len;
     const void *needle;
@@ -102,9 +104,31 @@ static void wc_par_task(void *ctx, size_t task)
     struct wc_par_job *job = ctx;
     size_t lo = task * job->chunk;
     size_t hi = job->len - lo < job->chunk ? job->len : lo + job->chunk;
-    uint64_t n = wc_count_range(job->text, job->len, lo, hi, job->needle,
-                                job->m, job->width);
+    uint64_t n = job->plain_pass
+        ? wc_byte_kernel()((const uint8_t *)job->text + lo, hi - lo, job->byte)
+        : wc_count_range(job->text, job->len, lo, hi, job->needle, job->m,
+                         job->width);
     atomic_fetch_add_explicit(&job->total, n, memory_order_relaxed);
+}
+
+/* Chunk size in units for a parallel job over `bytes` bytes: a whole number
+ * of pages, WC_CHUNKS_PER_THREAD chunks a thread within the bounds. */
+static size_t wc_chunk_units(size_t bytes, int threads, int width)
+{
+    size_t chunk = bytes / ((size_t)threads * WC_CHUNKS_PER_THREAD);
+    if (chunk < WC_MIN_CHUNK)
+        chunk = WC_MIN_CHUNK;
+    if (chunk > WC_MAX_CHUNK)
+        chunk = WC_MAX_CHUNK;
+    return (chunk + 4095) / 4096 * 4096 / (size_t)width;
+}
+
+static uint64_t wc_run_chunks(struct wc_par_job *job, int threads)
+{
+    job->chunk = wc_chunk_units(job->len * (size_t)job->width, threads, job->width);
+    atomic_init(&job->total, 0);
+    wc_pool_run(threads, wc_par_task, job, (job->len + job->chunk - 1) / job->chunk);
+    return atomic_load(&job->total);
 }
 
 int wc_count_parallel(const void *text, size_t len, const void *needle,
@@ -115,24 +139,31 @@ int wc_count_parallel(const void *text, size_t len, const void *needle,
         return WC_EINVAL;
     if (threads == 0)
         threads = wc_default_threads();
-    size_t bytes = len * (size_t)width;
-    if (threads == 1 || bytes < WC_PARALLEL_THRESHOLD ||
+    if (threads == 1 || len * (size_t)width < WC_PARALLEL_THRESHOLD ||
         wc_needle_impossible(needle, nlen, width)) {
         *count = wc_count(text, len, needle, nlen, width);
         return WC_OK;
     }
-    size_t chunk = bytes / ((size_t)threads * WC_CHUNKS_PER_THREAD);
-    if (chunk < WC_MIN_CHUNK)
-        chunk = WC_MIN_CHUNK;
-    if (chunk > WC_MAX_CHUNK)
-        chunk = WC_MAX_CHUNK;
-    chunk = (chunk + 4095) / 4096 * 4096 / (size_t)width;
     struct wc_par_job job = {
-        .text = text, .len = len, .needle = needle, .m = nlen,
-        .width = width, .chunk = chunk,
+        .text = text, .len = len, .needle = needle, .m = nlen, .width = width,
     };
-    atomic_init(&job.total, 0);
-    wc_pool_run(threads, wc_par_task, &job, (len + chunk - 1) / chunk);
-    *count = atomic_load(&job.total) + wc_count_end(text, len, nlen, width);
+    *count = wc_run_chunks(&job, threads) + wc_count_end(text, len, nlen, width);
+    return WC_OK;
+}
+
+int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c, int threads,
+                           uint64_t *count)
+{
+    if (threads < 0 || threads > WC_MAX_THREADS || count == NULL)
+        return WC_EINVAL;
+    if (threads == 0)
+        threads = wc_default_threads();
+    if (threads == 1 || n < WC_PARALLEL_THRESHOLD) {
+        *count = wc_byte_kernel()(buf, n, c);
+        return WC_OK;
+    }
+    struct wc_par_job job = {.plain_pass = 1, .byte = c, .text = buf, .len = n,
+                             .width = 1};
+    *count = wc_run_chunks(&job, threads);
     return WC_OK;
 }

@@ -13,6 +13,7 @@ const int wc_have_avx512 = 1;
 typedef __m512i wc_vec;
 typedef __mmask64 wc_bits;
 #define WC_KERNEL wc_count_avx512
+#define WC_BYTE_KERNEL wc_byte_count_avx512
 #define WC_W 64
 #define WC_LOAD(p) _mm512_loadu_si512((const void *)(p))
 #define WC_SPLAT(c) _mm512_set1_epi8((char)(c))
@@ -28,5 +29,9 @@ uint64_t wc_count_avx512(const uint8_t *t, size_t len, size_t lo, size_t hi,
                          const uint8_t *needle, size_t m)
 {
     return wc_count_scalar(t, len, lo, hi, needle, m);
+}
+uint64_t wc_byte_count_avx512(const uint8_t *t, size_t n, uint8_t c)
+{
+    return wc_byte_count_scalar(t, n, c);
 }
 #endif

@@ -23,3 +23,11 @@
 WC_DEFINE_SCALAR(wc_count_scalar, uint8_t, wc_match_at8)
 WC_DEFINE_SCALAR(wc_count_u16, uint16_t, wc_match_at16)
 WC_DEFINE_SCALAR(wc_count_u32, uint32_t, wc_match_at32)
+
+uint64_t wc_byte_count_scalar(const uint8_t *t, size_t n, uint8_t c)
+{
+    uint64_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += t[i] == c;
+    return count;
+}

@@ -26,6 +26,7 @@
  *   WC_EQ(v, s)          bytes of v equal to those of s, as wc_bits
  *   WC_OR(a, b), WC_AND(a, b)   on wc_bits
  *   WC_MASK(b)           wc_bits as an integer, bit k for byte k
+ *   WC_BYTE_KERNEL       the name of the plain-pass function below
  */
 
 WC_INLINE wc_bits wc_sep(wc_vec v) /* ' ' or '\n': a word starts after it */
@@ -70,5 +71,22 @@ uint64_t WC_KERNEL(const uint8_t *t, size_t len, size_t lo, size_t hi,
     }
     if (i < hi)
         count += wc_count_scalar(t, len, i, hi, needle, m);
+    return count;
+}
+
+/*
+ * The plain pass: how many bytes of t[0 .. n) equal c.  Not a word count:
+ * it is the benchmarks' yardstick for "one SIMD pass over the same bytes"
+ * (one load and one comparison a vector), on the same dispatch and threads.
+ */
+uint64_t WC_BYTE_KERNEL(const uint8_t *t, size_t n, uint8_t c)
+{
+    uint64_t count = 0;
+    size_t i = 0;
+    const wc_vec s = WC_SPLAT((char)c);
+    for (; i + WC_W <= n; i += WC_W)
+        count += (uint64_t)__builtin_popcountll(WC_MASK(WC_EQ(WC_LOAD(t + i), s)));
+    for (; i < n; i++)
+        count += t[i] == c;
     return count;
 }

@@ -52,16 +52,17 @@ static int wc_cpu_features(void)
 struct wc_kernel_entry {
     const char *name;
     wc_kernel8_fn fn;
+    wc_byte_fn byte_fn;
     const int *compiled; /* NULL: always there */
     int feature;         /* 0: needs nothing of the CPU */
 };
 
 /* Best first: the automatic choice is the first one supported. */
 static const struct wc_kernel_entry wc_kernels[] = {
-    {"avx512", wc_count_avx512, &wc_have_avx512, WC_F_AVX512},
-    {"avx2", wc_count_avx2, &wc_have_avx2, WC_F_AVX2},
-    {"sse2", wc_count_sse2, &wc_have_sse2, WC_F_SSE2},
-    {"scalar", wc_count_scalar, NULL, 0},
+    {"avx512", wc_count_avx512, wc_byte_count_avx512, &wc_have_avx512, WC_F_AVX512},
+    {"avx2", wc_count_avx2, wc_byte_count_avx2, &wc_have_avx2, WC_F_AVX2},
+    {"sse2", wc_count_sse2, wc_byte_count_sse2, &wc_have_sse2, WC_F_SSE2},
+    {"scalar", wc_count_scalar, wc_byte_count_scalar, NULL, 0},
 };
 #define WC_NKERNELS (sizeof wc_kernels / sizeof wc_kernels[0])
 
@@ -117,6 +118,11 @@ static const struct wc_kernel_entry *wc_current(void)
 wc_kernel8_fn wc_kernel8(void)
 {
     return wc_current()->fn;
+}
+
+wc_byte_fn wc_byte_kernel(void)
+{
+    return wc_current()->byte_fn;
 }
 
 const char *wc_kernel_name(void)

@@ -55,6 +55,13 @@ uint64_t wc_count_avx2(const uint8_t *t, size_t len, size_t lo, size_t hi,
 uint64_t wc_count_avx512(const uint8_t *t, size_t len, size_t lo, size_t hi,
                          const uint8_t *needle, size_t m);
 
+/* The plain pass (the benchmarks' yardstick): bytes of t[0 .. n) equal to c. */
+typedef uint64_t (*wc_byte_fn)(const uint8_t *t, size_t n, uint8_t c);
+uint64_t wc_byte_count_scalar(const uint8_t *t, size_t n, uint8_t c);
+uint64_t wc_byte_count_sse2(const uint8_t *t, size_t n, uint8_t c);
+uint64_t wc_byte_count_avx2(const uint8_t *t, size_t n, uint8_t c);
+uint64_t wc_byte_count_avx512(const uint8_t *t, size_t n, uint8_t c);
+
 /* The same contract on 2- and 4-byte code units (UCS-2 and UCS-4 str). */
 uint64_t wc_count_u16(const uint16_t *t, size_t len, size_t lo, size_t hi,
                       const uint16_t *needle, size_t m);
@@ -66,8 +73,10 @@ uint64_t wc_count_u32(const uint32_t *t, size_t len, size_t lo, size_t hi,
  * that is never chosen).  dispatch.c asks through these. */
 extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
 
-/* The kernel for byte texts, chosen once (dispatch.c). */
+/* The kernel for byte texts, chosen once (dispatch.c), and the plain pass of
+ * the same instruction set. */
 wc_kernel8_fn wc_kernel8(void);
+wc_byte_fn wc_byte_kernel(void);
 
 /* Count the starts [lo, hi) of a text of any width with the chosen kernel. */
 uint64_t wc_count_range(const void *t, size_t len, size_t lo, size_t hi,

@@ -299,6 +299,35 @@ static void test_concurrent_callers(void)
     free(t);
 }
 
+/* The plain pass (the benchmarks' yardstick) against a byte loop. */
+static void test_count_byte(void)
+{
+    size_t n = 3 * wc_parallel_threshold() + 77;
+    uint8_t *t = malloc(n);
+    if (t == NULL)
+        exit(2);
+    fill(t, n, (const uint8_t *)"ab", 2);
+    uint64_t want = 0;
+    for (size_t k = 0; k < n; k++)
+        want += t[k] == ' ';
+    for (int k = 0; k < NKERNELS; k++) {
+        if (wc_force_kernel(kernel_names[k]) != WC_OK)
+            continue;
+        for (int threads = 1; threads <= 3; threads++) {
+            uint64_t got = 0;
+            CHECK_EQ(wc_count_byte_parallel(t, n, ' ', threads, &got), WC_OK, "rc");
+            CHECK_EQ(got, want, "plain pass, kernel %s", kernel_names[k]);
+            CHECK_EQ(wc_count_byte_parallel(t + 1, 100, ' ', threads, &got), WC_OK, "rc");
+            uint64_t small = 0;
+            for (size_t j = 1; j < 101; j++)
+                small += t[j] == ' ';
+            CHECK_EQ(got, small, "plain pass, short, kernel %s", kernel_names[k]);
+        }
+    }
+    wc_force_kernel("auto");
+    free(t);
+}
+
 static void test_misc(void)
 {
     CHECK_EQ(wc_default_threads() >= 1, 1, "default threads");
@@ -320,6 +349,7 @@ int main(void)
     test_wide_random();
     test_parallel();
     test_concurrent_callers();
+    test_count_byte();
     test_misc();
     wc_pool_shutdown(); /* so that leak checkers see every thread joined */
     printf("kernel %s, %d default threads\n", wc_kernel_name(),
