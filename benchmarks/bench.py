@@ -74,6 +74,19 @@ def describe() -> str:
             f"{load}")
 
 
+def busy_note() -> str:
+    """A warning when other processes already load the CPUs we measure on."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return ""
+    cpus = word_count.available_cpus()
+    if load < 0.5 * cpus:
+        return ""
+    return (f"note: the 1-minute load average ({load:.1f}) is high for {cpus} CPUs: other "
+            "processes share them, so the figures below are indicative only")
+
+
 def run_sequential_twice(pool: ThreadPoolExecutor, contents: str, needle: str) -> int:
     """Two GIL-releasing sequential counts on two Python threads at once."""
     f1 = pool.submit(word_count.search_sequential_allow_threads, contents, needle)
@@ -261,8 +274,8 @@ class Bench:
         fits = [f"all n: f = {f_all:.3f}" if f_all is not None else "all n: no fit"]
         if f_cores is not None and len(within) < len(ns):
             fits.append(f"n <= {self.cores} CPUs: f = {f_cores:.3f}")
-        print("Amdahl's law S(n) = 1 / (f + (1 - f) / n), serial fraction f by least squares "
-              f"over {'; '.join(fits)}.  Points with n above the {self.cores} usable CPUs "
+        print("Amdahl's law S(n) = 1 / (f + (1 - f) / n): serial fraction f by least squares "
+              f"over {'; '.join(fits)}.\nPoints with n above the {self.cores} usable CPUs "
               "measure the CPUs, not the code, and push f up.")
         if self.args.plot:
             plot_scaling(self.args.plot, ns, times, speedups, self.cores,
@@ -426,6 +439,9 @@ def main(argv=None) -> int:
 
     t0 = time.perf_counter()
     print(describe())
+    busy = busy_note()
+    if busy:
+        print(busy)
     bench = Bench(args)
     for name in SECTIONS:
         if args.section in (name, "all"):

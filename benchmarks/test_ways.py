@@ -103,3 +103,40 @@ def test_chunked_pools_count_the_whole():
         assert ways.count_executor(ex, text, "is", 2) == want
     assert ways.count_pool_with_startup(2, text, "is") == want
     assert ways.count_executor_with_startup(2, text, "is") == want
+
+
+# -- The arithmetic of the scaling section and of threshold.py, on synthetic
+# timings whose answer is known.
+
+def test_amdahl_recovers_the_serial_fraction():
+    import bench
+
+    for f in (0.0, 0.05, 0.3, 1.0):
+        ns = [1, 2, 3, 4, 8]
+        speedups = [1 / (f + (1 - f) / n) for n in ns]
+        assert bench.amdahl_f(1, 1.0) is None
+        for n, s in zip(ns[1:], speedups[1:]):
+            assert bench.amdahl_f(n, s) == pytest.approx(f, abs=1e-12)
+        assert bench.amdahl_fit(ns, speedups) == pytest.approx(f, abs=1e-12)
+    # Noisy points: the fit lies between the per-n values.
+    ns, speedups = [1, 2, 4], [1.0, 1.8, 2.9]
+    per_n = [bench.amdahl_f(n, s) for n, s in zip(ns[1:], speedups[1:])]
+    assert min(per_n) < bench.amdahl_fit(ns, speedups) < max(per_n)
+
+
+def test_threshold_crossover_of_known_lines():
+    import threshold
+
+    sizes = [4096 * 2 ** k for k in range(11)]
+    # One thread: 1 us + 8 GB/s; two threads: 6 us + 16 GB/s (only from the
+    # threshold on; below it, one thread either way).  They cross at 80,000 B.
+    thr = 256 * 1024
+    t1 = [1e-6 + n / 8e9 for n in sizes]
+    tp = [6e-6 + n / 16e9 if n >= thr else 1e-6 + n / 8e9 for n in sizes]
+    measured, estimated, _, _ = threshold.crossover(sizes, t1, tp, thr)
+    assert measured == thr
+    assert estimated == pytest.approx(80_000, rel=1e-6)
+    # A pool slower than one thread everywhere: no crossover at all.
+    slow = [2 * t for t in t1]
+    measured, estimated, _, _ = threshold.crossover(sizes, t1, slow, thr)
+    assert measured is None and estimated is None
