@@ -147,6 +147,12 @@ class Bench:
         count = word_count.DEFAULT_COUNT
         n = max(2, self.threads)
         method = multiprocessing.get_start_method()
+        chunks = ways.line_chunks(text, n)
+        parts = [word_count.search_py(c, needle) for c in chunks]
+        if "".join(chunks) != text or sum(parts) != count:
+            raise AssertionError(f"line chunks do not add up: {parts} (want {count})")
+        print(f"line-aligned chunks: {len(chunks)} of {', '.join(f'{len(c):,}' for c in chunks)} "
+              f"characters; counts {' + '.join(map(str, parts))} = {count:,} (checked)")
         with ThreadPoolExecutor(n) as tpool, multiprocessing.Pool(n) as mpool, \
                 ProcessPoolExecutor(n) as ppool:
             # Start every worker before timing: the rows without start-up
