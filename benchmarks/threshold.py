@@ -147,6 +147,10 @@ def main(argv=None) -> int:
             print(f"{n // KIB:>6} KiB {t1 * 1e6:>12.1f} {tp * 1e6:>13.1f} {tp / t1:>6.2f} "
                   f"{n / t1 / 1e9:>7.2f} {n / tp / 1e9:>7.2f}{note}")
         measured, estimated, fit1, fitp = crossover(sizes, t1s, tps, threshold)
+        if sizes[-1] < threshold:
+            print(f"crossover ({kind}): no size reaches PARALLEL_THRESHOLD; nothing ran in "
+                  "parallel")
+            continue
         if measured is None:
             print(f"crossover ({kind}): none measured: {args.threads} threads are not "
                   "faster at the largest size (a busy machine?)")
