@@ -40,6 +40,7 @@ test-c: build/c/build.ninja
 # has no access to python/ (see tests/python/test_install.py).
 test-py: install
 	$(VPY) -m pytest tests/python
+	$(VPY) -m pytest benchmarks/test_ways.py
 
 test: test-c test-py
 
