@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import word_count  # noqa: E402
 from harness import Row, run_row, table  # noqa: E402
 
-NEEDLE = "is"
+NEEDLE = b"is"
 
 
 def make_file(path: str, size_mb: int) -> None:
@@ -60,7 +60,7 @@ def mpi_rows(path: str, expected: int) -> list:
     def run(n: int, threads: int):
         def fn():
             out = subprocess.run([mpiexec, "-n", str(n), sys.executable, "-m", "word_count.mpi",
-                                  NEEDLE, path, "--threads", str(threads)],
+                                  NEEDLE.decode(), path, "--threads", str(threads)],
                                  check=True, capture_output=True).stdout
             return int(out)
         return fn

@@ -29,90 +29,15 @@ import argparse
 import os
 import sys
 from collections import Counter
-from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import word_count
 
-__all__ = ["split_ranges", "line_start", "count_range", "main"]
+__all__ = ["split_ranges", "line_start", "count_range", "CHUNK", "main"]
 
-CHUNK = 64 << 20  # bytes read at a time by a rank
-_PROBE = 64 << 10  # bytes read at a time when looking for the next newline
+from ._ranges import CHUNK, count_range, line_start, split_ranges
 
 Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of that file
-
-
-def split_ranges(sizes: Sequence[int], nranks: int) -> List[List[Range]]:
-    """Cut files of these sizes, taken in order, into `nranks` byte ranges of
-    about equal total size.  The ranges are NOT line-aligned yet: each rank
-    moves its boundaries with `line_start`.  Empty pieces are left out."""
-    if nranks < 1:
-        raise ValueError(f"nranks must be >= 1, not {nranks}")
-    total = sum(sizes)
-    out: List[List[Range]] = [[] for _ in range(nranks)]
-    base = 0  # offset of file i in the sequence of all files
-    for i, size in enumerate(sizes):
-        for r in range(nranks):
-            lo = total * r // nranks
-            hi = total * (r + 1) // nranks
-            start, end = max(lo, base) - base, min(hi, base + size) - base
-            if start < end:
-                out[r].append((i, start, end))
-        base += size
-    return out
-
-
-def line_start(f: BinaryIO, x: int, size: int) -> int:
-    """The first line start at or after byte x of the file f of `size` bytes:
-    0 for x == 0, else just after the first "\\n" at or after x - 1, or
-    `size` if there is none."""
-    if x <= 0:
-        return 0
-    pos = x - 1
-    while pos < size:
-        f.seek(pos)
-        probe = f.read(min(_PROBE, size - pos))
-        if not probe:  # the file shrank
-            return size
-        i = probe.find(b"\n")
-        if i >= 0:
-            return pos + i + 1
-        pos += len(probe)
-    return size
-
-
-def count_range(f: BinaryIO, start: int, end: int, fn: Callable, combine: Callable,
-                acc, chunk: int = CHUNK):
-    """Apply `fn` to the bytes [start, end) of f (which must be whole lines),
-    in chunks that each end just after a "\\n" (except the last), combining
-    the results into `acc` with `combine`.  Memory: one chunk plus the
-    longest line.  A file that shrinks while it is read is counted as far as
-    it goes."""
-    f.seek(start)
-    buf = bytearray(chunk)
-    have = 0  # bytes in buf: the unfinished line carried over, then new data
-    left = end - start
-    while left > 0:
-        if have == len(buf):  # a line longer than the buffer: grow it
-            buf.extend(bytes(len(buf)))
-        with memoryview(buf) as mv:
-            n = f.readinto(mv[have:have + min(len(buf) - have, left)])
-        if not n:
-            break
-        left -= n
-        have += n
-        if left == 0:
-            break
-        cut = buf.rfind(b"\n", 0, have) + 1
-        if cut == 0:
-            continue
-        with memoryview(buf) as mv:
-            acc = combine(acc, fn(mv[:cut]))
-        buf[:have - cut] = buf[cut:have]  # the carried line to the front
-        have -= cut
-    if have:
-        with memoryview(buf) as mv:
-            acc = combine(acc, fn(mv[:have]))
-    return acc
 
 
 def _rank_work(paths: Sequence[str], sizes: Sequence[int], ranges: Iterable[Range],

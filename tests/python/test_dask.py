@@ -46,16 +46,18 @@ def client():
     cluster.close()
 
 
-def test_blocks_partition_each_file(files):
-    """The claim the module rests on: read_bytes' blocks of a file, in order,
-    are the file, and every non-empty block but the last ends with "\\n"
-    (read_bytes also gives empty blocks, which count nothing)."""
+def test_ranges_partition_each_file(files):
+    """What the tasks count: for every block size, the pieces the ranges of a
+    file are read in are the file, in order, and every non-empty piece but
+    the last ends with "\\n"; block boundaries fall on every byte."""
+    collect = (lambda b: [bytes(b)], lambda acc, x: acc + x)
     for path, data in files.items():
-        for size in range(1, len(data) + 2):
-            _, (blocks,) = wd.read_bytes(path, delimiter=b"\n", blocksize=size, sample=False)
-            blocks = dask.compute(*blocks, scheduler="sync")
-            assert b"".join(blocks) == data, (path, size)
-            nonempty = [b for b in blocks if b]
+        for size in list(range(1, len(data) + 2)) + [None]:
+            pieces = []
+            for part in wd._ranges(path, size, None):
+                pieces += wd._over_range(*part, *collect, [])
+            assert b"".join(pieces) == data, (path, size)
+            nonempty = [b for b in pieces if b]
             assert all(b.endswith(b"\n") for b in nonempty[:-1]), (path, size)
 
 
@@ -129,11 +131,11 @@ def test_cluster_worker_killed_mid_job(files, client, tmp_path):
         import word_count.dask as wdm
         original = wdm._count_block
 
-        def killer(block, needle, options):
+        def killer(*args):
             try:
                 fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
-                return original(block, needle, options)
+                return original(*args)
             os.write(fd, str(os.getpid()).encode())
             os.close(fd)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -186,6 +188,10 @@ def test_bad_arguments(tmp_path, files):
         wd.search_files(str(tmp_path / "missing.txt"), "is")
     with pytest.raises(OSError):
         wd.search_files(str(tmp_path / "*.none"), "is")
+    with pytest.raises(IsADirectoryError):
+        wd.search_files(str(tmp_path), "is")
+    with pytest.raises(ValueError):
+        wd.search_files(path, "is", blocksize=0)
 
 
 def _cli(*args):
