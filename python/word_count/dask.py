@@ -301,7 +301,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out.write(b"%d %s\n" % (n, word if isinstance(word, bytes) else word.encode()))
         out.flush()
         return 0 if freq else 1
-    except (OSError, ValueError, TypeError) as e:
+    except (OSError, ValueError, TypeError, NotImplementedError) as e:
         print(f"python -m word_count.dask: {e}", file=sys.stderr)
         return 2
     finally:
