@@ -12,9 +12,9 @@
  * Regular files: the range [base, size) is cut into blocks of block_size
  * starts; the pool's threads claim blocks in order (so the reads stay about
  * sequential for the kernel's readahead) and pread() each one, with its
- * context, into a buffer of their own.  A thread's buffer is a "slot": there
- * are as many slots as threads that may run the job at once, so memory is
- * threads x (block_size + maxlen + 2) bytes.  No mmap: a file truncated by
+ * context, into a buffer of their own (a "slot", one per pool task, and the
+ * pool gets one task per thread), so memory is threads x (block_size +
+ * maxlen + 2) bytes.  No mmap: a file truncated by
  * another process while we read it gives a short pread (WC_ETRUNCATED), never
  * a SIGBUS.  The size is taken once, at the start: bytes appended meanwhile
  * are not counted.
@@ -34,7 +34,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -272,20 +271,26 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
 /* ---- regular files ------------------------------------------------------ */
 
 struct wc_slot {
-    atomic_int busy;
     uint8_t *buf;      /* block_size + maxlen + 2 bytes, allocated on first use */
     uint64_t *counts;  /* this slot's share of the counts */
 };
 
+/*
+ * The pool runs one task per slot; each task claims blocks from `next` until
+ * none is left or `stop` is set.  So blocks balance across threads as the
+ * pool's tasks would, a stop ends every task at once (not after claiming
+ * each of millions of remaining blocks), and a task owns its slot.
+ */
 struct wc_file_job {
     int fd;
     uint64_t base, size; /* the text is the file's bytes [base, size) */
     size_t block;
+    uint64_t nblocks;
     const struct wc_needles *nd;
     struct wc_slot *slots;
-    size_t nslots;
     pthread_t caller;
     struct wc_ticker *tk;
+    _Atomic uint64_t next; /* the next block to claim */
     atomic_int stop;
     atomic_int err;     /* the first error, 0 if none */
     int err_errno;      /* errno of the first WC_EIO, written by its thread */
@@ -298,23 +303,6 @@ static void wc_job_fail(struct wc_file_job *job, int code, int err_errno)
     if (atomic_compare_exchange_strong(&job->err, &expected, code))
         job->err_errno = err_errno; /* read by the caller after the join */
     atomic_store_explicit(&job->stop, 1, memory_order_relaxed);
-}
-
-/* At most nslots threads run the job at once (wc_pool_run runs it on at most
- * min(threads, ntasks) threads), so a free slot always exists; the yield is
- * only a safety net. */
-static struct wc_slot *wc_slot_get(struct wc_file_job *job)
-{
-    for (;;) {
-        for (size_t k = 0; k < job->nslots; k++) {
-            int expected = 0;
-            if (atomic_compare_exchange_strong_explicit(
-                    &job->slots[k].busy, &expected, 1, memory_order_acquire,
-                    memory_order_relaxed))
-                return &job->slots[k];
-        }
-        sched_yield();
-    }
 }
 
 /* pread exactly n bytes at off; returns the bytes read (< n at end of file)
@@ -336,29 +324,12 @@ static ssize_t wc_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
     return (ssize_t)got;
 }
 
-static void wc_file_task(void *ctx, size_t task)
+/* Read block `blk` with its context into slot->buf and count it. */
+static void wc_file_block(struct wc_file_job *job, struct wc_slot *slot,
+                          uint64_t blk)
 {
-    struct wc_file_job *job = ctx;
-    if (atomic_load_explicit(&job->stop, memory_order_relaxed))
-        return;
-    if (pthread_equal(pthread_self(), job->caller)) {
-        job->tk->done = atomic_load_explicit(&job->done, memory_order_relaxed);
-        if (wc_tick(job->tk, 0)) {
-            wc_job_fail(job, WC_EINTR, 0);
-            return;
-        }
-    }
     const struct wc_needles *nd = job->nd;
-    struct wc_slot *slot = wc_slot_get(job);
-    if (slot->buf == NULL)
-        slot->buf = malloc(job->block + nd->maxlen + 2);
-    if (slot->counts == NULL)
-        slot->counts = calloc(nd->n ? nd->n : 1, sizeof *slot->counts);
-    if (slot->buf == NULL || slot->counts == NULL) {
-        wc_job_fail(job, WC_ENOMEM, 0);
-        goto release;
-    }
-    uint64_t start = job->base + (uint64_t)task * job->block;
+    uint64_t start = job->base + blk * job->block;
     uint64_t end = job->size - start < job->block ? job->size : start + job->block;
     uint64_t a = start > job->base ? start - 1 : start;
     uint64_t b = job->size - end < nd->maxlen + 1 ? job->size : end + nd->maxlen + 1;
@@ -375,8 +346,32 @@ static void wc_file_task(void *ctx, size_t task)
                        (size_t)(end - a), end == job->size, slot->counts);
         atomic_fetch_add_explicit(&job->done, end - start, memory_order_relaxed);
     }
-release:
-    atomic_store_explicit(&slot->busy, 0, memory_order_release);
+}
+
+static void wc_file_task(void *ctx, size_t task)
+{
+    struct wc_file_job *job = ctx;
+    struct wc_slot *slot = &job->slots[task];
+    int is_caller = pthread_equal(pthread_self(), job->caller);
+    slot->buf = malloc(job->block + job->nd->maxlen + 2);
+    slot->counts = calloc(job->nd->n ? job->nd->n : 1, sizeof *slot->counts);
+    if (slot->buf == NULL || slot->counts == NULL) {
+        wc_job_fail(job, WC_ENOMEM, 0);
+        return;
+    }
+    while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
+        if (is_caller) {
+            job->tk->done = atomic_load_explicit(&job->done, memory_order_relaxed);
+            if (wc_tick(job->tk, 0)) {
+                wc_job_fail(job, WC_EINTR, 0);
+                return;
+            }
+        }
+        uint64_t blk = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
+        if (blk >= job->nblocks)
+            return;
+        wc_file_block(job, slot, blk);
+    }
 }
 
 static int wc_file_run(int fd, uint64_t base, uint64_t size,
@@ -384,27 +379,26 @@ static int wc_file_run(int fd, uint64_t base, uint64_t size,
                        uint64_t *counts, struct wc_ticker *tk)
 {
     uint64_t bytes = size - base;
-    size_t ntasks = (size_t)((bytes + o->block_size - 1) / o->block_size);
+    uint64_t nblocks = (bytes + o->block_size - 1) / o->block_size;
     int threads = o->threads;
     if (bytes < wc_parallel_threshold())
         threads = 1; /* waking a worker costs more than it saves */
-    size_t nslots = (size_t)threads < ntasks ? (size_t)threads : ntasks;
+    size_t nslots = (uint64_t)threads < nblocks ? (size_t)threads : (size_t)nblocks;
     struct wc_slot *slots = calloc(nslots, sizeof *slots);
     if (slots == NULL)
         return WC_ENOMEM;
-    for (size_t k = 0; k < nslots; k++)
-        atomic_init(&slots[k].busy, 0);
     (void)posix_fadvise(fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
 
     struct wc_file_job job = {
         .fd = fd, .base = base, .size = size, .block = o->block_size,
-        .nd = nd, .slots = slots, .nslots = nslots, .caller = pthread_self(),
+        .nblocks = nblocks, .nd = nd, .slots = slots, .caller = pthread_self(),
         .tk = tk,
     };
+    atomic_init(&job.next, 0);
     atomic_init(&job.stop, 0);
     atomic_init(&job.err, 0);
     atomic_init(&job.done, 0);
-    wc_pool_run(threads, wc_file_task, &job, ntasks);
+    wc_pool_run(threads, wc_file_task, &job, nslots);
 
     int rc = atomic_load(&job.err);
     if (rc == WC_OK) {
