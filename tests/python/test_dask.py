@@ -80,8 +80,9 @@ def test_local_scheduler_every_blocksize(files):
     for path, data in files.items():
         for size in list(range(1, 12)) + [None]:
             for needle in NEEDLES:
-                assert wd.search_files(path, needle, blocksize=size) == \
-                    reference_count(data, needle), (path, size, needle)
+                got = wd.search_files(path, needle, blocksize=size)
+                assert got == reference_count(data, needle), (path, size, needle)
+                assert got == word_count.search_file(path, needle), (path, size, needle)
 
 
 def test_files_are_never_joined(tmp_path):
@@ -99,6 +100,8 @@ def test_cluster_every_layout(files, client):
         for needle in NEEDLES:
             got = wd.search_files(list(files), needle, blocksize=size, client=client)
             assert got == expected_count(files.values(), needle), (size, needle)
+            # and exactly what search_file gives, file by file
+            assert got == sum(word_count.search_file(p, needle) for p in files), (size, needle)
 
 
 def test_cluster_glob_of_many_small_files(tmp_path, client):
