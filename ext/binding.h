@@ -75,7 +75,11 @@ void wc_text_release(wc_text *t);
 /* threads=None -> 0 (the default); else 1..WC_MAX_THREADS. -1 on error. */
 int wc_get_threads(PyObject *obj, int *threads);
 
-/* Set the exception for a core error code; returns NULL. */
+/* Set the exception for a core error code; returns NULL.  WC_EIO becomes
+ * the OSError subclass of errno (FileNotFoundError, ...) with `path` (may be
+ * NULL); WC_ETRUNCATED an OSError(EIO); WC_EINTR keeps a pending exception
+ * or raises KeyboardInterrupt. */
+PyObject *wc_raise_path(int code, PyObject *path);
 PyObject *wc_raise(int code);
 
 extern PyMethodDef wc_search_methods[];

@@ -153,29 +153,6 @@ static int wc_get_progress(PyObject *obj, PyObject **out)
     return 0;
 }
 
-/* The exception for a core error on `path` (may be NULL). */
-static PyObject *wc_raise_io(int rc, PyObject *path)
-{
-    if (rc == WC_EIO) {
-        if (path != NULL)
-            return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
-        return PyErr_SetFromErrno(PyExc_OSError);
-    }
-    if (rc == WC_ETRUNCATED) {
-        PyObject *exc = PyObject_CallFunction(PyExc_OSError, "isO", EIO,
-                                              wc_strerror(rc),
-                                              path != NULL ? path : Py_None);
-        if (exc != NULL) {
-            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-            Py_DECREF(exc);
-        }
-        return NULL;
-    }
-    if (rc == WC_EINTR && PyErr_Occurred())
-        return NULL;
-    return wc_raise(rc);
-}
-
 /* ---- search_file -------------------------------------------------------- */
 
 static const enum wc_kw wc_file_params[] = {
@@ -212,7 +189,7 @@ static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
     PyEval_RestoreThread(call.ts);
     errno = saved;
     PyObject *result = rc == WC_OK ? PyLong_FromUnsignedLongLong(count)
-                                   : wc_raise_io(rc, a[0]);
+                                   : wc_raise_path(rc, a[0]);
     wc_text_release(&pat);
     Py_XDECREF(owner);
     Py_DECREF(path_bytes);
@@ -330,7 +307,7 @@ static PyObject *wc_stream_fd(PyObject *fileobj, int buffered, wc_text *pat,
         PyObject *name = PyObject_GetAttrString(fileobj, "name");
         if (name == NULL)
             PyErr_Clear();
-        PyObject *res = wc_raise_io(rc, name != NULL && (PyUnicode_Check(name) ||
+        PyObject *res = wc_raise_path(rc, name != NULL && (PyUnicode_Check(name) ||
                                                          PyBytes_Check(name))
                                             ? name : NULL);
         Py_XDECREF(name);
@@ -395,7 +372,7 @@ static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
             int rc = wc_count_reader(wc_py_read, &call, needles, lens, 1, &opt, &count);
             PyEval_RestoreThread(call.ts);
             result = rc == WC_OK ? PyLong_FromUnsignedLongLong(count)
-                                 : wc_raise_io(rc, NULL);
+                                 : wc_raise_path(rc, NULL);
             Py_XDECREF(call.read);
             Py_XDECREF(call.pending);
         }

@@ -2,6 +2,8 @@
  * module.c - the module word_count._word_count: multi-phase init (PEP 489),
  * its state, and the argument handling every function shares.
  */
+#include <errno.h>
+
 #include "binding.h"
 
 static const char *const wc_kw_names[WC_KW_COUNT] = {
@@ -246,7 +248,7 @@ int wc_get_threads(PyObject *obj, int *threads)
     return 0;
 }
 
-PyObject *wc_raise(int code)
+PyObject *wc_raise_path(int code, PyObject *path)
 {
     switch (code) {
     case WC_ENOMEM:
@@ -254,14 +256,32 @@ PyObject *wc_raise(int code)
     case WC_EINVAL:
         PyErr_SetString(PyExc_ValueError, wc_strerror(code));
         return NULL;
-    case WC_EINTR:
+    case WC_EINTR: /* the progress callback's exception, or Ctrl-C */
         if (!PyErr_Occurred())
             PyErr_SetNone(PyExc_KeyboardInterrupt);
         return NULL;
+    case WC_EIO: /* errno is the system call's */
+        return path != NULL ? PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path)
+                            : PyErr_SetFromErrno(PyExc_OSError);
+    case WC_ETRUNCATED: {
+        PyObject *exc = PyObject_CallFunction(PyExc_OSError, "isO", EIO,
+                                              wc_strerror(code),
+                                              path != NULL ? path : Py_None);
+        if (exc != NULL) {
+            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+            Py_DECREF(exc);
+        }
+        return NULL;
+    }
     default:
         PyErr_Format(PyExc_RuntimeError, "word_count: %s", wc_strerror(code));
         return NULL;
     }
+}
+
+PyObject *wc_raise(int code)
+{
+    return wc_raise_path(code, NULL);
 }
 
 /* ---- the module -------------------------------------------------------- */
