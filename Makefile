@@ -48,8 +48,16 @@ test-py: install
 
 test: test-c test-py
 
+# What the benchmarks need from Debian: ripgrep and grep to compare with,
+# wamerican for the word-frequency corpus.  Missing ones only leave rows out.
+BENCH_APT := ripgrep wamerican
+BENCH_DATA := build/bench-data
+
 bench: install
+	-tools/apt-ensure $(BENCH_APT)
 	$(VPY) benchmarks/bench.py $(BENCH_ARGS)
+	$(VPY) benchmarks/bench_files.py --dir $(BENCH_DATA)
+	$(VPY) benchmarks/bench_dask.py
 
 clean:
 	rm -rf build .venv .mesonpy-*
