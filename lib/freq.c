@@ -8,9 +8,10 @@
  * (a table is taken from an idle list under a mutex, so there are never more
  * tables than threads running at once, whatever the number of chunks).
  *
- * The hash table: open addressing with linear probing over an array of
- * 64-bit slots (the upper 32 bits of the hash, the entry index + 1 below),
- * and a dense array of entries.  A key is a pointer into the text when the
+ * The hash table: open addressing with linear probing, the entries in the
+ * slots themselves (one cache miss a look-up; a design with 8-byte slots
+ * pointing at dense entries took two and was about 1.5x slower on the 100 MB
+ * Zipf corpus).  Short keys live in the entry; a longer key is a pointer into the text when the
  * word is not transformed, else a copy in the table's arena, so memory is
  * proportional to the distinct words.  An entry remembers where its word
  * first occurs (unit position * 4 + sub, see wc_words.h), for a tie order
@@ -130,32 +131,66 @@ static void wc_arena_free(struct wc_arena *a)
 
 /* ---- the table ----------------------------------------------------------- */
 
+/* Keys of at most WC_INLINE_KEY bytes are kept in the entry: a look-up then
+ * never follows a pointer into the text, which for the rarer words of a
+ * large text is a cache miss to DRAM (that halved the time of frequencies()
+ * on the 100 MB Zipf corpus of benchmarks/bench_freq.py). */
+#define WC_INLINE_KEY 16
+
 struct wc_ent {
-    const void *key;
-    size_t len;     /* in key units */
     uint64_t hash;
     uint64_t count;
     uint64_t first; /* pos * 4 + sub of the first occurrence */
+    size_t len;     /* in key units */
+    union {
+        const void *ptr;
+        uint8_t bytes[WC_INLINE_KEY];
+    } key;
 };
 
+WC_INLINE const void *wc_ent_key(const struct wc_ent *e, int kw)
+{
+    return e->len * (size_t)kw <= WC_INLINE_KEY ? (const void *)e->key.bytes
+                                                : e->key.ptr;
+}
+
+/* Equal keys of n bytes (n <= WC_INLINE_KEY: fixed-size loads). */
+WC_INLINE int wc_key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n > WC_INLINE_KEY)
+        return memcmp(a, b, n) == 0;
+    if (n >= 8)
+        return wc_load64(a) == wc_load64(b) &&
+               wc_load64(a + n - 8) == wc_load64(b + n - 8);
+    if (n >= 4)
+        return wc_load32(a) == wc_load32(b) &&
+               wc_load32(a + n - 4) == wc_load32(b + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 struct wc_tab {
-    uint64_t *slots; /* 0: empty; else hash >> 32 << 32 | (index + 1) */
-    size_t mask;     /* slots - 1; a power of two minus one, or 0 when none */
-    struct wc_ent *ents;
-    size_t n, cap;
-    int kw;          /* bytes per key unit */
+    struct wc_ent *ents; /* mask + 1 slots; hash 0: empty.  After wc_tab_pack
+                          * the n entries are dense at the front instead. */
+    size_t mask;
+    size_t n;
+    int kw;              /* bytes per key unit */
+    int packed;
     struct wc_arena arena;
 };
 
 #define WC_TAB_MIN 1024
-#define WC_MAX_ENTS ((size_t)UINT32_MAX - 1)
+/* Grow beyond this load (in 1/16): linear probing stays short. */
+#define WC_TAB_LOAD 10
 
 static int wc_tab_init(struct wc_tab *t, int kw)
 {
     memset(t, 0, sizeof *t);
     t->kw = kw;
-    t->slots = calloc(WC_TAB_MIN, sizeof *t->slots);
-    if (t->slots == NULL)
+    t->ents = calloc(WC_TAB_MIN, sizeof *t->ents);
+    if (t->ents == NULL)
         return WC_ENOMEM;
     t->mask = WC_TAB_MIN - 1;
     return WC_OK;
@@ -163,90 +198,101 @@ static int wc_tab_init(struct wc_tab *t, int kw)
 
 static void wc_tab_free(struct wc_tab *t)
 {
-    free(t->slots);
     free(t->ents);
     wc_arena_free(&t->arena);
-    t->slots = NULL;
     t->ents = NULL;
-    t->n = t->cap = 0;
+    t->n = 0;
 }
 
 static int wc_tab_grow(struct wc_tab *t)
 {
     size_t nslots = (t->mask + 1) * 2;
-    if (nslots > SIZE_MAX / sizeof(uint64_t))
+    if (nslots > SIZE_MAX / sizeof(struct wc_ent))
         return WC_ENOMEM;
-    uint64_t *s = calloc(nslots, sizeof *s);
+    struct wc_ent *s = calloc(nslots, sizeof *s);
     if (s == NULL)
         return WC_ENOMEM;
     size_t mask = nslots - 1;
-    for (size_t i = 0; i < t->n; i++) {
-        uint64_t h = t->ents[i].hash;
-        size_t j = h & mask;
-        while (s[j] != 0)
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (t->ents[i].hash == 0)
+            continue;
+        size_t j = t->ents[i].hash & mask;
+        while (s[j].hash != 0)
             j = (j + 1) & mask;
-        s[j] = (h >> 32 << 32) | (i + 1);
+        s[j] = t->ents[i];
     }
-    free(t->slots);
-    t->slots = s;
+    free(t->ents);
+    t->ents = s;
     t->mask = mask;
     return WC_OK;
 }
 
-/* The slot of (key, len, h): the index of its entry, or SIZE_MAX with *slot
- * where it would go. */
-WC_INLINE size_t wc_tab_find(const struct wc_tab *t, const void *key,
-                             size_t len, uint64_t h, size_t *slot)
+/* The entry of (key, len, h), or NULL with *slot where it would go.  h is
+ * never 0 (wc_key_hash). */
+WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
+                                     size_t len, uint64_t h, size_t *slot)
 {
     size_t j = h & t->mask;
-    uint64_t tag = h >> 32 << 32;
     size_t bytes = len * (size_t)t->kw;
     for (;;) {
-        uint64_t s = t->slots[j];
-        if (s == 0) {
+        struct wc_ent *e = &t->ents[j];
+        if (e->hash == 0) {
             *slot = j;
-            return SIZE_MAX;
+            return NULL;
         }
-        if ((s & 0xFFFFFFFF00000000ull) == tag) {
-            const struct wc_ent *e = &t->ents[(s & 0xFFFFFFFFu) - 1];
-            if (e->len == len && memcmp(e->key, key, bytes) == 0)
-                return (s & 0xFFFFFFFFu) - 1;
-        }
+        if (e->hash == h && e->len == len &&
+            wc_key_eq(wc_ent_key(e, t->kw), key, bytes))
+            return e;
         j = (j + 1) & t->mask;
     }
 }
 
-/* Insert a key known to be absent (slot from wc_tab_find); copy it into the
- * arena when `copy`.  Returns the index, or SIZE_MAX when out of memory. */
-static size_t wc_tab_insert(struct wc_tab *t, size_t slot, const void *key,
-                            size_t len, uint64_t h, uint64_t first, int copy)
+WC_INLINE uint64_t wc_key_hash(const void *key, size_t bytes)
 {
-    if (t->n >= WC_MAX_ENTS)
-        return SIZE_MAX;
-    if (t->n == t->cap) {
-        size_t cap = t->cap == 0 ? 256 : t->cap * 2;
-        if (cap > SIZE_MAX / sizeof(struct wc_ent))
-            return SIZE_MAX;
-        struct wc_ent *e = realloc(t->ents, cap * sizeof *e);
-        if (e == NULL)
-            return SIZE_MAX;
-        t->ents = e;
-        t->cap = cap;
+    return wc_hash(key, bytes) | 1;
+}
+
+/* Insert a key known to be absent (slot from wc_tab_find); copy it into the
+ * arena when `copy` (keys that fit the entry are always copied there).
+ * Returns the entry, or NULL when out of memory. */
+static struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
+                                    const void *key, size_t len, uint64_t h,
+                                    uint64_t first, int copy)
+{
+    if ((t->n + 1) * 16 > (t->mask + 1) * WC_TAB_LOAD) {
+        if (wc_tab_grow(t) != WC_OK)
+            return NULL;
+        wc_tab_find(t, key, len, h, &slot);
     }
-    if (copy) {
-        key = wc_arena_copy(&t->arena, key, len * (size_t)t->kw);
-        if (key == NULL)
-            return SIZE_MAX;
+    size_t bytes = len * (size_t)t->kw;
+    struct wc_ent *e = &t->ents[slot];
+    if (bytes <= WC_INLINE_KEY) {
+        memcpy(e->key.bytes, key, bytes);
+    } else if (copy) {
+        e->key.ptr = wc_arena_copy(&t->arena, key, bytes);
+        if (e->key.ptr == NULL)
+            return NULL;
+    } else {
+        e->key.ptr = key;
     }
-    size_t i = t->n++;
-    t->ents[i] = (struct wc_ent){key, len, h, 0, first};
-    t->slots[slot] = (h >> 32 << 32) | (i + 1);
-    if (t->n * 2 > t->mask + 1 && wc_tab_grow(t) != WC_OK) {
-        /* Keep the table consistent: the entry stays (the slots still have
-         * room), only the caller learns that memory ran out. */
-        return SIZE_MAX;
-    }
-    return i;
+    e->hash = h;
+    e->count = 0;
+    e->first = first;
+    e->len = len;
+    t->n++;
+    return e;
+}
+
+/* Move the entries to the front, densely (no more look-ups after). */
+static void wc_tab_pack(struct wc_tab *t)
+{
+    if (t->packed)
+        return;
+    size_t w = 0;
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->ents[i].hash != 0)
+            t->ents[w++] = t->ents[i];
+    t->packed = 1;
 }
 
 /* ---- the result object --------------------------------------------------- */
@@ -255,8 +301,10 @@ struct wc_freq {
     struct wc_wtext x;  /* text and len are set for each count */
     int threads;
     int kw;             /* bytes per key unit */
-    int counted;        /* count_all has run: needles may not be added */
+    int counted;        /* count_all has run: no more needles, no more counts */
     struct wc_tab tab;
+    size_t nneedles;    /* needle ids: 0 .. nneedles-1 (entry.first) */
+    uint64_t *needle_counts;
 };
 
 wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
@@ -282,6 +330,7 @@ void wc_freq_free(wc_freq *f)
     if (f == NULL)
         return;
     wc_tab_free(&f->tab);
+    free(f->needle_counts);
     free(f);
 }
 
@@ -293,8 +342,9 @@ size_t wc_freq_size(const wc_freq *f)
 void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
                  int *width, uint64_t *count)
 {
+    /* Dense after wc_freq_sort; before it, slot i may be empty. */
     const struct wc_ent *e = &f->tab.ents[i];
-    *key = e->key;
+    *key = wc_ent_key(e, f->kw);
     *len = e->len;
     *width = f->kw;
     *count = e->count;
@@ -302,7 +352,9 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
 
 uint64_t wc_freq_needle_count(const wc_freq *f, size_t id)
 {
-    return id < f->tab.n ? f->tab.ents[id].count : 0;
+    if (id >= f->nneedles || f->needle_counts == NULL)
+        return 0;
+    return f->needle_counts[id];
 }
 
 static int wc_by_first(const void *a, const void *b)
@@ -321,13 +373,11 @@ static int wc_by_count(const void *a, const void *b)
 
 int wc_freq_sort(wc_freq *f, int by_count)
 {
+    wc_tab_pack(&f->tab);
+    f->counted = 1;
     if (f->tab.n > 1)
         qsort(f->tab.ents, f->tab.n, sizeof *f->tab.ents,
               by_count ? wc_by_count : wc_by_first);
-    /* The slots now point at the wrong entries: no more look-ups. */
-    free(f->tab.slots);
-    f->tab.slots = NULL;
-    f->tab.mask = 0;
     return WC_OK;
 }
 
@@ -337,10 +387,9 @@ static int wc_needle_key(const wc_freq *f, const void *nd, size_t m, int nw,
                          void **out, size_t *klen, size_t *err)
 {
     *out = NULL;
-    size_t bytes = m * (size_t)f->kw;
     if (!f->x.fold) {
         uint32_t max = f->kw == 1 ? 0xFF : f->kw == 2 ? 0xFFFF : 0xFFFFFFFF;
-        void *k = malloc(bytes + 1);
+        void *k = malloc(m * (size_t)f->kw + 1);
         if (k == NULL)
             return WC_ENOMEM;
         for (size_t i = 0; i < m; i++) {
@@ -388,9 +437,9 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
 {
     *id = WC_NO_ID;
     if ((nwidth != 1 && nwidth != 2 && nwidth != 4) || f->counted ||
-        f->tab.slots == NULL || (nlen > 0 && needle == NULL))
+        (nlen > 0 && needle == NULL) || (f->nneedles == 0 && f->tab.n != 0))
         return WC_EINVAL;
-    if (nlen > SIZE_MAX / 12)
+    if (nlen > SIZE_MAX / 12 / 4)
         return WC_ENOMEM;
     void *key;
     size_t klen = 0, err = 0;
@@ -402,32 +451,36 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
     }
     if (key == NULL)
         return WC_OK;
-    uint64_t h = wc_hash(key, klen * (size_t)f->kw);
-    size_t slot = 0, i = wc_tab_find(&f->tab, key, klen, h, &slot);
-    if (i == SIZE_MAX)
-        i = wc_tab_insert(&f->tab, slot, key, klen, h, f->tab.n, 1);
+    uint64_t h = wc_key_hash(key, klen * (size_t)f->kw);
+    size_t slot = 0;
+    struct wc_ent *e = wc_tab_find(&f->tab, key, klen, h, &slot);
+    if (e == NULL) {
+        e = wc_tab_insert(&f->tab, slot, key, klen, h, f->nneedles, 1);
+        if (e != NULL)
+            f->nneedles++;
+    }
     free(key);
-    if (i == SIZE_MAX)
+    if (e == NULL)
         return WC_ENOMEM;
-    *id = i;
+    *id = (size_t)e->first;
     return WC_OK;
 }
 
 /* ---- the parallel job ---------------------------------------------------- */
 
-/* What one thread fills: its own table (count_all) or counts indexed like
- * the needles (count_needles). */
+/* What one thread fills: its own table (count_all) or counts indexed by
+ * needle id (count_needles). */
 struct wc_wstate {
     struct wc_tab tab;
     uint64_t *counts;
     const struct wc_tab *needles;
     struct wc_scratch sc;
-    int oom;
 };
 
 struct wc_fjob {
     const struct wc_wtext *x;
     const struct wc_tab *needles; /* NULL: count every word */
+    size_t nneedles;
     int kw;
     size_t *edges; /* chunk k is [edges[k], edges[k+1]) */
     size_t nchunks;
@@ -442,35 +495,41 @@ struct wc_fjob {
     size_t utf8_err; /* mu: the smallest offset of invalid UTF-8 */
 };
 
-static int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
-                       unsigned sub, int transient)
+WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
+                          unsigned sub, int transient)
 {
     struct wc_wstate *s = ctx;
     if (len == 0)
         return WC_OK; /* frequencies leave out empty words */
     struct wc_tab *t = &s->tab;
-    uint64_t h = wc_hash(key, len * (size_t)t->kw);
-    size_t slot = 0, i = wc_tab_find(t, key, len, h, &slot);
-    if (i == SIZE_MAX) {
-        i = wc_tab_insert(t, slot, key, len, h, (uint64_t)pos * 4 + sub,
-                          transient);
-        if (i == SIZE_MAX)
+    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    uint64_t first = (uint64_t)pos * 4 + sub;
+    size_t slot = 0;
+    struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    if (e == NULL) {
+        e = wc_tab_insert(t, slot, key, len, h, first, transient);
+        if (e == NULL)
             return WC_ENOMEM;
+    } else if (first < e->first) {
+        /* A table is not a thread's: it may count chunk 9 before chunk 5
+         * (the thread that claimed 5 took the table later). */
+        e->first = first;
     }
-    t->ents[i].count++;
+    e->count++;
     return WC_OK;
 }
 
-static int wc_emit_needles(void *ctx, const void *key, size_t len, size_t pos,
-                           unsigned sub, int transient)
+WC_INLINE int wc_emit_needles(void *ctx, const void *key, size_t len,
+                              size_t pos, unsigned sub, int transient)
 {
     (void)pos, (void)sub, (void)transient;
     struct wc_wstate *s = ctx;
     const struct wc_tab *t = s->needles;
-    uint64_t h = wc_hash(key, len * (size_t)t->kw);
-    size_t slot = 0, i = wc_tab_find(t, key, len, h, &slot);
-    if (i != SIZE_MAX)
-        s->counts[i]++;
+    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    size_t slot = 0;
+    const struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    if (e != NULL)
+        s->counts[e->first]++;
     return WC_OK;
 }
 
@@ -491,7 +550,7 @@ static struct wc_wstate *wc_wstate_new(const struct wc_fjob *job)
         return NULL;
     if (job->needles != NULL) {
         s->needles = job->needles;
-        s->counts = calloc(job->needles->n + 1, sizeof *s->counts);
+        s->counts = calloc(job->nneedles + 1, sizeof *s->counts);
         if (s->counts == NULL) {
             free(s);
             return NULL;
@@ -515,8 +574,7 @@ static void wc_fjob_fail(struct wc_fjob *job, int rc, size_t err)
         job->rc = rc; /* out of memory outranks invalid UTF-8 */
         err = 0;
     }
-    size_t cur = atomic_load(&job->stop_at);
-    if (err < cur)
+    if (err < atomic_load(&job->stop_at))
         atomic_store(&job->stop_at, err);
     pthread_mutex_unlock(&job->mu);
 }
@@ -543,9 +601,10 @@ static void wc_fjob_task(void *ctx, size_t task)
         return;
     }
     size_t err = 0;
-    int rc = wc_words_range(job->x, lo, hi, &s->sc,
-                            job->needles != NULL ? wc_emit_needles : wc_emit_all,
-                            s, &err);
+    /* Two calls, so that each inlines its sink. */
+    int rc = job->needles != NULL
+        ? wc_words_range(job->x, lo, hi, &s->sc, wc_emit_needles, s, &err)
+        : wc_words_range(job->x, lo, hi, &s->sc, wc_emit_all, s, &err);
     if (rc != WC_OK)
         wc_fjob_fail(job, rc, err);
     pthread_mutex_lock(&job->mu);
@@ -576,6 +635,8 @@ static size_t *wc_make_edges(const struct wc_wtext *x, int threads,
     size_t step = x->len / n;
     edges[0] = 0;
     for (size_t k = 1; k < n; k++) {
+        /* Each search starts where the last edge is at the earliest, so a
+         * word longer than a chunk costs one scan, not one per chunk. */
         size_t p = k * step;
         if (p < edges[k - 1])
             p = edges[k - 1];
@@ -586,21 +647,25 @@ static size_t *wc_make_edges(const struct wc_wtext *x, int threads,
     return edges;
 }
 
-/* Merge table s into t (keys of s stay where they are: s's arena moves to
- * t). */
+/* Merge table s into t (keys of s that live in s's arena stay there: the
+ * arena moves to t). */
 static int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
 {
-    for (size_t k = 0; k < s->n; k++) {
+    for (size_t k = 0; k <= s->mask; k++) {
         const struct wc_ent *e = &s->ents[k];
-        size_t slot = 0, i = wc_tab_find(t, e->key, e->len, e->hash, &slot);
-        if (i == SIZE_MAX) {
-            i = wc_tab_insert(t, slot, e->key, e->len, e->hash, e->first, 0);
-            if (i == SIZE_MAX)
+        if (e->hash == 0)
+            continue;
+        const void *key = wc_ent_key(e, s->kw);
+        size_t slot = 0;
+        struct wc_ent *d = wc_tab_find(t, key, e->len, e->hash, &slot);
+        if (d == NULL) {
+            d = wc_tab_insert(t, slot, key, e->len, e->hash, e->first, 0);
+            if (d == NULL)
                 return WC_ENOMEM;
-        } else if (e->first < t->ents[i].first) {
-            t->ents[i].first = e->first;
+        } else if (e->first < d->first) {
+            d->first = e->first;
         }
-        t->ents[i].count += e->count;
+        d->count += e->count;
     }
     wc_arena_adopt(&t->arena, &s->arena);
     return WC_OK;
@@ -609,15 +674,20 @@ static int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
 static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
                        size_t *err_offset)
 {
-    if (f->tab.slots == NULL || f->counted || (len > 0 && text == NULL))
+    if (f->counted || (len > 0 && text == NULL))
         return WC_EINVAL;
     f->x.text = text;
     f->x.len = len;
     int threads = f->threads == 0 ? wc_default_threads() : f->threads;
     struct wc_fjob job = {
-        .x = &f->x, .needles = needles ? &f->tab : NULL, .kw = f->kw,
-        .rc = WC_OK,
+        .x = &f->x, .needles = needles ? &f->tab : NULL,
+        .nneedles = f->nneedles, .kw = f->kw, .rc = WC_OK,
     };
+    if (needles && f->needle_counts == NULL) {
+        f->needle_counts = calloc(f->nneedles + 1, sizeof *f->needle_counts);
+        if (f->needle_counts == NULL)
+            return WC_ENOMEM;
+    }
     atomic_init(&job.stop_at, SIZE_MAX);
     job.edges = wc_make_edges(&f->x, threads, &job.nchunks);
     if (job.edges == NULL)
@@ -636,8 +706,8 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
     int rc = job.rc;
     if (rc == WC_OK && needles) {
         for (int k = 0; k < job.nstates; k++)
-            for (size_t i = 0; i < f->tab.n; i++)
-                f->tab.ents[i].count += job.states[k]->counts[i];
+            for (size_t i = 0; i < f->nneedles; i++)
+                f->needle_counts[i] += job.states[k]->counts[i];
     } else if (rc == WC_OK) {
         f->counted = 1;
         /* The largest table becomes the result; the others merge into it. */
@@ -645,7 +715,7 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
         for (int k = 0; k < job.nstates; k++)
             if (big < 0 || job.states[k]->tab.n > job.states[big]->tab.n)
                 big = k;
-        if (big >= 0 && f->tab.n == 0) {
+        if (big >= 0) {
             struct wc_tab tmp = f->tab;
             f->tab = job.states[big]->tab;
             job.states[big]->tab = tmp;
