@@ -612,20 +612,24 @@ static void wc_fjob_task(void *ctx, size_t task)
     pthread_mutex_unlock(&job->mu);
 }
 
-/* Chunks: at least this many bytes, about WC_FREQ_CHUNKS_PER_THREAD a
- * thread (more balance threads that share a core with another process). */
-#define WC_FREQ_MIN_CHUNK ((size_t)256 * 1024)
+/* Chunks: at least wc_parallel_threshold() bytes (the size below which a
+ * parallel job does not pay; the tests lower it to cut small texts into
+ * many chunks), about WC_FREQ_CHUNKS_PER_THREAD a thread (more balance
+ * threads that share a core with another process). */
 #define WC_FREQ_CHUNKS_PER_THREAD 8
 
 static size_t *wc_make_edges(const struct wc_wtext *x, int threads,
                              size_t *nchunks)
 {
     size_t bytes = x->len * (size_t)x->width;
+    size_t min_chunk = wc_parallel_threshold();
     size_t n = 1;
-    if (threads > 1 && bytes >= wc_parallel_threshold()) {
+    if (threads > 1 && bytes >= min_chunk && x->len > 1) {
         n = (size_t)threads * WC_FREQ_CHUNKS_PER_THREAD;
-        if (bytes / n < WC_FREQ_MIN_CHUNK)
-            n = bytes / WC_FREQ_MIN_CHUNK;
+        if (bytes / n < min_chunk)
+            n = bytes / min_chunk;
+        if (n > x->len)
+            n = x->len;
         if (n < 1)
             n = 1;
     }
