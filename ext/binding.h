@@ -30,6 +30,10 @@ enum wc_kw {
     WC_KW_WORDS,
     WC_KW_CASEFOLD,
     WC_KW_TOP,
+    WC_KW_PATH,
+    WC_KW_FILEOBJ,
+    WC_KW_PROGRESS,
+    WC_KW_BLOCK_SIZE,
     WC_KW_COUNT
 };
 
@@ -83,6 +87,7 @@ PyObject *wc_raise(int code);
 int wc_get_text(PyObject *obj, const char *what, wc_text *out);
 
 extern PyMethodDef wc_search_methods[];
+extern PyMethodDef wc_files_methods[];
 
 /* ---- freq.c: words=, casefold=, count_many, frequencies ------------------ */
 

@@ -12,6 +12,10 @@ static const char *const wc_kw_names[WC_KW_COUNT] = {
     [WC_KW_WORDS] = "words",
     [WC_KW_CASEFOLD] = "casefold",
     [WC_KW_TOP] = "top",
+    [WC_KW_PATH] = "path",
+    [WC_KW_FILEOBJ] = "fileobj",
+    [WC_KW_PROGRESS] = "progress",
+    [WC_KW_BLOCK_SIZE] = "block_size",
 };
 
 wc_state *wc_get_state(PyObject *module)
@@ -286,6 +290,8 @@ static int wc_exec(PyObject *module)
     if (PyModule_AddFunctions(module, wc_freq_methods) < 0 ||
         PyModule_AddStringConstant(module, "UNICODE_VERSION",
                                    wc_unicode_version()) < 0)
+        return -1;
+    if (PyModule_AddFunctions(module, wc_files_methods) < 0)
         return -1;
     if (PyModule_AddIntConstant(module, "GIL_RELEASE_THRESHOLD", WC_GIL_THRESHOLD) < 0 ||
         PyModule_AddIntConstant(module, "MAX_THREADS", WC_MAX_THREADS) < 0 ||

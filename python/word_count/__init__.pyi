@@ -1,5 +1,6 @@
+import os
 from collections import Counter
-from typing import Final, Iterable, Literal, Optional, Union
+from typing import BinaryIO, Callable, Final, Iterable, Literal, Optional, Protocol, Union
 
 from typing_extensions import Buffer
 
@@ -43,6 +44,26 @@ def frequencies(
 def search_sequential(contents: _Text, needle: _Text) -> int: ...
 def search_sequential_allow_threads(contents: _Text, needle: _Text) -> int: ...
 def search_sequential_detached(contents: _Text, needle: _Text) -> int: ...
+class _Readable(Protocol):
+    def read(self, n: int = ..., /) -> Buffer: ...
+
+_Progress = Union[bool, None, Callable[[int, Optional[int]], object]]
+
+def search_file(
+    path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
+    needle: Union[str, Buffer],
+    *,
+    threads: Optional[int] = None,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+) -> int: ...
+def search_stream(
+    fileobj: Union[BinaryIO, _Readable],
+    needle: Union[str, Buffer],
+    *,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+) -> int: ...
 def search_py(contents: _Text, needle: _Text) -> int: ...
 def kernel() -> str: ...
 def available_kernels() -> list[str]: ...

@@ -38,7 +38,7 @@ def client():
     # up (3 is Dask's default; set here so the kill test does not depend on it).
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
         cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                           dashboard_address=None)
+                                           dashboard_address=":0")
     # Not the default scheduler: tests without a client use the local one.
     c = distributed.Client(cluster, set_as_default=False)
     yield c
