@@ -11,7 +11,7 @@ DEPS   := 'meson-python>=0.15' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
           'pytest-benchmark>=4' tqdm
 # The dask and mpi extras, for tests/python/test_dask.py and test_mpi.py.
 DEPS   += 'dask[distributed]>=2024.1' 'mpi4py>=3.1' mpich
-SOURCES := $(shell find include lib ext bin python -type f 2>/dev/null) \
+SOURCES := $(shell find include lib ext bin python tools -type f 2>/dev/null) \
            meson.build meson.options pyproject.toml
 
 .PHONY: all test test-c test-py bench install clean

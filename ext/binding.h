@@ -26,6 +26,10 @@ enum wc_kw {
     WC_KW_CONTENTS,
     WC_KW_NEEDLE,
     WC_KW_THREADS,
+    WC_KW_NEEDLES,
+    WC_KW_WORDS,
+    WC_KW_CASEFOLD,
+    WC_KW_TOP,
     WC_KW_PATH,
     WC_KW_FILEOBJ,
     WC_KW_PROGRESS,
@@ -35,6 +39,7 @@ enum wc_kw {
 
 typedef struct {
     PyObject *kw[WC_KW_COUNT];
+    PyObject *counter; /* collections.Counter, imported on first use (freq.c) */
 } wc_state;
 
 wc_state *wc_get_state(PyObject *module);
@@ -82,7 +87,25 @@ int wc_get_threads(PyObject *obj, int *threads);
 PyObject *wc_raise_path(int code, PyObject *path);
 PyObject *wc_raise(int code);
 
+/* contents as str (in place, its own kind) or a bytes-like object. */
+int wc_get_text(PyObject *obj, const char *what, wc_text *out);
+
 extern PyMethodDef wc_search_methods[];
 extern PyMethodDef wc_files_methods[];
+
+/* ---- freq.c: words=, casefold=, count_many, frequencies ------------------ */
+
+extern PyMethodDef wc_freq_methods[];
+
+/* Parse words= and casefold= into *opts (absent: space, no folding). */
+int wc_get_word_opts(PyObject *words, PyObject *casefold, wc_word_opts *opts);
+
+/* 1 when opts ask for anything but the default space words without folding
+ * (search() then counts through the word enumerator). */
+int wc_word_opts_special(const wc_word_opts *opts);
+
+/* search(contents, needle, words=..., casefold=...) through the enumerator. */
+PyObject *wc_search_words(PyObject *contents, PyObject *needle,
+                          const wc_word_opts *opts);
 
 #endif /* WC_BINDING_H */

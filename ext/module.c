@@ -10,6 +10,10 @@ static const char *const wc_kw_names[WC_KW_COUNT] = {
     [WC_KW_CONTENTS] = "contents",
     [WC_KW_NEEDLE] = "needle",
     [WC_KW_THREADS] = "threads",
+    [WC_KW_NEEDLES] = "needles",
+    [WC_KW_WORDS] = "words",
+    [WC_KW_CASEFOLD] = "casefold",
+    [WC_KW_TOP] = "top",
     [WC_KW_PATH] = "path",
     [WC_KW_FILEOBJ] = "fileobj",
     [WC_KW_PROGRESS] = "progress",
@@ -157,6 +161,13 @@ static int wc_get_str(PyObject *obj, wc_text *out)
     return 0;
 }
 
+int wc_get_text(PyObject *obj, const char *what, wc_text *out)
+{
+    if (PyUnicode_Check(obj))
+        return wc_get_str(obj, out);
+    return wc_get_bytes(obj, what, out);
+}
+
 void wc_text_release(wc_text *t)
 {
     if (t->has_view)
@@ -296,6 +307,10 @@ static int wc_exec(PyObject *module)
     }
     if (PyModule_AddFunctions(module, wc_search_methods) < 0)
         return -1;
+    if (PyModule_AddFunctions(module, wc_freq_methods) < 0 ||
+        PyModule_AddStringConstant(module, "UNICODE_VERSION",
+                                   wc_unicode_version()) < 0)
+        return -1;
     if (PyModule_AddFunctions(module, wc_files_methods) < 0)
         return -1;
     if (PyModule_AddIntConstant(module, "GIL_RELEASE_THRESHOLD", WC_GIL_THRESHOLD) < 0 ||
@@ -312,6 +327,7 @@ static int wc_traverse(PyObject *module, visitproc visit, void *arg)
     wc_state *st = wc_get_state(module);
     for (int k = 0; k < WC_KW_COUNT; k++)
         Py_VISIT(st->kw[k]);
+    Py_VISIT(st->counter);
     return 0;
 }
 
@@ -320,6 +336,7 @@ static int wc_clear(PyObject *module)
     wc_state *st = wc_get_state(module);
     for (int k = 0; k < WC_KW_COUNT; k++)
         Py_CLEAR(st->kw[k]);
+    Py_CLEAR(st->counter);
     return 0;
 }
 

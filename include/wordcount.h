@@ -41,6 +41,7 @@ enum {
     WC_EIO = -4,         /* a system call failed: see errno */
     WC_EINTR = -5,       /* the caller's cancel callback asked to stop */
     WC_ETRUNCATED = -6,  /* a file shrank while it was being read */
+    WC_EUTF8 = -7,       /* the bytes are not UTF-8: see the error offset */
 };
 
 /* The largest thread count a caller may ask for. */
@@ -124,6 +125,105 @@ int wc_kernel_supported(const char *name);
  */
 int wc_force_kernel(const char *name);
 
+/* ---- words, frequencies and many needles ------------------------------- */
+
+/*
+ * Two ways to cut a text into words:
+ *   WC_WORDS_SPACE    the words of the semantics above (empty ones included:
+ *                     frequencies leave them out, needles count them);
+ *   WC_WORDS_UNICODE  maximal runs of code points c with c.isalnum() or
+ *                     c == '_' in Python's sense (what \w matches in a str
+ *                     regular expression: re.findall(r"\w+", text)).
+ * With casefold, words are compared after full case folding (Python's
+ * str.casefold()): in space mode each word is folded; in unicode mode the
+ * text is folded first and the runs are those of the folded text, so the
+ * words are re.findall(r"\w+", text.casefold()).
+ *
+ * A text of width 1 is either Latin-1 code points (a CPython str of kind 1)
+ * or bytes (utf8 = 1).  Bytes are bytes in space mode without casefold;
+ * otherwise they are decoded as strict UTF-8 and invalid UTF-8 fails with
+ * WC_EUTF8 and the offset of the first bad byte (where CPython's
+ * UnicodeDecodeError starts).
+ */
+enum { WC_WORDS_SPACE = 0, WC_WORDS_UNICODE = 1 };
+
+typedef struct {
+    int words;    /* WC_WORDS_SPACE or WC_WORDS_UNICODE */
+    int casefold; /* 0 or 1 */
+    int utf8;     /* width 1 only: the text is UTF-8 bytes, not Latin-1 */
+    int threads;  /* 0: wc_default_threads() */
+} wc_word_opts;
+
+/* The Unicode version of the core's tables (that of the Python that built
+ * it, e.g. "14.0.0"). */
+const char *wc_unicode_version(void);
+
+/*
+ * A word as the core hands it out: a key of `len` units of `width` bytes.
+ * Words that are not transformed are slices of the text (its width); folded
+ * words are UTF-8 (width 1) for UTF-8 text and UTF-32 (width 4) otherwise.
+ * `pos` is the word's first unit in the text.
+ */
+typedef int (*wc_word_fn)(void *ctx, const void *key, size_t len, int width,
+                          size_t pos);
+
+/*
+ * Every word of the text in order, on the calling thread (empty words of
+ * space mode included).  Stops at the first nonzero return of fn and returns
+ * it.  Returns WC_OK, WC_EINVAL, WC_ENOMEM or WC_EUTF8 (*err_offset set).
+ */
+int wc_words_foreach(const void *text, size_t len, int width,
+                     const wc_word_opts *opts, wc_word_fn fn, void *ctx,
+                     size_t *err_offset);
+
+/*
+ * A table of words and counts: the result of wc_freq_count_all, or a set of
+ * needles that wc_freq_count_needles counts.  Memory: proportional to the
+ * distinct words (keys of untransformed words point into the text, which
+ * must outlive the table; folded keys are copied).
+ */
+typedef struct wc_freq wc_freq;
+
+/* A table for texts of `width` (1, 2, 4) cut as `opts` says.  NULL when out
+ * of memory or the arguments are out of range. */
+wc_freq *wc_freq_new(int width, const wc_word_opts *opts);
+void wc_freq_free(wc_freq *f);
+
+/*
+ * Add a needle (nwidth: 1, 2 or 4; for UTF-8 tables nwidth 1 is UTF-8) and
+ * get its id in *id; equal needles (after folding) get the same id.  A
+ * needle that no word can equal (wider than the text, holding ' ' or '\n' in
+ * space mode, ...) may get id WC_NO_ID.  Returns WC_OK, WC_ENOMEM, WC_EINVAL
+ * or WC_EUTF8 (*err_offset: the offset in the needle).
+ */
+#define WC_NO_ID ((size_t)-1)
+int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen,
+                       int nwidth, size_t *id, size_t *err_offset);
+
+/* Count the words of text (len units of the table's width) that equal a
+ * needle, in one pass on opts.threads threads. */
+int wc_freq_count_needles(wc_freq *f, const void *text, size_t len,
+                          size_t *err_offset);
+
+/* Count every non-empty word of the text into the (needle-free) table, in
+ * one pass on opts.threads threads: per-thread tables, merged. */
+int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
+                      size_t *err_offset);
+
+/* The count of needle `id` (0 for WC_NO_ID). */
+uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
+
+/*
+ * Order the words: by_count = 0: by first occurrence in the text; 1: by
+ * count, most common first, ties by first occurrence (the order does not
+ * depend on the thread count).  Returns WC_OK or WC_ENOMEM.
+ */
+int wc_freq_sort(wc_freq *f, int by_count);
+
+/* The number of distinct words, and word i in the current order. */
+size_t wc_freq_size(const wc_freq *f);
+void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
+                 int *width, uint64_t *count);
 /* ---- files and streams (io.c) ------------------------------------------ */
 
 /*

@@ -32,6 +32,7 @@ const char *wc_strerror(int code)
     case WC_EIO: return "input/output error";
     case WC_EINTR: return "interrupted";
     case WC_ETRUNCATED: return "file shrank while it was being read";
+    case WC_EUTF8: return "invalid UTF-8";
     default: return "unknown error";
     }
 }

@@ -1,20 +1,46 @@
 import os
-from typing import BinaryIO, Callable, Final, Optional, Protocol, Union
+from collections import Counter
+from typing import BinaryIO, Callable, Final, Iterable, Literal, Optional, Protocol, Union
 
 from typing_extensions import Buffer
 
 _Text = Union[str, Buffer]
+_Words = Literal["space", "unicode"]
 
 GIL_RELEASE_THRESHOLD: Final[int]
 MAX_THREADS: Final[int]
 PARALLEL_THRESHOLD: Final[int]
+UNICODE_VERSION: Final[str]
 KERNELS: Final[tuple[str, ...]]
 ZEN: Final[str]
 DEFAULT_NEEDLE: Final[str]
 DEFAULT_COUNT: Final[int]
 __version__: Final[str]
 
-def search(contents: _Text, needle: _Text, *, threads: Optional[int] = None) -> int: ...
+def search(
+    contents: _Text,
+    needle: _Text,
+    *,
+    threads: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+) -> int: ...
+def count_many(
+    contents: _Text,
+    needles: Iterable[_Text],
+    *,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+) -> dict[_Text, int]: ...
+def frequencies(
+    contents: _Text,
+    *,
+    top: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+) -> Counter[_Text]: ...
 def search_sequential(contents: _Text, needle: _Text) -> int: ...
 def search_sequential_allow_threads(contents: _Text, needle: _Text) -> int: ...
 def search_sequential_detached(contents: _Text, needle: _Text) -> int: ...

@@ -1,0 +1,385 @@
+/*
+ * freq.c - count_many, frequencies, and the words= / casefold= options that
+ * search() shares.  The words, tables and threads are the core's (lib/freq.c);
+ * this file turns Python objects into its arguments and its tables into a
+ * dict or a collections.Counter.
+ */
+#include "binding.h"
+
+static const char wc_words_choices[] = "'space' or 'unicode'";
+
+int wc_get_word_opts(PyObject *words, PyObject *casefold, wc_word_opts *opts)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->words = WC_WORDS_SPACE;
+    if (words != NULL && words != Py_None) {
+        if (!PyUnicode_Check(words)) {
+            PyErr_Format(PyExc_TypeError, "words must be %s, not '%.200s'",
+                         wc_words_choices, Py_TYPE(words)->tp_name);
+            return -1;
+        }
+        if (PyUnicode_CompareWithASCIIString(words, "space") == 0) {
+            opts->words = WC_WORDS_SPACE;
+        } else if (PyUnicode_CompareWithASCIIString(words, "unicode") == 0) {
+            opts->words = WC_WORDS_UNICODE;
+        } else {
+            PyErr_Format(PyExc_ValueError, "words must be %s, not %R",
+                         wc_words_choices, words);
+            return -1;
+        }
+    }
+    if (casefold != NULL) {
+        int t = PyObject_IsTrue(casefold);
+        if (t < 0)
+            return -1;
+        opts->casefold = t;
+    }
+    return 0;
+}
+
+int wc_word_opts_special(const wc_word_opts *opts)
+{
+    return opts->words != WC_WORDS_SPACE || opts->casefold;
+}
+
+/* Raise the UnicodeDecodeError CPython's own decoder raises for `obj` (a
+ * bytes-like object whose data is text->data), whose first bad byte the core
+ * found at `off`: decode a few bytes from there for the reason and the end. */
+static PyObject *wc_raise_utf8(PyObject *obj, const wc_text *text, size_t off)
+{
+    size_t stop = text->len - off < 4 ? text->len : off + 4;
+    Py_ssize_t start = (Py_ssize_t)off, end = (Py_ssize_t)off + 1;
+    PyObject *reason = NULL;
+    PyObject *u = PyUnicode_DecodeUTF8((const char *)text->data + off,
+                                       (Py_ssize_t)(stop - off), "strict");
+    if (u != NULL) {
+        /* Cannot happen (the core decodes as CPython does); say so. */
+        Py_DECREF(u);
+        reason = PyUnicode_FromString("invalid UTF-8 (word_count core)");
+    } else if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        Py_ssize_t s, e;
+        if (PyUnicodeDecodeError_GetStart(value, &s) == 0 &&
+            PyUnicodeDecodeError_GetEnd(value, &e) == 0) {
+            start = (Py_ssize_t)off + s;
+            end = (Py_ssize_t)off + e;
+            reason = PyUnicodeDecodeError_GetReason(value);
+        }
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+    } else {
+        return NULL;
+    }
+    if (reason == NULL)
+        return NULL;
+    /* The exception refers to the caller's object, as bytes.decode()'s does
+     * (bytes are referenced, other buffers copied by UnicodeDecodeError). */
+    PyObject *exc = PyObject_CallFunction(PyExc_UnicodeDecodeError, "sOnnO",
+                                          "utf-8", obj, start, end, reason);
+    Py_DECREF(reason);
+    if (exc != NULL) {
+        PyErr_SetObject(PyExc_UnicodeDecodeError, exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* Release the GIL for inputs at least this large. */
+static int wc_big(const wc_text *text)
+{
+    return text->len * (size_t)text->width >= WC_GIL_THRESHOLD;
+}
+
+/* ---- count_many --------------------------------------------------------- */
+
+static PyObject *wc_count_many_impl(PyObject *contents, PyObject *needles,
+                                    const wc_word_opts *opts)
+{
+    wc_text text;
+    if (wc_get_text(contents, "contents", &text) < 0)
+        return NULL;
+    PyObject *seq = NULL, *result = NULL;
+    size_t *ids = NULL;
+    wc_freq *f = NULL;
+    wc_word_opts o = *opts;
+    o.utf8 = !text.is_str;
+
+    if (PyUnicode_Check(needles) || PyBytes_Check(needles) ||
+        PyByteArray_Check(needles)) {
+        PyErr_Format(PyExc_TypeError,
+                     "needles must be an iterable of %s, not a single '%.200s' "
+                     "(pass [needle])", text.is_str ? "str" : "bytes",
+                     Py_TYPE(needles)->tp_name);
+        goto done;
+    }
+    seq = PySequence_Fast(needles, "needles must be an iterable of str or bytes");
+    if (seq == NULL)
+        goto done;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    ids = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+    f = wc_freq_new(text.width, &o);
+    if (ids == NULL || f == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *nd = PySequence_Fast_GET_ITEM(seq, k);
+        if (PyUnicode_Check(nd) != text.is_str) {
+            PyErr_Format(PyExc_TypeError,
+                         "needles must be %s like contents, but needle %zd is "
+                         "'%.200s'", text.is_str ? "str" : "bytes", k,
+                         Py_TYPE(nd)->tp_name);
+            goto done;
+        }
+        wc_text pat;
+        if (wc_get_text(nd, "needle", &pat) < 0)
+            goto done;
+        size_t err = 0;
+        int rc = wc_freq_add_needle(f, pat.data, pat.len, pat.width, &ids[k],
+                                    &err);
+        if (rc == WC_EUTF8)
+            wc_raise_utf8(nd, &pat, err);
+        else if (rc != WC_OK)
+            wc_raise(rc);
+        wc_text_release(&pat);
+        if (rc != WC_OK)
+            goto done;
+    }
+    size_t err = 0;
+    int rc;
+    if (wc_big(&text)) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = wc_freq_count_needles(f, text.data, text.len, &err);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = wc_freq_count_needles(f, text.data, text.len, &err);
+    }
+    if (rc != WC_OK) {
+        if (rc == WC_EUTF8)
+            wc_raise_utf8(contents, &text, err);
+        else
+            wc_raise(rc);
+        goto done;
+    }
+    result = PyDict_New();
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *c = PyLong_FromUnsignedLongLong(wc_freq_needle_count(f, ids[k]));
+        if (c == NULL ||
+            PyDict_SetItem(result, PySequence_Fast_GET_ITEM(seq, k), c) < 0) {
+            Py_XDECREF(c);
+            Py_CLEAR(result);
+            goto done;
+        }
+        Py_DECREF(c);
+    }
+done:
+    wc_freq_free(f);
+    PyMem_Free(ids);
+    Py_XDECREF(seq);
+    wc_text_release(&text);
+    return result;
+}
+
+PyObject *wc_search_words(PyObject *contents, PyObject *needle,
+                          const wc_word_opts *opts)
+{
+    if (PyUnicode_Check(contents) != PyUnicode_Check(needle)) {
+        PyErr_Format(PyExc_TypeError,
+                     "contents and needle must both be str or both be "
+                     "bytes-like, not '%.200s' and '%.200s'",
+                     Py_TYPE(contents)->tp_name, Py_TYPE(needle)->tp_name);
+        return NULL;
+    }
+    if (!PyUnicode_Check(needle) && !PyObject_CheckBuffer(needle)) {
+        PyErr_Format(PyExc_TypeError,
+                     "needle must be str or a bytes-like object, not '%.200s'",
+                     Py_TYPE(needle)->tp_name);
+        return NULL;
+    }
+    /* A bytearray needle is unhashable: key the dict by a tuple-free stand-in. */
+    PyObject *key = needle;
+    Py_INCREF(key);
+    if (!PyUnicode_Check(needle) && !PyBytes_Check(needle)) {
+        Py_DECREF(key);
+        key = PyBytes_FromObject(needle);
+        if (key == NULL)
+            return NULL;
+    }
+    PyObject *list = PyList_New(1);
+    if (list == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    PyList_SET_ITEM(list, 0, key); /* steals key */
+    PyObject *d = wc_count_many_impl(contents, list, opts);
+    PyObject *r = NULL;
+    if (d != NULL) {
+        r = PyDict_GetItemWithError(d, key);
+        Py_XINCREF(r);
+        Py_DECREF(d);
+    }
+    Py_DECREF(list);
+    return r;
+}
+
+static const enum wc_kw wc_count_many_params[] = {
+    WC_KW_CONTENTS, WC_KW_NEEDLES, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+};
+
+static PyObject *wc_count_many(PyObject *module, PyObject *const *args,
+                               Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[5];
+    wc_word_opts o;
+    if (wc_parse_args(module, "count_many", args, nargs, kwnames,
+                      wc_count_many_params, 5, 2, 2, a) < 0 ||
+        wc_get_word_opts(a[2], a[3], &o) < 0 ||
+        wc_get_threads(a[4], &o.threads) < 0)
+        return NULL;
+    return wc_count_many_impl(a[0], a[1], &o);
+}
+
+/* ---- frequencies ---------------------------------------------------------- */
+
+static PyObject *wc_key_object(const wc_text *text, const void *key, size_t len,
+                               int width)
+{
+    if (!text->is_str)
+        return PyBytes_FromStringAndSize(key, (Py_ssize_t)len);
+    int kind = width == 1 ? PyUnicode_1BYTE_KIND
+             : width == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND;
+    return PyUnicode_FromKindAndData(kind, key, (Py_ssize_t)len);
+}
+
+static PyObject *wc_get_counter(PyObject *module)
+{
+    wc_state *st = wc_get_state(module);
+    if (st->counter == NULL) {
+        PyObject *collections = PyImport_ImportModule("collections");
+        if (collections == NULL)
+            return NULL;
+        st->counter = PyObject_GetAttrString(collections, "Counter");
+        Py_DECREF(collections);
+    }
+    return st->counter;
+}
+
+static const enum wc_kw wc_frequencies_params[] = {
+    WC_KW_CONTENTS, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+};
+
+static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
+                                Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[5];
+    wc_word_opts o;
+    if (wc_parse_args(module, "frequencies", args, nargs, kwnames,
+                      wc_frequencies_params, 5, 1, 1, a) < 0 ||
+        wc_get_word_opts(a[2], a[3], &o) < 0 ||
+        wc_get_threads(a[4], &o.threads) < 0)
+        return NULL;
+    Py_ssize_t top = -1;
+    if (a[1] != NULL && a[1] != Py_None) {
+        if (!PyLong_Check(a[1]) || PyBool_Check(a[1])) {
+            PyErr_Format(PyExc_TypeError, "top must be an int or None, not '%.200s'",
+                         Py_TYPE(a[1])->tp_name);
+            return NULL;
+        }
+        top = PyLong_AsSsize_t(a[1]);
+        if (top == -1 && PyErr_Occurred())
+            return NULL;
+        if (top < 0) {
+            PyErr_Format(PyExc_ValueError, "top must be >= 0 or None, got %zd", top);
+            return NULL;
+        }
+    }
+    PyObject *counter_type = wc_get_counter(module);
+    if (counter_type == NULL)
+        return NULL;
+    wc_text text;
+    if (wc_get_text(a[0], "contents", &text) < 0)
+        return NULL;
+    o.utf8 = !text.is_str;
+    PyObject *result = NULL;
+    wc_freq *f = wc_freq_new(text.width, &o);
+    if (f == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    size_t err = 0;
+    int rc;
+    if (wc_big(&text)) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = wc_freq_count_all(f, text.data, text.len, &err);
+        if (rc == WC_OK)
+            rc = wc_freq_sort(f, top >= 0);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = wc_freq_count_all(f, text.data, text.len, &err);
+        if (rc == WC_OK)
+            rc = wc_freq_sort(f, top >= 0);
+    }
+    if (rc != WC_OK) {
+        if (rc == WC_EUTF8)
+            wc_raise_utf8(a[0], &text, err);
+        else
+            wc_raise(rc);
+        goto done;
+    }
+    result = PyObject_CallNoArgs(counter_type);
+    if (result == NULL)
+        goto done;
+    size_t n = wc_freq_size(f);
+    if (top >= 0 && (size_t)top < n)
+        n = (size_t)top;
+    for (size_t i = 0; i < n; i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        PyObject *k = wc_key_object(&text, key, len, width);
+        PyObject *c = k == NULL ? NULL : PyLong_FromUnsignedLongLong(count);
+        if (c == NULL || PyDict_SetItem(result, k, c) < 0) {
+            Py_XDECREF(k);
+            Py_XDECREF(c);
+            Py_CLEAR(result);
+            goto done;
+        }
+        Py_DECREF(k);
+        Py_DECREF(c);
+    }
+done:
+    wc_freq_free(f);
+    wc_text_release(&text);
+    return result;
+}
+
+#define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
+
+PyMethodDef wc_freq_methods[] = {
+    {"count_many", WC_FASTCALL(wc_count_many), METH_FASTCALL | METH_KEYWORDS,
+     "count_many($module, /, contents, needles, *, words='space', "
+     "casefold=False, threads=None)\n--\n\n"
+     "The count of every needle in `contents`, in one pass: a dict needle ->\n"
+     "count (each distinct needle once).\n\n"
+     "`needles` is an iterable of str (for str contents) or bytes (for\n"
+     "bytes-like contents).  `words` is 'space' (the words of search()) or\n"
+     "'unicode' (runs of \\w, as re.findall(r'\\w+', text)); with `casefold`\n"
+     "words and needles compare after str.casefold().  Bytes are UTF-8 when\n"
+     "words='unicode' or casefold=True (else UnicodeDecodeError)."},
+    {"frequencies", WC_FASTCALL(wc_frequencies), METH_FASTCALL | METH_KEYWORDS,
+     "frequencies($module, /, contents, *, top=None, words='space', "
+     "casefold=False, threads=None)\n--\n\n"
+     "A collections.Counter of every non-empty word of `contents`.\n\n"
+     "With top=K, the K most common words in Counter.most_common(K) order\n"
+     "(ties: the word that occurs first in the text comes first); without,\n"
+     "every word, in order of first occurrence.  `words`, `casefold` and\n"
+     "`threads` as for count_many()."},
+    {NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,791 @@
+/*
+ * freq.c - word frequencies and many needles in one pass: a parallel map
+ * (each thread fills its own hash table) and reduce (the tables are merged).
+ *
+ * The text is cut into chunks at places where a word cannot continue
+ * (wc_word_edge), so every word lies in one chunk.  The pool's threads claim
+ * chunks; a chunk is counted into the table of the thread that claimed it
+ * (a table is taken from an idle list under a mutex, so there are never more
+ * tables than threads running at once, whatever the number of chunks).
+ *
+ * The hash table: open addressing with linear probing, the entries in the
+ * slots themselves (one cache miss a look-up; a design with 8-byte slots
+ * pointing at dense entries took two and was about 1.5x slower on the 100 MB
+ * Zipf corpus).  Short keys live in the entry; a longer key is a pointer into the text when the
+ * word is not transformed, else a copy in the table's arena, so memory is
+ * proportional to the distinct words.  An entry remembers where its word
+ * first occurs (unit position * 4 + sub, see wc_words.h), for a tie order
+ * that does not depend on the chunks or threads.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "wc_words.h"
+
+/* ---- the hash of a key ------------------------------------------------- */
+
+WC_INLINE uint64_t wc_load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+WC_INLINE uint32_t wc_load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+WC_INLINE uint64_t wc_mix(uint64_t h)
+{
+    h ^= h >> 32;
+    h *= 0xd6e8feb96c1e1cb5ull;
+    h ^= h >> 29;
+    return h;
+}
+
+/* A multiply-xorshift hash, 8 bytes a step; short tails are read with at
+ * most two overlapping loads, never past the key. */
+WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xff51afd7ed558ccdull);
+    while (n > 8) {
+        h = (h ^ wc_load64(p)) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t v;
+    if (n >= 4)
+        v = ((uint64_t)wc_load32(p) << 32) | wc_load32(p + n - 4);
+    else if (n > 0)
+        v = ((uint64_t)p[0] << 16) | ((uint64_t)p[n / 2] << 8) | p[n - 1];
+    else
+        v = 0;
+    h = (h ^ v) * 0x94d049bb133111ebull;
+    return wc_mix(h);
+}
+
+/* ---- an arena for copied keys ------------------------------------------ */
+
+struct wc_ablock {
+    struct wc_ablock *next;
+    size_t used, size;
+    uint64_t data[]; /* aligned for UTF-32 keys */
+};
+
+struct wc_arena {
+    struct wc_ablock *head;
+};
+
+#define WC_ARENA_BLOCK ((size_t)64 * 1024)
+
+static void *wc_arena_copy(struct wc_arena *a, const void *src, size_t bytes)
+{
+    size_t need = (bytes + 7) & ~(size_t)7;
+    if (need < bytes)
+        return NULL;
+    struct wc_ablock *b = a->head;
+    if (b == NULL || b->size - b->used < need) {
+        size_t size = need > WC_ARENA_BLOCK ? need : WC_ARENA_BLOCK;
+        if (size > SIZE_MAX - sizeof *b)
+            return NULL;
+        b = malloc(sizeof *b + size);
+        if (b == NULL)
+            return NULL;
+        b->size = size;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += need;
+    if (bytes > 0)
+        memcpy(p, src, bytes);
+    return p;
+}
+
+/* Give every block of `from` to `to`. */
+static void wc_arena_adopt(struct wc_arena *to, struct wc_arena *from)
+{
+    struct wc_ablock *b = from->head;
+    if (b == NULL)
+        return;
+    while (b->next != NULL)
+        b = b->next;
+    b->next = to->head;
+    to->head = from->head;
+    from->head = NULL;
+}
+
+static void wc_arena_free(struct wc_arena *a)
+{
+    for (struct wc_ablock *b = a->head, *next; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+    a->head = NULL;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+/* Keys of at most WC_INLINE_KEY bytes are kept in the entry: a look-up then
+ * never follows a pointer into the text, which for the rarer words of a
+ * large text is a cache miss to DRAM (that halved the time of frequencies()
+ * on the 100 MB Zipf corpus of benchmarks/bench_freq.py). */
+#define WC_INLINE_KEY 16
+
+struct wc_ent {
+    uint64_t hash;
+    uint64_t count;
+    uint64_t first; /* pos * 4 + sub of the first occurrence */
+    size_t len;     /* in key units */
+    union {
+        const void *ptr;
+        uint8_t bytes[WC_INLINE_KEY];
+    } key;
+};
+
+WC_INLINE const void *wc_ent_key(const struct wc_ent *e, int kw)
+{
+    return e->len * (size_t)kw <= WC_INLINE_KEY ? (const void *)e->key.bytes
+                                                : e->key.ptr;
+}
+
+/* Equal keys of n bytes (n <= WC_INLINE_KEY: fixed-size loads). */
+WC_INLINE int wc_key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n > WC_INLINE_KEY)
+        return memcmp(a, b, n) == 0;
+    if (n >= 8)
+        return wc_load64(a) == wc_load64(b) &&
+               wc_load64(a + n - 8) == wc_load64(b + n - 8);
+    if (n >= 4)
+        return wc_load32(a) == wc_load32(b) &&
+               wc_load32(a + n - 4) == wc_load32(b + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+struct wc_tab {
+    struct wc_ent *ents; /* mask + 1 slots; hash 0: empty.  After wc_tab_pack
+                          * the n entries are dense at the front instead. */
+    size_t mask;
+    size_t n;
+    int kw;              /* bytes per key unit */
+    int packed;
+    struct wc_arena arena;
+};
+
+#define WC_TAB_MIN 1024
+/* Grow beyond this load (in 1/16): linear probing stays short. */
+#define WC_TAB_LOAD 10
+
+static int wc_tab_init(struct wc_tab *t, int kw)
+{
+    memset(t, 0, sizeof *t);
+    t->kw = kw;
+    t->ents = calloc(WC_TAB_MIN, sizeof *t->ents);
+    if (t->ents == NULL)
+        return WC_ENOMEM;
+    t->mask = WC_TAB_MIN - 1;
+    return WC_OK;
+}
+
+static void wc_tab_free(struct wc_tab *t)
+{
+    free(t->ents);
+    wc_arena_free(&t->arena);
+    t->ents = NULL;
+    t->n = 0;
+}
+
+static int wc_tab_grow(struct wc_tab *t)
+{
+    size_t nslots = (t->mask + 1) * 2;
+    if (nslots > SIZE_MAX / sizeof(struct wc_ent))
+        return WC_ENOMEM;
+    struct wc_ent *s = calloc(nslots, sizeof *s);
+    if (s == NULL)
+        return WC_ENOMEM;
+    size_t mask = nslots - 1;
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (t->ents[i].hash == 0)
+            continue;
+        size_t j = t->ents[i].hash & mask;
+        while (s[j].hash != 0)
+            j = (j + 1) & mask;
+        s[j] = t->ents[i];
+    }
+    free(t->ents);
+    t->ents = s;
+    t->mask = mask;
+    return WC_OK;
+}
+
+/* The entry of (key, len, h), or NULL with *slot where it would go.  h is
+ * never 0 (wc_key_hash). */
+WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
+                                     size_t len, uint64_t h, size_t *slot)
+{
+    size_t j = h & t->mask;
+    size_t bytes = len * (size_t)t->kw;
+    for (;;) {
+        struct wc_ent *e = &t->ents[j];
+        if (e->hash == 0) {
+            *slot = j;
+            return NULL;
+        }
+        if (e->hash == h && e->len == len &&
+            wc_key_eq(wc_ent_key(e, t->kw), key, bytes))
+            return e;
+        j = (j + 1) & t->mask;
+    }
+}
+
+WC_INLINE uint64_t wc_key_hash(const void *key, size_t bytes)
+{
+    return wc_hash(key, bytes) | 1;
+}
+
+/* Insert a key known to be absent (slot from wc_tab_find); copy it into the
+ * arena when `copy` (keys that fit the entry are always copied there).
+ * Returns the entry, or NULL when out of memory. */
+static struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
+                                    const void *key, size_t len, uint64_t h,
+                                    uint64_t first, int copy)
+{
+    if ((t->n + 1) * 16 > (t->mask + 1) * WC_TAB_LOAD) {
+        if (wc_tab_grow(t) != WC_OK)
+            return NULL;
+        wc_tab_find(t, key, len, h, &slot);
+    }
+    size_t bytes = len * (size_t)t->kw;
+    struct wc_ent *e = &t->ents[slot];
+    if (bytes <= WC_INLINE_KEY) {
+        memcpy(e->key.bytes, key, bytes);
+    } else if (copy) {
+        e->key.ptr = wc_arena_copy(&t->arena, key, bytes);
+        if (e->key.ptr == NULL)
+            return NULL;
+    } else {
+        e->key.ptr = key;
+    }
+    e->hash = h;
+    e->count = 0;
+    e->first = first;
+    e->len = len;
+    t->n++;
+    return e;
+}
+
+/* Move the entries to the front, densely (no more look-ups after). */
+static void wc_tab_pack(struct wc_tab *t)
+{
+    if (t->packed)
+        return;
+    size_t w = 0;
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->ents[i].hash != 0)
+            t->ents[w++] = t->ents[i];
+    t->packed = 1;
+}
+
+/* ---- the result object --------------------------------------------------- */
+
+struct wc_freq {
+    struct wc_wtext x;  /* text and len are set for each count */
+    int threads;
+    int kw;             /* bytes per key unit */
+    int counted;        /* count_all has run: no more needles, no more counts */
+    struct wc_tab tab;
+    size_t nneedles;    /* needle ids: 0 .. nneedles-1 (entry.first) */
+    uint64_t *needle_counts;
+};
+
+wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
+{
+    struct wc_wtext x;
+    if (wc_wtext_init(&x, NULL, 0, width, opts) != WC_OK)
+        return NULL;
+    wc_freq *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return NULL;
+    f->x = x;
+    f->threads = opts->threads;
+    f->kw = x.fold ? wc_fold_width(&x) : width;
+    if (wc_tab_init(&f->tab, f->kw) != WC_OK) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+void wc_freq_free(wc_freq *f)
+{
+    if (f == NULL)
+        return;
+    wc_tab_free(&f->tab);
+    free(f->needle_counts);
+    free(f);
+}
+
+size_t wc_freq_size(const wc_freq *f)
+{
+    return f->tab.n;
+}
+
+void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
+                 int *width, uint64_t *count)
+{
+    /* Dense after wc_freq_sort; before it, slot i may be empty. */
+    const struct wc_ent *e = &f->tab.ents[i];
+    *key = wc_ent_key(e, f->kw);
+    *len = e->len;
+    *width = f->kw;
+    *count = e->count;
+}
+
+uint64_t wc_freq_needle_count(const wc_freq *f, size_t id)
+{
+    if (id >= f->nneedles || f->needle_counts == NULL)
+        return 0;
+    return f->needle_counts[id];
+}
+
+static int wc_by_first(const void *a, const void *b)
+{
+    const struct wc_ent *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+static int wc_by_count(const void *a, const void *b)
+{
+    const struct wc_ent *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+int wc_freq_sort(wc_freq *f, int by_count)
+{
+    wc_tab_pack(&f->tab);
+    f->counted = 1;
+    if (f->tab.n > 1)
+        qsort(f->tab.ents, f->tab.n, sizeof *f->tab.ents,
+              by_count ? wc_by_count : wc_by_first);
+    return WC_OK;
+}
+
+/* Bring a needle to the table's key form in a malloc'd buffer (*out; NULL
+ * with WC_OK when no word can equal it). */
+static int wc_needle_key(const wc_freq *f, const void *nd, size_t m, int nw,
+                         void **out, size_t *klen, size_t *err)
+{
+    *out = NULL;
+    if (!f->x.fold) {
+        uint32_t max = f->kw == 1 ? 0xFF : f->kw == 2 ? 0xFFFF : 0xFFFFFFFF;
+        void *k = malloc(m * (size_t)f->kw + 1);
+        if (k == NULL)
+            return WC_ENOMEM;
+        for (size_t i = 0; i < m; i++) {
+            uint32_t c = WC_UNIT(nd, nw, i);
+            if (c > max) {
+                free(k);
+                return WC_OK;
+            }
+            if (f->kw == 1)
+                ((uint8_t *)k)[i] = (uint8_t)c;
+            else if (f->kw == 2)
+                ((uint16_t *)k)[i] = (uint16_t)c;
+            else
+                ((uint32_t *)k)[i] = c;
+        }
+        *out = k;
+        *klen = m;
+        return WC_OK;
+    }
+    /* Fold as a space-mode word: the needle is one word. */
+    struct wc_wtext nx = f->x;
+    nx.text = nd;
+    nx.len = m;
+    nx.width = nw;
+    nx.utf8 = f->x.utf8 && nw == 1;
+    struct wc_scratch sc = {NULL, 0};
+    int rc;
+    switch (nw) {
+    case 1: rc = wc_fold_word(&nx, 1, 0, m, &sc, klen, err); break;
+    case 2: rc = wc_fold_word(&nx, 2, 0, m, &sc, klen, err); break;
+    default: rc = wc_fold_word(&nx, 4, 0, m, &sc, klen, err); break;
+    }
+    if (rc != WC_OK) {
+        free(sc.buf);
+        return rc;
+    }
+    if (sc.buf == NULL && (sc.buf = malloc(1)) == NULL)
+        return WC_ENOMEM;
+    *out = sc.buf;
+    return WC_OK;
+}
+
+int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
+                       size_t *id, size_t *err_offset)
+{
+    *id = WC_NO_ID;
+    if ((nwidth != 1 && nwidth != 2 && nwidth != 4) || f->counted ||
+        (nlen > 0 && needle == NULL) || (f->nneedles == 0 && f->tab.n != 0))
+        return WC_EINVAL;
+    if (nlen > SIZE_MAX / 12 / 4)
+        return WC_ENOMEM;
+    void *key;
+    size_t klen = 0, err = 0;
+    int rc = wc_needle_key(f, needle, nlen, nwidth, &key, &klen, &err);
+    if (rc != WC_OK) {
+        if (rc == WC_EUTF8 && err_offset != NULL)
+            *err_offset = err;
+        return rc;
+    }
+    if (key == NULL)
+        return WC_OK;
+    uint64_t h = wc_key_hash(key, klen * (size_t)f->kw);
+    size_t slot = 0;
+    struct wc_ent *e = wc_tab_find(&f->tab, key, klen, h, &slot);
+    if (e == NULL) {
+        e = wc_tab_insert(&f->tab, slot, key, klen, h, f->nneedles, 1);
+        if (e != NULL)
+            f->nneedles++;
+    }
+    free(key);
+    if (e == NULL)
+        return WC_ENOMEM;
+    *id = (size_t)e->first;
+    return WC_OK;
+}
+
+/* ---- the parallel job ---------------------------------------------------- */
+
+/* Look-ups of words that are slices of the text are batched: the home slot
+ * of each is prefetched when the word is found and looked up WC_BATCH words
+ * later, so that the cache misses of the rarer words overlap (most of the
+ * time of frequencies() on a large vocabulary is those misses). */
+#define WC_BATCH 16
+
+struct wc_pending {
+    const void *key;
+    size_t len;
+    uint64_t h;
+    uint64_t first;
+};
+
+/* What one thread fills: its own table (count_all) or counts indexed by
+ * needle id (count_needles). */
+struct wc_wstate {
+    struct wc_tab tab;
+    uint64_t *counts;
+    const struct wc_tab *needles;
+    struct wc_scratch sc;
+    unsigned npend;
+    struct wc_pending pend[WC_BATCH];
+};
+
+struct wc_fjob {
+    const struct wc_wtext *x;
+    const struct wc_tab *needles; /* NULL: count every word */
+    size_t nneedles;
+    int kw;
+    size_t *edges; /* chunk k is [edges[k], edges[k+1]) */
+    size_t nchunks;
+    pthread_mutex_t mu;
+    struct wc_wstate *states[WC_MAX_THREADS];
+    int nstates;
+    struct wc_wstate *idle[WC_MAX_THREADS];
+    int nidle;
+    /* The first failure: chunks at or after stop_at are skipped. */
+    _Atomic size_t stop_at;
+    int rc;          /* mu */
+    size_t utf8_err; /* mu: the smallest offset of invalid UTF-8 */
+};
+
+/* Count one word (hash h) into t; `copy` when the key is transient. */
+WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
+                           uint64_t h, uint64_t first, int copy)
+{
+    size_t slot = 0;
+    struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    if (e == NULL) {
+        e = wc_tab_insert(t, slot, key, len, h, first, copy);
+        if (e == NULL)
+            return WC_ENOMEM;
+    } else if (first < e->first) {
+        /* A table is not a thread's: it may count chunk 9 before chunk 5
+         * (the thread that claimed 5 took the table later). */
+        e->first = first;
+    }
+    e->count++;
+    return WC_OK;
+}
+
+static int wc_flush(struct wc_wstate *s)
+{
+    int rc = WC_OK;
+    for (unsigned k = 0; k < s->npend && rc == WC_OK; k++) {
+        const struct wc_pending *p = &s->pend[k];
+        rc = wc_tab_count(&s->tab, p->key, p->len, p->h, p->first, 0);
+    }
+    s->npend = 0;
+    return rc;
+}
+
+WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
+                          unsigned sub, int transient)
+{
+    struct wc_wstate *s = ctx;
+    if (len == 0)
+        return WC_OK; /* frequencies leave out empty words */
+    struct wc_tab *t = &s->tab;
+    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    uint64_t first = (uint64_t)pos * 4 + sub;
+    if (transient) /* the scratch buffer is reused by the next word */
+        return wc_tab_count(t, key, len, h, first, 1);
+    __builtin_prefetch(&t->ents[h & t->mask]);
+    s->pend[s->npend++] = (struct wc_pending){key, len, h, first};
+    return s->npend == WC_BATCH ? wc_flush(s) : WC_OK;
+}
+
+WC_INLINE int wc_emit_needles(void *ctx, const void *key, size_t len,
+                              size_t pos, unsigned sub, int transient)
+{
+    (void)pos, (void)sub, (void)transient;
+    struct wc_wstate *s = ctx;
+    const struct wc_tab *t = s->needles;
+    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    size_t slot = 0;
+    const struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    if (e != NULL)
+        s->counts[e->first]++;
+    return WC_OK;
+}
+
+static void wc_wstate_free(struct wc_wstate *s)
+{
+    if (s == NULL)
+        return;
+    wc_tab_free(&s->tab);
+    free(s->counts);
+    free(s->sc.buf);
+    free(s);
+}
+
+static struct wc_wstate *wc_wstate_new(const struct wc_fjob *job)
+{
+    struct wc_wstate *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    if (job->needles != NULL) {
+        s->needles = job->needles;
+        s->counts = calloc(job->nneedles + 1, sizeof *s->counts);
+        if (s->counts == NULL) {
+            free(s);
+            return NULL;
+        }
+    } else if (wc_tab_init(&s->tab, job->kw) != WC_OK) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void wc_fjob_fail(struct wc_fjob *job, int rc, size_t err)
+{
+    pthread_mutex_lock(&job->mu);
+    if (rc == WC_EUTF8) {
+        if (job->rc == WC_OK || (job->rc == WC_EUTF8 && err < job->utf8_err)) {
+            job->rc = rc;
+            job->utf8_err = err;
+        }
+    } else {
+        job->rc = rc; /* out of memory outranks invalid UTF-8 */
+        err = 0;
+    }
+    if (err < atomic_load(&job->stop_at))
+        atomic_store(&job->stop_at, err);
+    pthread_mutex_unlock(&job->mu);
+}
+
+static void wc_fjob_task(void *ctx, size_t task)
+{
+    struct wc_fjob *job = ctx;
+    size_t lo = job->edges[task], hi = job->edges[task + 1];
+    if (lo >= hi || lo >= atomic_load_explicit(&job->stop_at,
+                                               memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&job->mu);
+    struct wc_wstate *s = NULL;
+    if (job->nidle > 0) {
+        s = job->idle[--job->nidle];
+    } else if (job->nstates < WC_MAX_THREADS) {
+        s = wc_wstate_new(job);
+        if (s != NULL)
+            job->states[job->nstates++] = s;
+    }
+    pthread_mutex_unlock(&job->mu);
+    if (s == NULL) {
+        wc_fjob_fail(job, WC_ENOMEM, 0);
+        return;
+    }
+    size_t err = 0;
+    /* Two calls, so that each inlines its sink. */
+    int rc = job->needles != NULL
+        ? wc_words_range(job->x, lo, hi, &s->sc, wc_emit_needles, s, &err)
+        : wc_words_range(job->x, lo, hi, &s->sc, wc_emit_all, s, &err);
+    if (s->npend > 0) {
+        int frc = wc_flush(s);
+        if (rc == WC_OK)
+            rc = frc;
+    }
+    if (rc != WC_OK)
+        wc_fjob_fail(job, rc, err);
+    pthread_mutex_lock(&job->mu);
+    job->idle[job->nidle++] = s;
+    pthread_mutex_unlock(&job->mu);
+}
+
+/* Chunks: at least wc_parallel_threshold() bytes (the size below which a
+ * parallel job does not pay; the tests lower it to cut small texts into
+ * many chunks), about WC_FREQ_CHUNKS_PER_THREAD a thread (more balance
+ * threads that share a core with another process). */
+#define WC_FREQ_CHUNKS_PER_THREAD 8
+
+static size_t *wc_make_edges(const struct wc_wtext *x, int threads,
+                             size_t *nchunks)
+{
+    size_t bytes = x->len * (size_t)x->width;
+    size_t min_chunk = wc_parallel_threshold();
+    size_t n = 1;
+    if (threads > 1 && bytes >= min_chunk && x->len > 1) {
+        n = (size_t)threads * WC_FREQ_CHUNKS_PER_THREAD;
+        if (bytes / n < min_chunk)
+            n = bytes / min_chunk;
+        if (n > x->len)
+            n = x->len;
+        if (n < 1)
+            n = 1;
+    }
+    size_t *edges = malloc((n + 1) * sizeof *edges);
+    if (edges == NULL)
+        return NULL;
+    size_t step = x->len / n;
+    edges[0] = 0;
+    for (size_t k = 1; k < n; k++) {
+        /* Each search starts where the last edge is at the earliest, so a
+         * word longer than a chunk costs one scan, not one per chunk. */
+        size_t p = k * step;
+        if (p < edges[k - 1])
+            p = edges[k - 1];
+        edges[k] = p == 0 ? 0 : wc_word_edge(x, p);
+    }
+    edges[n] = x->len;
+    *nchunks = n;
+    return edges;
+}
+
+/* Merge table s into t (keys of s that live in s's arena stay there: the
+ * arena moves to t). */
+static int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
+{
+    for (size_t k = 0; k <= s->mask; k++) {
+        const struct wc_ent *e = &s->ents[k];
+        if (e->hash == 0)
+            continue;
+        const void *key = wc_ent_key(e, s->kw);
+        size_t slot = 0;
+        struct wc_ent *d = wc_tab_find(t, key, e->len, e->hash, &slot);
+        if (d == NULL) {
+            d = wc_tab_insert(t, slot, key, e->len, e->hash, e->first, 0);
+            if (d == NULL)
+                return WC_ENOMEM;
+        } else if (e->first < d->first) {
+            d->first = e->first;
+        }
+        d->count += e->count;
+    }
+    wc_arena_adopt(&t->arena, &s->arena);
+    return WC_OK;
+}
+
+static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
+                       size_t *err_offset)
+{
+    if (f->counted || (len > 0 && text == NULL))
+        return WC_EINVAL;
+    f->x.text = text;
+    f->x.len = len;
+    int threads = f->threads == 0 ? wc_default_threads() : f->threads;
+    struct wc_fjob job = {
+        .x = &f->x, .needles = needles ? &f->tab : NULL,
+        .nneedles = f->nneedles, .kw = f->kw, .rc = WC_OK,
+    };
+    if (needles && f->needle_counts == NULL) {
+        f->needle_counts = calloc(f->nneedles + 1, sizeof *f->needle_counts);
+        if (f->needle_counts == NULL)
+            return WC_ENOMEM;
+    }
+    atomic_init(&job.stop_at, SIZE_MAX);
+    job.edges = wc_make_edges(&f->x, threads, &job.nchunks);
+    if (job.edges == NULL)
+        return WC_ENOMEM;
+    if (pthread_mutex_init(&job.mu, NULL) != 0) {
+        free(job.edges);
+        return WC_ENOMEM;
+    }
+    if (job.nchunks == 1)
+        wc_fjob_task(&job, 0);
+    else
+        wc_pool_run(threads, wc_fjob_task, &job, job.nchunks);
+    pthread_mutex_destroy(&job.mu);
+    free(job.edges);
+
+    int rc = job.rc;
+    if (rc == WC_OK && needles) {
+        for (int k = 0; k < job.nstates; k++)
+            for (size_t i = 0; i < f->nneedles; i++)
+                f->needle_counts[i] += job.states[k]->counts[i];
+    } else if (rc == WC_OK) {
+        f->counted = 1;
+        /* The largest table becomes the result; the others merge into it. */
+        int big = -1;
+        for (int k = 0; k < job.nstates; k++)
+            if (big < 0 || job.states[k]->tab.n > job.states[big]->tab.n)
+                big = k;
+        if (big >= 0) {
+            struct wc_tab tmp = f->tab;
+            f->tab = job.states[big]->tab;
+            job.states[big]->tab = tmp;
+        }
+        for (int k = 0; k < job.nstates && rc == WC_OK; k++)
+            rc = wc_tab_merge(&f->tab, &job.states[k]->tab);
+    }
+    for (int k = 0; k < job.nstates; k++)
+        wc_wstate_free(job.states[k]);
+    if (rc == WC_EUTF8 && err_offset != NULL)
+        *err_offset = job.utf8_err;
+    return rc;
+}
+
+int wc_freq_count_needles(wc_freq *f, const void *text, size_t len,
+                          size_t *err_offset)
+{
+    return wc_freq_run(f, text, len, 1, err_offset);
+}
+
+int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
+                      size_t *err_offset)
+{
+    if (f->tab.n != 0)
+        return WC_EINVAL; /* a table of needles */
+    return wc_freq_run(f, text, len, 0, err_offset);
+}

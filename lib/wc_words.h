@@ -1,0 +1,429 @@
+/*
+ * wc_words.h - private to the core: Unicode look-ups, UTF-8 decoding and the
+ * word enumerators that words.c (wc_words_foreach) and freq.c (frequencies,
+ * many needles) share.  Everything here is inline so that each caller gets
+ * the enumerator specialised for its width, mode and sink.
+ *
+ * The words of a text, by mode (wordcount.h has the public statement):
+ *   space    the words of the normative semantics (wc_impl.h), empty ones
+ *            included; with casefold each word is folded after the split
+ *            (folding never makes nor removes ' ', '\n' or '\r', which
+ *            tools/gen_unicode.py could check but the tests do).
+ *   unicode  maximal runs of word code points (c.isalnum() or c == '_'); with
+ *            casefold the text is folded FIRST and the runs are found in the
+ *            folded text, so that the words are re.findall(r"\w+",
+ *            text.casefold()) (folding can change the class: U+0130 folds to
+ *            "i" + U+0307, a combining mark that is not \w; U+0345, not \w,
+ *            folds to iota, which is).
+ *
+ * A word is handed to the sink as a key: untransformed words are a slice of
+ * the text in its own width; folded words are encoded into a scratch buffer,
+ * as UTF-8 when the text is UTF-8 bytes and as UTF-32 otherwise ("transient":
+ * the sink copies what it keeps).  pos is the word's first unit in the text;
+ * sub (0 to 2) orders words that start in the fold of one code point: U+1FB7
+ * folds to alpha, a combining mark and iota, two words at one pos.
+ */
+#ifndef WC_WORDS_H
+#define WC_WORDS_H
+
+#include <stdlib.h>
+
+#include "wc_impl.h"
+
+/* ---- Unicode tables (generated: tools/gen_unicode.py) ------------------ */
+
+extern const uint16_t wc_uni_stage1[];
+extern const uint8_t wc_uni_stage2[];
+extern const uint32_t wc_uni_records[];
+extern const uint32_t wc_uni_latin1[];
+extern const uint32_t wc_uni_expansions[];
+
+#define WC_UNI_SHIFT 7
+
+/* The record of code point c (the layout is in tools/gen_unicode.py). */
+WC_INLINE uint32_t wc_uni_rec(uint32_t c)
+{
+    if (c < 256)
+        return wc_uni_latin1[c];
+    if (c >= 0x110000)
+        return 0; /* not a code point: no word, folds to itself */
+    unsigned block = wc_uni_stage1[c >> WC_UNI_SHIFT];
+    return wc_uni_records[wc_uni_stage2[(block << WC_UNI_SHIFT) |
+                                        (c & ((1u << WC_UNI_SHIFT) - 1))]];
+}
+
+WC_INLINE int wc_uni_isword(uint32_t c)
+{
+    return (int)(wc_uni_rec(c) & 1);
+}
+
+/* Full case folding of c (record r) into out[0..n); returns n (1 to 3) and
+ * sets bit k of *words when out[k] is a word code point. */
+WC_INLINE int wc_uni_fold(uint32_t c, uint32_t r, uint32_t out[3],
+                          unsigned *words)
+{
+    unsigned n = (r >> 1) & 3;
+    if (n == 0) {
+        out[0] = c + (uint32_t)((int32_t)r >> 8);
+        *words = (r >> 3) & 1;
+        return 1;
+    }
+    const uint32_t *e = wc_uni_expansions + (r >> 8);
+    *words = 0;
+    for (unsigned k = 0; k < n; k++) {
+        out[k] = e[k];
+        *words |= (unsigned)wc_uni_isword(e[k]) << k;
+    }
+    return (int)n;
+}
+
+/* ---- UTF-8 ---------------------------------------------------------------- */
+
+/*
+ * Decode one code point at p (avail >= 1 bytes) as CPython's strict UTF-8
+ * decoder does: no overlong forms, no surrogates, nothing above U+10FFFF.
+ * Returns the sequence length (1 to 4), or 0 when no valid sequence starts at
+ * p (the error's start is then p, as in CPython's UnicodeDecodeError).
+ */
+WC_INLINE int wc_utf8_decode(const uint8_t *p, size_t avail, uint32_t *cp)
+{
+    uint32_t b0 = p[0];
+    if (b0 < 0x80) {
+        *cp = b0;
+        return 1;
+    }
+    if (b0 < 0xC2)
+        return 0;
+    if (b0 < 0xE0) {
+        if (avail < 2 || (p[1] & 0xC0) != 0x80)
+            return 0;
+        *cp = ((b0 & 0x1F) << 6) | (p[1] & 0x3Fu);
+        return 2;
+    }
+    if (b0 < 0xF0) {
+        if (avail < 3)
+            return 0;
+        uint32_t lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+        if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80)
+            return 0;
+        *cp = ((b0 & 0x0F) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        return 3;
+    }
+    if (b0 < 0xF5) {
+        if (avail < 4)
+            return 0;
+        uint32_t lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+        if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 ||
+            (p[3] & 0xC0) != 0x80)
+            return 0;
+        *cp = ((b0 & 0x07) << 18) | ((p[1] & 0x3Fu) << 12) |
+              ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+        return 4;
+    }
+    return 0;
+}
+
+/* Encode c (a code point, surrogates included) as UTF-8 at out; returns the
+ * length.  Folded words of UTF-8 text never hold surrogates. */
+WC_INLINE size_t wc_utf8_encode(uint32_t c, uint8_t *out)
+{
+    if (c < 0x80) {
+        out[0] = (uint8_t)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (uint8_t)(0xC0 | (c >> 6));
+        out[1] = (uint8_t)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | (c >> 12));
+        out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (uint8_t)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | (c >> 18));
+    out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (uint8_t)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* ---- the enumerators ------------------------------------------------------ */
+
+/* A text and how to cut it into words. */
+struct wc_wtext {
+    const void *text;
+    size_t len;   /* in units */
+    int width;    /* 1, 2 or 4 */
+    int utf8;     /* width 1: UTF-8 bytes (decoded when words or fold need it) */
+    int words;    /* WC_WORDS_SPACE or WC_WORDS_UNICODE */
+    int fold;     /* casefold */
+};
+
+/* Check the arguments and fill *x (words.c). */
+int wc_wtext_init(struct wc_wtext *x, const void *text, size_t len, int width,
+                  const wc_word_opts *o);
+
+/* Width in bytes of the keys of folded words: UTF-8 for UTF-8 text, else
+ * UTF-32. */
+WC_INLINE int wc_fold_width(const struct wc_wtext *x)
+{
+    return x->utf8 ? 1 : 4;
+}
+
+/* 1 when the words must be decoded as UTF-8. */
+WC_INLINE int wc_wtext_decodes(const struct wc_wtext *x)
+{
+    return x->width == 1 && x->utf8 && (x->fold || x->words == WC_WORDS_UNICODE);
+}
+
+/* A growable byte buffer for folded words (one per thread). */
+struct wc_scratch {
+    uint8_t *buf;
+    size_t cap;
+};
+
+WC_INLINE int wc_scratch_reserve(struct wc_scratch *sc, size_t need)
+{
+    if (need <= sc->cap)
+        return WC_OK;
+    size_t cap = sc->cap < 256 ? 256 : sc->cap;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return WC_ENOMEM;
+        cap *= 2;
+    }
+    uint8_t *b = realloc(sc->buf, cap);
+    if (b == NULL)
+        return WC_ENOMEM;
+    sc->buf = b;
+    sc->cap = cap;
+    return WC_OK;
+}
+
+/* The sink: returns WC_OK or an error that stops the enumeration. */
+typedef int (*wc_emit_fn)(void *ctx, const void *key, size_t len, size_t pos,
+                          unsigned sub, int transient);
+
+#define WC_UNIT(t, w, i)                                                      \
+    ((w) == 1   ? (uint32_t)((const uint8_t *)(t))[i]                         \
+     : (w) == 2 ? (uint32_t)((const uint16_t *)(t))[i]                        \
+                : ((const uint32_t *)(t))[i])
+
+/* Fold the units [s, e) of a space-mode word into sc; *klen gets the key
+ * length in key units.  WC_EUTF8 with *err at the first bad byte. */
+WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
+                           struct wc_scratch *sc, size_t *klen, size_t *err)
+{
+    int rc = wc_scratch_reserve(sc, (e - s) * 12 + 1);
+    if (rc != WC_OK)
+        return rc;
+    uint8_t *o8 = sc->buf;
+    uint32_t *o32 = (uint32_t *)(void *)sc->buf;
+    size_t n = 0;
+    size_t k = s;
+    while (k < e) {
+        uint32_t c;
+        if (w == 1 && x->utf8) {
+            const uint8_t *p = (const uint8_t *)x->text + k;
+            if (*p < 0x80) {
+                c = *p;
+                k++;
+            } else {
+                int l = wc_utf8_decode(p, e - k, &c);
+                if (l == 0) {
+                    *err = k;
+                    return WC_EUTF8;
+                }
+                k += (size_t)l;
+            }
+        } else {
+            c = WC_UNIT(x->text, w, k);
+            k++;
+        }
+        uint32_t f[3];
+        unsigned fw;
+        int nf = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
+        for (int j = 0; j < nf; j++) {
+            if (w == 1 && x->utf8)
+                n += wc_utf8_encode(f[j], o8 + n);
+            else
+                o32[n++] = f[j];
+        }
+    }
+    *klen = n;
+    return WC_OK;
+}
+
+/* space mode, words [lo, hi): lo is 0 or follows a ' ' or '\n'; hi is len
+ * or follows one (so every word lies wholly inside). */
+WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
+                             size_t lo, size_t hi, struct wc_scratch *sc,
+                             wc_emit_fn emit, void *ctx, size_t *err)
+{
+    const void *t = x->text;
+    size_t len = x->len, ws = lo;
+    int rc;
+    for (size_t k = lo;; k++) {
+        size_t e;
+        if (k < hi) {
+            uint32_t c = WC_UNIT(t, w, k);
+            if (c != ' ' && c != '\n')
+                continue;
+            e = k;
+            if (c == '\n' && e > ws && WC_UNIT(t, w, e - 1) == '\r')
+                e--; /* "\r\n" ends the line */
+        } else {
+            /* The end of the range: a word stops here only at the end of
+             * the text (a bare final '\r' stays in it), and the empty word
+             * at the very end exists only after a final ' '. */
+            if (hi != len || len == 0 ||
+                (ws == len && WC_UNIT(t, w, len - 1) != ' '))
+                return WC_OK;
+            e = len;
+        }
+        if (fold) {
+            size_t klen;
+            rc = wc_fold_word(x, w, ws, e, sc, &klen, err);
+            if (rc == WC_OK)
+                rc = emit(ctx, sc->buf, klen, ws, 0, 1);
+        } else {
+            rc = emit(ctx, (const char *)t + ws * (size_t)w, e - ws, ws, 0, 0);
+        }
+        if (rc != WC_OK || k >= hi)
+            return rc;
+        ws = k + 1;
+    }
+}
+
+/* Decode the code point at k of [.., hi): sets *c, returns its length in
+ * units, or 0 (invalid UTF-8 at k). */
+WC_INLINE size_t wc_next_cp(const struct wc_wtext *x, int w, size_t k,
+                            size_t hi, uint32_t *c)
+{
+    if (w == 1 && x->utf8) {
+        const uint8_t *p = (const uint8_t *)x->text + k;
+        if (*p < 0x80) {
+            *c = *p;
+            return 1;
+        }
+        return (size_t)wc_utf8_decode(p, hi - k, c);
+    }
+    *c = WC_UNIT(x->text, w, k);
+    return 1;
+}
+
+/* unicode mode without folding: runs of word code points in [lo, hi); lo
+ * and hi are 0, len or the start of a non-word code point. */
+WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
+                               size_t hi, wc_emit_fn emit, void *ctx,
+                               size_t *err)
+{
+    const char *t = x->text;
+    size_t run = SIZE_MAX;
+    int rc;
+    for (size_t k = lo; k < hi;) {
+        uint32_t c;
+        size_t l = wc_next_cp(x, w, k, hi, &c);
+        if (l == 0) {
+            *err = k;
+            return WC_EUTF8;
+        }
+        if (wc_uni_isword(c)) {
+            if (run == SIZE_MAX)
+                run = k;
+        } else if (run != SIZE_MAX) {
+            rc = emit(ctx, t + run * (size_t)w, k - run, run, 0, 0);
+            if (rc != WC_OK)
+                return rc;
+            run = SIZE_MAX;
+        }
+        k += l;
+    }
+    if (run != SIZE_MAX)
+        return emit(ctx, t + run * (size_t)w, hi - run, run, 0, 0);
+    return WC_OK;
+}
+
+/* unicode mode with folding: the runs of word code points of the folded
+ * text; lo and hi are 0, len or a code point whose fold starts with a
+ * non-word code point. */
+WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
+                                    size_t hi, struct wc_scratch *sc,
+                                    wc_emit_fn emit, void *ctx, size_t *err)
+{
+    size_t run = SIZE_MAX, n = 0;
+    unsigned sub = 0;
+    int utf8 = w == 1 && x->utf8;
+    int rc;
+    for (size_t k = lo; k < hi;) {
+        uint32_t c;
+        size_t l = wc_next_cp(x, w, k, hi, &c);
+        if (l == 0) {
+            *err = k;
+            return WC_EUTF8;
+        }
+        uint32_t f[3];
+        unsigned fw;
+        int nf = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
+        for (int j = 0; j < nf; j++) {
+            if (fw & (1u << j)) {
+                if (run == SIZE_MAX) {
+                    run = k;
+                    sub = (unsigned)j;
+                    n = 0;
+                }
+                rc = wc_scratch_reserve(sc, (n + 1) * 4);
+                if (rc != WC_OK)
+                    return rc;
+                if (utf8)
+                    n += wc_utf8_encode(f[j], sc->buf + n);
+                else
+                    ((uint32_t *)(void *)sc->buf)[n++] = f[j];
+            } else if (run != SIZE_MAX) {
+                rc = emit(ctx, sc->buf, n, run, sub, 1);
+                if (rc != WC_OK)
+                    return rc;
+                run = SIZE_MAX;
+            }
+        }
+        k += l;
+    }
+    if (run != SIZE_MAX)
+        return emit(ctx, sc->buf, n, run, sub, 1);
+    return WC_OK;
+}
+
+/* The words of [lo, hi) (edges from wc_word_edge), specialised by width. */
+#define WC_WORDS_DISPATCH(W)                                                  \
+    do {                                                                      \
+        if (x->words == WC_WORDS_SPACE)                                       \
+            return x->fold ? wc_words_space(x, W, 1, lo, hi, sc, emit, ctx,   \
+                                            err)                              \
+                           : wc_words_space(x, W, 0, lo, hi, sc, emit, ctx,   \
+                                            err);                             \
+        return x->fold ? wc_words_unicode_fold(x, W, lo, hi, sc, emit, ctx,   \
+                                               err)                           \
+                       : wc_words_unicode(x, W, lo, hi, emit, ctx, err);      \
+    } while (0)
+
+WC_INLINE int wc_words_range(const struct wc_wtext *x, size_t lo, size_t hi,
+                             struct wc_scratch *sc, wc_emit_fn emit, void *ctx,
+                             size_t *err)
+{
+    switch (x->width) {
+    case 1: WC_WORDS_DISPATCH(1);
+    case 2: WC_WORDS_DISPATCH(2);
+    default: WC_WORDS_DISPATCH(4);
+    }
+}
+
+/* The first place at or after p where a range of words may start (0 < p <=
+ * len): in space mode just after a ' ' or '\n'; in unicode mode before a code
+ * point that is (or, folded, starts with) a non-word code point, or before
+ * invalid UTF-8 (whose error the range before it reports).  Never inside a
+ * UTF-8 sequence.  Returns len when there is none. */
+size_t wc_word_edge(const struct wc_wtext *x, size_t p);
+
+#endif /* WC_WORDS_H */
