@@ -139,6 +139,29 @@ class Bench:
               f"{verdict(par >= 100)}); search_sequential {seq:,.0f}x (>= 50x: "
               f"{verdict(seq >= 50)}); two calls on 2 Python threads take {twice:.2f}x the "
               f"time of one (<= 1.3x: {verdict(twice <= 1.3)})")
+        self.seed_twice_explained()
+
+    def seed_twice_explained(self) -> None:
+        """Where the time of 'twice on 2 Python threads' goes: the executor's
+        own cost (two no-op tasks), and the same pair of calls on a text 10
+        times longer, where that fixed cost is spread over more work."""
+        text10 = word_count.default_text(10_000)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            rows = self.run([
+                Row("ThreadPoolExecutor: 2 no-op tasks",
+                    lambda: [f.result() for f in (pool.submit(int), pool.submit(int))]),
+                Row("C sequential, Zen x 10000",
+                    lambda: word_count.search_sequential(text10, "is"), 100_000),
+                Row("C sequential twice, 2 Python threads, Zen x 10000",
+                    lambda: run_sequential_twice(pool, text10, "is"), 200_000),
+            ])
+        print(table(rows, "the two-thread row, explained"))
+        med = {r.name: median(r) for r in rows}
+        ratio = (med["C sequential twice, 2 Python threads, Zen x 10000"]
+                 / med["C sequential, Zen x 10000"])
+        print(f"the executor alone takes {med['ThreadPoolExecutor: 2 no-op tasks'] * 1e6:,.0f} us "
+              f"for two tasks; on a text 10x longer two calls on 2 Python threads take "
+              f"{ratio:.2f}x the time of one (<= 1.3x: {verdict(ratio <= 1.3)})")
 
     # -- compare ------------------------------------------------------------
     def compare(self) -> None:
