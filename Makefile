@@ -48,3 +48,66 @@ bench: install
 
 clean:
 	rm -rf build .venv .mesonpy-*
+
+# ---- reliability: sanitizers, valgrind, fuzzing (README "Reliability") ----
+# Each build has its own directory under build/, so none clobbers .venv's
+# normal build of the package.
+.PHONY: test-asan test-asan-c test-asan-py test-tsan test-valgrind fuzz fuzz-ci
+
+SAN_MESON := -Dbuildtype=debugoptimized -Dc_args=-fno-omit-frame-pointer
+# halt_on_error: a UBSan finding stops the run with a failure instead of
+# printing and going on.  ASan's leak check runs on the C tests, not on the
+# interpreter (CPython keeps objects alive at exit on purpose).
+ASAN_C_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1 \
+              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# The interpreter is not built with ASan: the runtime must be loaded first.
+# PYTHONMALLOC=malloc gives every Python object its own malloc block, so ASan
+# sees a read past the end of a bytes or str (pymalloc's arenas would hide it).
+# pytest --capture=sys: a sanitizer's report (written to file descriptor 2)
+# reaches the terminal; pytest's default capture of the descriptor loses it
+# when the process dies.
+LIBASAN = $(shell $(CC) -print-file-name=libasan.so)
+ASAN_PY_ENV = LD_PRELOAD=$(LIBASAN) PYTHONMALLOC=malloc WC_SANITIZER=asan \
+              ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
+              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+              PYTHONPATH=$(CURDIR)/build/asan/site-packages
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+build/asan/c/build.ninja: | $(VENV)/.deps
+	$(MESON) setup build/asan/c -Dpython=false -Dtests=true --werror \
+	    -Db_sanitize=address,undefined $(SAN_MESON)
+
+test-asan-c: build/asan/c/build.ninja
+	$(ASAN_C_ENV) $(MESON) test -C build/asan/c --print-errorlogs
+
+# The package, built with the sanitizers into its own site-packages folder
+# (pip --target) that PYTHONPATH puts ahead of .venv's normal install.
+build/asan/.installed: $(VENV)/.deps $(SOURCES)
+	$(VPY) -m pip install -q --no-build-isolation --no-deps --upgrade \
+	    --target build/asan/site-packages -Cbuild-dir=build/asan/py \
+	    -Csetup-args=-Db_sanitize=address,undefined \
+	    -Csetup-args=-Dbuildtype=debugoptimized \
+	    -Csetup-args=-Dc_args=-fno-omit-frame-pointer .
+	touch $@
+
+test-asan-py: build/asan/.installed
+	$(ASAN_PY_ENV) $(VPY) -c 'import word_count._word_count as m, sys; \
+	    sys.exit(0 if "/build/asan/" in m.__file__ else "not the ASan build: " + m.__file__)'
+	$(ASAN_PY_ENV) $(VPY) -m pytest -p no:cacheprovider --capture=sys tests/python
+
+test-asan: test-asan-c test-asan-py
+
+build/tsan/build.ninja: | $(VENV)/.deps
+	$(MESON) setup build/tsan -Dpython=false -Dtests=true --werror \
+	    -Db_sanitize=thread $(SAN_MESON)
+
+# The C tests (test_core's parallel and concurrent-caller cases, test_pool)
+# under ThreadSanitizer.
+test-tsan: build/tsan/build.ninja
+	$(TSAN_ENV) $(MESON) test -C build/tsan --print-errorlogs
+
+# The C tests of the normal build under valgrind's memcheck.
+test-valgrind: build/c/build.ninja
+	$(MESON) compile -C build/c
+	$(MESON) test -C build/c --print-errorlogs --timeout-multiplier 10 \
+	    --wrapper 'valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1'
