@@ -58,8 +58,8 @@ uint64_t wc_count_range(const void *t, size_t len, size_t lo, size_t hi,
 {
     switch (width) {
     case 1: return wc_kernel8()(t, len, lo, hi, needle, m);
-    case 2: return wc_count_u16(t, len, lo, hi, needle, m);
-    case 4: return wc_count_u32(t, len, lo, hi, needle, m);
+    case 2: return wc_kernel16()(t, len, lo, hi, needle, m);
+    case 4: return wc_kernel32()(t, len, lo, hi, needle, m);
     default: return 0;
     }
 }

@@ -1,6 +1,6 @@
 /*
  * count_scalar.c - the portable kernels: the reference every SIMD kernel is
- * tested against, and the only kernels for 2- and 4-byte code units.
+ * tested against, for 1-, 2- and 4-byte code units.
  *
  * They visit only word starts (after ' ' or '\n'), then apply the full
  * boundary rule of wc_impl.h there.
@@ -20,9 +20,9 @@
         return count;                                                         \
     }
 
-WC_DEFINE_SCALAR(wc_count_scalar, uint8_t, wc_match_at8)
-WC_DEFINE_SCALAR(wc_count_u16, uint16_t, wc_match_at16)
-WC_DEFINE_SCALAR(wc_count_u32, uint32_t, wc_match_at32)
+WC_DEFINE_SCALAR(wc_count8_scalar, uint8_t, wc_match_at8)
+WC_DEFINE_SCALAR(wc_count16_scalar, uint16_t, wc_match_at16)
+WC_DEFINE_SCALAR(wc_count32_scalar, uint32_t, wc_match_at32)
 
 uint64_t wc_byte_count_scalar(const uint8_t *t, size_t n, uint8_t c)
 {

@@ -1,5 +1,5 @@
 /*
- * dispatch.c - choose the byte kernel once and cache the choice.
+ * dispatch.c - choose the kernels once and cache the choice.
  *
  * As in memchr, the cached pointer starts at nothing and the first call
  * detects, stores and returns; later calls are one atomic load.  As in
@@ -51,7 +51,9 @@ static int wc_cpu_features(void)
 
 struct wc_kernel_entry {
     const char *name;
-    wc_kernel8_fn fn;
+    wc_kernel8_fn fn8;
+    wc_kernel16_fn fn16;
+    wc_kernel32_fn fn32;
     wc_byte_fn byte_fn;
     const int *compiled; /* NULL: always there */
     int feature;         /* 0: needs nothing of the CPU */
@@ -59,10 +61,14 @@ struct wc_kernel_entry {
 
 /* Best first: the automatic choice is the first one supported. */
 static const struct wc_kernel_entry wc_kernels[] = {
-    {"avx512", wc_count_avx512, wc_byte_count_avx512, &wc_have_avx512, WC_F_AVX512},
-    {"avx2", wc_count_avx2, wc_byte_count_avx2, &wc_have_avx2, WC_F_AVX2},
-    {"sse2", wc_count_sse2, wc_byte_count_sse2, &wc_have_sse2, WC_F_SSE2},
-    {"scalar", wc_count_scalar, wc_byte_count_scalar, NULL, 0},
+    {"avx512", wc_count8_avx512, wc_count16_avx512, wc_count32_avx512, wc_byte_count_avx512,
+     &wc_have_avx512, WC_F_AVX512},
+    {"avx2", wc_count8_avx2, wc_count16_avx2, wc_count32_avx2, wc_byte_count_avx2,
+     &wc_have_avx2, WC_F_AVX2},
+    {"sse2", wc_count8_sse2, wc_count16_sse2, wc_count32_sse2, wc_byte_count_sse2,
+     &wc_have_sse2, WC_F_SSE2},
+    {"scalar", wc_count8_scalar, wc_count16_scalar, wc_count32_scalar, wc_byte_count_scalar,
+     NULL, 0},
 };
 #define WC_NKERNELS (sizeof wc_kernels / sizeof wc_kernels[0])
 
@@ -117,7 +123,17 @@ static const struct wc_kernel_entry *wc_current(void)
 
 wc_kernel8_fn wc_kernel8(void)
 {
-    return wc_current()->fn;
+    return wc_current()->fn8;
+}
+
+wc_kernel16_fn wc_kernel16(void)
+{
+    return wc_current()->fn16;
+}
+
+wc_kernel32_fn wc_kernel32(void)
+{
+    return wc_current()->fn32;
 }
 
 wc_byte_fn wc_byte_kernel(void)

@@ -45,37 +45,52 @@
  */
 typedef uint64_t (*wc_kernel8_fn)(const uint8_t *t, size_t len, size_t lo,
                                   size_t hi, const uint8_t *needle, size_t m);
-
-uint64_t wc_count_scalar(const uint8_t *t, size_t len, size_t lo, size_t hi,
-                         const uint8_t *needle, size_t m);
-uint64_t wc_count_sse2(const uint8_t *t, size_t len, size_t lo, size_t hi,
-                       const uint8_t *needle, size_t m);
-uint64_t wc_count_avx2(const uint8_t *t, size_t len, size_t lo, size_t hi,
-                       const uint8_t *needle, size_t m);
-uint64_t wc_count_avx512(const uint8_t *t, size_t len, size_t lo, size_t hi,
-                         const uint8_t *needle, size_t m);
-
+typedef uint64_t (*wc_kernel16_fn)(const uint16_t *t, size_t len, size_t lo,
+                                   size_t hi, const uint16_t *needle, size_t m);
+typedef uint64_t (*wc_kernel32_fn)(const uint32_t *t, size_t len, size_t lo,
+                                   size_t hi, const uint32_t *needle, size_t m);
 /* The plain pass (the benchmarks' yardstick): bytes of t[0 .. n) equal to c. */
 typedef uint64_t (*wc_byte_fn)(const uint8_t *t, size_t n, uint8_t c);
-uint64_t wc_byte_count_scalar(const uint8_t *t, size_t n, uint8_t c);
-uint64_t wc_byte_count_sse2(const uint8_t *t, size_t n, uint8_t c);
-uint64_t wc_byte_count_avx2(const uint8_t *t, size_t n, uint8_t c);
-uint64_t wc_byte_count_avx512(const uint8_t *t, size_t n, uint8_t c);
 
-/* The same contract on 2- and 4-byte code units (UCS-2 and UCS-4 str). */
-uint64_t wc_count_u16(const uint16_t *t, size_t len, size_t lo, size_t hi,
-                      const uint16_t *needle, size_t m);
-uint64_t wc_count_u32(const uint32_t *t, size_t len, size_t lo, size_t hi,
-                      const uint32_t *needle, size_t m);
+/* Every instruction set has the same four functions, named by suffix. */
+#define WC_DECLARE_KERNELS(isa)                                               \
+    uint64_t wc_count8_##isa(const uint8_t *t, size_t len, size_t lo,         \
+                             size_t hi, const uint8_t *needle, size_t m);     \
+    uint64_t wc_count16_##isa(const uint16_t *t, size_t len, size_t lo,       \
+                              size_t hi, const uint16_t *needle, size_t m);   \
+    uint64_t wc_count32_##isa(const uint32_t *t, size_t len, size_t lo,       \
+                              size_t hi, const uint32_t *needle, size_t m);   \
+    uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c);
 
-/* Each SIMD file defines WC_HAVE_<ISA> as 1 when it was compiled with its
- * instruction set, 0 when the build left it out (its function is then a stub
- * that is never chosen).  dispatch.c asks through these. */
+WC_DECLARE_KERNELS(scalar)
+WC_DECLARE_KERNELS(sse2)
+WC_DECLARE_KERNELS(avx2)
+WC_DECLARE_KERNELS(avx512)
+
+/* The four functions of an instruction set that the build left out: they
+ * exist so that dispatch always links, and dispatch never chooses them. */
+#define WC_DEFINE_STUBS(isa)                                                  \
+    uint64_t wc_count8_##isa(const uint8_t *t, size_t len, size_t lo,         \
+                             size_t hi, const uint8_t *needle, size_t m)      \
+    { return wc_count8_scalar(t, len, lo, hi, needle, m); }                   \
+    uint64_t wc_count16_##isa(const uint16_t *t, size_t len, size_t lo,       \
+                              size_t hi, const uint16_t *needle, size_t m)    \
+    { return wc_count16_scalar(t, len, lo, hi, needle, m); }                  \
+    uint64_t wc_count32_##isa(const uint32_t *t, size_t len, size_t lo,       \
+                              size_t hi, const uint32_t *needle, size_t m)    \
+    { return wc_count32_scalar(t, len, lo, hi, needle, m); }                  \
+    uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c)       \
+    { return wc_byte_count_scalar(t, n, c); }
+
+/* Each SIMD file defines wc_have_<isa> as 1 when it was compiled with its
+ * instruction set, 0 when the build left it out.  dispatch.c asks these. */
 extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
 
-/* The kernel for byte texts, chosen once (dispatch.c), and the plain pass of
- * the same instruction set. */
+/* The kernels chosen once (dispatch.c), for each width, and the plain pass
+ * of the same instruction set. */
 wc_kernel8_fn wc_kernel8(void);
+wc_kernel16_fn wc_kernel16(void);
+wc_kernel32_fn wc_kernel32(void);
 wc_byte_fn wc_byte_kernel(void);
 
 /* Count the starts [lo, hi) of a text of any width with the chosen kernel. */
