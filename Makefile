@@ -111,3 +111,43 @@ test-valgrind: build/c/build.ninja
 	$(MESON) compile -C build/c
 	$(MESON) test -C build/c --print-errorlogs --timeout-multiplier 10 \
 	    --wrapper 'valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1'
+
+# libFuzzer targets (fuzz/*.c) with clang, ASan and UBSan, against the core's
+# sources compiled here with the same flags (and each kernel with its own).
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/*.c)))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined -Iinclude -Ilib -pthread
+FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(wildcard lib/*.c))
+.SECONDARY: $(FUZZ_OBJS)
+FUZZ_ISA_count_sse2 := -msse2
+FUZZ_ISA_count_avx2 := -mavx2
+FUZZ_ISA_count_avx512 := -mavx512f -mavx512bw
+
+build/fuzz/.clang: fuzz/ensure-clang.sh
+	fuzz/ensure-clang.sh
+	@mkdir -p $(@D) && touch $@
+
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) | build/fuzz/.clang
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
+
+build/fuzz/%: fuzz/%.c $(FUZZ_OBJS) | build/fuzz/.clang
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@
+
+# Each target for FUZZ_SECONDS, from its committed seeds (fuzz/corpus/<name>,
+# read only) and what earlier runs found (build/fuzz/corpus/<name>).  A
+# finding stops the run with the input saved as build/fuzz/<name>-crash-*.
+fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t fuzz/corpus/$$t; \
+	    build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -print_final_stats=1 -artifact_prefix=build/fuzz/$$t- \
+	        build/fuzz/corpus/$$t fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1 || \
+	        { tail -40 build/fuzz/$$t.log; echo "fuzz: $$t FOUND A PROBLEM"; exit 1; }; \
+	    echo "fuzz: $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$t.log) executions in $(FUZZ_SECONDS) s, no finding"; \
+	done
+
+# The short pass that CI runs.
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=25
