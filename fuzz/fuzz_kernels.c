@@ -4,8 +4,8 @@
  *
  * The input is read as
  *   byte 0   control: bits 0-1 the width (1, 2, 4; 3 reads as 1), bits 3-5
- *            a thread count, bits 2 and 6 both set: tile the text past the
- *            parallel threshold (a quarter of inputs: it costs 100 times more)
+ *            a thread count, bits 2, 6 and 7 all set: tile the text past the
+ *            parallel threshold (an eighth of inputs: it costs 100 times more)
  *   byte 1   the needle's length in units (0 to 255: may exceed the text)
  *   byte 2   a seed for the range cuts
  *   then     the needle's units, then the text's units, one input byte a
@@ -19,7 +19,7 @@
  *     t[lo-1 .. min(len, hi+m+1)) in its own allocation, so that ASan reports
  *     any read outside what the contract (lib/wc_impl.h) allows;
  *   - wc_count_parallel with 1 to 4 threads and the input's thread count, on
- *     the text itself and (control bits 2 and 6) on the text repeated past
+ *     the text itself and (control bits 2, 6 and 7) on the text repeated past
  *     wc_parallel_threshold(), so that the pool splits it into chunks;
  *   - wc_count_byte_parallel (the plain pass) against a byte loop.
  * A disagreement aborts, which libFuzzer reports as a crash with the input.
@@ -159,7 +159,7 @@ static void check_parallel(const void *t, size_t len, const void *nd, size_t m,
                            const char *what)
 {
     const int threads[] = {2, 4, extra_threads, 0, 1, 3};
-    size_t n = len * (size_t)width < wc_parallel_threshold() ? 6 : 3;
+    size_t n = len * (size_t)width < wc_parallel_threshold() ? 6 : 4;
     for (size_t k = 0; k < n; k++) {
         uint64_t got = 0;
         int rc = wc_count_parallel(t, len, nd, m, width, threads[k], &got);
@@ -174,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     static const int widths[4] = {1, 2, 4, 1};
     int width = widths[data[0] & 3];
-    int tile = (data[0] & 0x44) == 0x44;
+    int tile = (data[0] & 0xC4) == 0xC4;
     int extra_threads = 1 + ((data[0] >> 3) & 7);
     size_t m = data[1];
     rng = data[2] | (uint64_t)size << 8;
