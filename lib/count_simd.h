@@ -47,6 +47,11 @@
 #define WC_T WC_CAT3(uint, WC_BITS, _t)
 #define WC_N (WC_VBYTES / (WC_BITS / 8))
 #define WC_MATCH_AT WC_CAT3(wc_match_at, WC_BITS, )
+/* One bit a unit: a byte movemask sets WC_UB bits for each unit that
+ * compares equal; keep the lowest so that each place counts once. */
+#define WC_ONE_BIT_A_UNIT                                                     \
+    (WC_UB == 1 ? ~0ull : WC_UB == 2 ? 0x5555555555555555ull                  \
+                                     : 0x1111111111111111ull)
 #define WC_SCALAR WC_CAT3(wc_count, WC_BITS, _scalar)
 
 #ifndef WC_EXACT
@@ -96,9 +101,9 @@ uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
                               WC_AND(WC_IS(after, '\r'), WC_IS(WC_AT(p + m + 1), '\n')));
         if (nl_ends)
             right = WC_OR(right, WC_IS(after, '\n'));
-        uint64_t mask = WC_MASK(WC_AND(v, right));
+        uint64_t mask = WC_MASK(WC_AND(v, right)) & WC_ONE_BIT_A_UNIT;
         if (m <= WC_EXACT) {
-            count += (uint64_t)__builtin_popcountll(mask) / WC_UB;
+            count += (uint64_t)__builtin_popcountll(mask);
         } else {
             /* One bit a unit (a byte movemask sets WC_UB bits for each
              * 2- or 4-byte unit), so that each candidate is checked once. */
@@ -140,5 +145,6 @@ uint64_t WC_CAT3(wc_byte_count_, WC_ISA, )(const uint8_t *t, size_t n, uint8_t c
 #undef WC_T
 #undef WC_N
 #undef WC_MATCH_AT
+#undef WC_ONE_BIT_A_UNIT
 #undef WC_SCALAR
 #undef WC_BITS

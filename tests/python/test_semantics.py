@@ -66,14 +66,21 @@ def test_vectors_mmap(search, text, needle, count):
 
 
 PIECES = [" ", " ", "\n", "\r", "\r\n", "\t", "\x0b", "\x0c", "\x1c", "\x85",
-          "\u2028", "\u2029", "é", "ß", "İ", "ς", "😀", "a", "b", "is", "\ud800"]
+          "\u2028", "\u2029", "é", "ß", "İ", "ς", "😀", "a", "b", "is", "\ud800",
+          "better", "éééé", "😀😀😀😀"]
 
 
 @st.composite
 def text_and_needle(draw, max_pieces=60):
     needle = draw(st.sampled_from(["is", "", "a", "é", "😀", "is\r", "a b",
-                                   "\r", "ß", "\ud800", "\x85", "b\u2028"]))
-    pieces = draw(st.lists(st.sampled_from(PIECES + [needle]), max_size=max_pieces))
+                                   "\r", "ß", "\ud800", "\x85", "b\u2028",
+                                   # past the kernels' exact path (4 units)
+                                   "better", "éééé\r", "a\u2028bcd", "😀😀😀😀😀",
+                                   "Although that"]))
+    # The needle also between separators, so that whole-word matches are
+    # common, and wide pieces so that every str width is drawn.
+    bounded = [needle, f" {needle} ", f"\n{needle}\r\n", f"{needle}\n"]
+    pieces = draw(st.lists(st.sampled_from(PIECES + bounded), max_size=max_pieces))
     return "".join(pieces), needle
 
 
