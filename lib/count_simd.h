@@ -58,9 +58,6 @@
 #define WC_EXACT 4 /* longest needle compared in full in the vector loop */
 #endif
 
-/* The lowest mask bit of every unit: 0x..5555 for WC_UB 2, 0x..1111 for 4. */
-#define WC_UNIT_BITS (~(uint64_t)0 / ((UINT64_C(1) << WC_UB) - 1))
-
 #define WC_AT(p) WC_LOAD((const void *)(p))
 #define WC_IS(v, c) WC_EQ((v), WC_SPLAT(c))
 #define WC_SEP(v) WC_OR(WC_IS(v, ' '), WC_IS(v, '\n'))
@@ -105,9 +102,6 @@ uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
         if (m <= WC_EXACT) {
             count += (uint64_t)__builtin_popcountll(mask);
         } else {
-            /* One bit a unit (a byte movemask sets WC_UB bits for each
-             * 2- or 4-byte unit), so that each candidate is checked once. */
-            mask &= WC_UNIT_BITS;
             for (; mask != 0; mask &= mask - 1)
                 count += (uint64_t)WC_MATCH_AT(
                     t, len, i + (size_t)__builtin_ctzll(mask) / WC_UB, needle, m);
@@ -137,7 +131,6 @@ uint64_t WC_CAT3(wc_byte_count_, WC_ISA, )(const uint8_t *t, size_t n, uint8_t c
 }
 #endif
 
-#undef WC_UNIT_BITS
 #undef WC_AT
 #undef WC_IS
 #undef WC_SEP
