@@ -8,7 +8,7 @@ MESON  := $(VENV)/bin/meson
 # Build and test tools, installed into .venv; the package is then built
 # without isolation against them (quicker, and no second download).
 DEPS   := 'meson-python>=0.15' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
-          'pytest-benchmark>=4'
+          'pytest-benchmark>=4' 'pytest-timeout>=2'
 SOURCES := $(shell find include lib ext bin python -type f 2>/dev/null) \
            meson.build meson.options pyproject.toml
 
