@@ -8,7 +8,11 @@ MESON  := $(VENV)/bin/meson
 # Build and test tools, installed into .venv; the package is then built
 # without isolation against them (quicker, and no second download).
 DEPS   := 'meson-python>=0.15' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
-          'pytest-benchmark>=4' 'pytest-timeout>=2'
+          'pytest-benchmark>=4'
+# The dask and mpi extras, for tests/python/test_dask.py and test_mpi.py.
+DEPS   += 'dask[distributed]>=2024.1' 'mpi4py>=3.1' mpich
+# Per-test time limits of the reliability suites (a hang fails, not blocks).
+DEPS   += 'pytest-timeout>=2'
 SOURCES := $(shell find include lib ext bin python -type f 2>/dev/null) \
            meson.build meson.options pyproject.toml
 
@@ -20,6 +24,8 @@ $(VPY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.deps: | $(VPY)
+# A venv made before DEPS grew gets the new ones too.
+$(VENV)/.deps: Makefile
 	$(VPY) -m pip install -q $(DEPS)
 	touch $@
 
@@ -40,6 +46,7 @@ test-c: build/c/build.ninja
 # has no access to python/ (see tests/python/test_install.py).
 test-py: install
 	$(VPY) -m pytest tests/python
+	$(VPY) -m pytest benchmarks/test_ways.py
 
 test: test-c test-py
 

@@ -2,9 +2,11 @@
 
 Each row is timed in rounds of one call (after a warm-up call whose result is
 checked against the expected count), for at least `min_rounds` rounds and
-about `max_time` seconds; the table gives min, max, mean, stddev, median,
-IQR, operations per second and rounds, each time figure followed by its ratio
-to the fastest row's, as pytest-benchmark does.
+about `max_time` seconds: `run_row` times one row, `run_rows` the rows of a
+table in turns (so that they share the machine's changing load).  The table
+gives min, max, mean, stddev, median, IQR, operations per second and rounds,
+each time figure followed by its ratio to the fastest row's, as
+pytest-benchmark does, and GB/s (from the median) for rows that set `nbytes`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Row:
     expected: Optional[object] = None
     times: list = field(default_factory=list)
     nbytes: int = 0  # for a GB/s column; 0: none
+    min_rounds: int = 0  # run_rows: this row's minimum rounds; 0: the call's
 
     @property
     def stats(self) -> dict:
@@ -57,6 +60,45 @@ def run_row(row: Row, min_rounds: int = 5, max_time: float = 1.0,
         if gc_was:
             gc.enable()
     return row
+
+
+def run_rows(rows: list, min_rounds: int = 5, max_time: float = 1.0,
+             time_slice: float = 0.05, max_rounds: int = 100_000) -> list:
+    """Time several rows in turns, `time_slice` seconds each, until each has
+    had about `max_time` seconds and `min_rounds` rounds (a row's own
+    `min_rounds`, if set, wins).  On a shared machine the load changes during
+    a run; taking turns lets every row see the same load, so that the ratios
+    between rows (the targets) are fair even when the absolute times are not.
+    """
+    for row in rows:
+        got = row.fn()  # warm-up, and the check that it counts what it should
+        if row.expected is not None and got != row.expected:
+            raise AssertionError(f"{row.name}: got {got!r}, expected {row.expected!r}")
+    spent = [0.0] * len(rows)
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        while True:
+            pending = [i for i, r in enumerate(rows)
+                       if len(r.times) < max_rounds and (
+                           len(r.times) < (r.min_rounds or min_rounds) or spent[i] < max_time)]
+            if not pending:
+                break
+            for i in pending:
+                row = rows[i]
+                end = time.perf_counter() + time_slice
+                while True:
+                    t0 = time.perf_counter()
+                    row.fn()
+                    t1 = time.perf_counter()
+                    row.times.append(t1 - t0)
+                    spent[i] += t1 - t0
+                    if t1 >= end or len(row.times) >= max_rounds:
+                        break
+    finally:
+        if gc_was:
+            gc.enable()
+    return rows
 
 
 def _unit(seconds: float) -> tuple[str, float]:
@@ -96,3 +138,12 @@ def table(rows: list[Row], title: str) -> str:
             f"{col[i]:>{w}}" for col, w in zip(all_cols, widths)))
     lines.append("-" * width)
     return "\n".join(lines)
+
+
+def median(row: Row) -> float:
+    return row.stats["median"]
+
+
+def verdict(ok: bool) -> str:
+    """A target's outcome, as the summary lines print it (reported, never asserted)."""
+    return "PASS" if ok else "MISS"

@@ -39,3 +39,70 @@ def test_word_count_c_sequential_twice_with_threads(benchmark, contents):
 def test_word_count_python_sequential(benchmark, contents):
     count = benchmark(word_count.search_py, contents, "is")
     assert count == 10000
+
+
+# -- Beyond the seed: the ways Python users parallelise (benchmarks/ways.py,
+# checked against the reference in test_ways.py), on the same text.
+
+import multiprocessing  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ways  # noqa: E402
+
+WORKERS = max(2, word_count.default_threads())
+
+
+@pytest.fixture(scope="module")
+def mp_pool():
+    with multiprocessing.Pool(WORKERS) as pool:
+        pool.map(abs, range(WORKERS))  # start the workers before timing
+        yield pool
+
+
+@pytest.fixture(scope="module")
+def process_executor():
+    with ProcessPoolExecutor(WORKERS) as executor:
+        list(executor.map(abs, range(4 * WORKERS)))
+        yield executor
+
+
+def test_word_count_python_thread_pool(benchmark, contents):
+    with ThreadPoolExecutor(max_workers=WORKERS) as executor:
+        count = benchmark(ways.count_threads, executor, word_count.search_py, contents, "is",
+                          WORKERS)
+    assert count == 10000
+
+
+def test_word_count_multiprocessing_pool(benchmark, contents, mp_pool):
+    count = benchmark(ways.count_pool, mp_pool, contents, "is", WORKERS)
+    assert count == 10000
+
+
+def test_word_count_multiprocessing_pool_with_startup(benchmark, contents):
+    count = benchmark.pedantic(ways.count_pool_with_startup, (WORKERS, contents, "is"),
+                               rounds=5, iterations=1)
+    assert count == 10000
+
+
+def test_word_count_process_pool_executor(benchmark, contents, process_executor):
+    count = benchmark(ways.count_executor, process_executor, contents, "is", WORKERS)
+    assert count == 10000
+
+
+def test_word_count_process_pool_executor_with_startup(benchmark, contents):
+    count = benchmark.pedantic(ways.count_executor_with_startup, (WORKERS, contents, "is"),
+                               rounds=5, iterations=1)
+    assert count == 10000
+
+
+def test_word_count_re_lookarounds(benchmark, contents):
+    count = benchmark(ways.count_re, contents, "is")
+    assert count == 10000
+
+
+def test_word_count_bytes_split(benchmark, contents):
+    count = benchmark(ways.count_split, contents.encode(), b"is")
+    assert count == 10000

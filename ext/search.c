@@ -99,6 +99,20 @@ static PyObject *wc_count_byte_py(PyObject *module, PyObject *const *args,
     return PyLong_FromUnsignedLongLong(count);
 }
 
+static PyObject *wc_set_threshold_py(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_ssize_t n = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "the threshold must be >= 0");
+        return NULL;
+    }
+    wc_set_parallel_threshold((size_t)n);
+    return PyLong_FromSize_t(wc_parallel_threshold());
+}
+
 static PyObject *wc_kernel(PyObject *module, PyObject *unused)
 {
     (void)module, (void)unused;
@@ -184,6 +198,11 @@ PyMethodDef wc_search_methods[] = {
      "Bytes of the bytes-like `contents` equal to the int `needle` (0-255), in\n"
      "one plain SIMD pass on the same kernel and threads as search(): the\n"
      "benchmarks' yardstick for memory speed, not a word count."},
+    {"_set_parallel_threshold", wc_set_threshold_py, METH_O,
+     "_set_parallel_threshold($module, nbytes, /)\n--\n\n"
+     "Count texts of fewer than `nbytes` bytes on the calling thread (0: the\n"
+     "built-in PARALLEL_THRESHOLD); returns the new value.  For\n"
+     "benchmarks/threshold.py."},
     {"kernel", wc_kernel, METH_NOARGS,
      "kernel($module, /)\n--\n\n"
      "The SIMD kernel byte texts are counted with: 'avx512', 'avx2', 'sse2'\n"

@@ -78,6 +78,11 @@ int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c, int threads,
 /* Texts shorter than this many bytes are counted on the calling thread. */
 size_t wc_parallel_threshold(void);
 
+/* Change that threshold for this process (0 restores the built-in one).
+ * For measuring where it belongs (benchmarks/threshold.py); not for tuning
+ * in production. */
+void wc_set_parallel_threshold(size_t bytes);
+
 /* ---- threads ---------------------------------------------------------- */
 
 /*

@@ -36,9 +36,17 @@ const char *wc_strerror(int code)
     }
 }
 
+static _Atomic size_t wc_threshold = WC_PARALLEL_THRESHOLD;
+
 size_t wc_parallel_threshold(void)
 {
-    return WC_PARALLEL_THRESHOLD;
+    return atomic_load_explicit(&wc_threshold, memory_order_relaxed);
+}
+
+void wc_set_parallel_threshold(size_t bytes)
+{
+    atomic_store_explicit(&wc_threshold, bytes ? bytes : WC_PARALLEL_THRESHOLD,
+                          memory_order_relaxed);
 }
 
 int wc_needle_impossible(const void *needle, size_t m, int width)
@@ -139,7 +147,7 @@ int wc_count_parallel(const void *text, size_t len, const void *needle,
         return WC_EINVAL;
     if (threads == 0)
         threads = wc_default_threads();
-    if (threads == 1 || len * (size_t)width < WC_PARALLEL_THRESHOLD ||
+    if (threads == 1 || len * (size_t)width < wc_parallel_threshold() ||
         wc_needle_impossible(needle, nlen, width)) {
         *count = wc_count(text, len, needle, nlen, width);
         return WC_OK;
@@ -158,7 +166,7 @@ int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c, int threads,
         return WC_EINVAL;
     if (threads == 0)
         threads = wc_default_threads();
-    if (threads == 1 || n < WC_PARALLEL_THRESHOLD) {
+    if (threads == 1 || n < wc_parallel_threshold()) {
         *count = wc_byte_kernel()(buf, n, c);
         return WC_OK;
     }

@@ -1,0 +1,239 @@
+"""word_count.dask: counts on Dask equal each file counted alone, at every
+block boundary, on the local scheduler and on a 2-process LocalCluster,
+including when a worker process dies mid-job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+dask = pytest.importorskip("dask", reason="the dask extra is not installed")
+distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+
+import word_count  # noqa: E402
+import word_count.dask as wd  # noqa: E402
+from dist_layouts import (  # noqa: E402
+    LAYOUTS, NEEDLES, SPLIT_WORD, expected_count, frequencies_oracle, write_files)
+from helpers import reference_count  # noqa: E402
+
+HAVE_FREQUENCIES = hasattr(word_count, "frequencies")
+needs_frequencies = pytest.mark.skipif(not HAVE_FREQUENCIES,
+                                       reason="word_count.frequencies not available")
+# Block sizes on the cluster (each task costs a few ms there; blocksize 1 and
+# every other small size run on the local scheduler below).
+SIZES = (2, 5, None)  # None: one block per file
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return write_files(tmp_path_factory.mktemp("layouts"))
+
+
+@pytest.fixture(scope="module")
+def client():
+    # allowed-failures: how often a task may lose its worker before Dask gives
+    # up (3 is Dask's default; set here so the kill test does not depend on it).
+    with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
+        cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                           dashboard_address=None)
+    # Not the default scheduler: tests without a client use the local one.
+    c = distributed.Client(cluster, set_as_default=False)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_ranges_partition_each_file(files):
+    """What the tasks count: for every block size, the pieces the ranges of a
+    file are read in are the file, in order, and every non-empty piece but
+    the last ends with "\\n"; block boundaries fall on every byte."""
+    collect = (lambda b: [bytes(b)], lambda acc, x: acc + x)
+    for path, data in files.items():
+        for size in list(range(1, len(data) + 2)) + [None]:
+            pieces = []
+            for part in wd._ranges(path, size, None):
+                pieces += wd._over_range(*part, *collect, [])
+            assert b"".join(pieces) == data, (path, size)
+            nonempty = [b for b in pieces if b]
+            assert all(b.endswith(b"\n") for b in nonempty[:-1]), (path, size)
+
+
+def test_block_counts_add_up(files):
+    """count(A + B) == count(A) + count(B) when A ends with "\\n", with the
+    reference on both sides (no Dask): every cut just after a newline."""
+    for data in files.values():
+        cuts = [i + 1 for i, c in enumerate(data) if c == 10]
+        for cut in cuts:
+            for needle in NEEDLES:
+                assert (reference_count(data[:cut], needle) + reference_count(data[cut:], needle)
+                        == reference_count(data, needle))
+                assert (word_count.search(data[:cut], needle) + word_count.search(data[cut:], needle)
+                        == reference_count(data, needle))
+
+
+def test_local_scheduler_every_blocksize(files):
+    """No client: Dask's default (threaded) scheduler; each file alone, block
+    sizes that put a boundary on every byte."""
+    for path, data in files.items():
+        for size in list(range(1, 12)) + [None]:
+            for needle in NEEDLES:
+                assert wd.search_files(path, needle, blocksize=size) == \
+                    reference_count(data, needle), (path, size, needle)
+
+
+def test_files_are_never_joined(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes(SPLIT_WORD[0])
+    b.write_bytes(SPLIT_WORD[1])
+    assert expected_count(SPLIT_WORD, b"is") == 0  # the layout does what it says
+    assert reference_count(b"".join(SPLIT_WORD), b"is") == 1
+    for size in (1, 2, None):
+        assert wd.search_files([str(a), str(b)], "is", blocksize=size) == 0
+
+
+def test_cluster_every_layout(files, client):
+    for size in SIZES:
+        for needle in NEEDLES:
+            got = wd.search_files(list(files), needle, blocksize=size, client=client)
+            assert got == expected_count(files.values(), needle), (size, needle)
+
+
+def test_cluster_glob_of_many_small_files(tmp_path, client):
+    from dist_layouts import _random_layout
+    contents = []
+    for i in range(60):
+        data = _random_layout(100 + i, i % 23)
+        (tmp_path / f"f{i:03d}.txt").write_bytes(data)
+        contents.append(data)
+    glob = str(tmp_path / "*.txt")
+    for needle in (b"is", b""):
+        want = expected_count(contents, needle)
+        assert wd.search_files(glob, needle, blocksize=7, client=client, split_every=3) == want
+        assert wd.search_files(glob, needle, blocksize="1MiB") == want  # local scheduler
+
+
+def test_cluster_worker_killed_mid_job(files, client, tmp_path):
+    """The first block task to run kills its own worker process (SIGKILL);
+    Dask reruns the lost tasks on the restarted or the other worker, and the
+    count is still exact."""
+    marker = str(tmp_path / "killed")
+
+    def arm(marker=marker):
+        # Runs in each worker: the block task (looked up by name when a task
+        # is unpickled) becomes one that, the first time anywhere, records
+        # its pid and kills its own process.
+        import os
+        import signal
+
+        import word_count.dask as wdm
+        original = wdm._count_block
+
+        def killer(*args):
+            try:
+                fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                return original(*args)
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        wdm._original_count_block = original
+        wdm._count_block = killer
+
+    def disarm():
+        import word_count.dask as wdm
+        wdm._count_block = getattr(wdm, "_original_count_block", wdm._count_block)
+
+    pids_before = set(client.run(os.getpid).values())
+    client.run(arm)
+    try:
+        got = wd.search_files(list(files), "is", blocksize=3, client=client)
+    finally:
+        client.wait_for_workers(2, timeout=60)
+        client.run(disarm)
+    assert os.path.exists(marker), "no worker was killed: the test did not test anything"
+    killed = int(open(marker).read())
+    assert killed in pids_before
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed, 0)
+    assert killed not in set(client.run(os.getpid).values())
+    assert got == expected_count(files.values(), b"is")
+
+
+def test_progress_bar_local(files, capsys):
+    path, data = next(iter(files.items()))
+    assert wd.search_files(path, "is", blocksize=4, progress=True) == reference_count(data, b"is")
+    assert "Completed" in capsys.readouterr().out
+
+
+def test_options_reach_the_block_worker(files):
+    path, data = next(iter(files.items()))
+    assert wd.search_files(path, b"is", blocksize=2, threads=1) == reference_count(data, b"is")
+    with pytest.raises(ValueError):
+        wd.search_files(path, b"is", threads=0)  # checked before anything is read
+    with pytest.raises(TypeError):
+        wd.search_files(path, b"is", thread=1)
+
+
+def test_bad_arguments(tmp_path, files):
+    path = next(iter(files))
+    with pytest.raises(TypeError):
+        wd.search_files(path, 3)
+    with pytest.raises(ValueError):
+        wd.search_files(path, "is", split_every=1)
+    with pytest.raises(FileNotFoundError):
+        wd.search_files(str(tmp_path / "missing.txt"), "is")
+    with pytest.raises(OSError):
+        wd.search_files(str(tmp_path / "*.none"), "is")
+    with pytest.raises(IsADirectoryError):
+        wd.search_files(str(tmp_path), "is")
+    with pytest.raises(ValueError):
+        wd.search_files(path, "is", blocksize=0)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "word_count.dask", *args],
+                          capture_output=True, timeout=120)
+
+
+def test_cli(files, client):
+    paths = list(files)
+    want = expected_count(files.values(), b"is")
+    r = _cli("is", *paths, "--blocksize", "3")
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) == want
+    r = _cli("is", *paths, "--blocksize", "5", "--scheduler", client.scheduler.address)
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) == want
+    r = _cli("nowhere-to-be-found", *paths)
+    assert (r.returncode, int(r.stdout)) == (1, 0)
+    r = _cli("is", paths[0] + ".missing")
+    assert r.returncode == 2 and b"missing" in r.stderr
+
+
+@needs_frequencies
+def test_frequencies_every_layout(files, client):
+    for size in (1, 3, 8, None):
+        assert wd.frequencies_files(list(files), blocksize=size) == \
+            frequencies_oracle(files.values()), size
+    got = wd.frequencies_files(list(files), blocksize=2, client=client)
+    assert got == frequencies_oracle(files.values())
+
+
+@needs_frequencies
+def test_frequencies_top(files):
+    full = frequencies_oracle(files.values())
+    top = wd.frequencies_files(list(files), top=3, blocksize=4)
+    assert list(top.items()) == sorted(full.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+
+
+@needs_frequencies
+def test_frequencies_cli(files):
+    r = _cli("--top", "2", *files, "--blocksize", "3")
+    assert r.returncode == 0, r.stderr
+    full = frequencies_oracle(files.values())
+    want = sorted(full.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
+    assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)

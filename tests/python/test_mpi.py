@@ -1,0 +1,129 @@
+"""word_count.mpi: the line-aligned split in-process (no MPI needed), then
+`mpiexec -n 2 python -m word_count.mpi` on the boundary layouts."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import word_count
+import word_count.mpi as wm
+from dist_layouts import LAYOUTS, NEEDLES, SPLIT_WORD, expected_count, frequencies_oracle, write_files
+from helpers import reference_count
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return write_files(tmp_path_factory.mktemp("mpi_layouts"))
+
+
+def _rank_pieces(path, data, nranks, chunk):
+    """Each rank's line-aligned pieces of one file, as the ranks compute them."""
+    pieces = []
+    for ranges in wm.split_ranges([len(data)], nranks):
+        mine = []
+        for _, lo, hi in ranges:
+            with open(path, "rb", buffering=0) as f:
+                start = wm.line_start(f, lo, len(data))
+                end = wm.line_start(f, hi, len(data))
+                if start < end:
+                    mine += wm.count_range(f, start, end, lambda b: [bytes(b)],
+                                           lambda acc, x: acc + x, [], chunk=chunk)
+        pieces.append(mine)
+    return pieces
+
+
+def test_split_ranges_cover_the_files_once():
+    sizes = [0, 5, 1, 17, 0, 3]
+    for nranks in range(1, 8):
+        ranges = wm.split_ranges(sizes, nranks)
+        assert len(ranges) == nranks
+        covered = {i: [] for i in range(len(sizes))}
+        for rank in ranges:
+            for i, lo, hi in rank:
+                assert 0 <= lo < hi <= sizes[i]
+                covered[i].append((lo, hi))
+        for i, size in enumerate(sizes):
+            spans = sorted(covered[i])
+            assert sum(hi - lo for lo, hi in spans) == size
+            assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    with pytest.raises(ValueError):
+        wm.split_ranges([1], 0)
+
+
+def test_every_line_belongs_to_one_rank(files):
+    """In-process: for 1 to 5 ranks and chunks down to 1 byte (lines longer
+    than a chunk), the ranks' pieces of a file are the file, in order, cut
+    only just after a newline; their counts add up to the reference."""
+    for path, data in files.items():
+        for nranks in range(1, 6):
+            for chunk in (1, 2, 3, 64):
+                pieces = [p for rank in _rank_pieces(path, data, nranks, chunk) for p in rank]
+                assert b"".join(pieces) == data, (path, nranks, chunk)
+                assert all(p.endswith(b"\n") for p in pieces[:-1]), (path, nranks, chunk)
+                for needle in NEEDLES:
+                    assert sum(word_count.search(p, needle) for p in pieces) == \
+                        reference_count(data, needle)
+
+
+def _mpiexec():
+    if importlib.util.find_spec("mpi4py") is None:
+        return None
+    here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    return here if os.path.exists(here) else shutil.which("mpiexec")
+
+
+MPIEXEC = _mpiexec()
+needs_mpi = pytest.mark.skipif(MPIEXEC is None, reason="mpi4py or mpiexec is not installed "
+                               "(pip install 'word-count[mpi]')")
+
+
+def _run(n, *args):
+    return subprocess.run([MPIEXEC, "-n", str(n), sys.executable, "-m", "word_count.mpi", *args],
+                          capture_output=True, timeout=120)
+
+
+@needs_mpi
+def test_mpiexec_two_ranks(files, tmp_path):
+    paths = list(files)
+    for needle in NEEDLES[:2]:
+        r = _run(2, needle.decode(), *paths)
+        assert r.returncode == (0 if expected_count(files.values(), needle) else 1), r.stderr
+        assert int(r.stdout) == expected_count(files.values(), needle), needle
+    # each file alone too: ranges that split one small file between ranks
+    for path, data in list(files.items())[:3]:
+        r = _run(2, "is", path, "--threads", "1")
+        assert int(r.stdout) == reference_count(data, b"is"), path
+    # files are never joined
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(SPLIT_WORD[0])
+    b.write_bytes(SPLIT_WORD[1])
+    r = _run(2, "is", str(a), str(b))
+    assert (r.returncode, r.stdout) == (1, b"0\n")
+
+
+@needs_mpi
+def test_mpiexec_errors(files, tmp_path):
+    path = next(iter(files))
+    r = _run(2, "is", path, str(tmp_path / "missing"))
+    assert r.returncode != 0
+    assert b"missing" in r.stderr
+    assert int(r.stdout) == reference_count(files[path], b"is")  # the others are still counted
+    r = _run(2, "is", path, "--threads", "0")
+    assert r.returncode != 0 and b"threads" in r.stderr
+
+
+@needs_mpi
+@pytest.mark.skipif(not hasattr(word_count, "frequencies"),
+                    reason="word_count.frequencies not available")
+def test_mpiexec_top(files):
+    r = _run(2, "--top", "3", *files)
+    assert r.returncode == 0, r.stderr
+    full = frequencies_oracle(files.values())
+    want = sorted(full.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)
