@@ -8,7 +8,7 @@ MESON  := $(VENV)/bin/meson
 # Build and test tools, installed into .venv; the package is then built
 # without isolation against them (quicker, and no second download).
 DEPS   := 'meson-python>=0.15' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
-          'pytest-benchmark>=4'
+          'pytest-benchmark>=4' tqdm
 # The dask and mpi extras, for tests/python/test_dask.py and test_mpi.py.
 DEPS   += 'dask[distributed]>=2024.1' 'mpi4py>=3.1' mpich
 # Per-test time limits of the reliability suites (a hang fails, not blocks).

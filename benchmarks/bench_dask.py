@@ -114,7 +114,7 @@ def main(argv=None) -> int:
         for workers in (1, 2):
             threads = max(1, cpus // workers)
             cluster = distributed.LocalCluster(n_workers=workers, processes=True,
-                                               threads_per_worker=1, dashboard_address=None)
+                                               threads_per_worker=1, dashboard_address=":0")
             client = distributed.Client(cluster, set_as_default=False)
             row = Row(f"dask, LocalCluster {workers} worker(s) x {threads} C threads",
                       lambda: search_files(path, NEEDLE, blocksize=a.blocksize,

@@ -26,6 +26,10 @@ enum wc_kw {
     WC_KW_CONTENTS,
     WC_KW_NEEDLE,
     WC_KW_THREADS,
+    WC_KW_PATH,
+    WC_KW_FILEOBJ,
+    WC_KW_PROGRESS,
+    WC_KW_BLOCK_SIZE,
     WC_KW_COUNT
 };
 
@@ -75,5 +79,6 @@ int wc_get_threads(PyObject *obj, int *threads);
 PyObject *wc_raise(int code);
 
 extern PyMethodDef wc_search_methods[];
+extern PyMethodDef wc_files_methods[];
 
 #endif /* WC_BINDING_H */

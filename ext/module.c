@@ -8,6 +8,10 @@ static const char *const wc_kw_names[WC_KW_COUNT] = {
     [WC_KW_CONTENTS] = "contents",
     [WC_KW_NEEDLE] = "needle",
     [WC_KW_THREADS] = "threads",
+    [WC_KW_PATH] = "path",
+    [WC_KW_FILEOBJ] = "fileobj",
+    [WC_KW_PROGRESS] = "progress",
+    [WC_KW_BLOCK_SIZE] = "block_size",
 };
 
 wc_state *wc_get_state(PyObject *module)
@@ -271,6 +275,8 @@ static int wc_exec(PyObject *module)
             return -1;
     }
     if (PyModule_AddFunctions(module, wc_search_methods) < 0)
+        return -1;
+    if (PyModule_AddFunctions(module, wc_files_methods) < 0)
         return -1;
     if (PyModule_AddIntConstant(module, "GIL_RELEASE_THRESHOLD", WC_GIL_THRESHOLD) < 0 ||
         PyModule_AddIntConstant(module, "MAX_THREADS", WC_MAX_THREADS) < 0 ||

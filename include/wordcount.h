@@ -124,6 +124,96 @@ int wc_kernel_supported(const char *name);
  */
 int wc_force_kernel(const char *name);
 
+/* ---- files and streams (io.c) ------------------------------------------ */
+
+/*
+ * Counting bytes that come from a file or a stream, with the semantics above
+ * (width 1: the content is bytes).  Several needles are counted in one pass:
+ * each block is read once and every needle counted on it while it is in
+ * cache; counts[k] receives the count of needles[k] (lens[k] bytes).
+ *
+ * Regular files are read with pread() into one buffer per thread (no mmap:
+ * a file that shrinks during the count can never raise SIGBUS), in blocks
+ * that the pool's threads claim; pipes, terminals, sockets and files that
+ * report size 0 (/proc) are read with read() in blocks on the calling
+ * thread.  Matches, "\r\n" and empty words across block edges count exactly
+ * once.  Memory: about threads x (block_size + longest needle) bytes,
+ * whatever the size of the input.
+ *
+ * A regular file is counted from offset 0 (wc_count_file) or from the fd's
+ * offset (wc_count_fd) up to the size it had when the count began; bytes
+ * appended meanwhile are not counted.  If it shrinks below that size while it
+ * is read, the count fails with WC_ETRUNCATED (nothing is counted).
+ */
+
+/* The total passed to the progress callback when the size is not known. */
+#define WC_SIZE_UNKNOWN UINT64_MAX
+
+/*
+ * Called from the calling thread only: at the start (done == 0), at most
+ * every interval_ms while the count runs, and once at the end (done == the
+ * bytes read).  Returns 0 to go on; nonzero stops the count, which then
+ * returns WC_EINTR (workers stop between blocks).  Also called when a read()
+ * of a stream fails with EINTR (a signal), before it is retried.
+ */
+typedef int (*wc_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/*
+ * Supplies a stream's bytes for wc_count_reader: writes at most n bytes at buf
+ * and returns how many (> 0), 0 at the end of the stream, or a negative WC_*
+ * code to stop the count with that code.  Called from the calling thread.
+ */
+typedef ptrdiff_t (*wc_read_fn)(void *arg, void *buf, size_t n);
+
+/* Options of the file and stream counts.  All-zero means the defaults. */
+typedef struct wc_io_options {
+    int threads;           /* 0: wc_default_threads(); 1..WC_MAX_THREADS */
+    size_t block_size;     /* bytes read at a time per thread; 0: the default
+                              (wc_io_default_block_size()); any value >= 1
+                              works (tests use tiny blocks to put a block
+                              edge on every byte) */
+    wc_progress_fn progress; /* NULL: none */
+    void *progress_arg;
+    unsigned interval_ms;  /* between progress calls; 0: 100 ms */
+    const void *prefix;    /* wc_count_fd only: bytes that come before the
+                              fd's content (what a caller's own buffer read
+                              ahead from the fd); the fd is then read as a
+                              stream */
+    size_t prefix_len;
+} wc_io_options;
+
+/* The default block size, in bytes. */
+size_t wc_io_default_block_size(void);
+
+/*
+ * Count in the file at `path`.  `opt` may be NULL (the defaults).
+ * Returns WC_OK; WC_EIO with errno set when a system call fails (open,
+ * fstat, read: ENOENT, EACCES, EISDIR for a directory, ...); WC_ETRUNCATED;
+ * WC_EINTR when the progress callback asked to stop; WC_ENOMEM; WC_EINVAL.
+ * counts[] is filled only on WC_OK.
+ */
+int wc_count_file(const char *path, const void *const needles[],
+                  const size_t lens[], size_t nneedles,
+                  const wc_io_options *opt, uint64_t counts[]);
+
+/*
+ * Count what remains to be read from `fd`: a regular file of nonzero size
+ * from its offset to its end (in parallel with pread; the offset is then
+ * set to the end), anything else with read() to end of stream.  The fd is
+ * neither closed nor otherwise changed.  Returns as wc_count_file.
+ */
+int wc_count_fd(int fd, const void *const needles[], const size_t lens[],
+                size_t nneedles, const wc_io_options *opt, uint64_t counts[]);
+
+/*
+ * Count a stream whose bytes `read` supplies (Python file objects, ...), on
+ * the calling thread.  opt->threads and opt->prefix are ignored.
+ */
+int wc_count_reader(wc_read_fn read, void *read_arg,
+                    const void *const needles[], const size_t lens[],
+                    size_t nneedles, const wc_io_options *opt,
+                    uint64_t counts[]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,7 @@ import os as _os
 import warnings as _warnings
 
 from . import _word_count
+from ._files import search_file, search_stream
 from ._pure import search_py
 from ._word_count import (
     GIL_RELEASE_THRESHOLD,
@@ -45,10 +46,12 @@ __all__ = [
     "default_threads",
     "kernel",
     "search",
+    "search_file",
     "search_py",
     "search_sequential",
     "search_sequential_allow_threads",
     "search_sequential_detached",
+    "search_stream",
 ]
 
 KERNELS = ("avx512", "avx2", "sse2", "scalar")

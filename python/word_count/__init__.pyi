@@ -1,4 +1,5 @@
-from typing import Final, Optional, Union
+import os
+from typing import BinaryIO, Callable, Final, Optional, Protocol, Union
 
 from typing_extensions import Buffer
 
@@ -17,6 +18,26 @@ def search(contents: _Text, needle: _Text, *, threads: Optional[int] = None) -> 
 def search_sequential(contents: _Text, needle: _Text) -> int: ...
 def search_sequential_allow_threads(contents: _Text, needle: _Text) -> int: ...
 def search_sequential_detached(contents: _Text, needle: _Text) -> int: ...
+class _Readable(Protocol):
+    def read(self, n: int = ..., /) -> Buffer: ...
+
+_Progress = Union[bool, None, Callable[[int, Optional[int]], object]]
+
+def search_file(
+    path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
+    needle: Union[str, Buffer],
+    *,
+    threads: Optional[int] = None,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+) -> int: ...
+def search_stream(
+    fileobj: Union[BinaryIO, _Readable],
+    needle: Union[str, Buffer],
+    *,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+) -> int: ...
 def search_py(contents: _Text, needle: _Text) -> int: ...
 def kernel() -> str: ...
 def available_kernels() -> list[str]: ...

@@ -38,7 +38,7 @@ def client():
     # up (3 is Dask's default; set here so the kill test does not depend on it).
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
         cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                           dashboard_address=None)
+                                           dashboard_address=":0")
     # Not the default scheduler: tests without a client use the local one.
     c = distributed.Client(cluster, set_as_default=False)
     yield c
@@ -80,8 +80,9 @@ def test_local_scheduler_every_blocksize(files):
     for path, data in files.items():
         for size in list(range(1, 12)) + [None]:
             for needle in NEEDLES:
-                assert wd.search_files(path, needle, blocksize=size) == \
-                    reference_count(data, needle), (path, size, needle)
+                got = wd.search_files(path, needle, blocksize=size)
+                assert got == reference_count(data, needle), (path, size, needle)
+                assert got == word_count.search_file(path, needle), (path, size, needle)
 
 
 def test_files_are_never_joined(tmp_path):
@@ -99,6 +100,8 @@ def test_cluster_every_layout(files, client):
         for needle in NEEDLES:
             got = wd.search_files(list(files), needle, blocksize=size, client=client)
             assert got == expected_count(files.values(), needle), (size, needle)
+            # and exactly what search_file gives, file by file
+            assert got == sum(word_count.search_file(p, needle) for p in files), (size, needle)
 
 
 def test_cluster_glob_of_many_small_files(tmp_path, client):

@@ -95,6 +95,7 @@ def test_mpiexec_two_ranks(files, tmp_path):
         r = _run(2, needle.decode(), *paths)
         assert r.returncode == (0 if expected_count(files.values(), needle) else 1), r.stderr
         assert int(r.stdout) == expected_count(files.values(), needle), needle
+        assert int(r.stdout) == sum(word_count.search_file(p, needle) for p in paths), needle
     # each file alone too: ranges that split one small file between ranks
     for path, data in list(files.items())[:3]:
         r = _run(2, "is", path, "--threads", "1")

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Counting a ~1 GB file (page cache warm): wordcount, grep, ripgrep and
+word_count.search_file, with each one's peak memory.
+
+The file is the Zen of Python repeated to about --size-mb MB, built once
+under --dir (default build/bench-data) and reused.  Every row must give the
+same count.  ripgrep comes from the Debian package `ripgrep`
+(`apt-get install ripgrep`); without it its row is left out.
+
+    python benchmarks/bench_files.py [--dir DIR] [--size-mb 1024] [--needle is]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import word_count  # noqa: E402
+from harness import Row, run_row, table  # noqa: E402
+
+TIME = "/usr/bin/time"
+
+
+def make_file(directory: str, size_mb: int) -> tuple[str, int]:
+    """The Zen text repeated to about size_mb MB; (path, copies of the Zen)."""
+    os.makedirs(directory, exist_ok=True)
+    zen = word_count.ZEN.encode()
+    copies = size_mb * 1_000_000 // len(zen)
+    path = os.path.join(directory, f"zen-{copies}.txt")
+    if not os.path.exists(path) or os.path.getsize(path) != copies * len(zen):
+        tmp = path + ".tmp"
+        block = zen * 1000
+        with open(tmp, "wb") as f:
+            for _ in range(copies // 1000):
+                f.write(block)
+            f.write(zen * (copies % 1000))
+        os.replace(tmp, path)
+    return path, copies
+
+
+def shell_count(cmd: str) -> int:
+    out = subprocess.run(cmd, shell=True, check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[0])
+
+
+def peak_rss_mib(cmd: str) -> float | None:
+    """Max RSS of the command's largest process, from GNU time -v."""
+    if not os.path.exists(TIME):
+        return None
+    r = subprocess.run([TIME, "-v", "sh", "-c", cmd + " >/dev/null"],
+                       capture_output=True, text=True, check=False)
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    return int(m.group(1)) / 1024 if m else None
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", default="build/bench-data")
+    ap.add_argument("--size-mb", type=int, default=1024)
+    ap.add_argument("--needle", default="is")
+    ap.add_argument("--max-time", type=float, default=3.0, help="seconds per row")
+    args = ap.parse_args(argv)
+
+    path, copies = make_file(args.dir, args.size_mb)
+    size = os.path.getsize(path)
+    expected = word_count.DEFAULT_COUNT // 1000 * copies if args.needle == word_count.DEFAULT_NEEDLE else None
+    wordcount = shutil.which("wordcount", path=os.path.dirname(sys.executable)) or shutil.which("wordcount")
+    if wordcount is None:
+        print("wordcount is not installed (pip install .)", file=sys.stderr)
+        return 2
+    with open(path, "rb") as f:  # warm the page cache
+        while f.read(1 << 24):
+            pass
+
+    q = args.needle
+    cmds = {
+        "wordcount": f"{wordcount} --no-progress {q} {path}",
+        "grep -ow | wc -l": f"grep -ow {q} {path} | wc -l",
+    }
+    if shutil.which("rg"):
+        cmds["rg -ow | wc -l"] = f"rg -ow {q} {path} | wc -l"
+    else:
+        print("ripgrep is not installed: its row is left out "
+              "(apt-get install ripgrep)", file=sys.stderr)
+    rows = [Row(name, (lambda c=c: shell_count(c)), expected, nbytes=size)
+            for name, c in cmds.items()]
+    rows.append(Row("word_count.search_file", lambda: word_count.search_file(path, q),
+                    expected, nbytes=size))
+    if expected is None:
+        expected = shell_count(cmds["grep -ow | wc -l"])
+        for r in rows:
+            r.expected = expected
+
+    print(f"{size / 1e6:,.0f} MB file {path}, needle {q!r}, count {expected:,}; "
+          f"kernel {word_count.kernel()}, {word_count.default_threads()} threads")
+    for r in rows:
+        t0 = time.perf_counter()
+        run_row(r, min_rounds=3, max_time=args.max_time)
+        print(f"  {r.name}: {len(r.times)} rounds in {time.perf_counter() - t0:.1f} s",
+              file=sys.stderr)
+    print(table(rows, f"counting a {size / 1e9:.1f} GB file (page cache warm)"))
+
+    med = {r.name: r.stats["median"] for r in rows}
+    if "rg -ow | wc -l" in med:
+        print(f"wordcount is {med['rg -ow | wc -l'] / med['wordcount']:.1f}x faster than "
+              f"ripgrep (target: 10x)")
+    print(f"wordcount is {med['grep -ow | wc -l'] / med['wordcount']:.1f}x faster than grep")
+
+    print("\nPeak memory (max RSS of the largest process, GNU time -v):")
+    for name, c in cmds.items():
+        rss = peak_rss_mib(c.split(" | ")[0])
+        print(f"  {name:<24} {'n/a' if rss is None else f'{rss:,.1f} MiB'}")
+    code = (f"import word_count, resource; word_count.search_file({path!r}, {q!r}); "
+            f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    base = ("import word_count, resource; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    rss = int(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                             text=True, check=True).stdout)
+    rss0 = int(subprocess.run([sys.executable, "-c", base], capture_output=True,
+                              text=True, check=True).stdout)
+    print(f"  {'word_count.search_file':<24} {rss / 1024:,.1f} MiB "
+          f"({(rss - rss0) / 1024:,.1f} MiB above the interpreter with word_count imported)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,422 @@
+/*
+ * files.c - search_file and search_stream: files, pipes and Python file
+ * objects, counted by the core's io.c with the GIL released.
+ *
+ * While the core counts, the calling thread comes back here between blocks
+ * (at most every 100 ms, the core's progress callback): it takes the GIL,
+ * runs PyErr_CheckSignals() (so Ctrl-C raises KeyboardInterrupt within about
+ * a second) and the caller's progress callable, and asks the core to stop if
+ * either raised.  progress=True (a tqdm bar) is handled in Python
+ * (word_count/_files.py), which passes a callable.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "binding.h"
+
+/* The calling thread's state while the GIL is released, for the core's
+ * callbacks, which run on that thread. */
+typedef struct {
+    PyThreadState *ts;
+    PyObject *progress;   /* a callable or NULL */
+    PyObject *read;       /* search_stream's bound read method, or NULL */
+    PyObject *pending;    /* bytes read() returned beyond what was asked */
+    Py_ssize_t pending_pos;
+} wc_call;
+
+static int wc_on_progress(void *arg, uint64_t done, uint64_t total)
+{
+    wc_call *c = arg;
+    PyEval_RestoreThread(c->ts);
+    int stop = PyErr_CheckSignals() < 0;
+    if (!stop && c->progress != NULL) {
+        PyObject *r = total == WC_SIZE_UNKNOWN
+            ? PyObject_CallFunction(c->progress, "KO", (unsigned long long)done, Py_None)
+            : PyObject_CallFunction(c->progress, "KK", (unsigned long long)done,
+                                    (unsigned long long)total);
+        stop = r == NULL;
+        Py_XDECREF(r);
+    }
+    c->ts = PyEval_SaveThread();
+    return stop;
+}
+
+/* The core's wc_read_fn over a Python object's read(n): the GIL is held only
+ * around the call.  A pending exception is reported as WC_EINTR. */
+static ptrdiff_t wc_py_read(void *arg, void *buf, size_t n)
+{
+    wc_call *c = arg;
+    ptrdiff_t got = 0;
+    PyEval_RestoreThread(c->ts);
+    if (c->pending == NULL) {
+        if (n > (size_t)PY_SSIZE_T_MAX)
+            n = (size_t)PY_SSIZE_T_MAX;
+        PyObject *r = PyObject_CallFunction(c->read, "n", (Py_ssize_t)n);
+        if (r == NULL) {
+            got = WC_EINTR;
+            goto out;
+        }
+        if (r == Py_None) {
+            Py_DECREF(r);
+            PyErr_SetString(PyExc_BlockingIOError,
+                            "search_stream: read() returned None (a non-blocking "
+                            "stream with no data ready)");
+            got = WC_EINTR;
+            goto out;
+        }
+        if (!PyObject_CheckBuffer(r) || PyUnicode_Check(r)) {
+            PyErr_Format(PyExc_TypeError,
+                         "search_stream needs a binary file object: read() "
+                         "returned '%.200s', not bytes (for text streams pass "
+                         "their .buffer, e.g. sys.stdin.buffer)",
+                         Py_TYPE(r)->tp_name);
+            Py_DECREF(r);
+            got = WC_EINTR;
+            goto out;
+        }
+        c->pending = r;
+        c->pending_pos = 0;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(c->pending, &view, PyBUF_C_CONTIGUOUS) < 0) {
+        got = WC_EINTR;
+        goto out;
+    }
+    size_t left = (size_t)(view.len - c->pending_pos);
+    size_t k = left < n ? left : n;
+    memcpy(buf, (const char *)view.buf + c->pending_pos, k);
+    PyBuffer_Release(&view);
+    c->pending_pos += (Py_ssize_t)k;
+    if ((size_t)c->pending_pos >= (size_t)view.len)
+        Py_CLEAR(c->pending);
+    got = (ptrdiff_t)k; /* 0: end of stream */
+out:
+    c->ts = PyEval_SaveThread();
+    return got;
+}
+
+/* ---- arguments ---------------------------------------------------------- */
+
+/* A needle for byte content: str (as UTF-8) or bytes-like; *owner keeps it. */
+static int wc_get_byte_needle(PyObject *obj, wc_text *out, PyObject **owner)
+{
+    *owner = NULL;
+    if (PyUnicode_Check(obj)) {
+        *owner = PyUnicode_AsUTF8String(obj);
+        if (*owner == NULL)
+            return -1;
+        obj = *owner;
+    }
+    if (wc_get_bytes(obj, "needle", out) < 0) {
+        Py_CLEAR(*owner);
+        return -1;
+    }
+    return 0;
+}
+
+static int wc_get_block_size(PyObject *obj, size_t *out)
+{
+    *out = 0;
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "block_size must be an int or None, not '%.200s'",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow != 0 || v < 1 || v > (1LL << 30)) {
+        PyErr_Format(PyExc_ValueError,
+                     "block_size must be from 1 to %lld bytes (or None for the "
+                     "default), got %R", 1LL << 30, obj);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+static int wc_get_progress(PyObject *obj, PyObject **out)
+{
+    *out = NULL;
+    if (obj == NULL || obj == Py_None || obj == Py_False)
+        return 0;
+    if (!PyCallable_Check(obj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "progress must be None, a bool or a callable(done, total), "
+                     "not '%.200s'", Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *out = obj;
+    return 0;
+}
+
+/* The exception for a core error on `path` (may be NULL). */
+static PyObject *wc_raise_io(int rc, PyObject *path)
+{
+    if (rc == WC_EIO) {
+        if (path != NULL)
+            return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        return PyErr_SetFromErrno(PyExc_OSError);
+    }
+    if (rc == WC_ETRUNCATED) {
+        PyObject *exc = PyObject_CallFunction(PyExc_OSError, "isO", EIO,
+                                              wc_strerror(rc),
+                                              path != NULL ? path : Py_None);
+        if (exc != NULL) {
+            PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+            Py_DECREF(exc);
+        }
+        return NULL;
+    }
+    if (rc == WC_EINTR && PyErr_Occurred())
+        return NULL;
+    return wc_raise(rc);
+}
+
+/* ---- search_file -------------------------------------------------------- */
+
+static const enum wc_kw wc_file_params[] = {
+    WC_KW_PATH, WC_KW_NEEDLE, WC_KW_THREADS, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+
+static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
+                                Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[5], *progress, *path_bytes = NULL, *owner = NULL;
+    int threads;
+    size_t block;
+    if (wc_parse_args(module, "search_file", args, nargs, kwnames,
+                      wc_file_params, 5, 2, 2, a) < 0 ||
+        wc_get_threads(a[2], &threads) < 0 || wc_get_progress(a[3], &progress) < 0 ||
+        wc_get_block_size(a[4], &block) < 0)
+        return NULL;
+    if (!PyUnicode_FSConverter(a[0], &path_bytes))
+        return NULL;
+    wc_text pat;
+    if (wc_get_byte_needle(a[1], &pat, &owner) < 0) {
+        Py_DECREF(path_bytes);
+        return NULL;
+    }
+    const void *needles[1] = {pat.data};
+    size_t lens[1] = {pat.len};
+    uint64_t count = 0;
+    wc_call call = {.progress = progress};
+    wc_io_options opt = {.threads = threads, .block_size = block,
+                         .progress = wc_on_progress, .progress_arg = &call};
+    call.ts = PyEval_SaveThread();
+    int rc = wc_count_file(PyBytes_AS_STRING(path_bytes), needles, lens, 1, &opt,
+                           &count);
+    int saved = errno;
+    PyEval_RestoreThread(call.ts);
+    errno = saved;
+    PyObject *result = rc == WC_OK ? PyLong_FromUnsignedLongLong(count)
+                                   : wc_raise_io(rc, a[0]);
+    wc_text_release(&pat);
+    Py_XDECREF(owner);
+    Py_DECREF(path_bytes);
+    return result;
+}
+
+/* ---- search_stream ------------------------------------------------------ */
+
+static const enum wc_kw wc_stream_params[] = {
+    WC_KW_FILEOBJ, WC_KW_NEEDLE, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+
+/* 1 if `obj` reads straight from an OS file descriptor: an io.FileIO, or an
+ * io.BufferedReader/BufferedRandom over one.  Only then is fileno() the
+ * source of what read() returns (gzip.GzipFile also has a fileno(), of the
+ * compressed file).  -1 on error. */
+static int wc_is_os_file(PyObject *io, PyObject *obj, int *buffered)
+{
+    *buffered = 0;
+    PyObject *fileio = PyObject_GetAttrString(io, "FileIO");
+    if (fileio == NULL)
+        return -1;
+    int r = PyObject_IsInstance(obj, fileio);
+    if (r == 0) {
+        PyObject *br = PyObject_GetAttrString(io, "BufferedReader");
+        PyObject *brw = PyObject_GetAttrString(io, "BufferedRandom");
+        if (br == NULL || brw == NULL) {
+            r = -1;
+        } else if ((r = PyObject_IsInstance(obj, br)) == 1 ||
+                   (r == 0 && (r = PyObject_IsInstance(obj, brw)) == 1)) {
+            PyObject *raw = PyObject_GetAttrString(obj, "raw");
+            r = raw == NULL ? -1 : PyObject_IsInstance(raw, fileio);
+            Py_XDECREF(raw);
+            *buffered = r == 1;
+        }
+        Py_XDECREF(br);
+        Py_XDECREF(brw);
+    }
+    Py_DECREF(fileio);
+    return r;
+}
+
+/* Count what remains of an OS-backed file object through its descriptor;
+ * leaves the object positioned at the end of what was read. */
+static PyObject *wc_stream_fd(PyObject *fileobj, int buffered, wc_text *pat,
+                              wc_io_options *opt, wc_call *call)
+{
+    PyObject *r = PyObject_CallMethod(fileobj, "fileno", NULL);
+    if (r == NULL)
+        return NULL;
+    long lfd = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (lfd == -1 && PyErr_Occurred())
+        return NULL;
+    if (lfd < 0 || lfd > INT_MAX) {
+        PyErr_Format(PyExc_ValueError, "fileno() returned %ld", lfd);
+        return NULL;
+    }
+    int fd = (int)lfd;
+    r = PyObject_CallMethod(fileobj, "seekable", NULL);
+    if (r == NULL)
+        return NULL;
+    int seekable = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    if (seekable < 0)
+        return NULL;
+
+    PyObject *prefix = NULL;
+    if (seekable) {
+        /* tell() is the logical position, whatever the object buffered:
+         * count from there, then seek() the object to where the fd ends. */
+        r = PyObject_CallMethod(fileobj, "tell", NULL);
+        if (r == NULL)
+            return NULL;
+        long long pos = PyLong_AsLongLong(r);
+        Py_DECREF(r);
+        if (pos == -1 && PyErr_Occurred())
+            return NULL;
+        if (lseek(fd, (off_t)pos, SEEK_SET) < 0)
+            return PyErr_SetFromErrno(PyExc_OSError);
+    } else if (buffered) {
+        /* A pipe: the bytes the object already read ahead come first.  peek()
+         * returns them (or, with none, reads once); read() then takes them
+         * out of its buffer, which leaves it empty and the fd at their end. */
+        r = PyObject_CallMethod(fileobj, "peek", NULL);
+        if (r == NULL)
+            return NULL;
+        if (!PyBytes_Check(r)) {
+            Py_DECREF(r);
+            PyErr_SetString(PyExc_TypeError, "search_stream: peek() did not return bytes");
+            return NULL;
+        }
+        prefix = PyObject_CallMethod(fileobj, "read", "n", PyBytes_GET_SIZE(r));
+        Py_DECREF(r);
+        if (prefix == NULL)
+            return NULL;
+        if (!PyBytes_Check(prefix)) {
+            Py_DECREF(prefix);
+            PyErr_SetString(PyExc_TypeError, "search_stream: read() did not return bytes");
+            return NULL;
+        }
+        opt->prefix = PyBytes_AS_STRING(prefix);
+        opt->prefix_len = (size_t)PyBytes_GET_SIZE(prefix);
+    }
+    const void *needles[1] = {pat->data};
+    size_t lens[1] = {pat->len};
+    uint64_t count = 0;
+    call->ts = PyEval_SaveThread();
+    int rc = wc_count_fd(fd, needles, lens, 1, opt, &count);
+    int saved = errno;
+    off_t end = rc == WC_OK && seekable ? lseek(fd, 0, SEEK_CUR) : 0;
+    PyEval_RestoreThread(call->ts);
+    errno = saved;
+    Py_XDECREF(prefix);
+    if (rc != WC_OK) {
+        PyObject *name = PyObject_GetAttrString(fileobj, "name");
+        if (name == NULL)
+            PyErr_Clear();
+        PyObject *res = wc_raise_io(rc, name != NULL && (PyUnicode_Check(name) ||
+                                                         PyBytes_Check(name))
+                                            ? name : NULL);
+        Py_XDECREF(name);
+        return res;
+    }
+    if (seekable) {
+        if (end < 0)
+            return PyErr_SetFromErrno(PyExc_OSError);
+        r = PyObject_CallMethod(fileobj, "seek", "L", (long long)end);
+        if (r == NULL)
+            return NULL;
+        Py_DECREF(r);
+    }
+    return PyLong_FromUnsignedLongLong(count);
+}
+
+static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
+                                  Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[4], *progress, *owner = NULL;
+    size_t block;
+    if (wc_parse_args(module, "search_stream", args, nargs, kwnames,
+                      wc_stream_params, 4, 2, 2, a) < 0 ||
+        wc_get_progress(a[2], &progress) < 0 || wc_get_block_size(a[3], &block) < 0)
+        return NULL;
+    PyObject *fileobj = a[0];
+    PyObject *io = PyImport_ImportModule("io");
+    if (io == NULL)
+        return NULL;
+    PyObject *text_io = PyObject_GetAttrString(io, "TextIOBase");
+    int is_text = text_io == NULL ? -1 : PyObject_IsInstance(fileobj, text_io);
+    Py_XDECREF(text_io);
+    int buffered = 0;
+    int os_file = is_text == 0 ? wc_is_os_file(io, fileobj, &buffered) : -1;
+    Py_DECREF(io);
+    if (is_text == 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "search_stream needs a binary file object, not the text "
+                     "stream '%.200s' (open the file in 'rb' mode, or pass "
+                     "sys.stdin.buffer)", Py_TYPE(fileobj)->tp_name);
+        return NULL;
+    }
+    if (os_file < 0)
+        return NULL;
+
+    wc_text pat;
+    if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
+        return NULL;
+    wc_call call = {.progress = progress};
+    wc_io_options opt = {.block_size = block, .threads = 1,
+                         .progress = wc_on_progress, .progress_arg = &call};
+    PyObject *result = NULL;
+    if (os_file) {
+        result = wc_stream_fd(fileobj, buffered, &pat, &opt, &call);
+    } else {
+        call.read = PyObject_GetAttrString(fileobj, "read");
+        if (call.read != NULL) {
+            const void *needles[1] = {pat.data};
+            size_t lens[1] = {pat.len};
+            uint64_t count = 0;
+            call.ts = PyEval_SaveThread();
+            int rc = wc_count_reader(wc_py_read, &call, needles, lens, 1, &opt, &count);
+            PyEval_RestoreThread(call.ts);
+            result = rc == WC_OK ? PyLong_FromUnsignedLongLong(count)
+                                 : wc_raise_io(rc, NULL);
+            Py_XDECREF(call.read);
+            Py_XDECREF(call.pending);
+        }
+    }
+    wc_text_release(&pat);
+    Py_XDECREF(owner);
+    return result;
+}
+
+#define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
+
+PyMethodDef wc_files_methods[] = {
+    {"search_file", WC_FASTCALL(wc_search_file), METH_FASTCALL | METH_KEYWORDS,
+     "search_file($module, /, path, needle, *, threads=None, progress=None,\n"
+     "            block_size=None)\n--\n\n"
+     "Count the words of the file at `path` equal to `needle`.\n\n"
+     "See word_count.search_file."},
+    {"search_stream", WC_FASTCALL(wc_search_stream), METH_FASTCALL | METH_KEYWORDS,
+     "search_stream($module, /, fileobj, needle, *, progress=None,\n"
+     "              block_size=None)\n--\n\n"
+     "Count the words equal to `needle` in what remains of a binary file object.\n\n"
+     "See word_count.search_stream."},
+    {NULL, NULL, 0, NULL},
+};

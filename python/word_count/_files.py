@@ -1,0 +1,99 @@
+"""search_file and search_stream: the C functions, plus ``progress=True``.
+
+The counting, the reading and the Ctrl-C handling are all in C
+(ext/files.c over lib/io.c); this module only turns ``progress=True`` into a
+tqdm bar when tqdm is installed (it stays an optional dependency).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+from . import _word_count
+
+
+class _Bar:
+    """A progress callable that drives a tqdm bar, created on first call."""
+
+    def __init__(self, tqdm, desc):
+        self._tqdm = tqdm
+        self._desc = desc
+        self._bar = None
+        self._last = 0
+
+    def __call__(self, done, total):
+        if self._bar is None:
+            self._bar = self._tqdm(total=total, unit="B", unit_scale=True,
+                                   unit_divisor=1024, desc=self._desc)
+        elif total is not None and self._bar.total != total:
+            self._bar.total = total
+        self._bar.update(done - self._last)
+        self._last = done
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _progress(progress, desc):
+    """(callable or None, bar or None) for a progress= argument."""
+    if progress is not True:
+        return progress, None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        warnings.warn("progress=True shows a bar only when tqdm is installed "
+                      "(pip install tqdm); counting without one",
+                      RuntimeWarning, stacklevel=3)
+        return None, None
+    bar = _Bar(tqdm, desc)
+    return bar, bar
+
+
+def search_file(path, needle, *, threads=None, progress=None, block_size=None):
+    """Count the words of the file at `path` equal to `needle`.
+
+    `path` is a str, bytes or os.PathLike; the file's content is bytes, so a
+    str `needle` is encoded as UTF-8 (or pass bytes).  Regular files are read
+    in blocks on `threads` threads (default: default_threads()), in memory of
+    about threads x block_size bytes whatever the file's size; pipes, FIFOs,
+    devices and /proc files are read as streams.  The GIL is released.
+
+    `progress`: a callable(bytes_done, bytes_total) called from this thread
+    about every 0.1 s (raise in it to stop the count), or True for a tqdm bar
+    when tqdm is installed.  Ctrl-C raises KeyboardInterrupt within about a
+    second.  Errors raise OSError subclasses with the path
+    (FileNotFoundError, IsADirectoryError, PermissionError, ...); a file that
+    shrinks while it is read raises OSError(EIO) rather than give a count of
+    half a file.
+    """
+    cb, bar = _progress(progress, os.fsdecode(path) if isinstance(
+        path, (str, bytes, os.PathLike)) else None)
+    try:
+        return _word_count.search_file(path, needle, threads=threads,
+                                       progress=cb, block_size=block_size)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def search_stream(fileobj, needle, *, progress=None, block_size=None):
+    """Count the words equal to `needle` in what remains of a binary file object.
+
+    A file object over an OS file (open(..., "rb"), sys.stdin.buffer,
+    subprocess pipes) is read through its file descriptor with the GIL
+    released, starting at its current position (bytes it had read ahead
+    count too) and left at the end; any other object with read(n) (BytesIO,
+    gzip.GzipFile, sockets' makefile, ...) is read with .read(n) in blocks,
+    the GIL held only around each call.  `needle` and `progress` as for
+    search_file (the total given to `progress` is None).
+    """
+    name = getattr(fileobj, "name", None)
+    cb, bar = _progress(progress, None if name is None else str(name))
+    try:
+        return _word_count.search_stream(fileobj, needle, progress=cb,
+                                         block_size=block_size)
+    finally:
+        if bar is not None:
+            bar.close()

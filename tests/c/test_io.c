@@ -1,0 +1,535 @@
+/*
+ * test_io.c - files and streams (lib/io.c) against a literal reference that
+ * shares no code with the core: split into lines as Rust's str::lines does,
+ * split lines at ' ', compare words.  Block sizes from 1 byte up put a block
+ * edge on every byte of the texts, so every match, "\r\n" and empty word
+ * straddles an edge somewhere.
+ *
+ * Closes with "N passed, N failed" (what CI reads).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wordcount.h"
+
+static int g_passed, g_failed;
+
+#define CHECK_EQ(got, want, ...)                                              \
+    do {                                                                      \
+        unsigned long long g_ = (unsigned long long)(got);                    \
+        unsigned long long w_ = (unsigned long long)(want);                   \
+        if (g_ == w_) {                                                       \
+            g_passed++;                                                       \
+        } else {                                                              \
+            g_failed++;                                                       \
+            fprintf(stderr, "FAIL %s:%d: got %llu, want %llu: ", __FILE__,    \
+                    __LINE__, g_, w_);                                        \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fputc('\n', stderr);                                              \
+        }                                                                     \
+    } while (0)
+
+/* ---- the reference ----------------------------------------------------- */
+
+static uint64_t ref_count(const uint8_t *t, size_t n, const uint8_t *nd, size_t m)
+{
+    uint64_t c = 0;
+    size_t pos = 0;
+    while (pos < n) {
+        size_t end = pos;
+        while (end < n && t[end] != '\n')
+            end++;
+        size_t stop = end;
+        if (end < n && stop > pos && t[stop - 1] == '\r')
+            stop--; /* "\r\n" ends the line */
+        size_t w = pos;
+        for (size_t k = pos; k <= stop; k++) {
+            if (k == stop || t[k] == ' ') {
+                if (k - w == m && memcmp(t + w, nd, m) == 0)
+                    c++;
+                w = k + 1;
+            }
+        }
+        pos = end + 1;
+    }
+    return c;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static uint64_t rng_state = 0x243f6a8885a308d3ull;
+static uint64_t rnd(void) /* xorshift64* */
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+#define NNEEDLES 6
+static const char *const needles_s[NNEEDLES] = {"ab", "a", "", "abab", "b\r", "x y"};
+static const void *needles[NNEEDLES];
+static size_t lens[NNEEDLES];
+
+/* Random text of words from a small vocabulary with ' ', "\n", "\r\n" and
+ * stray '\r' between them. */
+static void fill(uint8_t *t, size_t n)
+{
+    static const char *const pieces[] = {"ab", "a", "abab", "b", " ", " ",
+                                         "\n", "\r\n", "\r", "  ", "ab\r\n"};
+    size_t k = 0;
+    while (k < n) {
+        const char *p = pieces[rnd() % (sizeof pieces / sizeof *pieces)];
+        for (; *p && k < n; p++)
+            t[k++] = (uint8_t)*p;
+    }
+}
+
+static char tmpdir[256];
+
+static void write_file(const char *path, const uint8_t *t, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(t, 1, n, f) != n || fclose(f) != 0) {
+        perror(path);
+        exit(2);
+    }
+}
+
+static void check_counts(const uint64_t *got, const uint8_t *t, size_t n,
+                         const char *what, size_t size, size_t block, int threads)
+{
+    for (int k = 0; k < NNEEDLES; k++)
+        CHECK_EQ(got[k], ref_count(t, n, needles[k], lens[k]),
+                 "%s: needle '%s', size %zu, block %zu, threads %d", what,
+                 needles_s[k], size, block, threads);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static void test_files(void)
+{
+    static const size_t blocks[] = {1, 2, 3, 5, 8, 64, 4096};
+    size_t max = 10000;
+    uint8_t *t = malloc(max);
+    char path[300];
+    snprintf(path, sizeof path, "%s/f", tmpdir);
+    for (size_t size = 0; size <= 40; size++) {
+        for (int rep = 0; rep < 3; rep++) {
+            fill(t, size);
+            write_file(path, t, size);
+            for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+                for (int threads = 1; threads <= 3; threads++) {
+                    wc_io_options o = {.threads = threads, .block_size = blocks[b]};
+                    uint64_t got[NNEEDLES];
+                    CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, &o, got),
+                             WC_OK, "rc");
+                    check_counts(got, t, size, "file", size, blocks[b], threads);
+                }
+            }
+        }
+    }
+    /* Larger files around block multiples, on the pool for real. */
+    static const size_t sizes[] = {4095, 4096, 4097, 8191, 9999};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        fill(t, sizes[s]);
+        write_file(path, t, sizes[s]);
+        for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+            wc_io_options o = {.threads = 2, .block_size = blocks[b]};
+            uint64_t got[NNEEDLES];
+            CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, &o, got), WC_OK, "rc");
+            check_counts(got, t, sizes[s], "file", sizes[s], blocks[b], 2);
+        }
+    }
+    free(t);
+}
+
+/* A file big enough to be split across threads with the default block. */
+static void test_big_file(void)
+{
+    size_t n = 3 * wc_io_default_block_size() + 12345;
+    uint8_t *t = malloc(n);
+    fill(t, n);
+    char path[300];
+    snprintf(path, sizeof path, "%s/big", tmpdir);
+    write_file(path, t, n);
+    for (int threads = 1; threads <= 4; threads++) {
+        wc_io_options o = {.threads = threads};
+        uint64_t got[NNEEDLES];
+        CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, &o, got), WC_OK, "rc");
+        check_counts(got, t, n, "big file", n, 0, threads);
+    }
+    uint64_t one;
+    CHECK_EQ(wc_count_file(path, needles, lens, 1, NULL, &one), WC_OK, "NULL options");
+    CHECK_EQ(one, ref_count(t, n, needles[0], lens[0]), "NULL options");
+    free(t);
+    unlink(path);
+}
+
+/* wc_count_fd on a regular file counts from its offset, then sits at the end. */
+static void test_fd_offset(void)
+{
+    size_t n = 3000;
+    uint8_t *t = malloc(n);
+    fill(t, n);
+    char path[300];
+    snprintf(path, sizeof path, "%s/off", tmpdir);
+    write_file(path, t, n);
+    int fd = open(path, O_RDONLY);
+    for (size_t off = 0; off <= n; off += 377) {
+        lseek(fd, (off_t)off, SEEK_SET);
+        wc_io_options o = {.threads = 2, .block_size = 100};
+        uint64_t got[NNEEDLES];
+        CHECK_EQ(wc_count_fd(fd, needles, lens, NNEEDLES, &o, got), WC_OK, "rc");
+        check_counts(got, t + off, n - off, "fd offset", off, 100, 2);
+        CHECK_EQ(lseek(fd, 0, SEEK_CUR), n, "offset at the end");
+    }
+    close(fd);
+    free(t);
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+struct writer {
+    int fd;
+    const uint8_t *t;
+    size_t n;
+    const char *path; /* a FIFO to open, or NULL to use fd */
+};
+
+static void *writer_main(void *p)
+{
+    struct writer *w = p;
+    int fd = w->path != NULL ? open(w->path, O_WRONLY) : w->fd;
+    size_t k = 0;
+    while (k < w->n) {
+        size_t piece = 1 + rnd() % 97;
+        if (piece > w->n - k)
+            piece = w->n - k;
+        ssize_t r = write(fd, w->t + k, piece);
+        if (r <= 0)
+            break;
+        k += (size_t)r;
+    }
+    close(fd);
+    return NULL;
+}
+
+static void test_pipes(void)
+{
+    static const size_t blocks[] = {1, 2, 3, 7, 64, 0};
+    static const size_t sizes[] = {0, 1, 2, 5, 17, 200, 5000};
+    uint8_t *t = malloc(5000);
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+            fill(t, sizes[s]);
+            int p[2];
+            if (pipe(p) != 0) {
+                perror("pipe");
+                exit(2);
+            }
+            struct writer w = {.fd = p[1], .t = t, .n = sizes[s]};
+            pthread_t th;
+            pthread_create(&th, NULL, writer_main, &w);
+            wc_io_options o = {.block_size = blocks[b]};
+            uint64_t got[NNEEDLES];
+            CHECK_EQ(wc_count_fd(p[0], needles, lens, NNEEDLES, &o, got), WC_OK, "rc");
+            pthread_join(th, NULL);
+            close(p[0]);
+            check_counts(got, t, sizes[s], "pipe", sizes[s], blocks[b], 1);
+        }
+    }
+    /* A FIFO by path. */
+    char path[300];
+    snprintf(path, sizeof path, "%s/fifo", tmpdir);
+    if (mkfifo(path, 0600) == 0) {
+        fill(t, 3000);
+        struct writer w = {.t = t, .n = 3000, .path = path};
+        pthread_t th;
+        pthread_create(&th, NULL, writer_main, &w);
+        wc_io_options o = {.block_size = 10};
+        uint64_t got[NNEEDLES];
+        CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, &o, got), WC_OK, "fifo rc");
+        pthread_join(th, NULL);
+        check_counts(got, t, 3000, "fifo", 3000, 10, 1);
+        unlink(path);
+    } else {
+        perror("mkfifo");
+        g_failed++;
+    }
+    free(t);
+}
+
+/* A reader that hands out a memory text in random pieces. */
+struct mem_reader {
+    const uint8_t *t;
+    size_t n, pos;
+    int fail_at; /* return WC_EIO once pos passes this, if >= 0 */
+};
+
+static ptrdiff_t mem_read(void *arg, void *buf, size_t n)
+{
+    struct mem_reader *r = arg;
+    if (r->fail_at >= 0 && r->pos >= (size_t)r->fail_at)
+        return WC_EIO;
+    size_t k = 1 + rnd() % (n < 50 ? n : 50);
+    if (k > r->n - r->pos)
+        k = r->n - r->pos;
+    memcpy(buf, r->t + r->pos, k);
+    r->pos += k;
+    return (ptrdiff_t)k;
+}
+
+static void test_reader_and_prefix(void)
+{
+    uint8_t *t = malloc(2000);
+    for (size_t size = 0; size < 2000; size += 1 + size / 3) {
+        fill(t, size);
+        for (size_t block = 1; block <= 9; block += 4) {
+            struct mem_reader r = {.t = t, .n = size, .fail_at = -1};
+            wc_io_options o = {.block_size = block};
+            uint64_t got[NNEEDLES];
+            CHECK_EQ(wc_count_reader(mem_read, &r, needles, lens, NNEEDLES, &o, got),
+                     WC_OK, "rc");
+            check_counts(got, t, size, "reader", size, block, 1);
+
+            /* The first part as a prefix, the rest from a pipe. */
+            size_t split = size / 3;
+            int p[2];
+            if (pipe(p) != 0)
+                exit(2);
+            struct writer w = {.fd = p[1], .t = t + split, .n = size - split};
+            pthread_t th;
+            pthread_create(&th, NULL, writer_main, &w);
+            wc_io_options op = {.block_size = block, .prefix = t, .prefix_len = split};
+            CHECK_EQ(wc_count_fd(p[0], needles, lens, NNEEDLES, &op, got), WC_OK, "rc");
+            pthread_join(th, NULL);
+            close(p[0]);
+            check_counts(got, t, size, "prefix + pipe", size, block, 1);
+        }
+    }
+    struct mem_reader r = {.t = t, .n = 2000, .fail_at = 100};
+    uint64_t got[1] = {99};
+    fill(t, 2000);
+    errno = 0;
+    CHECK_EQ(wc_count_reader(mem_read, &r, needles, lens, 1, NULL, got), WC_EIO,
+             "a reader's error code comes back");
+    CHECK_EQ(got[0], 0, "counts are zero on error");
+    free(t);
+}
+
+/* /proc files report size 0 but have content: read as streams. */
+static void test_proc(void)
+{
+    static const char path[] = "/proc/version";
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        printf("skip: no %s\n", path);
+        return;
+    }
+    uint8_t buf[8192];
+    size_t n = 0;
+    ssize_t r;
+    while ((r = read(fd, buf + n, sizeof buf - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    CHECK_EQ(n > 0, 1, "/proc/version has content");
+    /* Count its first word and a word that is surely in it. */
+    size_t w = 0;
+    while (w < n && buf[w] != ' ')
+        w++;
+    const void *nd[2] = {buf, "version"};
+    size_t ln[2] = {w, 7};
+    for (size_t block = 1; block <= 4096; block *= 8) {
+        wc_io_options o = {.block_size = block};
+        uint64_t got[2];
+        CHECK_EQ(wc_count_file(path, nd, ln, 2, &o, got), WC_OK, "proc rc");
+        CHECK_EQ(got[0], ref_count(buf, n, buf, w), "proc first word, block %zu", block);
+        CHECK_EQ(got[1], ref_count(buf, n, (const uint8_t *)"version", 7),
+                 "proc 'version', block %zu", block);
+        CHECK_EQ(got[0] >= 1, 1, "proc first word found");
+    }
+}
+
+/* ---- errors, truncation, progress, cancellation -------------------------- */
+
+static void test_errors(void)
+{
+    uint64_t got[NNEEDLES];
+    char path[300];
+    snprintf(path, sizeof path, "%s/missing", tmpdir);
+    errno = 0;
+    CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, NULL, got), WC_EIO, "missing");
+    CHECK_EQ(errno, ENOENT, "missing: errno ENOENT");
+    errno = 0;
+    CHECK_EQ(wc_count_file(tmpdir, needles, lens, NNEEDLES, NULL, got), WC_EIO, "dir");
+    CHECK_EQ(errno, EISDIR, "directory: errno EISDIR");
+    CHECK_EQ(wc_count_fd(-1, needles, lens, NNEEDLES, NULL, got), WC_EIO, "bad fd");
+    CHECK_EQ(errno, EBADF, "bad fd: errno EBADF");
+
+    snprintf(path, sizeof path, "%s/empty", tmpdir);
+    write_file(path, (const uint8_t *)"", 0);
+    CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, NULL, got), WC_OK, "empty");
+    for (int k = 0; k < NNEEDLES; k++)
+        CHECK_EQ(got[k], 0, "empty file counts 0 for '%s'", needles_s[k]);
+    CHECK_EQ(wc_count_file(path, NULL, NULL, 0, NULL, NULL), WC_OK, "no needles");
+
+    wc_io_options bad = {.threads = -1};
+    CHECK_EQ(wc_count_file(path, needles, lens, 1, &bad, got), WC_EINVAL, "threads -1");
+    bad.threads = WC_MAX_THREADS + 1;
+    CHECK_EQ(wc_count_file(path, needles, lens, 1, &bad, got), WC_EINVAL, "threads big");
+    CHECK_EQ(wc_count_file(NULL, needles, lens, 1, NULL, got), WC_EINVAL, "NULL path");
+    CHECK_EQ(wc_count_file(path, NULL, lens, 1, NULL, got), WC_EINVAL, "NULL needles");
+    unlink(path);
+
+    /* A needle longer than the block and than the file. */
+    size_t n = 1000;
+    uint8_t *t = malloc(n);
+    memset(t, 'q', n);
+    t[300] = ' ';
+    t[601] = '\n';
+    snprintf(path, sizeof path, "%s/long", tmpdir);
+    write_file(path, t, n);
+    const void *nd[2] = {t + 301, t};
+    size_t ln[2] = {300, n + 5};
+    wc_io_options o = {.threads = 2, .block_size = 7};
+    CHECK_EQ(wc_count_file(path, nd, ln, 2, &o, got), WC_OK, "long needle rc");
+    CHECK_EQ(got[0], ref_count(t, n, t + 301, 300), "needle longer than block");
+    CHECK_EQ(got[1], 0, "needle longer than file");
+    unlink(path);
+    free(t);
+}
+
+struct truncator {
+    const char *path;
+    off_t to;
+    int done;      /* truncated */
+    int stop_now;  /* for the cancel test: answer nonzero */
+    int calls;
+    uint64_t last_done, last_total;
+};
+
+static int truncate_midway(void *arg, uint64_t done, uint64_t total)
+{
+    struct truncator *tr = arg;
+    tr->calls++;
+    if (!tr->done && done > 0 && done < total) {
+        if (truncate(tr->path, tr->to) != 0)
+            perror("truncate");
+        tr->done = 1;
+    }
+    return 0;
+}
+
+static int cancel_midway(void *arg, uint64_t done, uint64_t total)
+{
+    struct truncator *tr = arg;
+    tr->calls++;
+    tr->last_done = done;
+    tr->last_total = total;
+    return done > 0 && done < total;
+}
+
+static int record(void *arg, uint64_t done, uint64_t total)
+{
+    struct truncator *tr = arg;
+    tr->calls++;
+    tr->last_done = done;
+    tr->last_total = total;
+    return 0;
+}
+
+static void test_truncate_progress_cancel(void)
+{
+    size_t n = (size_t)1 << 20;
+    uint8_t *t = malloc(n);
+    fill(t, n);
+    char path[300];
+    snprintf(path, sizeof path, "%s/trunc", tmpdir);
+    for (int threads = 1; threads <= 2; threads++) {
+        write_file(path, t, n);
+        struct truncator tr = {.path = path, .to = (off_t)(n / 2)};
+        wc_io_options o = {.threads = threads, .block_size = 64, .interval_ms = 1,
+                           .progress = truncate_midway, .progress_arg = &tr};
+        uint64_t got[NNEEDLES];
+        int rc = wc_count_file(path, needles, lens, NNEEDLES, &o, got);
+        CHECK_EQ(tr.done, 1, "the callback saw the middle (threads %d)", threads);
+        CHECK_EQ(rc, WC_ETRUNCATED, "truncated while read (threads %d)", threads);
+    }
+
+    write_file(path, t, n);
+    for (int threads = 1; threads <= 2; threads++) {
+        struct truncator tr = {0};
+        wc_io_options o = {.threads = threads, .block_size = 64, .interval_ms = 1,
+                           .progress = cancel_midway, .progress_arg = &tr};
+        uint64_t got[NNEEDLES];
+        CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, &o, got), WC_EINTR,
+                 "cancelled (threads %d)", threads);
+        CHECK_EQ(tr.last_done < n, 1, "stopped before the end");
+    }
+
+    struct truncator tr = {0};
+    wc_io_options o = {.threads = 2, .block_size = 4096, .progress = record,
+                       .progress_arg = &tr};
+    uint64_t got[NNEEDLES];
+    CHECK_EQ(wc_count_file(path, needles, lens, NNEEDLES, &o, got), WC_OK, "progress rc");
+    CHECK_EQ(tr.calls >= 2, 1, "progress called at start and end");
+    CHECK_EQ(tr.last_done, n, "progress: final done");
+    CHECK_EQ(tr.last_total, n, "progress: total");
+    check_counts(got, t, n, "with progress", n, 4096, 2);
+
+    /* Streams: total unknown, final done == bytes read. */
+    int p[2];
+    if (pipe(p) != 0)
+        exit(2);
+    struct writer w = {.fd = p[1], .t = t, .n = 100000};
+    pthread_t th;
+    pthread_create(&th, NULL, writer_main, &w);
+    struct truncator ts = {0};
+    wc_io_options os = {.progress = record, .progress_arg = &ts};
+    CHECK_EQ(wc_count_fd(p[0], needles, lens, NNEEDLES, &os, got), WC_OK, "stream rc");
+    pthread_join(th, NULL);
+    close(p[0]);
+    CHECK_EQ(ts.last_done, 100000, "stream progress: final done");
+    CHECK_EQ(ts.last_total, 100000, "stream progress: final total");
+    unlink(path);
+    free(t);
+}
+
+int main(void)
+{
+    for (int k = 0; k < NNEEDLES; k++) {
+        needles[k] = needles_s[k];
+        lens[k] = strlen(needles_s[k]);
+    }
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/wc_test_io_XXXXXX",
+             base != NULL && *base ? base : "/tmp");
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return 2;
+    }
+    test_files();
+    test_big_file();
+    test_fd_offset();
+    test_pipes();
+    test_reader_and_prefix();
+    test_proc();
+    test_errors();
+    test_truncate_progress_cancel();
+    char path[300];
+    snprintf(path, sizeof path, "%s/f", tmpdir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/off", tmpdir);
+    unlink(path);
+    rmdir(tmpdir);
+    wc_pool_shutdown();
+    printf("%d passed, %d failed\n", g_passed, g_failed);
+    return g_failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,497 @@
+"""search_file and search_stream: files, pipes, file objects, errors, progress,
+Ctrl-C and asyncio, checked against independent oracles: reference_count
+(helpers.py), a bytes.split oracle, and coreutils (tr | grep -cxF)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import gzip
+import io
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+
+import word_count
+from helpers import reference_count
+
+PIECES = [b"ab", b"a", b"abab", b"b", b" ", b" ", b"\n", b"\r\n", b"\r", b"  ",
+          b"ab\r\n", b"caf\xc3\xa9"]
+NEEDLES = [b"ab", b"a", b"", b"abab", b"b\r", "café"]
+
+
+def random_text(rng: random.Random, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        out += b"".join(rng.choices(PIECES, k=n // 2 + 1))
+    return out[:n]
+
+
+def split_oracle(data: bytes, needle: bytes) -> int:
+    """The semantics with bytes methods (shares nothing with reference_count):
+    "\r\n" always ends a line as "\n" does; a final "\n" starts no line; the
+    words of all lines are those of the lines joined with " "."""
+    if not data:
+        return 0  # no lines at all
+    d = data.replace(b"\r\n", b"\n")
+    if d.endswith(b"\n"):
+        d = d[:-1]
+    return d.replace(b"\n", b" ").split(b" ").count(needle)
+
+
+def as_bytes(needle) -> bytes:
+    return needle.encode() if isinstance(needle, str) else bytes(needle)
+
+
+def coreutils_count(path, needle: str) -> int:
+    """`tr ' ' '\\n' < FILE | grep -cxF NEEDLE` (files without '\\r')."""
+    with open(path, "rb") as f:
+        tr = subprocess.Popen(["tr", " ", "\n"], stdin=f, stdout=subprocess.PIPE)
+        out = subprocess.run(["grep", "-cxF", "--", needle], stdin=tr.stdout,
+                             capture_output=True, check=False).stdout
+        tr.stdout.close()
+        tr.wait()
+    return int(out)
+
+
+@pytest.fixture(scope="module")
+def rng():
+    return random.Random(1234)
+
+
+def test_split_oracle_agrees_with_reference(rng):
+    for n in range(60):
+        data = random_text(rng, n)
+        for nd in NEEDLES:
+            assert split_oracle(data, as_bytes(nd)) == reference_count(data, as_bytes(nd))
+
+
+# ---- files: every block edge ------------------------------------------------
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 16])
+def test_file_every_block_edge(tmp_path, rng, block):
+    path = tmp_path / "t"
+    for size in list(range(0, 34)) + [block * 5 - 1, block * 5, block * 5 + 1]:
+        data = random_text(rng, size)
+        path.write_bytes(data)
+        for nd in NEEDLES:
+            want = reference_count(data, as_bytes(nd))
+            for threads in (1, 2, 3):
+                assert word_count.search_file(path, nd, threads=threads,
+                                              block_size=block) == want, (data, nd)
+
+
+def test_file_around_default_block(tmp_path, rng):
+    """Sizes around the default block (1 MiB) with a match and "\\r\\n" right
+    on every block edge, on the pool's threads."""
+    block = 1 << 20
+    path = tmp_path / "t"
+    base = random_text(rng, 3 * block + 5)
+    data = bytearray(base)
+    e = block
+    data[e - 2:e + 2] = b" ab "        # "ab" across the edge
+    e = 2 * block
+    data[e - 3:e + 2] = b" ab\r\n"    # "ab" ends on the edge, "\r\n" after
+    e = 3 * block
+    data[e - 4:e + 1] = b" ab\r\n"    # "\r" | "\n" across the edge
+    data = bytes(data)
+    for size in (block - 1, block, block + 1, 2 * block + 3, 3 * block + 5):
+        chunk = data[:size]
+        path.write_bytes(chunk)
+        for nd in (b"ab", b"", b"abab"):
+            want = split_oracle(chunk, nd)
+            for threads in (1, 2, 4):
+                assert word_count.search_file(str(path), nd, threads=threads) == want
+
+
+def test_file_against_coreutils(tmp_path):
+    text = word_count.default_text(2500).encode()  # ~2 MB, no "\r"
+    path = tmp_path / "zen.txt"
+    path.write_bytes(text)
+    for needle in ("is", "better", "the", "Python"):
+        want = coreutils_count(path, needle)
+        assert word_count.search_file(path, needle) == want
+        assert word_count.search_file(path, needle, threads=1, block_size=4093) == want
+    assert word_count.search_file(path, "is") == word_count.DEFAULT_COUNT * 5 // 2
+
+
+def test_path_types_and_needle_types(tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_bytes("x café y café\n".encode())
+    for p in (path, str(path), os.fsencode(path)):
+        assert word_count.search_file(p, "café") == 2
+    for nd in ("café", "café".encode(), bytearray("café".encode()),
+               memoryview("café".encode())):
+        assert word_count.search_file(path, nd) == 2
+    with pytest.raises(TypeError):
+        word_count.search_file(path, 3)
+    with pytest.raises(TypeError):
+        word_count.search_file(3.5, "x")
+    with pytest.raises(ValueError):
+        word_count.search_file(str(path) + "\0", "x")
+    with pytest.raises(ValueError):
+        word_count.search_file(path, "x", threads=0)
+    with pytest.raises(ValueError):
+        word_count.search_file(path, "x", block_size=0)
+    with pytest.raises(TypeError):
+        word_count.search_file(path, "x", progress=5)
+    with pytest.raises(UnicodeEncodeError):
+        word_count.search_file(path, "\udcff")
+
+
+# ---- errors ------------------------------------------------------------------
+
+def test_missing_and_directory(tmp_path):
+    missing = tmp_path / "nope"
+    with pytest.raises(FileNotFoundError) as e:
+        word_count.search_file(missing, "x")
+    assert e.value.filename == missing
+    with pytest.raises(IsADirectoryError) as e:
+        word_count.search_file(str(tmp_path), "x")
+    assert e.value.filename == str(tmp_path)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty"
+    path.write_bytes(b"")
+    for nd in ("", "x"):
+        assert word_count.search_file(path, nd) == reference_count(b"", as_bytes(nd)) == 0
+
+
+def run_unprivileged(code: str, path) -> subprocess.CompletedProcess:
+    """Run `code` in a Python child as user nobody (root reads anything)."""
+    def drop():
+        os.setgid(65534)
+        os.setuid(65534)
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                          text=True, preexec_fn=drop, timeout=60, check=False)
+
+
+def test_permission_denied():
+    # A directory that user nobody can reach when running as root (pytest's
+    # tmp_path is below a 0700 directory).
+    with tempfile.TemporaryDirectory() as d:
+        check_permission_denied(pathlib.Path(d))
+
+
+def check_permission_denied(tmp_path):
+    path = tmp_path / "secret"
+    path.write_bytes(b"a b a\n")
+    path.chmod(0)
+    code = ("import sys, word_count\n"
+            "try:\n    word_count.search_file(sys.argv[1], 'a')\n"
+            "except PermissionError as e:\n    print('PermissionError', e.filename)\n")
+    if os.geteuid() != 0:
+        with pytest.raises(PermissionError):
+            word_count.search_file(path, "a")
+        return
+    # As root, chmod 0 does not stop reads: ask as user nobody, who must be
+    # able to reach the file and the installed package.
+    os.chmod(tmp_path, 0o755)
+    for parent in tmp_path.parents:
+        if not os.stat(parent).st_mode & 0o001:
+            pytest.skip(f"running as root and {parent} is not searchable by others")
+    try:
+        probe = run_unprivileged("import word_count", path)
+    except PermissionError as e:
+        pytest.skip(f"running as root and user nobody cannot run {sys.executable}: {e}")
+    if probe.returncode != 0:
+        pytest.skip(f"running as root and user nobody cannot import word_count: "
+                    f"{probe.stderr.strip()[-200:]}")
+    r = run_unprivileged(code, path)
+    assert r.stdout.split() == ["PermissionError", str(path)], r.stderr
+
+
+# ---- special files -----------------------------------------------------------
+
+def test_fifo(tmp_path, rng):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    data = random_text(rng, 100_000)
+
+    def writer():
+        with open(fifo, "wb") as f:
+            for k in range(0, len(data), 777):
+                f.write(data[k:k + 777])
+
+    t = threading.Thread(target=writer)
+    t.start()
+    got = word_count.search_file(fifo, "ab", block_size=100)
+    t.join()
+    assert got == split_oracle(data, b"ab")
+
+
+@pytest.mark.parametrize("name", ["/proc/version", "/proc/filesystems"])
+def test_proc_files(name):
+    if not os.path.exists(name):
+        pytest.skip(f"no {name}")
+    assert os.stat(name).st_size == 0  # what makes them special
+    with open(name, "rb") as f:
+        data = f.read()
+    words = [w for w in data.replace(b"\n", b" ").split(b" ") if w][:5] + [b"nodev"]
+    for w in words:
+        for block in (None, 5):
+            assert word_count.search_file(name, w, block_size=block) == reference_count(data, w)
+
+
+def test_truncated_while_read(tmp_path, rng):
+    """The file shrinks after the count began: OSError(EIO), never a crash."""
+    path = tmp_path / "t"
+    data = random_text(rng, 1 << 20)
+    path.write_bytes(data)
+
+    def shrink(done, total):
+        if done == 0:
+            os.truncate(path, total // 3)
+
+    with pytest.raises(OSError) as e:
+        word_count.search_file(path, "ab", block_size=4096, progress=shrink)
+    assert e.value.errno == errno.EIO
+    assert "shrank" in str(e.value)
+
+
+def test_truncated_by_another_thread(tmp_path, rng):
+    """A thread truncates the file during a slow count (tiny blocks): the
+    count raises OSError(EIO) or, if it read everything first, is exact."""
+    path = tmp_path / "t"
+    data = random_text(rng, 1 << 20)
+    # Before the count opens it, the file is 1000 bytes; after, it is whole.
+    wants = (split_oracle(data, b"ab"), split_oracle(data[:1000], b"ab"))
+    for delay in (0.0, 0.001, 0.01):
+        path.write_bytes(data)
+        t = threading.Timer(delay, os.truncate, (path, 1000))
+        t.start()
+        try:
+            got = word_count.search_file(path, "ab", threads=2, block_size=64)
+        except OSError as e:
+            assert e.errno == errno.EIO
+        else:
+            assert got in wants
+        t.join()
+
+
+# ---- progress ----------------------------------------------------------------
+
+def test_progress_callable(tmp_path):
+    path = tmp_path / "zen"
+    text = word_count.default_text(500).encode()
+    path.write_bytes(text)
+    calls = []
+    got = word_count.search_file(path, "is", progress=lambda d, t: calls.append((d, t)))
+    assert got == split_oracle(text, b"is")
+    assert calls[0] == (0, len(text))
+    assert calls[-1] == (len(text), len(text))
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+    calls.clear()
+    got = word_count.search_stream(io.BytesIO(text), "is",
+                                   progress=lambda d, t: calls.append((d, t)))
+    assert got == split_oracle(text, b"is")
+    assert calls[0] == (0, None)
+    assert calls[-1] == (len(text), len(text))
+
+
+def test_progress_raises(tmp_path):
+    path = tmp_path / "zen"
+    path.write_bytes(b"a b\n" * 1000)
+
+    def boom(done, total):
+        raise ZeroDivisionError("stop")
+
+    with pytest.raises(ZeroDivisionError):
+        word_count.search_file(path, "a", progress=boom)
+    with pytest.raises(ZeroDivisionError):
+        word_count.search_stream(io.BytesIO(b"a b"), "a", progress=boom)
+    assert word_count.search_file(path, "a") == 1000  # and it still works
+
+
+def test_progress_true_with_and_without_tqdm(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "zen"
+    path.write_bytes(b"a b\n" * 1000)
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        assert word_count.search_file(path, "a", progress=True) == 1000
+        assert "100%" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    with pytest.warns(RuntimeWarning, match="tqdm"):
+        assert word_count.search_file(path, "a", progress=True) == 1000
+    assert capsys.readouterr().err == ""
+
+
+# ---- streams -----------------------------------------------------------------
+
+@pytest.mark.parametrize("block", [1, 3, 64, None])
+def test_stream_bytesio_and_gzip(rng, block):
+    for size in (0, 1, 2, 5, 100, 5000):
+        data = random_text(rng, size)
+        for nd in NEEDLES:
+            want = reference_count(data, as_bytes(nd))
+            assert word_count.search_stream(io.BytesIO(data), nd, block_size=block) == want
+    # gzip.GzipFile has a fileno() (of the compressed file): read() must be used.
+    data = random_text(rng, 20000)
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb") as g:
+        g.write(data)
+    buf.seek(0)
+    with gzip.GzipFile(fileobj=buf) as g:
+        assert word_count.search_stream(g, "ab", block_size=block) == split_oracle(data, b"ab")
+
+
+def test_stream_regular_file_from_position(tmp_path, rng):
+    data = random_text(rng, 50000)
+    path = tmp_path / "t"
+    path.write_bytes(data)
+    for opener in (lambda: open(path, "rb"), lambda: open(path, "rb", buffering=0),
+                   lambda: open(path, "r+b")):
+        with opener() as f:
+            head = f.read(1234)  # a BufferedReader now holds bytes read ahead
+            assert word_count.search_stream(f, b"ab") == split_oracle(data[len(head):], b"ab")
+            assert f.read() == b""
+            assert f.tell() == len(data)
+
+
+def test_stream_pipe_with_buffered_prefix(rng):
+    """A pipe read through a BufferedReader after a readline(): the bytes the
+    buffer holds count, then the rest of the pipe."""
+    data = b"first line ab\n" + random_text(rng, 300_000)
+    r, w = os.pipe()
+
+    def writer():
+        with os.fdopen(w, "wb") as f:
+            for k in range(0, len(data), 4096):
+                f.write(data[k:k + 4096])
+
+    t = threading.Thread(target=writer)
+    t.start()
+    with os.fdopen(r, "rb") as f:
+        line = f.readline()
+        got = word_count.search_stream(f, "ab", block_size=1000)
+        assert f.read() == b""
+    t.join()
+    assert got == split_oracle(data[len(line):], b"ab")
+
+
+def test_stream_subprocess_stdout(tmp_path):
+    path = tmp_path / "zen"
+    path.write_bytes(word_count.default_text(300).encode())
+    with subprocess.Popen(["cat", str(path)], stdout=subprocess.PIPE) as p:
+        got = word_count.search_stream(p.stdout, "is")
+    assert got == coreutils_count(path, "is")
+
+
+def test_stream_bad_objects(tmp_path):
+    path = tmp_path / "t"
+    path.write_text("a b")
+    with open(path) as f, pytest.raises(TypeError, match="binary"):
+        word_count.search_stream(f, "a")
+    with pytest.raises(TypeError, match="binary"):
+        word_count.search_stream(io.StringIO("a b"), "a")
+
+    class Strs:
+        def read(self, n):
+            return "a b"
+
+    with pytest.raises(TypeError, match="binary"):
+        word_count.search_stream(Strs(), "a")
+    with pytest.raises(AttributeError):
+        word_count.search_stream(object(), "a")
+
+    class Greedy:  # read(n) returning more than n bytes still counts right
+        def __init__(self):
+            self.parts = [b"a b a " * 100, b"a\n", b""]
+
+        def read(self, n):
+            return self.parts.pop(0)
+
+    assert word_count.search_stream(Greedy(), "a", block_size=7) == 201
+
+
+# ---- Ctrl-C and asyncio ------------------------------------------------------
+
+SIGINT_CHILD = r"""
+import os, signal, sys, threading, time, word_count
+path = sys.argv[1]
+threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+t0 = time.monotonic()
+try:
+    word_count.search_file(path, "x", **eval(sys.argv[2]))
+except KeyboardInterrupt:
+    print("interrupted after", time.monotonic() - t0)
+else:
+    print("finished after", time.monotonic() - t0)
+"""
+
+
+@pytest.mark.parametrize("source,kwargs", [
+    ("sparse", {}),                       # a regular file, on every thread
+    ("sparse", {"threads": 1, "block_size": 4096}),
+    ("/dev/zero", {}),                    # an endless stream
+])
+def test_keyboard_interrupt(tmp_path, source, kwargs):
+    """SIGINT during a count that would take minutes raises KeyboardInterrupt
+    soon after (the bound is generous: the point is that it comes at all)."""
+    if source == "sparse":
+        source = tmp_path / "sparse"
+        with open(source, "wb") as f:
+            try:
+                f.truncate(1 << 40)  # 1 TiB of holes: minutes to read
+            except OSError as e:
+                pytest.skip(f"no sparse files here: {e}")
+    elif not os.path.exists(source):
+        pytest.skip(f"no {source}")
+    r = subprocess.run([sys.executable, "-c", SIGINT_CHILD, str(source), repr(kwargs)],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.stdout.startswith("interrupted after"), (r.stdout, r.stderr)
+    assert float(r.stdout.split()[-1]) < 5.0  # SIGINT at 0.5 s
+
+
+def test_asyncio_to_thread_keeps_loop_responsive(tmp_path):
+    path = tmp_path / "zen"
+    text = word_count.default_text(200).encode()
+    path.write_bytes(text)
+    want = coreutils_count(path, "is")
+    # Then a hole of 256 MiB (NUL bytes, one word that is not "is") to make the
+    # count last long enough to watch.
+    with open(path, "r+b") as f:
+        f.truncate(len(text) + (1 << 28))
+
+    async def main():
+        ticks = 0
+        done = asyncio.Event()
+
+        async def heartbeat():
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        hb = asyncio.create_task(heartbeat())
+        await asyncio.sleep(0)
+        ticks = 0
+        t0 = time.monotonic()
+        got = await asyncio.to_thread(word_count.search_file, path, "is",
+                                      threads=1, block_size=4096)
+        elapsed = time.monotonic() - t0
+        done.set()
+        await hb
+        return got, ticks, elapsed
+
+    got, ticks, elapsed = asyncio.run(main())
+    assert got == want
+    # A loop blocked by the count would tick at most once; allow a 10x slower
+    # heartbeat than asked for on a busy machine.
+    if elapsed > 0.2:
+        assert ticks >= elapsed / 0.005 / 10, (ticks, elapsed)
+    else:
+        pytest.skip(f"the count took only {elapsed:.3f} s: nothing to watch")
