@@ -2,8 +2,8 @@
 test_leaks) run, in one place: every counting function behind one calling
 convention, and the inputs of every kind.
 
-To bring a new function under every suite (search_file, search_stream, the
-frequency functions...), add one entry to CALLS: a function
+To bring a new function under every suite (the frequency functions, ...),
+add one entry to CALLS: a function
 ``call(contents, needle, threads)`` that counts `contents` (a str or a
 bytes-like object) the way the new function does (for files: write the bytes
 to a temporary file and count it) and returns the count or raises.  Set
@@ -16,8 +16,13 @@ below by name.
 
 from __future__ import annotations
 
+import atexit
+import io
 import mmap
 import os
+import shutil
+import tempfile
+import threading
 from typing import Callable, Optional
 
 import word_count
@@ -46,6 +51,52 @@ def _py(contents, needle, threads=None):
     return word_count.search_py(contents, needle)
 
 
+# Files and streams count bytes: the text's bytes (UTF-8 for a str, which
+# keeps every count: ' ', '\n' and '\r' are single bytes there) are written
+# once to a file of their own and counted from it.  The needle is passed as
+# given (search_file and search_stream encode a str needle as UTF-8).
+_FILES_DIR: Optional[str] = None
+_FILES: dict[bytes, str] = {}
+_FILES_LOCK = threading.Lock()
+
+
+def _content_bytes(contents) -> bytes:
+    if isinstance(contents, str):
+        return contents.encode("utf-8", "surrogatepass")
+    return bytes(memoryview(contents))
+
+
+def path_of(contents) -> str:
+    """A file holding the bytes of `contents` (made once, removed at exit)."""
+    global _FILES_DIR
+    data = _content_bytes(contents)
+    with _FILES_LOCK:
+        path = _FILES.get(data)
+        if path is None:
+            if _FILES_DIR is None:
+                _FILES_DIR = tempfile.mkdtemp(prefix="wc-reliability-")
+                atexit.register(shutil.rmtree, _FILES_DIR, True)
+            path = os.path.join(_FILES_DIR, f"{len(_FILES)}.txt")
+            with open(path, "wb") as f:
+                f.write(data)
+            _FILES[data] = path
+    return path
+
+
+def _file(contents, needle, threads=None):
+    return word_count.search_file(path_of(contents), needle, threads=threads)
+
+
+def _stream_file(contents, needle, threads=None):
+    with open(path_of(contents), "rb") as f:  # has fileno(): read with read(2)
+        return word_count.search_stream(f, needle)
+
+
+def _stream_bytesio(contents, needle, threads=None):
+    # No fileno(): read with .read() in blocks.
+    return word_count.search_stream(io.BytesIO(_content_bytes(contents)), needle)
+
+
 # Every counting function of the package, by name.
 CALLS: dict[str, Call] = {
     "search": _search,
@@ -53,9 +104,17 @@ CALLS: dict[str, Call] = {
     "search_sequential_allow_threads": _allow_threads,
     "search_sequential_detached": _detached,
     "search_py": _py,
+    "search_file": _file,
+    "search_stream-file": _stream_file,
+    "search_stream-bytesio": _stream_bytesio,
 }
 # The ones with a `threads=` keyword.
-THREADED = {"search"}
+THREADED = {"search", "search_file"}
+# The ones that take the text itself as an object in memory (the others read
+# it from a file or stream: the type and buffer rows of the bad-input table
+# are not theirs).
+IN_MEMORY = {"search", "search_sequential", "search_sequential_allow_threads",
+             "search_sequential_detached", "search_py"}
 # The native ones (the GIL is released, the pool may run).
 NATIVE = [name for name in CALLS if name != "search_py"]
 

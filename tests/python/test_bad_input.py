@@ -4,8 +4,11 @@ what was wrong, or the count of the reference; nothing crashes.
 
 Rows are (id, contents, needle, threads, expected): `expected` is an
 exception class, or COUNT for "the reference's count".  `threads` rows run on
-the functions that take it (reliability.THREADED); the rest on every
-function of reliability.CALLS.
+the functions that take it (reliability.THREADED); rows about the contents
+object itself (its type, its buffer) on the functions that take one
+(reliability.IN_MEMORY: search_file and search_stream read the same bytes
+from a file instead); the rest on every function of reliability.CALLS.
+FILE_TABLE holds what only files have (missing, directory, FIFO, /proc...).
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import mmap
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
 import word_count
 from helpers import reference_count
-from reliability import CALLS, THREADED
+from reliability import CALLS, IN_MEMORY, THREADED
 
 COUNT = "count"
 UNSET = object()  # threads not passed
@@ -97,11 +101,22 @@ TABLE = [
 ]
 
 
+# Rows about the contents object (see the module's docstring).
+CONTENTS_ROWS = {
+    "contents-None", "contents-int", "contents-float", "contents-list",
+    "contents-object", "str-and-bytes", "bytes-and-str", "bytearray-and-str",
+    "non-contiguous", "2-d-buffer", "int-items", "released-memoryview",
+    "closed-mmap", "lone-surrogates",
+}
+
+
 def _cases():
     for row in TABLE:
         rid, contents, needle, threads, expected = row
         for name in sorted(CALLS):
             if threads is not UNSET and name not in THREADED:
+                continue
+            if rid in CONTENTS_ROWS and name not in IN_MEMORY:
                 continue
             yield pytest.param(name, contents, needle, threads, expected,
                                id=f"{rid}-{name}")
@@ -167,3 +182,53 @@ def test_environment_garbage_warns_and_counts(var, value):
     assert kernel in word_count.available_kernels()
     assert second.split() == [str(reference_count(text, "is"))] * 3
     assert "RuntimeWarning" in r.stderr and var in r.stderr
+
+
+# ---- what only files and streams have ------------------------------------------
+
+
+def _fifo(tmp_path):
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+
+    def feed():
+        with open(path, "wb") as f:
+            f.write(b"is is\nis\r\n")
+
+    threading.Thread(target=feed, daemon=True).start()
+    return path
+
+
+FILE_TABLE = [
+    ("missing", lambda p: p / "missing", FileNotFoundError),
+    ("directory", lambda p: p, IsADirectoryError),
+    ("empty-file", lambda p: _write(p / "empty", b""), 0),
+    ("fifo", _fifo, 3),
+    ("proc-file-of-size-0", lambda p: "/proc/self/status", None),
+    ("dev-null", lambda p: "/dev/null", 0),
+    ("path-with-nul", lambda p: "a\0b", ValueError),
+    ("path-not-a-path", lambda p: 3.5, TypeError),
+]
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("rid,make,expected", FILE_TABLE, ids=[r[0] for r in FILE_TABLE])
+def test_bad_file(tmp_path, rid, make, expected):
+    path = make(tmp_path)
+    if isinstance(expected, type):
+        with pytest.raises(expected) as e:
+            word_count.search_file(path, "is")
+        if issubclass(expected, OSError):
+            assert str(path) in str(e.value)  # the error names the path
+    elif expected is None:  # /proc: size 0 on stat, read as a stream
+        with open(path, "rb") as f:
+            want = reference_count(f.read(), b"kB")  # "VmRSS:\t  1234 kB"...
+        assert want > 0
+        assert word_count.search_file(path, "kB") == want
+    else:
+        assert word_count.search_file(path, "is") == expected

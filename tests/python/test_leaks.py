@@ -25,9 +25,10 @@ CALLS_PER_FUNCTION = 100_000
 RSS_BOUND_KIB = 2048  # 2 MiB: about 21 bytes a call for any one function
 
 SCRIPT = r"""
-import array, gc, mmap, os, sys
+import array, gc, io, mmap, os, sys
 sys.path.insert(0, {tests!r})
-from reliability import CALLS, THREADED, BLOCK
+from reliability import CALLS, THREADED, IN_MEMORY, BLOCK
+import word_count
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -43,29 +44,42 @@ inputs = [
     (mmap.mmap(-1, 4096), b"is"),
 ]
 bad = [
-    (None, b"is", None), (b"is", "is", None), (memoryview(b"is is")[::2], b"is", None),
+    (None, b"is", None), (b"is", "is", None), (b"is", None, None), (memoryview(b"is is")[::2], b"is", None),
     (array.array("i", [1, 2]), b"is", None), ("is", "is", 0), ("is", "is", 10**30),
     ("is", "is", 2.0),
 ]
 big = BLOCK * 400  # the pool's path
+# Raising calls of the file functions: their own errors.
+file_bad = [
+    lambda: word_count.search_file("/nonexistent/wc-leak-test", "is"),
+    lambda: word_count.search_file("/", "is"),
+    lambda: word_count.search_file(3.5, "is"),
+    lambda: word_count.search_file("/dev/null", None),
+    lambda: word_count.search_stream(object(), "is"),
+    lambda: word_count.search_stream(io.BytesIO(b"is"), 7),
+]
 
 def run(n):
     for name, fn in CALLS.items():
         threaded = name in THREADED
-        wrong = [b for b in bad if threaded or b[2] is None]
+        wrong = [b for b in bad if (threaded or b[2] is None) and
+                 (name in IN_MEMORY or b[1] is None or b[2] is not None)]
         for k in range(n):
             r = k % 16
             if r < len(inputs):
                 text, needle = inputs[r]
                 fn(text, needle, (k % 4) + 1 if threaded else None)
             else:
-                text, needle, threads = wrong[r % len(wrong)]
                 try:
-                    fn(text, needle, threads)
-                except (TypeError, ValueError, BufferError):
+                    if name in IN_MEMORY or r % 2:
+                        text, needle, threads = wrong[r % len(wrong)]
+                        fn(text, needle, threads)
+                    else:
+                        file_bad[r % len(file_bad)]()
+                except (TypeError, ValueError, BufferError, OSError, AttributeError):
                     pass
                 else:
-                    raise AssertionError(f"{{name}} accepted {{text!r}}, {{threads!r}}")
+                    raise AssertionError(f"{{name}} accepted bad input {{r}}")
         for k in range(n // 100):  # large inputs: pool jobs, GIL released
             fn(big, "is", (k % 4) + 1 if threaded else None)
 
