@@ -77,7 +77,8 @@ LIBASAN = $(shell $(CC) -print-file-name=libasan.so)
 ASAN_PY_ENV = LD_PRELOAD=$(LIBASAN) PYTHONMALLOC=malloc WC_SANITIZER=asan \
               ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
               UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-              PYTHONPATH=$(CURDIR)/build/asan/site-packages
+              PYTHONPATH=$(CURDIR)/build/asan/site-packages \
+              WC_WORDCOUNT=$(CURDIR)/build/asan/site-packages/bin/wordcount
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 
 build/asan/c/build.ninja: | $(VENV)/.deps
@@ -98,6 +99,7 @@ build/asan/.installed: $(VENV)/.deps $(SOURCES)
 	touch $@
 
 test-asan-py: build/asan/.installed
+	test -x build/asan/site-packages/bin/wordcount
 	$(ASAN_PY_ENV) $(VPY) -c 'import word_count._word_count as m, sys; \
 	    sys.exit(0 if "/build/asan/" in m.__file__ else "not the ASan build: " + m.__file__)'
 	$(ASAN_PY_ENV) $(VPY) -m pytest -p no:cacheprovider --capture=sys tests/python
