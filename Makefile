@@ -137,9 +137,16 @@ build/fuzz/.clang: fuzz/ensure-clang.sh
 	fuzz/ensure-clang.sh
 	@mkdir -p $(@D) && touch $@
 
-build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) | build/fuzz/.clang
+# Headers that meson generates at build time (the Unicode tables of issue 5,
+# when tools/gen_unicode.py exists), generated here for the fuzz build too.
+FUZZ_GEN := $(if $(wildcard tools/gen_unicode.py),build/fuzz/gen/wc_unicode_data.h)
+build/fuzz/gen/wc_unicode_data.h: tools/gen_unicode.py
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
+	$(PYTHON) tools/gen_unicode.py $@
+
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) $(FUZZ_GEN) | build/fuzz/.clang
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ibuild/fuzz/gen -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
 
 build/fuzz/%: fuzz/%.c $(FUZZ_OBJS) | build/fuzz/.clang
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@
