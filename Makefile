@@ -11,6 +11,8 @@ DEPS   := 'meson-python>=0.15' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
           'pytest-benchmark>=4' tqdm
 # The dask and mpi extras, for tests/python/test_dask.py and test_mpi.py.
 DEPS   += 'dask[distributed]>=2024.1' 'mpi4py>=3.1' mpich
+# Per-test time limits of the reliability suites (a hang fails, not blocks).
+DEPS   += 'pytest-timeout>=2'
 SOURCES := $(shell find include lib ext bin python tools -type f 2>/dev/null) \
            meson.build meson.options pyproject.toml
 
@@ -61,3 +63,115 @@ bench: install
 
 clean:
 	rm -rf build .venv .mesonpy-*
+
+# ---- reliability: sanitizers, valgrind, fuzzing (README "Reliability") ----
+# Each build has its own directory under build/, so none clobbers .venv's
+# normal build of the package.
+.PHONY: test-asan test-asan-c test-asan-py test-tsan test-valgrind fuzz fuzz-ci
+
+SAN_MESON := -Dbuildtype=debugoptimized -Dc_args=-fno-omit-frame-pointer
+# halt_on_error: a UBSan finding stops the run with a failure instead of
+# printing and going on.  ASan's leak check runs on the C tests, not on the
+# interpreter (CPython keeps objects alive at exit on purpose).
+ASAN_C_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1 \
+              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# The interpreter is not built with ASan: the runtime must be loaded first.
+# PYTHONMALLOC=malloc gives every Python object its own malloc block, so ASan
+# sees a read past the end of a bytes or str (pymalloc's arenas would hide it).
+# pytest --capture=sys: a sanitizer's report (written to file descriptor 2)
+# reaches the terminal; pytest's default capture of the descriptor loses it
+# when the process dies.
+LIBASAN = $(shell $(CC) -print-file-name=libasan.so)
+ASAN_PY_ENV = LD_PRELOAD=$(LIBASAN) PYTHONMALLOC=malloc WC_SANITIZER=asan \
+              ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
+              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+              PYTHONPATH=$(CURDIR)/build/asan/site-packages \
+              WC_WORDCOUNT=$(CURDIR)/build/asan/site-packages/bin/wordcount
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+build/asan/c/build.ninja: | $(VENV)/.deps
+	$(MESON) setup build/asan/c -Dpython=false -Dtests=true --werror \
+	    -Db_sanitize=address,undefined $(SAN_MESON)
+
+test-asan-c: build/asan/c/build.ninja
+	$(ASAN_C_ENV) $(MESON) test -C build/asan/c --print-errorlogs
+
+# The package, built with the sanitizers into its own site-packages folder
+# (pip --target) that PYTHONPATH puts ahead of .venv's normal install.
+build/asan/.installed: $(VENV)/.deps $(SOURCES)
+	$(VPY) -m pip install -q --no-build-isolation --no-deps --upgrade \
+	    --target build/asan/site-packages -Cbuild-dir=build/asan/py \
+	    -Csetup-args=-Db_sanitize=address,undefined \
+	    -Csetup-args=-Dbuildtype=debugoptimized \
+	    -Csetup-args=-Dc_args=-fno-omit-frame-pointer .
+	touch $@
+
+test-asan-py: build/asan/.installed
+	test -x build/asan/site-packages/bin/wordcount
+	$(ASAN_PY_ENV) $(VPY) -c 'import word_count._word_count as m, sys; \
+	    sys.exit(0 if "/build/asan/" in m.__file__ else "not the ASan build: " + m.__file__)'
+	$(ASAN_PY_ENV) $(VPY) -m pytest -p no:cacheprovider --capture=sys tests/python
+
+test-asan: test-asan-c test-asan-py
+
+build/tsan/build.ninja: | $(VENV)/.deps
+	$(MESON) setup build/tsan -Dpython=false -Dtests=true --werror \
+	    -Db_sanitize=thread $(SAN_MESON)
+
+# The C tests (test_core's parallel and concurrent-caller cases, test_pool)
+# under ThreadSanitizer.
+test-tsan: build/tsan/build.ninja
+	$(TSAN_ENV) $(MESON) test -C build/tsan --print-errorlogs
+
+# The C tests of the normal build under valgrind's memcheck.
+test-valgrind: build/c/build.ninja
+	$(MESON) compile -C build/c
+	$(MESON) test -C build/c --print-errorlogs --timeout-multiplier 10 \
+	    --wrapper 'valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1'
+
+# libFuzzer targets (fuzz/*.c) with clang, ASan and UBSan, against the core's
+# sources compiled here with the same flags (and each kernel with its own).
+FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/*.c)))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined -Iinclude -Ilib -pthread
+FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(wildcard lib/*.c))
+.SECONDARY: $(FUZZ_OBJS)
+FUZZ_ISA_count_sse2 := -msse2
+FUZZ_ISA_count_avx2 := -mavx2
+FUZZ_ISA_count_avx512 := -mavx512f -mavx512bw
+
+build/fuzz/.clang: fuzz/ensure-clang.sh
+	fuzz/ensure-clang.sh
+	@mkdir -p $(@D) && touch $@
+
+# Headers that meson generates at build time (the Unicode tables of issue 5,
+# when tools/gen_unicode.py exists), generated here for the fuzz build too.
+FUZZ_GEN := $(if $(wildcard tools/gen_unicode.py),build/fuzz/gen/wc_unicode_data.h)
+build/fuzz/gen/wc_unicode_data.h: tools/gen_unicode.py
+	@mkdir -p $(@D)
+	$(PYTHON) tools/gen_unicode.py $@
+
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) $(FUZZ_GEN) | build/fuzz/.clang
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Ibuild/fuzz/gen -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
+
+build/fuzz/%: fuzz/%.c $(FUZZ_OBJS) | build/fuzz/.clang
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@
+
+# Each target for FUZZ_SECONDS, from its committed seeds (fuzz/corpus/<name>,
+# read only) and what earlier runs found (build/fuzz/corpus/<name>).  A
+# finding stops the run with the input saved as build/fuzz/<name>-crash-*.
+fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t fuzz/corpus/$$t; \
+	    build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -print_final_stats=1 -artifact_prefix=build/fuzz/$$t- \
+	        build/fuzz/corpus/$$t fuzz/corpus/$$t > build/fuzz/$$t.log 2>&1 || \
+	        { tail -40 build/fuzz/$$t.log; echo "fuzz: $$t FOUND A PROBLEM"; exit 1; }; \
+	    echo "fuzz: $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' build/fuzz/$$t.log) executions in $(FUZZ_SECONDS) s, no finding"; \
+	done
+
+# The short pass that CI runs.
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=25

@@ -20,7 +20,8 @@ import word_count
 from helpers import reference_count
 
 # The tool sits next to the interpreter of the environment it was installed in.
-WORDCOUNT = Path(sys.executable).parent / "wordcount"
+# WC_WORDCOUNT names another build of it (make test-asan: the ASan one).
+WORDCOUNT = Path(os.environ.get("WC_WORDCOUNT") or Path(sys.executable).parent / "wordcount")
 
 
 def run(*args, input=None, **kw):

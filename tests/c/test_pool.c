@@ -1,0 +1,295 @@
+/*
+ * test_pool.c - the thread pool and concurrent counting, written to be run
+ * under ThreadSanitizer (make test-tsan), AddressSanitizer (make test-asan)
+ * and valgrind (make test-valgrind) as well as plainly (make test-c).
+ *
+ *  - wc_pool_run directly: every task runs exactly once, for task counts
+ *    from 0 to many and thread counts from 1 to 9, from several callers at
+ *    once, so that jobs share the workers;
+ *  - many threads calling wc_count_parallel at once with changing thread
+ *    counts and kernels, every count checked against a literal reference;
+ *  - wc_pool_shutdown and restart, repeated;
+ *  - fork() while another thread is inside a parallel count: the child
+ *    counts in parallel and exits in time (skipped under TSan, whose runtime
+ *    does not support starting threads in the child of a multi-threaded
+ *    process: its option die_after_fork).
+ *
+ * Closes with "N passed, N failed" (what CI reads).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wc_impl.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define WC_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WC_UNDER_TSAN 1
+#endif
+#endif
+
+static atomic_int g_passed, g_failed;
+
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (cond) {                                                           \
+            atomic_fetch_add(&g_passed, 1);                                   \
+        } else {                                                              \
+            atomic_fetch_add(&g_failed, 1);                                   \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);   \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fputc('\n', stderr);                                              \
+        }                                                                     \
+    } while (0)
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (p == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* The literal reference: lines as Rust's str::lines, words split at ' '. */
+static uint64_t ref_count(const uint8_t *t, size_t n, const uint8_t *nd, size_t m)
+{
+    uint64_t c = 0;
+    size_t pos = 0;
+    while (pos < n) {
+        size_t end = pos;
+        while (end < n && t[end] != '\n')
+            end++;
+        size_t stop = end;
+        if (end < n && stop > pos && t[stop - 1] == '\r')
+            stop--;
+        size_t w = pos;
+        for (size_t k = pos; k <= stop; k++) {
+            if (k == stop || t[k] == ' ') {
+                if (k - w == m && memcmp(t + w, nd, m) == 0)
+                    c++;
+                w = k + 1;
+            }
+        }
+        pos = end + 1;
+    }
+    return c;
+}
+
+static void fill(uint8_t *t, size_t n, unsigned seed)
+{
+    static const char alpha[] = "ab  \n\r";
+    for (size_t k = 0; k < n; k++) {
+        seed = seed * 1103515245u + 12345u;
+        t[k] = (uint8_t)alpha[(seed >> 16) % (sizeof alpha - 1)];
+    }
+}
+
+/* ---- wc_pool_run: every task exactly once ------------------------------- */
+
+struct tally {
+    size_t ntasks;
+    atomic_int *hits;
+};
+
+static void tally_task(void *ctx, size_t task)
+{
+    struct tally *t = ctx;
+    if (task < t->ntasks)
+        atomic_fetch_add_explicit(&t->hits[task], 1, memory_order_relaxed);
+}
+
+static void run_tally(int threads, size_t ntasks, int who)
+{
+    struct tally t = {ntasks, xmalloc((ntasks + 1) * sizeof(atomic_int))};
+    for (size_t k = 0; k <= ntasks; k++)
+        atomic_init(&t.hits[k], 0);
+    wc_pool_run(threads, tally_task, &t, ntasks);
+    size_t bad = 0;
+    for (size_t k = 0; k < ntasks; k++)
+        bad += atomic_load(&t.hits[k]) != 1;
+    CHECK(bad == 0, "caller %d: %zu of %zu tasks not run exactly once "
+          "(threads %d)", who, bad, ntasks, threads);
+    free(t.hits);
+}
+
+static void *tally_main(void *p)
+{
+    int who = (int)(intptr_t)p;
+    static const size_t sizes[] = {0, 1, 2, 3, 7, 64, 1000};
+    for (int rep = 0; rep < 30; rep++)
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            run_tally(1 + (rep + who) % 9, sizes[s], who);
+    return NULL;
+}
+
+static void test_pool_run(void)
+{
+    enum { NCALLERS = 6 };
+    pthread_t th[NCALLERS];
+    for (int k = 0; k < NCALLERS; k++)
+        CHECK(pthread_create(&th[k], NULL, tally_main, (void *)(intptr_t)k) == 0,
+              "create");
+    for (int k = 0; k < NCALLERS; k++)
+        pthread_join(th[k], NULL);
+}
+
+/* ---- many callers of wc_count_parallel --------------------------------- */
+
+static const char *const kernels[] = {"scalar", "sse2", "avx2", "avx512", "auto"};
+
+struct caller {
+    const uint8_t *t;
+    size_t n;
+    const char *needle;
+    uint64_t want;
+    int seed;
+};
+
+static void *caller_main(void *p)
+{
+    struct caller *c = p;
+    size_t m = strlen(c->needle);
+    for (int rep = 0; rep < 12; rep++) {
+        /* Other callers count while the kernel changes under them: the
+         * choice is one atomic pointer, any kernel gives the same count. */
+        if ((rep + c->seed) % 4 == 0)
+            (void)wc_force_kernel(kernels[(rep + c->seed) % 5]);
+        int threads = (rep * 7 + c->seed) % 9; /* 0: the default */
+        uint64_t got = 0;
+        int rc = wc_count_parallel(c->t, c->n, c->needle, m, 1, threads, &got);
+        CHECK(rc == WC_OK && got == c->want,
+              "caller %d rep %d threads %d: rc %d got %llu want %llu", c->seed,
+              rep, threads, rc, (unsigned long long)got,
+              (unsigned long long)c->want);
+    }
+    return NULL;
+}
+
+static void test_many_callers(void)
+{
+    enum { NCALLERS = 8 };
+    size_t n = 4 * wc_parallel_threshold() + 4321;
+    uint8_t *t = xmalloc(n);
+    fill(t, n, 7);
+    static const char *const needles[] = {"ab", "", "a", "b\r"};
+    struct caller c[NCALLERS];
+    pthread_t th[NCALLERS];
+    for (int k = 0; k < NCALLERS; k++) {
+        const char *nd = needles[k % 4];
+        c[k] = (struct caller){t, n, nd, 0, k};
+        c[k].want = ref_count(t, n, (const uint8_t *)nd, strlen(nd));
+        CHECK(pthread_create(&th[k], NULL, caller_main, &c[k]) == 0, "create");
+    }
+    for (int k = 0; k < NCALLERS; k++)
+        pthread_join(th[k], NULL);
+    (void)wc_force_kernel("auto");
+    free(t);
+}
+
+/* ---- shutdown and restart ---------------------------------------------- */
+
+static void test_shutdown_restart(void)
+{
+    size_t n = 2 * wc_parallel_threshold() + 1;
+    uint8_t *t = xmalloc(n);
+    fill(t, n, 11);
+    uint64_t want = ref_count(t, n, (const uint8_t *)"ab", 2);
+    for (int rep = 0; rep < 5; rep++) {
+        uint64_t got = 0;
+        CHECK(wc_count_parallel(t, n, "ab", 2, 1, 3, &got) == WC_OK && got == want,
+              "rep %d got %llu want %llu", rep, (unsigned long long)got,
+              (unsigned long long)want);
+        CHECK(wc_pool_started_workers() >= 1, "workers started");
+        wc_pool_shutdown();
+        CHECK(wc_pool_started_workers() == 0, "workers joined");
+    }
+    free(t);
+}
+
+/* ---- fork while another thread counts ---------------------------------- */
+
+struct busy {
+    const uint8_t *t;
+    size_t n;
+    uint64_t want;
+    atomic_int stop;
+    atomic_int rounds;
+    int bad;
+};
+
+static void *busy_main(void *p)
+{
+    struct busy *b = p;
+    while (!atomic_load(&b->stop)) {
+        uint64_t got = 0;
+        if (wc_count_parallel(b->t, b->n, "ab", 2, 1, 4, &got) != WC_OK ||
+            got != b->want)
+            b->bad++;
+        atomic_fetch_add(&b->rounds, 1);
+    }
+    return NULL;
+}
+
+static void test_fork_during_count(void)
+{
+#ifdef WC_UNDER_TSAN
+    printf("fork test skipped under ThreadSanitizer (die_after_fork)\n");
+    if (1)
+        return;
+#endif
+    size_t n = 8 * wc_parallel_threshold();
+    uint8_t *t = xmalloc(n);
+    fill(t, n, 23);
+    struct busy b = {.t = t, .n = n, .want = ref_count(t, n, (const uint8_t *)"ab", 2)};
+    atomic_init(&b.stop, 0);
+    atomic_init(&b.rounds, 0);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, busy_main, &b) == 0, "create");
+    for (int rep = 0; rep < 10; rep++) {
+        while (atomic_load(&b.rounds) < rep) /* fork inside a count */
+            sched_yield();
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(20); /* a hang in the child is a failure, not a stuck run */
+            uint64_t got = 0;
+            int ok = wc_count_parallel(t, n, "ab", 2, 1, 4, &got) == WC_OK &&
+                     got == b.want && wc_pool_started_workers() >= 1;
+            _exit(ok ? 0 : 3);
+        }
+        CHECK(pid > 0, "fork");
+        if (pid < 0)
+            break;
+        int status = 0;
+        CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "child %d: status %#x (signal %d)", rep, status,
+              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+    atomic_store(&b.stop, 1);
+    pthread_join(th, NULL);
+    CHECK(b.bad == 0, "parent's counts during forks: %d wrong", b.bad);
+    free(t);
+}
+
+int main(void)
+{
+    test_pool_run();
+    test_many_callers();
+    test_shutdown_restart();
+    test_fork_during_count();
+    wc_pool_shutdown(); /* so that leak checkers see every thread joined */
+    printf("%d passed, %d failed\n", atomic_load(&g_passed),
+           atomic_load(&g_failed));
+    return atomic_load(&g_failed) == 0 ? 0 : 1;
+}

@@ -1,0 +1,214 @@
+"""Concurrency stress: many Python threads counting at once on shared inputs
+of every kind, and buffers that other threads try to resize, release or
+close during a count.  Every count is checked against the reference
+(computed beforehand); a deadlock fails through the join timeouts."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import random
+import threading
+import time
+
+import pytest
+
+import word_count
+from reliability import CALLS, NEEDLES, THREADED, as_needle, block_count, text_kinds
+
+pytestmark = pytest.mark.timeout(300)
+
+THREADS = 32
+SECONDS = float(os.environ.get("WC_STRESS_SECONDS", "3"))
+BLOCKS = 400  # about 350 KB: past PARALLEL_THRESHOLD, so the pool splits it
+
+
+def run_threads(target, n, seconds, join_timeout=120):
+    """Run target(index, deadline) on n threads; return their errors."""
+    errors: list[str] = []
+    deadline = time.monotonic() + seconds
+
+    def wrap(k):
+        try:
+            target(k, deadline)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(f"thread {k}: {e!r}")
+
+    threads = [threading.Thread(target=wrap, args=(k,), daemon=True) for k in range(n)]
+    for t in threads:
+        t.start()
+    end = time.monotonic() + seconds + join_timeout
+    for t in threads:
+        t.join(max(0.0, end - time.monotonic()))
+    stuck = [t.name for t in threads if t.is_alive()]
+    assert not stuck, f"deadlock: {len(stuck)} threads still running"
+    return errors
+
+
+def test_32_threads_every_function_every_kind(tmp_path):
+    kinds = text_kinds(BLOCKS, str(tmp_path))
+    inputs = [(kind, text, BLOCKS) for kind, text in kinds.items()]
+    # Two blocks of each kind too: below the GIL-release and pool thresholds.
+    inputs += [(kind + "-small", _small(kind), 2) for kind in kinds if kind != "mmap"]
+    want = {(blocks, nd): block_count(nd, blocks)
+            for _, _, blocks in inputs for nd in NEEDLES}
+    calls = [0] * THREADS
+    wrong: list[str] = []
+
+    def worker(k, deadline):
+        rnd = random.Random(k)
+        names = sorted(CALLS)
+        while True:  # at least one call, however late the thread starts
+            name = rnd.choice(names)
+            kind, text, blocks = rnd.choice(inputs)
+            nd = rnd.choice(NEEDLES)
+            threads = rnd.choice([None, 1, 2, 3, 5, 8]) if name in THREADED else None
+            got = CALLS[name](text, as_needle(text, nd), threads)
+            if got != want[blocks, nd]:
+                wrong.append(f"{name}({kind}, {nd!r}, threads={threads}) = "
+                             f"{got}, want {want[blocks, nd]}")
+            calls[k] += 1
+            if time.monotonic() >= deadline:
+                break
+
+    try:
+        errors = run_threads(worker, THREADS, SECONDS)
+    finally:
+        kinds["mmap"].close()
+    assert not errors, errors[:5]
+    assert not wrong, wrong[:5]
+    assert min(calls) >= 1, calls  # every thread counted, none died early
+    print(f"{THREADS} threads, {sum(calls)} calls in {SECONDS} s")
+
+
+_SMALL = word_count.ZEN.replace("\n", "\r\n", 3) + " is  is\r\nis\n"
+
+
+def _small(kind):
+    """Two blocks as `kind` (below the thresholds)."""
+    text = _SMALL * 2
+    return {
+        "str1": text,
+        "str2": "\u0101\n" + text,
+        "str4": "\U0001f600\n" + text,
+        "bytes": text.encode(),
+        "bytearray": bytearray(text.encode()),
+        "memoryview": memoryview(text.encode()),
+    }[kind]
+
+
+def test_bytearray_resized_during_count():
+    """Another thread tries to grow the bytearray while it is counted: Python
+    refuses (BufferError, the buffer is exported for the whole call) and
+    every count is right.  A grow that lands between two counts adds a
+    trailing " " after the final "\\n", which changes no count."""
+    blocks = 4000  # ~3.5 MB: each count takes a while
+    data = bytearray((_SMALL * blocks).encode())
+    want = block_count("is", blocks)
+    refused = 0
+    wrong: list[int] = []
+    stop = threading.Event()
+
+    def counter():
+        while not stop.is_set():
+            for fn in ("search", "search_sequential_allow_threads"):
+                got = CALLS[fn](data, b"is", 2)
+                if got != want:
+                    wrong.append(got)
+
+    def resizer(k, deadline):
+        nonlocal refused
+        while time.monotonic() < deadline and not (refused >= 20 and
+                                                   time.monotonic() > deadline - SECONDS / 2):
+            try:
+                data.extend(b" ")
+            except BufferError:
+                refused += 1
+            time.sleep(0)
+
+    t = threading.Thread(target=counter, daemon=True)
+    t.start()
+    try:
+        errors = run_threads(resizer, 1, SECONDS)
+    finally:
+        stop.set()
+        t.join(60)
+    assert not t.is_alive(), "counter stuck"
+    assert not errors, errors
+    assert not wrong, wrong[:5]
+    assert refused >= 1, "no resize was attempted during a count"
+
+
+def test_memoryview_released_during_count():
+    """A memoryview that another thread releases during a count: release()
+    raises BufferError while the count holds the buffer; once released, a
+    count raises ValueError.  Nothing crashes and every count is right."""
+    raw = (_SMALL * 4000).encode()
+    want = block_count("is", 4000)
+    refused = released = 0
+    wrong: list[object] = []
+    deadline = time.monotonic() + SECONDS
+    while time.monotonic() < deadline:
+        view = memoryview(raw)
+        results: list[object] = []
+
+        def count():
+            for _ in range(3):
+                try:
+                    results.append(word_count.search(view, b"is", threads=2))
+                except ValueError as e:  # released before the call took it
+                    results.append(e)
+
+        t = threading.Thread(target=count, daemon=True)
+        t.start()
+        while t.is_alive():
+            try:
+                view.release()
+                released += 1
+                break
+            except BufferError:
+                refused += 1
+        t.join(60)
+        assert not t.is_alive(), "count stuck"
+        wrong += [r for r in results if not isinstance(r, ValueError) and r != want]
+    assert not wrong, wrong[:5]
+    assert refused >= 1, "no release was attempted during a count"
+    assert released >= 1
+
+
+def test_mmap_closed_during_count(tmp_path):
+    """mmap.close() during a count raises BufferError (exported pointers);
+    the count is right; after the close, a count raises ValueError."""
+    path = tmp_path / "t.bin"
+    path.write_bytes((_SMALL * 4000).encode())
+    want = block_count("is", 4000)
+    refused = 0
+    deadline = time.monotonic() + SECONDS
+    while time.monotonic() < deadline:
+        with open(path, "rb") as f:
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        results: list[object] = []
+
+        def count():
+            for _ in range(3):
+                try:
+                    results.append(word_count.search(m, b"is"))
+                except ValueError as e:  # closed before the call took it
+                    results.append(e)
+
+        t = threading.Thread(target=count, daemon=True)
+        t.start()
+        while t.is_alive():
+            try:
+                m.close()
+                break
+            except BufferError:
+                refused += 1
+        t.join(60)
+        assert not t.is_alive(), "count stuck"
+        assert all(r == want for r in results if not isinstance(r, ValueError)), results
+        if not m.closed:
+            m.close()
+        with pytest.raises(ValueError):
+            word_count.search(m, b"is")
+    assert refused >= 1
