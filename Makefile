@@ -59,6 +59,7 @@ bench: install
 	-tools/apt-ensure $(BENCH_APT)
 	$(VPY) benchmarks/bench.py $(BENCH_ARGS)
 	$(VPY) benchmarks/bench_files.py --dir $(BENCH_DATA)
+	$(VPY) benchmarks/bench_freq.py
 	$(VPY) benchmarks/bench_dask.py
 
 clean:
