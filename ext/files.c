@@ -364,6 +364,17 @@ static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
         result = wc_stream_fd(fileobj, buffered, &pat, &opt, &call);
     } else {
         call.read = PyObject_GetAttrString(fileobj, "read");
+        if (call.read == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Format(PyExc_TypeError,
+                         "search_stream needs a binary file object (with read(n) "
+                         "or a file descriptor), not '%.200s'",
+                         Py_TYPE(fileobj)->tp_name);
+        } else if (call.read != NULL && !PyCallable_Check(call.read)) {
+            PyErr_Format(PyExc_TypeError,
+                         "search_stream: '%.200s'.read is not callable",
+                         Py_TYPE(fileobj)->tp_name);
+            Py_CLEAR(call.read);
+        }
         if (call.read != NULL) {
             const void *needles[1] = {pat.data};
             size_t lens[1] = {pat.len};

@@ -404,8 +404,14 @@ def test_stream_bad_objects(tmp_path):
 
     with pytest.raises(TypeError, match="binary"):
         word_count.search_stream(Strs(), "a")
-    with pytest.raises(AttributeError):
+    with pytest.raises(TypeError, match="binary file object.*'object'"):
         word_count.search_stream(object(), "a")
+
+    class NotCallable:
+        read = 3
+
+    with pytest.raises(TypeError, match="read is not callable"):
+        word_count.search_stream(NotCallable(), "a")
 
     class Greedy:  # read(n) returning more than n bytes still counts right
         def __init__(self):
