@@ -127,10 +127,22 @@ static PyObject *wc_kernel(PyObject *module, PyObject *unused)
     return PyUnicode_FromString(wc_kernel_name());
 }
 
+/* A kernel name as a C string; a name with a NUL in it is no kernel's. */
+static const char *wc_kernel_arg(PyObject *name)
+{
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(name, &n);
+    if (s != NULL && (size_t)n != strlen(s)) {
+        PyErr_SetString(PyExc_ValueError, "kernel name contains a NUL character");
+        return NULL;
+    }
+    return s;
+}
+
 static PyObject *wc_kernel_supported_py(PyObject *module, PyObject *name)
 {
     (void)module;
-    const char *s = PyUnicode_AsUTF8(name);
+    const char *s = wc_kernel_arg(name);
     if (s == NULL)
         return NULL;
     return PyBool_FromLong(wc_kernel_supported(s));
@@ -139,7 +151,7 @@ static PyObject *wc_kernel_supported_py(PyObject *module, PyObject *name)
 static PyObject *wc_force_kernel_py(PyObject *module, PyObject *name)
 {
     (void)module;
-    const char *s = PyUnicode_AsUTF8(name);
+    const char *s = wc_kernel_arg(name);
     if (s == NULL)
         return NULL;
     if (wc_force_kernel(s) != WC_OK) {

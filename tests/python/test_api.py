@@ -164,6 +164,9 @@ def test_kernel_environment_variable():
 def test_force_kernel_rejects_unknown():
     with pytest.raises(ValueError, match="unknown or not supported"):
         word_count._word_count._force_kernel("quantum")
+    with pytest.raises(ValueError, match="NUL"):
+        word_count._word_count._force_kernel("scalar\x00junk")
+    assert word_count.kernel() != "scalar" or word_count.available_kernels() == ["scalar"]
 
 
 def test_no_threads_until_search():
