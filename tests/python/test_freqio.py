@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import collections
 import io
+import json
+import os
 import random
 import re
 
@@ -236,3 +238,79 @@ def test_progress_and_stop(tmp_path):
         raise RuntimeError("stop")
     with pytest.raises(RuntimeError):
         word_count.frequencies_file(path, progress=boom, block_size=100)
+
+
+# ---- the CLI: --top, -w, -i, many needles ------------------------------------------
+
+from test_cli import run  # noqa: E402  (the installed wordcount)
+
+
+def parse_top(out: bytes):
+    """`COUNT WORD` lines (uniq -c's format) back into (word, count) pairs."""
+    pairs = []
+    for line in out.split(b"\n")[:-1]:
+        count, word = line.lstrip(b" ").split(b" ", 1)
+        pairs.append((word, int(count)))
+    return pairs
+
+
+def top_order(counter, k):
+    """The CLI's order: count descending, then the word's bytes."""
+    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return items if k == 0 else items[:k]
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_cli_top(tmp_path, words, casefold):
+    rng = random.Random(11)
+    parts = [random_text(rng, 400), random_text(rng, 300) + b" x"]
+    paths = []
+    for k, part in enumerate(parts):
+        paths.append(tmp_path / f"f{k}.txt")
+        paths[-1].write_bytes(part)
+    want = sum((oracle(p, words, casefold) for p in parts), collections.Counter())
+    opts = ["-w", words] + (["-i"] if casefold else [])
+    for k in (0, 1, 7):
+        r = run("--top", k, *opts, "--block-size", 3, "-j", 3, *paths)
+        assert r.returncode == 0, r.stderr
+        assert parse_top(r.stdout) == top_order(want, k)
+        r = run(f"--top={k}", *opts, "--json", *paths)
+        doc = json.loads(r.stdout)
+        assert doc["inputs"] == [{"path": str(p)} for p in paths]
+        assert [(os.fsencode(w), c) for w, c in doc["top"]] == top_order(want, k)
+    r = run("--top", 5, *opts, input=parts[0])  # standard input
+    assert parse_top(r.stdout) == top_order(oracle(parts[0], words, casefold), 5)
+
+
+def test_cli_top_errors_and_exit_status(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"  \n")
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"ok caf\xe9 ok")
+    assert run("--top", 3, empty).returncode == 1
+    r = run("--top", 3, "-i", bad, empty)
+    assert r.returncode == 2
+    assert f"{bad}: not UTF-8 at byte offset 6".encode() in r.stderr
+    r = run("--top", 3, bad)  # space words, no folding: bytes
+    assert r.returncode == 0 and parse_top(r.stdout) == [(b"ok", 2), (b"caf\xe9", 1)]
+    assert run("--top", 3, "-e", "x", bad).returncode == 2
+    assert run("-w", "regex", "x", bad).returncode == 2
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_cli_needles_words(tmp_path, words, casefold):
+    rng = random.Random(13)
+    data = random_text(rng, 600)
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    opts = ["-w", words] + (["-i"] if casefold else [])
+    needles = ["a", "ß", "STRASSE", "word", "Word", "absent"]
+    want = {n: needle_oracle(data, n, words, casefold) for n in needles}
+    r = run(*opts, "a", path)
+    assert int(r.stdout) == want["a"]
+    # Many needles (the hash-table path) and few, each in one pass.
+    for ns in (needles, needles + [f"n{k}" for k in range(10)]):
+        args = [x for n in ns for x in ("-e", n)]
+        r = run(*opts, *args, "--block-size", 2, path)
+        got = dict(line.rsplit(":", 1) for line in r.stdout.decode().splitlines())
+        assert {n: int(got[n]) for n in needles} == want
