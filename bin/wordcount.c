@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +25,21 @@ static void usage(FILE *out)
     fprintf(out,
 "Usage: wordcount [OPTION]... NEEDLE [FILE]...\n"
 "       wordcount [OPTION]... -e NEEDLE [-e NEEDLE]... [FILE]...\n"
+"       wordcount [OPTION]... --top K [FILE]...\n"
 "Count the words of each FILE equal to NEEDLE.  With no FILE, or when FILE is\n"
 "-, read standard input.  Lines end at \"\\n\" or \"\\r\\n\"; words are the pieces\n"
 "of a line between spaces (U+0020); files are counted as bytes.\n"
 "\n"
 "  -e, --needle=NEEDLE  count NEEDLE; repeat to count several needles in one\n"
 "                       pass (then no NEEDLE operand)\n"
+"      --top=K          print the K most frequent words of all the inputs\n"
+"                       together (0: every word) instead of counting needles\n"
+"  -w, --words=MODE     space (the default): the words described above;\n"
+"                       unicode: runs of letters, digits, marks of the\n"
+"                       categories \\w matches in Python and \"_\"\n"
+"  -i, --ignore-case    compare words after Unicode full case folding\n"
+"                       (Python's str.casefold: Strasse = STRASSE = straße)\n"
+"                       With -w unicode or -i the input must be UTF-8.\n"
 "  -j, --threads=N      use N threads (default: the CPUs available, or\n"
 "                       WORD_COUNT_THREADS)\n"
 "  -r, --recursive      count the regular files under each directory FILE,\n"
@@ -53,6 +63,12 @@ static void usage(FILE *out)
 "{NEEDLE: COUNT, ...}}; standard input is \"-\"; bytes that are not UTF-8 are\n"
 "written as \\udcXX (Python's os.fsencode turns them back into bytes).\n"
 "\n"
+"With --top, one line per word: its count (right-aligned in 7 columns, as\n"
+"uniq -c), a space, the word; most frequent first, equal counts in byte order\n"
+"of the words.  Words are bytes as in the input (folded words: UTF-8).\n"
+"--json prints {\"inputs\": [{\"path\": P} or {\"path\": P, \"error\": M}, ...],\n"
+"\"top\": [[WORD, COUNT], ...]}.\n"
+"\n"
 "Exit status: 0 if the total count is above 0, 1 if it is 0, 2 if an error\n"
 "occurred (errors go to standard error; the other inputs are still counted).\n",
             wc_io_default_block_size());
@@ -63,8 +79,7 @@ static void usage(FILE *out)
 enum opt_id {
     OPT_NEEDLE, OPT_THREADS, OPT_RECURSIVE, OPT_JSON, OPT_PROGRESS,
     OPT_NO_PROGRESS, OPT_BLOCK_SIZE, OPT_HELP, OPT_VERSION,
-    /* Room for what comes next (issue 5): --top K, -i/--ignore-case,
-     * -w/--words MODE: add an id here and a row below. */
+    OPT_TOP, OPT_WORDS, OPT_IGNORE_CASE,
 };
 
 struct opt_def {
@@ -84,6 +99,9 @@ static const struct opt_def opt_defs[] = {
     {0, "block-size", 1, OPT_BLOCK_SIZE},
     {'h', "help", 0, OPT_HELP},
     {'V', "version", 0, OPT_VERSION},
+    {0, "top", 1, OPT_TOP},
+    {'w', "words", 1, OPT_WORDS},
+    {'i', "ignore-case", 0, OPT_IGNORE_CASE},
 };
 #define NOPTS (sizeof opt_defs / sizeof *opt_defs)
 
@@ -96,6 +114,14 @@ struct cli {
     int recursive, json, progress, multi;
     const char **files;
     size_t nfiles;
+    long long top;     /* --top K; -1: count needles */
+    wc_word_opts words; /* -w, -i */
+    /* Words through the core's tables (wc_freq_count_file): --top, -w
+     * unicode, -i, or many needles (one hash look-up a word beats a kernel
+     * pass a needle). */
+    wc_freq *table;
+    size_t *ids;        /* needle k's id in table */
+    wc_utf8_error utf8; /* of the last WC_EUTF8 */
     /* results */
     uint64_t *counts, *total;
     int error;
@@ -164,6 +190,18 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_BLOCK_SIZE:
         c->block_size = (size_t)parse_number(arg, "block size", 1, (size_t)1 << 30);
         break;
+    case OPT_TOP:
+        c->top = (long long)parse_number(arg, "word count for --top", 0, LLONG_MAX);
+        break;
+    case OPT_WORDS:
+        if (strcmp(arg, "space") == 0)
+            c->words.words = WC_WORDS_SPACE;
+        else if (strcmp(arg, "unicode") == 0)
+            c->words.words = WC_WORDS_UNICODE;
+        else
+            die_usage("invalid word mode '%s' (space or unicode)", arg);
+        break;
+    case OPT_IGNORE_CASE: c->words.casefold = 1; break;
     case OPT_HELP: usage(stdout); exit(0);
     case OPT_VERSION: printf("wordcount %s\n", WC_VERSION); exit(0);
     }
@@ -228,7 +266,10 @@ static void parse_args(struct cli *c, int argc, char **argv)
         }
     }
     size_t k = 0;
-    if (c->nneedles == 0) {
+    if (c->top >= 0) {
+        if (c->nneedles > 0)
+            die_usage("--top counts every word: no -e NEEDLE with it");
+    } else if (c->nneedles == 0) {
         if (noperands == 0)
             die_usage("no NEEDLE given");
         add_needle(c, operands[k++]);
@@ -318,7 +359,31 @@ static void clear_progress(struct cli *c)
 static void report(struct cli *c, const char *path, int rc)
 {
     const char *msg = rc == WC_EIO ? strerror(errno) : wc_strerror(rc);
+    char utf8_msg[96];
+    if (rc == WC_EUTF8) {
+        snprintf(utf8_msg, sizeof utf8_msg, "not UTF-8 at byte offset %" PRIu64,
+                 c->utf8.offset);
+        msg = utf8_msg;
+    }
     clear_progress(c);
+    if (c->top >= 0) { /* the words are printed at the end */
+        if (rc != WC_OK) {
+            fprintf(stderr, "%s: %s: %s\n", prog, display(path), msg);
+            c->error = 1;
+        }
+        if (c->json) {
+            if (c->printed++)
+                fputs(", ", stdout);
+            fputs("{\"path\": ", stdout);
+            json_str(path, strlen(path));
+            if (rc != WC_OK) {
+                fputs(", \"error\": ", stdout);
+                json_str(msg, strlen(msg));
+            }
+            putchar('}');
+        }
+        return;
+    }
     if (rc != WC_OK) {
         fprintf(stderr, "%s: %s: %s\n", prog, display(path), msg);
         c->error = 1;
@@ -408,11 +473,109 @@ static wc_io_options options(struct cli *c, const char *path)
 static void count_one(struct cli *c, const char *path)
 {
     wc_io_options o = options(c, path);
-    const void *const *nd = (const void *const *)c->needles;
-    int rc = strcmp(path, "-") == 0
-        ? wc_count_fd(STDIN_FILENO, nd, c->lens, c->nneedles, &o, c->counts)
-        : wc_count_file(path, nd, c->lens, c->nneedles, &o, c->counts);
+    int stdin_ = strcmp(path, "-") == 0;
+    int rc;
+    if (c->table != NULL) {
+        int what = c->top >= 0 ? WC_COUNT_ALL : WC_COUNT_NEEDLES;
+        for (size_t k = 0; k < c->nneedles; k++)
+            c->counts[k] = wc_freq_needle_count(c->table, c->ids[k]);
+        rc = stdin_ ? wc_freq_count_fd(c->table, what, STDIN_FILENO, &o, &c->utf8)
+                    : wc_freq_count_file(c->table, what, path, &o, &c->utf8);
+        for (size_t k = 0; k < c->nneedles; k++)
+            c->counts[k] = wc_freq_needle_count(c->table, c->ids[k]) - c->counts[k];
+    } else {
+        const void *const *nd = (const void *const *)c->needles;
+        rc = stdin_ ? wc_count_fd(STDIN_FILENO, nd, c->lens, c->nneedles, &o, c->counts)
+                    : wc_count_file(path, nd, c->lens, c->nneedles, &o, c->counts);
+    }
     report(c, path, rc);
+}
+
+/* Needles from this many on are looked up in a hash table, one look-up a
+ * word, rather than counted by one kernel pass each over every block. */
+#define MANY_NEEDLES 8
+
+static void make_table(struct cli *c)
+{
+    int special = c->words.words != WC_WORDS_SPACE || c->words.casefold;
+    if (c->top < 0 && !special && c->nneedles < MANY_NEEDLES)
+        return;
+    wc_word_opts o = c->words;
+    o.utf8 = 1;
+    c->table = wc_freq_new(1, &o);
+    c->ids = xmalloc(c->nneedles * sizeof *c->ids);
+    if (c->table == NULL) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        exit(2);
+    }
+    for (size_t k = 0; k < c->nneedles; k++) {
+        size_t err = 0;
+        int rc = wc_freq_add_needle(c->table, c->needles[k], c->lens[k], 1,
+                                    &c->ids[k], &err);
+        if (rc == WC_EUTF8)
+            die_usage("NEEDLE '%s' is not UTF-8 (at byte %zu)", c->needles[k], err);
+        if (rc != WC_OK) {
+            fprintf(stderr, "%s: %s\n", prog, wc_strerror(rc));
+            exit(2);
+        }
+    }
+}
+
+/* --top: equal counts in byte order of the words. */
+struct word {
+    const unsigned char *key;
+    size_t len;
+    uint64_t count;
+};
+
+static int cmp_words(const void *a, const void *b)
+{
+    const struct word *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->key, y->key, n);
+    if (r != 0)
+        return r;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Print the top words; returns how many words were counted in all. */
+static uint64_t print_top(struct cli *c)
+{
+    if (wc_freq_sort(c->table, 0) != WC_OK) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        exit(2);
+    }
+    size_t n = wc_freq_size(c->table);
+    struct word *w = xmalloc(n * sizeof *w);
+    uint64_t all = 0;
+    for (size_t i = 0; i < n; i++) {
+        const void *key;
+        int width;
+        wc_freq_get(c->table, i, &key, &w[i].len, &width, &w[i].count);
+        w[i].key = key;
+        all += w[i].count;
+    }
+    qsort(w, n, sizeof *w, cmp_words);
+    size_t k = c->top == 0 || (unsigned long long)c->top > n ? n : (size_t)c->top;
+    if (c->json) {
+        fputs("], \"top\": [", stdout);
+        for (size_t i = 0; i < k; i++) {
+            fputs(i ? ", [" : "[", stdout);
+            json_str((const char *)w[i].key, w[i].len);
+            printf(", %" PRIu64 "]", w[i].count);
+        }
+        fputs("]}\n", stdout);
+    } else {
+        for (size_t i = 0; i < k; i++) {
+            printf("%7" PRIu64 " ", w[i].count);
+            fwrite(w[i].key, 1, w[i].len, stdout);
+            putchar('\n');
+        }
+    }
+    free(w);
+    return all;
 }
 
 /* The directories from the walk's root to the one being read: a directory
@@ -509,8 +672,9 @@ static void count_operand(struct cli *c, const char *path)
 
 int main(int argc, char **argv)
 {
-    struct cli c = {.progress = -1};
+    struct cli c = {.progress = -1, .top = -1};
     parse_args(&c, argc, argv);
+    make_table(&c);
     c.tty = isatty(STDERR_FILENO);
     if (c.progress < 0)
         c.progress = c.tty;
@@ -518,7 +682,9 @@ int main(int argc, char **argv)
     c.total = xmalloc(c.nneedles * sizeof *c.total);
     memset(c.total, 0, c.nneedles * sizeof *c.total);
 
-    if (c.json) {
+    if (c.json && c.top >= 0) {
+        fputs("{\"inputs\": [", stdout);
+    } else if (c.json) {
         fputs("{\"needles\": [", stdout);
         for (size_t k = 0; k < c.nneedles; k++) {
             if (k)
@@ -544,7 +710,9 @@ int main(int argc, char **argv)
     uint64_t all = 0;
     for (size_t k = 0; k < c.nneedles; k++)
         all += c.total[k];
-    if (c.json) {
+    if (c.top >= 0) {
+        all = print_top(&c);
+    } else if (c.json) {
         fputs("], \"total\": ", stdout);
         json_counts(&c, c.total);
         fputs("}\n", stdout);
@@ -561,6 +729,8 @@ int main(int argc, char **argv)
         return 2;
     }
     wc_pool_shutdown();
+    wc_freq_free(c.table);
+    free(c.ids);
     free(c.counts);
     free(c.total);
     free(c.needles);

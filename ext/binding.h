@@ -108,4 +108,20 @@ int wc_word_opts_special(const wc_word_opts *opts);
 PyObject *wc_search_words(PyObject *contents, PyObject *needle,
                           const wc_word_opts *opts);
 
+/* top=None -> -1; else an int >= 0.  -1 on error. */
+int wc_get_top(PyObject *obj, Py_ssize_t *top);
+
+/* A collections.Counter of a sorted table's words (top < 0: all of them);
+ * keys are str when is_str, else bytes. */
+PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
+                          Py_ssize_t top);
+
+/* Raise the UnicodeDecodeError of bytes.decode() for the bytes-like `obj`
+ * (its data: text) whose first bad byte is at `off`; returns NULL. */
+PyObject *wc_raise_utf8(PyObject *obj, const wc_text *text, size_t off);
+
+/* Raise UnicodeDecodeError for invalid UTF-8 the core found in a file or
+ * stream (`name`: its path or name, may be NULL); returns NULL. */
+PyObject *wc_raise_utf8_io(const wc_utf8_error *ue, PyObject *name);
+
 #endif /* WC_BINDING_H */

@@ -153,53 +153,188 @@ static int wc_get_progress(PyObject *obj, PyObject **out)
     return 0;
 }
 
-/* ---- search_file -------------------------------------------------------- */
+/* ---- what an input is counted for ---------------------------------------- */
 
-static const enum wc_kw wc_file_params[] = {
-    WC_KW_PATH, WC_KW_NEEDLE, WC_KW_THREADS, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+/* One needle on the kernels (f == NULL: the default words), or words into a
+ * table of the core (wc_freq_count_*: other words= modes, frequencies). */
+typedef struct {
+    const void *needle;
+    size_t nlen;
+    uint64_t count;
+    wc_freq *f;
+    int what; /* WC_COUNT_ALL or WC_COUNT_NEEDLES */
+    wc_utf8_error ue;
+} wc_target;
 
-static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
-                                Py_ssize_t nargs, PyObject *kwnames)
+static int wc_target_file(wc_target *t, const char *path, const wc_io_options *o)
 {
-    PyObject *a[5], *progress, *path_bytes = NULL, *owner = NULL;
-    int threads;
-    size_t block;
-    if (wc_parse_args(module, "search_file", args, nargs, kwnames,
-                      wc_file_params, 5, 2, 2, a) < 0 ||
-        wc_get_threads(a[2], &threads) < 0 || wc_get_progress(a[3], &progress) < 0 ||
-        wc_get_block_size(a[4], &block) < 0)
+    if (t->f != NULL)
+        return wc_freq_count_file(t->f, t->what, path, o, &t->ue);
+    const void *needles[1] = {t->needle};
+    size_t lens[1] = {t->nlen};
+    return wc_count_file(path, needles, lens, 1, o, &t->count);
+}
+
+static int wc_target_fd(wc_target *t, int fd, const wc_io_options *o)
+{
+    if (t->f != NULL)
+        return wc_freq_count_fd(t->f, t->what, fd, o, &t->ue);
+    const void *needles[1] = {t->needle};
+    size_t lens[1] = {t->nlen};
+    return wc_count_fd(fd, needles, lens, 1, o, &t->count);
+}
+
+static int wc_target_reader(wc_target *t, wc_call *call, const wc_io_options *o)
+{
+    if (t->f != NULL)
+        return wc_freq_count_reader(t->f, t->what, wc_py_read, call, o, &t->ue);
+    const void *needles[1] = {t->needle};
+    size_t lens[1] = {t->nlen};
+    return wc_count_reader(wc_py_read, call, needles, lens, 1, o, &t->count);
+}
+
+static PyObject *wc_target_raise(wc_target *t, int rc, PyObject *name)
+{
+    if (rc == WC_EUTF8)
+        return wc_raise_utf8_io(&t->ue, name);
+    return wc_raise_path(rc, name);
+}
+
+/* words= and casefold= for a byte input: NULL (the default words: the
+ * kernels) or a table with *id the needle's (when needle != NULL).  *err set
+ * when an exception is. */
+static wc_freq *wc_words_table(const wc_word_opts *opts, int threads,
+                               PyObject *needle_obj, const wc_text *needle,
+                               size_t *id, int *err)
+{
+    *err = 0;
+    if (needle != NULL && !wc_word_opts_special(opts))
         return NULL;
-    if (!PyUnicode_FSConverter(a[0], &path_bytes))
-        return NULL;
-    wc_text pat;
-    if (wc_get_byte_needle(a[1], &pat, &owner) < 0) {
-        Py_DECREF(path_bytes);
+    wc_word_opts o = *opts;
+    o.utf8 = 1;
+    o.threads = threads;
+    wc_freq *f = wc_freq_new(1, &o);
+    if (f == NULL) {
+        PyErr_NoMemory();
+        *err = 1;
         return NULL;
     }
-    const void *needles[1] = {pat.data};
-    size_t lens[1] = {pat.len};
-    uint64_t count = 0;
+    if (needle != NULL) {
+        size_t off = 0;
+        int rc = wc_freq_add_needle(f, needle->data, needle->len, 1, id, &off);
+        if (rc != WC_OK) {
+            if (rc == WC_EUTF8)
+                wc_raise_utf8(needle_obj, needle, off);
+            else
+                wc_raise(rc);
+            wc_freq_free(f);
+            *err = 1;
+            return NULL;
+        }
+    }
+    return f;
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+/* Count the file at `path` (str, bytes, PathLike) for t.  0, or -1 with an
+ * exception set. */
+static int wc_run_file(PyObject *path, wc_target *t, int threads,
+                       PyObject *progress, size_t block)
+{
+    PyObject *path_bytes = NULL;
+    if (!PyUnicode_FSConverter(path, &path_bytes))
+        return -1;
     wc_call call = {.progress = progress};
     wc_io_options opt = {.threads = threads, .block_size = block,
                          .progress = wc_on_progress, .progress_arg = &call};
     call.ts = PyEval_SaveThread();
-    int rc = wc_count_file(PyBytes_AS_STRING(path_bytes), needles, lens, 1, &opt,
-                           &count);
+    int rc = wc_target_file(t, PyBytes_AS_STRING(path_bytes), &opt);
     int saved = errno;
     PyEval_RestoreThread(call.ts);
     errno = saved;
-    PyObject *result = rc == WC_OK ? PyLong_FromUnsignedLongLong(count)
-                                   : wc_raise_path(rc, a[0]);
+    Py_DECREF(path_bytes);
+    if (rc != WC_OK) {
+        wc_target_raise(t, rc, path);
+        return -1;
+    }
+    return 0;
+}
+
+static const enum wc_kw wc_file_params[] = {
+    WC_KW_PATH, WC_KW_NEEDLE, WC_KW_THREADS, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE,
+    WC_KW_WORDS, WC_KW_CASEFOLD};
+
+static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
+                                Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[7], *progress, *owner = NULL;
+    int threads, err;
+    size_t block, id = WC_NO_ID;
+    wc_word_opts wo;
+    if (wc_parse_args(module, "search_file", args, nargs, kwnames,
+                      wc_file_params, 7, 2, 2, a) < 0 ||
+        wc_get_threads(a[2], &threads) < 0 || wc_get_progress(a[3], &progress) < 0 ||
+        wc_get_block_size(a[4], &block) < 0 || wc_get_word_opts(a[5], a[6], &wo) < 0)
+        return NULL;
+    wc_text pat;
+    if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
+        return NULL;
+    wc_target t = {.needle = pat.data, .nlen = pat.len, .what = WC_COUNT_NEEDLES};
+    t.f = wc_words_table(&wo, threads, a[1], &pat, &id, &err);
+    PyObject *result = NULL;
+    if (!err && wc_run_file(a[0], &t, threads, progress, block) == 0)
+        result = PyLong_FromUnsignedLongLong(
+            t.f != NULL ? wc_freq_needle_count(t.f, id) : t.count);
+    wc_freq_free(t.f);
     wc_text_release(&pat);
     Py_XDECREF(owner);
-    Py_DECREF(path_bytes);
     return result;
 }
 
-/* ---- search_stream ------------------------------------------------------ */
+/* Sort the table (the GIL released: a table of millions of words takes a
+ * while) and make the Counter. */
+static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
+{
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = wc_freq_sort(f, top >= 0);
+    Py_END_ALLOW_THREADS
+    if (rc != WC_OK)
+        return wc_raise(rc);
+    return wc_freq_counter(module, f, 0, top);
+}
 
-static const enum wc_kw wc_stream_params[] = {
-    WC_KW_FILEOBJ, WC_KW_NEEDLE, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+static const enum wc_kw wc_freq_file_params[] = {
+    WC_KW_PATH, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+
+static PyObject *wc_frequencies_file(PyObject *module, PyObject *const *args,
+                                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[7], *progress;
+    int threads, err;
+    size_t block;
+    Py_ssize_t top;
+    wc_word_opts wo;
+    if (wc_parse_args(module, "frequencies_file", args, nargs, kwnames,
+                      wc_freq_file_params, 7, 1, 1, a) < 0 ||
+        wc_get_top(a[1], &top) < 0 || wc_get_word_opts(a[2], a[3], &wo) < 0 ||
+        wc_get_threads(a[4], &threads) < 0 || wc_get_progress(a[5], &progress) < 0 ||
+        wc_get_block_size(a[6], &block) < 0)
+        return NULL;
+    wc_target t = {.what = WC_COUNT_ALL};
+    t.f = wc_words_table(&wo, threads, NULL, NULL, NULL, &err);
+    if (t.f == NULL)
+        return NULL;
+    PyObject *result = NULL;
+    if (wc_run_file(a[0], &t, threads, progress, block) == 0)
+        result = wc_freq_result(module, t.f, top);
+    wc_freq_free(t.f);
+    return result;
+}
+
+/* ---- streams --------------------------------------------------------------- */
 
 /* 1 if `obj` reads straight from an OS file descriptor: an io.FileIO, or an
  * io.BufferedReader/BufferedRandom over one.  Only then is fileno() the
@@ -231,30 +366,41 @@ static int wc_is_os_file(PyObject *io, PyObject *obj, int *buffered)
     return r;
 }
 
+/* The name of a file object for error messages (a new reference or NULL). */
+static PyObject *wc_stream_name(PyObject *fileobj)
+{
+    PyObject *name = PyObject_GetAttrString(fileobj, "name");
+    if (name == NULL)
+        PyErr_Clear();
+    else if (!PyUnicode_Check(name) && !PyBytes_Check(name))
+        Py_CLEAR(name);
+    return name;
+}
+
 /* Count what remains of an OS-backed file object through its descriptor;
- * leaves the object positioned at the end of what was read. */
-static PyObject *wc_stream_fd(PyObject *fileobj, int buffered, wc_text *pat,
-                              wc_io_options *opt, wc_call *call)
+ * leaves the object positioned at the end of what was read.  0 or -1. */
+static int wc_stream_fd(PyObject *fileobj, int buffered, wc_target *t,
+                        wc_io_options *opt, wc_call *call)
 {
     PyObject *r = PyObject_CallMethod(fileobj, "fileno", NULL);
     if (r == NULL)
-        return NULL;
+        return -1;
     long lfd = PyLong_AsLong(r);
     Py_DECREF(r);
     if (lfd == -1 && PyErr_Occurred())
-        return NULL;
+        return -1;
     if (lfd < 0 || lfd > INT_MAX) {
         PyErr_Format(PyExc_ValueError, "fileno() returned %ld", lfd);
-        return NULL;
+        return -1;
     }
     int fd = (int)lfd;
     r = PyObject_CallMethod(fileobj, "seekable", NULL);
     if (r == NULL)
-        return NULL;
+        return -1;
     int seekable = PyObject_IsTrue(r);
     Py_DECREF(r);
     if (seekable < 0)
-        return NULL;
+        return -1;
 
     PyObject *prefix = NULL;
     if (seekable) {
@@ -262,81 +408,73 @@ static PyObject *wc_stream_fd(PyObject *fileobj, int buffered, wc_text *pat,
          * count from there, then seek() the object to where the fd ends. */
         r = PyObject_CallMethod(fileobj, "tell", NULL);
         if (r == NULL)
-            return NULL;
+            return -1;
         long long pos = PyLong_AsLongLong(r);
         Py_DECREF(r);
         if (pos == -1 && PyErr_Occurred())
-            return NULL;
-        if (lseek(fd, (off_t)pos, SEEK_SET) < 0)
-            return PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        if (lseek(fd, (off_t)pos, SEEK_SET) < 0) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
     } else if (buffered) {
         /* A pipe: the bytes the object already read ahead come first.  peek()
          * returns them (or, with none, reads once); read() then takes them
          * out of its buffer, which leaves it empty and the fd at their end. */
         r = PyObject_CallMethod(fileobj, "peek", NULL);
         if (r == NULL)
-            return NULL;
+            return -1;
         if (!PyBytes_Check(r)) {
             Py_DECREF(r);
             PyErr_SetString(PyExc_TypeError, "search_stream: peek() did not return bytes");
-            return NULL;
+            return -1;
         }
         prefix = PyObject_CallMethod(fileobj, "read", "n", PyBytes_GET_SIZE(r));
         Py_DECREF(r);
         if (prefix == NULL)
-            return NULL;
+            return -1;
         if (!PyBytes_Check(prefix)) {
             Py_DECREF(prefix);
             PyErr_SetString(PyExc_TypeError, "search_stream: read() did not return bytes");
-            return NULL;
+            return -1;
         }
         opt->prefix = PyBytes_AS_STRING(prefix);
         opt->prefix_len = (size_t)PyBytes_GET_SIZE(prefix);
     }
-    const void *needles[1] = {pat->data};
-    size_t lens[1] = {pat->len};
-    uint64_t count = 0;
     call->ts = PyEval_SaveThread();
-    int rc = wc_count_fd(fd, needles, lens, 1, opt, &count);
+    int rc = wc_target_fd(t, fd, opt);
     int saved = errno;
     off_t end = rc == WC_OK && seekable ? lseek(fd, 0, SEEK_CUR) : 0;
     PyEval_RestoreThread(call->ts);
     errno = saved;
     Py_XDECREF(prefix);
     if (rc != WC_OK) {
-        PyObject *name = PyObject_GetAttrString(fileobj, "name");
-        if (name == NULL)
-            PyErr_Clear();
-        PyObject *res = wc_raise_path(rc, name != NULL && (PyUnicode_Check(name) ||
-                                                         PyBytes_Check(name))
-                                            ? name : NULL);
+        PyObject *name = wc_stream_name(fileobj);
+        wc_target_raise(t, rc, name);
         Py_XDECREF(name);
-        return res;
+        return -1;
     }
     if (seekable) {
-        if (end < 0)
-            return PyErr_SetFromErrno(PyExc_OSError);
+        if (end < 0) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
         r = PyObject_CallMethod(fileobj, "seek", "L", (long long)end);
         if (r == NULL)
-            return NULL;
+            return -1;
         Py_DECREF(r);
     }
-    return PyLong_FromUnsignedLongLong(count);
+    return 0;
 }
 
-static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
-                                  Py_ssize_t nargs, PyObject *kwnames)
+/* Count what remains of a binary file object for t.  0, or -1 with an
+ * exception set. */
+static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
+                         PyObject *progress, size_t block)
 {
-    PyObject *a[4], *progress, *owner = NULL;
-    size_t block;
-    if (wc_parse_args(module, "search_stream", args, nargs, kwnames,
-                      wc_stream_params, 4, 2, 2, a) < 0 ||
-        wc_get_progress(a[2], &progress) < 0 || wc_get_block_size(a[3], &block) < 0)
-        return NULL;
-    PyObject *fileobj = a[0];
     PyObject *io = PyImport_ImportModule("io");
     if (io == NULL)
-        return NULL;
+        return -1;
     PyObject *text_io = PyObject_GetAttrString(io, "TextIOBase");
     int is_text = text_io == NULL ? -1 : PyObject_IsInstance(fileobj, text_io);
     Py_XDECREF(text_io);
@@ -345,51 +483,103 @@ static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
     Py_DECREF(io);
     if (is_text == 1) {
         PyErr_Format(PyExc_TypeError,
-                     "search_stream needs a binary file object, not the text "
+                     "%s needs a binary file object, not the text "
                      "stream '%.200s' (open the file in 'rb' mode, or pass "
-                     "sys.stdin.buffer)", Py_TYPE(fileobj)->tp_name);
-        return NULL;
+                     "sys.stdin.buffer)", fname, Py_TYPE(fileobj)->tp_name);
+        return -1;
     }
     if (os_file < 0)
-        return NULL;
-
-    wc_text pat;
-    if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
-        return NULL;
+        return -1;
     wc_call call = {.progress = progress};
     wc_io_options opt = {.block_size = block, .threads = 1,
                          .progress = wc_on_progress, .progress_arg = &call};
-    PyObject *result = NULL;
-    if (os_file) {
-        result = wc_stream_fd(fileobj, buffered, &pat, &opt, &call);
-    } else {
-        call.read = PyObject_GetAttrString(fileobj, "read");
-        if (call.read == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+    if (os_file)
+        return wc_stream_fd(fileobj, buffered, t, &opt, &call);
+    call.read = PyObject_GetAttrString(fileobj, "read");
+    if (call.read == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_AttributeError))
             PyErr_Format(PyExc_TypeError,
-                         "search_stream needs a binary file object (with read(n) "
-                         "or a file descriptor), not '%.200s'",
+                         "%s needs a binary file object (with read(n) or a "
+                         "file descriptor), not '%.200s'", fname,
                          Py_TYPE(fileobj)->tp_name);
-        } else if (call.read != NULL && !PyCallable_Check(call.read)) {
-            PyErr_Format(PyExc_TypeError,
-                         "search_stream: '%.200s'.read is not callable",
-                         Py_TYPE(fileobj)->tp_name);
-            Py_CLEAR(call.read);
-        }
-        if (call.read != NULL) {
-            const void *needles[1] = {pat.data};
-            size_t lens[1] = {pat.len};
-            uint64_t count = 0;
-            call.ts = PyEval_SaveThread();
-            int rc = wc_count_reader(wc_py_read, &call, needles, lens, 1, &opt, &count);
-            PyEval_RestoreThread(call.ts);
-            result = rc == WC_OK ? PyLong_FromUnsignedLongLong(count)
-                                 : wc_raise_path(rc, NULL);
-            Py_XDECREF(call.read);
-            Py_XDECREF(call.pending);
-        }
+        return -1;
     }
+    if (!PyCallable_Check(call.read)) {
+        PyErr_Format(PyExc_TypeError, "%s: '%.200s'.read is not callable",
+                     fname, Py_TYPE(fileobj)->tp_name);
+        Py_DECREF(call.read);
+        return -1;
+    }
+    call.ts = PyEval_SaveThread();
+    int rc = wc_target_reader(t, &call, &opt);
+    PyEval_RestoreThread(call.ts);
+    Py_XDECREF(call.read);
+    Py_XDECREF(call.pending);
+    if (rc != WC_OK) {
+        PyObject *name = rc == WC_EUTF8 ? wc_stream_name(fileobj) : NULL;
+        wc_target_raise(t, rc, name);
+        Py_XDECREF(name);
+        return -1;
+    }
+    return 0;
+}
+
+static const enum wc_kw wc_stream_params[] = {
+    WC_KW_FILEOBJ, WC_KW_NEEDLE, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE, WC_KW_WORDS,
+    WC_KW_CASEFOLD};
+
+static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
+                                  Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[6], *progress, *owner = NULL;
+    size_t block, id = WC_NO_ID;
+    int err;
+    wc_word_opts wo;
+    if (wc_parse_args(module, "search_stream", args, nargs, kwnames,
+                      wc_stream_params, 6, 2, 2, a) < 0 ||
+        wc_get_progress(a[2], &progress) < 0 || wc_get_block_size(a[3], &block) < 0 ||
+        wc_get_word_opts(a[4], a[5], &wo) < 0)
+        return NULL;
+    wc_text pat;
+    if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
+        return NULL;
+    wc_target t = {.needle = pat.data, .nlen = pat.len, .what = WC_COUNT_NEEDLES};
+    t.f = wc_words_table(&wo, 1, a[1], &pat, &id, &err);
+    PyObject *result = NULL;
+    if (!err && wc_run_stream("search_stream", a[0], &t, progress, block) == 0)
+        result = PyLong_FromUnsignedLongLong(
+            t.f != NULL ? wc_freq_needle_count(t.f, id) : t.count);
+    wc_freq_free(t.f);
     wc_text_release(&pat);
     Py_XDECREF(owner);
+    return result;
+}
+
+static const enum wc_kw wc_freq_stream_params[] = {
+    WC_KW_FILEOBJ, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_PROGRESS,
+    WC_KW_BLOCK_SIZE};
+
+static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
+                                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[6], *progress;
+    int err;
+    size_t block;
+    Py_ssize_t top;
+    wc_word_opts wo;
+    if (wc_parse_args(module, "frequencies_stream", args, nargs, kwnames,
+                      wc_freq_stream_params, 6, 1, 1, a) < 0 ||
+        wc_get_top(a[1], &top) < 0 || wc_get_word_opts(a[2], a[3], &wo) < 0 ||
+        wc_get_progress(a[4], &progress) < 0 || wc_get_block_size(a[5], &block) < 0)
+        return NULL;
+    wc_target t = {.what = WC_COUNT_ALL};
+    t.f = wc_words_table(&wo, 1, NULL, NULL, NULL, &err);
+    if (t.f == NULL)
+        return NULL;
+    PyObject *result = NULL;
+    if (wc_run_stream("frequencies_stream", a[0], &t, progress, block) == 0)
+        result = wc_freq_result(module, t.f, top);
+    wc_freq_free(t.f);
     return result;
 }
 
@@ -398,13 +588,27 @@ static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
 PyMethodDef wc_files_methods[] = {
     {"search_file", WC_FASTCALL(wc_search_file), METH_FASTCALL | METH_KEYWORDS,
      "search_file($module, /, path, needle, *, threads=None, progress=None,\n"
-     "            block_size=None)\n--\n\n"
+     "            block_size=None, words='space', casefold=False)\n--\n\n"
      "Count the words of the file at `path` equal to `needle`.\n\n"
      "See word_count.search_file."},
     {"search_stream", WC_FASTCALL(wc_search_stream), METH_FASTCALL | METH_KEYWORDS,
      "search_stream($module, /, fileobj, needle, *, progress=None,\n"
-     "              block_size=None)\n--\n\n"
+     "              block_size=None, words='space', casefold=False)\n--\n\n"
      "Count the words equal to `needle` in what remains of a binary file object.\n\n"
      "See word_count.search_stream."},
+    {"frequencies_file", WC_FASTCALL(wc_frequencies_file),
+     METH_FASTCALL | METH_KEYWORDS,
+     "frequencies_file($module, /, path, *, top=None, words='space',\n"
+     "                 casefold=False, threads=None, progress=None,\n"
+     "                 block_size=None)\n--\n\n"
+     "A collections.Counter of the words of the file at `path` (bytes keys).\n\n"
+     "See word_count.frequencies_file."},
+    {"frequencies_stream", WC_FASTCALL(wc_frequencies_stream),
+     METH_FASTCALL | METH_KEYWORDS,
+     "frequencies_stream($module, /, fileobj, *, top=None, words='space',\n"
+     "                   casefold=False, progress=None, block_size=None)\n--\n\n"
+     "A collections.Counter of the words in what remains of a binary file\n"
+     "object (bytes keys).\n\n"
+     "See word_count.frequencies_stream."},
     {NULL, NULL, 0, NULL},
 };

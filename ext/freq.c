@@ -45,7 +45,7 @@ int wc_word_opts_special(const wc_word_opts *opts)
 /* Raise the UnicodeDecodeError CPython's own decoder raises for `obj` (a
  * bytes-like object whose data is text->data), whose first bad byte the core
  * found at `off`: decode a few bytes from there for the reason and the end. */
-static PyObject *wc_raise_utf8(PyObject *obj, const wc_text *text, size_t off)
+PyObject *wc_raise_utf8(PyObject *obj, const wc_text *text, size_t off)
 {
     size_t stop = text->len - off < 4 ? text->len : off + 4;
     Py_ssize_t start = (Py_ssize_t)off, end = (Py_ssize_t)off + 1;
@@ -84,6 +84,67 @@ static PyObject *wc_raise_utf8(PyObject *obj, const wc_text *text, size_t off)
         PyErr_SetObject(PyExc_UnicodeDecodeError, exc);
         Py_DECREF(exc);
     }
+    return NULL;
+}
+
+PyObject *wc_raise_utf8_io(const wc_utf8_error *ue, PyObject *name)
+{
+    PyObject *obj = PyBytes_FromStringAndSize((const char *)ue->context,
+                                              (Py_ssize_t)ue->context_len);
+    if (obj == NULL)
+        return NULL;
+    Py_ssize_t start = (Py_ssize_t)ue->context_at, end = start + 1;
+    PyObject *reason = NULL;
+    PyObject *u = PyUnicode_DecodeUTF8((const char *)ue->context + ue->context_at,
+                                       (Py_ssize_t)(ue->context_len - ue->context_at),
+                                       "strict");
+    if (u != NULL) {
+        Py_DECREF(u); /* no context (the file shrank), or a core bug */
+        reason = PyUnicode_FromString("invalid UTF-8");
+    } else if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        Py_ssize_t s, e;
+        if (PyUnicodeDecodeError_GetStart(value, &s) == 0 &&
+            PyUnicodeDecodeError_GetEnd(value, &e) == 0) {
+            start = (Py_ssize_t)ue->context_at + s;
+            end = (Py_ssize_t)ue->context_at + e;
+            reason = PyUnicodeDecodeError_GetReason(value);
+        }
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+    }
+    if (reason == NULL) {
+        Py_DECREF(obj);
+        return NULL;
+    }
+    /* The reason names the place in the file; object is the bytes around
+     * it (start and end index them, as for any UnicodeDecodeError). */
+    PyObject *full = name != NULL
+        ? PyUnicode_FromFormat("%U at byte offset %llu of %R", reason,
+                               (unsigned long long)ue->offset, name)
+        : PyUnicode_FromFormat("%U at byte offset %llu of the stream", reason,
+                               (unsigned long long)ue->offset);
+    Py_DECREF(reason);
+    PyObject *exc = full == NULL ? NULL
+        : PyObject_CallFunction(PyExc_UnicodeDecodeError, "sOnnO", "utf-8",
+                                obj, start, end, full);
+    Py_XDECREF(full);
+    Py_DECREF(obj);
+    if (exc == NULL)
+        return NULL;
+    PyObject *off = PyLong_FromUnsignedLongLong(ue->offset);
+    if (off == NULL || PyObject_SetAttrString(exc, "file_offset", off) < 0 ||
+        PyObject_SetAttrString(exc, "filename", name != NULL ? name : Py_None) < 0) {
+        Py_XDECREF(off);
+        Py_DECREF(exc);
+        return NULL;
+    }
+    Py_DECREF(off);
+    PyErr_SetObject(PyExc_UnicodeDecodeError, exc);
+    Py_DECREF(exc);
     return NULL;
 }
 
@@ -246,10 +307,10 @@ static PyObject *wc_count_many(PyObject *module, PyObject *const *args,
 
 /* ---- frequencies ---------------------------------------------------------- */
 
-static PyObject *wc_key_object(const wc_text *text, const void *key, size_t len,
+static PyObject *wc_key_object(int is_str, const void *key, size_t len,
                                int width)
 {
-    if (!text->is_str)
+    if (!is_str)
         return PyBytes_FromStringAndSize(key, (Py_ssize_t)len);
     int kind = width == 1 ? PyUnicode_1BYTE_KIND
              : width == 2 ? PyUnicode_2BYTE_KIND : PyUnicode_4BYTE_KIND;
@@ -269,6 +330,58 @@ static PyObject *wc_get_counter(PyObject *module)
     return st->counter;
 }
 
+int wc_get_top(PyObject *obj, Py_ssize_t *top)
+{
+    *top = -1;
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "top must be an int or None, not '%.200s'",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *top = PyLong_AsSsize_t(obj);
+    if (*top == -1 && PyErr_Occurred())
+        return -1;
+    if (*top < 0) {
+        PyErr_Format(PyExc_ValueError, "top must be >= 0 or None, got %zd", *top);
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
+                          Py_ssize_t top)
+{
+    PyObject *counter_type = wc_get_counter(module);
+    if (counter_type == NULL)
+        return NULL;
+    PyObject *result = PyObject_CallNoArgs(counter_type);
+    if (result == NULL)
+        return NULL;
+    size_t n = wc_freq_size(f);
+    if (top >= 0 && (size_t)top < n)
+        n = (size_t)top;
+    for (size_t i = 0; i < n; i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        PyObject *k = wc_key_object(is_str, key, len, width);
+        PyObject *c = k == NULL ? NULL : PyLong_FromUnsignedLongLong(count);
+        if (c == NULL || PyDict_SetItem(result, k, c) < 0) {
+            Py_XDECREF(k);
+            Py_XDECREF(c);
+            Py_DECREF(result);
+            return NULL;
+        }
+        Py_DECREF(k);
+        Py_DECREF(c);
+    }
+    return result;
+}
+
 static const enum wc_kw wc_frequencies_params[] = {
     WC_KW_CONTENTS, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
 };
@@ -283,23 +396,8 @@ static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
         wc_get_word_opts(a[2], a[3], &o) < 0 ||
         wc_get_threads(a[4], &o.threads) < 0)
         return NULL;
-    Py_ssize_t top = -1;
-    if (a[1] != NULL && a[1] != Py_None) {
-        if (!PyLong_Check(a[1]) || PyBool_Check(a[1])) {
-            PyErr_Format(PyExc_TypeError, "top must be an int or None, not '%.200s'",
-                         Py_TYPE(a[1])->tp_name);
-            return NULL;
-        }
-        top = PyLong_AsSsize_t(a[1]);
-        if (top == -1 && PyErr_Occurred())
-            return NULL;
-        if (top < 0) {
-            PyErr_Format(PyExc_ValueError, "top must be >= 0 or None, got %zd", top);
-            return NULL;
-        }
-    }
-    PyObject *counter_type = wc_get_counter(module);
-    if (counter_type == NULL)
+    Py_ssize_t top;
+    if (wc_get_top(a[1], &top) < 0)
         return NULL;
     wc_text text;
     if (wc_get_text(a[0], "contents", &text) < 0)
@@ -331,29 +429,7 @@ static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
             wc_raise(rc);
         goto done;
     }
-    result = PyObject_CallNoArgs(counter_type);
-    if (result == NULL)
-        goto done;
-    size_t n = wc_freq_size(f);
-    if (top >= 0 && (size_t)top < n)
-        n = (size_t)top;
-    for (size_t i = 0; i < n; i++) {
-        const void *key;
-        size_t len;
-        int width;
-        uint64_t count;
-        wc_freq_get(f, i, &key, &len, &width, &count);
-        PyObject *k = wc_key_object(&text, key, len, width);
-        PyObject *c = k == NULL ? NULL : PyLong_FromUnsignedLongLong(count);
-        if (c == NULL || PyDict_SetItem(result, k, c) < 0) {
-            Py_XDECREF(k);
-            Py_XDECREF(c);
-            Py_CLEAR(result);
-            goto done;
-        }
-        Py_DECREF(k);
-        Py_DECREF(c);
-    }
+    result = wc_freq_counter(module, f, text.is_str, top);
 done:
     wc_freq_free(f);
     wc_text_release(&text);

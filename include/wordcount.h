@@ -314,6 +314,47 @@ int wc_count_reader(wc_read_fn read, void *read_arg,
                     size_t nneedles, const wc_io_options *opt,
                     uint64_t counts[]);
 
+/* ---- words of files and streams: frequencies, needles in words= modes -- */
+
+/*
+ * Count the words of a file or stream into a table (wc_freq_new with width 1
+ * and utf8 = 1: the content is bytes, UTF-8 when the words are decoded):
+ *   WC_COUNT_ALL      every non-empty word is added to the table's words (a
+ *                     table without needles; several inputs may be counted
+ *                     into one table before wc_freq_sort);
+ *   WC_COUNT_NEEDLES  the words equal to its needles are added to
+ *                     wc_freq_needle_count (needles added before).
+ * The results equal those of wc_freq_count_all / wc_freq_count_needles on
+ * the whole content in memory, but memory is that of the I/O functions above
+ * (threads x block_size) plus the table and the longest word: files are read
+ * with pread() in blocks on the pool's threads, streams with read() on the
+ * calling thread; block edges never cut a word or a UTF-8 sequence.  Keys
+ * are copied into the table.  The tie order of wc_freq_sort (first
+ * occurrence) counts positions from the start of each input.
+ * opt->threads is the thread count (the table's own is ignored).
+ *
+ * Returns as wc_count_file, or WC_EUTF8 when the bytes are decoded and are
+ * not UTF-8: *err (may be NULL) then says where, from the start of the text
+ * (the file's offset 0 for wc_freq_count_file, the fd's offset when the count
+ * began for wc_freq_count_fd).  On any error the table's counts are
+ * unchanged.
+ */
+enum { WC_COUNT_ALL = 0, WC_COUNT_NEEDLES = 1 };
+
+typedef struct {
+    uint64_t offset;      /* the first bad byte, from the start of the text */
+    uint8_t context[32];  /* the text's bytes around it (up to 16 before) */
+    size_t context_len;
+    size_t context_at;    /* where the bad byte is in context */
+} wc_utf8_error;
+
+int wc_freq_count_file(wc_freq *f, int what, const char *path,
+                       const wc_io_options *opt, wc_utf8_error *err);
+int wc_freq_count_fd(wc_freq *f, int what, int fd, const wc_io_options *opt,
+                     wc_utf8_error *err);
+int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read, void *read_arg,
+                         const wc_io_options *opt, wc_utf8_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 
 #include "wc_words.h"
+#include "wc_freqio.h"
 
 /* ---- the hash of a key ------------------------------------------------- */
 
@@ -788,4 +789,126 @@ int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
     if (f->tab.n != 0)
         return WC_EINVAL; /* a table of needles */
     return wc_freq_run(f, text, len, 0, err_offset);
+}
+
+/* ---- windows of a longer text: files and streams (io.c, wc_freqio.h) ---- */
+
+int wc_freq_io_check(const wc_freq *f, int needles, size_t *nids)
+{
+    if (f == NULL || f->x.width != 1 || f->tab.packed ||
+        (!needles && f->nneedles != 0))
+        return WC_EINVAL;
+    *nids = f->nneedles;
+    return WC_OK;
+}
+
+void wc_freq_io_wtext(const wc_freq *f, struct wc_wtext *x)
+{
+    *x = f->x;
+    x->text = NULL;
+    x->len = 0;
+}
+
+wc_freq *wc_freq_io_new_like(const wc_freq *f)
+{
+    wc_word_opts o = {.words = f->x.words, .casefold = f->x.fold,
+                      .utf8 = f->x.utf8, .threads = 1};
+    return wc_freq_new(f->x.width, &o);
+}
+
+/* The sink of a window: like wc_emit_all and wc_emit_needles, but every key
+ * kept is copied (the window's buffer is reused) and positions are offset by
+ * the window's place in the text.  Look-ups are batched as in wc_emit_all:
+ * the window's keys stay valid until wc_freq_io_window returns. */
+struct wc_iowin {
+    struct wc_tab *tab;
+    uint64_t *counts;
+    uint64_t pos;
+    unsigned npend;
+    struct wc_pending pend[WC_BATCH];
+};
+
+static int wc_io_flush(struct wc_iowin *w)
+{
+    int rc = WC_OK;
+    for (unsigned k = 0; k < w->npend && rc == WC_OK; k++) {
+        const struct wc_pending *p = &w->pend[k];
+        rc = wc_tab_count(w->tab, p->key, p->len, p->h, p->first, 1);
+    }
+    w->npend = 0;
+    return rc;
+}
+
+WC_INLINE int wc_emit_io_all(void *ctx, const void *key, size_t len,
+                             size_t pos, unsigned sub, int transient)
+{
+    struct wc_iowin *w = ctx;
+    if (len == 0)
+        return WC_OK;
+    struct wc_tab *t = w->tab;
+    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    uint64_t first = (w->pos + (uint64_t)pos) * 4 + sub;
+    if (transient)
+        return wc_tab_count(t, key, len, h, first, 1);
+    __builtin_prefetch(&t->ents[h & t->mask]);
+    w->pend[w->npend++] = (struct wc_pending){key, len, h, first};
+    return w->npend == WC_BATCH ? wc_io_flush(w) : WC_OK;
+}
+
+WC_INLINE int wc_emit_io_needles(void *ctx, const void *key, size_t len,
+                                 size_t pos, unsigned sub, int transient)
+{
+    (void)pos, (void)sub, (void)transient;
+    struct wc_iowin *w = ctx;
+    const struct wc_tab *t = w->tab;
+    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    size_t slot = 0;
+    const struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    if (e != NULL)
+        w->counts[e->first]++;
+    return WC_OK;
+}
+
+int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
+                      size_t hi, uint64_t pos, uint64_t *counts, size_t *err)
+{
+    struct wc_wtext x = f->x;
+    x.text = buf;
+    x.len = len;
+    struct wc_iowin w = {.tab = &f->tab, .counts = counts, .pos = pos};
+    struct wc_scratch sc = {NULL, 0};
+    int rc;
+    if (counts != NULL) {
+        rc = wc_words_range(&x, lo, hi, &sc, wc_emit_io_needles, &w, err);
+    } else {
+        rc = wc_words_range(&x, lo, hi, &sc, wc_emit_io_all, &w, err);
+        int frc = wc_io_flush(&w);
+        if (rc == WC_OK)
+            rc = frc;
+    }
+    free(sc.buf);
+    return rc;
+}
+
+int wc_freq_io_merge(wc_freq *into, wc_freq *from)
+{
+    if (into->tab.n == 0) {
+        struct wc_tab tmp = into->tab;
+        into->tab = from->tab;
+        from->tab = tmp;
+        return WC_OK;
+    }
+    return wc_tab_merge(&into->tab, &from->tab);
+}
+
+int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts)
+{
+    if (f->needle_counts == NULL) {
+        f->needle_counts = calloc(f->nneedles + 1, sizeof *f->needle_counts);
+        if (f->needle_counts == NULL)
+            return WC_ENOMEM;
+    }
+    for (size_t i = 0; i < f->nneedles; i++)
+        f->needle_counts[i] += counts[i];
+    return WC_OK;
 }

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "wc_impl.h"
+#include "wc_freqio.h"
 
 /* 1 MiB: two threads' buffers stay in Zen 3's 32 MiB L3 and a block is
  * counted while the pread copy is still in cache; larger blocks measured no
@@ -536,4 +537,492 @@ int wc_count_reader(wc_read_fn read, void *read_arg,
         for (size_t k = 0; k < nneedles; k++)
             counts[k] = 0;
     return rc;
+}
+
+/* ---- words: frequencies, and needles in words= modes ------------------------
+ *
+ * The same blocks, threads and streams, but the words are cut by freq.c's
+ * enumerators (wc_words.h) and counted into its tables (wc_freqio.h).  A
+ * block edge must never cut a word (nor, when the bytes are decoded, a UTF-8
+ * sequence), so the text is cut at word edges: E(p) = wc_word_edge(p), the
+ * first place at or after p where a range of words may start.  Block k of
+ * nominal starts [start, end) counts the words of [E(start), E(end)) (E of
+ * the text's start and end being themselves); E only looks forward, so a
+ * block reads [start, end + extra) and doubles `extra` until E(end) is
+ * settled: found at least 4 bytes before the window's end (no UTF-8
+ * sequence that the window cuts can have decided it) or the window reaches
+ * the text's end.  A word longer than a block makes the blocks inside it
+ * empty (E(start) >= end) and the block where it starts read to its end:
+ * memory grows with the longest word, which a table of words keeps anyway.
+ *
+ * Streams keep the carry-over: after each full buffer the words before an
+ * edge near its end are counted and the rest moves to the front (16 bytes
+ * before it stay, the context of a UTF-8 error); a buffer that holds no edge
+ * doubles.
+ */
+
+/* Right context a block reads first; at least 4 (see above). */
+#define WC_WIO_EXTRA 64
+/* Bytes of a stream kept before the next range, and of context on each side
+ * of a UTF-8 error. */
+#define WC_WIO_KEEP 16
+
+static void wc_utf8_context(wc_utf8_error *ue, const uint8_t *buf, size_t n,
+                            size_t at, uint64_t offset)
+{
+    if (ue == NULL)
+        return;
+    size_t a = at > WC_WIO_KEEP ? at - WC_WIO_KEEP : 0;
+    size_t b = n - at > WC_WIO_KEEP ? at + WC_WIO_KEEP : n;
+    ue->offset = offset;
+    ue->context_len = b - a;
+    ue->context_at = at - a;
+    memcpy(ue->context, buf + a, b - a);
+}
+
+struct wc_wslot {
+    void *mem;        /* page-aligned */
+    size_t cap;       /* bytes that fit after the alignment pad */
+    wc_freq *tab;     /* count-all mode: this slot's table */
+    uint64_t *counts; /* needle mode: this slot's counts */
+};
+
+struct wc_wjob {
+    int fd;
+    uint64_t base, size;
+    size_t block;
+    uint64_t nblocks;
+    wc_freq *f;
+    int needles;
+    size_t nids;
+    struct wc_wtext x;
+    struct wc_wslot *slots;
+    pthread_t caller;
+    struct wc_ticker *tk;
+    _Atomic uint64_t next;
+    atomic_int stop;
+    _Atomic uint64_t stop_at; /* blocks starting at or after it are skipped */
+    _Atomic uint64_t done;
+    pthread_mutex_t mu;
+    int err;        /* mu: the first error other than WC_EUTF8, else EUTF8 */
+    int err_errno;  /* mu */
+    uint64_t utf8_at; /* mu: the smallest offset of invalid UTF-8 */
+};
+
+static void wc_wjob_fail(struct wc_wjob *job, int code, int err_errno,
+                         uint64_t utf8_at)
+{
+    pthread_mutex_lock(&job->mu);
+    if (code == WC_EUTF8) {
+        /* Blocks before it still run: one of them may hold an earlier one. */
+        if (job->err == WC_OK || (job->err == WC_EUTF8 && utf8_at < job->utf8_at)) {
+            job->err = WC_EUTF8;
+            job->utf8_at = utf8_at;
+        }
+        if (utf8_at < atomic_load(&job->stop_at))
+            atomic_store(&job->stop_at, utf8_at);
+    } else {
+        if (job->err == WC_OK || job->err == WC_EUTF8) {
+            job->err = code;
+            job->err_errno = err_errno;
+        }
+        atomic_store_explicit(&job->stop, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&job->mu);
+}
+
+/* Read the text's bytes [a, a + n) into the slot (growing it); *out: them. */
+static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
+                         uint64_t a, size_t n, uint8_t **out)
+{
+    if (n > slot->cap) {
+        size_t cap = slot->cap ? slot->cap : job->block + WC_WIO_EXTRA;
+        while (cap < n) {
+            if (cap > SIZE_MAX / 4)
+                return WC_ENOMEM;
+            cap *= 2;
+        }
+        void *mem = NULL;
+        if (posix_memalign(&mem, 4096, cap + WC_IO_ALIGN) != 0)
+            return WC_ENOMEM;
+        free(slot->mem);
+        slot->mem = mem;
+        slot->cap = cap;
+    }
+    uint8_t *dst = (uint8_t *)slot->mem + (size_t)(a % WC_IO_ALIGN);
+    ssize_t got = wc_pread_full(job->fd, dst, n, a);
+    if (got < 0)
+        return WC_EIO;
+    if ((size_t)got < n)
+        return WC_ETRUNCATED;
+    *out = dst;
+    return WC_OK;
+}
+
+static void wc_wfile_block(struct wc_wjob *job, struct wc_wslot *slot,
+                           uint64_t blk)
+{
+    uint64_t start = job->base + blk * job->block;
+    uint64_t end = job->size - start < job->block ? job->size : start + job->block;
+    if (start - job->base >= atomic_load_explicit(&job->stop_at,
+                                                  memory_order_relaxed))
+        return;
+    size_t extra = WC_WIO_EXTRA, lo = 0, hi, n;
+    uint8_t *buf;
+    int rc;
+    for (;;) {
+        uint64_t b = job->size - end <= extra ? job->size : end + extra;
+        n = (size_t)(b - start);
+        rc = wc_wslot_read(job, slot, start, n, &buf);
+        if (rc != WC_OK) {
+            wc_wjob_fail(job, rc, errno, 0);
+            return;
+        }
+        struct wc_wtext x = job->x;
+        x.text = buf;
+        x.len = n;
+        if (extra == WC_WIO_EXTRA && start > job->base) {
+            /* E(p) is the first edge >= p (unicode) or > p (space): when
+             * E(start) > end, E(end) = E(start) and the block has no words
+             * (a word that began before covers it). */
+            lo = wc_word_edge(&x, 0);
+            if (lo > end - start)
+                goto done;
+        }
+        if (end == job->size) {
+            hi = n;
+            break;
+        }
+        hi = wc_word_edge(&x, (size_t)(end - start));
+        if (b == job->size || hi + 4 <= n)
+            break;
+        if (extra > SIZE_MAX / 4)
+            goto nomem;
+        extra *= 2;
+    }
+    if (lo < hi) {
+        size_t err = 0;
+        rc = wc_freq_io_window(job->needles ? job->f : slot->tab, buf, n, lo,
+                               hi, start - job->base,
+                               job->needles ? slot->counts : NULL, &err);
+        if (rc != WC_OK) {
+            wc_wjob_fail(job, rc, 0, start - job->base + err);
+            return;
+        }
+    }
+done:
+    atomic_fetch_add_explicit(&job->done, end - start, memory_order_relaxed);
+    return;
+nomem:
+    wc_wjob_fail(job, WC_ENOMEM, 0, 0);
+}
+
+static void wc_wfile_task(void *ctx, size_t task)
+{
+    struct wc_wjob *job = ctx;
+    struct wc_wslot *slot = &job->slots[task];
+    int is_caller = pthread_equal(pthread_self(), job->caller);
+    if (job->needles)
+        slot->counts = calloc(job->nids + 1, sizeof *slot->counts);
+    else
+        slot->tab = wc_freq_io_new_like(job->f);
+    if (slot->counts == NULL && slot->tab == NULL) {
+        wc_wjob_fail(job, WC_ENOMEM, 0, 0);
+        return;
+    }
+    while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
+        if (is_caller) {
+            job->tk->done = atomic_load_explicit(&job->done, memory_order_relaxed);
+            if (wc_tick(job->tk, 0)) {
+                wc_wjob_fail(job, WC_EINTR, 0, 0);
+                return;
+            }
+        }
+        uint64_t blk = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
+        if (blk >= job->nblocks)
+            return;
+        wc_wfile_block(job, slot, blk);
+    }
+}
+
+/* The results of the slots into f (only when all went well). */
+static int wc_wslots_reduce(wc_freq *f, int needles, size_t nids,
+                            struct wc_wslot *slots, size_t nslots)
+{
+    int rc = WC_OK;
+    if (needles) {
+        uint64_t *sum = calloc(nids + 1, sizeof *sum);
+        if (sum == NULL)
+            return WC_ENOMEM;
+        for (size_t k = 0; k < nslots; k++)
+            if (slots[k].counts != NULL)
+                for (size_t i = 0; i < nids; i++)
+                    sum[i] += slots[k].counts[i];
+        rc = wc_freq_io_add_counts(f, sum);
+        free(sum);
+        return rc;
+    }
+    for (size_t k = 0; k < nslots && rc == WC_OK; k++)
+        if (slots[k].tab != NULL)
+            rc = wc_freq_io_merge(f, slots[k].tab);
+    return rc;
+}
+
+static int wc_wfile_run(int fd, uint64_t base, uint64_t size, wc_freq *f,
+                        int needles, size_t nids, const wc_io_options *o,
+                        struct wc_ticker *tk, wc_utf8_error *ue)
+{
+    uint64_t bytes = size - base;
+    uint64_t nblocks = (bytes + o->block_size - 1) / o->block_size;
+    int threads = o->threads;
+    if (bytes < wc_parallel_threshold())
+        threads = 1;
+    size_t nslots = (uint64_t)threads < nblocks ? (size_t)threads : (size_t)nblocks;
+    struct wc_wslot *slots = calloc(nslots, sizeof *slots);
+    if (slots == NULL)
+        return WC_ENOMEM;
+    (void)posix_fadvise(fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
+    struct wc_wjob job = {
+        .fd = fd, .base = base, .size = size, .block = o->block_size,
+        .nblocks = nblocks, .f = f, .needles = needles, .nids = nids,
+        .slots = slots, .caller = pthread_self(), .tk = tk,
+    };
+    wc_freq_io_wtext(f, &job.x);
+    atomic_init(&job.next, 0);
+    atomic_init(&job.stop, 0);
+    atomic_init(&job.stop_at, UINT64_MAX);
+    atomic_init(&job.done, 0);
+    if (pthread_mutex_init(&job.mu, NULL) != 0) {
+        free(slots);
+        return WC_ENOMEM;
+    }
+    wc_pool_run(threads, wc_wfile_task, &job, nslots);
+    pthread_mutex_destroy(&job.mu);
+
+    int rc = job.err;
+    if (rc == WC_OK) {
+        rc = wc_wslots_reduce(f, needles, nids, slots, nslots);
+        tk->done = atomic_load(&job.done);
+        if (rc == WC_OK && wc_tick(tk, 1))
+            rc = WC_EINTR;
+    }
+    for (size_t k = 0; k < nslots; k++) {
+        free(slots[k].mem);
+        free(slots[k].counts);
+        wc_freq_free(slots[k].tab);
+    }
+    free(slots);
+    if (rc == WC_EUTF8 && ue != NULL) {
+        /* The bytes around the error, read again (a block reads none before
+         * its start). */
+        uint64_t at = base + job.utf8_at;
+        uint64_t a = at - base > WC_WIO_KEEP ? at - WC_WIO_KEEP : base;
+        uint64_t b = size - at > WC_WIO_KEEP ? at + WC_WIO_KEEP : size;
+        uint8_t ctx[2 * WC_WIO_KEEP];
+        ssize_t got = wc_pread_full(fd, ctx, (size_t)(b - a), a);
+        if (got < 0)
+            got = 0;
+        if ((uint64_t)got <= at - a) { /* shrank meanwhile: just the offset */
+            ue->offset = job.utf8_at;
+            ue->context_len = 0;
+            ue->context_at = 0;
+        } else {
+            wc_utf8_context(ue, ctx, (size_t)got, (size_t)(at - a), job.utf8_at);
+        }
+    }
+    if (rc == WC_EIO)
+        errno = job.err_errno;
+    return rc;
+}
+
+static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
+                      size_t nids, const wc_io_options *o,
+                      struct wc_ticker *tk, wc_utf8_error *ue)
+{
+    size_t cap = o->block_size + WC_WIO_EXTRA + WC_WIO_KEEP;
+    uint8_t *buf = malloc(cap);
+    uint64_t *counts = needles ? calloc(nids + 1, sizeof *counts) : NULL;
+    wc_freq *tab = needles ? NULL : wc_freq_io_new_like(f);
+    int rc = WC_OK;
+    if (buf == NULL || (needles ? counts == NULL : tab == NULL)) {
+        rc = WC_ENOMEM;
+        goto out;
+    }
+    struct wc_wtext x;
+    wc_freq_io_wtext(f, &x);
+    x.text = buf;
+    uint64_t a = 0;  /* the text offset of buf[0] */
+    size_t have = 0, lo = 0;
+    for (;;) {
+        int eof = 0;
+        while (have < cap) {
+            ptrdiff_t r = wc_source_read(src, buf + have, cap - have);
+            if (r < 0) {
+                rc = (int)r;
+                goto out;
+            }
+            if (r == 0) {
+                eof = 1;
+                break;
+            }
+            have += (size_t)r;
+            tk->done += (uint64_t)r;
+            if (wc_tick(tk, 0)) {
+                rc = WC_EINTR;
+                goto out;
+            }
+        }
+        x.len = have;
+        size_t hi = have;
+        if (!eof) {
+            /* An edge near the end, else anywhere after lo; none: grow. */
+            size_t near = have - lo > 4 * WC_WIO_EXTRA ? have - 2 * WC_WIO_EXTRA
+                                                      : lo + 1;
+            hi = wc_word_edge(&x, near);
+            if (hi + 4 > have && near > lo + 1)
+                hi = wc_word_edge(&x, lo + 1);
+            if (hi + 4 > have) {
+                if (cap > SIZE_MAX / 4) {
+                    rc = WC_ENOMEM;
+                    goto out;
+                }
+                uint8_t *grown = realloc(buf, cap * 2);
+                if (grown == NULL) {
+                    rc = WC_ENOMEM;
+                    goto out;
+                }
+                buf = grown;
+                x.text = buf;
+                cap *= 2;
+                continue;
+            }
+        }
+        if (lo < hi) {
+            size_t err = 0;
+            rc = wc_freq_io_window(needles ? f : tab, buf, have, lo, hi, a,
+                                   counts, &err);
+            if (rc == WC_EUTF8)
+                wc_utf8_context(ue, buf, have, err, a + err);
+            if (rc != WC_OK)
+                goto out;
+        }
+        if (eof)
+            break;
+        size_t keep = hi < WC_WIO_KEEP ? hi : WC_WIO_KEEP;
+        memmove(buf, buf + hi - keep, have - (hi - keep));
+        a += hi - keep;
+        have -= hi - keep;
+        lo = keep;
+    }
+    rc = needles ? wc_freq_io_add_counts(f, counts) : wc_freq_io_merge(f, tab);
+    tk->total = tk->done;
+    if (rc == WC_OK && wc_tick(tk, 1))
+        rc = WC_EINTR;
+out:;
+    int saved = errno;
+    free(buf);
+    free(counts);
+    wc_freq_free(tab);
+    errno = saved;
+    return rc;
+}
+
+static int wc_words_fd_prepared(int fd, wc_freq *f, int needles, size_t nids,
+                                const wc_io_options *o, wc_utf8_error *ue)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return WC_EIO;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return WC_EIO;
+    }
+    struct wc_ticker tk;
+    if (o->prefix_len == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        off_t base = lseek(fd, 0, SEEK_CUR);
+        if (base >= 0) {
+            uint64_t size = (uint64_t)st.st_size;
+            if ((uint64_t)base > size)
+                base = (off_t)size;
+            wc_ticker_init(&tk, o, size - (uint64_t)base);
+            if (wc_tick(&tk, 1))
+                return WC_EINTR;
+            if ((uint64_t)base == size)
+                return wc_tick(&tk, 1) ? WC_EINTR : WC_OK;
+            int rc = wc_wfile_run(fd, (uint64_t)base, size, f, needles, nids, o,
+                                  &tk, ue);
+            if (rc == WC_OK && lseek(fd, (off_t)size, SEEK_SET) < 0)
+                rc = WC_EIO;
+            return rc;
+        }
+    }
+    wc_ticker_init(&tk, o, WC_SIZE_UNKNOWN);
+    if (wc_tick(&tk, 1))
+        return WC_EINTR;
+    struct wc_fd_reader fr = {.fd = fd, .tk = &tk};
+    struct wc_source src = {.read = wc_fd_read, .arg = &fr,
+                            .prefix = o->prefix, .prefix_len = o->prefix_len};
+    return wc_wstream(&src, f, needles, nids, o, &tk, ue);
+}
+
+/* Check and fill in the options as wc_io_prepare does, for f. */
+static int wc_words_prepare(wc_freq *f, int what, const wc_io_options *opt,
+                            wc_io_options *o, size_t *nids)
+{
+    if ((what != WC_COUNT_ALL && what != WC_COUNT_NEEDLES) ||
+        wc_freq_io_check(f, what == WC_COUNT_NEEDLES, nids) != WC_OK)
+        return WC_EINVAL;
+    struct wc_needles nd;
+    return wc_io_prepare(NULL, NULL, 0, opt, NULL, &nd, o);
+}
+
+int wc_freq_count_fd(wc_freq *f, int what, int fd, const wc_io_options *opt,
+                     wc_utf8_error *err)
+{
+    wc_io_options o;
+    size_t nids;
+    int rc = wc_words_prepare(f, what, opt, &o, &nids);
+    if (rc != WC_OK)
+        return rc;
+    return wc_words_fd_prepared(fd, f, what == WC_COUNT_NEEDLES, nids, &o, err);
+}
+
+int wc_freq_count_file(wc_freq *f, int what, const char *path,
+                       const wc_io_options *opt, wc_utf8_error *err)
+{
+    if (path == NULL)
+        return WC_EINVAL;
+    wc_io_options o;
+    size_t nids;
+    int rc = wc_words_prepare(f, what, opt, &o, &nids);
+    if (rc != WC_OK)
+        return rc;
+    o.prefix = NULL;
+    o.prefix_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return WC_EIO;
+    rc = wc_words_fd_prepared(fd, f, what == WC_COUNT_NEEDLES, nids, &o, err);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read, void *read_arg,
+                         const wc_io_options *opt, wc_utf8_error *err)
+{
+    if (read == NULL)
+        return WC_EINVAL;
+    wc_io_options o;
+    size_t nids;
+    int rc = wc_words_prepare(f, what, opt, &o, &nids);
+    if (rc != WC_OK)
+        return rc;
+    struct wc_ticker tk;
+    wc_ticker_init(&tk, &o, WC_SIZE_UNKNOWN);
+    if (wc_tick(&tk, 1))
+        return WC_EINTR;
+    struct wc_source src = {.read = read, .arg = read_arg};
+    return wc_wstream(&src, f, what == WC_COUNT_NEEDLES, nids, &o, &tk, err);
 }

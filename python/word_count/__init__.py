@@ -15,7 +15,7 @@ import os as _os
 import warnings as _warnings
 
 from . import _word_count
-from ._files import search_file, search_stream
+from ._files import frequencies_file, frequencies_stream, search_file, search_stream
 from ._pure import search_py
 from ._word_count import (
     GIL_RELEASE_THRESHOLD,
@@ -50,6 +50,8 @@ __all__ = [
     "default_text",
     "default_threads",
     "frequencies",
+    "frequencies_file",
+    "frequencies_stream",
     "kernel",
     "search",
     "search_file",

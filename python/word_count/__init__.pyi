@@ -56,6 +56,8 @@ def search_file(
     threads: Optional[int] = None,
     progress: _Progress = None,
     block_size: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
 ) -> int: ...
 def search_stream(
     fileobj: Union[BinaryIO, _Readable],
@@ -63,7 +65,28 @@ def search_stream(
     *,
     progress: _Progress = None,
     block_size: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
 ) -> int: ...
+def frequencies_file(
+    path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
+    *,
+    top: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+) -> Counter[bytes]: ...
+def frequencies_stream(
+    fileobj: Union[BinaryIO, _Readable],
+    *,
+    top: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+) -> Counter[bytes]: ...
 def search_py(contents: _Text, needle: _Text) -> int: ...
 def kernel() -> str: ...
 def available_kernels() -> list[str]: ...

@@ -51,7 +51,12 @@ def _progress(progress, desc):
     return bar, bar
 
 
-def search_file(path, needle, *, threads=None, progress=None, block_size=None):
+def _desc(path):
+    return os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else None
+
+
+def search_file(path, needle, *, threads=None, progress=None, block_size=None,
+                words="space", casefold=False):
     """Count the words of the file at `path` equal to `needle`.
 
     `path` is a str, bytes or os.PathLike; the file's content is bytes, so a
@@ -67,18 +72,25 @@ def search_file(path, needle, *, threads=None, progress=None, block_size=None):
     (FileNotFoundError, IsADirectoryError, PermissionError, ...); a file that
     shrinks while it is read raises OSError(EIO) rather than give a count of
     half a file.
+
+    `words` and `casefold` as for search(): the default ("space", no
+    folding) counts on the SIMD kernels; the other modes cut the words of
+    the file's bytes, decoded as UTF-8, in blocks whose edges never cut a
+    word.  Invalid UTF-8 then raises UnicodeDecodeError (see
+    frequencies_file).
     """
-    cb, bar = _progress(progress, os.fsdecode(path) if isinstance(
-        path, (str, bytes, os.PathLike)) else None)
+    cb, bar = _progress(progress, _desc(path))
     try:
         return _word_count.search_file(path, needle, threads=threads,
-                                       progress=cb, block_size=block_size)
+                                       progress=cb, block_size=block_size,
+                                       words=words, casefold=casefold)
     finally:
         if bar is not None:
             bar.close()
 
 
-def search_stream(fileobj, needle, *, progress=None, block_size=None):
+def search_stream(fileobj, needle, *, progress=None, block_size=None,
+                  words="space", casefold=False):
     """Count the words equal to `needle` in what remains of a binary file object.
 
     A file object over an OS file (open(..., "rb"), sys.stdin.buffer,
@@ -87,13 +99,64 @@ def search_stream(fileobj, needle, *, progress=None, block_size=None):
     count too) and left at the end; any other object with read(n) (BytesIO,
     gzip.GzipFile, sockets' makefile, ...) is read with .read(n) in blocks,
     the GIL held only around each call.  `needle` and `progress` as for
-    search_file (the total given to `progress` is None).
+    search_file (the total given to `progress` is None), and so are `words`
+    and `casefold`.
     """
     name = getattr(fileobj, "name", None)
     cb, bar = _progress(progress, None if name is None else str(name))
     try:
         return _word_count.search_stream(fileobj, needle, progress=cb,
-                                         block_size=block_size)
+                                         block_size=block_size, words=words,
+                                         casefold=casefold)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def frequencies_file(path, *, top=None, words="space", casefold=False,
+                     threads=None, progress=None, block_size=None):
+    """A collections.Counter of the words of the file at `path`.
+
+    The same result as ``frequencies(open(path, "rb").read(), ...)``: the
+    keys are bytes (the file's own bytes for words="space" without
+    casefold; UTF-8 of the folded words with casefold=True), with `top`,
+    `words` and `casefold` as for frequencies().  But the file is never in
+    memory: it is read in blocks as by search_file (on `threads` threads,
+    memory about threads x block_size plus the table of distinct words), and
+    a block's edges never cut a word or a UTF-8 sequence.  The GIL is
+    released; `progress` and Ctrl-C as for search_file.
+
+    With words="unicode" or casefold=True the bytes must be UTF-8, else
+    UnicodeDecodeError: its ``object`` is the file's bytes around the error
+    (up to 16 before and 16 after; ``start``/``end`` index them), its message
+    and its ``file_offset`` attribute give the offset of the first bad byte
+    in the file, and ``filename`` the path.
+    """
+    cb, bar = _progress(progress, _desc(path))
+    try:
+        return _word_count.frequencies_file(
+            path, top=top, words=words, casefold=casefold, threads=threads,
+            progress=cb, block_size=block_size)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def frequencies_stream(fileobj, *, top=None, words="space", casefold=False,
+                       progress=None, block_size=None):
+    """A collections.Counter of the words in what remains of a binary file object.
+
+    frequencies_file for streams: read as search_stream reads (through the
+    file descriptor when there is one, else with .read(n)), on the calling
+    thread; ``file_offset`` of a UnicodeDecodeError counts from where the
+    stream was when the call began.
+    """
+    name = getattr(fileobj, "name", None)
+    cb, bar = _progress(progress, None if name is None else str(name))
+    try:
+        return _word_count.frequencies_stream(
+            fileobj, top=top, words=words, casefold=casefold, progress=cb,
+            block_size=block_size)
     finally:
         if bar is not None:
             bar.close()

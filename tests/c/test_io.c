@@ -502,6 +502,58 @@ static void test_truncate_progress_cancel(void)
     free(t);
 }
 
+/* ---- words of files: wc_freq_count_file / _reader (needles, space mode,
+ * where ref_count is the oracle; the other modes are tested from Python
+ * against re and str.casefold) ------------------------------------------- */
+
+static void test_freq_files(void)
+{
+    static const size_t blocks[] = {1, 2, 3, 7, 4096};
+    size_t max = 3000;
+    uint8_t *t = malloc(max);
+    char path[300];
+    snprintf(path, sizeof path, "%s/w", tmpdir);
+    wc_set_parallel_threshold(16); /* small files on every thread */
+    for (size_t size = 0; size <= max; size = size < 30 ? size + 1 : size * 3) {
+        fill(t, size);
+        write_file(path, t, size);
+        for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+            for (int threads = 1; threads <= 3; threads++) {
+                wc_word_opts wo = {.words = WC_WORDS_SPACE, .utf8 = 1};
+                wc_freq *f = wc_freq_new(1, &wo);
+                size_t ids[NNEEDLES], err = 0;
+                for (int k = 0; k < NNEEDLES; k++)
+                    CHECK_EQ(wc_freq_add_needle(f, needles[k], lens[k], 1, &ids[k], &err),
+                             WC_OK, "add needle");
+                wc_io_options o = {.threads = threads, .block_size = blocks[b]};
+                CHECK_EQ(wc_freq_count_file(f, WC_COUNT_NEEDLES, path, &o, NULL), WC_OK,
+                         "rc");
+                uint64_t got[NNEEDLES];
+                for (int k = 0; k < NNEEDLES; k++)
+                    got[k] = wc_freq_needle_count(f, ids[k]);
+                check_counts(got, t, size, "freq file", size, blocks[b], threads);
+                wc_freq_free(f);
+            }
+        }
+    }
+    wc_set_parallel_threshold(0);
+    /* Invalid UTF-8: the offset of the first bad byte, whatever the blocks. */
+    static const char bad[] = "caf\xc3\xa9 ok x\xe2\x82 more \xff end";
+    write_file(path, (const uint8_t *)bad, sizeof bad - 1);
+    for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+        wc_word_opts wo = {.words = WC_WORDS_UNICODE, .utf8 = 1};
+        wc_freq *f = wc_freq_new(1, &wo);
+        wc_io_options o = {.threads = 2, .block_size = blocks[b]};
+        wc_utf8_error ue;
+        CHECK_EQ(wc_freq_count_file(f, WC_COUNT_ALL, path, &o, &ue), WC_EUTF8, "rc");
+        CHECK_EQ(ue.offset, 10, "utf8 offset, block %zu", blocks[b]); /* "caf\xc3\xa9 ok x" */
+        CHECK_EQ(ue.context[ue.context_at], 0xe2, "context");
+        CHECK_EQ(wc_freq_size(f), 0, "nothing counted on error");
+        wc_freq_free(f);
+    }
+    free(t);
+}
+
 int main(void)
 {
     for (int k = 0; k < NNEEDLES; k++) {
@@ -523,6 +575,7 @@ int main(void)
     test_proc();
     test_errors();
     test_truncate_progress_cancel();
+    test_freq_files();
     char path[300];
     snprintf(path, sizeof path, "%s/f", tmpdir);
     unlink(path);

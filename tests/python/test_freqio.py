@@ -1,0 +1,316 @@
+"""Words of files and streams (issue 5 on issue 4's blocks): frequencies_file,
+frequencies_stream, and words=/casefold= for search_file and search_stream.
+
+Every count is checked against the oracles of test_freq.py (a literal
+split for space words, re.findall(r"\\w+") on the decoded text, and their
+casefolded forms), never against the code under test.  Tiny block sizes put a
+block edge on every byte: inside words, inside UTF-8 sequences, between "\\r"
+and "\\n"; a lowered parallel threshold makes small files use every thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import json
+import os
+import random
+import re
+
+import pytest
+
+import word_count
+from test_freq import MODE_IDS, MODES, TRICKY, check, oracle
+
+native = word_count._word_count
+THREADS = [1, 2, 3, 7]
+BLOCKS = [1, 2, 3, 5, 64]
+ALPHABET = [c for c in TRICKY if c != "\x00"] + ["ab", "cd", "Ab", "ǅ", "ﬁ", "\u0307"]
+
+
+def random_text(rng: random.Random, n: int) -> bytes:
+    return "".join(rng.choice(ALPHABET) for _ in range(n)).encode()
+
+
+@pytest.fixture
+def small_chunks():
+    native._set_parallel_threshold(16)
+    yield
+    native._set_parallel_threshold(0)
+
+
+@pytest.fixture(scope="module")
+def samples():
+    rng = random.Random(5)
+    return [random_text(rng, n) for n in (0, 1, 7, 40, 300)] + [
+        b" ", b"a ", b"\r\n", b"a\r", "ß\r\nİ".encode(), b"  x  \n"]
+
+
+def decoded(counter):
+    return collections.Counter({k.decode(): v for k, v in counter.items()})
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_frequencies_file_every_edge(tmp_path, samples, small_chunks, words, casefold):
+    path = tmp_path / "t.txt"
+    for data in samples:
+        path.write_bytes(data)
+        want = oracle(data, words, casefold)
+        for block in BLOCKS:
+            for threads in THREADS:
+                got = word_count.frequencies_file(path, words=words, casefold=casefold,
+                                                  threads=threads, block_size=block)
+                check(got, want)
+            check(word_count.frequencies_stream(io.BytesIO(data), words=words,
+                                                casefold=casefold, block_size=block), want)
+
+
+def test_unicode_keys_equal_re_on_decoded_text(tmp_path, samples):
+    """The bytes keys are the UTF-8 of re.findall's words on the decoded text."""
+    path = tmp_path / "t.txt"
+    data = b"".join(samples)
+    path.write_bytes(data)
+    for casefold in (False, True):
+        s = data.decode()
+        want = collections.Counter(re.findall(r"\w+", s.casefold() if casefold else s))
+        got = word_count.frequencies_file(path, words="unicode", casefold=casefold,
+                                          block_size=3, threads=2)
+        assert decoded(got) == want
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_top_order(tmp_path, small_chunks, words, casefold):
+    rng = random.Random(7)
+    data = random_text(rng, 2000)
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    want = oracle(data, words, casefold)
+    for top in (0, 1, 5, 10**6):
+        for threads in (1, 3):
+            got = word_count.frequencies_file(path, top=top, words=words,
+                                              casefold=casefold, threads=threads,
+                                              block_size=7)
+            assert list(got.items()) == want.most_common(top)
+
+
+def test_default_blocks_two_threads(tmp_path):
+    """A file of several default blocks, above the real parallel threshold."""
+    rng = random.Random(9)
+    chunk = random_text(rng, 20000)
+    data = chunk * 60  # about 3 default blocks
+    assert len(data) > 2 * 2**20 and len(data) > word_count.PARALLEL_THRESHOLD
+    path = tmp_path / "big.txt"
+    path.write_bytes(data)
+    for words, casefold in MODES:
+        got = word_count.frequencies_file(path, words=words, casefold=casefold,
+                                          threads=2)
+        check(got, oracle(data, words, casefold))
+
+
+def test_long_words_cross_many_blocks(tmp_path, small_chunks):
+    data = ("x" * 1000 + " " + "é" * 700 + "\r\n" + "y" * 3 + " ").encode() * 3
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    for words, casefold in MODES:
+        want = oracle(data, words, casefold)
+        for threads in (1, 3):
+            check(word_count.frequencies_file(path, words=words, casefold=casefold,
+                                              threads=threads, block_size=10), want)
+        check(word_count.frequencies_stream(io.BytesIO(data), words=words,
+                                            casefold=casefold, block_size=10), want)
+
+
+NEEDLES = ["a", "A", "ab", "ss", "ß", "STRASSE", "straße", "İ", "i\u0307", "σ",
+           "word", "", "absent", " "]
+
+
+def needle_oracle(data, needle, words, casefold):
+    if words == "space" and needle == "":
+        # Empty words count for needles (not for frequencies).
+        from test_freq import space_words
+        return sum(1 for w in space_words(data) if w == b"")
+    key = needle.casefold() if casefold else needle
+    return oracle(data, words, casefold).get(key.encode(), 0)
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_search_file_and_stream_words(tmp_path, samples, small_chunks, words, casefold):
+    path = tmp_path / "t.txt"
+    for data in samples[2:]:
+        path.write_bytes(data)
+        for needle in NEEDLES:
+            want = needle_oracle(data, needle, words, casefold)
+            for block in (1, 3, 64):
+                for threads in (1, 2, 7):
+                    assert word_count.search_file(
+                        path, needle, words=words, casefold=casefold,
+                        block_size=block, threads=threads) == want, (data, needle, block)
+                assert word_count.search_stream(
+                    io.BytesIO(data), needle.encode(), words=words, casefold=casefold,
+                    block_size=block) == want
+                with open(path, "rb") as f:
+                    assert word_count.search_stream(f, needle, words=words,
+                                                    casefold=casefold,
+                                                    block_size=block) == want
+
+
+BAD = [b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf"]
+
+
+@pytest.mark.parametrize("bad", BAD, ids=[b.hex() for b in BAD])
+def test_invalid_utf8_in_file(tmp_path, small_chunks, bad):
+    rng = random.Random(bad[0])
+    head = random_text(rng, 50)
+    data = head + b"word" + bad + b" tail \xff again"
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    with pytest.raises(UnicodeDecodeError) as want:
+        data.decode()
+    for words, casefold in MODES[1:]:
+        for block in (1, 2, 5, 4096):
+            for threads in (1, 3):
+                calls = [  # (call, reads a file: 16 bytes of context before)
+                    lambda: word_count.frequencies_file(path, words=words, casefold=casefold,
+                                                        block_size=block, threads=threads),
+                    lambda: word_count.search_file(path, "word", words=words,
+                                                   casefold=casefold, block_size=block,
+                                                   threads=threads),
+                ]
+                if threads == 1:
+                    calls += [
+                        lambda: word_count.frequencies_stream(
+                            io.BytesIO(data), words=words, casefold=casefold,
+                            block_size=block),
+                        lambda: word_count.search_stream(
+                            open(path, "rb"), "word", words=words, casefold=casefold,
+                            block_size=block),
+                    ]
+                for call in calls:
+                    with pytest.raises(UnicodeDecodeError) as got:
+                        call()
+                    e = got.value
+                    assert e.file_offset == want.value.start
+                    assert e.encoding == "utf-8"
+                    assert e.reason.startswith(want.value.reason)
+                    assert f"byte offset {want.value.start} " in str(e)
+                    # object: the bytes around the error, start/end index them.
+                    assert e.end - e.start == want.value.end - want.value.start
+                    assert e.object[e.start:e.end] == data[want.value.start:want.value.end]
+                    if call in calls[:2]:
+                        assert e.start == min(16, want.value.start)
+                        assert e.filename == path
+                    assert data[want.value.start - e.start:].startswith(e.object)
+    # Space words without casefold are bytes: no decoding, no error.
+    assert word_count.frequencies_file(path) == oracle(data)
+
+
+def test_errors(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"a b")
+    with pytest.raises(FileNotFoundError):
+        word_count.frequencies_file(tmp_path / "missing")
+    with pytest.raises(IsADirectoryError):
+        word_count.frequencies_file(tmp_path)
+    with pytest.raises(ValueError):
+        word_count.frequencies_file(path, top=-1)
+    with pytest.raises(ValueError):
+        word_count.frequencies_file(path, words="regex")
+    with pytest.raises(ValueError):
+        word_count.search_file(path, "a", words="regex")
+    with pytest.raises(TypeError):
+        word_count.frequencies_stream(io.StringIO("a b"))
+    with pytest.raises(UnicodeDecodeError):
+        word_count.search_file(path, b"\xff", casefold=True)
+    # Default mode: bytes as is, kernels unchanged.
+    assert word_count.search_file(path, "a") == 1
+
+
+def test_progress_and_stop(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"a b c\n" * 1000)
+    seen = []
+    got = word_count.frequencies_file(path, progress=lambda d, t: seen.append((d, t)),
+                                      block_size=100)
+    assert got == oracle(path.read_bytes())
+    assert seen[-1] == (6000, 6000)
+
+    def boom(done, total):
+        raise RuntimeError("stop")
+    with pytest.raises(RuntimeError):
+        word_count.frequencies_file(path, progress=boom, block_size=100)
+
+
+# ---- the CLI: --top, -w, -i, many needles ------------------------------------------
+
+from test_cli import run  # noqa: E402  (the installed wordcount)
+
+
+def parse_top(out: bytes):
+    """`COUNT WORD` lines (uniq -c's format) back into (word, count) pairs."""
+    pairs = []
+    for line in out.split(b"\n")[:-1]:
+        count, word = line.lstrip(b" ").split(b" ", 1)
+        pairs.append((word, int(count)))
+    return pairs
+
+
+def top_order(counter, k):
+    """The CLI's order: count descending, then the word's bytes."""
+    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return items if k == 0 else items[:k]
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_cli_top(tmp_path, words, casefold):
+    rng = random.Random(11)
+    parts = [random_text(rng, 400), random_text(rng, 300) + b" x"]
+    paths = []
+    for k, part in enumerate(parts):
+        paths.append(tmp_path / f"f{k}.txt")
+        paths[-1].write_bytes(part)
+    want = sum((oracle(p, words, casefold) for p in parts), collections.Counter())
+    opts = ["-w", words] + (["-i"] if casefold else [])
+    for k in (0, 1, 7):
+        r = run("--top", k, *opts, "--block-size", 3, "-j", 3, *paths)
+        assert r.returncode == 0, r.stderr
+        assert parse_top(r.stdout) == top_order(want, k)
+        r = run(f"--top={k}", *opts, "--json", *paths)
+        doc = json.loads(r.stdout)
+        assert doc["inputs"] == [{"path": str(p)} for p in paths]
+        assert [(os.fsencode(w), c) for w, c in doc["top"]] == top_order(want, k)
+    r = run("--top", 5, *opts, input=parts[0])  # standard input
+    assert parse_top(r.stdout) == top_order(oracle(parts[0], words, casefold), 5)
+
+
+def test_cli_top_errors_and_exit_status(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"  \n")
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"ok caf\xe9 ok")
+    assert run("--top", 3, empty).returncode == 1
+    r = run("--top", 3, "-i", bad, empty)
+    assert r.returncode == 2
+    assert f"{bad}: not UTF-8 at byte offset 6".encode() in r.stderr
+    r = run("--top", 3, bad)  # space words, no folding: bytes
+    assert r.returncode == 0 and parse_top(r.stdout) == [(b"ok", 2), (b"caf\xe9", 1)]
+    assert run("--top", 3, "-e", "x", bad).returncode == 2
+    assert run("-w", "regex", "x", bad).returncode == 2
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_cli_needles_words(tmp_path, words, casefold):
+    rng = random.Random(13)
+    data = random_text(rng, 600)
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    opts = ["-w", words] + (["-i"] if casefold else [])
+    needles = ["a", "ß", "STRASSE", "word", "Word", "absent"]
+    want = {n: needle_oracle(data, n, words, casefold) for n in needles}
+    r = run(*opts, "a", path)
+    assert int(r.stdout) == want["a"]
+    # Many needles (the hash-table path) and few, each in one pass.
+    for ns in (needles, needles + [f"n{k}" for k in range(10)]):
+        args = [x for n in ns for x in ("-e", n)]
+        r = run(*opts, *args, "--block-size", 2, path)
+        got = dict(line.rsplit(":", 1) for line in r.stdout.decode().splitlines())
+        assert {n: int(got[n]) for n in needles} == want
