@@ -126,6 +126,7 @@ test-tsan: build/tsan/build.ninja
 
 # The C tests of the normal build under valgrind's memcheck.
 test-valgrind: build/c/build.ninja
+	@command -v valgrind >/dev/null 2>&1 || tools/apt-ensure valgrind
 	$(MESON) compile -C build/c
 	$(MESON) test -C build/c --print-errorlogs --timeout-multiplier 10 \
 	    --wrapper 'valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1'
