@@ -315,6 +315,7 @@ wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
     wc_freq *f = calloc(1, sizeof *f);
     if (f == NULL)
         return NULL;
+    x.fold_utf8 = x.fold; /* UTF-32 again in wc_freq_utf32 */
     f->x = x;
     f->threads = opts->threads;
     f->kw = x.fold ? wc_fold_width(&x) : width;
@@ -473,12 +474,16 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
  * later, so that the cache misses of the rarer words overlap (most of the
  * time of frequencies() on a large vocabulary is those misses). */
 #define WC_BATCH 16
+/* Transient (folded) keys up to this many bytes are copied into the batch
+ * (longer ones are counted at once). */
+#define WC_BATCH_KEY 64
 
 struct wc_pending {
     const void *key;
     size_t len;
     uint64_t h;
     uint64_t first;
+    int copy;
 };
 
 /* What one thread fills: its own table (count_all) or counts indexed by
@@ -490,6 +495,7 @@ struct wc_wstate {
     struct wc_scratch sc;
     unsigned npend;
     struct wc_pending pend[WC_BATCH];
+    uint64_t pkeys[WC_BATCH][WC_BATCH_KEY / 8]; /* copies of transient keys */
 };
 
 struct wc_fjob {
@@ -534,7 +540,7 @@ static int wc_flush(struct wc_wstate *s)
     int rc = WC_OK;
     for (unsigned k = 0; k < s->npend && rc == WC_OK; k++) {
         const struct wc_pending *p = &s->pend[k];
-        rc = wc_tab_count(&s->tab, p->key, p->len, p->h, p->first, 0);
+        rc = wc_tab_count(&s->tab, p->key, p->len, p->h, p->first, p->copy);
     }
     s->npend = 0;
     return rc;
@@ -547,12 +553,17 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
     if (len == 0)
         return WC_OK; /* frequencies leave out empty words */
     struct wc_tab *t = &s->tab;
-    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    size_t bytes = len * (size_t)t->kw;
+    uint64_t h = wc_key_hash(key, bytes);
     uint64_t first = (uint64_t)pos * 4 + sub;
-    if (transient) /* the scratch buffer is reused by the next word */
-        return wc_tab_count(t, key, len, h, first, 1);
+    if (transient) { /* the scratch buffer is reused by the next word */
+        if (bytes > WC_BATCH_KEY)
+            return wc_tab_count(t, key, len, h, first, 1);
+        memcpy(s->pkeys[s->npend], key, bytes);
+        key = s->pkeys[s->npend];
+    }
     __builtin_prefetch(&t->ents[h & t->mask]);
-    s->pend[s->npend++] = (struct wc_pending){key, len, h, first};
+    s->pend[s->npend++] = (struct wc_pending){key, len, h, first, transient};
     return s->npend == WC_BATCH ? wc_flush(s) : WC_OK;
 }
 
@@ -717,6 +728,66 @@ static int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
     return WC_OK;
 }
 
+/* The folded keys of a text that is not UTF-8 were counted as UTF-8
+ * (fold_utf8): make them the UTF-32 keys wc_freq_get documents, in the
+ * table's arena (once per distinct word; no look-ups follow). */
+static int wc_freq_utf32(wc_freq *f)
+{
+    struct wc_tab *t = &f->tab;
+    uint32_t buf[64];
+    for (size_t i = 0; i <= t->mask; i++) {
+        struct wc_ent *e = &t->ents[i];
+        if (e->hash == 0)
+            continue;
+        const uint8_t *k = wc_ent_key(e, 1);
+        size_t n = 0, cap = sizeof buf / sizeof buf[0];
+        uint32_t *out = buf;
+        if (e->len > cap) {
+            /* Rare long words: room for one code point a byte. */
+            out = malloc(e->len * sizeof *out);
+            if (out == NULL)
+                return WC_ENOMEM;
+        }
+        for (size_t j = 0; j < e->len;) {
+            /* Our own encoding (wc_utf8_encode, surrogates included). */
+            uint32_t b = k[j];
+            if (b < 0x80) {
+                out[n++] = b;
+                j += 1;
+            } else if (b < 0xE0) {
+                out[n++] = ((b & 0x1F) << 6) | (k[j + 1] & 0x3Fu);
+                j += 2;
+            } else if (b < 0xF0) {
+                out[n++] = ((b & 0x0F) << 12) | ((k[j + 1] & 0x3Fu) << 6) |
+                           (k[j + 2] & 0x3Fu);
+                j += 3;
+            } else {
+                out[n++] = ((b & 0x07) << 18) | ((k[j + 1] & 0x3Fu) << 12) |
+                           ((k[j + 2] & 0x3Fu) << 6) | (k[j + 3] & 0x3Fu);
+                j += 4;
+            }
+        }
+        size_t bytes = n * sizeof *out;
+        if (bytes <= WC_INLINE_KEY) {
+            memcpy(e->key.bytes, out, bytes);
+        } else {
+            const void *p = wc_arena_copy(&t->arena, out, bytes);
+            if (p == NULL) {
+                if (out != buf)
+                    free(out);
+                return WC_ENOMEM;
+            }
+            e->key.ptr = p;
+        }
+        e->len = n;
+        if (out != buf)
+            free(out);
+    }
+    t->kw = 4;
+    f->kw = 4;
+    return WC_OK;
+}
+
 static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
                        size_t *err_offset)
 {
@@ -768,6 +839,8 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
         }
         for (int k = 0; k < job.nstates && rc == WC_OK; k++)
             rc = wc_tab_merge(&f->tab, &job.states[k]->tab);
+        if (rc == WC_OK && f->x.fold && !f->x.utf8)
+            rc = wc_freq_utf32(f);
     }
     for (int k = 0; k < job.nstates; k++)
         wc_wstate_free(job.states[k]);

@@ -159,6 +159,11 @@ struct wc_wtext {
     int utf8;     /* width 1: UTF-8 bytes (decoded when words or fold need it) */
     int words;    /* WC_WORDS_SPACE or WC_WORDS_UNICODE */
     int fold;     /* casefold */
+    int fold_utf8; /* folded keys are UTF-8 even when the text is not: freq.c
+                    * sets it (1 byte per ASCII character instead of 4 keeps
+                    * keys short and in the table entry) and converts the keys
+                    * to UTF-32 when counting ends; 0 (wc_wtext_init): the
+                    * documented key forms */
 };
 
 /* Check the arguments and fill *x (words.c). */
@@ -169,8 +174,14 @@ int wc_wtext_init(struct wc_wtext *x, const void *text, size_t len, int width,
  * UTF-32. */
 WC_INLINE int wc_fold_width(const struct wc_wtext *x)
 {
-    return x->utf8 ? 1 : 4;
+    return x->utf8 || x->fold_utf8 ? 1 : 4;
 }
+
+/* The ASCII fast paths below rely on what tools/gen_unicode.py asserts: an
+ * ASCII character folds to one ASCII character (lower case) of the same
+ * class, so wc_uni_latin1[c] gives class (bit 0) and fold (c + delta) of
+ * c < 0x80 in one load, and the fold of a word of ASCII is that word
+ * lower-cased. */
 
 /* 1 when the words must be decoded as UTF-8. */
 WC_INLINE int wc_wtext_decodes(const struct wc_wtext *x)
@@ -219,34 +230,37 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
     int rc = wc_scratch_reserve(sc, (e - s) * 12 + 1);
     if (rc != WC_OK)
         return rc;
+    int in8 = w == 1 && x->utf8, out8 = wc_fold_width(x) == 1;
     uint8_t *o8 = sc->buf;
     uint32_t *o32 = (uint32_t *)(void *)sc->buf;
     size_t n = 0;
     size_t k = s;
     while (k < e) {
-        uint32_t c;
-        if (w == 1 && x->utf8) {
-            const uint8_t *p = (const uint8_t *)x->text + k;
-            if (*p < 0x80) {
-                c = *p;
-                k++;
-            } else {
-                int l = wc_utf8_decode(p, e - k, &c);
-                if (l == 0) {
-                    *err = k;
-                    return WC_EUTF8;
-                }
-                k += (size_t)l;
+        uint32_t c = WC_UNIT(x->text, w, k);
+        if (c < 0x80) { /* ASCII: lower-case it */
+            c += (uint32_t)((int32_t)wc_uni_latin1[c] >> 8);
+            if (out8)
+                o8[n++] = (uint8_t)c;
+            else
+                o32[n++] = c;
+            k++;
+            continue;
+        }
+        if (in8) {
+            int l = wc_utf8_decode((const uint8_t *)x->text + k, e - k, &c);
+            if (l == 0) {
+                *err = k;
+                return WC_EUTF8;
             }
+            k += (size_t)l;
         } else {
-            c = WC_UNIT(x->text, w, k);
             k++;
         }
         uint32_t f[3];
         unsigned fw;
         int nf = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
         for (int j = 0; j < nf; j++) {
-            if (w == 1 && x->utf8)
+            if (out8)
                 n += wc_utf8_encode(f[j], o8 + n);
             else
                 o32[n++] = f[j];
@@ -324,13 +338,16 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
     size_t run = SIZE_MAX;
     int rc;
     for (size_t k = lo; k < hi;) {
-        uint32_t c;
-        size_t l = wc_next_cp(x, w, k, hi, &c);
-        if (l == 0) {
-            *err = k;
-            return WC_EUTF8;
+        uint32_t c = WC_UNIT(t, w, k);
+        size_t l = 1;
+        if (c >= 0x80) {
+            l = wc_next_cp(x, w, k, hi, &c);
+            if (l == 0) {
+                *err = k;
+                return WC_EUTF8;
+            }
         }
-        if (wc_uni_isword(c)) {
+        if (c < 0x80 ? (int)(wc_uni_latin1[c] & 1) : wc_uni_isword(c)) {
             if (run == SIZE_MAX)
                 run = k;
         } else if (run != SIZE_MAX) {
@@ -355,10 +372,36 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
 {
     size_t run = SIZE_MAX, n = 0;
     unsigned sub = 0;
-    int utf8 = w == 1 && x->utf8;
+    int out8 = wc_fold_width(x) == 1;
     int rc;
     for (size_t k = lo; k < hi;) {
-        uint32_t c;
+        uint32_t c = WC_UNIT(x->text, w, k);
+        if (c < 0x80) {
+            /* ASCII: one word or non-word character, its own fold. */
+            uint32_t r = wc_uni_latin1[c];
+            if (r & 1) {
+                if (run == SIZE_MAX) {
+                    run = k;
+                    sub = 0;
+                    n = 0;
+                }
+                if ((n + 1) * 4 > sc->cap &&
+                    (rc = wc_scratch_reserve(sc, (n + 1) * 4)) != WC_OK)
+                    return rc;
+                c += (uint32_t)((int32_t)r >> 8);
+                if (out8)
+                    sc->buf[n++] = (uint8_t)c;
+                else
+                    ((uint32_t *)(void *)sc->buf)[n++] = c;
+            } else if (run != SIZE_MAX) {
+                rc = emit(ctx, sc->buf, n, run, sub, 1);
+                if (rc != WC_OK)
+                    return rc;
+                run = SIZE_MAX;
+            }
+            k++;
+            continue;
+        }
         size_t l = wc_next_cp(x, w, k, hi, &c);
         if (l == 0) {
             *err = k;
@@ -374,10 +417,10 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
                     sub = (unsigned)j;
                     n = 0;
                 }
-                rc = wc_scratch_reserve(sc, (n + 1) * 4);
-                if (rc != WC_OK)
+                if ((n + 1) * 4 > sc->cap &&
+                    (rc = wc_scratch_reserve(sc, (n + 1) * 4)) != WC_OK)
                     return rc;
-                if (utf8)
+                if (out8)
                     n += wc_utf8_encode(f[j], sc->buf + n);
                 else
                     ((uint32_t *)(void *)sc->buf)[n++] = f[j];
