@@ -17,8 +17,10 @@
  * first occurs (unit position * 4 + sub, see wc_words.h), for a tie order
  * that does not depend on the chunks or threads.
  */
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 
 #include "wc_words.h"
 
@@ -181,6 +183,42 @@ struct wc_tab {
     struct wc_arena arena;
 };
 
+/* Slot arrays of at least this many bytes are mapped with transparent huge
+ * pages asked for: look-ups in a table of 100,000+ words land on random
+ * pages, and with 4 KiB pages nearly every one (and its prefetch) was a TLB
+ * miss too (perf showed the prefetch stalling on page walks); the kernel
+ * zeroes the pages, as calloc would. */
+#define WC_HUGE_SLOTS ((size_t)2 << 20)
+
+static struct wc_ent *wc_slots_alloc(size_t nslots)
+{
+    size_t bytes = nslots * sizeof(struct wc_ent);
+#ifdef MADV_HUGEPAGE
+    if (bytes >= WC_HUGE_SLOTS) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: may be refused */
+        return p;
+    }
+#endif
+    return calloc(nslots, sizeof(struct wc_ent));
+}
+
+static void wc_slots_free(struct wc_ent *s, size_t nslots)
+{
+    if (s == NULL)
+        return;
+#ifdef MADV_HUGEPAGE
+    if (nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS) {
+        munmap(s, nslots * sizeof(struct wc_ent));
+        return;
+    }
+#endif
+    free(s);
+}
+
 #define WC_TAB_MIN 1024
 /* Grow beyond this load (in 1/16): linear probing stays short. */
 #define WC_TAB_LOAD 10
@@ -189,7 +227,7 @@ static int wc_tab_init(struct wc_tab *t, int kw)
 {
     memset(t, 0, sizeof *t);
     t->kw = kw;
-    t->ents = calloc(WC_TAB_MIN, sizeof *t->ents);
+    t->ents = wc_slots_alloc(WC_TAB_MIN);
     if (t->ents == NULL)
         return WC_ENOMEM;
     t->mask = WC_TAB_MIN - 1;
@@ -198,7 +236,7 @@ static int wc_tab_init(struct wc_tab *t, int kw)
 
 static void wc_tab_free(struct wc_tab *t)
 {
-    free(t->ents);
+    wc_slots_free(t->ents, t->mask + 1);
     wc_arena_free(&t->arena);
     t->ents = NULL;
     t->n = 0;
@@ -209,7 +247,7 @@ static int wc_tab_grow(struct wc_tab *t)
     size_t nslots = (t->mask + 1) * 2;
     if (nslots > SIZE_MAX / sizeof(struct wc_ent))
         return WC_ENOMEM;
-    struct wc_ent *s = calloc(nslots, sizeof *s);
+    struct wc_ent *s = wc_slots_alloc(nslots);
     if (s == NULL)
         return WC_ENOMEM;
     size_t mask = nslots - 1;
@@ -221,7 +259,7 @@ static int wc_tab_grow(struct wc_tab *t)
             j = (j + 1) & mask;
         s[j] = t->ents[i];
     }
-    free(t->ents);
+    wc_slots_free(t->ents, t->mask + 1);
     t->ents = s;
     t->mask = mask;
     return WC_OK;
