@@ -17,8 +17,10 @@
  * first occurs (unit position * 4 + sub, see wc_words.h), for a tie order
  * that does not depend on the chunks or threads.
  */
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 
 #include "wc_words.h"
 #include "wc_freqio.h"
@@ -182,6 +184,42 @@ struct wc_tab {
     struct wc_arena arena;
 };
 
+/* Slot arrays of at least this many bytes are mapped with transparent huge
+ * pages asked for: look-ups in a table of 100,000+ words land on random
+ * pages, and with 4 KiB pages nearly every one (and its prefetch) was a TLB
+ * miss too (perf showed the prefetch stalling on page walks); the kernel
+ * zeroes the pages, as calloc would. */
+#define WC_HUGE_SLOTS ((size_t)2 << 20)
+
+static struct wc_ent *wc_slots_alloc(size_t nslots)
+{
+    size_t bytes = nslots * sizeof(struct wc_ent);
+#ifdef MADV_HUGEPAGE
+    if (bytes >= WC_HUGE_SLOTS) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: may be refused */
+        return p;
+    }
+#endif
+    return calloc(nslots, sizeof(struct wc_ent));
+}
+
+static void wc_slots_free(struct wc_ent *s, size_t nslots)
+{
+    if (s == NULL)
+        return;
+#ifdef MADV_HUGEPAGE
+    if (nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS) {
+        munmap(s, nslots * sizeof(struct wc_ent));
+        return;
+    }
+#endif
+    free(s);
+}
+
 #define WC_TAB_MIN 1024
 /* Grow beyond this load (in 1/16): linear probing stays short. */
 #define WC_TAB_LOAD 10
@@ -190,7 +228,7 @@ static int wc_tab_init(struct wc_tab *t, int kw)
 {
     memset(t, 0, sizeof *t);
     t->kw = kw;
-    t->ents = calloc(WC_TAB_MIN, sizeof *t->ents);
+    t->ents = wc_slots_alloc(WC_TAB_MIN);
     if (t->ents == NULL)
         return WC_ENOMEM;
     t->mask = WC_TAB_MIN - 1;
@@ -199,7 +237,7 @@ static int wc_tab_init(struct wc_tab *t, int kw)
 
 static void wc_tab_free(struct wc_tab *t)
 {
-    free(t->ents);
+    wc_slots_free(t->ents, t->mask + 1);
     wc_arena_free(&t->arena);
     t->ents = NULL;
     t->n = 0;
@@ -210,7 +248,7 @@ static int wc_tab_grow(struct wc_tab *t)
     size_t nslots = (t->mask + 1) * 2;
     if (nslots > SIZE_MAX / sizeof(struct wc_ent))
         return WC_ENOMEM;
-    struct wc_ent *s = calloc(nslots, sizeof *s);
+    struct wc_ent *s = wc_slots_alloc(nslots);
     if (s == NULL)
         return WC_ENOMEM;
     size_t mask = nslots - 1;
@@ -222,7 +260,7 @@ static int wc_tab_grow(struct wc_tab *t)
             j = (j + 1) & mask;
         s[j] = t->ents[i];
     }
-    free(t->ents);
+    wc_slots_free(t->ents, t->mask + 1);
     t->ents = s;
     t->mask = mask;
     return WC_OK;
@@ -316,6 +354,7 @@ wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
     wc_freq *f = calloc(1, sizeof *f);
     if (f == NULL)
         return NULL;
+    x.fold_utf8 = x.fold; /* UTF-32 again in wc_freq_utf32 */
     f->x = x;
     f->threads = opts->threads;
     f->kw = x.fold ? wc_fold_width(&x) : width;
@@ -474,12 +513,16 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
  * later, so that the cache misses of the rarer words overlap (most of the
  * time of frequencies() on a large vocabulary is those misses). */
 #define WC_BATCH 16
+/* Transient (folded) keys up to this many bytes are copied into the batch
+ * (longer ones are counted at once). */
+#define WC_BATCH_KEY 64
 
 struct wc_pending {
     const void *key;
     size_t len;
     uint64_t h;
     uint64_t first;
+    int copy;
 };
 
 /* What one thread fills: its own table (count_all) or counts indexed by
@@ -491,6 +534,7 @@ struct wc_wstate {
     struct wc_scratch sc;
     unsigned npend;
     struct wc_pending pend[WC_BATCH];
+    uint64_t pkeys[WC_BATCH][WC_BATCH_KEY / 8]; /* copies of transient keys */
 };
 
 struct wc_fjob {
@@ -535,7 +579,7 @@ static int wc_flush(struct wc_wstate *s)
     int rc = WC_OK;
     for (unsigned k = 0; k < s->npend && rc == WC_OK; k++) {
         const struct wc_pending *p = &s->pend[k];
-        rc = wc_tab_count(&s->tab, p->key, p->len, p->h, p->first, 0);
+        rc = wc_tab_count(&s->tab, p->key, p->len, p->h, p->first, p->copy);
     }
     s->npend = 0;
     return rc;
@@ -548,12 +592,17 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
     if (len == 0)
         return WC_OK; /* frequencies leave out empty words */
     struct wc_tab *t = &s->tab;
-    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    size_t bytes = len * (size_t)t->kw;
+    uint64_t h = wc_key_hash(key, bytes);
     uint64_t first = (uint64_t)pos * 4 + sub;
-    if (transient) /* the scratch buffer is reused by the next word */
-        return wc_tab_count(t, key, len, h, first, 1);
+    if (transient) { /* the scratch buffer is reused by the next word */
+        if (bytes > WC_BATCH_KEY)
+            return wc_tab_count(t, key, len, h, first, 1);
+        memcpy(s->pkeys[s->npend], key, bytes);
+        key = s->pkeys[s->npend];
+    }
     __builtin_prefetch(&t->ents[h & t->mask]);
-    s->pend[s->npend++] = (struct wc_pending){key, len, h, first};
+    s->pend[s->npend++] = (struct wc_pending){key, len, h, first, transient};
     return s->npend == WC_BATCH ? wc_flush(s) : WC_OK;
 }
 
@@ -718,6 +767,66 @@ static int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
     return WC_OK;
 }
 
+/* The folded keys of a text that is not UTF-8 were counted as UTF-8
+ * (fold_utf8): make them the UTF-32 keys wc_freq_get documents, in the
+ * table's arena (once per distinct word; no look-ups follow). */
+static int wc_freq_utf32(wc_freq *f)
+{
+    struct wc_tab *t = &f->tab;
+    uint32_t buf[64];
+    for (size_t i = 0; i <= t->mask; i++) {
+        struct wc_ent *e = &t->ents[i];
+        if (e->hash == 0)
+            continue;
+        const uint8_t *k = wc_ent_key(e, 1);
+        size_t n = 0, cap = sizeof buf / sizeof buf[0];
+        uint32_t *out = buf;
+        if (e->len > cap) {
+            /* Rare long words: room for one code point a byte. */
+            out = malloc(e->len * sizeof *out);
+            if (out == NULL)
+                return WC_ENOMEM;
+        }
+        for (size_t j = 0; j < e->len;) {
+            /* Our own encoding (wc_utf8_encode, surrogates included). */
+            uint32_t b = k[j];
+            if (b < 0x80) {
+                out[n++] = b;
+                j += 1;
+            } else if (b < 0xE0) {
+                out[n++] = ((b & 0x1F) << 6) | (k[j + 1] & 0x3Fu);
+                j += 2;
+            } else if (b < 0xF0) {
+                out[n++] = ((b & 0x0F) << 12) | ((k[j + 1] & 0x3Fu) << 6) |
+                           (k[j + 2] & 0x3Fu);
+                j += 3;
+            } else {
+                out[n++] = ((b & 0x07) << 18) | ((k[j + 1] & 0x3Fu) << 12) |
+                           ((k[j + 2] & 0x3Fu) << 6) | (k[j + 3] & 0x3Fu);
+                j += 4;
+            }
+        }
+        size_t bytes = n * sizeof *out;
+        if (bytes <= WC_INLINE_KEY) {
+            memcpy(e->key.bytes, out, bytes);
+        } else {
+            const void *p = wc_arena_copy(&t->arena, out, bytes);
+            if (p == NULL) {
+                if (out != buf)
+                    free(out);
+                return WC_ENOMEM;
+            }
+            e->key.ptr = p;
+        }
+        e->len = n;
+        if (out != buf)
+            free(out);
+    }
+    t->kw = 4;
+    f->kw = 4;
+    return WC_OK;
+}
+
 static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
                        size_t *err_offset)
 {
@@ -769,6 +878,8 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
         }
         for (int k = 0; k < job.nstates && rc == WC_OK; k++)
             rc = wc_tab_merge(&f->tab, &job.states[k]->tab);
+        if (rc == WC_OK && f->x.fold && !f->x.utf8)
+            rc = wc_freq_utf32(f);
     }
     for (int k = 0; k < job.nstates; k++)
         wc_wstate_free(job.states[k]);

@@ -30,6 +30,11 @@
 
 #include "wc_impl.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define WC_WORDS_SSE2 1
+#endif
+
 /* ---- Unicode tables (generated: tools/gen_unicode.py) ------------------ */
 
 extern const uint16_t wc_uni_stage1[];
@@ -159,6 +164,11 @@ struct wc_wtext {
     int utf8;     /* width 1: UTF-8 bytes (decoded when words or fold need it) */
     int words;    /* WC_WORDS_SPACE or WC_WORDS_UNICODE */
     int fold;     /* casefold */
+    int fold_utf8; /* folded keys are UTF-8 even when the text is not: freq.c
+                    * sets it (1 byte per ASCII character instead of 4 keeps
+                    * keys short and in the table entry) and converts the keys
+                    * to UTF-32 when counting ends; 0 (wc_wtext_init): the
+                    * documented key forms */
 };
 
 /* Check the arguments and fill *x (words.c). */
@@ -169,8 +179,14 @@ int wc_wtext_init(struct wc_wtext *x, const void *text, size_t len, int width,
  * UTF-32. */
 WC_INLINE int wc_fold_width(const struct wc_wtext *x)
 {
-    return x->utf8 ? 1 : 4;
+    return x->utf8 || x->fold_utf8 ? 1 : 4;
 }
+
+/* The ASCII fast paths below rely on what tools/gen_unicode.py asserts: an
+ * ASCII character folds to one ASCII character (lower case) of the same
+ * class, so wc_uni_latin1[c] gives class (bit 0) and fold (c + delta) of
+ * c < 0x80 in one load, and the fold of a word of ASCII is that word
+ * lower-cased. */
 
 /* 1 when the words must be decoded as UTF-8. */
 WC_INLINE int wc_wtext_decodes(const struct wc_wtext *x)
@@ -202,6 +218,109 @@ WC_INLINE int wc_scratch_reserve(struct wc_scratch *sc, size_t need)
     return WC_OK;
 }
 
+/* ---- 16 bytes at a time (SSE2, part of x86-64) --------------------------- */
+
+#ifdef WC_WORDS_SSE2
+/* Bit i set when p[i] is an ASCII word byte: [0-9A-Za-z_] (tools/
+ * gen_unicode.py asserts that these are exactly the ASCII \w characters);
+ * bytes >= 0x80 are negative here and never match. */
+WC_INLINE unsigned wc_sse2_ascii_words(__m128i v)
+{
+    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
+    __m128i us = _mm_cmpeq_epi8(v, _mm_set1_epi8('_'));
+    return (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(digit, alpha), us));
+}
+
+/* v with A-Z lower-cased (their full case folding). */
+WC_INLINE __m128i wc_sse2_lower(__m128i v)
+{
+    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+    return _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+}
+#endif
+
+/* The number of ASCII word bytes from p on, at most lim (> 0): they need no
+ * decoding and are their own class. */
+WC_INLINE size_t wc_ascii_word_run(const uint8_t *p, size_t lim)
+{
+    size_t j = 0;
+#ifdef WC_WORDS_SSE2
+    while (lim - j >= 16) {
+        unsigned m = wc_sse2_ascii_words(
+            _mm_loadu_si128((const __m128i *)(const void *)(p + j)));
+        if (m != 0xFFFF)
+            return j + (size_t)__builtin_ctz(~m);
+        j += 16;
+    }
+#endif
+    while (j < lim && p[j] < 0x80 && (wc_uni_latin1[p[j]] & 1))
+        j++;
+    return j;
+}
+
+/* The same run, lower-cased into sc->buf at *n (its UTF-8 fold). */
+WC_INLINE int wc_ascii_word_fold(const uint8_t *p, size_t lim,
+                                 struct wc_scratch *sc, size_t *n,
+                                 size_t *run)
+{
+    size_t j = 0, o = *n;
+    int rc;
+#ifdef WC_WORDS_SSE2
+    while (lim - j >= 16) {
+        if (o + 16 > sc->cap && (rc = wc_scratch_reserve(sc, o + 16)) != WC_OK)
+            return rc;
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+        _mm_storeu_si128((__m128i *)(void *)(sc->buf + o), wc_sse2_lower(v));
+        unsigned m = wc_sse2_ascii_words(v);
+        if (m != 0xFFFF) {
+            size_t r = (size_t)__builtin_ctz(~m);
+            *n = o + r;
+            *run = j + r;
+            return WC_OK;
+        }
+        j += 16;
+        o += 16;
+    }
+#endif
+    for (; j < lim && p[j] < 0x80; j++) {
+        uint32_t r = wc_uni_latin1[p[j]];
+        if (!(r & 1))
+            break;
+        if (o + 1 > sc->cap && (rc = wc_scratch_reserve(sc, o + 1)) != WC_OK)
+            return rc;
+        sc->buf[o++] = (uint8_t)(p[j] + (uint32_t)((int32_t)r >> 8));
+    }
+    *n = o;
+    *run = j;
+    return WC_OK;
+}
+
+/* The first ' ' or '\n' in p[0 .. lim), or lim. */
+WC_INLINE size_t wc_find_sep(const uint8_t *p, size_t lim)
+{
+    size_t j = 0;
+#ifdef WC_WORDS_SSE2
+    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
+    while (lim - j >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl)));
+        if (m != 0)
+            return j + (size_t)__builtin_ctz(m);
+        j += 16;
+    }
+#endif
+    while (j < lim && p[j] != ' ' && p[j] != '\n')
+        j++;
+    return j;
+}
+
 /* The sink: returns WC_OK or an error that stops the enumeration. */
 typedef int (*wc_emit_fn)(void *ctx, const void *key, size_t len, size_t pos,
                           unsigned sub, int transient);
@@ -219,34 +338,37 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
     int rc = wc_scratch_reserve(sc, (e - s) * 12 + 1);
     if (rc != WC_OK)
         return rc;
+    int in8 = w == 1 && x->utf8, out8 = wc_fold_width(x) == 1;
     uint8_t *o8 = sc->buf;
     uint32_t *o32 = (uint32_t *)(void *)sc->buf;
     size_t n = 0;
     size_t k = s;
     while (k < e) {
-        uint32_t c;
-        if (w == 1 && x->utf8) {
-            const uint8_t *p = (const uint8_t *)x->text + k;
-            if (*p < 0x80) {
-                c = *p;
-                k++;
-            } else {
-                int l = wc_utf8_decode(p, e - k, &c);
-                if (l == 0) {
-                    *err = k;
-                    return WC_EUTF8;
-                }
-                k += (size_t)l;
+        uint32_t c = WC_UNIT(x->text, w, k);
+        if (c < 0x80) { /* ASCII: lower-case it */
+            c += (uint32_t)((int32_t)wc_uni_latin1[c] >> 8);
+            if (out8)
+                o8[n++] = (uint8_t)c;
+            else
+                o32[n++] = c;
+            k++;
+            continue;
+        }
+        if (in8) {
+            int l = wc_utf8_decode((const uint8_t *)x->text + k, e - k, &c);
+            if (l == 0) {
+                *err = k;
+                return WC_EUTF8;
             }
+            k += (size_t)l;
         } else {
-            c = WC_UNIT(x->text, w, k);
             k++;
         }
         uint32_t f[3];
         unsigned fw;
         int nf = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
         for (int j = 0; j < nf; j++) {
-            if (w == 1 && x->utf8)
+            if (out8)
                 n += wc_utf8_encode(f[j], o8 + n);
             else
                 o32[n++] = f[j];
@@ -267,6 +389,8 @@ WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
     int rc;
     for (size_t k = lo;; k++) {
         size_t e;
+        if (w == 1 && k < hi)
+            k += wc_find_sep((const uint8_t *)t + k, hi - k);
         if (k < hi) {
             uint32_t c = WC_UNIT(t, w, k);
             if (c != ' ' && c != '\n')
@@ -324,13 +448,23 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
     size_t run = SIZE_MAX;
     int rc;
     for (size_t k = lo; k < hi;) {
-        uint32_t c;
-        size_t l = wc_next_cp(x, w, k, hi, &c);
-        if (l == 0) {
-            *err = k;
-            return WC_EUTF8;
+        uint32_t c = WC_UNIT(t, w, k);
+        size_t l = 1;
+        if (c >= 0x80) {
+            l = wc_next_cp(x, w, k, hi, &c);
+            if (l == 0) {
+                *err = k;
+                return WC_EUTF8;
+            }
         }
-        if (wc_uni_isword(c)) {
+        if (w == 1 && c < 0x80 && (wc_uni_latin1[c] & 1)) {
+            /* A run of ASCII word bytes at once. */
+            if (run == SIZE_MAX)
+                run = k;
+            k += wc_ascii_word_run((const uint8_t *)t + k, hi - k);
+            continue;
+        }
+        if (c < 0x80 ? (int)(wc_uni_latin1[c] & 1) : wc_uni_isword(c)) {
             if (run == SIZE_MAX)
                 run = k;
         } else if (run != SIZE_MAX) {
@@ -355,10 +489,46 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
 {
     size_t run = SIZE_MAX, n = 0;
     unsigned sub = 0;
-    int utf8 = w == 1 && x->utf8;
+    int out8 = wc_fold_width(x) == 1;
     int rc;
     for (size_t k = lo; k < hi;) {
-        uint32_t c;
+        uint32_t c = WC_UNIT(x->text, w, k);
+        if (c < 0x80) {
+            /* ASCII: one word or non-word character, its own fold. */
+            uint32_t r = wc_uni_latin1[c];
+            if (r & 1) {
+                if (run == SIZE_MAX) {
+                    run = k;
+                    sub = 0;
+                    n = 0;
+                }
+                if (w == 1 && out8) {
+                    /* A run of ASCII word bytes at once. */
+                    size_t j;
+                    rc = wc_ascii_word_fold((const uint8_t *)x->text + k,
+                                            hi - k, sc, &n, &j);
+                    if (rc != WC_OK)
+                        return rc;
+                    k += j;
+                    continue;
+                }
+                if ((n + 1) * 4 > sc->cap &&
+                    (rc = wc_scratch_reserve(sc, (n + 1) * 4)) != WC_OK)
+                    return rc;
+                c += (uint32_t)((int32_t)r >> 8);
+                if (out8)
+                    sc->buf[n++] = (uint8_t)c;
+                else
+                    ((uint32_t *)(void *)sc->buf)[n++] = c;
+            } else if (run != SIZE_MAX) {
+                rc = emit(ctx, sc->buf, n, run, sub, 1);
+                if (rc != WC_OK)
+                    return rc;
+                run = SIZE_MAX;
+            }
+            k++;
+            continue;
+        }
         size_t l = wc_next_cp(x, w, k, hi, &c);
         if (l == 0) {
             *err = k;
@@ -374,10 +544,10 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
                     sub = (unsigned)j;
                     n = 0;
                 }
-                rc = wc_scratch_reserve(sc, (n + 1) * 4);
-                if (rc != WC_OK)
+                if ((n + 1) * 4 > sc->cap &&
+                    (rc = wc_scratch_reserve(sc, (n + 1) * 4)) != WC_OK)
                     return rc;
-                if (utf8)
+                if (out8)
                     n += wc_utf8_encode(f[j], sc->buf + n);
                 else
                     ((uint32_t *)(void *)sc->buf)[n++] = f[j];

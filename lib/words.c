@@ -34,6 +34,7 @@ int wc_wtext_init(struct wc_wtext *x, const void *text, size_t len, int width,
     x->utf8 = width == 1 && o->utf8;
     x->words = o->words;
     x->fold = o->casefold != 0;
+    x->fold_utf8 = 0;
     return WC_OK;
 }
 

@@ -72,6 +72,13 @@ def main() -> int:
             rec_list.append(r)
         per_cp.append(records[r])
     assert len(rec_list) < 256  # stage2 holds uint8_t
+    # lib/wc_words.h's ASCII fast paths (SSE2) rest on these: the ASCII word
+    # characters are [0-9A-Za-z_], and ASCII folds by lower-casing.
+    for c in range(128):
+        ch = chr(c)
+        assert (ch.isalnum() or ch == "_") == (ch in "_0123456789" or
+                                              "a" <= ch.lower() <= "z"), c
+        assert ch.casefold() == ch.lower() and ch.lower().isascii(), c
     blocks: dict[tuple, int] = {}
     stage1 = []
     stage2: list[int] = []

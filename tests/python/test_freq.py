@@ -386,3 +386,78 @@ def test_default_search_unchanged():
 def test_memoryview_contents_and_keys_are_bytes():
     got = word_count.frequencies(memoryview(b"x y x"))
     assert got == collections.Counter({b"x": 2, b"y": 1})
+
+
+# ---- the fast paths (lib/wc_words.h) ------------------------------------------------
+# ASCII runs are taken 16 bytes at a time (SSE2) and folded by lower-casing;
+# space-mode separators are found 16 bytes at a time; folded words of a str
+# are counted as UTF-8 and turned into UTF-32 at the end.  Runs of every
+# length around 16 and 32, then what stops them: each must give what the
+# oracles give.
+
+FAST_STOPS = [
+    " ", "\n", "\r\n", "-", "é", "É", "ß", "ẞ", "\u0301", "\u0903", "\u0345", "\u212a", "\u017f",
+    "K", "ſ", "İ", "µ", "ÿ", "中", "😀", "٣", "_", "1", "\u00a0", "\x7f", "\x80",
+    "\ud800", "",
+]
+
+
+def fast_path_text(stop, runs=(1, 7, 15, 16, 17, 31, 32, 33, 47)):
+    letters = "AbCdEfGhIjKlMnOpQrStUvWxYz_0123456789"
+    parts = []
+    for n in runs:
+        word = (letters * 2)[n % 5:n % 5 + n]
+        parts.append(word + stop + word.lower() + stop + stop + word.upper())
+    return " ".join(parts) + stop
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+@pytest.mark.parametrize("stop", FAST_STOPS, ids=lambda s: s.encode("utf-8", "surrogatepass").hex())
+def test_ascii_runs_then_anything(words, casefold, stop, small_chunks):
+    text = fast_path_text(stop)
+    for offset in range(0, 17, 4):  # every alignment of the runs to 16 bytes
+        t = "x" * offset + text
+        want = oracle(t, words, casefold)
+        for threads in (1, 3):
+            check(word_count.frequencies(t, words=words, casefold=casefold,
+                                         threads=threads), want)
+        if "\ud800" not in t:
+            b = t.encode()
+            check(word_count.frequencies(b, words=words, casefold=casefold), oracle(b, words, casefold))
+        needles = sorted(want)[:20] + ["absent"]
+        got = word_count.count_many(t, needles, words=words, casefold=casefold)
+        assert got == {n: want_count(t, n, words, casefold) for n in needles}
+
+
+def want_count(text, needle, words, casefold):
+    """The count of one needle by the oracle of its mode."""
+    if words == "space" and not casefold:
+        return reference_count(text, needle)
+    if casefold:
+        needle = needle.casefold()
+    return oracle(text, words, casefold)[needle]
+
+
+@pytest.mark.parametrize("casefold", [False, True])
+def test_invalid_utf8_right_after_an_ascii_run(casefold):
+    for n in (1, 15, 16, 17, 40):
+        data = b"A" * n + b"\xff" + b" tail"
+        with pytest.raises(UnicodeDecodeError) as got:
+            word_count.frequencies(data, words="unicode", casefold=casefold)
+        assert (got.value.start, got.value.end) == (n, n + 1)
+        if casefold:
+            with pytest.raises(UnicodeDecodeError) as got:
+                word_count.frequencies(data, casefold=True)
+            assert got.value.start == n
+
+
+def test_folded_str_keys_come_back_in_the_strs_kind():
+    """Folded words of a str are counted as UTF-8 internally: the keys handed
+    back are str again, for folds beyond Latin-1 (µ -> μ), longer than one
+    entry's inline bytes, astral, and lone surrogates."""
+    text = ("µ " + "ÀÉÎÕÜ" * 5 + " \u212aELVIN \u017fS \U00010400\U00010400 \ud800ABC \ud800abc "
+            "ß" * 9 + " SS" * 2)
+    for words in ("space", "unicode"):
+        got = word_count.frequencies(text, words=words, casefold=True)
+        check(got, oracle(text, words, True))
+        assert all(type(k) is str for k in got)
