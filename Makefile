@@ -61,7 +61,6 @@ bench: install
 	$(VPY) benchmarks/bench_files.py --dir $(BENCH_DATA)
 	$(VPY) benchmarks/bench_freq.py
 	$(VPY) benchmarks/bench_dask.py
-	$(VPY) benchmarks/bench_freq.py
 
 clean:
 	rm -rf build .venv .mesonpy-*

@@ -962,7 +962,7 @@ WC_INLINE int wc_emit_io_all(void *ctx, const void *key, size_t len,
     if (transient)
         return wc_tab_count(t, key, len, h, first, 1);
     __builtin_prefetch(&t->ents[h & t->mask]);
-    w->pend[w->npend++] = (struct wc_pending){key, len, h, first};
+    w->pend[w->npend++] = (struct wc_pending){key, len, h, first, 1};
     return w->npend == WC_BATCH ? wc_io_flush(w) : WC_OK;
 }
 
