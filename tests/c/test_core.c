@@ -10,64 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "wc_impl.h"
 
-static int g_passed, g_failed;
-
-#define CHECK_EQ(got, want, ...)                                              \
-    do {                                                                      \
-        unsigned long long g_ = (unsigned long long)(got);                    \
-        unsigned long long w_ = (unsigned long long)(want);                   \
-        if (g_ == w_) {                                                       \
-            g_passed++;                                                       \
-        } else if (++g_failed <= 40) { /* the first 40 failures */           \
-            fprintf(stderr, "FAIL %s:%d: got %llu, want %llu: ", __FILE__,    \
-                    __LINE__, g_, w_);                                        \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
-
-/* ---- the reference ----------------------------------------------------- */
-
-#define REF_COUNT(T)                                                          \
-    static uint64_t ref_count_##T(const T *t, size_t n, const T *nd, size_t m) \
-    {                                                                         \
-        uint64_t c = 0;                                                       \
-        size_t pos = 0;                                                       \
-        while (pos < n) {                                                     \
-            size_t end = pos;                                                 \
-            while (end < n && t[end] != '\n')                                 \
-                end++;                                                        \
-            size_t stop = end;                                                \
-            if (end < n && stop > pos && t[stop - 1] == '\r')                 \
-                stop--; /* "\r\n" ends the line */                           \
-            size_t w = pos;                                                   \
-            for (size_t k = pos; k <= stop; k++) {                            \
-                if (k == stop || t[k] == ' ') {                               \
-                    if (k - w == m && memcmp(t + w, nd, m * sizeof(T)) == 0)  \
-                        c++;                                                  \
-                    w = k + 1;                                                \
-                }                                                             \
-            }                                                                 \
-            pos = end + 1;                                                    \
-        }                                                                     \
-        return c;                                                             \
-    }
-REF_COUNT(uint8_t)
-REF_COUNT(uint16_t)
-REF_COUNT(uint32_t)
-
 /* ---- helpers ----------------------------------------------------------- */
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void) /* xorshift64* */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static const char *const kernel_names[] = {"scalar", "sse2", "avx2", "avx512"};
 #define NKERNELS 4
@@ -112,7 +58,7 @@ static void test_vectors(void)
     for (size_t v = 0; v < sizeof vectors / sizeof vectors[0]; v++) {
         const struct vector *x = &vectors[v];
         size_t n = strlen(x->text), m = strlen(x->needle);
-        CHECK_EQ(ref_count_uint8_t((const uint8_t *)x->text, n,
+        CHECK_EQ(ref_count((const uint8_t *)x->text, n,
                                    (const uint8_t *)x->needle, m),
                  x->count, "reference on vector %zu", v);
         for (int k = 0; k < NKERNELS; k++) {
@@ -159,7 +105,7 @@ static void test_kernels_random(void)
                 if (m > 0 && rep % 3 == 0)
                     nd[m - 1] = '\r';
                 fill(t, n, nd, m);
-                uint64_t want = ref_count_uint8_t(t, n, nd, m);
+                uint64_t want = ref_count(t, n, nd, m);
                 for (int k = 0; k < NKERNELS; k++) {
                     if (wc_force_kernel(kernel_names[k]) != WC_OK)
                         continue;
@@ -215,9 +161,9 @@ static void test_wide_random(void)
             n16[k] = n8[k] == 'b' ? 0x2028 : n8[k];
             n32[k] = n8[k] == 'b' ? 0x1F600 : n8[k];
         }
-        uint64_t want = ref_count_uint8_t(t8, n, n8, m);
-        CHECK_EQ(ref_count_uint16_t(t16, n, n16, m), want, "ref16 rep %d", rep);
-        CHECK_EQ(ref_count_uint32_t(t32, n, n32, m), want, "ref32 rep %d", rep);
+        uint64_t want = ref_count(t8, n, n8, m);
+        CHECK_EQ(ref_count16(t16, n, n16, m), want, "ref16 rep %d", rep);
+        CHECK_EQ(ref_count32(t32, n, n32, m), want, "ref32 rep %d", rep);
         for (int k = 0; k < NKERNELS; k++) {
             if (wc_force_kernel(kernel_names[k]) != WC_OK)
                 continue;
@@ -258,7 +204,7 @@ static void test_parallel(void)
         const uint8_t *nd = (const uint8_t *)needles[w];
         size_t m = strlen(needles[w]);
         fill(t, n, nd, m);
-        uint64_t want = ref_count_uint8_t(t, n, nd, m);
+        uint64_t want = ref_count(t, n, nd, m);
         for (int k = 0; k < NKERNELS; k++) {
             if (wc_force_kernel(kernel_names[k]) != WC_OK)
                 continue;
@@ -313,7 +259,7 @@ static void test_concurrent_callers(void)
     fill(t, n, (const uint8_t *)"ab", 2);
     struct concurrent_arg a[6];
     pthread_t th[6];
-    uint64_t want = ref_count_uint8_t(t, n, (const uint8_t *)"ab", 2);
+    uint64_t want = ref_count(t, n, (const uint8_t *)"ab", 2);
     for (int k = 0; k < 6; k++) {
         a[k] = (struct concurrent_arg){t, n, want, 0};
         CHECK_EQ(pthread_create(&th[k], NULL, concurrent_main, &a[k]), 0, "create");
@@ -380,6 +326,5 @@ int main(void)
     wc_pool_shutdown(); /* so that leak checkers see every thread joined */
     printf("kernel %s, %d default threads\n", wc_kernel_name(),
            wc_default_threads());
-    printf("%d passed, %d failed\n", g_passed, g_failed);
-    return g_failed == 0 ? 0 : 1;
+    return check_report();
 }

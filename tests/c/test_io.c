@@ -16,61 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "wordcount.h"
-
-static int g_passed, g_failed;
-
-#define CHECK_EQ(got, want, ...)                                              \
-    do {                                                                      \
-        unsigned long long g_ = (unsigned long long)(got);                    \
-        unsigned long long w_ = (unsigned long long)(want);                   \
-        if (g_ == w_) {                                                       \
-            g_passed++;                                                       \
-        } else {                                                              \
-            g_failed++;                                                       \
-            fprintf(stderr, "FAIL %s:%d: got %llu, want %llu: ", __FILE__,    \
-                    __LINE__, g_, w_);                                        \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
-
-/* ---- the reference ----------------------------------------------------- */
-
-static uint64_t ref_count(const uint8_t *t, size_t n, const uint8_t *nd, size_t m)
-{
-    uint64_t c = 0;
-    size_t pos = 0;
-    while (pos < n) {
-        size_t end = pos;
-        while (end < n && t[end] != '\n')
-            end++;
-        size_t stop = end;
-        if (end < n && stop > pos && t[stop - 1] == '\r')
-            stop--; /* "\r\n" ends the line */
-        size_t w = pos;
-        for (size_t k = pos; k <= stop; k++) {
-            if (k == stop || t[k] == ' ') {
-                if (k - w == m && memcmp(t + w, nd, m) == 0)
-                    c++;
-                w = k + 1;
-            }
-        }
-        pos = end + 1;
-    }
-    return c;
-}
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static uint64_t rng_state = 0x243f6a8885a308d3ull;
-static uint64_t rnd(void) /* xorshift64* */
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 #define NNEEDLES 6
 static const char *const needles_s[NNEEDLES] = {"ab", "a", "", "abab", "b\r", "x y"};
@@ -261,7 +211,7 @@ static void test_pipes(void)
         unlink(path);
     } else {
         perror("mkfifo");
-        g_failed++;
+        CHECK(0, "mkfifo failed");
     }
     free(t);
 }
@@ -583,6 +533,5 @@ int main(void)
     unlink(path);
     rmdir(tmpdir);
     wc_pool_shutdown();
-    printf("%d passed, %d failed\n", g_passed, g_failed);
-    return g_failed == 0 ? 0 : 1;
+    return check_report();
 }

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "wc_impl.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -37,54 +38,6 @@
 #endif
 #endif
 
-static atomic_int g_passed, g_failed;
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (cond) {                                                           \
-            atomic_fetch_add(&g_passed, 1);                                   \
-        } else {                                                              \
-            atomic_fetch_add(&g_failed, 1);                                   \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);   \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n);
-    if (p == NULL) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-/* The literal reference: lines as Rust's str::lines, words split at ' '. */
-static uint64_t ref_count(const uint8_t *t, size_t n, const uint8_t *nd, size_t m)
-{
-    uint64_t c = 0;
-    size_t pos = 0;
-    while (pos < n) {
-        size_t end = pos;
-        while (end < n && t[end] != '\n')
-            end++;
-        size_t stop = end;
-        if (end < n && stop > pos && t[stop - 1] == '\r')
-            stop--;
-        size_t w = pos;
-        for (size_t k = pos; k <= stop; k++) {
-            if (k == stop || t[k] == ' ') {
-                if (k - w == m && memcmp(t + w, nd, m) == 0)
-                    c++;
-                w = k + 1;
-            }
-        }
-        pos = end + 1;
-    }
-    return c;
-}
 
 static void fill(uint8_t *t, size_t n, unsigned seed)
 {
@@ -289,7 +242,5 @@ int main(void)
     test_shutdown_restart();
     test_fork_during_count();
     wc_pool_shutdown(); /* so that leak checkers see every thread joined */
-    printf("%d passed, %d failed\n", atomic_load(&g_passed),
-           atomic_load(&g_failed));
-    return atomic_load(&g_failed) == 0 ? 0 : 1;
+    return check_report();
 }

@@ -18,21 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "wc_impl.h"
-
-static int g_passed, g_failed;
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (cond) {                                                           \
-            g_passed++;                                                       \
-        } else {                                                              \
-            g_failed++;                                                       \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
 
 /* ---- collecting words ------------------------------------------------------ */
 
@@ -351,6 +338,5 @@ int main(void)
     test_utf8_errors();
     test_unicode_words();
     wc_pool_shutdown();
-    printf("%d passed, %d failed\n", g_passed, g_failed);
-    return g_failed != 0;
+    return check_report();
 }
