@@ -433,10 +433,25 @@ static int wc_file_run(int fd, uint64_t base, uint64_t size,
     return rc;
 }
 
-/* ---- the public functions ----------------------------------------------- */
+/* ---- inputs: a file descriptor, a path, a reader ----------------------- */
 
-static int wc_count_fd_prepared(int fd, const struct wc_needles *nd,
-                                const wc_io_options *o, uint64_t *counts)
+/*
+ * What counts an input once it is open, the needles' or the words': a
+ * regular file's bytes [base, size) by blocks on the pool, or a stream by
+ * reads.  The functions below open the input, choose between the two and
+ * keep the ticker, the same for both.
+ */
+struct wc_engine {
+    int (*file)(void *ctx, int fd, uint64_t base, uint64_t size,
+                const wc_io_options *o, struct wc_ticker *tk);
+    int (*stream)(void *ctx, struct wc_source *src, const wc_io_options *o,
+                  struct wc_ticker *tk);
+    void *ctx;
+};
+
+/* A regular file (from the fd's offset, left at the end) on the pool;
+ * anything else, or a file with a prefix to count first, as a stream. */
+static int wc_engine_fd(const struct wc_engine *e, int fd, const wc_io_options *o)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -459,7 +474,7 @@ static int wc_count_fd_prepared(int fd, const struct wc_needles *nd,
                 /* Nothing remains: an empty text, no words. */
                 return wc_tick(&tk, 1) ? WC_EINTR : WC_OK;
             }
-            int rc = wc_file_run(fd, (uint64_t)base, size, nd, o, counts, &tk);
+            int rc = e->file(e->ctx, fd, (uint64_t)base, size, o, &tk);
             if (rc == WC_OK && lseek(fd, (off_t)size, SEEK_SET) < 0)
                 rc = WC_EIO;
             return rc;
@@ -471,22 +486,83 @@ static int wc_count_fd_prepared(int fd, const struct wc_needles *nd,
     struct wc_fd_reader fr = {.fd = fd, .tk = &tk};
     struct wc_source src = {.read = wc_fd_read, .arg = &fr,
                             .prefix = o->prefix, .prefix_len = o->prefix_len};
-    return wc_stream(&src, nd, o, counts, &tk);
+    return e->stream(e->ctx, &src, o, &tk);
 }
 
-int wc_count_fd(int fd, const void *const needles[], const size_t lens[],
-                size_t nneedles, const wc_io_options *opt, uint64_t counts[])
+static int wc_engine_path(const struct wc_engine *e, const char *path,
+                          wc_io_options *o)
+{
+    o->prefix = NULL;
+    o->prefix_len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return WC_EIO;
+    int rc = wc_engine_fd(e, fd, o);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+static int wc_engine_reader(const struct wc_engine *e, wc_read_fn read,
+                            void *read_arg, const wc_io_options *o)
+{
+    struct wc_ticker tk;
+    wc_ticker_init(&tk, o, WC_SIZE_UNKNOWN);
+    if (wc_tick(&tk, 1))
+        return WC_EINTR;
+    struct wc_source src = {.read = read, .arg = read_arg};
+    return e->stream(e->ctx, &src, o, &tk);
+}
+
+/* ---- the needles' engine and public functions ---------------------------- */
+
+struct wc_needle_ctx {
+    const struct wc_needles *nd;
+    uint64_t *counts;
+};
+
+static int wc_needle_file(void *ctx, int fd, uint64_t base, uint64_t size,
+                          const wc_io_options *o, struct wc_ticker *tk)
+{
+    struct wc_needle_ctx *c = ctx;
+    return wc_file_run(fd, base, size, c->nd, o, c->counts, tk);
+}
+
+static int wc_needle_stream(void *ctx, struct wc_source *src,
+                            const wc_io_options *o, struct wc_ticker *tk)
+{
+    struct wc_needle_ctx *c = ctx;
+    return wc_stream(src, c->nd, o, c->counts, tk);
+}
+
+/* kind: 0 an fd, 1 a path, 2 a reader.  On failure the counts are 0. */
+static int wc_count_input(int kind, int fd, const char *path, wc_read_fn read,
+                          void *read_arg, const void *const needles[],
+                          const size_t lens[], size_t nneedles,
+                          const wc_io_options *opt, uint64_t counts[])
 {
     struct wc_needles nd;
     wc_io_options o;
     int rc = wc_io_prepare(needles, lens, nneedles, opt, counts, &nd, &o);
     if (rc != WC_OK)
         return rc;
-    rc = wc_count_fd_prepared(fd, &nd, &o, counts);
+    struct wc_needle_ctx c = {.nd = &nd, .counts = counts};
+    struct wc_engine e = {wc_needle_file, wc_needle_stream, &c};
+    rc = kind == 0 ? wc_engine_fd(&e, fd, &o)
+       : kind == 1 ? wc_engine_path(&e, path, &o)
+                   : wc_engine_reader(&e, read, read_arg, &o);
     if (rc != WC_OK)
         for (size_t k = 0; k < nneedles; k++)
             counts[k] = 0;
     return rc;
+}
+
+int wc_count_fd(int fd, const void *const needles[], const size_t lens[],
+                size_t nneedles, const wc_io_options *opt, uint64_t counts[])
+{
+    return wc_count_input(0, fd, NULL, NULL, NULL, needles, lens, nneedles,
+                          opt, counts);
 }
 
 int wc_count_file(const char *path, const void *const needles[],
@@ -495,24 +571,8 @@ int wc_count_file(const char *path, const void *const needles[],
 {
     if (path == NULL)
         return WC_EINVAL;
-    struct wc_needles nd;
-    wc_io_options o;
-    int rc = wc_io_prepare(needles, lens, nneedles, opt, counts, &nd, &o);
-    if (rc != WC_OK)
-        return rc;
-    o.prefix = NULL;
-    o.prefix_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return WC_EIO;
-    rc = wc_count_fd_prepared(fd, &nd, &o, counts);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    if (rc != WC_OK)
-        for (size_t k = 0; k < nneedles; k++)
-            counts[k] = 0;
-    return rc;
+    return wc_count_input(1, -1, path, NULL, NULL, needles, lens, nneedles,
+                          opt, counts);
 }
 
 int wc_count_reader(wc_read_fn read, void *read_arg,
@@ -522,21 +582,8 @@ int wc_count_reader(wc_read_fn read, void *read_arg,
 {
     if (read == NULL)
         return WC_EINVAL;
-    struct wc_needles nd;
-    wc_io_options o;
-    int rc = wc_io_prepare(needles, lens, nneedles, opt, counts, &nd, &o);
-    if (rc != WC_OK)
-        return rc;
-    struct wc_ticker tk;
-    wc_ticker_init(&tk, &o, WC_SIZE_UNKNOWN);
-    if (wc_tick(&tk, 1))
-        return WC_EINTR;
-    struct wc_source src = {.read = read, .arg = read_arg};
-    rc = wc_stream(&src, &nd, &o, counts, &tk);
-    if (rc != WC_OK)
-        for (size_t k = 0; k < nneedles; k++)
-            counts[k] = 0;
-    return rc;
+    return wc_count_input(2, -1, NULL, read, read_arg, needles, lens, nneedles,
+                          opt, counts);
 }
 
 /* ---- words: frequencies, and needles in words= modes ------------------------
@@ -927,64 +974,55 @@ out:;
     return rc;
 }
 
-static int wc_words_fd_prepared(int fd, wc_freq *f, int needles, size_t nids,
-                                const wc_io_options *o, wc_utf8_error *ue)
+/* ---- the words' engine and public functions ----------------------------- */
+
+struct wc_words_ctx {
+    wc_freq *f;
+    int needles;
+    size_t nids;
+    wc_utf8_error *ue;
+};
+
+static int wc_words_file(void *ctx, int fd, uint64_t base, uint64_t size,
+                         const wc_io_options *o, struct wc_ticker *tk)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
-        return WC_EIO;
-    if (S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        return WC_EIO;
-    }
-    struct wc_ticker tk;
-    if (o->prefix_len == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        off_t base = lseek(fd, 0, SEEK_CUR);
-        if (base >= 0) {
-            uint64_t size = (uint64_t)st.st_size;
-            if ((uint64_t)base > size)
-                base = (off_t)size;
-            wc_ticker_init(&tk, o, size - (uint64_t)base);
-            if (wc_tick(&tk, 1))
-                return WC_EINTR;
-            if ((uint64_t)base == size)
-                return wc_tick(&tk, 1) ? WC_EINTR : WC_OK;
-            int rc = wc_wfile_run(fd, (uint64_t)base, size, f, needles, nids, o,
-                                  &tk, ue);
-            if (rc == WC_OK && lseek(fd, (off_t)size, SEEK_SET) < 0)
-                rc = WC_EIO;
-            return rc;
-        }
-    }
-    wc_ticker_init(&tk, o, WC_SIZE_UNKNOWN);
-    if (wc_tick(&tk, 1))
-        return WC_EINTR;
-    struct wc_fd_reader fr = {.fd = fd, .tk = &tk};
-    struct wc_source src = {.read = wc_fd_read, .arg = &fr,
-                            .prefix = o->prefix, .prefix_len = o->prefix_len};
-    return wc_wstream(&src, f, needles, nids, o, &tk, ue);
+    struct wc_words_ctx *c = ctx;
+    return wc_wfile_run(fd, base, size, c->f, c->needles, c->nids, o, tk, c->ue);
 }
 
-/* Check and fill in the options as wc_io_prepare does, for f. */
-static int wc_words_prepare(wc_freq *f, int what, const wc_io_options *opt,
-                            wc_io_options *o, size_t *nids)
+static int wc_words_stream(void *ctx, struct wc_source *src,
+                           const wc_io_options *o, struct wc_ticker *tk)
 {
+    struct wc_words_ctx *c = ctx;
+    return wc_wstream(src, c->f, c->needles, c->nids, o, tk, c->ue);
+}
+
+/* kind: 0 an fd, 1 a path, 2 a reader. */
+static int wc_words_input(wc_freq *f, int what, int kind, int fd,
+                          const char *path, wc_read_fn read, void *read_arg,
+                          const wc_io_options *opt, wc_utf8_error *err)
+{
+    size_t nids;
     if ((what != WC_COUNT_ALL && what != WC_COUNT_NEEDLES) ||
-        wc_freq_io_check(f, what == WC_COUNT_NEEDLES, nids) != WC_OK)
+        wc_freq_io_check(f, what == WC_COUNT_NEEDLES, &nids) != WC_OK)
         return WC_EINVAL;
     struct wc_needles nd;
-    return wc_io_prepare(NULL, NULL, 0, opt, NULL, &nd, o);
+    wc_io_options o;
+    int rc = wc_io_prepare(NULL, NULL, 0, opt, NULL, &nd, &o);
+    if (rc != WC_OK)
+        return rc;
+    struct wc_words_ctx c = {.f = f, .needles = what == WC_COUNT_NEEDLES,
+                             .nids = nids, .ue = err};
+    struct wc_engine e = {wc_words_file, wc_words_stream, &c};
+    return kind == 0 ? wc_engine_fd(&e, fd, &o)
+         : kind == 1 ? wc_engine_path(&e, path, &o)
+                     : wc_engine_reader(&e, read, read_arg, &o);
 }
 
 int wc_freq_count_fd(wc_freq *f, int what, int fd, const wc_io_options *opt,
                      wc_utf8_error *err)
 {
-    wc_io_options o;
-    size_t nids;
-    int rc = wc_words_prepare(f, what, opt, &o, &nids);
-    if (rc != WC_OK)
-        return rc;
-    return wc_words_fd_prepared(fd, f, what == WC_COUNT_NEEDLES, nids, &o, err);
+    return wc_words_input(f, what, 0, fd, NULL, NULL, NULL, opt, err);
 }
 
 int wc_freq_count_file(wc_freq *f, int what, const char *path,
@@ -992,21 +1030,7 @@ int wc_freq_count_file(wc_freq *f, int what, const char *path,
 {
     if (path == NULL)
         return WC_EINVAL;
-    wc_io_options o;
-    size_t nids;
-    int rc = wc_words_prepare(f, what, opt, &o, &nids);
-    if (rc != WC_OK)
-        return rc;
-    o.prefix = NULL;
-    o.prefix_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return WC_EIO;
-    rc = wc_words_fd_prepared(fd, f, what == WC_COUNT_NEEDLES, nids, &o, err);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
+    return wc_words_input(f, what, 1, -1, path, NULL, NULL, opt, err);
 }
 
 int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read, void *read_arg,
@@ -1014,15 +1038,5 @@ int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read, void *read_arg,
 {
     if (read == NULL)
         return WC_EINVAL;
-    wc_io_options o;
-    size_t nids;
-    int rc = wc_words_prepare(f, what, opt, &o, &nids);
-    if (rc != WC_OK)
-        return rc;
-    struct wc_ticker tk;
-    wc_ticker_init(&tk, &o, WC_SIZE_UNKNOWN);
-    if (wc_tick(&tk, 1))
-        return WC_EINTR;
-    struct wc_source src = {.read = read, .arg = read_arg};
-    return wc_wstream(&src, f, what == WC_COUNT_NEEDLES, nids, &o, &tk, err);
+    return wc_words_input(f, what, 2, -1, NULL, read, read_arg, opt, err);
 }
