@@ -187,6 +187,27 @@ static ptrdiff_t wc_source_read(struct wc_source *src, uint8_t *buf, size_t n)
     return r;
 }
 
+/* Read into buf[*have .. cap) until it is full or the source ends (*eof),
+ * counting the bytes into the ticker; WC_OK or an error code. */
+static int wc_fill(struct wc_source *src, uint8_t *buf, size_t cap,
+                   size_t *have, int *eof, struct wc_ticker *tk)
+{
+    while (*have < cap) {
+        ptrdiff_t r = wc_source_read(src, buf + *have, cap - *have);
+        if (r < 0)
+            return (int)r;
+        if (r == 0) {
+            *eof = 1;
+            return WC_OK;
+        }
+        *have += (size_t)r;
+        tk->done += (uint64_t)r;
+        if (wc_tick(tk, 0))
+            return WC_EINTR;
+    }
+    return WC_OK;
+}
+
 static int wc_stream(struct wc_source *src, const struct wc_needles *nd,
                      const wc_io_options *o, uint64_t *counts,
                      struct wc_ticker *tk)
@@ -199,23 +220,9 @@ static int wc_stream(struct wc_source *src, const struct wc_needles *nd,
     size_t have = 0, lo = 0;
     for (;;) {
         int eof = 0;
-        while (have < cap) {
-            ptrdiff_t r = wc_source_read(src, buf + have, cap - have);
-            if (r < 0) {
-                rc = (int)r;
-                goto out;
-            }
-            if (r == 0) {
-                eof = 1;
-                break;
-            }
-            have += (size_t)r;
-            tk->done += (uint64_t)r;
-            if (wc_tick(tk, 0)) {
-                rc = WC_EINTR;
-                goto out;
-            }
-        }
+        rc = wc_fill(src, buf, cap, &have, &eof, tk);
+        if (rc != WC_OK)
+            goto out;
         if (eof) {
             wc_block_count(nd, buf, have, lo, have, 1, counts);
             break;
@@ -902,23 +909,9 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
     size_t have = 0, lo = 0;
     for (;;) {
         int eof = 0;
-        while (have < cap) {
-            ptrdiff_t r = wc_source_read(src, buf + have, cap - have);
-            if (r < 0) {
-                rc = (int)r;
-                goto out;
-            }
-            if (r == 0) {
-                eof = 1;
-                break;
-            }
-            have += (size_t)r;
-            tk->done += (uint64_t)r;
-            if (wc_tick(tk, 0)) {
-                rc = WC_EINTR;
-                goto out;
-            }
-        }
+        rc = wc_fill(src, buf, cap, &have, &eof, tk);
+        if (rc != WC_OK)
+            goto out;
         x.len = have;
         size_t hi = have;
         if (!eof) {
