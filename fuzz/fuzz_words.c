@@ -8,7 +8,9 @@
  *
  * The input is read as
  *   byte 0   control: bit 0 unicode mode, bit 1 casefold, bits 2-3 the
- *            encoding (0: UTF-8 bytes, 1: Latin-1, 2: UCS-2, 3: UCS-4)
+ *            encoding (0: UTF-8 bytes, 1: Latin-1, 2: UCS-2, 3: UCS-4);
+ *            bits 4-6 all set (an eighth of inputs, which cost 50 times
+ *            more): the text repeated to about 48 KiB
  *   byte 1   the parallel threshold, 1 to 256 bytes (wc_make_edges cuts
  *            chunks of at least that)
  *   byte 2   the number of needles of the input (modulo 5), then each as a
@@ -391,6 +393,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .casefold = (ctl >> 1) & 1,
         .utf8 = enc == 0,
     };
+    int tile = (ctl & 0x70) == 0x70;
     wc_set_parallel_threshold(1 + (size_t)data[1]);
     size_t nin = data[2] % 5;
     data += 3;
@@ -415,12 +418,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size -= m;
     }
     size_t len = size;
-    uint32_t *u = xmalloc(len * sizeof *u);
+    /* Tiled: the text repeated to some 48 KiB, long enough that the pool's
+     * workers join the job and the per-thread tables are merged (a text of a
+     * few bytes is counted before a worker wakes up). */
+    size_t reps = 1;
+    if (tile && len > 0)
+        reps = (48 * 1024) / (len * (size_t)width) + 1;
+    uint32_t *u = xmalloc(len * reps * sizeof *u);
     int ascii = 1;
     for (size_t k = 0; k < len; k++) {
         u[k] = unit_of(data[k], width);
         ascii &= u[k] < 0x80;
     }
+    for (size_t r = 1; r < reps; r++)
+        memcpy(u + r * len, u, len * sizeof *u);
+    len *= reps;
     void *text = pack(u, len, width);
     int kw = o.casefold ? (o.utf8 ? 1 : 4) : width;
     int decodes = o.utf8 && (o.casefold || o.words == WC_WORDS_UNICODE);
