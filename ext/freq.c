@@ -262,12 +262,19 @@ PyObject *wc_search_words(PyObject *contents, PyObject *needle,
                      Py_TYPE(needle)->tp_name);
         return NULL;
     }
-    /* A bytearray needle is unhashable: key the dict by a tuple-free stand-in. */
+    /* A bytearray needle is unhashable: key the dict by a tuple-free stand-in.
+     * The buffer is taken as search() takes it (a C-contiguous buffer of
+     * single bytes, else BufferError/TypeError), never copied from any
+     * shape as PyBytes_FromObject would. */
     PyObject *key = needle;
     Py_INCREF(key);
     if (!PyUnicode_Check(needle) && !PyBytes_Check(needle)) {
         Py_DECREF(key);
-        key = PyBytes_FromObject(needle);
+        wc_text pat;
+        if (wc_get_text(needle, "needle", &pat) < 0)
+            return NULL;
+        key = PyBytes_FromStringAndSize(pat.data, (Py_ssize_t)pat.len);
+        wc_text_release(&pat);
         if (key == NULL)
             return NULL;
     }

@@ -7,7 +7,11 @@ add one entry to CALLS: a function
 ``call(contents, needle, threads)`` that counts `contents` (a str or a
 bytes-like object) the way the new function does (for files: write the bytes
 to a temporary file and count it) and returns the count or raises.  Set
-`threads` support in THREADED.
+`threads` support in THREADED.  A function whose count is not that of
+``helpers.reference_count`` (other words, casefold, no empty words) names its
+independent oracle in ORACLES; the suites compare with ``expected(name,
+contents, needle)``, which raises what the function must raise (invalid
+UTF-8: UnicodeDecodeError).
 
 This module is importable (tests/python is on sys.path), so that
 multiprocessing's spawn and forkserver children can unpickle the functions
@@ -20,9 +24,11 @@ import atexit
 import io
 import mmap
 import os
+import re
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from typing import Callable, Optional
 
 import word_count
@@ -97,6 +103,45 @@ def _stream_bytesio(contents, needle, threads=None):
     return word_count.search_stream(io.BytesIO(_content_bytes(contents)), needle)
 
 
+# count_many, frequencies and the words=/casefold= options of search: the
+# count of the one needle, looked up in what they return.
+
+
+def _count_many(contents, needle, threads=None):
+    return word_count.count_many(contents, [needle], threads=threads)[needle]
+
+
+def _count_many_unicode(contents, needle, threads=None):
+    return word_count.count_many(contents, [needle], words="unicode",
+                                 threads=threads)[needle]
+
+
+def _search_unicode(contents, needle, threads=None):
+    return word_count.search(contents, needle, words="unicode", threads=threads)
+
+
+def _search_casefold(contents, needle, threads=None):
+    return word_count.search(contents, needle, casefold=True, threads=threads)
+
+
+def _lookup_key(contents, needle, casefold=False):
+    """The key of `needle` in a frequencies() Counter of `contents`."""
+    if isinstance(contents, str):
+        return needle.casefold() if casefold else needle
+    key = bytes(memoryview(needle))
+    return key.decode("utf-8").casefold().encode("utf-8") if casefold else key
+
+
+def _frequencies(contents, needle, threads=None):
+    return word_count.frequencies(contents, threads=threads)[_lookup_key(contents, needle)]
+
+
+def _frequencies_unicode_casefold(contents, needle, threads=None):
+    counts = word_count.frequencies(contents, words="unicode", casefold=True,
+                                    threads=threads)
+    return counts[_lookup_key(contents, needle, casefold=True)]
+
+
 # Every counting function of the package, by name.
 CALLS: dict[str, Call] = {
     "search": _search,
@@ -107,16 +152,98 @@ CALLS: dict[str, Call] = {
     "search_file": _file,
     "search_stream-file": _stream_file,
     "search_stream-bytesio": _stream_bytesio,
+    "count_many": _count_many,
+    "count_many-unicode": _count_many_unicode,
+    "search-unicode": _search_unicode,
+    "search-casefold": _search_casefold,
+    "frequencies": _frequencies,
+    "frequencies-unicode-casefold": _frequencies_unicode_casefold,
 }
+WORDS = {"count_many", "count_many-unicode", "search-unicode", "search-casefold",
+         "frequencies", "frequencies-unicode-casefold"}
 # The ones with a `threads=` keyword.
-THREADED = {"search", "search_file"}
+THREADED = {"search", "search_file"} | WORDS
 # The ones that take the text itself as an object in memory (the others read
 # it from a file or stream: the type and buffer rows of the bad-input table
 # are not theirs).
 IN_MEMORY = {"search", "search_sequential", "search_sequential_allow_threads",
-             "search_sequential_detached", "search_py"}
+             "search_sequential_detached", "search_py"} | WORDS
+# The ones that take the needle as an argument (frequencies counts every word:
+# the needle is only the key the wrapper looks up, so the needle rows of the
+# bad-input table are not theirs).
+TAKES_NEEDLE = {name for name in CALLS if not name.startswith("frequencies")}
+# The ones that decode bytes as UTF-8 (invalid UTF-8 raises UnicodeDecodeError).
+DECODES = {"count_many-unicode", "search-unicode", "search-casefold",
+           "frequencies-unicode-casefold"}
 # The native ones (the GIL is released, the pool may run).
 NATIVE = [name for name in CALLS if name != "search_py"]
+
+# ---- the oracles ---------------------------------------------------------------
+
+
+def space_words(text):
+    """The words of the semantics, written with str.split (no code shared with
+    helpers.reference_count, which goes character by character): lines as
+    Rust's str::lines, each split at " ", empty words included."""
+    if not text:
+        return []
+    nl, cr, sp = ("\n", "\r", " ") if isinstance(text, str) else (b"\n", b"\r", b" ")
+    lines = text.split(nl)
+    ended = not lines[-1]  # a final "\n" starts no line
+    if ended:
+        lines.pop()
+    words = []
+    for k, line in enumerate(lines):
+        if (ended or k < len(lines) - 1) and line.endswith(cr):
+            line = line[:-1]  # "\r\n" ends the line; a bare final "\r" stays
+        words += line.split(sp)
+    return words
+
+
+def word_oracle(contents, needle, words="space", casefold=False, empty=True):
+    r"""The count of `needle` among the words of `contents` with collections.
+    Counter over str.split (space) or re.findall(r"\w+") (unicode), after
+    str.casefold() when asked; bytes are decoded as strict UTF-8 when the mode
+    needs code points (a bad needle first, as the functions add the needles
+    before they count).  `empty`: whether empty words count (frequencies
+    leaves them out)."""
+    text = contents if isinstance(contents, str) else bytes(memoryview(contents))
+    if not isinstance(text, str):
+        needle = bytes(memoryview(needle))
+        if words == "unicode" or casefold:
+            if casefold:
+                needle = needle.decode("utf-8")
+            else:
+                try:  # no folding: the needle is compared as it is
+                    needle = needle.decode("utf-8")
+                except UnicodeDecodeError:
+                    needle = None  # equals no word (words are valid UTF-8)
+            text = text.decode("utf-8")
+    if casefold:
+        text = text.casefold()
+        needle = needle.casefold()
+    found = space_words(text) if words == "space" else re.findall(r"\w+", text)
+    if not empty:
+        found = [w for w in found if w]
+    return Counter(found)[needle] if needle is not None else 0
+
+
+ORACLES: dict[str, Callable[[object, object], int]] = {
+    "count_many": lambda c, n: word_oracle(c, n),
+    "count_many-unicode": lambda c, n: word_oracle(c, n, words="unicode"),
+    "search-unicode": lambda c, n: word_oracle(c, n, words="unicode"),
+    "search-casefold": lambda c, n: word_oracle(c, n, casefold=True),
+    "frequencies": lambda c, n: word_oracle(c, n, empty=False),
+    "frequencies-unicode-casefold": lambda c, n: word_oracle(c, n, words="unicode",
+                                                             casefold=True),
+}
+
+
+def expected(name: str, contents, needle) -> int:
+    """What CALLS[name](contents, needle) must return (or raise)."""
+    oracle = ORACLES.get(name)
+    return oracle(contents, needle) if oracle else reference_count(contents, needle)
+
 
 # ---- inputs -----------------------------------------------------------------
 
@@ -124,11 +251,13 @@ NATIVE = [name for name in CALLS if name != "search_py"]
 # block's count (no line and no word crosses a block edge), which lets the
 # reference be computed on the block alone for texts of many MB.
 BLOCK = word_count.ZEN.replace("\n", "\r\n", 3) + " is  is\r\nis\n"
-NEEDLES = ["is", "", "better", "a b"]
+# "Now": "Now is" and "right* now." tell casefold and unicode words apart.
+NEEDLES = ["is", "", "better", "a b", "Now"]
 
 
-def block_count(needle: str, blocks: int) -> int:
-    return reference_count(BLOCK, needle) * blocks
+def block_count(needle: str, blocks: int, name: str = "search") -> int:
+    # No word of any mode crosses BLOCK's final "\n".
+    return expected(name, BLOCK, needle) * blocks
 
 
 def text_kinds(blocks: int, tmpdir: str) -> dict[str, object]:
@@ -169,3 +298,7 @@ def child_count(args) -> int:
 
 def child_all_functions(needle: str) -> list[int]:
     return [CALLS[name](CHILD_TEXT, needle, 2) for name in sorted(CALLS)]
+
+
+def child_all_expected(needle: str) -> list[int]:
+    return [expected(name, CHILD_TEXT, needle) for name in sorted(CALLS)]

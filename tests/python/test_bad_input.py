@@ -3,11 +3,15 @@
 what was wrong, or the count of the reference; nothing crashes.
 
 Rows are (id, contents, needle, threads, expected): `expected` is an
-exception class, or COUNT for "the reference's count".  `threads` rows run on
+exception class, or COUNT for "the reference's count" (reliability.expected:
+the function's own oracle, which raises UnicodeDecodeError where the
+function must).  `threads` rows run on
 the functions that take it (reliability.THREADED); rows about the contents
 object itself (its type, its buffer) on the functions that take one
 (reliability.IN_MEMORY: search_file and search_stream read the same bytes
-from a file instead); the rest on every function of reliability.CALLS.
+from a file instead); rows about the needle on the functions that take one
+(reliability.TAKES_NEEDLE: not frequencies); the rest on every function of
+reliability.CALLS.
 FILE_TABLE holds what only files have (missing, directory, FIFO, /proc...).
 """
 
@@ -24,7 +28,8 @@ import pytest
 
 import word_count
 from helpers import reference_count
-from reliability import CALLS, IN_MEMORY, THREADED
+from reliability import CALLS, IN_MEMORY, TAKES_NEEDLE, THREADED
+from reliability import expected as expected_count
 
 COUNT = "count"
 UNSET = object()  # threads not passed
@@ -83,6 +88,14 @@ TABLE = [
     ("needle-wider-than-text", "is is", "\U0001f600", UNSET, COUNT),
     ("lone-surrogates", "\ud800 x \ud800\n\ud800", "\ud800", UNSET, COUNT),
     ("nul-characters", "a\0 a\0\na", "a\0", UNSET, COUNT),
+    # bytes that are not UTF-8: counted as bytes, or UnicodeDecodeError where
+    # the words are code points (words="unicode", casefold=True)
+    ("invalid-utf8", b"is \xff is\n\xe0\x80 is", b"is", UNSET, COUNT),
+    ("invalid-utf8-needle", b"is \xffis is", b"\xffis", UNSET, COUNT),
+    ("truncated-utf8-at-end", b"is is \xc3", b"is", UNSET, COUNT),
+    ("casefold-expands", "STRASSE stra\u00dfe Stra\u00dfe \u1e9e", "strasse", UNSET, COUNT),
+    ("casefold-expands-bytes", "STRASSE stra\u00dfe \u0130x".encode(), "Stra\u00dfe".encode(),
+     UNSET, COUNT),
     ("str-subclass", StrSub("is is"), StrSub("is"), UNSET, COUNT),
     ("bytes-subclass", BytesSub(b"is is"), b"is", UNSET, COUNT),
     # threads=
@@ -108,6 +121,11 @@ CONTENTS_ROWS = {
     "non-contiguous", "2-d-buffer", "int-items", "released-memoryview",
     "closed-mmap", "lone-surrogates",
 }
+# Rows about the needle object (frequencies takes none).
+NEEDLE_ROWS = {
+    "needle-None", "str-and-bytes", "bytes-and-str", "bytearray-and-str",
+    "needle-non-contiguous", "invalid-utf8-needle",
+}
 
 
 def _cases():
@@ -118,6 +136,8 @@ def _cases():
                 continue
             if rid in CONTENTS_ROWS and name not in IN_MEMORY:
                 continue
+            if rid in NEEDLE_ROWS and name not in TAKES_NEEDLE:
+                continue
             yield pytest.param(name, contents, needle, threads, expected,
                                id=f"{rid}-{name}")
 
@@ -127,7 +147,15 @@ def test_bad_input(name, contents, needle, threads, expected):
     fn = CALLS[name]
     args = (contents, needle, None if threads is UNSET else threads)
     if expected == COUNT:
-        assert fn(*args) == reference_count(contents, needle)
+        try:
+            want = expected_count(name, contents, needle)
+        except UnicodeDecodeError as oracle_error:
+            with pytest.raises(UnicodeDecodeError) as e:
+                fn(*args)
+            # Where CPython's own decoder finds the first bad byte.
+            assert (e.value.start, e.value.end) == (oracle_error.start, oracle_error.end)
+        else:
+            assert fn(*args) == want
     else:
         with pytest.raises(expected) as e:
             fn(*args)

@@ -27,7 +27,7 @@ RSS_BOUND_KIB = 2048  # 2 MiB: about 21 bytes a call for any one function
 SCRIPT = r"""
 import array, gc, io, mmap, os, sys
 sys.path.insert(0, {tests!r})
-from reliability import CALLS, THREADED, IN_MEMORY, BLOCK
+from reliability import CALLS, THREADED, IN_MEMORY, TAKES_NEEDLE, DECODES, BLOCK
 import word_count
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -43,10 +43,13 @@ inputs = [
     ("\U0001f600" + small, "\U0001f600"), (small, "\U0001f600"), (small, ""),
     (mmap.mmap(-1, 4096), b"is"),
 ]
+# (contents, needle, threads, what is wrong)
 bad = [
-    (None, b"is", None), (b"is", "is", None), (b"is", None, None), (memoryview(b"is is")[::2], b"is", None),
-    (array.array("i", [1, 2]), b"is", None), ("is", "is", 0), ("is", "is", 10**30),
-    ("is", "is", 2.0),
+    (None, b"is", None, "contents"), (b"is", "is", None, "needle"),
+    (b"is", None, None, "needle"), (memoryview(b"is is")[::2], b"is", None, "contents"),
+    (array.array("i", [1, 2]), b"is", None, "contents"), ("is", "is", 0, "threads"),
+    ("is", "is", 10**30, "threads"), ("is", "is", 2.0, "threads"),
+    (b"is \xff is", b"is", None, "utf8"), (b"is is", b"\xe0\x80", None, "utf8-needle"),
 ]
 big = BLOCK * 400  # the pool's path
 # Raising calls of the file functions: their own errors.
@@ -63,7 +66,10 @@ def run(n):
     for name, fn in CALLS.items():
         threaded = name in THREADED
         wrong = [b for b in bad if (threaded or b[2] is None) and
-                 (name in IN_MEMORY or b[1] is None or b[2] is not None)]
+                 (name in IN_MEMORY or b[1] is None or b[2] is not None) and
+                 (name in TAKES_NEEDLE or b[3] not in ("needle", "utf8-needle")) and
+                 (name in DECODES or not b[3].startswith("utf8")) and
+                 (name.endswith("casefold") or b[3] != "utf8-needle")]
         for k in range(n):
             r = k % 16
             if r < len(inputs):
@@ -72,7 +78,7 @@ def run(n):
             else:
                 try:
                     if name in IN_MEMORY or r % 2:
-                        text, needle, threads = wrong[r % len(wrong)]
+                        text, needle, threads, _ = wrong[r % len(wrong)]
                         fn(text, needle, threads)
                     else:
                         file_bad[r % len(file_bad)]()

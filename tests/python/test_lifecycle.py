@@ -18,7 +18,7 @@ import pytest
 
 import word_count
 from helpers import reference_count
-from reliability import CALLS, CHILD_TEXT, child_all_functions, child_count
+from reliability import CALLS, CHILD_TEXT, child_all_expected, child_all_functions, child_count
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -151,7 +151,7 @@ def test_multiprocessing_start_methods_repeated(method):
             got = pool.map_async(child_count, jobs).get(timeout=CHILD_TIMEOUT)
             assert got == expected
             every = pool.map_async(child_all_functions, ["is"]).get(timeout=CHILD_TIMEOUT)
-            assert every == [[want_is()] * len(CALLS)]
+            assert every == [child_all_expected("is")]
 
 
 SHUTDOWN_SCRIPT = r"""

@@ -23,3 +23,22 @@ def test_long_needle_in_wide_str_counts_each_match_once(kernel, wide, m):
     want = reference_count(text, needle)
     for name, fn in SEARCHES.items():
         assert fn(text, needle) == want, (name, kernel)
+
+
+@pytest.mark.parametrize("opts", [{"words": "unicode"}, {"casefold": True}],
+                         ids=["unicode", "casefold"])
+def test_search_words_takes_the_needle_buffer_as_search_does(opts):
+    """The bad-input table found it once search(words=, casefold=) joined it
+    (tests/python/reliability.py): with those options a non-contiguous or
+    2-dimensional needle buffer was copied by PyBytes_FromObject and counted,
+    where search() without them raises BufferError / TypeError."""
+    text = b"is is"
+    with pytest.raises(BufferError):
+        word_count.search(text, memoryview(b"iiss")[::2])  # the default path
+    for bad, exc in [(memoryview(b"iiss")[::2], BufferError),
+                     (memoryview(b"is").cast("B", (1, 2)), TypeError)]:
+        with pytest.raises(exc):
+            word_count.search(text, bad, **opts)
+    # A bytearray or memoryview needle is still counted (keyed as bytes).
+    assert word_count.search(text, bytearray(b"is"), **opts) == 2
+    assert word_count.search(text, memoryview(b"xis")[1:], **opts) == 2

@@ -50,8 +50,8 @@ def test_32_threads_every_function_every_kind(tmp_path):
     inputs = [(kind, text, BLOCKS) for kind, text in kinds.items()]
     # Two blocks of each kind too: below the GIL-release and pool thresholds.
     inputs += [(kind + "-small", _small(kind), 2) for kind in kinds if kind != "mmap"]
-    want = {(blocks, nd): block_count(nd, blocks)
-            for _, _, blocks in inputs for nd in NEEDLES}
+    want = {(name, blocks, nd): block_count(nd, blocks, name)
+            for name in CALLS for _, _, blocks in inputs for nd in NEEDLES}
     calls = [0] * THREADS
     wrong: list[str] = []
 
@@ -64,9 +64,9 @@ def test_32_threads_every_function_every_kind(tmp_path):
             nd = rnd.choice(NEEDLES)
             threads = rnd.choice([None, 1, 2, 3, 5, 8]) if name in THREADED else None
             got = CALLS[name](text, as_needle(text, nd), threads)
-            if got != want[blocks, nd]:
+            if got != want[name, blocks, nd]:
                 wrong.append(f"{name}({kind}, {nd!r}, threads={threads}) = "
-                             f"{got}, want {want[blocks, nd]}")
+                             f"{got}, want {want[name, blocks, nd]}")
             calls[k] += 1
             if time.monotonic() >= deadline:
                 break
