@@ -160,17 +160,21 @@ def main(argv=None) -> int:
             print(f"crossover ({kind}): no size reaches PARALLEL_THRESHOLD; nothing ran in "
                   "parallel")
             continue
+        built_in = word_count.PARALLEL_THRESHOLD
         if measured is None:
             print(f"crossover ({kind}): none measured: {args.threads} threads are not "
                   "faster at the largest size (a busy machine?)")
-        elif measured > min(n for n in sizes if n >= threshold):
-            print(f"crossover ({kind}): measured at {measured // KIB} KiB: from there on "
-                  f"{args.threads} threads are faster; above the threshold, so it may be too "
-                  "low (check on an idle machine)")
         else:
-            print(f"crossover ({kind}): {args.threads} threads are faster at every size "
-                  f"from the threshold ({threshold // KIB} KiB) on; the crossover lies at or "
-                  "below it")
+            below = max((n for n in sizes if n < measured), default=None)
+            span = (f"between {below // KIB} and {measured // KIB} KiB" if below
+                    else f"at or below {measured // KIB} KiB")
+            fits = (below or 0) <= built_in <= measured
+            print(f"crossover ({kind}): {args.threads} threads first faster at "
+                  f"{measured // KIB} KiB, so the crossover lies {span}; the built-in "
+                  f"PARALLEL_THRESHOLD ({built_in // KIB} KiB) "
+                  f"{'lies in that span' if fits else 'lies outside it: reconsider it'}")
+        print("  (the straight-line fits below ignore the time a worker takes to wake, "
+              "so their crossover is a lower bound)")
         if estimated is not None:
             print(f"  fits: 1 thread {fit1[0] * 1e6:.1f} us + {1e-9 / fit1[1]:.2f} GB/s, "
                   f"{args.threads} threads {fitp[0] * 1e6:.1f} us + {1e-9 / fitp[1]:.2f} GB/s "
