@@ -195,6 +195,16 @@ static PyObject *wc_count_many_impl(PyObject *contents, PyObject *needles,
                          Py_TYPE(nd)->tp_name);
             goto done;
         }
+        /* Each needle becomes a key of the result: check it can be one
+         * before counting, not after. */
+        if (PyObject_Hash(nd) == -1) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError,
+                         "needle %zd is an unhashable '%.200s', and needles are "
+                         "the keys of the result: pass bytes(...) of it", k,
+                         Py_TYPE(nd)->tp_name);
+            goto done;
+        }
         wc_text pat;
         if (wc_get_text(nd, "needle", &pat) < 0)
             goto done;

@@ -42,3 +42,11 @@ def test_search_words_takes_the_needle_buffer_as_search_does(opts):
     # A bytearray or memoryview needle is still counted (keyed as bytes).
     assert word_count.search(text, bytearray(b"is"), **opts) == 2
     assert word_count.search(text, memoryview(b"xis")[1:], **opts) == 2
+
+
+def test_count_many_rejects_an_unhashable_needle_before_counting():
+    """A bytearray needle cannot be a key of the result: a clear TypeError,
+    raised before the count (it used to come from the dict, after it)."""
+    with pytest.raises(TypeError, match="needle 1 is an unhashable 'bytearray'"):
+        word_count.count_many(b"is a is", [b"is", bytearray(b"a")])
+    assert word_count.count_many(b"is a is", [b"is", bytes(bytearray(b"a"))]) == {b"is": 2, b"a": 1}
