@@ -354,7 +354,13 @@ wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
     wc_freq *f = calloc(1, sizeof *f);
     if (f == NULL)
         return NULL;
-    x.fold_utf8 = x.fold; /* UTF-32 again in wc_freq_utf32 */
+    /* Folded words of 1- and 2-byte texts are counted as UTF-8 (shorter
+     * keys, more of them inline) and made UTF-32 again in wc_freq_utf32.
+     * Not those of 4-byte texts: the C API lets their units be any 32-bit
+     * value, and wc_utf8_encode (like every buffer sized for its output)
+     * covers 21 bits only, so 0x20000020 would come back as ' ' and merge
+     * with other words (fuzz_words, seed ucs4_specials_casefold). */
+    x.fold_utf8 = x.fold && width != 4;
     f->x = x;
     f->threads = opts->threads;
     f->kw = x.fold ? wc_fold_width(&x) : width;
@@ -878,7 +884,9 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
         }
         for (int k = 0; k < job.nstates && rc == WC_OK; k++)
             rc = wc_tab_merge(&f->tab, &job.states[k]->tab);
-        if (rc == WC_OK && f->x.fold && !f->x.utf8)
+        /* Folded keys of a str text were counted as UTF-8 (fold_utf8):
+         * UTF-32 again; a UTF-8 text's keys stay UTF-8. */
+        if (rc == WC_OK && f->x.fold_utf8 && !f->x.utf8)
             rc = wc_freq_utf32(f);
     }
     for (int k = 0; k < job.nstates; k++)

@@ -331,8 +331,43 @@ static void test_unicode_words(void)
           wc_unicode_version());
 }
 
+/* 4-byte units beyond Unicode (the C API allows any 32-bit value) stay
+ * distinct words when folded: 0x20000020 is not ' ', 0xFFFFFFFF not 0x1FFFFF. */
+static void test_fold_wide_units(void)
+{
+    static const uint32_t text[] = {0x20000020, ' ', 0xFFFFFFFF, ' ', 0x1FFFFF,
+                                    ' ', 'A', ' ', 'a', ' ', 0x110000};
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .threads = 1};
+    wc_freq *f = wc_freq_new(4, &o);
+    CHECK(f != NULL, "wc_freq_new");
+    if (f == NULL)
+        return;
+    size_t err = 0;
+    CHECK(wc_freq_count_all(f, text, sizeof text / sizeof text[0], &err) == WC_OK,
+          "count");
+    CHECK(wc_freq_sort(f, 0) == WC_OK, "sort");
+    CHECK_EQ(wc_freq_size(f), 5, "distinct words");
+    static const uint32_t want[] = {0x20000020, 0xFFFFFFFF, 0x1FFFFF, 'a', 0x110000};
+    static const uint64_t counts[] = {1, 1, 1, 2, 1};
+    for (size_t i = 0; i < 5 && i < wc_freq_size(f); i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        uint32_t u = 0;
+        if (width == 4 && len == 1)
+            memcpy(&u, key, 4);
+        CHECK(width == 4 && len == 1 && u == want[i] && count == counts[i],
+              "word %zu: width %d len %zu unit %#x count %llu", i, width, len,
+              (unsigned)u, (unsigned long long)count);
+    }
+    wc_freq_free(f);
+}
+
 int main(void)
 {
+    test_fold_wide_units();
     test_space_words_match_rule();
     test_frequencies_threads();
     test_utf8_errors();
