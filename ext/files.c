@@ -265,6 +265,21 @@ static const enum wc_kw wc_file_params[] = {
     WC_KW_PATH, WC_KW_NEEDLE, WC_KW_THREADS, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE,
     WC_KW_WORDS, WC_KW_CASEFOLD};
 
+/* search_file's and search_stream's end: the needle's count when the run
+ * went well (ok), and the release of what the call held. */
+static PyObject *wc_needle_result(int ok, wc_target *t, size_t id, wc_text *pat,
+                                  PyObject *owner)
+{
+    PyObject *result = NULL;
+    if (ok)
+        result = PyLong_FromUnsignedLongLong(
+            t->f != NULL ? wc_freq_needle_count(t->f, id) : t->count);
+    wc_freq_free(t->f);
+    wc_text_release(pat);
+    Py_XDECREF(owner);
+    return result;
+}
+
 static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
                                 Py_ssize_t nargs, PyObject *kwnames)
 {
@@ -282,14 +297,8 @@ static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
         return NULL;
     wc_target t = {.needle = pat.data, .nlen = pat.len, .what = WC_COUNT_NEEDLES};
     t.f = wc_words_table(&wo, threads, a[1], &pat, &id, &err);
-    PyObject *result = NULL;
-    if (!err && wc_run_file(a[0], &t, threads, progress, block) == 0)
-        result = PyLong_FromUnsignedLongLong(
-            t.f != NULL ? wc_freq_needle_count(t.f, id) : t.count);
-    wc_freq_free(t.f);
-    wc_text_release(&pat);
-    Py_XDECREF(owner);
-    return result;
+    int ok = !err && wc_run_file(a[0], &t, threads, progress, block) == 0;
+    return wc_needle_result(ok, &t, id, &pat, owner);
 }
 
 /* Sort the table (the GIL released: a table of millions of words takes a
@@ -545,14 +554,8 @@ static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
         return NULL;
     wc_target t = {.needle = pat.data, .nlen = pat.len, .what = WC_COUNT_NEEDLES};
     t.f = wc_words_table(&wo, 1, a[1], &pat, &id, &err);
-    PyObject *result = NULL;
-    if (!err && wc_run_stream("search_stream", a[0], &t, progress, block) == 0)
-        result = PyLong_FromUnsignedLongLong(
-            t.f != NULL ? wc_freq_needle_count(t.f, id) : t.count);
-    wc_freq_free(t.f);
-    wc_text_release(&pat);
-    Py_XDECREF(owner);
-    return result;
+    int ok = !err && wc_run_stream("search_stream", a[0], &t, progress, block) == 0;
+    return wc_needle_result(ok, &t, id, &pat, owner);
 }
 
 static const enum wc_kw wc_freq_stream_params[] = {

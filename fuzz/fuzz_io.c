@@ -22,7 +22,7 @@
  *     is passed as wc_io_options.prefix (read() in blocks),
  *   - by wc_count_reader whose reader hands out short reads of random sizes;
  * each against wc_count on the bytes in memory and, for the first two
- * needles, a literal reference written here.  wc_parallel_threshold is set
+ * needles, the literal reference of tests/c/reference.h.  wc_parallel_threshold is set
  * to 1 so that files of a few bytes are split among the threads.  The
  * progress callback checks that it runs on the calling thread, that `done`
  * never goes back and that the last call reports every byte.  Every system
@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "wordcount.h"
+#include "../tests/c/reference.h"
 
 #define MAX_NEEDLES 6
 
@@ -57,30 +58,8 @@ static void fail(const char *what, size_t k, unsigned long long got,
     abort();
 }
 
-/* ---- the literal reference: lines as str::lines, then words at ' ' ------- */
+/* ---- the literal reference: ref_count, tests/c/reference.h -------------- */
 
-static uint64_t reference(const uint8_t *t, size_t n, const uint8_t *nd, size_t m)
-{
-    uint64_t count = 0;
-    size_t line = 0;
-    while (line < n) {
-        size_t nl = line;
-        while (nl < n && t[nl] != '\n')
-            nl++;
-        size_t stop = nl;
-        if (nl < n && stop > line && t[stop - 1] == '\r')
-            stop--;
-        size_t word = line;
-        for (size_t k = line; k <= stop; k++) {
-            if (k == stop || t[k] == ' ') {
-                count += k - word == m && memcmp(t + word, nd, m) == 0;
-                word = k + 1;
-            }
-        }
-        line = nl + 1;
-    }
-    return count;
-}
 
 /* ---- randomness from the input's seed ------------------------------------ */
 
@@ -170,7 +149,7 @@ static void expect(const char *what, const struct job *j, const uint8_t *text,
     for (size_t k = 0; k < j->n; k++) {
         uint64_t want = wc_count(text, len, j->needles[k], j->lens[k], 1);
         if (k < 2) {
-            uint64_t lit = reference(text, len, j->needles[k], j->lens[k]);
+            uint64_t lit = ref_count(text, len, j->needles[k], j->lens[k]);
             if (lit != want)
                 fail("wc_count against the literal reference", k, want, lit);
         }

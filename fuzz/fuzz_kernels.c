@@ -1,6 +1,6 @@
 /*
  * fuzz_kernels.c - libFuzzer target: every kernel, every width, any range,
- * the parallel split, against a literal reference written here.
+ * the parallel split, against the literal reference of tests/c/reference.h.
  *
  * The input is read as
  *   byte 0   control: bits 0-1 the width (1, 2, 4; 3 reads as 1), bits 3-5
@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "wc_impl.h"
+#include "../tests/c/reference.h"
 
 static const char *const kernels[] = {"scalar", "sse2", "avx2", "avx512"};
 #define NKERNELS 4
@@ -48,38 +49,6 @@ static void fail(const char *what, unsigned long long got,
     fprintf(stderr, "MISMATCH %s: got %llu, want %llu (width %d, len %zu, m %zu)\n",
             what, got, want, width, len, m);
     abort();
-}
-
-/* ---- the reference: split into lines (str::lines), then words ---------- */
-
-static uint64_t reference(const uint32_t *t, size_t n, const uint32_t *nd, size_t m)
-{
-    uint64_t count = 0;
-    size_t line = 0;
-    while (line < n) {
-        size_t nl = line;
-        while (nl < n && t[nl] != '\n')
-            nl++;
-        size_t stop = nl; /* the line is t[line .. stop) */
-        if (nl < n && stop > line && t[stop - 1] == '\r')
-            stop--;
-        size_t word = line;
-        for (size_t k = line;; k++) {
-            if (k == stop || t[k] == ' ') {
-                if (k - word == m) {
-                    size_t j = 0;
-                    while (j < m && t[word + j] == nd[j])
-                        j++;
-                    count += j == m;
-                }
-                word = k + 1;
-            }
-            if (k == stop)
-                break;
-        }
-        line = nl + 1;
-    }
-    return count;
 }
 
 /* ---- units ------------------------------------------------------------- */
@@ -192,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint32_t *nu = u, *tu = u + m;
     void *nd = pack(nu, m, width);
     void *t = pack(tu, len, width);
-    uint64_t want = reference(tu, len, nu, m);
+    uint64_t want = ref_count32(tu, len, nu, m);
     int impossible = wc_needle_impossible(nd, m, width);
     if (impossible && want != 0)
         fail("needle with ' ' or '\\n'", 0, want, width, len, m);
@@ -226,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t r = 0; r < reps; r++)
             memcpy(bu + r * len, tu, len * sizeof *bu);
         void *big = pack(bu, big_len, width);
-        uint64_t big_want = reference(bu, big_len, nu, m);
+        uint64_t big_want = ref_count32(bu, big_len, nu, m);
         check_parallel(big, big_len, nd, m, width, big_want, extra_threads,
                        "parallel, tiled");
         free(big);

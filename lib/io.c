@@ -316,6 +316,22 @@ static void wc_job_fail(struct wc_file_job *job, int code, int err_errno)
 /* Reads land at the same address modulo this as their file offset. */
 #define WC_IO_ALIGN 64
 
+/* How a file's bytes [base, size) are read on the pool: in *nblocks blocks
+ * of o->block_size, by *threads threads (1 under the parallel threshold:
+ * waking a worker costs more than it saves); returns the task slots, one a
+ * thread but never more than the blocks.  Tells the kernel the reading is
+ * sequential. */
+static size_t wc_file_plan(int fd, uint64_t base, uint64_t size,
+                           const wc_io_options *o, uint64_t *nblocks,
+                           int *threads)
+{
+    uint64_t bytes = size - base;
+    *nblocks = (bytes + o->block_size - 1) / o->block_size;
+    *threads = bytes < wc_parallel_threshold() ? 1 : o->threads;
+    (void)posix_fadvise(fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
+    return (uint64_t)*threads < *nblocks ? (size_t)*threads : (size_t)*nblocks;
+}
+
 /* pread exactly n bytes at off; returns the bytes read (< n at end of file)
  * or -1 with errno set. */
 static ssize_t wc_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
@@ -398,16 +414,12 @@ static int wc_file_run(int fd, uint64_t base, uint64_t size,
                        const struct wc_needles *nd, const wc_io_options *o,
                        uint64_t *counts, struct wc_ticker *tk)
 {
-    uint64_t bytes = size - base;
-    uint64_t nblocks = (bytes + o->block_size - 1) / o->block_size;
-    int threads = o->threads;
-    if (bytes < wc_parallel_threshold())
-        threads = 1; /* waking a worker costs more than it saves */
-    size_t nslots = (uint64_t)threads < nblocks ? (size_t)threads : (size_t)nblocks;
+    uint64_t nblocks;
+    int threads;
+    size_t nslots = wc_file_plan(fd, base, size, o, &nblocks, &threads);
     struct wc_slot *slots = calloc(nslots, sizeof *slots);
     if (slots == NULL)
         return WC_ENOMEM;
-    (void)posix_fadvise(fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
 
     struct wc_file_job job = {
         .fd = fd, .base = base, .size = size, .block = o->block_size,
@@ -826,16 +838,12 @@ static int wc_wfile_run(int fd, uint64_t base, uint64_t size, wc_freq *f,
                         int needles, size_t nids, const wc_io_options *o,
                         struct wc_ticker *tk, wc_utf8_error *ue)
 {
-    uint64_t bytes = size - base;
-    uint64_t nblocks = (bytes + o->block_size - 1) / o->block_size;
-    int threads = o->threads;
-    if (bytes < wc_parallel_threshold())
-        threads = 1;
-    size_t nslots = (uint64_t)threads < nblocks ? (size_t)threads : (size_t)nblocks;
+    uint64_t nblocks;
+    int threads;
+    size_t nslots = wc_file_plan(fd, base, size, o, &nblocks, &threads);
     struct wc_wslot *slots = calloc(nslots, sizeof *slots);
     if (slots == NULL)
         return WC_ENOMEM;
-    (void)posix_fadvise(fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
     struct wc_wjob job = {
         .fd = fd, .base = base, .size = size, .block = o->block_size,
         .nblocks = nblocks, .f = f, .needles = needles, .nids = nids,

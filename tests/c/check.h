@@ -2,8 +2,7 @@
  * check.h - what every C test of the core shares: counters and CHECK macros
  * (thread-safe, the first 40 failures printed), a seeded xorshift64*
  * generator, an xmalloc that gives up cleanly, the literal reference count
- * (lines as Rust's str::lines, words split at ' '; no code shared with the
- * core), and the closing line "N passed, N failed" that CI reads.
+ * (reference.h), and the closing line "N passed, N failed" that CI reads.
  */
 #ifndef WC_TEST_CHECK_H
 #define WC_TEST_CHECK_H
@@ -13,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "reference.h"
 
 static atomic_int g_passed, g_failed;
 
@@ -74,34 +75,5 @@ static inline uint64_t rnd(void)
     rng_state ^= rng_state >> 27;
     return rng_state * 0x2545f4914f6cdd1dull;
 }
-
-/* The literal reference, for code units of any width. */
-#define REF_COUNT(NAME, T)                                                    \
-    static inline uint64_t NAME(const T *t, size_t n, const T *nd, size_t m)  \
-    {                                                                         \
-        uint64_t c = 0;                                                       \
-        size_t pos = 0;                                                       \
-        while (pos < n) {                                                     \
-            size_t end = pos;                                                 \
-            while (end < n && t[end] != '\n')                                 \
-                end++;                                                        \
-            size_t stop = end;                                                \
-            if (end < n && stop > pos && t[stop - 1] == '\r')                 \
-                stop--; /* "\r\n" ends the line */                           \
-            size_t w = pos;                                                   \
-            for (size_t k = pos; k <= stop; k++) {                            \
-                if (k == stop || t[k] == ' ') {                               \
-                    if (k - w == m && memcmp(t + w, nd, m * sizeof(T)) == 0)  \
-                        c++;                                                  \
-                    w = k + 1;                                                \
-                }                                                             \
-            }                                                                 \
-            pos = end + 1;                                                    \
-        }                                                                     \
-        return c;                                                             \
-    }
-REF_COUNT(ref_count, uint8_t)
-REF_COUNT(ref_count16, uint16_t)
-REF_COUNT(ref_count32, uint32_t)
 
 #endif /* WC_TEST_CHECK_H */

@@ -4,6 +4,8 @@ sys.path through pytest's `pythonpath`)."""
 
 from __future__ import annotations
 
+import subprocess
+
 import word_count
 
 
@@ -55,3 +57,15 @@ SEARCHES = {
     "search_sequential_detached": word_count.search_sequential_detached,
     "search_py": word_count.search_py,
 }
+
+
+def coreutils_count(path, needle: str) -> int:
+    """The coreutils oracle: `tr ' ' '\\n' < FILE | grep -cxF NEEDLE`, for
+    files without '\\r' (it knows no "\\r\\n" line endings)."""
+    with open(path, "rb") as f:
+        tr = subprocess.Popen(["tr", " ", "\n"], stdin=f, stdout=subprocess.PIPE)
+        out = subprocess.run(["grep", "-cxF", "--", needle], stdin=tr.stdout,
+                             capture_output=True, check=False).stdout
+        tr.stdout.close()
+        tr.wait()
+    return int(out)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import word_count
-from helpers import reference_count
+from helpers import reference_count, coreutils_count
 
 # The tool sits next to the interpreter of the environment it was installed in.
 # WC_WORDCOUNT names another build of it (make test-asan: the ASan one).
@@ -27,16 +27,6 @@ WORDCOUNT = Path(os.environ.get("WC_WORDCOUNT") or Path(sys.executable).parent /
 def run(*args, input=None, **kw):
     return subprocess.run([str(WORDCOUNT), *map(str, args)], input=input,
                           capture_output=True, timeout=120, check=False, **kw)
-
-
-def coreutils_count(path, needle: str) -> int:
-    with open(path, "rb") as f:
-        tr = subprocess.Popen(["tr", " ", "\n"], stdin=f, stdout=subprocess.PIPE)
-        out = subprocess.run(["grep", "-cxF", "--", needle], stdin=tr.stdout,
-                             capture_output=True, check=False).stdout
-        tr.stdout.close()
-        tr.wait()
-    return int(out)
 
 
 @pytest.fixture(scope="module")

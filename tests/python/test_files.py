@@ -21,7 +21,7 @@ import time
 import pytest
 
 import word_count
-from helpers import reference_count
+from helpers import reference_count, coreutils_count
 
 PIECES = [b"ab", b"a", b"abab", b"b", b" ", b" ", b"\n", b"\r\n", b"\r", b"  ",
           b"ab\r\n", b"caf\xc3\xa9"]
@@ -49,17 +49,6 @@ def split_oracle(data: bytes, needle: bytes) -> int:
 
 def as_bytes(needle) -> bytes:
     return needle.encode() if isinstance(needle, str) else bytes(needle)
-
-
-def coreutils_count(path, needle: str) -> int:
-    """`tr ' ' '\\n' < FILE | grep -cxF NEEDLE` (files without '\\r')."""
-    with open(path, "rb") as f:
-        tr = subprocess.Popen(["tr", " ", "\n"], stdin=f, stdout=subprocess.PIPE)
-        out = subprocess.run(["grep", "-cxF", "--", needle], stdin=tr.stdout,
-                             capture_output=True, check=False).stdout
-        tr.stdout.close()
-        tr.wait()
-    return int(out)
 
 
 @pytest.fixture(scope="module")
