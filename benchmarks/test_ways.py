@@ -105,6 +105,46 @@ def test_chunked_pools_count_the_whole():
     assert ways.count_executor_with_startup(2, text, "is") == want
 
 
+def test_python_threads_run_every_call_on_their_own_threads():
+    import threading
+
+    text = word_count.default_text(5) + "is\r\n"
+    want = reference_count(text, "is")
+    seen = []
+    lock = threading.Lock()
+
+    def count(t, n):
+        with lock:
+            seen.append(threading.get_ident())
+        return word_count.search_sequential_allow_threads(t, n)
+
+    with ways.PythonThreads(2) as workers:
+        assert workers.run(count, text, "is") == 2 * want
+        assert workers.run(count, text, "is", calls=3) == 6 * want
+        assert sorted(set(seen)) == sorted(workers.idents)
+        assert threading.get_ident() not in seen and len(set(workers.idents)) == 2
+        assert seen.count(workers.idents[0]) == seen.count(workers.idents[1]) == 4
+    with ways.PythonThreads(1) as one:
+        assert one.run(word_count.search_sequential_allow_threads, text, "is",
+                       calls=2) == 2 * want
+
+
+def test_python_threads_report_errors_and_refuse_after_close():
+    workers = ways.PythonThreads(2)
+    with pytest.raises(TypeError):
+        workers.run(word_count.search_sequential_allow_threads, 1, "is")
+    assert workers.run(len, "abc") == 6  # still usable after an error
+    with pytest.raises(ValueError):
+        workers.run(len, "abc", calls=0)
+    workers.close()
+    workers.close()  # twice is harmless
+    assert not any(t.is_alive() for t in workers._threads)
+    with pytest.raises(RuntimeError):
+        workers.run(len, "abc")
+    with pytest.raises(ValueError):
+        ways.PythonThreads(0)
+
+
 # -- The arithmetic of the scaling section and of threshold.py, on synthetic
 # timings whose answer is known.
 
@@ -140,3 +180,18 @@ def test_threshold_crossover_of_known_lines():
     slow = [2 * t for t in t1]
     measured, estimated, _, _ = threshold.crossover(sizes, t1, slow, thr)
     assert measured is None and estimated is None
+
+
+def test_bench_seed_section_runs_and_reports_every_target():
+    """`make bench`'s seed section, very short: every row's count is checked
+    before it is timed (a wrong count raises), and each target gets a verdict."""
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run([sys.executable, os.path.join(here, "bench.py"), "--section", "seed",
+                          "--max-time", "0.02"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "search_sequential" in out.stdout and "the two-thread target" in out.stdout
+    verdicts = [line for line in out.stdout.splitlines() if "<= 1.3x:" in line or ">= 100x:" in line]
+    assert len(verdicts) == 2, out.stdout
+    assert all(("PASS" in v or "MISS" in v) for v in verdicts)

@@ -16,6 +16,10 @@ benchmark row checks its count again on the benchmark's own text.
   the empty needle's end-of-text case are settled before the regex).
 - `count_split`: `bytes.replace` + `bytes.split` + `list.count`; exact for
   every needle (with the same end-of-text correction for the empty needle).
+- `PythonThreads`: n persistent Python threads that start a round of calls
+  together and report together, so that one call on one thread and two
+  calls on two threads are timed with the same start and join (the GIL
+  hand-off measured without an executor's dispatch on one side only).
 - `count_split_whitespace`: the popular `text.split().count(needle)`, which
   splits at every run of whitespace: NOT our semantics ("a\\tb", "a  b",
   "\\x0b", U+2028 ...); it gives the same count on the Zen text only.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from concurrent.futures import Executor
 from itertools import repeat
 from typing import Callable, Union
@@ -133,3 +138,71 @@ def count_split_whitespace(text: Text, needle: Text) -> int:
     """`text.split().count(needle)`: splits at any whitespace run.  NOT our
     semantics in general; equal on the Zen text (single spaces, "\\n")."""
     return text.split().count(needle)  # type: ignore[arg-type]
+
+
+class PythonThreads:
+    """`n` persistent Python threads.  `run(fn, *args, calls=k)` makes each
+    thread call `fn(*args)` `k` times back to back, all threads starting at
+    one barrier and the caller returning when the last has finished; it
+    returns the sum of every result.  The threads are started once and wait
+    between rounds, so a round's cost is the calls plus one wake-up and one
+    join, the same for any `n`: comparing `n=2` with `n=1` isolates whether
+    the calls run side by side."""
+
+    def __init__(self, n: int):
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        self.n = n
+        self._start = threading.Barrier(n + 1)
+        self._done = threading.Barrier(n + 1)
+        self._job = None
+        self._results = [0] * n
+        self._errors: list = []
+        self.idents = [0] * n  # each worker's threading.get_ident()
+        self._threads = [threading.Thread(target=self._work, args=(i,), daemon=True,
+                                          name=f"PythonThreads-{i}") for i in range(n)]
+        for t in self._threads:
+            t.start()
+
+    def _work(self, i: int) -> None:
+        self.idents[i] = threading.get_ident()
+        while True:
+            self._start.wait()
+            job = self._job
+            if job is None:
+                return
+            fn, args, calls = job
+            total = 0
+            try:
+                for _ in range(calls):
+                    total += fn(*args)
+            except BaseException as e:  # reported by run(), in the caller
+                self._errors.append(e)
+            self._results[i] = total
+            self._done.wait()
+
+    def run(self, fn: Callable, *args, calls: int = 1):
+        if not self._threads[0].is_alive():
+            raise RuntimeError("PythonThreads is closed")
+        if calls < 1:
+            raise ValueError("calls must be at least 1")
+        self._job = (fn, args, calls)
+        self._errors.clear()
+        self._start.wait()
+        self._done.wait()
+        if self._errors:
+            raise self._errors[0]
+        return sum(self._results)
+
+    def close(self) -> None:
+        if self._threads[0].is_alive():
+            self._job = None
+            self._start.wait()
+            for t in self._threads:
+                t.join()
+
+    def __enter__(self) -> "PythonThreads":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
