@@ -76,25 +76,19 @@ def test_word_count_python_thread_pool(benchmark, contents):
     assert count == 10000
 
 
-def test_word_count_multiprocessing_pool(benchmark, contents, mp_pool):
-    count = benchmark(ways.count_pool, mp_pool, contents, "is", WORKERS)
+@pytest.mark.parametrize("pool", ["mp_pool", "process_executor"])
+def test_word_count_process_pool(benchmark, contents, pool, request):
+    """multiprocessing.Pool.map / ProcessPoolExecutor.map, started beforehand."""
+    way = ways.count_pool if pool == "mp_pool" else ways.count_executor
+    count = benchmark(way, request.getfixturevalue(pool), contents, "is", WORKERS)
     assert count == 10000
 
 
-def test_word_count_multiprocessing_pool_with_startup(benchmark, contents):
-    count = benchmark.pedantic(ways.count_pool_with_startup, (WORKERS, contents, "is"),
-                               rounds=5, iterations=1)
-    assert count == 10000
-
-
-def test_word_count_process_pool_executor(benchmark, contents, process_executor):
-    count = benchmark(ways.count_executor, process_executor, contents, "is", WORKERS)
-    assert count == 10000
-
-
-def test_word_count_process_pool_executor_with_startup(benchmark, contents):
-    count = benchmark.pedantic(ways.count_executor_with_startup, (WORKERS, contents, "is"),
-                               rounds=5, iterations=1)
+@pytest.mark.parametrize("way", [ways.count_pool_with_startup,
+                                 ways.count_executor_with_startup],
+                         ids=["multiprocessing_pool", "process_pool_executor"])
+def test_word_count_process_pool_with_startup(benchmark, contents, way):
+    count = benchmark.pedantic(way, (WORKERS, contents, "is"), rounds=5, iterations=1)
     assert count == 10000
 
 

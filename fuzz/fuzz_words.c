@@ -473,7 +473,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         q->p = pack(nu[k], nlen[k], width);
         q->len = nlen[k];
         q->width = width;
-        q->utf8_err = o.utf8 && o.casefold ? utf8_error(q->p, q->len) : NO_ERROR;
+        q->utf8_err = decodes ? utf8_error(q->p, q->len) : NO_ERROR;
         int needle_ascii = 1;
         for (size_t i = 0; i < nlen[k]; i++)
             needle_ascii &= nu[k][i] < 0x80;

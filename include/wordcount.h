@@ -194,7 +194,8 @@ void wc_freq_free(wc_freq *f);
  * get its id in *id; equal needles (after folding) get the same id.  A
  * needle that no word can equal (wider than the text, holding ' ' or '\n' in
  * space mode, ...) may get id WC_NO_ID.  Returns WC_OK, WC_ENOMEM, WC_EINVAL
- * or WC_EUTF8 (*err_offset: the offset in the needle).
+ * or WC_EUTF8 (*err_offset: the offset in the needle) when the table decodes
+ * UTF-8 (unicode words or casefold) and the needle is not valid UTF-8.
  */
 #define WC_NO_ID ((size_t)-1)
 int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen,

@@ -434,6 +434,20 @@ static int wc_needle_key(const wc_freq *f, const void *nd, size_t m, int nw,
 {
     *out = NULL;
     if (!f->x.fold) {
+        /* A needle of a text that is decoded must be valid UTF-8 as the
+         * text must: the same error, not a needle that silently counts 0. */
+        if (f->x.utf8 && nw == 1 && f->x.words == WC_WORDS_UNICODE) {
+            const uint8_t *p = nd;
+            for (size_t i = 0; i < m;) {
+                uint32_t c;
+                int l = wc_utf8_decode(p + i, m - i, &c);
+                if (l == 0) {
+                    *err = i;
+                    return WC_EUTF8;
+                }
+                i += (size_t)l;
+            }
+        }
         uint32_t max = f->kw == 1 ? 0xFF : f->kw == 2 ? 0xFFFF : 0xFFFFFFFF;
         void *k = malloc(m * (size_t)f->kw + 1);
         if (k == NULL)

@@ -211,13 +211,7 @@ def word_oracle(contents, needle, words="space", casefold=False, empty=True):
     if not isinstance(text, str):
         needle = bytes(memoryview(needle))
         if words == "unicode" or casefold:
-            if casefold:
-                needle = needle.decode("utf-8")
-            else:
-                try:  # no folding: the needle is compared as it is
-                    needle = needle.decode("utf-8")
-                except UnicodeDecodeError:
-                    needle = None  # equals no word (words are valid UTF-8)
+            needle = needle.decode("utf-8")
             text = text.decode("utf-8")
     if casefold:
         text = text.casefold()
@@ -225,7 +219,7 @@ def word_oracle(contents, needle, words="space", casefold=False, empty=True):
     found = space_words(text) if words == "space" else re.findall(r"\w+", text)
     if not empty:
         found = [w for w in found if w]
-    return Counter(found)[needle] if needle is not None else 0
+    return Counter(found)[needle]
 
 
 ORACLES: dict[str, Callable[[object, object], int]] = {

@@ -338,8 +338,20 @@ def test_invalid_utf8_at_end_of_data():
 
 
 def test_invalid_utf8_needle_raises():
-    with pytest.raises(UnicodeDecodeError):
-        word_count.count_many(b"abc", [b"\xff"], casefold=True)
+    """Where the words are decoded (words="unicode", casefold=True) a needle
+    must be UTF-8 as the text must, with or without folding; in space mode
+    bytes are bytes."""
+    for kw in ({"casefold": True}, {"words": "unicode"},
+               {"words": "unicode", "casefold": True}):
+        for fn in (lambda n: word_count.count_many(b"abc", [b"abc", n], **kw),
+                   lambda n: word_count.search(b"abc", n, **kw)):
+            with pytest.raises(UnicodeDecodeError) as e:
+                fn(b"ab\xff")
+            want = pytest.raises(UnicodeDecodeError, b"ab\xff".decode)
+            assert (e.value.start, e.value.end, e.value.reason) == (
+                want.value.start, want.value.end, want.value.reason)
+            assert e.value.object == b"ab\xff"
+    assert word_count.count_many(b"ab\xff abc", [b"ab\xff"]) == {b"ab\xff": 1}
 
 
 # ---- the API -------------------------------------------------------------------
