@@ -9,19 +9,17 @@ import errno
 import gzip
 import io
 import os
-import pathlib
 import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import pytest
 
 import word_count
-from helpers import reference_count, coreutils_count
+from helpers import reference_count, coreutils_count, unprivileged
 
 PIECES = [b"ab", b"a", b"abab", b"b", b" ", b" ", b"\n", b"\r\n", b"\r", b"  ",
           b"ab\r\n", b"caf\xc3\xa9"]
@@ -155,48 +153,20 @@ def test_empty_file(tmp_path):
         assert word_count.search_file(path, nd) == reference_count(b"", as_bytes(nd)) == 0
 
 
-def run_unprivileged(code: str, path) -> subprocess.CompletedProcess:
-    """Run `code` in a Python child as user nobody (root reads anything)."""
-    def drop():
-        os.setgid(65534)
-        os.setuid(65534)
-    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                          text=True, preexec_fn=drop, timeout=60, check=False)
-
-
-def test_permission_denied():
-    # A directory that user nobody can reach when running as root (pytest's
-    # tmp_path is below a 0700 directory).
-    with tempfile.TemporaryDirectory() as d:
-        check_permission_denied(pathlib.Path(d))
-
-
-def check_permission_denied(tmp_path):
+def test_permission_denied(tmp_path):
+    """A file the process may not read: PermissionError naming the file, in a
+    child that lacks root's right to read anything (helpers.unprivileged)."""
     path = tmp_path / "secret"
     path.write_bytes(b"a b a\n")
     path.chmod(0)
     code = ("import sys, word_count\n"
-            "try:\n    word_count.search_file(sys.argv[1], 'a')\n"
-            "except PermissionError as e:\n    print('PermissionError', e.filename)\n")
-    if os.geteuid() != 0:
-        with pytest.raises(PermissionError):
-            word_count.search_file(path, "a")
-        return
-    # As root, chmod 0 does not stop reads: ask as user nobody, who must be
-    # able to reach the file and the installed package.
-    os.chmod(tmp_path, 0o755)
-    for parent in tmp_path.parents:
-        if not os.stat(parent).st_mode & 0o001:
-            pytest.skip(f"running as root and {parent} is not searchable by others")
-    try:
-        probe = run_unprivileged("import word_count", path)
-    except PermissionError as e:
-        pytest.skip(f"running as root and user nobody cannot run {sys.executable}: {e}")
-    if probe.returncode != 0:
-        pytest.skip(f"running as root and user nobody cannot import word_count: "
-                    f"{probe.stderr.strip()[-200:]}")
-    r = run_unprivileged(code, path)
-    assert r.stdout.split() == ["PermissionError", str(path)], r.stderr
+            "for fn in (word_count.search_file, word_count.frequencies_file):\n"
+            "    try:\n        fn(sys.argv[1], 'a') if fn is word_count.search_file else fn(sys.argv[1])\n"
+            "    except PermissionError as e:\n        print('PermissionError', e.filename)\n"
+            "print(word_count.search('a b a', 'a'))\n")
+    r = subprocess.run(unprivileged([sys.executable, "-c", code, path]), capture_output=True,
+                       text=True, timeout=60, check=False)
+    assert r.stdout.split() == ["PermissionError", str(path)] * 2 + ["2"], r.stderr
 
 
 # ---- special files -----------------------------------------------------------
