@@ -16,18 +16,23 @@ DEPS   += 'pytest-timeout>=2'
 SOURCES := $(shell find include lib ext bin python tools -type f 2>/dev/null) \
            meson.build meson.options pyproject.toml
 
-.PHONY: all test test-c test-py bench install clean
+.PHONY: all test test-c test-py bench install clean FORCE
 
 all: install
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.deps: | $(VPY)
-# A venv made before DEPS grew gets the new ones too.
-$(VENV)/.deps: Makefile
+# A venv made before DEPS changed gets the new list too, and only then: the
+# list is written to .deps-list when it differs (not on any Makefile edit).
+$(VENV)/.deps-list: FORCE | $(VPY)
+	@echo "$(DEPS)" | cmp -s - $@ || echo "$(DEPS)" > $@
+
+$(VENV)/.deps: $(VENV)/.deps-list
 	$(VPY) -m pip install -q $(DEPS)
 	touch $@
+
+FORCE:
 
 $(VENV)/.installed: $(VENV)/.deps $(SOURCES)
 	$(VPY) -m pip install -q --no-build-isolation .
