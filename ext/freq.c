@@ -477,14 +477,15 @@ PyMethodDef wc_freq_methods[] = {
      "bytes-like contents).  `words` is 'space' (the words of search()) or\n"
      "'unicode' (runs of \\w, as re.findall(r'\\w+', text)); with `casefold`\n"
      "words and needles compare after str.casefold().  Bytes are UTF-8 when\n"
-     "words='unicode' or casefold=True (else UnicodeDecodeError)."},
+     "words='unicode' or casefold=True (else UnicodeDecodeError).  Ctrl-C\n"
+     "stops a long count (KeyboardInterrupt)."},
     {"frequencies", WC_FASTCALL(wc_frequencies), METH_FASTCALL | METH_KEYWORDS,
      "frequencies($module, /, contents, *, top=None, words='space', "
      "casefold=False, threads=None)\n--\n\n"
      "A collections.Counter of every non-empty word of `contents`.\n\n"
      "With top=K, the K most common words in Counter.most_common(K) order\n"
      "(ties: the word that occurs first in the text comes first); without,\n"
-     "every word, in order of first occurrence.  `words`, `casefold` and\n"
-     "`threads` as for count_many()."},
+     "every word, in order of first occurrence.  `words`, `casefold`,\n"
+     "`threads` and Ctrl-C as for count_many()."},
     {NULL, NULL, 0, NULL},
 };
