@@ -87,6 +87,23 @@ int wc_get_threads(PyObject *obj, int *threads);
 PyObject *wc_raise_path(int code, PyObject *path);
 PyObject *wc_raise(int code);
 
+/* The calling thread's state while the GIL is released, for the core's
+ * callbacks, which run on that thread. */
+typedef struct {
+    PyThreadState *ts;    /* from PyEval_SaveThread() */
+    PyObject *progress;   /* a callable or NULL */
+    PyObject *read;       /* search_stream's bound read method, or NULL */
+    PyObject *pending;    /* bytes read() returned beyond what was asked */
+    Py_ssize_t pending_pos;
+} wc_call;
+
+/* The core's wc_progress_fn (arg: a wc_call): takes the GIL back, runs
+ * PyErr_CheckSignals() (Python's signal handlers: Ctrl-C) and then
+ * c->progress(done, total) if any, releases the GIL again; nonzero (stop the
+ * count) when either raised, the exception left set (files.c).  Only for a
+ * count that runs with the GIL released by the same call. */
+int wc_on_progress(void *arg, uint64_t done, uint64_t total);
+
 /* contents as str (in place, its own kind) or a bytes-like object. */
 int wc_get_text(PyObject *obj, const char *what, wc_text *out);
 

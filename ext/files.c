@@ -14,17 +14,7 @@
 
 #include "binding.h"
 
-/* The calling thread's state while the GIL is released, for the core's
- * callbacks, which run on that thread. */
-typedef struct {
-    PyThreadState *ts;
-    PyObject *progress;   /* a callable or NULL */
-    PyObject *read;       /* search_stream's bound read method, or NULL */
-    PyObject *pending;    /* bytes read() returned beyond what was asked */
-    Py_ssize_t pending_pos;
-} wc_call;
-
-static int wc_on_progress(void *arg, uint64_t done, uint64_t total)
+int wc_on_progress(void *arg, uint64_t done, uint64_t total)
 {
     wc_call *c = arg;
     PyEval_RestoreThread(c->ts);

@@ -154,6 +154,36 @@ static int wc_big(const wc_text *text)
     return text->len * (size_t)text->width >= WC_GIL_THRESHOLD;
 }
 
+/* The words of text into f: the needles' counts, or every word and then
+ * wc_freq_sort(f, by_count). */
+static int wc_freq_pass(wc_freq *f, const wc_text *text, int needles,
+                        int by_count, size_t *err)
+{
+    if (needles)
+        return wc_freq_count_needles(f, text->data, text->len, err);
+    int rc = wc_freq_count_all(f, text->data, text->len, err);
+    return rc == WC_OK ? wc_freq_sort(f, by_count) : rc;
+}
+
+/* wc_freq_pass, with the GIL released for a big text.  Then the calling
+ * thread takes the GIL back between spans of the text, at most every 100 ms,
+ * to run Python's signal handlers (wc_on_progress): Ctrl-C (or any handler
+ * that raises) stops the count, which returns WC_EINTR with the exception
+ * set.  A small text holds the GIL and needs no such check. */
+static int wc_freq_text(wc_freq *f, const wc_text *text, int needles,
+                        int by_count, size_t *err)
+{
+    if (!wc_big(text))
+        return wc_freq_pass(f, text, needles, by_count, err);
+    wc_call call = {.progress = NULL};
+    wc_freq_set_progress(f, wc_on_progress, &call, 0);
+    call.ts = PyEval_SaveThread();
+    int rc = wc_freq_pass(f, text, needles, by_count, err);
+    PyEval_RestoreThread(call.ts);
+    wc_freq_set_progress(f, NULL, NULL, 0);
+    return rc;
+}
+
 /* ---- count_many --------------------------------------------------------- */
 
 static PyObject *wc_count_many_impl(PyObject *contents, PyObject *needles,
@@ -220,14 +250,7 @@ static PyObject *wc_count_many_impl(PyObject *contents, PyObject *needles,
             goto done;
     }
     size_t err = 0;
-    int rc;
-    if (wc_big(&text)) {
-        Py_BEGIN_ALLOW_THREADS
-        rc = wc_freq_count_needles(f, text.data, text.len, &err);
-        Py_END_ALLOW_THREADS
-    } else {
-        rc = wc_freq_count_needles(f, text.data, text.len, &err);
-    }
+    int rc = wc_freq_text(f, &text, 1, 0, &err);
     if (rc != WC_OK) {
         if (rc == WC_EUTF8)
             wc_raise_utf8(contents, &text, err);
@@ -427,18 +450,7 @@ static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
         goto done;
     }
     size_t err = 0;
-    int rc;
-    if (wc_big(&text)) {
-        Py_BEGIN_ALLOW_THREADS
-        rc = wc_freq_count_all(f, text.data, text.len, &err);
-        if (rc == WC_OK)
-            rc = wc_freq_sort(f, top >= 0);
-        Py_END_ALLOW_THREADS
-    } else {
-        rc = wc_freq_count_all(f, text.data, text.len, &err);
-        if (rc == WC_OK)
-            rc = wc_freq_sort(f, top >= 0);
-    }
+    int rc = wc_freq_text(f, &text, 0, top >= 0, &err);
     if (rc != WC_OK) {
         if (rc == WC_EUTF8)
             wc_raise_utf8(a[0], &text, err);
@@ -465,14 +477,15 @@ PyMethodDef wc_freq_methods[] = {
      "bytes-like contents).  `words` is 'space' (the words of search()) or\n"
      "'unicode' (runs of \\w, as re.findall(r'\\w+', text)); with `casefold`\n"
      "words and needles compare after str.casefold().  Bytes are UTF-8 when\n"
-     "words='unicode' or casefold=True (else UnicodeDecodeError)."},
+     "words='unicode' or casefold=True (else UnicodeDecodeError).  Ctrl-C\n"
+     "stops a long count (KeyboardInterrupt)."},
     {"frequencies", WC_FASTCALL(wc_frequencies), METH_FASTCALL | METH_KEYWORDS,
      "frequencies($module, /, contents, *, top=None, words='space', "
      "casefold=False, threads=None)\n--\n\n"
      "A collections.Counter of every non-empty word of `contents`.\n\n"
      "With top=K, the K most common words in Counter.most_common(K) order\n"
      "(ties: the word that occurs first in the text comes first); without,\n"
-     "every word, in order of first occurrence.  `words`, `casefold` and\n"
-     "`threads` as for count_many()."},
+     "every word, in order of first occurrence.  `words`, `casefold`,\n"
+     "`threads` and Ctrl-C as for count_many()."},
     {NULL, NULL, 0, NULL},
 };

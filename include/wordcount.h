@@ -125,6 +125,21 @@ int wc_kernel_supported(const char *name);
  */
 int wc_force_kernel(const char *name);
 
+/* ---- progress and cancellation ---------------------------------------- */
+
+/*
+ * A progress and cancel callback for the long counts (files and streams:
+ * wc_io_options; words of a text in memory: wc_freq_set_progress, which say
+ * when it is called).  `done` bytes of `total` have been counted (total is
+ * WC_SIZE_UNKNOWN when the size is not known).  It runs on the thread that
+ * called the count, never on a pool thread.  Returns 0 to go on; nonzero
+ * stops the count, which then returns WC_EINTR.
+ */
+typedef int (*wc_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* The total passed to the progress callback when the size is not known. */
+#define WC_SIZE_UNKNOWN UINT64_MAX
+
 /* ---- words, frequencies and many needles ------------------------------- */
 
 /*
@@ -211,6 +226,21 @@ int wc_freq_count_needles(wc_freq *f, const void *text, size_t len,
 int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
                       size_t *err_offset);
 
+/*
+ * Progress and cancellation of the next wc_freq_count_needles and
+ * wc_freq_count_all on f (fn NULL: none, the default).  The threads claim
+ * the text in spans of about 1 MiB, cut where no word continues (a longer
+ * word makes a longer span); between two of its spans the calling thread
+ * calls fn, at most every interval_ms (0: 100 ms) and never at the start or
+ * at the end, so a count shorter than interval_ms makes no call.  `done` is
+ * the bytes of the spans counted so far, `total` the text's bytes.  When fn
+ * asks to stop, every thread stops at the end of its span, and the count
+ * returns WC_EINTR and leaves f as it was before the count: it may be freed,
+ * or count again.  The words and counts never depend on fn.
+ */
+void wc_freq_set_progress(wc_freq *f, wc_progress_fn fn, void *arg,
+                          unsigned interval_ms);
+
 /* The count of needle `id` (0 for WC_NO_ID). */
 uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
 
@@ -247,18 +277,6 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
  * is read, the count fails with WC_ETRUNCATED (nothing is counted).
  */
 
-/* The total passed to the progress callback when the size is not known. */
-#define WC_SIZE_UNKNOWN UINT64_MAX
-
-/*
- * Called from the calling thread only: at the start (done == 0), at most
- * every interval_ms while the count runs, and once at the end (done == the
- * bytes read).  Returns 0 to go on; nonzero stops the count, which then
- * returns WC_EINTR (workers stop between blocks).  Also called when a read()
- * of a stream fails with EINTR (a signal), before it is retried.
- */
-typedef int (*wc_progress_fn)(void *arg, uint64_t done, uint64_t total);
-
 /*
  * Supplies a stream's bytes for wc_count_reader: writes at most n bytes at buf
  * and returns how many (> 0), 0 at the end of the stream, or a negative WC_*
@@ -273,6 +291,11 @@ typedef struct wc_io_options {
                               (wc_io_default_block_size()); any value >= 1
                               works (tests use tiny blocks to put a block
                               edge on every byte) */
+    /* Called from the calling thread only: at the start (done == 0), at
+     * most every interval_ms while the count runs, and once at the end
+     * (done == the bytes read); a nonzero answer stops the count with
+     * WC_EINTR (workers stop between blocks).  Also called when a read() of
+     * a stream fails with EINTR (a signal), before it is retried. */
     wc_progress_fn progress; /* NULL: none */
     void *progress_arg;
     unsigned interval_ms;  /* between progress calls; 0: 100 ms */

@@ -2,11 +2,15 @@
  * freq.c - word frequencies and many needles in one pass: a parallel map
  * (each thread fills its own hash table) and reduce (the tables are merged).
  *
- * The text is cut into chunks at places where a word cannot continue
- * (wc_word_edge), so every word lies in one chunk.  The pool's threads claim
- * chunks; a chunk is counted into the table of the thread that claimed it
- * (a table is taken from an idle list under a mutex, so there are never more
- * tables than threads running at once, whatever the number of chunks).
+ * The text is cut into spans at places where a word cannot continue
+ * (wc_word_edge), so every word lies in one span.  The pool runs one task a
+ * thread; each task claims spans in text order (the claim finds where the
+ * span ends) and counts them into a table of its own, so there are never
+ * more tables than threads.  Spans are about 1 MiB: between two of them a
+ * task looks at the job's stop flag, and the calling thread calls the
+ * caller's progress callback (wc_freq_set_progress), so a count can be
+ * cancelled promptly without a check in the enumerators' loops, and the
+ * words never depend on where it can be.
  *
  * The hash table: open addressing with linear probing, the entries in the
  * slots themselves (one cache miss a look-up; a design with 8-byte slots
@@ -15,7 +19,7 @@
  * word is not transformed, else a copy in the table's arena, so memory is
  * proportional to the distinct words.  An entry remembers where its word
  * first occurs (unit position * 4 + sub, see wc_words.h), for a tie order
- * that does not depend on the chunks or threads.
+ * that does not depend on the spans or threads.
  */
 #define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <pthread.h>
@@ -344,6 +348,9 @@ struct wc_freq {
     struct wc_tab tab;
     size_t nneedles;    /* needle ids: 0 .. nneedles-1 (entry.first) */
     uint64_t *needle_counts;
+    wc_progress_fn progress; /* wc_freq_set_progress */
+    void *progress_arg;
+    unsigned interval_ms;
 };
 
 wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
@@ -369,6 +376,14 @@ wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
         return NULL;
     }
     return f;
+}
+
+void wc_freq_set_progress(wc_freq *f, wc_progress_fn fn, void *arg,
+                          unsigned interval_ms)
+{
+    f->progress = fn;
+    f->progress_arg = arg;
+    f->interval_ms = interval_ms;
 }
 
 void wc_freq_free(wc_freq *f)
@@ -562,14 +577,18 @@ struct wc_fjob {
     const struct wc_tab *needles; /* NULL: count every word */
     size_t nneedles;
     int kw;
-    size_t *edges; /* chunk k is [edges[k], edges[k+1]) */
-    size_t nchunks;
-    pthread_mutex_t mu;
+    size_t step;    /* the least length of a span, in units */
+    size_t claimed; /* mu: the spans claimed so far are [0, claimed) */
+    /* Task k's state, NULL until it has claimed a span with words. */
     struct wc_wstate *states[WC_MAX_THREADS];
-    int nstates;
-    struct wc_wstate *idle[WC_MAX_THREADS];
-    int nidle;
-    /* The first failure: chunks at or after stop_at are skipped. */
+    size_t ntasks;
+    /* The caller's progress callback; `done`: bytes of the spans counted. */
+    struct wc_ticker tk;
+    pthread_t caller;
+    _Atomic uint64_t done;
+    pthread_mutex_t mu;  /* claims, failures */
+    /* The first failure: spans at or after stop_at are skipped (0: every
+     * span, after an error other than invalid UTF-8). */
     _Atomic size_t stop_at;
     int rc;          /* mu */
     size_t utf8_err; /* mu: the smallest offset of invalid UTF-8 */
@@ -586,8 +605,8 @@ WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
         if (e == NULL)
             return WC_ENOMEM;
     } else if (first < e->first) {
-        /* A table is not a thread's: it may count chunk 9 before chunk 5
-         * (the thread that claimed 5 took the table later). */
+        /* Not for the spans of one task, which come in order; kept so that
+         * no caller depends on the order in which it counts. */
         e->first = first;
     }
     e->count++;
@@ -686,81 +705,105 @@ static void wc_fjob_fail(struct wc_fjob *job, int rc, size_t err)
     pthread_mutex_unlock(&job->mu);
 }
 
+/* Spans: at most about WC_FREQ_SPAN bytes, each a cancel point and a piece
+ * that an idle thread can take; for a parallel count at least
+ * WC_FREQ_SPANS_PER_THREAD a thread (balance when another process shares a
+ * core), but not below wc_parallel_threshold() bytes (the size below which
+ * a parallel job does not pay; the tests lower it to cut small texts into
+ * many spans).  1 MiB takes 1 to 5 ms to count: a claim costs nothing beside
+ * it, and a thread that is asked to stop does so within that. */
+#define WC_FREQ_SPAN ((size_t)1 << 20)
+#define WC_FREQ_SPANS_PER_THREAD 8
+
+/* How many spans the text of x is cut into, about (1: counted whole, on the
+ * calling thread). */
+static size_t wc_span_count(const struct wc_wtext *x, int threads)
+{
+    size_t bytes = x->len * (size_t)x->width;
+    size_t min_chunk = wc_parallel_threshold();
+    if (x->len <= 1)
+        return 1;
+    size_t n = bytes / WC_FREQ_SPAN + (bytes % WC_FREQ_SPAN != 0);
+    if (threads > 1 && bytes >= min_chunk) {
+        size_t par = (size_t)threads * WC_FREQ_SPANS_PER_THREAD;
+        if (bytes / par < min_chunk)
+            par = bytes / min_chunk;
+        if (par > n)
+            n = par;
+    }
+    if (n > x->len)
+        n = x->len;
+    return n < 1 ? 1 : n;
+}
+
+/*
+ * Claim the next span, [*lo, *hi): from where the last one claimed ends to
+ * the first edge (wc_word_edge) at least job->step units on, or the end of
+ * the text.  Edges are found as spans are claimed, under the lock, each
+ * search starting where the last span ends: a word longer than a span makes
+ * one longer span and costs one scan, and a stop leaves the rest of the text
+ * unread.  Returns 0 when the whole text is claimed.
+ */
+static int wc_fjob_claim(struct wc_fjob *job, size_t *lo, size_t *hi)
+{
+    const struct wc_wtext *x = job->x;
+    pthread_mutex_lock(&job->mu);
+    size_t a = job->claimed, b = a;
+    if (a < x->len)
+        b = x->len - a <= job->step ? x->len : wc_word_edge(x, a + job->step);
+    job->claimed = b;
+    pthread_mutex_unlock(&job->mu);
+    *lo = a;
+    *hi = b;
+    return a < b;
+}
+
+/*
+ * A task (one a thread): claims spans in order until none is left, counting
+ * their words into a state of its own.  Spans are claimed in order, so once
+ * one starts at or after stop_at (an error before it, or a stop) every later
+ * one does too.  The cancel point is between spans.
+ */
 static void wc_fjob_task(void *ctx, size_t task)
 {
     struct wc_fjob *job = ctx;
-    size_t lo = job->edges[task], hi = job->edges[task + 1];
-    if (lo >= hi || lo >= atomic_load_explicit(&job->stop_at,
-                                               memory_order_relaxed))
-        return;
-    pthread_mutex_lock(&job->mu);
     struct wc_wstate *s = NULL;
-    if (job->nidle > 0) {
-        s = job->idle[--job->nidle];
-    } else if (job->nstates < WC_MAX_THREADS) {
-        s = wc_wstate_new(job);
-        if (s != NULL)
-            job->states[job->nstates++] = s;
-    }
-    pthread_mutex_unlock(&job->mu);
-    if (s == NULL) {
-        wc_fjob_fail(job, WC_ENOMEM, 0);
-        return;
-    }
+    int rc = WC_OK;
     size_t err = 0;
-    /* Two calls, so that each inlines its sink. */
-    int rc = job->needles != NULL
-        ? wc_words_range(job->x, lo, hi, &s->sc, wc_emit_needles, s, &err)
-        : wc_words_range(job->x, lo, hi, &s->sc, wc_emit_all, s, &err);
-    if (s->npend > 0) {
+    for (;;) {
+        if (wc_tick_caller(&job->tk, job->caller, &job->done)) {
+            rc = WC_EINTR;
+            break;
+        }
+        size_t lo, hi;
+        if (!wc_fjob_claim(job, &lo, &hi) ||
+            lo >= atomic_load_explicit(&job->stop_at, memory_order_relaxed))
+            break;
+        if (s == NULL) {
+            s = wc_wstate_new(job);
+            if (s == NULL) {
+                rc = WC_ENOMEM;
+                break;
+            }
+            job->states[task] = s;
+        }
+        /* Two calls, so that each inlines its sink. */
+        rc = job->needles != NULL
+            ? wc_words_range(job->x, lo, hi, &s->sc, wc_emit_needles, s, &err)
+            : wc_words_range(job->x, lo, hi, &s->sc, wc_emit_all, s, &err);
+        if (rc != WC_OK)
+            break;
+        atomic_fetch_add_explicit(&job->done,
+                                  (uint64_t)(hi - lo) * (uint64_t)job->x->width,
+                                  memory_order_relaxed);
+    }
+    if (s != NULL && s->npend > 0) {
         int frc = wc_flush(s);
         if (rc == WC_OK)
             rc = frc;
     }
     if (rc != WC_OK)
         wc_fjob_fail(job, rc, err);
-    pthread_mutex_lock(&job->mu);
-    job->idle[job->nidle++] = s;
-    pthread_mutex_unlock(&job->mu);
-}
-
-/* Chunks: at least wc_parallel_threshold() bytes (the size below which a
- * parallel job does not pay; the tests lower it to cut small texts into
- * many chunks), about WC_FREQ_CHUNKS_PER_THREAD a thread (more balance
- * threads that share a core with another process). */
-#define WC_FREQ_CHUNKS_PER_THREAD 8
-
-static size_t *wc_make_edges(const struct wc_wtext *x, int threads,
-                             size_t *nchunks)
-{
-    size_t bytes = x->len * (size_t)x->width;
-    size_t min_chunk = wc_parallel_threshold();
-    size_t n = 1;
-    if (threads > 1 && bytes >= min_chunk && x->len > 1) {
-        n = (size_t)threads * WC_FREQ_CHUNKS_PER_THREAD;
-        if (bytes / n < min_chunk)
-            n = bytes / min_chunk;
-        if (n > x->len)
-            n = x->len;
-        if (n < 1)
-            n = 1;
-    }
-    size_t *edges = malloc((n + 1) * sizeof *edges);
-    if (edges == NULL)
-        return NULL;
-    size_t step = x->len / n;
-    edges[0] = 0;
-    for (size_t k = 1; k < n; k++) {
-        /* Each search starts where the last edge is at the earliest, so a
-         * word longer than a chunk costs one scan, not one per chunk. */
-        size_t p = k * step;
-        if (p < edges[k - 1])
-            p = edges[k - 1];
-        edges[k] = p == 0 ? 0 : wc_word_edge(x, p);
-    }
-    edges[n] = x->len;
-    *nchunks = n;
-    return edges;
 }
 
 /* Merge table s into t (keys of s that live in s's arena stay there: the
@@ -865,46 +908,52 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
             return WC_ENOMEM;
     }
     atomic_init(&job.stop_at, SIZE_MAX);
-    job.edges = wc_make_edges(&f->x, threads, &job.nchunks);
-    if (job.edges == NULL)
+    atomic_init(&job.done, 0);
+    wc_ticker_init(&job.tk, f->progress, f->progress_arg, f->interval_ms,
+                   (uint64_t)len * (uint64_t)f->x.width);
+    job.caller = pthread_self();
+    size_t nspans = wc_span_count(&f->x, threads);
+    job.step = len / nspans;
+    if (pthread_mutex_init(&job.mu, NULL) != 0)
         return WC_ENOMEM;
-    if (pthread_mutex_init(&job.mu, NULL) != 0) {
-        free(job.edges);
-        return WC_ENOMEM;
-    }
-    if (job.nchunks == 1)
+    job.ntasks = nspans < (size_t)threads ? nspans : (size_t)threads;
+    if (job.ntasks == 1)
         wc_fjob_task(&job, 0);
     else
-        wc_pool_run(threads, wc_fjob_task, &job, job.nchunks);
+        wc_pool_run(threads, wc_fjob_task, &job, job.ntasks);
     pthread_mutex_destroy(&job.mu);
-    free(job.edges);
 
+    /* Until here f is untouched: after an error (a stop included) it is as
+     * it was before the count. */
     int rc = job.rc;
+    struct wc_wstate **st = job.states;
     if (rc == WC_OK && needles) {
-        for (int k = 0; k < job.nstates; k++)
-            for (size_t i = 0; i < f->nneedles; i++)
-                f->needle_counts[i] += job.states[k]->counts[i];
+        for (size_t k = 0; k < job.ntasks; k++)
+            if (st[k] != NULL)
+                for (size_t i = 0; i < f->nneedles; i++)
+                    f->needle_counts[i] += st[k]->counts[i];
     } else if (rc == WC_OK) {
         f->counted = 1;
         /* The largest table becomes the result; the others merge into it. */
-        int big = -1;
-        for (int k = 0; k < job.nstates; k++)
-            if (big < 0 || job.states[k]->tab.n > job.states[big]->tab.n)
+        size_t big = SIZE_MAX;
+        for (size_t k = 0; k < job.ntasks; k++)
+            if (st[k] != NULL && (big == SIZE_MAX || st[k]->tab.n > st[big]->tab.n))
                 big = k;
-        if (big >= 0) {
+        if (big != SIZE_MAX) {
             struct wc_tab tmp = f->tab;
-            f->tab = job.states[big]->tab;
-            job.states[big]->tab = tmp;
+            f->tab = st[big]->tab;
+            st[big]->tab = tmp;
         }
-        for (int k = 0; k < job.nstates && rc == WC_OK; k++)
-            rc = wc_tab_merge(&f->tab, &job.states[k]->tab);
+        for (size_t k = 0; k < job.ntasks && rc == WC_OK; k++)
+            if (st[k] != NULL)
+                rc = wc_tab_merge(&f->tab, &st[k]->tab);
         /* Folded keys of a str text were counted as UTF-8 (fold_utf8):
          * UTF-32 again; a UTF-8 text's keys stay UTF-8. */
         if (rc == WC_OK && f->x.fold_utf8 && !f->x.utf8)
             rc = wc_freq_utf32(f);
     }
-    for (int k = 0; k < job.nstates; k++)
-        wc_wstate_free(job.states[k]);
+    for (size_t k = 0; k < job.ntasks; k++)
+        wc_wstate_free(st[k]);
     if (rc == WC_EUTF8 && err_offset != NULL)
         *err_offset = job.utf8_err;
     return rc;

@@ -26,9 +26,10 @@
  * the front.  A stream is read at pipe speed, far below what one kernel
  * counts, so it gains nothing from more threads.
  *
- * Progress and cancellation: the calling thread calls the caller's callback
- * between its blocks, at most every interval_ms; a nonzero answer sets the
- * job's stop flag, which every thread checks before each block.
+ * Progress and cancellation (progress.c): the calling thread calls the
+ * caller's callback between its blocks, at most every interval_ms; a nonzero
+ * answer sets the job's stop flag, which every thread checks before each
+ * block.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "wc_impl.h"
@@ -49,7 +49,6 @@
  * system calls. */
 #define WC_IO_BLOCK ((size_t)1 << 20)
 #define WC_IO_MAX_BLOCK ((size_t)1 << 30)
-#define WC_IO_INTERVAL_MS 100
 
 size_t wc_io_default_block_size(void)
 {
@@ -92,38 +91,11 @@ static void wc_block_count(const struct wc_needles *nd, const uint8_t *t,
 
 /* ---- options and progress ---------------------------------------------- */
 
-struct wc_ticker {
-    wc_progress_fn fn;
-    void *arg;
-    unsigned interval_ms;
-    struct timespec last;
-    uint64_t done, total;
-};
-
-static void wc_ticker_init(struct wc_ticker *tk, const wc_io_options *o,
-                           uint64_t total)
+/* The ticker (progress.c) of a count with options o. */
+static void wc_io_ticker(struct wc_ticker *tk, const wc_io_options *o,
+                         uint64_t total)
 {
-    tk->fn = o->progress;
-    tk->arg = o->progress_arg;
-    tk->interval_ms = o->interval_ms ? o->interval_ms : WC_IO_INTERVAL_MS;
-    tk->done = 0;
-    tk->total = total;
-    clock_gettime(CLOCK_MONOTONIC, &tk->last);
-}
-
-/* Call the callback if `force` or interval_ms have passed; nonzero: stop. */
-static int wc_tick(struct wc_ticker *tk, int force)
-{
-    if (tk->fn == NULL)
-        return 0;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t ms = (int64_t)(now.tv_sec - tk->last.tv_sec) * 1000 +
-                 (now.tv_nsec - tk->last.tv_nsec) / 1000000;
-    if (!force && ms < (int64_t)tk->interval_ms)
-        return 0;
-    tk->last = now;
-    return tk->fn(tk->arg, tk->done, tk->total) != 0;
+    wc_ticker_init(tk, o->progress, o->progress_arg, o->interval_ms, total);
 }
 
 /* Check the arguments and fill in the defaults. */
@@ -386,7 +358,6 @@ static void wc_file_task(void *ctx, size_t task)
 {
     struct wc_file_job *job = ctx;
     struct wc_slot *slot = &job->slots[task];
-    int is_caller = pthread_equal(pthread_self(), job->caller);
     void *buf = NULL;
     if (posix_memalign(&buf, 4096, job->block + job->nd->maxlen + 2 + WC_IO_ALIGN) == 0)
         slot->buf = buf;
@@ -396,12 +367,9 @@ static void wc_file_task(void *ctx, size_t task)
         return;
     }
     while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
-        if (is_caller) {
-            job->tk->done = atomic_load_explicit(&job->done, memory_order_relaxed);
-            if (wc_tick(job->tk, 0)) {
-                wc_job_fail(job, WC_EINTR, 0);
-                return;
-            }
+        if (wc_tick_caller(job->tk, job->caller, &job->done)) {
+            wc_job_fail(job, WC_EINTR, 0);
+            return;
         }
         uint64_t blk = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
         if (blk >= job->nblocks)
@@ -486,7 +454,7 @@ static int wc_engine_fd(const struct wc_engine *e, int fd, const wc_io_options *
             uint64_t size = (uint64_t)st.st_size;
             if ((uint64_t)base > size)
                 base = (off_t)size;
-            wc_ticker_init(&tk, o, size - (uint64_t)base);
+            wc_io_ticker(&tk, o, size - (uint64_t)base);
             if (wc_tick(&tk, 1))
                 return WC_EINTR;
             if ((uint64_t)base == size) {
@@ -499,7 +467,7 @@ static int wc_engine_fd(const struct wc_engine *e, int fd, const wc_io_options *
             return rc;
         }
     }
-    wc_ticker_init(&tk, o, WC_SIZE_UNKNOWN);
+    wc_io_ticker(&tk, o, WC_SIZE_UNKNOWN);
     if (wc_tick(&tk, 1))
         return WC_EINTR;
     struct wc_fd_reader fr = {.fd = fd, .tk = &tk};
@@ -527,7 +495,7 @@ static int wc_engine_reader(const struct wc_engine *e, wc_read_fn read,
                             void *read_arg, const wc_io_options *o)
 {
     struct wc_ticker tk;
-    wc_ticker_init(&tk, o, WC_SIZE_UNKNOWN);
+    wc_io_ticker(&tk, o, WC_SIZE_UNKNOWN);
     if (wc_tick(&tk, 1))
         return WC_EINTR;
     struct wc_source src = {.read = read, .arg = read_arg};
@@ -787,7 +755,6 @@ static void wc_wfile_task(void *ctx, size_t task)
 {
     struct wc_wjob *job = ctx;
     struct wc_wslot *slot = &job->slots[task];
-    int is_caller = pthread_equal(pthread_self(), job->caller);
     if (job->needles)
         slot->counts = calloc(job->nids + 1, sizeof *slot->counts);
     else
@@ -797,12 +764,9 @@ static void wc_wfile_task(void *ctx, size_t task)
         return;
     }
     while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
-        if (is_caller) {
-            job->tk->done = atomic_load_explicit(&job->done, memory_order_relaxed);
-            if (wc_tick(job->tk, 0)) {
-                wc_wjob_fail(job, WC_EINTR, 0, 0);
-                return;
-            }
+        if (wc_tick_caller(job->tk, job->caller, &job->done)) {
+            wc_wjob_fail(job, WC_EINTR, 0, 0);
+            return;
         }
         uint64_t blk = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
         if (blk >= job->nblocks)

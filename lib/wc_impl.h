@@ -24,9 +24,12 @@
 #ifndef WC_IMPL_H
 #define WC_IMPL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "wordcount.h"
 
@@ -115,6 +118,33 @@ void wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
 /* Forget the cached default thread count (threads.c; called in a fork child,
  * whose affinity or environment may differ). */
 void wc_threads_after_fork(void);
+
+/* ---- progress and cancellation (progress.c) ----------------------------- */
+
+/* The caller's progress callback over one count. */
+struct wc_ticker {
+    wc_progress_fn fn;   /* NULL: none (never called) */
+    void *arg;
+    unsigned interval_ms;
+    struct timespec last; /* the last call, or the start */
+    uint64_t done, total; /* what the next call reports */
+};
+
+/* A ticker for a count of `total` bytes (WC_SIZE_UNKNOWN: not known), its
+ * clock started now; interval_ms 0: 100 ms. */
+void wc_ticker_init(struct wc_ticker *tk, wc_progress_fn fn, void *arg,
+                    unsigned interval_ms, uint64_t total);
+
+/* Call the callback with tk->done if `force` or interval_ms have passed
+ * since the last call; nonzero: it asked to stop. */
+int wc_tick(struct wc_ticker *tk, int force);
+
+/* The cancel point of a pool task, between its pieces of work: on the
+ * count's calling thread (`caller`) only, wc_tick with done = *done (what
+ * the job's threads have counted so far); elsewhere, or without a callback,
+ * 0 at once.  Nonzero: the job must set its stop flag. */
+int wc_tick_caller(struct wc_ticker *tk, pthread_t caller,
+                   _Atomic uint64_t *done);
 
 /* ---- the boundary rule, for every width -------------------------------- */
 

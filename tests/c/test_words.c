@@ -7,6 +7,10 @@
  *   - frequencies at 1, 2, 3 and 7 threads (with the parallel threshold
  *     lowered so that small texts are cut into many chunks) equal a literal
  *     split into lines and words;
+ *   - a count in memory stops with WC_EINTR when the progress callback asks
+ *     (at 2 and 4 threads, count_all and count_needles), leaves the table as
+ *     it was and counts right after; a callback that never stops changes no
+ *     result;
  *   - UTF-8 errors sit where the Unicode standard's "maximal subpart" rule
  *     (and CPython) put them; folds and word classes of a few characters
  *     whose values the Unicode standard fixes.
@@ -14,6 +18,7 @@
  *
  * Closes with "N passed, N failed" (what CI reads).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +370,186 @@ static void test_fold_wide_units(void)
     wc_freq_free(f);
 }
 
+/* ---- cancelling a count in memory (wc_freq_set_progress) --------------------- */
+
+/* What the progress callback saw; it runs on the calling thread only. */
+struct progress {
+    pthread_t caller;
+    atomic_int calls;
+    atomic_int bad;     /* calls off the calling thread, done going back or
+                           past total, a wrong total */
+    uint64_t total, last_done;
+    int stop_after;     /* ask to stop on call stop_after + 1; -1: never */
+};
+
+static int on_progress(void *arg, uint64_t done, uint64_t total)
+{
+    struct progress *p = arg;
+    if (!pthread_equal(pthread_self(), p->caller) || total != p->total ||
+        done > total || done < p->last_done)
+        atomic_fetch_add(&p->bad, 1);
+    p->last_done = done;
+    int calls = atomic_fetch_add(&p->calls, 1) + 1;
+    return p->stop_after >= 0 && calls > p->stop_after;
+}
+
+/* Words that make casefolded unicode words slow to enumerate (decoded,
+ * folded, some expanding: "ß" -> "ss", "İ" -> "i" + U+0307), and so a count
+ * of a few MiB long enough (tens of ms) for a 1 ms interval to pass many
+ * times within it. */
+static const char *const cancel_pieces[] = {
+    u8"Ὀδυσσεύς", u8"ΣΊΣΥΦΟΣ", u8"σίσυφος", u8"Straße", u8"STRASSE",
+    u8"İstanbul", u8"Ǆemal", u8"КИРИЛЛИЦА", u8"кириллица", u8"ﬁne",
+    u8"word_1", u8"Ⅻ", u8"Ωμέγα", u8"naïve", u8"NAÏVE", u8"ǅ",
+};
+#define NPIECES (sizeof cancel_pieces / sizeof cancel_pieces[0])
+static const char *const cancel_seps[] = {" ", " ", "\n", ", ", u8" — ", "\r\n"};
+
+/* 1 if the tables of a and b (both sorted the same way) are equal. */
+static int same_table(const wc_freq *a, const wc_freq *b)
+{
+    if (wc_freq_size(a) != wc_freq_size(b))
+        return 0;
+    for (size_t i = 0; i < wc_freq_size(a); i++) {
+        const void *ka, *kb;
+        size_t la, lb;
+        int wa, wb;
+        uint64_t ca, cb;
+        wc_freq_get(a, i, &ka, &la, &wa, &ca);
+        wc_freq_get(b, i, &kb, &lb, &wb, &cb);
+        if (la != lb || wa != wb || ca != cb ||
+            memcmp(ka, kb, la * (size_t)wa) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Count text into f (needles: f holds the needles of cancel_pieces, ids in
+ * id[]), with the callback p (NULL: none) every 1 ms. */
+static int cancel_count(wc_freq *f, int needles, const char *t, size_t n,
+                        struct progress *p)
+{
+    if (p != NULL) {
+        p->caller = pthread_self();
+        p->total = n;
+        p->last_done = 0;
+        wc_freq_set_progress(f, on_progress, p, 1);
+    } else {
+        wc_freq_set_progress(f, NULL, NULL, 0);
+    }
+    return needles ? wc_freq_count_needles(f, t, n, NULL)
+                   : wc_freq_count_all(f, t, n, NULL);
+}
+
+static wc_freq *cancel_table(int threads, int needles, size_t *id)
+{
+    wc_word_opts o = {WC_WORDS_UNICODE, 1, 1, threads};
+    wc_freq *f = wc_freq_new(1, &o);
+    if (f == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    for (size_t k = 0; needles && k < NPIECES; k++) {
+        const char *nd = cancel_pieces[k];
+        if (wc_freq_add_needle(f, nd, strlen(nd), 1, &id[k], NULL) != WC_OK) {
+            fprintf(stderr, "add needle %s failed\n", nd);
+            exit(2);
+        }
+    }
+    return f;
+}
+
+static void test_freq_cancel(void)
+{
+    enum { SIZE = 6 << 20 };
+    char *t = xmalloc(SIZE + 64);
+    size_t n = 0;
+    uint64_t seed = 2024;
+    while (n < SIZE) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        const char *w = cancel_pieces[(seed >> 33) % NPIECES];
+        const char *sep = cancel_seps[(seed >> 45) % 6];
+        memcpy(t + n, w, strlen(w));
+        n += strlen(w);
+        memcpy(t + n, sep, strlen(sep));
+        n += strlen(sep);
+    }
+    /* The reference: one thread, no callback. */
+    size_t id[NPIECES], ref_id[NPIECES];
+    uint64_t ref_counts[NPIECES];
+    wc_freq *ref_all = cancel_table(1, 0, NULL);
+    wc_freq *ref_nd = cancel_table(1, 1, ref_id);
+    CHECK(cancel_count(ref_all, 0, t, n, NULL) == WC_OK &&
+              wc_freq_sort(ref_all, 1) == WC_OK && wc_freq_size(ref_all) > 10,
+          "reference count_all");
+    CHECK(cancel_count(ref_nd, 1, t, n, NULL) == WC_OK, "reference needles");
+    for (size_t k = 0; k < NPIECES; k++)
+        ref_counts[k] = wc_freq_needle_count(ref_nd, ref_id[k]);
+    CHECK(ref_counts[0] > 0 && ref_counts[3] > 0 && ref_counts[4] > 0,
+          "needles counted");
+
+    wc_set_parallel_threshold(4096);
+    static const int threads[] = {2, 4};
+    for (int ti = 0; ti < 2; ti++) {
+        for (int needles = 0; needles <= 1; needles++) {
+            const char *what = needles ? "count_needles" : "count_all";
+            /* A callback that never stops: the same results. */
+            struct progress go = {.stop_after = -1};
+            wc_freq *f = cancel_table(threads[ti], needles, id);
+            int rc = cancel_count(f, needles, t, n, &go);
+            CHECK(rc == WC_OK, "%s threads %d, never stops: rc %d", what,
+                  threads[ti], rc);
+            CHECK(atomic_load(&go.calls) > 0 && atomic_load(&go.bad) == 0,
+                  "%s threads %d: %d calls, %d bad", what, threads[ti],
+                  atomic_load(&go.calls), atomic_load(&go.bad));
+            if (needles) {
+                int same = 1;
+                for (size_t k = 0; k < NPIECES; k++)
+                    same &= wc_freq_needle_count(f, id[k]) == ref_counts[k];
+                CHECK(same, "%s threads %d: counts differ", what, threads[ti]);
+            } else {
+                CHECK(wc_freq_sort(f, 1) == WC_OK && same_table(f, ref_all),
+                      "%s threads %d: tables differ", what, threads[ti]);
+            }
+            wc_freq_free(f);
+
+            /* Stop at the first call: WC_EINTR, the table untouched (then
+             * freed, or counted again right). */
+            for (int again = 0; again <= 1; again++) {
+                struct progress stop = {.stop_after = 0};
+                f = cancel_table(threads[ti], needles, id);
+                rc = cancel_count(f, needles, t, n, &stop);
+                CHECK(rc == WC_EINTR && atomic_load(&stop.calls) == 1 &&
+                          atomic_load(&stop.bad) == 0,
+                      "%s threads %d, stop: rc %d, %d calls, %d bad", what,
+                      threads[ti], rc, atomic_load(&stop.calls),
+                      atomic_load(&stop.bad));
+                uint64_t left = 0;
+                for (size_t k = 0; needles && k < NPIECES; k++)
+                    left += wc_freq_needle_count(f, id[k]);
+                CHECK(left == 0 && (needles || wc_freq_size(f) == 0),
+                      "%s threads %d: counts after the stop", what, threads[ti]);
+                if (again) {
+                    rc = cancel_count(f, needles, t, n, NULL);
+                    int same = rc == WC_OK;
+                    for (size_t k = 0; needles && k < NPIECES; k++)
+                        same &= wc_freq_needle_count(f, id[k]) == ref_counts[k];
+                    if (!needles)
+                        same &= wc_freq_sort(f, 1) == WC_OK &&
+                                same_table(f, ref_all);
+                    CHECK(same, "%s threads %d: the count after a stop: rc %d",
+                          what, threads[ti], rc);
+                }
+                wc_freq_free(f);
+            }
+        }
+    }
+    wc_set_parallel_threshold(0);
+    wc_freq_free(ref_all);
+    wc_freq_free(ref_nd);
+    free(t);
+}
+
 int main(void)
 {
     test_fold_wide_units();
@@ -372,6 +557,7 @@ int main(void)
     test_frequencies_threads();
     test_utf8_errors();
     test_unicode_words();
+    test_freq_cancel();
     wc_pool_shutdown();
     return check_report();
 }

@@ -1,7 +1,7 @@
-"""Ctrl-C: SIGINT during a long file or stream count raises KeyboardInterrupt
-soon after, leaves the pool able to count (every worker free: a count on
-all threads right after is right), and the next call works; repeated in
-one process for each kind of input."""
+"""Ctrl-C: SIGINT during a long file, stream or in-memory word count raises
+KeyboardInterrupt soon after, leaves the pool able to count (every worker
+free: a count on all threads right after is right), and the next call works;
+repeated in one process for each kind of input."""
 
 from __future__ import annotations
 
@@ -68,47 +68,101 @@ def test_sigint_during_long_count_repeated(tmp_path, kind):
     assert max(delays) < 5.0
 
 
-# In-memory counts (count_many, frequencies, search with words= or casefold=)
-# have no cancel point: the core runs the count to its end, with the GIL
-# released, and CPython raises KeyboardInterrupt as soon as the call returns
-# (the result is dropped).  So Ctrl-C waits for at most one call, which takes
-# about as long as reading the text once (tens of ms for these 17 MB).  What
-# is tested: the interrupt is never lost, it comes out of the loop of calls,
-# the pool is free after it and the next calls are right.
+# In-memory word counts (count_many, frequencies, search with words= or
+# casefold=) run with the GIL released, and the calling thread takes it back
+# between spans of about 1 MiB, at most every 0.1 s, to run the signal
+# handlers: Ctrl-C stops the count.  The text is 64 GiB that would take
+# minutes to count: one 8 MiB block of a file mapped 8,192 times, end to end,
+# into one reserved range of addresses (8 MiB of memory, whatever the size),
+# seen as a memoryview.  That the call did not complete is shown by what it
+# read: the pages of the range that were touched (its Rss in
+# /proc/self/smaps), a small part of the 64 GiB.
 MEMORY_SCRIPT = r"""
-import os, signal, sys, threading, time
+import ctypes, mmap, os, signal, sys, tempfile, threading, time
 sys.path.insert(0, sys.argv[2])
 from reliability import CALLS, expected
 import word_count as w
 name = sys.argv[1]
 fn = CALLS[name]
-big = w.ZEN * 20000
-small = w.ZEN * 400
-delays = []
-for rep in range(3):
+
+BLOCK_SIZE, COPIES = 8 << 20, 8192
+unit = w.ZEN + "Straße İSTANBUL naïve NAÏVE Σίσυφος ΣΊΣΥΦΟΣ\n"
+data = (unit.encode() * (BLOCK_SIZE // len(unit.encode()) + 1))[:BLOCK_SIZE]
+data = data[:data.rindex(b"\n") + 1]
+data += b"\n" * (BLOCK_SIZE - len(data))  # no word crosses a block's end
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.munmap.argtypes = libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+libc.madvise.argtypes += [ctypes.c_int]
+PROT_NONE, MAP_FIXED, MAP_NORESERVE, MADV_DONTNEED = 0, 0x10, 0x4000, 4
+total = BLOCK_SIZE * COPIES
+base = libc.mmap(None, total, PROT_NONE,
+                 mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+assert base not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
+with tempfile.TemporaryFile() as f:
+    f.write(data)
+    f.flush()
+    for k in range(COPIES):
+        at = libc.mmap(base + k * BLOCK_SIZE, BLOCK_SIZE, mmap.PROT_READ,
+                       mmap.MAP_SHARED | MAP_FIXED, f.fileno(), 0)
+        assert at == base + k * BLOCK_SIZE, os.strerror(ctypes.get_errno())
+view = ctypes.pythonapi.PyMemoryView_FromMemory
+view.restype = ctypes.py_object
+view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+text = view(base, total, 0x100)  # PyBUF_READ
+assert len(text) == total and text[:len(data)] == data and text[-1:] == b"\n"
+
+def touched():
+    # Bytes of the text's pages mapped (what the count has read).
+    n, inside = 0, False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split(None, 1)[0]
+            if "-" in head:
+                lo = int(head.split("-")[0], 16)
+                inside = base <= lo < base + total
+            elif inside and head == "Rss:":
+                n += int(line.split()[1]) * 1024
+    return n
+
+small_str = unit * 300 + "Now is  now\r\n"
+small_bytes = small_str.encode()
+delays, read = [], []
+for threads in (w.default_threads(), 1, 3):
     fire = []
     def kill():
         fire.append(time.monotonic())
         os.kill(os.getpid(), signal.SIGINT)
-    threading.Timer(0.05, kill).start()
-    calls = 0
+    timer = threading.Timer(0.3, kill)
+    timer.start()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            fn(big, "is", w.default_threads())
-            calls += 1
+        fn(text, b"is", threads)
     except KeyboardInterrupt:
         delays.append(time.monotonic() - fire[0])
     else:
-        sys.exit("the interrupt was lost")
+        sys.exit("not interrupted")
+    timer.join()
+    read.append(touched())
+    # The call stopped early: it read a small part of the text.
+    assert read[-1] < total // 16, (read[-1], total)
+    assert libc.madvise(base, total, MADV_DONTNEED) == 0  # unmap what it read
     # The pool is free and counts right on every thread, by this function too.
-    assert fn(small, "Now", w.default_threads()) == expected(name, small, "Now")
-    assert w.search(small, "is", threads=w.default_threads()) == expected("search", small, "is")
+    for small, needle in ((small_str, "Now"), (small_bytes, b"is"),
+                          (small_str, "naïve")):
+        assert fn(small, needle, w.default_threads()) == expected(name, small, needle)
+    assert w.search(small_str, "is", threads=w.default_threads()) == expected("search", small_str, "is")
+del text
+libc.munmap(base, total)
 print(" ".join(f"{d:.3f}" for d in delays))
+print(" ".join(str(r) for r in read))
 """
 
 
-@pytest.mark.parametrize("name", ["count_many", "search-unicode", "frequencies",
+@pytest.mark.parametrize("name", ["count_many", "count_many-unicode", "search-unicode",
+                                  "search-casefold", "frequencies",
                                   "frequencies-unicode-casefold"])
 def test_sigint_during_in_memory_word_counts(name):
     import os
@@ -116,6 +170,10 @@ def test_sigint_during_in_memory_word_counts(name):
     r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, name, tests],
                        capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr[-2000:]
-    delays = [float(d) for d in r.stdout.split()]
-    print(f"{name}: KeyboardInterrupt {delays} s after SIGINT")
+    lines = r.stdout.split("\n")
+    delays = [float(d) for d in lines[0].split()]
+    read = [int(n) for n in lines[1].split()]
+    print(f"{name}: KeyboardInterrupt {delays} s after SIGINT; "
+          f"{[round(n / 2**20) for n in read]} MiB of the 64 GiB text read")
     assert len(delays) == 3
+    assert max(delays) < 5.0
