@@ -328,6 +328,22 @@ PyObject *wc_search_words(PyObject *contents, PyObject *needle,
     return r;
 }
 
+/* The arguments of count_many and frequencies: `params` is (contents, X,
+ * words, casefold, threads), the first `npositional` by position; the word
+ * options and threads= go into *o. */
+static int wc_parse_word_call(PyObject *module, const char *fname,
+                              PyObject *const *args, Py_ssize_t nargs,
+                              PyObject *kwnames, const enum wc_kw params[5],
+                              int npositional, PyObject *a[5], wc_word_opts *o)
+{
+    if (wc_parse_args(module, fname, args, nargs, kwnames, params, 5,
+                      npositional, npositional, a) < 0 ||
+        wc_get_word_opts(a[2], a[3], o) < 0 ||
+        wc_get_threads(a[4], &o->threads) < 0)
+        return -1;
+    return 0;
+}
+
 static const enum wc_kw wc_count_many_params[] = {
     WC_KW_CONTENTS, WC_KW_NEEDLES, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
 };
@@ -337,10 +353,8 @@ static PyObject *wc_count_many(PyObject *module, PyObject *const *args,
 {
     PyObject *a[5];
     wc_word_opts o;
-    if (wc_parse_args(module, "count_many", args, nargs, kwnames,
-                      wc_count_many_params, 5, 2, 2, a) < 0 ||
-        wc_get_word_opts(a[2], a[3], &o) < 0 ||
-        wc_get_threads(a[4], &o.threads) < 0)
+    if (wc_parse_word_call(module, "count_many", args, nargs, kwnames,
+                           wc_count_many_params, 2, a, &o) < 0)
         return NULL;
     return wc_count_many_impl(a[0], a[1], &o);
 }
@@ -431,10 +445,8 @@ static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
 {
     PyObject *a[5];
     wc_word_opts o;
-    if (wc_parse_args(module, "frequencies", args, nargs, kwnames,
-                      wc_frequencies_params, 5, 1, 1, a) < 0 ||
-        wc_get_word_opts(a[2], a[3], &o) < 0 ||
-        wc_get_threads(a[4], &o.threads) < 0)
+    if (wc_parse_word_call(module, "frequencies", args, nargs, kwnames,
+                           wc_frequencies_params, 1, a, &o) < 0)
         return NULL;
     Py_ssize_t top;
     if (wc_get_top(a[1], &top) < 0)
