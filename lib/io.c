@@ -256,25 +256,31 @@ struct wc_slot {
 };
 
 /*
- * The pool runs one task per slot; each task claims blocks from `next` until
- * none is left or `stop` is set.  So blocks balance across threads as the
- * pool's tasks would, a stop ends every task at once (not after claiming
- * each of millions of remaining blocks), and a task owns its slot.
+ * What the two parallel file jobs (needles: wc_file_job, words: wc_wjob)
+ * share.  The pool runs one task per slot; each task claims blocks from
+ * `next` (wc_blocks_next) until none is left or `stop` is set.  So blocks
+ * balance across threads as the pool's tasks would, a stop ends every task
+ * at once (not after claiming each of millions of remaining blocks), and a
+ * task owns its slot.
  */
-struct wc_file_job {
+struct wc_blocks {
     int fd;
     uint64_t base, size; /* the text is the file's bytes [base, size) */
     size_t block;
     uint64_t nblocks;
-    const struct wc_needles *nd;
-    struct wc_slot *slots;
     pthread_t caller;
     struct wc_ticker *tk;
     _Atomic uint64_t next; /* the next block to claim */
     atomic_int stop;
+    _Atomic uint64_t done; /* bytes counted, for the progress callback */
+};
+
+struct wc_file_job {
+    struct wc_blocks bl;
+    const struct wc_needles *nd;
+    struct wc_slot *slots;
     atomic_int err;     /* the first error, 0 if none */
     int err_errno;      /* errno of the first WC_EIO, written by its thread */
-    _Atomic uint64_t done;
 };
 
 static void wc_job_fail(struct wc_file_job *job, int code, int err_errno)
@@ -282,26 +288,48 @@ static void wc_job_fail(struct wc_file_job *job, int code, int err_errno)
     int expected = 0;
     if (atomic_compare_exchange_strong(&job->err, &expected, code))
         job->err_errno = err_errno; /* read by the caller after the join */
-    atomic_store_explicit(&job->stop, 1, memory_order_relaxed);
+    atomic_store_explicit(&job->bl.stop, 1, memory_order_relaxed);
 }
 
 /* Reads land at the same address modulo this as their file offset. */
 #define WC_IO_ALIGN 64
 
-/* How a file's bytes [base, size) are read on the pool: in *nblocks blocks
- * of o->block_size, by *threads threads (1 under the parallel threshold:
+/* Set up bl to read a file's bytes [base, size) on the pool: in blocks of
+ * o->block_size, by *threads threads (1 under the parallel threshold:
  * waking a worker costs more than it saves); returns the task slots, one a
  * thread but never more than the blocks.  Tells the kernel the reading is
  * sequential. */
-static size_t wc_file_plan(int fd, uint64_t base, uint64_t size,
-                           const wc_io_options *o, uint64_t *nblocks,
-                           int *threads)
+static size_t wc_blocks_init(struct wc_blocks *bl, int fd, uint64_t base,
+                             uint64_t size, const wc_io_options *o,
+                             struct wc_ticker *tk, int *threads)
 {
     uint64_t bytes = size - base;
-    *nblocks = (bytes + o->block_size - 1) / o->block_size;
+    bl->fd = fd;
+    bl->base = base;
+    bl->size = size;
+    bl->block = o->block_size;
+    bl->nblocks = (bytes + o->block_size - 1) / o->block_size;
+    bl->caller = pthread_self();
+    bl->tk = tk;
+    atomic_init(&bl->next, 0);
+    atomic_init(&bl->stop, 0);
+    atomic_init(&bl->done, 0);
     *threads = bytes < wc_parallel_threshold() ? 1 : o->threads;
     (void)posix_fadvise(fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
-    return (uint64_t)*threads < *nblocks ? (size_t)*threads : (size_t)*nblocks;
+    return (uint64_t)*threads < bl->nblocks ? (size_t)*threads : (size_t)bl->nblocks;
+}
+
+/* A task's next block: 1 with *blk; 0 when none is left or the job stopped;
+ * WC_EINTR when the caller's callback (on the calling thread, between its
+ * blocks) asked to stop. */
+static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
+{
+    if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
+        return 0;
+    if (wc_tick_caller(bl->tk, bl->caller, &bl->done))
+        return WC_EINTR;
+    *blk = atomic_fetch_add_explicit(&bl->next, 1, memory_order_relaxed);
+    return *blk < bl->nblocks;
 }
 
 /* pread exactly n bytes at off; returns the bytes read (< n at end of file)
@@ -328,10 +356,11 @@ static void wc_file_block(struct wc_file_job *job, struct wc_slot *slot,
                           uint64_t blk)
 {
     const struct wc_needles *nd = job->nd;
-    uint64_t start = job->base + blk * job->block;
-    uint64_t end = job->size - start < job->block ? job->size : start + job->block;
-    uint64_t a = start > job->base ? start - 1 : start;
-    uint64_t b = job->size - end < nd->maxlen + 1 ? job->size : end + nd->maxlen + 1;
+    const struct wc_blocks *bl = &job->bl;
+    uint64_t start = bl->base + blk * bl->block;
+    uint64_t end = bl->size - start < bl->block ? bl->size : start + bl->block;
+    uint64_t a = start > bl->base ? start - 1 : start;
+    uint64_t b = bl->size - end < nd->maxlen + 1 ? bl->size : end + nd->maxlen + 1;
     size_t want = (size_t)(b - a);
     /* The kernel copies from the page cache 4 to 5 times slower when the
      * destination's address and the file offset differ modulo 32 (measured:
@@ -340,7 +369,7 @@ static void wc_file_block(struct wc_file_job *job, struct wc_slot *slot,
      * byte of left context made every read the slow kind).  So read offset
      * a into the page-aligned buffer at a % WC_IO_ALIGN. */
     uint8_t *dst = slot->buf + (size_t)(a % WC_IO_ALIGN);
-    ssize_t got = wc_pread_full(job->fd, dst, want, a);
+    ssize_t got = wc_pread_full(bl->fd, dst, want, a);
     if (got < 0) {
         wc_job_fail(job, WC_EIO, errno);
     } else if ((size_t)got < want) {
@@ -349,8 +378,8 @@ static void wc_file_block(struct wc_file_job *job, struct wc_slot *slot,
         /* b < size only when end + maxlen + 1 <= b: the kernel's
          * precondition; else the window ends where the text does. */
         wc_block_count(nd, dst, want, (size_t)(start - a),
-                       (size_t)(end - a), end == job->size, slot->counts);
-        atomic_fetch_add_explicit(&job->done, end - start, memory_order_relaxed);
+                       (size_t)(end - a), end == bl->size, slot->counts);
+        atomic_fetch_add_explicit(&job->bl.done, end - start, memory_order_relaxed);
     }
 }
 
@@ -359,45 +388,33 @@ static void wc_file_task(void *ctx, size_t task)
     struct wc_file_job *job = ctx;
     struct wc_slot *slot = &job->slots[task];
     void *buf = NULL;
-    if (posix_memalign(&buf, 4096, job->block + job->nd->maxlen + 2 + WC_IO_ALIGN) == 0)
+    if (posix_memalign(&buf, 4096, job->bl.block + job->nd->maxlen + 2 + WC_IO_ALIGN) == 0)
         slot->buf = buf;
     slot->counts = calloc(job->nd->n ? job->nd->n : 1, sizeof *slot->counts);
     if (slot->buf == NULL || slot->counts == NULL) {
         wc_job_fail(job, WC_ENOMEM, 0);
         return;
     }
-    while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
-        if (wc_tick_caller(job->tk, job->caller, &job->done)) {
-            wc_job_fail(job, WC_EINTR, 0);
-            return;
-        }
-        uint64_t blk = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
-        if (blk >= job->nblocks)
-            return;
+    uint64_t blk;
+    int r;
+    while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
         wc_file_block(job, slot, blk);
-    }
+    if (r == WC_EINTR)
+        wc_job_fail(job, WC_EINTR, 0);
 }
 
 static int wc_file_run(int fd, uint64_t base, uint64_t size,
                        const struct wc_needles *nd, const wc_io_options *o,
                        uint64_t *counts, struct wc_ticker *tk)
 {
-    uint64_t nblocks;
+    struct wc_file_job job = {.nd = nd};
     int threads;
-    size_t nslots = wc_file_plan(fd, base, size, o, &nblocks, &threads);
+    size_t nslots = wc_blocks_init(&job.bl, fd, base, size, o, tk, &threads);
     struct wc_slot *slots = calloc(nslots, sizeof *slots);
     if (slots == NULL)
         return WC_ENOMEM;
-
-    struct wc_file_job job = {
-        .fd = fd, .base = base, .size = size, .block = o->block_size,
-        .nblocks = nblocks, .nd = nd, .slots = slots, .caller = pthread_self(),
-        .tk = tk,
-    };
-    atomic_init(&job.next, 0);
-    atomic_init(&job.stop, 0);
+    job.slots = slots;
     atomic_init(&job.err, 0);
-    atomic_init(&job.done, 0);
     wc_pool_run(threads, wc_file_task, &job, nslots);
 
     int rc = atomic_load(&job.err);
@@ -406,7 +423,7 @@ static int wc_file_run(int fd, uint64_t base, uint64_t size,
             if (slots[k].counts != NULL)
                 for (size_t j = 0; j < nd->n; j++)
                     counts[j] += slots[k].counts[j];
-        tk->done = atomic_load(&job.done);
+        tk->done = atomic_load(&job.bl.done);
         if (wc_tick(tk, 1))
             rc = WC_EINTR;
     }
@@ -622,21 +639,13 @@ struct wc_wslot {
 };
 
 struct wc_wjob {
-    int fd;
-    uint64_t base, size;
-    size_t block;
-    uint64_t nblocks;
+    struct wc_blocks bl;
     wc_freq *f;
     int needles;
     size_t nids;
     struct wc_wtext x;
     struct wc_wslot *slots;
-    pthread_t caller;
-    struct wc_ticker *tk;
-    _Atomic uint64_t next;
-    atomic_int stop;
     _Atomic uint64_t stop_at; /* blocks starting at or after it are skipped */
-    _Atomic uint64_t done;
     pthread_mutex_t mu;
     int err;        /* mu: the first error other than WC_EUTF8, else EUTF8 */
     int err_errno;  /* mu */
@@ -660,7 +669,7 @@ static void wc_wjob_fail(struct wc_wjob *job, int code, int err_errno,
             job->err = code;
             job->err_errno = err_errno;
         }
-        atomic_store_explicit(&job->stop, 1, memory_order_relaxed);
+        atomic_store_explicit(&job->bl.stop, 1, memory_order_relaxed);
     }
     pthread_mutex_unlock(&job->mu);
 }
@@ -670,7 +679,7 @@ static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
                          uint64_t a, size_t n, uint8_t **out)
 {
     if (n > slot->cap) {
-        size_t cap = slot->cap ? slot->cap : job->block + WC_WIO_EXTRA;
+        size_t cap = slot->cap ? slot->cap : job->bl.block + WC_WIO_EXTRA;
         while (cap < n) {
             if (cap > SIZE_MAX / 4)
                 return WC_ENOMEM;
@@ -684,7 +693,7 @@ static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
         slot->cap = cap;
     }
     uint8_t *dst = (uint8_t *)slot->mem + (size_t)(a % WC_IO_ALIGN);
-    ssize_t got = wc_pread_full(job->fd, dst, n, a);
+    ssize_t got = wc_pread_full(job->bl.fd, dst, n, a);
     if (got < 0)
         return WC_EIO;
     if ((size_t)got < n)
@@ -696,16 +705,17 @@ static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
 static void wc_wfile_block(struct wc_wjob *job, struct wc_wslot *slot,
                            uint64_t blk)
 {
-    uint64_t start = job->base + blk * job->block;
-    uint64_t end = job->size - start < job->block ? job->size : start + job->block;
-    if (start - job->base >= atomic_load_explicit(&job->stop_at,
+    const struct wc_blocks *bl = &job->bl;
+    uint64_t start = bl->base + blk * bl->block;
+    uint64_t end = bl->size - start < bl->block ? bl->size : start + bl->block;
+    if (start - bl->base >= atomic_load_explicit(&job->stop_at,
                                                   memory_order_relaxed))
         return;
     size_t extra = WC_WIO_EXTRA, lo = 0, hi, n;
     uint8_t *buf;
     int rc;
     for (;;) {
-        uint64_t b = job->size - end <= extra ? job->size : end + extra;
+        uint64_t b = bl->size - end <= extra ? bl->size : end + extra;
         n = (size_t)(b - start);
         rc = wc_wslot_read(job, slot, start, n, &buf);
         if (rc != WC_OK) {
@@ -715,7 +725,7 @@ static void wc_wfile_block(struct wc_wjob *job, struct wc_wslot *slot,
         struct wc_wtext x = job->x;
         x.text = buf;
         x.len = n;
-        if (extra == WC_WIO_EXTRA && start > job->base) {
+        if (extra == WC_WIO_EXTRA && start > bl->base) {
             /* E(p) is the first edge >= p (unicode) or > p (space): when
              * E(start) > end, E(end) = E(start) and the block has no words
              * (a word that began before covers it). */
@@ -723,12 +733,12 @@ static void wc_wfile_block(struct wc_wjob *job, struct wc_wslot *slot,
             if (lo > end - start)
                 goto done;
         }
-        if (end == job->size) {
+        if (end == bl->size) {
             hi = n;
             break;
         }
         hi = wc_word_edge(&x, (size_t)(end - start));
-        if (b == job->size || hi + 4 <= n)
+        if (b == bl->size || hi + 4 <= n)
             break;
         if (extra > SIZE_MAX / 4)
             goto nomem;
@@ -737,15 +747,15 @@ static void wc_wfile_block(struct wc_wjob *job, struct wc_wslot *slot,
     if (lo < hi) {
         size_t err = 0;
         rc = wc_freq_io_window(job->needles ? job->f : slot->tab, buf, n, lo,
-                               hi, start - job->base,
+                               hi, start - bl->base,
                                job->needles ? slot->counts : NULL, &err);
         if (rc != WC_OK) {
-            wc_wjob_fail(job, rc, 0, start - job->base + err);
+            wc_wjob_fail(job, rc, 0, start - bl->base + err);
             return;
         }
     }
 done:
-    atomic_fetch_add_explicit(&job->done, end - start, memory_order_relaxed);
+    atomic_fetch_add_explicit(&job->bl.done, end - start, memory_order_relaxed);
     return;
 nomem:
     wc_wjob_fail(job, WC_ENOMEM, 0, 0);
@@ -763,16 +773,12 @@ static void wc_wfile_task(void *ctx, size_t task)
         wc_wjob_fail(job, WC_ENOMEM, 0, 0);
         return;
     }
-    while (!atomic_load_explicit(&job->stop, memory_order_relaxed)) {
-        if (wc_tick_caller(job->tk, job->caller, &job->done)) {
-            wc_wjob_fail(job, WC_EINTR, 0, 0);
-            return;
-        }
-        uint64_t blk = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
-        if (blk >= job->nblocks)
-            return;
+    uint64_t blk;
+    int r;
+    while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
         wc_wfile_block(job, slot, blk);
-    }
+    if (r == WC_EINTR)
+        wc_wjob_fail(job, WC_EINTR, 0, 0);
 }
 
 /* The results of the slots into f (only when all went well). */
@@ -802,22 +808,15 @@ static int wc_wfile_run(int fd, uint64_t base, uint64_t size, wc_freq *f,
                         int needles, size_t nids, const wc_io_options *o,
                         struct wc_ticker *tk, wc_utf8_error *ue)
 {
-    uint64_t nblocks;
+    struct wc_wjob job = {.f = f, .needles = needles, .nids = nids};
     int threads;
-    size_t nslots = wc_file_plan(fd, base, size, o, &nblocks, &threads);
+    size_t nslots = wc_blocks_init(&job.bl, fd, base, size, o, tk, &threads);
     struct wc_wslot *slots = calloc(nslots, sizeof *slots);
     if (slots == NULL)
         return WC_ENOMEM;
-    struct wc_wjob job = {
-        .fd = fd, .base = base, .size = size, .block = o->block_size,
-        .nblocks = nblocks, .f = f, .needles = needles, .nids = nids,
-        .slots = slots, .caller = pthread_self(), .tk = tk,
-    };
+    job.slots = slots;
     wc_freq_io_wtext(f, &job.x);
-    atomic_init(&job.next, 0);
-    atomic_init(&job.stop, 0);
     atomic_init(&job.stop_at, UINT64_MAX);
-    atomic_init(&job.done, 0);
     if (pthread_mutex_init(&job.mu, NULL) != 0) {
         free(slots);
         return WC_ENOMEM;
@@ -828,7 +827,7 @@ static int wc_wfile_run(int fd, uint64_t base, uint64_t size, wc_freq *f,
     int rc = job.err;
     if (rc == WC_OK) {
         rc = wc_wslots_reduce(f, needles, nids, slots, nslots);
-        tk->done = atomic_load(&job.done);
+        tk->done = atomic_load(&job.bl.done);
         if (rc == WC_OK && wc_tick(tk, 1))
             rc = WC_EINTR;
     }
