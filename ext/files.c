@@ -469,7 +469,7 @@ static int wc_stream_fd(PyObject *fileobj, int buffered, wc_target *t,
 /* Count what remains of a binary file object for t.  0, or -1 with an
  * exception set. */
 static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
-                         PyObject *progress, size_t block)
+                         int threads, PyObject *progress, size_t block)
 {
     PyObject *io = PyImport_ImportModule("io");
     if (io == NULL)
@@ -490,7 +490,9 @@ static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
     if (os_file < 0)
         return -1;
     wc_call call = {.progress = progress};
-    wc_io_options opt = {.block_size = block, .threads = 1,
+    /* threads: used when the descriptor is a regular file (read in blocks
+     * on the pool as by search_file); a pipe or a read(n) is one stream. */
+    wc_io_options opt = {.block_size = block, .threads = threads,
                          .progress = wc_on_progress, .progress_arg = &call};
     if (os_file)
         return wc_stream_fd(fileobj, buffered, t, &opt, &call);
@@ -525,52 +527,54 @@ static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
 
 static const enum wc_kw wc_stream_params[] = {
     WC_KW_FILEOBJ, WC_KW_NEEDLE, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE, WC_KW_WORDS,
-    WC_KW_CASEFOLD};
+    WC_KW_CASEFOLD, WC_KW_THREADS};
 
 static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
                                   Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[6], *progress, *owner = NULL;
+    PyObject *a[7], *progress, *owner = NULL;
     size_t block, id = WC_NO_ID;
-    int err;
+    int err, threads;
     wc_word_opts wo;
     if (wc_parse_args(module, "search_stream", args, nargs, kwnames,
-                      wc_stream_params, 6, 2, 2, a) < 0 ||
+                      wc_stream_params, 7, 2, 2, a) < 0 ||
         wc_get_progress(a[2], &progress) < 0 || wc_get_block_size(a[3], &block) < 0 ||
-        wc_get_word_opts(a[4], a[5], &wo) < 0)
+        wc_get_word_opts(a[4], a[5], &wo) < 0 || wc_get_threads(a[6], &threads) < 0)
         return NULL;
     wc_text pat;
     if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
         return NULL;
     wc_target t = {.needle = pat.data, .nlen = pat.len, .what = WC_COUNT_NEEDLES};
-    t.f = wc_words_table(&wo, 1, a[1], &pat, &id, &err);
-    int ok = !err && wc_run_stream("search_stream", a[0], &t, progress, block) == 0;
+    t.f = wc_words_table(&wo, threads, a[1], &pat, &id, &err);
+    int ok = !err && wc_run_stream("search_stream", a[0], &t, threads, progress,
+                                   block) == 0;
     return wc_needle_result(ok, &t, id, &pat, owner);
 }
 
 static const enum wc_kw wc_freq_stream_params[] = {
     WC_KW_FILEOBJ, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_PROGRESS,
-    WC_KW_BLOCK_SIZE};
+    WC_KW_BLOCK_SIZE, WC_KW_THREADS};
 
 static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
                                        Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[6], *progress;
-    int err;
+    PyObject *a[7], *progress;
+    int err, threads;
     size_t block;
     Py_ssize_t top;
     wc_word_opts wo;
     if (wc_parse_args(module, "frequencies_stream", args, nargs, kwnames,
-                      wc_freq_stream_params, 6, 1, 1, a) < 0 ||
+                      wc_freq_stream_params, 7, 1, 1, a) < 0 ||
         wc_get_top(a[1], &top) < 0 || wc_get_word_opts(a[2], a[3], &wo) < 0 ||
-        wc_get_progress(a[4], &progress) < 0 || wc_get_block_size(a[5], &block) < 0)
+        wc_get_progress(a[4], &progress) < 0 || wc_get_block_size(a[5], &block) < 0 ||
+        wc_get_threads(a[6], &threads) < 0)
         return NULL;
     wc_target t = {.what = WC_COUNT_ALL};
-    t.f = wc_words_table(&wo, 1, NULL, NULL, NULL, &err);
+    t.f = wc_words_table(&wo, threads, NULL, NULL, NULL, &err);
     if (t.f == NULL)
         return NULL;
     PyObject *result = NULL;
-    if (wc_run_stream("frequencies_stream", a[0], &t, progress, block) == 0)
+    if (wc_run_stream("frequencies_stream", a[0], &t, threads, progress, block) == 0)
         result = wc_freq_result(module, t.f, top);
     wc_freq_free(t.f);
     return result;
@@ -586,7 +590,8 @@ PyMethodDef wc_files_methods[] = {
      "See word_count.search_file."},
     {"search_stream", WC_FASTCALL(wc_search_stream), METH_FASTCALL | METH_KEYWORDS,
      "search_stream($module, /, fileobj, needle, *, progress=None,\n"
-     "              block_size=None, words='space', casefold=False)\n--\n\n"
+     "              block_size=None, words='space', casefold=False,\n"
+     "              threads=None)\n--\n\n"
      "Count the words equal to `needle` in what remains of a binary file object.\n\n"
      "See word_count.search_stream."},
     {"frequencies_file", WC_FASTCALL(wc_frequencies_file),
@@ -599,7 +604,8 @@ PyMethodDef wc_files_methods[] = {
     {"frequencies_stream", WC_FASTCALL(wc_frequencies_stream),
      METH_FASTCALL | METH_KEYWORDS,
      "frequencies_stream($module, /, fileobj, *, top=None, words='space',\n"
-     "                   casefold=False, progress=None, block_size=None)\n--\n\n"
+     "                   casefold=False, progress=None, block_size=None,\n"
+     "                   threads=None)\n--\n\n"
      "A collections.Counter of the words in what remains of a binary file\n"
      "object (bytes keys).\n\n"
      "See word_count.frequencies_stream."},

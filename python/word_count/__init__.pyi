@@ -67,6 +67,7 @@ def search_stream(
     block_size: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    threads: Optional[int] = None,
 ) -> int: ...
 def frequencies_file(
     path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
@@ -86,6 +87,7 @@ def frequencies_stream(
     casefold: bool = False,
     progress: _Progress = None,
     block_size: Optional[int] = None,
+    threads: Optional[int] = None,
 ) -> Counter[bytes]: ...
 def search_py(contents: _Text, needle: _Text) -> int: ...
 def kernel() -> str: ...

@@ -90,7 +90,7 @@ def search_file(path, needle, *, threads=None, progress=None, block_size=None,
 
 
 def search_stream(fileobj, needle, *, progress=None, block_size=None,
-                  words="space", casefold=False):
+                  words="space", casefold=False, threads=None):
     """Count the words equal to `needle` in what remains of a binary file object.
 
     A file object over an OS file (open(..., "rb"), sys.stdin.buffer,
@@ -98,16 +98,19 @@ def search_stream(fileobj, needle, *, progress=None, block_size=None,
     released, starting at its current position (bytes it had read ahead
     count too) and left at the end; any other object with read(n) (BytesIO,
     gzip.GzipFile, sockets' makefile, ...) is read with .read(n) in blocks,
-    the GIL held only around each call.  `needle` and `progress` as for
-    search_file (the total given to `progress` is None), and so are `words`
-    and `casefold`.
+    the GIL held only around each call.  When the descriptor is a regular
+    file (``open(path, "rb")``, stdin redirected from a file), what remains
+    is read in blocks on `threads` threads as search_file reads (default:
+    default_threads()); a pipe or a read(n) is one stream on the calling
+    thread.  `needle` and `progress` as for search_file (the total given to
+    `progress` is None), and so are `words` and `casefold`.
     """
     name = getattr(fileobj, "name", None)
     cb, bar = _progress(progress, None if name is None else str(name))
     try:
         return _word_count.search_stream(fileobj, needle, progress=cb,
                                          block_size=block_size, words=words,
-                                         casefold=casefold)
+                                         casefold=casefold, threads=threads)
     finally:
         if bar is not None:
             bar.close()
@@ -143,20 +146,21 @@ def frequencies_file(path, *, top=None, words="space", casefold=False,
 
 
 def frequencies_stream(fileobj, *, top=None, words="space", casefold=False,
-                       progress=None, block_size=None):
+                       progress=None, block_size=None, threads=None):
     """A collections.Counter of the words in what remains of a binary file object.
 
     frequencies_file for streams: read as search_stream reads (through the
-    file descriptor when there is one, else with .read(n)), on the calling
-    thread; ``file_offset`` of a UnicodeDecodeError counts from where the
-    stream was when the call began.
+    file descriptor when there is one, in blocks on `threads` threads when it
+    is a regular file; else with .read(n) on the calling thread);
+    ``file_offset`` of a UnicodeDecodeError counts from where the stream was
+    when the call began.
     """
     name = getattr(fileobj, "name", None)
     cb, bar = _progress(progress, None if name is None else str(name))
     try:
         return _word_count.frequencies_stream(
             fileobj, top=top, words=words, casefold=casefold, progress=cb,
-            block_size=block_size)
+            block_size=block_size, threads=threads)
     finally:
         if bar is not None:
             bar.close()

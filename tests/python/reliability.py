@@ -94,8 +94,9 @@ def _file(contents, needle, threads=None):
 
 
 def _stream_file(contents, needle, threads=None):
-    with open(path_of(contents), "rb") as f:  # has fileno(): read with read(2)
-        return word_count.search_stream(f, needle)
+    # A regular file's descriptor: read in blocks on the pool, as search_file.
+    with open(path_of(contents), "rb") as f:
+        return word_count.search_stream(f, needle, threads=threads)
 
 
 def _stream_bytesio(contents, needle, threads=None):
@@ -162,7 +163,7 @@ CALLS: dict[str, Call] = {
 WORDS = {"count_many", "count_many-unicode", "search-unicode", "search-casefold",
          "frequencies", "frequencies-unicode-casefold"}
 # The ones with a `threads=` keyword.
-THREADED = {"search", "search_file"} | WORDS
+THREADED = {"search", "search_file", "search_stream-file"} | WORDS
 # The ones that take the text itself as an object in memory (the others read
 # it from a file or stream: the type and buffer rows of the bad-input table
 # are not theirs).

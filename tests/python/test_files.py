@@ -320,6 +320,57 @@ def test_stream_regular_file_from_position(tmp_path, rng):
             assert f.tell() == len(data)
 
 
+def test_stream_regular_file_threads(tmp_path, rng):
+    """threads= of the streams: a regular file's descriptor is read in blocks
+    on the pool (small blocks and the threshold lowered, so that every
+    thread count cuts the text many times), from where the object stands."""
+    from collections import Counter
+
+    data = random_text(rng, 200_000) + b" ab\r\n"
+    path = tmp_path / "t"
+    path.write_bytes(data)
+    word_count._word_count._set_parallel_threshold(1)
+    try:
+        for threads in (None, 1, 2, 3, 7):
+            with open(path, "rb") as f:
+                head = f.read(777)
+                got = word_count.search_stream(f, b"ab", threads=threads, block_size=4096)
+                assert got == split_oracle(data[len(head):], b"ab"), threads
+                assert f.tell() == len(data)
+            with open(path, "rb") as f:
+                freq = word_count.frequencies_stream(f, threads=threads, block_size=4096)
+            want = Counter(w for w in data.replace(b"\r\n", b"\n").replace(b"\n", b" ")
+                           .split(b" ") if w)
+            assert freq == want, threads
+    finally:
+        word_count._word_count._set_parallel_threshold(0)  # the default again
+    for bad, exc in ((0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError)):
+        for fn in (lambda f: word_count.search_stream(f, b"ab", threads=bad),
+                   lambda f: word_count.frequencies_stream(f, threads=bad)):
+            with open(path, "rb") as f, pytest.raises(exc, match="threads"):
+                fn(f)
+
+
+def test_stream_regular_file_uses_the_pool(tmp_path):
+    """In a fresh process: search_stream over a regular file of 2 MB starts
+    the pool with threads=2, and not with threads=1 (which reads on the
+    calling thread, as a pipe is read)."""
+    path = tmp_path / "zen"
+    path.write_bytes(word_count.default_text(2500).encode())  # 2.1 MB
+    code = ("import sys, word_count\n"
+            "from word_count import _word_count as m\n"
+            "n = int(sys.argv[2])\n"
+            "with open(sys.argv[1], 'rb') as f:\n"
+            "    c = word_count.search_stream(f, 'is', threads=n)\n"
+            "print(c, m._pool_workers())\n")
+    want = str(coreutils_count(path, "is"))
+    for n, workers in ((1, "0"), (2, "1")):
+        r = subprocess.run([sys.executable, "-c", code, str(path), str(n)],
+                           capture_output=True, text=True, timeout=60, check=False)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split() == [want, workers], n
+
+
 def test_stream_pipe_with_buffered_prefix(rng):
     """A pipe read through a BufferedReader after a readline(): the bytes the
     buffer holds count, then the rest of the pipe."""
