@@ -270,27 +270,6 @@ static PyObject *wc_needle_result(int ok, wc_target *t, size_t id, wc_text *pat,
     return result;
 }
 
-static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
-                                Py_ssize_t nargs, PyObject *kwnames)
-{
-    PyObject *a[7], *progress, *owner = NULL;
-    int threads, err;
-    size_t block, id = WC_NO_ID;
-    wc_word_opts wo;
-    if (wc_parse_args(module, "search_file", args, nargs, kwnames,
-                      wc_file_params, 7, 2, 2, a) < 0 ||
-        wc_get_threads(a[2], &threads) < 0 || wc_get_progress(a[3], &progress) < 0 ||
-        wc_get_block_size(a[4], &block) < 0 || wc_get_word_opts(a[5], a[6], &wo) < 0)
-        return NULL;
-    wc_text pat;
-    if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
-        return NULL;
-    wc_target t = {.needle = pat.data, .nlen = pat.len, .what = WC_COUNT_NEEDLES};
-    t.f = wc_words_table(&wo, threads, a[1], &pat, &id, &err);
-    int ok = !err && wc_run_file(a[0], &t, threads, progress, block) == 0;
-    return wc_needle_result(ok, &t, id, &pat, owner);
-}
-
 /* Sort the table (the GIL released: a table of millions of words takes a
  * while) and make the Counter. */
 static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
@@ -302,35 +281,6 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
     if (rc != WC_OK)
         return wc_raise(rc);
     return wc_freq_counter(module, f, 0, top);
-}
-
-static const enum wc_kw wc_freq_file_params[] = {
-    WC_KW_PATH, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
-    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
-
-static PyObject *wc_frequencies_file(PyObject *module, PyObject *const *args,
-                                     Py_ssize_t nargs, PyObject *kwnames)
-{
-    PyObject *a[7], *progress;
-    int threads, err;
-    size_t block;
-    Py_ssize_t top;
-    wc_word_opts wo;
-    if (wc_parse_args(module, "frequencies_file", args, nargs, kwnames,
-                      wc_freq_file_params, 7, 1, 1, a) < 0 ||
-        wc_get_top(a[1], &top) < 0 || wc_get_word_opts(a[2], a[3], &wo) < 0 ||
-        wc_get_threads(a[4], &threads) < 0 || wc_get_progress(a[5], &progress) < 0 ||
-        wc_get_block_size(a[6], &block) < 0)
-        return NULL;
-    wc_target t = {.what = WC_COUNT_ALL};
-    t.f = wc_words_table(&wo, threads, NULL, NULL, NULL, &err);
-    if (t.f == NULL)
-        return NULL;
-    PyObject *result = NULL;
-    if (wc_run_file(a[0], &t, threads, progress, block) == 0)
-        result = wc_freq_result(module, t.f, top);
-    wc_freq_free(t.f);
-    return result;
 }
 
 /* ---- streams --------------------------------------------------------------- */
@@ -525,59 +475,107 @@ static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
     return 0;
 }
 
-static const enum wc_kw wc_stream_params[] = {
-    WC_KW_FILEOBJ, WC_KW_NEEDLE, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE, WC_KW_WORDS,
-    WC_KW_CASEFOLD, WC_KW_THREADS};
+/* ---- the four functions: a path or a binary file object ---------------------
+ *
+ * search_file/search_stream and frequencies_file/frequencies_stream differ
+ * only in what they read: a path (wc_run_file) or what remains of a file
+ * object (wc_run_stream).  Their keyword parameters are the same, in the
+ * same order; only the first parameter's name differs. */
 
-static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
-                                  Py_ssize_t nargs, PyObject *kwnames)
+static int wc_run_source(int stream, const char *fname, PyObject *source,
+                         wc_target *t, int threads, PyObject *progress,
+                         size_t block)
 {
+    return stream ? wc_run_stream(fname, source, t, threads, progress, block)
+                  : wc_run_file(source, t, threads, progress, block);
+}
+
+static const enum wc_kw wc_stream_params[] = {
+    WC_KW_FILEOBJ, WC_KW_NEEDLE, WC_KW_THREADS, WC_KW_PROGRESS,
+    WC_KW_BLOCK_SIZE, WC_KW_WORDS, WC_KW_CASEFOLD};
+
+static PyObject *wc_search_source(PyObject *module, PyObject *const *args,
+                                  Py_ssize_t nargs, PyObject *kwnames,
+                                  int stream)
+{
+    const char *fname = stream ? "search_stream" : "search_file";
     PyObject *a[7], *progress, *owner = NULL;
+    int threads, err;
     size_t block, id = WC_NO_ID;
-    int err, threads;
     wc_word_opts wo;
-    if (wc_parse_args(module, "search_stream", args, nargs, kwnames,
-                      wc_stream_params, 7, 2, 2, a) < 0 ||
-        wc_get_progress(a[2], &progress) < 0 || wc_get_block_size(a[3], &block) < 0 ||
-        wc_get_word_opts(a[4], a[5], &wo) < 0 || wc_get_threads(a[6], &threads) < 0)
+    if (wc_parse_args(module, fname, args, nargs, kwnames,
+                      stream ? wc_stream_params : wc_file_params, 7, 2, 2, a) < 0 ||
+        wc_get_threads(a[2], &threads) < 0 || wc_get_progress(a[3], &progress) < 0 ||
+        wc_get_block_size(a[4], &block) < 0 || wc_get_word_opts(a[5], a[6], &wo) < 0)
         return NULL;
     wc_text pat;
     if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
         return NULL;
     wc_target t = {.needle = pat.data, .nlen = pat.len, .what = WC_COUNT_NEEDLES};
     t.f = wc_words_table(&wo, threads, a[1], &pat, &id, &err);
-    int ok = !err && wc_run_stream("search_stream", a[0], &t, threads, progress,
+    int ok = !err && wc_run_source(stream, fname, a[0], &t, threads, progress,
                                    block) == 0;
     return wc_needle_result(ok, &t, id, &pat, owner);
 }
 
-static const enum wc_kw wc_freq_stream_params[] = {
-    WC_KW_FILEOBJ, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_PROGRESS,
-    WC_KW_BLOCK_SIZE, WC_KW_THREADS};
-
-static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
-                                       Py_ssize_t nargs, PyObject *kwnames)
+static PyObject *wc_search_file(PyObject *module, PyObject *const *args,
+                                Py_ssize_t nargs, PyObject *kwnames)
 {
+    return wc_search_source(module, args, nargs, kwnames, 0);
+}
+
+static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
+                                  Py_ssize_t nargs, PyObject *kwnames)
+{
+    return wc_search_source(module, args, nargs, kwnames, 1);
+}
+
+static const enum wc_kw wc_freq_file_params[] = {
+    WC_KW_PATH, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+
+static const enum wc_kw wc_freq_stream_params[] = {
+    WC_KW_FILEOBJ, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+
+static PyObject *wc_frequencies_source(PyObject *module, PyObject *const *args,
+                                       Py_ssize_t nargs, PyObject *kwnames,
+                                       int stream)
+{
+    const char *fname = stream ? "frequencies_stream" : "frequencies_file";
     PyObject *a[7], *progress;
-    int err, threads;
+    int threads, err;
     size_t block;
     Py_ssize_t top;
     wc_word_opts wo;
-    if (wc_parse_args(module, "frequencies_stream", args, nargs, kwnames,
-                      wc_freq_stream_params, 7, 1, 1, a) < 0 ||
+    if (wc_parse_args(module, fname, args, nargs, kwnames,
+                      stream ? wc_freq_stream_params : wc_freq_file_params, 7,
+                      1, 1, a) < 0 ||
         wc_get_top(a[1], &top) < 0 || wc_get_word_opts(a[2], a[3], &wo) < 0 ||
-        wc_get_progress(a[4], &progress) < 0 || wc_get_block_size(a[5], &block) < 0 ||
-        wc_get_threads(a[6], &threads) < 0)
+        wc_get_threads(a[4], &threads) < 0 || wc_get_progress(a[5], &progress) < 0 ||
+        wc_get_block_size(a[6], &block) < 0)
         return NULL;
     wc_target t = {.what = WC_COUNT_ALL};
     t.f = wc_words_table(&wo, threads, NULL, NULL, NULL, &err);
     if (t.f == NULL)
         return NULL;
     PyObject *result = NULL;
-    if (wc_run_stream("frequencies_stream", a[0], &t, threads, progress, block) == 0)
+    if (wc_run_source(stream, fname, a[0], &t, threads, progress, block) == 0)
         result = wc_freq_result(module, t.f, top);
     wc_freq_free(t.f);
     return result;
+}
+
+static PyObject *wc_frequencies_file(PyObject *module, PyObject *const *args,
+                                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    return wc_frequencies_source(module, args, nargs, kwnames, 0);
+}
+
+static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
+                                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    return wc_frequencies_source(module, args, nargs, kwnames, 1);
 }
 
 #define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
@@ -589,9 +587,9 @@ PyMethodDef wc_files_methods[] = {
      "Count the words of the file at `path` equal to `needle`.\n\n"
      "See word_count.search_file."},
     {"search_stream", WC_FASTCALL(wc_search_stream), METH_FASTCALL | METH_KEYWORDS,
-     "search_stream($module, /, fileobj, needle, *, progress=None,\n"
-     "              block_size=None, words='space', casefold=False,\n"
-     "              threads=None)\n--\n\n"
+     "search_stream($module, /, fileobj, needle, *, threads=None,\n"
+     "              progress=None, block_size=None, words='space',\n"
+     "              casefold=False)\n--\n\n"
      "Count the words equal to `needle` in what remains of a binary file object.\n\n"
      "See word_count.search_stream."},
     {"frequencies_file", WC_FASTCALL(wc_frequencies_file),
@@ -604,8 +602,8 @@ PyMethodDef wc_files_methods[] = {
     {"frequencies_stream", WC_FASTCALL(wc_frequencies_stream),
      METH_FASTCALL | METH_KEYWORDS,
      "frequencies_stream($module, /, fileobj, *, top=None, words='space',\n"
-     "                   casefold=False, progress=None, block_size=None,\n"
-     "                   threads=None)\n--\n\n"
+     "                   casefold=False, threads=None, progress=None,\n"
+     "                   block_size=None)\n--\n\n"
      "A collections.Counter of the words in what remains of a binary file\n"
      "object (bytes keys).\n\n"
      "See word_count.frequencies_stream."},

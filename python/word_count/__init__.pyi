@@ -63,11 +63,11 @@ def search_stream(
     fileobj: Union[BinaryIO, _Readable],
     needle: Union[str, Buffer],
     *,
+    threads: Optional[int] = None,
     progress: _Progress = None,
     block_size: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
-    threads: Optional[int] = None,
 ) -> int: ...
 def frequencies_file(
     path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
@@ -85,9 +85,9 @@ def frequencies_stream(
     top: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    threads: Optional[int] = None,
     progress: _Progress = None,
     block_size: Optional[int] = None,
-    threads: Optional[int] = None,
 ) -> Counter[bytes]: ...
 def search_py(contents: _Text, needle: _Text) -> int: ...
 def kernel() -> str: ...

@@ -45,7 +45,7 @@ def _progress(progress, desc):
     except ImportError:
         warnings.warn("progress=True shows a bar only when tqdm is installed "
                       "(pip install tqdm); counting without one",
-                      RuntimeWarning, stacklevel=3)
+                      RuntimeWarning, stacklevel=4)
         return None, None
     bar = _Bar(tqdm, desc)
     return bar, bar
@@ -53,6 +53,22 @@ def _progress(progress, desc):
 
 def _desc(path):
     return os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else None
+
+
+def _stream_desc(fileobj):
+    name = getattr(fileobj, "name", None)
+    return None if name is None else str(name)
+
+
+def _call(fn, progress, desc, *args, **kwargs):
+    """fn(*args, progress=..., **kwargs), with progress=True made a tqdm bar
+    (named `desc`) that is closed however the call ends."""
+    cb, bar = _progress(progress, desc)
+    try:
+        return fn(*args, progress=cb, **kwargs)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def search_file(path, needle, *, threads=None, progress=None, block_size=None,
@@ -79,18 +95,13 @@ def search_file(path, needle, *, threads=None, progress=None, block_size=None,
     word.  Invalid UTF-8 then raises UnicodeDecodeError (see
     frequencies_file).
     """
-    cb, bar = _progress(progress, _desc(path))
-    try:
-        return _word_count.search_file(path, needle, threads=threads,
-                                       progress=cb, block_size=block_size,
-                                       words=words, casefold=casefold)
-    finally:
-        if bar is not None:
-            bar.close()
+    return _call(_word_count.search_file, progress, _desc(path), path, needle,
+                 threads=threads, block_size=block_size, words=words,
+                 casefold=casefold)
 
 
-def search_stream(fileobj, needle, *, progress=None, block_size=None,
-                  words="space", casefold=False, threads=None):
+def search_stream(fileobj, needle, *, threads=None, progress=None,
+                  block_size=None, words="space", casefold=False):
     """Count the words equal to `needle` in what remains of a binary file object.
 
     A file object over an OS file (open(..., "rb"), sys.stdin.buffer,
@@ -105,15 +116,9 @@ def search_stream(fileobj, needle, *, progress=None, block_size=None,
     thread.  `needle` and `progress` as for search_file (the total given to
     `progress` is None), and so are `words` and `casefold`.
     """
-    name = getattr(fileobj, "name", None)
-    cb, bar = _progress(progress, None if name is None else str(name))
-    try:
-        return _word_count.search_stream(fileobj, needle, progress=cb,
-                                         block_size=block_size, words=words,
-                                         casefold=casefold, threads=threads)
-    finally:
-        if bar is not None:
-            bar.close()
+    return _call(_word_count.search_stream, progress, _stream_desc(fileobj),
+                 fileobj, needle, threads=threads, block_size=block_size,
+                 words=words, casefold=casefold)
 
 
 def frequencies_file(path, *, top=None, words="space", casefold=False,
@@ -135,18 +140,13 @@ def frequencies_file(path, *, top=None, words="space", casefold=False,
     and its ``file_offset`` attribute give the offset of the first bad byte
     in the file, and ``filename`` the path.
     """
-    cb, bar = _progress(progress, _desc(path))
-    try:
-        return _word_count.frequencies_file(
-            path, top=top, words=words, casefold=casefold, threads=threads,
-            progress=cb, block_size=block_size)
-    finally:
-        if bar is not None:
-            bar.close()
+    return _call(_word_count.frequencies_file, progress, _desc(path), path,
+                 top=top, words=words, casefold=casefold, threads=threads,
+                 block_size=block_size)
 
 
 def frequencies_stream(fileobj, *, top=None, words="space", casefold=False,
-                       progress=None, block_size=None, threads=None):
+                       threads=None, progress=None, block_size=None):
     """A collections.Counter of the words in what remains of a binary file object.
 
     frequencies_file for streams: read as search_stream reads (through the
@@ -155,12 +155,6 @@ def frequencies_stream(fileobj, *, top=None, words="space", casefold=False,
     ``file_offset`` of a UnicodeDecodeError counts from where the stream was
     when the call began.
     """
-    name = getattr(fileobj, "name", None)
-    cb, bar = _progress(progress, None if name is None else str(name))
-    try:
-        return _word_count.frequencies_stream(
-            fileobj, top=top, words=words, casefold=casefold, progress=cb,
-            block_size=block_size, threads=threads)
-    finally:
-        if bar is not None:
-            bar.close()
+    return _call(_word_count.frequencies_stream, progress, _stream_desc(fileobj),
+                 fileobj, top=top, words=words, casefold=casefold,
+                 threads=threads, block_size=block_size)

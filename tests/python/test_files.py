@@ -283,8 +283,9 @@ def test_progress_true_with_and_without_tqdm(tmp_path, capsys, monkeypatch):
         assert word_count.search_file(path, "a", progress=True) == 1000
         assert "100%" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
-    with pytest.warns(RuntimeWarning, match="tqdm"):
+    with pytest.warns(RuntimeWarning, match="tqdm") as warned:
         assert word_count.search_file(path, "a", progress=True) == 1000
+    assert warned[0].filename == __file__  # points at the caller's line
     assert capsys.readouterr().err == ""
 
 
