@@ -7,12 +7,14 @@ VPY    := $(VENV)/bin/python
 MESON  := $(VENV)/bin/meson
 # Build and test tools, installed into .venv; the package is then built
 # without isolation against them (quicker, and no second download).
-DEPS   := 'meson-python>=0.15' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
+DEPS   := 'meson-python>=0.18' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
           'pytest-benchmark>=4' tqdm
 # The dask and mpi extras, for tests/python/test_dask.py and test_mpi.py.
 DEPS   += 'dask[distributed]>=2024.1' 'mpi4py>=3.1' mpich
 # Per-test time limits of the reliability suites (a hang fails, not blocks).
 DEPS   += 'pytest-timeout>=2'
+# The type stubs: mypy --strict on a typed example, and stubtest.
+DEPS   += 'mypy>=1.8'
 SOURCES := $(shell find include lib ext bin python tools -type f 2>/dev/null) \
            meson.build meson.options pyproject.toml
 

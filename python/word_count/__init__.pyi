@@ -1,10 +1,19 @@
+"""Type stubs: str in, str out; bytes-like in, bytes out.
+
+Each counting function is overloaded on the contents: a ``str`` with ``str``
+needles, or any bytes-like (bytes, bytearray, memoryview, mmap, ...) with
+bytes-like needles. A mix is a TypeError at run time and a type error here.
+Word keys have the type of the contents: ``str`` for ``str``, ``bytes`` for
+every bytes-like; the file and stream functions read bytes, so their keys are
+bytes.
+"""
+
 import os
 from collections import Counter
-from typing import BinaryIO, Callable, Final, Iterable, Literal, Optional, Protocol, Union
+from typing import BinaryIO, Callable, Final, Iterable, Literal, Optional, Protocol, Union, overload
 
 from typing_extensions import Buffer
 
-_Text = Union[str, Buffer]
 _Words = Literal["space", "unicode"]
 
 GIL_RELEASE_THRESHOLD: Final[int]
@@ -17,33 +26,98 @@ DEFAULT_NEEDLE: Final[str]
 DEFAULT_COUNT: Final[int]
 __version__: Final[str]
 
+__all__ = [
+    "DEFAULT_COUNT",
+    "DEFAULT_NEEDLE",
+    "GIL_RELEASE_THRESHOLD",
+    "MAX_THREADS",
+    "PARALLEL_THRESHOLD",
+    "UNICODE_VERSION",
+    "ZEN",
+    "available_cpus",
+    "available_kernels",
+    "count_many",
+    "default_text",
+    "default_threads",
+    "frequencies",
+    "frequencies_file",
+    "frequencies_stream",
+    "kernel",
+    "search",
+    "search_file",
+    "search_py",
+    "search_sequential",
+    "search_sequential_allow_threads",
+    "search_sequential_detached",
+    "search_stream",
+]
+
+@overload
 def search(
-    contents: _Text,
-    needle: _Text,
+    contents: str,
+    needle: str,
     *,
     threads: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
 ) -> int: ...
+@overload
+def search(
+    contents: Buffer,
+    needle: Buffer,
+    *,
+    threads: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+) -> int: ...
+@overload
 def count_many(
-    contents: _Text,
-    needles: Iterable[_Text],
+    contents: str,
+    needles: Iterable[str],
     *,
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
-) -> dict[_Text, int]: ...
+) -> dict[str, int]: ...
+@overload
+def count_many(
+    contents: Buffer,
+    needles: Iterable[Buffer],
+    *,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+) -> dict[bytes, int]: ...
+@overload
 def frequencies(
-    contents: _Text,
+    contents: str,
     *,
     top: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
-) -> Counter[_Text]: ...
-def search_sequential(contents: _Text, needle: _Text) -> int: ...
-def search_sequential_allow_threads(contents: _Text, needle: _Text) -> int: ...
-def search_sequential_detached(contents: _Text, needle: _Text) -> int: ...
+) -> Counter[str]: ...
+@overload
+def frequencies(
+    contents: Buffer,
+    *,
+    top: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+) -> Counter[bytes]: ...
+@overload
+def search_sequential(contents: str, needle: str) -> int: ...
+@overload
+def search_sequential(contents: Buffer, needle: Buffer) -> int: ...
+@overload
+def search_sequential_allow_threads(contents: str, needle: str) -> int: ...
+@overload
+def search_sequential_allow_threads(contents: Buffer, needle: Buffer) -> int: ...
+@overload
+def search_sequential_detached(contents: str, needle: str) -> int: ...
+@overload
+def search_sequential_detached(contents: Buffer, needle: Buffer) -> int: ...
 class _Readable(Protocol):
     def read(self, n: int = ..., /) -> Buffer: ...
 
@@ -89,7 +163,10 @@ def frequencies_stream(
     progress: _Progress = None,
     block_size: Optional[int] = None,
 ) -> Counter[bytes]: ...
-def search_py(contents: _Text, needle: _Text) -> int: ...
+@overload
+def search_py(contents: str, needle: str) -> int: ...
+@overload
+def search_py(contents: Buffer, needle: Buffer) -> int: ...
 def kernel() -> str: ...
 def available_kernels() -> list[str]: ...
 def default_threads() -> int: ...

@@ -4,7 +4,7 @@
     search_files("logs/*.txt", "ERROR")                      # local scheduler
     search_files("s3://bucket/corpus/*.txt", "is", client=Client("tcp://..."))
 
-Needs the ``dask`` extra (``pip install 'word-count[dask]'``), and word_count
+Needs the ``dask`` extra (``pip install 'fastwordcount[dask]'``), and word_count
 installed on every worker.
 
 How it counts

@@ -1,6 +1,6 @@
 """Counting under MPI: ``mpiexec -n N python -m word_count.mpi NEEDLE FILE...``.
 
-Needs the ``mpi`` extra (``pip install 'word-count[mpi]'``: mpi4py and the
+Needs the ``mpi`` extra (``pip install 'fastwordcount[mpi]'``: mpi4py and the
 mpich wheel; with a system MPI, install mpi4py alone against it).
 
 How it splits the work: the files, taken in order, are cut into N ranges of

@@ -80,7 +80,7 @@ def _mpiexec():
 
 MPIEXEC = _mpiexec()
 needs_mpi = pytest.mark.skipif(MPIEXEC is None, reason="mpi4py or mpiexec is not installed "
-                               "(pip install 'word-count[mpi]')")
+                               "(pip install 'fastwordcount[mpi]')")
 
 
 def _run(n, *args):
