@@ -53,7 +53,7 @@ test-c: build/c/build.ninja
 # has no access to python/ (see tests/python/test_install.py).
 test-py: install
 	$(VPY) -m pytest tests/python
-	$(VPY) -m pytest benchmarks/test_ways.py
+	$(VPY) -m pytest benchmarks/test_ways.py benchmarks/test_report.py
 
 test: test-c test-py
 
@@ -61,13 +61,31 @@ test: test-c test-py
 # wamerican for the word-frequency corpus.  Missing ones only leave rows out.
 BENCH_APT := ripgrep wamerican
 BENCH_DATA := build/bench-data
+# Each script appends its targets here; summary.py prints them as one table.
+BENCH_RESULTS := build/bench-results.jsonl
+BENCH_PLOT := build/bench-scaling.png
+# BENCH_ARGS go to bench.py; --quick among them reaches all four scripts.
+BENCH_QUICK := $(filter --quick,$(BENCH_ARGS))
+# Bench-only: matplotlib draws the scaling plot (never needed to count).
+BENCH_DEPS := matplotlib
 
-bench: install
+$(VENV)/.bench-deps: | $(VENV)/.deps
+	$(VPY) -m pip install -q $(BENCH_DEPS)
+	touch $@
+
+bench: install $(VENV)/.bench-deps
 	-tools/apt-ensure $(BENCH_APT)
-	$(VPY) benchmarks/bench.py $(BENCH_ARGS)
-	$(VPY) benchmarks/bench_files.py --dir $(BENCH_DATA)
-	$(VPY) benchmarks/bench_freq.py
-	$(VPY) benchmarks/bench_dask.py
+	@mkdir -p build && rm -f $(BENCH_RESULTS) && date +%s > $(BENCH_RESULTS).start
+	@echo "== benchmarks/bench.py $(BENCH_ARGS)"
+	@WC_BENCH_RESULTS=$(BENCH_RESULTS) $(VPY) benchmarks/bench.py --plot $(BENCH_PLOT) $(BENCH_ARGS)
+	@echo "== benchmarks/bench_files.py $(BENCH_QUICK)"
+	@WC_BENCH_RESULTS=$(BENCH_RESULTS) $(VPY) benchmarks/bench_files.py --dir $(BENCH_DATA) $(BENCH_QUICK)
+	@echo "== benchmarks/bench_freq.py $(BENCH_QUICK)"
+	@WC_BENCH_RESULTS=$(BENCH_RESULTS) $(VPY) benchmarks/bench_freq.py $(BENCH_QUICK)
+	@echo "== benchmarks/bench_dask.py $(BENCH_QUICK)"
+	@WC_BENCH_RESULTS=$(BENCH_RESULTS) $(VPY) benchmarks/bench_dask.py $(BENCH_QUICK)
+	@$(VPY) benchmarks/summary.py $(BENCH_RESULTS) --plot $(BENCH_PLOT) \
+	    --start $$(cat $(BENCH_RESULTS).start)
 
 clean:
 	rm -rf build .venv .mesonpy-*

@@ -11,10 +11,11 @@ counted:
 - by ``mpiexec -n 1`` and ``-n 2 python -m word_count.mpi`` (whole command,
   with interpreter and MPI start-up) when mpi4py is installed.
 
-    python benchmarks/bench_dask.py [--size-mb 1000] [--blocksize 64MiB] [--file PATH]
+    python benchmarks/bench_dask.py [--size-mb 1000] [--blocksize 64MiB] [--file PATH] [--quick]
 
-Not a test and not in `make bench`: figures on a shared 2-core machine are
-indicative only.
+--quick: a 100 MB file, 16 MiB blocks, half a second a row.  Part of `make
+bench`; no targets (figures on a shared 2-core machine are indicative only),
+the overheads go to the summary without a verdict.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import word_count  # noqa: E402
-from harness import Row, run_row, table  # noqa: E402
+from harness import Row, progress, run_row, say, table, target  # noqa: E402
 
 NEEDLE = b"is"
 
@@ -39,8 +40,11 @@ def make_file(path: str, size_mb: int) -> None:
     unit = word_count.default_text(1000).encode()  # 858,000 bytes, ends with "\n"
     reps = max(1, size_mb * 1_000_000 // len(unit))
     with open(path, "wb") as f:
-        for _ in range(reps):
+        for i in range(reps):
             f.write(unit)
+            if i % 100 == 0:
+                progress.show(f"  writing {path}: {f.tell() / 1e6:,.0f} MB")
+    progress.clear()
 
 
 def read_and_search(path: str) -> int:
@@ -75,11 +79,16 @@ def mpi_rows(path: str, expected: int) -> list:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--size-mb", type=int, default=1000)
-    p.add_argument("--blocksize", default="64MiB")
+    p.add_argument("--size-mb", type=int, default=None, help="default 1000, --quick 100")
+    p.add_argument("--blocksize", default=None, help="default 64MiB, --quick 16MiB")
     p.add_argument("--file", help="count this file instead of making one")
-    p.add_argument("--max-time", type=float, default=3.0, help="seconds per row (about)")
+    p.add_argument("--max-time", type=float, default=None,
+                   help="seconds per row (about; default 3, --quick 0.5)")
+    p.add_argument("--quick", action="store_true", help="a 100 MB file, 0.5 s a row")
     a = p.parse_args(argv)
+    a.size_mb = a.size_mb or (100 if a.quick else 1000)
+    a.blocksize = a.blocksize or ("16MiB" if a.quick else "64MiB")
+    a.max_time = a.max_time if a.max_time is not None else (0.5 if a.quick else 3.0)
 
     import dask
     import distributed
@@ -97,9 +106,9 @@ def main(argv=None) -> int:
             data = f.read()  # also warms the page cache
         expected = word_count.search(data, NEEDLE)
         cpus = word_count.default_threads()
-        print(f"{path}: {size / 1e6:,.0f} MB, needle {NEEDLE!r}, count {expected:,}; "
-              f"kernel {word_count.kernel()}, {cpus} threads, blocksize {a.blocksize}, "
-              f"dask {dask.__version__}")
+        say(f"{path}: {size / 1e6:,.0f} MB, needle {NEEDLE!r}, count {expected:,}; "
+            f"kernel {word_count.kernel()}, {cpus} threads, blocksize {a.blocksize}, "
+            f"dask {dask.__version__}")
         rows = [
             Row("search (bytes in memory)", lambda: word_count.search(data, NEEDLE),
                 expected, nbytes=size),
@@ -116,6 +125,7 @@ def main(argv=None) -> int:
             cluster = distributed.LocalCluster(n_workers=workers, processes=True,
                                                threads_per_worker=1, dashboard_address=":0")
             client = distributed.Client(cluster, set_as_default=False)
+            progress.show(f"  starting a LocalCluster of {workers} worker(s)")
             row = Row(f"dask, LocalCluster {workers} worker(s) x {threads} C threads",
                       lambda: search_files(path, NEEDLE, blocksize=a.blocksize,
                                            client=client, threads=threads),
@@ -136,6 +146,10 @@ def main(argv=None) -> int:
         for row in rows[1:]:
             m = row.stats["median"]
             print(f"  {row.name:<48} +{(m - base) * 1e3:8.1f} ms  ({m / base:5.2f}x)")
+            if row.name.startswith("dask"):
+                target("bench_dask", row.name.replace("dask, ", "Dask "), "-",
+                       f"{size / m / 1e9:.1f} GB/s, +{(m - base) * 1e3:,.0f} ms over search",
+                       None)
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)

@@ -182,16 +182,23 @@ def test_threshold_crossover_of_known_lines():
     assert measured is None and estimated is None
 
 
-def test_bench_seed_section_runs_and_reports_every_target():
+def test_bench_seed_section_runs_and_reports_every_target(tmp_path):
     """`make bench`'s seed section, very short: every row's count is checked
-    before it is timed (a wrong count raises), and each target gets a verdict."""
+    before it is timed (a wrong count raises), each target gets a verdict in
+    the results file, and no line is wider than 100 characters."""
+    import json
     import subprocess
 
     here = os.path.dirname(os.path.abspath(__file__))
+    results = tmp_path / "results.jsonl"
+    env = dict(os.environ, WC_BENCH_RESULTS=str(results))
     out = subprocess.run([sys.executable, os.path.join(here, "bench.py"), "--section", "seed",
-                          "--max-time", "0.02"], capture_output=True, text=True, timeout=300)
+                          "--max-time", "0.02"], capture_output=True, text=True, timeout=300,
+                         env=env)
     assert out.returncode == 0, out.stderr
     assert "search_sequential" in out.stdout and "the two-thread target" in out.stdout
-    verdicts = [line for line in out.stdout.splitlines() if "<= 1.3x:" in line or ">= 100x:" in line]
-    assert len(verdicts) == 2, out.stdout
-    assert all(("PASS" in v or "MISS" in v) for v in verdicts)
+    assert max(map(len, out.stdout.splitlines())) <= 100, out.stdout
+    rows = [json.loads(line) for line in results.read_text().splitlines()]
+    assert [r["goal"] for r in rows] == [">= 100x", ">= 50x", "<= 1.3x", "<= 1.3x", "<= 1.3x"]
+    assert all(r["verdict"] in ("PASS", "MISS") and r["script"] == "bench seed" for r in rows)
+    assert out.stdout.count("PASS") + out.stdout.count("MISS") == 5
