@@ -325,14 +325,19 @@ class Bench:
         speedups = [times[0] / t for t in times]
         print(f"{'threads':>7} {'median ms':>10} {'GB/s':>7} {'speed-up':>9} "
               f"{'limit':>6} {'Amdahl f':>9}")
+        marks = set()
         for k, t, s in zip(ns, times, speedups):
             f = amdahl_f(k, s)
-            notes = [] if k <= self.cores else ["more threads than CPUs: cannot help"]
+            note = "" if k <= self.cores else " *"
             if f is not None and not 0 <= f <= 1:
-                notes.append("f outside [0, 1]: noise or contention, not Amdahl")
-            note = f"  ({'; '.join(notes)})" if notes else ""
+                note += " !"
+            marks.update(note.split())
             print(f"{k:>7} {t * 1e3:>10.2f} {nbytes / t / 1e9:>7.2f} {s:>9.2f} "
                   f"{min(k, self.cores):>6} {'' if f is None else f'{f:9.3f}':>9}{note}")
+        if "*" in marks:
+            print("  * more threads than CPUs: cannot help")
+        if "!" in marks:
+            print("  ! f outside [0, 1]: noise or contention, not Amdahl")
         f_all = amdahl_fit(ns, speedups)
         within = [(k, s) for k, s in zip(ns, speedups) if k <= self.cores]
         f_cores = amdahl_fit(*zip(*within)) if len(within) >= 2 else None
