@@ -1,0 +1,162 @@
+"""The code in README.md and docs/*.md runs, and says what it prints.
+
+Every fenced block of those files is a test, in a fresh folder holding the
+example files the docs name (zen.txt, a.txt, b.txt, words.txt, latin1.txt,
+big.log, logs/a.txt: FILES below):
+- ```pycon blocks, and ```python blocks that start with ">>>", are doctests;
+  a file's doctests share their names, as a reader's session would (each
+  runs after the ones above it in the same file);
+- other ```python blocks run in a fresh interpreter and must exit 0;
+- ```console blocks: each "$ command" runs in sh (standard error joined to
+  standard output) and must print exactly the lines under it.
+A block right under `<!-- docs-test: skip: REASON -->` is skipped (it needs a
+cluster, a network or a terminal); plain indented blocks (shell set-up such
+as `pip install`) are not run.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import word_count
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```(\w*)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+SKIP = re.compile(r"<!-- docs-test: skip: (.*?) -->\s*$")
+# The CLI under test: the installed one, or WC_WORDCOUNT's (make test-asan).
+CLI = Path(os.environ.get("WC_WORDCOUNT") or Path(sys.executable).parent / "wordcount")
+
+A_TXT = b"is this the end? is it\nis\n"
+FILES = {
+    "zen.txt": word_count.ZEN.encode(),
+    "a.txt": A_TXT,
+    "b.txt": b"is is is is is\n",
+    "logs/a.txt": A_TXT,
+    "words.txt": "Straße STRASSE strasse\r\nthe cat, the dog.\nThe end \n".encode(),
+    "latin1.txt": b"ok caf\xe9 ok\n",
+    "big.log": b"INFO start\nERROR disk full\nERROR: retry\nWARN slow\tERROR\nERROR\n",
+}
+
+
+def blocks():
+    """(test id, language, code, markdown file, line) of every fenced block."""
+    out = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for m in FENCE.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            before = text[:m.start()].rstrip("\n").rsplit("\n", 1)[-1]
+            skip = SKIP.search(before)
+            lang, code = m.group(1), m.group(2)
+            rel = path.relative_to(ROOT)
+            out.append(pytest.param(lang, code, str(rel), line, id=f"{rel}:{line}",
+                                    marks=[pytest.mark.skip(reason=skip.group(1))]
+                                    if skip else []))
+    return out
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    for name, data in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_docs_have_examples_of_every_kind():
+    langs = [p.values[0] for p in blocks()]
+    assert {"pycon", "python", "console"} <= set(langs), langs
+    readme = [p for p in blocks() if p.values[2] == "README.md"]
+    assert len(readme) >= 5
+
+
+def is_doctest(lang: str, code: str) -> bool:
+    return lang == "pycon" or (lang == "python" and code.lstrip().startswith(">>>"))
+
+
+def run_doctest(code: str, name: str, line: int) -> None:
+    parser = doctest.DocTestParser()
+    globs: dict = {}
+    for p in blocks():  # the doctests above this one in the same file, unchecked
+        lang, earlier, ename, eline = p.values
+        if ename == name and eline < line and is_doctest(lang, earlier):
+            t = parser.get_doctest(earlier, globs, name, name, eline)  # copies globs
+            doctest.DocTestRunner().run(t, out=lambda _: None, clear_globs=False)
+            globs = t.globs
+    test = parser.get_doctest(code, globs, name, name, line)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    report = []
+    runner.run(test, out=report.append)
+    assert runner.failures == 0, "".join(report)
+    assert runner.tries > 0
+
+
+def run_console(code: str, folder: Path) -> None:
+    env = dict(os.environ, PATH=f"{CLI.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               LC_ALL="C.UTF-8")
+    env.pop("WORD_COUNT_THREADS", None)
+    steps: list[tuple[str, list[str]]] = []
+    for raw in code.splitlines():
+        if raw.startswith("$ "):
+            steps.append((raw[2:], []))
+        else:
+            assert steps, f"output before any command: {raw!r}"
+            steps[-1][1].append(raw)
+    assert steps
+    for cmd, want in steps:
+        r = subprocess.run(["sh", "-c", cmd], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120)
+        got = (r.stdout + r.stderr).rstrip("\n").split("\n") if (r.stdout + r.stderr) else []
+        assert got == [w.rstrip() for w in want] or [g.rstrip() for g in got] == want, (
+            f"$ {cmd}\nexpected:\n" + "\n".join(want) + "\ngot:\n" + "\n".join(got))
+
+
+@pytest.mark.parametrize("lang, code, name, line", blocks())
+def test_example(lang, code, name, line, folder):
+    if is_doctest(lang, code):
+        run_doctest(code, name, line)
+    elif lang == "python":
+        r = subprocess.run([sys.executable, "-c", code], cwd=folder, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, f"{name}:{line}\n{code}\n{r.stdout}{r.stderr}"
+    elif lang == "console":
+        run_console(code, folder)
+    else:
+        pytest.fail(f"{name}:{line}: a ```{lang or '(no language)'} block: mark it pycon, "
+                    "python or console, or indent it")
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces
+    to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_relative_link_resolves():
+    """Links between the README, docs/, CHANGELOG and LICENSE name a file that
+    exists and, after "#", a heading of it."""
+    bad = []
+    for path in DOCS + [ROOT / "CHANGELOG.md"]:
+        text = FENCE.sub("", path.read_text(encoding="utf-8"))
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # an absolute URL
+            file, _, frag = target.partition("#")
+            dest = (path.parent / file).resolve() if file else path
+            if not dest.exists():
+                bad.append(f"{path.name}: {target}: no such file")
+            elif frag:
+                heads = re.findall(r"^#+ (.*)$", FENCE.sub("", dest.read_text(encoding="utf-8")),
+                                   re.M)
+                if frag not in {anchor(h) for h in heads}:
+                    bad.append(f"{path.name}: {target}: no such heading")
+    assert not bad, "\n".join(bad)
