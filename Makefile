@@ -90,7 +90,7 @@ bench: install $(VENV)/.bench-deps
 clean:
 	rm -rf build .venv .mesonpy-*
 
-# ---- reliability: sanitizers, valgrind, fuzzing (README "Reliability") ----
+# ---- reliability: sanitizers, valgrind, fuzzing (docs/reliability.md) ----
 # Each build has its own directory under build/, so none clobbers .venv's
 # normal build of the package.
 .PHONY: test-asan test-asan-c test-asan-py test-tsan test-valgrind fuzz fuzz-ci

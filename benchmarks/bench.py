@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: the seed's benchmark, and how word_count compares.
 
-Sections (--section, default all; README "Benchmarks" explains every row):
+Sections (--section, default all; docs/benchmarks.md explains every row):
 
   seed     The seed's workload: the Zen of Python x 1000 (858,000 characters,
            word_count.default_text()), needle "is", count 10,000.  The four

@@ -1,5 +1,5 @@
-"""Every wrong input, in one table (the same table is in README.md,
-"Reliability"): each gives the exception named, with a message that says
+"""Every wrong input, in one table (the same table is in docs/reliability.md,
+"Bad input"): each gives the exception named, with a message that says
 what was wrong, or the count of the reference; nothing crashes.
 
 Rows are (id, contents, needle, threads, expected): `expected` is an

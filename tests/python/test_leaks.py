@@ -1,7 +1,7 @@
 """Leaks: 100,000 calls of every function, successful and raising, in a
 fresh interpreter, keep its resident memory flat after a warm-up.
 
-The bound, RSS_BOUND_KIB, is chosen from measurements (README,
+The bound, RSS_BOUND_KIB, is chosen from measurements (docs/reliability.md,
 "Reliability"): the growth measured over the whole run was at most a few
 hundred KiB, from the allocator's own bookkeeping, while a leak of one small
 object a call (a 32-byte int, a held buffer view) would add 3 MiB or more.
