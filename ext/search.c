@@ -8,7 +8,7 @@ enum wc_mode { WC_PARALLEL, WC_SEQUENTIAL, WC_SEQUENTIAL_NOGIL };
 
 static const enum wc_kw wc_search_params[] = {WC_KW_CONTENTS, WC_KW_NEEDLE,
                                               WC_KW_THREADS, WC_KW_WORDS,
-                                              WC_KW_CASEFOLD};
+                                              WC_KW_CASEFOLD, WC_KW_PROGRESS};
 
 static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
                                 int threads, enum wc_mode mode)
@@ -41,20 +41,27 @@ static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
 static PyObject *wc_search(PyObject *module, PyObject *const *args,
                            Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[5];
+    PyObject *a[6], *cb, *bar;
     int threads;
     wc_word_opts o;
     if (wc_parse_args(module, "search", args, nargs, kwnames, wc_search_params,
-                      5, 2, 2, a) < 0 ||
+                      6, 2, 2, a) < 0 ||
         wc_get_threads(a[2], &threads) < 0 ||
         wc_get_word_opts(a[3], a[4], &o) < 0)
         return NULL;
-    if (wc_word_opts_special(&o)) {
-        /* Other words than the default: through the word enumerator. */
+    if (a[5] == NULL || a[5] == Py_None || a[5] == Py_False) {
+        if (!wc_word_opts_special(&o))
+            return wc_search_impl(a[0], a[1], threads, WC_PARALLEL);
         o.threads = threads;
-        return wc_search_words(a[0], a[1], &o);
+        return wc_search_words(a[0], a[1], &o, NULL);
     }
-    return wc_search_impl(a[0], a[1], threads, WC_PARALLEL);
+    /* Other words than the default, or progress=: through the word
+     * enumerator, whose count stops between spans to report (the kernels'
+     * one pass has no such points). */
+    if (wc_progress_open(a[5], PyUnicode_Check(a[0]) ? "char" : "B", &cb, &bar) < 0)
+        return NULL;
+    o.threads = threads;
+    return wc_progress_close(cb, bar, wc_search_words(a[0], a[1], &o, cb));
 }
 
 static PyObject *wc_search_sequential(PyObject *module, PyObject *const *args,
@@ -196,13 +203,14 @@ static PyObject *wc_pool_workers_py(PyObject *module, PyObject *unused)
 PyMethodDef wc_search_methods[] = {
     {"search", WC_FASTCALL(wc_search), METH_FASTCALL | METH_KEYWORDS,
      "search($module, /, contents, needle, *, threads=None, words='space', "
-     "casefold=False)\n--\n\n"
+     "casefold=False, progress=None)\n--\n\n"
      "Count the words of `contents` equal to `needle` on every core.\n\n"
      "`contents` and `needle` are both str or both bytes-like.  The GIL is\n"
      "released for the count (inputs of GIL_RELEASE_THRESHOLD bytes or more).\n"
      "`threads` caps the threads used (default: default_threads()).\n"
      "`words` and `casefold` as for count_many() (the default runs on the\n"
-     "SIMD kernels)."},
+     "SIMD kernels).  `progress` as for count_many(): the count then runs\n"
+     "as with other `words` (slower than the kernels, and Ctrl-C stops it)."},
     {"search_sequential", WC_FASTCALL(wc_search_sequential),
      METH_FASTCALL | METH_KEYWORDS,
      WC_SEARCH_DOC("search_sequential", "on one thread, holding the GIL")},

@@ -24,6 +24,7 @@ def search(
     threads: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    progress: _Progress = None,
 ) -> int: ...
 def count_many(
     contents: _Text,
@@ -32,6 +33,7 @@ def count_many(
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
+    progress: _Progress = None,
 ) -> dict[_Text, int]: ...
 def frequencies(
     contents: _Text,
@@ -40,6 +42,7 @@ def frequencies(
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
+    progress: _Progress = None,
 ) -> Counter[_Text]: ...
 def search_sequential(contents: _Text, needle: _Text) -> int: ...
 def search_sequential_allow_threads(contents: _Text, needle: _Text) -> int: ...
