@@ -96,6 +96,8 @@ typedef struct {
     PyObject *pending;    /* exact bytes: what read() returned beyond n */
     Py_ssize_t pending_pos;
     unsigned unit;        /* progress gets done / unit, total / unit (0: 1) */
+    int has_total;        /* total replaces the core's WC_SIZE_UNKNOWN */
+    uint64_t total;
 } wc_call;
 
 /* progress(done, total) (total None when WC_SIZE_UNKNOWN), with the GIL

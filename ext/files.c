@@ -31,6 +31,8 @@ int wc_on_progress(void *arg, uint64_t done, uint64_t total)
     int stop = PyErr_CheckSignals() < 0;
     if (!stop && c->progress != NULL) {
         unsigned unit = c->unit > 1 ? c->unit : 1;
+        if (total == WC_SIZE_UNKNOWN && c->has_total)
+            total = c->total;
         stop = wc_call_progress(c->progress, done / unit,
                                 total == WC_SIZE_UNKNOWN ? total : total / unit) < 0;
     }

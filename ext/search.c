@@ -38,6 +38,60 @@ static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
     return PyLong_FromUnsignedLongLong(count);
 }
 
+/* A text in memory as the core's wc_read_fn (no Python: called with the GIL
+ * released). */
+typedef struct {
+    const char *p;
+    size_t left;
+} wc_mem;
+
+static ptrdiff_t wc_mem_read(void *arg, void *buf, size_t n)
+{
+    wc_mem *m = arg;
+    size_t k = m->left < n ? m->left : n;
+    memcpy(buf, m->p, k);
+    m->p += k;
+    m->left -= k;
+    return (ptrdiff_t)k;
+}
+
+/* search() with the default words and progress= (a callable): a text of
+ * single-byte units is read as a stream by the core's kernels, which stop
+ * between blocks to report (and for Ctrl-C), as search_stream does: one
+ * thread and a copy per block, but far quicker than the word enumerator
+ * that counts wider str texts. */
+static PyObject *wc_search_progress(PyObject *contents, PyObject *needle,
+                                    int threads, PyObject *progress)
+{
+    wc_text text, pat;
+    int impossible;
+    if (wc_get_pair(contents, needle, &text, &pat, &impossible) < 0)
+        return NULL;
+    if (impossible || text.width != 1) {
+        wc_text_release(&text);
+        wc_text_release(&pat);
+        wc_word_opts o;
+        if (wc_get_word_opts(NULL, NULL, &o) < 0)
+            return NULL;
+        o.threads = threads;
+        return wc_search_words(contents, needle, &o, progress);
+    }
+    wc_mem mem = {.p = text.data, .left = text.len};
+    wc_call call = {.progress = progress, .has_total = 1, .total = text.len};
+    wc_io_options opt = {.progress = wc_on_progress, .progress_arg = &call};
+    const void *needles[1] = {pat.data};
+    size_t lens[1] = {pat.len};
+    uint64_t count = 0;
+    call.ts = PyEval_SaveThread();
+    int rc = wc_count_reader(wc_mem_read, &mem, needles, lens, 1, &opt, &count);
+    PyEval_RestoreThread(call.ts);
+    wc_text_release(&text);
+    wc_text_release(&pat);
+    if (rc != WC_OK)
+        return wc_raise(rc);
+    return PyLong_FromUnsignedLongLong(count);
+}
+
 static PyObject *wc_search(PyObject *module, PyObject *const *args,
                            Py_ssize_t nargs, PyObject *kwnames)
 {
@@ -55,13 +109,19 @@ static PyObject *wc_search(PyObject *module, PyObject *const *args,
         o.threads = threads;
         return wc_search_words(a[0], a[1], &o, NULL);
     }
-    /* Other words than the default, or progress=: through the word
-     * enumerator, whose count stops between spans to report (the kernels'
-     * one pass has no such points). */
+    /* progress=: counted where the count stops to report (the kernels'
+     * parallel pass has no such points). */
     if (wc_progress_open(a[5], PyUnicode_Check(a[0]) ? "char" : "B", &cb, &bar) < 0)
         return NULL;
     o.threads = threads;
-    return wc_progress_close(cb, bar, wc_search_words(a[0], a[1], &o, cb));
+    PyObject *r;
+    if (cb == NULL) /* progress=True without tqdm */
+        r = wc_word_opts_special(&o) ? wc_search_words(a[0], a[1], &o, NULL)
+                                     : wc_search_impl(a[0], a[1], threads, WC_PARALLEL);
+    else
+        r = wc_word_opts_special(&o) ? wc_search_words(a[0], a[1], &o, cb)
+                                     : wc_search_progress(a[0], a[1], threads, cb);
+    return wc_progress_close(cb, bar, r);
 }
 
 static PyObject *wc_search_sequential(PyObject *module, PyObject *const *args,
@@ -209,8 +269,9 @@ PyMethodDef wc_search_methods[] = {
      "released for the count (inputs of GIL_RELEASE_THRESHOLD bytes or more).\n"
      "`threads` caps the threads used (default: default_threads()).\n"
      "`words` and `casefold` as for count_many() (the default runs on the\n"
-     "SIMD kernels).  `progress` as for count_many(): the count then runs\n"
-     "as with other `words` (slower than the kernels, and Ctrl-C stops it)."},
+     "SIMD kernels).  `progress` as for count_many(); with it, the default\n"
+     "words are counted on one thread as search_stream() counts, and other\n"
+     "texts than bytes or Latin-1 str by the slower word enumerator."},
     {"search_sequential", WC_FASTCALL(wc_search_sequential),
      METH_FASTCALL | METH_KEYWORDS,
      WC_SEARCH_DOC("search_sequential", "on one thread, holding the GIL")},

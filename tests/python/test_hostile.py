@@ -500,3 +500,31 @@ def test_progress_callback_resizes_the_bytearray_being_counted():
             call(shrink)
         assert len(text) > 0
     assert word_count.search(text, b"is") == reference_count(bytes(text), b"is")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_search_with_progress_counts_as_search(seed):
+    """search(progress=) counts the default words as a stream of blocks
+    (bytes, Latin-1 str) or with the word enumerator (wider str, a needle
+    the text cannot hold): the same counts as without, on texts with CR LF,
+    empty words, and (a text of 3.4 MB) words across the 1 MiB block
+    edges."""
+    import random
+    rng = random.Random(seed)
+    alphabet = ["a", "b", "ab", " ", " ", "\n", "\r\n", "\r", "é", "\u0101", "\U0001f600"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 3000)))
+             for _ in range(40)]
+    if seed == 0:
+        texts.append("".join(rng.choice(alphabet[:7]) for _ in range(5 << 19)))
+    for text in texts:
+        big = len(text) > 1 << 20
+        for t in (text, text.encode(), text.encode("latin-1", "ignore").decode("latin-1")):
+            if big and isinstance(t, str):
+                continue
+            for needle in ("a", "ab") if big else ("a", "ab", "", "é", "\u0101", "a b"):
+                if isinstance(t, bytes):
+                    needle = needle.encode()
+                calls = []
+                got = word_count.search(t, needle, progress=lambda d, n: calls.append((d, n)))
+                assert got == reference_count(t, needle), (t, needle)
+                assert calls[0] == (0, len(t)) and calls[-1] == (len(t), len(t))
