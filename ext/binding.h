@@ -39,7 +39,7 @@ enum wc_kw {
 
 typedef struct {
     PyObject *kw[WC_KW_COUNT];
-    PyObject *counter; /* collections.Counter, imported on first use (freq.c) */
+    PyObject *counter; /* collections.Counter, imported at module exec */
 } wc_state;
 
 wc_state *wc_get_state(PyObject *module);
@@ -93,9 +93,28 @@ typedef struct {
     PyThreadState *ts;    /* from PyEval_SaveThread() */
     PyObject *progress;   /* a callable or NULL */
     PyObject *read;       /* search_stream's bound read method, or NULL */
-    PyObject *pending;    /* bytes read() returned beyond what was asked */
+    PyObject *pending;    /* exact bytes: what read() returned beyond n */
     Py_ssize_t pending_pos;
+    unsigned unit;        /* progress gets done / unit, total / unit (0: 1) */
+    int has_total;        /* total replaces the core's WC_SIZE_UNKNOWN */
+    uint64_t total;
 } wc_call;
+
+/* progress(done, total) (total None when WC_SIZE_UNKNOWN), with the GIL
+ * held; -1 with its exception set when it raised. */
+int wc_call_progress(PyObject *progress, uint64_t done, uint64_t total);
+
+/* A progress= argument of the in-memory functions as a callable: None or
+ * False -> *cb NULL; a callable -> *cb (a new reference); True -> a tqdm bar
+ * from word_count._files (`unit` names its unit), *bar to close, or a
+ * RuntimeWarning and no callable without tqdm.  0, or -1 with TypeError. */
+int wc_progress_open(PyObject *obj, const char *unit, PyObject **cb,
+                     PyObject **bar);
+
+/* The end of a call that wc_progress_open began: releases cb, closes bar
+ * (an exception of the call wins over one from close()); returns result, or
+ * NULL when close() raised. */
+PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result);
 
 /* The core's wc_progress_fn (arg: a wc_call): takes the GIL back, runs
  * PyErr_CheckSignals() (Python's signal handlers: Ctrl-C) and then
@@ -121,11 +140,13 @@ int wc_get_word_opts(PyObject *words, PyObject *casefold, wc_word_opts *opts);
  * (search() then counts through the word enumerator). */
 int wc_word_opts_special(const wc_word_opts *opts);
 
-/* search(contents, needle, words=..., casefold=...) through the enumerator. */
+/* search(contents, needle, words=..., casefold=..., progress=...) through
+ * the enumerator (progress: a callable or NULL). */
 PyObject *wc_search_words(PyObject *contents, PyObject *needle,
-                          const wc_word_opts *opts);
+                          const wc_word_opts *opts, PyObject *progress);
 
-/* top=None -> -1; else an int >= 0.  -1 on error. */
+/* top=None -> -1; else an int >= 0, those beyond PY_SSIZE_T_MAX as
+ * PY_SSIZE_T_MAX (no table is that large).  -1 on error. */
 int wc_get_top(PyObject *obj, Py_ssize_t *top);
 
 /* A collections.Counter of a sorted table's words (top < 0: all of them);

@@ -14,71 +14,166 @@
 
 #include "binding.h"
 
+int wc_call_progress(PyObject *progress, uint64_t done, uint64_t total)
+{
+    PyObject *r = total == WC_SIZE_UNKNOWN
+        ? PyObject_CallFunction(progress, "KO", (unsigned long long)done, Py_None)
+        : PyObject_CallFunction(progress, "KK", (unsigned long long)done,
+                                (unsigned long long)total);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
 int wc_on_progress(void *arg, uint64_t done, uint64_t total)
 {
     wc_call *c = arg;
     PyEval_RestoreThread(c->ts);
     int stop = PyErr_CheckSignals() < 0;
     if (!stop && c->progress != NULL) {
-        PyObject *r = total == WC_SIZE_UNKNOWN
-            ? PyObject_CallFunction(c->progress, "KO", (unsigned long long)done, Py_None)
-            : PyObject_CallFunction(c->progress, "KK", (unsigned long long)done,
-                                    (unsigned long long)total);
-        stop = r == NULL;
-        Py_XDECREF(r);
+        unsigned unit = c->unit > 1 ? c->unit : 1;
+        if (total == WC_SIZE_UNKNOWN && c->has_total)
+            total = c->total;
+        stop = wc_call_progress(c->progress, done / unit,
+                                total == WC_SIZE_UNKNOWN ? total : total / unit) < 0;
     }
     c->ts = PyEval_SaveThread();
     return stop;
 }
 
+int wc_progress_open(PyObject *obj, const char *unit, PyObject **cb,
+                     PyObject **bar)
+{
+    *cb = *bar = NULL;
+    if (obj == NULL || obj == Py_None || obj == Py_False)
+        return 0;
+    if (obj != Py_True) {
+        if (!PyCallable_Check(obj)) {
+            PyErr_Format(PyExc_TypeError,
+                         "progress must be None, a bool or a callable(done, "
+                         "total), not '%.200s'", Py_TYPE(obj)->tp_name);
+            return -1;
+        }
+        Py_INCREF(obj);
+        *cb = obj;
+        return 0;
+    }
+    /* True: word_count._files makes the bar (tqdm stays optional); its
+     * warning without tqdm points at the caller's line (stacklevel 2: no
+     * Python frame between it and that line). */
+    PyObject *files = PyImport_ImportModule("word_count._files");
+    PyObject *r = files == NULL ? NULL
+        : PyObject_CallMethod(files, "_progress", "OOis", Py_True, Py_None, 2, unit);
+    Py_XDECREF(files);
+    if (r == NULL)
+        return -1;
+    if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_TypeError, "word_count._files._progress: not a pair");
+        return -1;
+    }
+    PyObject *c = PyTuple_GET_ITEM(r, 0), *b = PyTuple_GET_ITEM(r, 1);
+    if (c != Py_None) {
+        Py_INCREF(c);
+        *cb = c;
+    }
+    if (b != Py_None) {
+        Py_INCREF(b);
+        *bar = b;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result)
+{
+    Py_XDECREF(cb);
+    if (bar == NULL)
+        return result;
+    /* The count's exception, if any, wins over one from close(). */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *r = PyObject_CallMethod(bar, "close", NULL);
+    Py_DECREF(bar);
+    if (type != NULL) {
+        Py_XDECREF(r);
+        PyErr_Restore(type, value, tb);
+        return result;
+    }
+    if (r == NULL) {
+        Py_XDECREF(result);
+        return NULL;
+    }
+    Py_DECREF(r);
+    return result;
+}
+
 /* The core's wc_read_fn over a Python object's read(n): the GIL is held only
- * around the call.  A pending exception is reported as WC_EINTR. */
+ * around the call.  What read() returned is copied at once (into buf, and
+ * what exceeds n into bytes of our own): the object may be a bytearray or a
+ * buffer that its owner changes or shrinks once Python code runs again, so
+ * no pointer or length into it is kept.  A pending exception is reported as
+ * WC_EINTR. */
 static ptrdiff_t wc_py_read(void *arg, void *buf, size_t n)
 {
     wc_call *c = arg;
     ptrdiff_t got = 0;
     PyEval_RestoreThread(c->ts);
-    if (c->pending == NULL) {
-        if (n > (size_t)PY_SSIZE_T_MAX)
-            n = (size_t)PY_SSIZE_T_MAX;
-        PyObject *r = PyObject_CallFunction(c->read, "n", (Py_ssize_t)n);
-        if (r == NULL) {
-            got = WC_EINTR;
-            goto out;
-        }
-        if (r == Py_None) {
-            Py_DECREF(r);
-            PyErr_SetString(PyExc_BlockingIOError,
-                            "search_stream: read() returned None (a non-blocking "
-                            "stream with no data ready)");
-            got = WC_EINTR;
-            goto out;
-        }
-        if (!PyObject_CheckBuffer(r) || PyUnicode_Check(r)) {
-            PyErr_Format(PyExc_TypeError,
-                         "search_stream needs a binary file object: read() "
-                         "returned '%.200s', not bytes (for text streams pass "
-                         "their .buffer, e.g. sys.stdin.buffer)",
-                         Py_TYPE(r)->tp_name);
-            Py_DECREF(r);
-            got = WC_EINTR;
-            goto out;
-        }
-        c->pending = r;
-        c->pending_pos = 0;
+    if (n > (size_t)PY_SSIZE_T_MAX)
+        n = (size_t)PY_SSIZE_T_MAX;
+    if (c->pending != NULL) {
+        /* Bytes of our own (exact bytes: immutable). */
+        Py_ssize_t len = PyBytes_GET_SIZE(c->pending);
+        size_t k = (size_t)(len - c->pending_pos) < n ? (size_t)(len - c->pending_pos) : n;
+        memcpy(buf, PyBytes_AS_STRING(c->pending) + c->pending_pos, k);
+        c->pending_pos += (Py_ssize_t)k;
+        if (c->pending_pos >= len)
+            Py_CLEAR(c->pending);
+        got = (ptrdiff_t)k;
+        goto out;
     }
-    Py_buffer view;
-    if (PyObject_GetBuffer(c->pending, &view, PyBUF_C_CONTIGUOUS) < 0) {
+    PyObject *r = PyObject_CallFunction(c->read, "n", (Py_ssize_t)n);
+    if (r == NULL) {
         got = WC_EINTR;
         goto out;
     }
-    size_t left = (size_t)(view.len - c->pending_pos);
-    size_t k = left < n ? left : n;
-    memcpy(buf, (const char *)view.buf + c->pending_pos, k);
+    if (r == Py_None) {
+        Py_DECREF(r);
+        PyErr_SetString(PyExc_BlockingIOError,
+                        "search_stream: read() returned None (a non-blocking "
+                        "stream with no data ready)");
+        got = WC_EINTR;
+        goto out;
+    }
+    if (!PyObject_CheckBuffer(r) || PyUnicode_Check(r)) {
+        PyErr_Format(PyExc_TypeError,
+                     "search_stream needs a binary file object: read() "
+                     "returned '%.200s', not bytes (for text streams pass "
+                     "their .buffer, e.g. sys.stdin.buffer)",
+                     Py_TYPE(r)->tp_name);
+        Py_DECREF(r);
+        got = WC_EINTR;
+        goto out;
+    }
+    /* No Python code runs between taking the buffer and releasing it. */
+    Py_buffer view;
+    if (PyObject_GetBuffer(r, &view, PyBUF_C_CONTIGUOUS) < 0) {
+        Py_DECREF(r);
+        got = WC_EINTR;
+        goto out;
+    }
+    size_t len = (size_t)view.len, k = len < n ? len : n;
+    memcpy(buf, view.buf, k);
+    if (len > k) {
+        c->pending = PyBytes_FromStringAndSize((const char *)view.buf + k,
+                                               (Py_ssize_t)(len - k));
+        c->pending_pos = 0;
+    }
     PyBuffer_Release(&view);
-    c->pending_pos += (Py_ssize_t)k;
-    if ((size_t)c->pending_pos >= (size_t)view.len)
-        Py_CLEAR(c->pending);
+    Py_DECREF(r);
+    if (len > k && c->pending == NULL) {
+        got = WC_EINTR; /* MemoryError */
+        goto out;
+    }
     got = (ptrdiff_t)k; /* 0: end of stream */
 out:
     c->ts = PyEval_SaveThread();
@@ -87,17 +182,28 @@ out:
 
 /* ---- arguments ---------------------------------------------------------- */
 
-/* A needle for byte content: str (as UTF-8) or bytes-like; *owner keeps it. */
+/* A needle for byte content: str (as UTF-8) or bytes-like, as exact bytes
+ * that *owner keeps: a bytearray or other buffer is copied, since Python code
+ * (the progress callback, signal handlers, other threads) runs during the
+ * count and may change it. */
 static int wc_get_byte_needle(PyObject *obj, wc_text *out, PyObject **owner)
 {
     *owner = NULL;
     if (PyUnicode_Check(obj)) {
         *owner = PyUnicode_AsUTF8String(obj);
-        if (*owner == NULL)
+    } else if (!PyBytes_CheckExact(obj)) {
+        wc_text view;
+        if (wc_get_bytes(obj, "needle", &view) < 0)
             return -1;
-        obj = *owner;
+        *owner = PyBytes_FromStringAndSize(view.data, (Py_ssize_t)view.len);
+        wc_text_release(&view);
+    } else {
+        Py_INCREF(obj);
+        *owner = obj;
     }
-    if (wc_get_bytes(obj, "needle", out) < 0) {
+    if (*owner == NULL)
+        return -1;
+    if (wc_get_bytes(*owner, "needle", out) < 0) {
         Py_CLEAR(*owner);
         return -1;
     }
@@ -326,24 +432,11 @@ static PyObject *wc_stream_name(PyObject *fileobj)
     return name;
 }
 
-/* Count what remains of an OS-backed file object through its descriptor;
- * leaves the object positioned at the end of what was read.  0 or -1. */
-static int wc_stream_fd(PyObject *fileobj, int buffered, wc_target *t,
-                        wc_io_options *opt, wc_call *call)
+/* wc_stream_fd with `fd`, our own duplicate of the object's descriptor. */
+static int wc_stream_dup(PyObject *fileobj, int fd, int buffered, wc_target *t,
+                         wc_io_options *opt, wc_call *call)
 {
-    PyObject *r = PyObject_CallMethod(fileobj, "fileno", NULL);
-    if (r == NULL)
-        return -1;
-    long lfd = PyLong_AsLong(r);
-    Py_DECREF(r);
-    if (lfd == -1 && PyErr_Occurred())
-        return -1;
-    if (lfd < 0 || lfd > INT_MAX) {
-        PyErr_Format(PyExc_ValueError, "fileno() returned %ld", lfd);
-        return -1;
-    }
-    int fd = (int)lfd;
-    r = PyObject_CallMethod(fileobj, "seekable", NULL);
+    PyObject *r = PyObject_CallMethod(fileobj, "seekable", NULL);
     if (r == NULL)
         return -1;
     int seekable = PyObject_IsTrue(r);
@@ -414,6 +507,36 @@ static int wc_stream_fd(PyObject *fileobj, int buffered, wc_target *t,
         Py_DECREF(r);
     }
     return 0;
+}
+
+/* Count what remains of an OS-backed file object through its descriptor;
+ * leaves the object positioned at the end of what was read.  0 or -1.
+ * The count reads a duplicate of the descriptor (same file, same offset):
+ * Python code that runs meanwhile (tell(), the progress callback, signal
+ * handlers, other threads) may close the object, and its number may then
+ * name another file. */
+static int wc_stream_fd(PyObject *fileobj, int buffered, wc_target *t,
+                        wc_io_options *opt, wc_call *call)
+{
+    PyObject *r = PyObject_CallMethod(fileobj, "fileno", NULL);
+    if (r == NULL)
+        return -1;
+    long lfd = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (lfd == -1 && PyErr_Occurred())
+        return -1;
+    if (lfd < 0 || lfd > INT_MAX) {
+        PyErr_Format(PyExc_ValueError, "fileno() returned %ld", lfd);
+        return -1;
+    }
+    int fd = fcntl((int)lfd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    int rc = wc_stream_dup(fileobj, fd, buffered, t, opt, call);
+    close(fd);
+    return rc;
 }
 
 /* Count what remains of a binary file object for t.  0, or -1 with an

@@ -167,120 +167,204 @@ static int wc_freq_pass(wc_freq *f, const wc_text *text, int needles,
 
 /* wc_freq_pass, with the GIL released for a big text.  Then the calling
  * thread takes the GIL back between spans of the text, at most every 100 ms,
- * to run Python's signal handlers (wc_on_progress): Ctrl-C (or any handler
- * that raises) stops the count, which returns WC_EINTR with the exception
- * set.  A small text holds the GIL and needs no such check. */
+ * to run Python's signal handlers and `progress` (wc_on_progress): Ctrl-C
+ * (or any handler that raises) stops the count, which returns WC_EINTR with
+ * the exception set.  A small text holds the GIL and needs no such check.
+ * progress (a callable or NULL) is also called with (0, total) before and
+ * (total, total) after, as the file functions do, whatever the size: done
+ * and total count the text's items (characters of a str, bytes). */
 static int wc_freq_text(wc_freq *f, const wc_text *text, int needles,
-                        int by_count, size_t *err)
+                        int by_count, PyObject *progress, size_t *err)
 {
-    if (!wc_big(text))
-        return wc_freq_pass(f, text, needles, by_count, err);
-    wc_call call = {.progress = NULL};
-    wc_freq_set_progress(f, wc_on_progress, &call, 0);
-    call.ts = PyEval_SaveThread();
-    int rc = wc_freq_pass(f, text, needles, by_count, err);
-    PyEval_RestoreThread(call.ts);
-    wc_freq_set_progress(f, NULL, NULL, 0);
+    if (progress != NULL && wc_call_progress(progress, 0, text->len) < 0)
+        return WC_EINTR;
+    int rc;
+    if (!wc_big(text)) {
+        rc = wc_freq_pass(f, text, needles, by_count, err);
+    } else {
+        wc_call call = {.progress = progress, .unit = (unsigned)text->width};
+        wc_freq_set_progress(f, wc_on_progress, &call, 0);
+        call.ts = PyEval_SaveThread();
+        rc = wc_freq_pass(f, text, needles, by_count, err);
+        PyEval_RestoreThread(call.ts);
+        wc_freq_set_progress(f, NULL, NULL, 0);
+    }
+    if (rc == WC_OK && progress != NULL &&
+        wc_call_progress(progress, text->len, text->len) < 0)
+        return WC_EINTR;
     return rc;
 }
 
 /* ---- count_many --------------------------------------------------------- */
 
-static PyObject *wc_count_many_impl(PyObject *contents, PyObject *needles,
-                                    const wc_word_opts *opts)
+/* One needle as an object of our own: exact str for str contents (a str
+ * subclass copied), exact bytes for bytes-like contents (a bytes subclass or
+ * any other buffer copied).  Nothing of it can change afterwards, whatever
+ * Python code runs, and hashing or comparing it runs no Python code.  A new
+ * reference, or NULL with TypeError/BufferError. */
+static PyObject *wc_exact_needle(PyObject *nd, int is_str, Py_ssize_t k)
 {
-    wc_text text;
-    if (wc_get_text(contents, "contents", &text) < 0)
+    if (PyUnicode_Check(nd) != is_str) {
+        PyErr_Format(PyExc_TypeError,
+                     "needles must be %s like contents, but needle %zd is "
+                     "'%.200s'", is_str ? "str" : "bytes", k,
+                     Py_TYPE(nd)->tp_name);
         return NULL;
-    PyObject *seq = NULL, *result = NULL;
-    size_t *ids = NULL;
-    wc_freq *f = NULL;
-    wc_word_opts o = *opts;
-    o.utf8 = !text.is_str;
+    }
+    if (is_str)
+        return PyUnicode_FromObject(nd); /* copies a subclass, no method runs */
+    if (PyBytes_CheckExact(nd)) {
+        Py_INCREF(nd);
+        return nd;
+    }
+    if (PyBytes_Check(nd))
+        return PyBytes_FromStringAndSize(PyBytes_AS_STRING(nd), PyBytes_GET_SIZE(nd));
+    /* Each needle is a key of the result: one the caller could not use as a
+     * key (a bytearray) is refused before the count, not after.  The object
+     * is ours (held by our tuple) while its __hash__ runs. */
+    if (PyObject_Hash(nd) == -1) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "needle %zd is an unhashable '%.200s', and needles are "
+                     "the keys of the result: pass bytes(...) of it", k,
+                     Py_TYPE(nd)->tp_name);
+        return NULL;
+    }
+    wc_text view;
+    if (wc_get_bytes(nd, "needle", &view) < 0)
+        return NULL;
+    PyObject *b = PyBytes_FromStringAndSize(view.data, (Py_ssize_t)view.len);
+    wc_text_release(&view);
+    return b;
+}
 
+/* The needles as a new tuple of exact str or bytes (wc_exact_needle), taken
+ * from the caller's iterable first of all: from then on the caller's list
+ * (which another thread, a signal handler or a needle's own __hash__ may
+ * change) is never read again.  NULL with an exception. */
+static PyObject *wc_exact_needles(PyObject *needles, int is_str)
+{
     if (PyUnicode_Check(needles) || PyBytes_Check(needles) ||
         PyByteArray_Check(needles)) {
         PyErr_Format(PyExc_TypeError,
                      "needles must be an iterable of %s, not a single '%.200s' "
-                     "(pass [needle])", text.is_str ? "str" : "bytes",
+                     "(pass [needle])", is_str ? "str" : "bytes",
                      Py_TYPE(needles)->tp_name);
-        goto done;
+        return NULL;
     }
-    seq = PySequence_Fast(needles, "needles must be an iterable of str or bytes");
-    if (seq == NULL)
-        goto done;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    ids = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
-    f = wc_freq_new(text.width, &o);
+    PyObject *items;
+    if (PyList_CheckExact(needles) || PyTuple_CheckExact(needles)) {
+        items = PySequence_Tuple(needles); /* one copy, under the list's lock */
+    } else {
+        PyObject *it = PyObject_GetIter(needles);
+        if (it == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_TypeError,
+                             "needles must be an iterable of str or bytes, "
+                             "not '%.200s'", Py_TYPE(needles)->tp_name);
+            }
+            return NULL;
+        }
+        items = PySequence_Tuple(it);
+        Py_DECREF(it);
+    }
+    if (items == NULL)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    PyObject *exact = PyTuple_New(n);
+    for (Py_ssize_t k = 0; exact != NULL && k < n; k++) {
+        PyObject *e = wc_exact_needle(PyTuple_GET_ITEM(items, k), is_str, k);
+        if (e == NULL)
+            Py_CLEAR(exact);
+        else
+            PyTuple_SET_ITEM(exact, k, e);
+    }
+    Py_DECREF(items);
+    return exact;
+}
+
+/* The counts of the needles of `exact` (wc_exact_needles) in `text` (of the
+ * object `contents`) into counts[k].  0, or -1 with an exception set. */
+static int wc_count_exact(PyObject *contents, const wc_text *text,
+                          PyObject *exact, const wc_word_opts *opts,
+                          PyObject *progress, uint64_t *counts)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(exact);
+    size_t *ids = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+    wc_word_opts o = *opts;
+    o.utf8 = !text->is_str;
+    wc_freq *f = wc_freq_new(text->width, &o);
+    int rc = WC_OK;
     if (ids == NULL || f == NULL) {
         PyErr_NoMemory();
-        goto done;
+        rc = WC_ENOMEM;
     }
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *nd = PySequence_Fast_GET_ITEM(seq, k);
-        if (PyUnicode_Check(nd) != text.is_str) {
-            PyErr_Format(PyExc_TypeError,
-                         "needles must be %s like contents, but needle %zd is "
-                         "'%.200s'", text.is_str ? "str" : "bytes", k,
-                         Py_TYPE(nd)->tp_name);
-            goto done;
-        }
-        /* Each needle becomes a key of the result: check it can be one
-         * before counting, not after. */
-        if (PyObject_Hash(nd) == -1) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError,
-                         "needle %zd is an unhashable '%.200s', and needles are "
-                         "the keys of the result: pass bytes(...) of it", k,
-                         Py_TYPE(nd)->tp_name);
-            goto done;
-        }
+    for (Py_ssize_t k = 0; rc == WC_OK && k < n; k++) {
+        PyObject *nd = PyTuple_GET_ITEM(exact, k);
         wc_text pat;
-        if (wc_get_text(nd, "needle", &pat) < 0)
-            goto done;
+        if (wc_get_text(nd, "needle", &pat) < 0) {
+            rc = WC_EINVAL;
+            break;
+        }
         size_t err = 0;
-        int rc = wc_freq_add_needle(f, pat.data, pat.len, pat.width, &ids[k],
-                                    &err);
+        rc = wc_freq_add_needle(f, pat.data, pat.len, pat.width, &ids[k], &err);
         if (rc == WC_EUTF8)
             wc_raise_utf8(nd, &pat, err);
         else if (rc != WC_OK)
             wc_raise(rc);
         wc_text_release(&pat);
-        if (rc != WC_OK)
-            goto done;
     }
-    size_t err = 0;
-    int rc = wc_freq_text(f, &text, 1, 0, &err);
-    if (rc != WC_OK) {
+    if (rc == WC_OK) {
+        size_t err = 0;
+        rc = wc_freq_text(f, text, 1, 0, progress, &err);
         if (rc == WC_EUTF8)
-            wc_raise_utf8(contents, &text, err);
-        else
+            wc_raise_utf8(contents, text, err);
+        else if (rc != WC_OK)
             wc_raise(rc);
-        goto done;
     }
-    result = PyDict_New();
-    if (result == NULL)
-        goto done;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *c = PyLong_FromUnsignedLongLong(wc_freq_needle_count(f, ids[k]));
-        if (c == NULL ||
-            PyDict_SetItem(result, PySequence_Fast_GET_ITEM(seq, k), c) < 0) {
-            Py_XDECREF(c);
-            Py_CLEAR(result);
-            goto done;
-        }
-        Py_DECREF(c);
-    }
-done:
+    for (Py_ssize_t k = 0; rc == WC_OK && k < n; k++)
+        counts[k] = wc_freq_needle_count(f, ids[k]);
     wc_freq_free(f);
     PyMem_Free(ids);
-    Py_XDECREF(seq);
+    return rc == WC_OK ? 0 : -1;
+}
+
+static PyObject *wc_count_many_impl(PyObject *contents, PyObject *needles,
+                                    const wc_word_opts *opts, PyObject *progress)
+{
+    wc_text text;
+    if (wc_get_text(contents, "contents", &text) < 0)
+        return NULL;
+    PyObject *result = NULL;
+    uint64_t *counts = NULL;
+    PyObject *exact = wc_exact_needles(needles, text.is_str);
+    if (exact == NULL)
+        goto done;
+    Py_ssize_t n = PyTuple_GET_SIZE(exact);
+    counts = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof *counts);
+    if (counts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (wc_count_exact(contents, &text, exact, opts, progress, counts) < 0)
+        goto done;
+    result = PyDict_New();
+    for (Py_ssize_t k = 0; result != NULL && k < n; k++) {
+        PyObject *c = PyLong_FromUnsignedLongLong(counts[k]);
+        if (c == NULL || PyDict_SetItem(result, PyTuple_GET_ITEM(exact, k), c) < 0)
+            Py_CLEAR(result);
+        Py_XDECREF(c);
+    }
+done:
+    PyMem_Free(counts);
+    Py_XDECREF(exact);
     wc_text_release(&text);
     return result;
 }
 
 PyObject *wc_search_words(PyObject *contents, PyObject *needle,
-                          const wc_word_opts *opts)
+                          const wc_word_opts *opts, PyObject *progress)
 {
     if (PyUnicode_Check(contents) != PyUnicode_Check(needle)) {
         PyErr_Format(PyExc_TypeError,
@@ -289,54 +373,46 @@ PyObject *wc_search_words(PyObject *contents, PyObject *needle,
                      Py_TYPE(contents)->tp_name, Py_TYPE(needle)->tp_name);
         return NULL;
     }
-    if (!PyUnicode_Check(needle) && !PyObject_CheckBuffer(needle)) {
-        PyErr_Format(PyExc_TypeError,
-                     "needle must be str or a bytes-like object, not '%.200s'",
-                     Py_TYPE(needle)->tp_name);
-        return NULL;
-    }
-    /* A bytearray needle is unhashable: key the dict by a tuple-free stand-in.
-     * The buffer is taken as search() takes it (a C-contiguous buffer of
-     * single bytes, else BufferError/TypeError), never copied from any
-     * shape as PyBytes_FromObject would. */
-    PyObject *key = needle;
-    Py_INCREF(key);
-    if (!PyUnicode_Check(needle) && !PyBytes_Check(needle)) {
-        Py_DECREF(key);
+    /* The needle as exact str or bytes: a bytes-like needle's buffer is taken
+     * as search() takes it (a C-contiguous buffer of single bytes, else
+     * BufferError/TypeError), never copied from any shape as
+     * PyBytes_FromObject would, and it need not be hashable. */
+    PyObject *exact;
+    if (PyUnicode_Check(needle)) {
+        exact = PyUnicode_FromObject(needle);
+    } else {
         wc_text pat;
-        if (wc_get_text(needle, "needle", &pat) < 0)
+        if (wc_get_bytes(needle, "needle", &pat) < 0)
             return NULL;
-        key = PyBytes_FromStringAndSize(pat.data, (Py_ssize_t)pat.len);
+        exact = PyBytes_FromStringAndSize(pat.data, (Py_ssize_t)pat.len);
         wc_text_release(&pat);
-        if (key == NULL)
-            return NULL;
     }
-    PyObject *list = PyList_New(1);
-    if (list == NULL) {
-        Py_DECREF(key);
+    if (exact == NULL)
         return NULL;
+    PyObject *one = PyTuple_Pack(1, exact);
+    Py_DECREF(exact);
+    if (one == NULL)
+        return NULL;
+    wc_text text;
+    uint64_t count = 0;
+    int rc = -1;
+    if (wc_get_text(contents, "contents", &text) == 0) {
+        rc = wc_count_exact(contents, &text, one, opts, progress, &count);
+        wc_text_release(&text);
     }
-    PyList_SET_ITEM(list, 0, key); /* steals key */
-    PyObject *d = wc_count_many_impl(contents, list, opts);
-    PyObject *r = NULL;
-    if (d != NULL) {
-        r = PyDict_GetItemWithError(d, key);
-        Py_XINCREF(r);
-        Py_DECREF(d);
-    }
-    Py_DECREF(list);
-    return r;
+    Py_DECREF(one);
+    return rc < 0 ? NULL : PyLong_FromUnsignedLongLong(count);
 }
 
 /* The arguments of count_many and frequencies: `params` is (contents, X,
- * words, casefold, threads), the first `npositional` by position; the word
- * options and threads= go into *o. */
+ * words, casefold, threads, progress), the first `npositional` by position;
+ * the word options and threads= go into *o. */
 static int wc_parse_word_call(PyObject *module, const char *fname,
                               PyObject *const *args, Py_ssize_t nargs,
-                              PyObject *kwnames, const enum wc_kw params[5],
-                              int npositional, PyObject *a[5], wc_word_opts *o)
+                              PyObject *kwnames, const enum wc_kw params[6],
+                              int npositional, PyObject *a[6], wc_word_opts *o)
 {
-    if (wc_parse_args(module, fname, args, nargs, kwnames, params, 5,
+    if (wc_parse_args(module, fname, args, nargs, kwnames, params, 6,
                       npositional, npositional, a) < 0 ||
         wc_get_word_opts(a[2], a[3], o) < 0 ||
         wc_get_threads(a[4], &o->threads) < 0)
@@ -344,19 +420,28 @@ static int wc_parse_word_call(PyObject *module, const char *fname,
     return 0;
 }
 
+/* progress= (params[5]) of a call on `contents`, opened last: see
+ * wc_progress_open; close with wc_progress_close. */
+static int wc_open_word_progress(PyObject *a[6], PyObject **cb, PyObject **bar)
+{
+    return wc_progress_open(a[5], PyUnicode_Check(a[0]) ? "char" : "B", cb, bar);
+}
+
 static const enum wc_kw wc_count_many_params[] = {
     WC_KW_CONTENTS, WC_KW_NEEDLES, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+    WC_KW_PROGRESS,
 };
 
 static PyObject *wc_count_many(PyObject *module, PyObject *const *args,
                                Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[5];
+    PyObject *a[6], *cb, *bar;
     wc_word_opts o;
     if (wc_parse_word_call(module, "count_many", args, nargs, kwnames,
-                           wc_count_many_params, 2, a, &o) < 0)
+                           wc_count_many_params, 2, a, &o) < 0 ||
+        wc_open_word_progress(a, &cb, &bar) < 0)
         return NULL;
-    return wc_count_many_impl(a[0], a[1], &o);
+    return wc_progress_close(cb, bar, wc_count_many_impl(a[0], a[1], &o, cb));
 }
 
 /* ---- frequencies ---------------------------------------------------------- */
@@ -371,19 +456,6 @@ static PyObject *wc_key_object(int is_str, const void *key, size_t len,
     return PyUnicode_FromKindAndData(kind, key, (Py_ssize_t)len);
 }
 
-static PyObject *wc_get_counter(PyObject *module)
-{
-    wc_state *st = wc_get_state(module);
-    if (st->counter == NULL) {
-        PyObject *collections = PyImport_ImportModule("collections");
-        if (collections == NULL)
-            return NULL;
-        st->counter = PyObject_GetAttrString(collections, "Counter");
-        Py_DECREF(collections);
-    }
-    return st->counter;
-}
-
 int wc_get_top(PyObject *obj, Py_ssize_t *top)
 {
     *top = -1;
@@ -394,23 +466,25 @@ int wc_get_top(PyObject *obj, Py_ssize_t *top)
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    *top = PyLong_AsSsize_t(obj);
-    if (*top == -1 && PyErr_Occurred())
+    /* Any int >= 0, as Counter.most_common takes: one beyond any table's
+     * size means every word. */
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
         return -1;
-    if (*top < 0) {
-        PyErr_Format(PyExc_ValueError, "top must be >= 0 or None, got %zd", *top);
+    if (overflow < 0 || (overflow == 0 && v < 0)) {
+        PyErr_Format(PyExc_ValueError, "top must be >= 0 or None, got %R", obj);
         return -1;
     }
+    *top = overflow > 0 || v > (long long)PY_SSIZE_T_MAX ? PY_SSIZE_T_MAX
+                                                         : (Py_ssize_t)v;
     return 0;
 }
 
 PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
                           Py_ssize_t top)
 {
-    PyObject *counter_type = wc_get_counter(module);
-    if (counter_type == NULL)
-        return NULL;
-    PyObject *result = PyObject_CallNoArgs(counter_type);
+    PyObject *result = PyObject_CallNoArgs(wc_get_state(module)->counter);
     if (result == NULL)
         return NULL;
     size_t n = wc_freq_size(f);
@@ -438,34 +512,28 @@ PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
 
 static const enum wc_kw wc_frequencies_params[] = {
     WC_KW_CONTENTS, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+    WC_KW_PROGRESS,
 };
 
-static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
-                                Py_ssize_t nargs, PyObject *kwnames)
+static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
+                                     Py_ssize_t top, wc_word_opts *o,
+                                     PyObject *progress)
 {
-    PyObject *a[5];
-    wc_word_opts o;
-    if (wc_parse_word_call(module, "frequencies", args, nargs, kwnames,
-                           wc_frequencies_params, 1, a, &o) < 0)
-        return NULL;
-    Py_ssize_t top;
-    if (wc_get_top(a[1], &top) < 0)
-        return NULL;
     wc_text text;
-    if (wc_get_text(a[0], "contents", &text) < 0)
+    if (wc_get_text(contents, "contents", &text) < 0)
         return NULL;
-    o.utf8 = !text.is_str;
+    o->utf8 = !text.is_str;
     PyObject *result = NULL;
-    wc_freq *f = wc_freq_new(text.width, &o);
+    wc_freq *f = wc_freq_new(text.width, o);
     if (f == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     size_t err = 0;
-    int rc = wc_freq_text(f, &text, 0, top >= 0, &err);
+    int rc = wc_freq_text(f, &text, 0, top >= 0, progress, &err);
     if (rc != WC_OK) {
         if (rc == WC_EUTF8)
-            wc_raise_utf8(a[0], &text, err);
+            wc_raise_utf8(contents, &text, err);
         else
             wc_raise(rc);
         goto done;
@@ -477,27 +545,47 @@ done:
     return result;
 }
 
+static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
+                                Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *a[6], *cb, *bar;
+    wc_word_opts o;
+    Py_ssize_t top;
+    if (wc_parse_word_call(module, "frequencies", args, nargs, kwnames,
+                           wc_frequencies_params, 1, a, &o) < 0 ||
+        wc_get_top(a[1], &top) < 0 || wc_open_word_progress(a, &cb, &bar) < 0)
+        return NULL;
+    return wc_progress_close(cb, bar,
+                             wc_frequencies_impl(module, a[0], top, &o, cb));
+}
+
 #define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
 
 PyMethodDef wc_freq_methods[] = {
     {"count_many", WC_FASTCALL(wc_count_many), METH_FASTCALL | METH_KEYWORDS,
      "count_many($module, /, contents, needles, *, words='space', "
-     "casefold=False, threads=None)\n--\n\n"
+     "casefold=False, threads=None, progress=None)\n--\n\n"
      "The count of every needle in `contents`, in one pass: a dict needle ->\n"
-     "count (each distinct needle once).\n\n"
+     "count (each distinct needle once; keys are exact str or bytes copies).\n\n"
      "`needles` is an iterable of str (for str contents) or bytes (for\n"
      "bytes-like contents).  `words` is 'space' (the words of search()) or\n"
      "'unicode' (runs of \\w, as re.findall(r'\\w+', text)); with `casefold`\n"
      "words and needles compare after str.casefold().  Bytes are UTF-8 when\n"
      "words='unicode' or casefold=True (else UnicodeDecodeError).  Ctrl-C\n"
-     "stops a long count (KeyboardInterrupt)."},
+     "stops a long count (KeyboardInterrupt).\n\n"
+     "`progress`: a callable(done, total) called with (0, total) first,\n"
+     "about every 0.1 s during a long count and (total, total) at the end\n"
+     "(done and total count characters of a str, bytes of a bytes-like\n"
+     "object); raise in it to stop the count.  True: a tqdm bar when tqdm is\n"
+     "installed."},
     {"frequencies", WC_FASTCALL(wc_frequencies), METH_FASTCALL | METH_KEYWORDS,
      "frequencies($module, /, contents, *, top=None, words='space', "
-     "casefold=False, threads=None)\n--\n\n"
+     "casefold=False, threads=None, progress=None)\n--\n\n"
      "A collections.Counter of every non-empty word of `contents`.\n\n"
      "With top=K, the K most common words in Counter.most_common(K) order\n"
      "(ties: the word that occurs first in the text comes first); without,\n"
-     "every word, in order of first occurrence.  `words`, `casefold`,\n"
-     "`threads` and Ctrl-C as for count_many()."},
+     "every word, in order of first occurrence; any int >= 0 (beyond the\n"
+     "number of words: all of them).  `words`, `casefold`, `threads`,\n"
+     "`progress` and Ctrl-C as for count_many()."},
     {NULL, NULL, 0, NULL},
 };

@@ -305,6 +305,15 @@ static int wc_exec(PyObject *module)
         if (st->kw[k] == NULL)
             return -1;
     }
+    /* Created here, never on first use: under free threading two calls
+     * would race to create it. */
+    PyObject *collections = PyImport_ImportModule("collections");
+    if (collections == NULL)
+        return -1;
+    st->counter = PyObject_GetAttrString(collections, "Counter");
+    Py_DECREF(collections);
+    if (st->counter == NULL)
+        return -1;
     if (PyModule_AddFunctions(module, wc_search_methods) < 0)
         return -1;
     if (PyModule_AddFunctions(module, wc_freq_methods) < 0 ||

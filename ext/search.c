@@ -8,7 +8,7 @@ enum wc_mode { WC_PARALLEL, WC_SEQUENTIAL, WC_SEQUENTIAL_NOGIL };
 
 static const enum wc_kw wc_search_params[] = {WC_KW_CONTENTS, WC_KW_NEEDLE,
                                               WC_KW_THREADS, WC_KW_WORDS,
-                                              WC_KW_CASEFOLD};
+                                              WC_KW_CASEFOLD, WC_KW_PROGRESS};
 
 static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
                                 int threads, enum wc_mode mode)
@@ -38,23 +38,90 @@ static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
     return PyLong_FromUnsignedLongLong(count);
 }
 
+/* A text in memory as the core's wc_read_fn (no Python: called with the GIL
+ * released). */
+typedef struct {
+    const char *p;
+    size_t left;
+} wc_mem;
+
+static ptrdiff_t wc_mem_read(void *arg, void *buf, size_t n)
+{
+    wc_mem *m = arg;
+    size_t k = m->left < n ? m->left : n;
+    memcpy(buf, m->p, k);
+    m->p += k;
+    m->left -= k;
+    return (ptrdiff_t)k;
+}
+
+/* search() with the default words and progress= (a callable): a text of
+ * single-byte units is read as a stream by the core's kernels, which stop
+ * between blocks to report (and for Ctrl-C), as search_stream does: one
+ * thread and a copy per block, but far quicker than the word enumerator
+ * that counts wider str texts. */
+static PyObject *wc_search_progress(PyObject *contents, PyObject *needle,
+                                    int threads, PyObject *progress)
+{
+    wc_text text, pat;
+    int impossible;
+    if (wc_get_pair(contents, needle, &text, &pat, &impossible) < 0)
+        return NULL;
+    if (impossible || text.width != 1) {
+        wc_text_release(&text);
+        wc_text_release(&pat);
+        wc_word_opts o;
+        if (wc_get_word_opts(NULL, NULL, &o) < 0)
+            return NULL;
+        o.threads = threads;
+        return wc_search_words(contents, needle, &o, progress);
+    }
+    wc_mem mem = {.p = text.data, .left = text.len};
+    wc_call call = {.progress = progress, .has_total = 1, .total = text.len};
+    wc_io_options opt = {.progress = wc_on_progress, .progress_arg = &call};
+    const void *needles[1] = {pat.data};
+    size_t lens[1] = {pat.len};
+    uint64_t count = 0;
+    call.ts = PyEval_SaveThread();
+    int rc = wc_count_reader(wc_mem_read, &mem, needles, lens, 1, &opt, &count);
+    PyEval_RestoreThread(call.ts);
+    wc_text_release(&text);
+    wc_text_release(&pat);
+    if (rc != WC_OK)
+        return wc_raise(rc);
+    return PyLong_FromUnsignedLongLong(count);
+}
+
 static PyObject *wc_search(PyObject *module, PyObject *const *args,
                            Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[5];
+    PyObject *a[6], *cb, *bar;
     int threads;
     wc_word_opts o;
     if (wc_parse_args(module, "search", args, nargs, kwnames, wc_search_params,
-                      5, 2, 2, a) < 0 ||
+                      6, 2, 2, a) < 0 ||
         wc_get_threads(a[2], &threads) < 0 ||
         wc_get_word_opts(a[3], a[4], &o) < 0)
         return NULL;
-    if (wc_word_opts_special(&o)) {
-        /* Other words than the default: through the word enumerator. */
+    if (a[5] == NULL || a[5] == Py_None || a[5] == Py_False) {
+        if (!wc_word_opts_special(&o))
+            return wc_search_impl(a[0], a[1], threads, WC_PARALLEL);
         o.threads = threads;
-        return wc_search_words(a[0], a[1], &o);
+        return wc_search_words(a[0], a[1], &o, NULL);
     }
-    return wc_search_impl(a[0], a[1], threads, WC_PARALLEL);
+    /* progress=: counted where the count stops to report (the kernels'
+     * parallel pass has no such points). */
+    if (wc_progress_open(a[5], PyUnicode_Check(a[0]) ? "char" : "B", &cb, &bar) < 0)
+        return NULL;
+    o.threads = threads;
+    PyObject *r;
+    if (cb == NULL) /* progress=True without tqdm */
+        r = wc_word_opts_special(&o) ? wc_search_words(a[0], a[1], &o, NULL)
+                                     : wc_search_impl(a[0], a[1], threads, WC_PARALLEL);
+    else
+        r = wc_word_opts_special(&o) ? wc_search_words(a[0], a[1], &o, cb)
+                                     : wc_search_progress(a[0], a[1], threads, cb);
+    return wc_progress_close(cb, bar, r);
 }
 
 static PyObject *wc_search_sequential(PyObject *module, PyObject *const *args,
@@ -196,13 +263,15 @@ static PyObject *wc_pool_workers_py(PyObject *module, PyObject *unused)
 PyMethodDef wc_search_methods[] = {
     {"search", WC_FASTCALL(wc_search), METH_FASTCALL | METH_KEYWORDS,
      "search($module, /, contents, needle, *, threads=None, words='space', "
-     "casefold=False)\n--\n\n"
+     "casefold=False, progress=None)\n--\n\n"
      "Count the words of `contents` equal to `needle` on every core.\n\n"
      "`contents` and `needle` are both str or both bytes-like.  The GIL is\n"
      "released for the count (inputs of GIL_RELEASE_THRESHOLD bytes or more).\n"
      "`threads` caps the threads used (default: default_threads()).\n"
      "`words` and `casefold` as for count_many() (the default runs on the\n"
-     "SIMD kernels)."},
+     "SIMD kernels).  `progress` as for count_many(); with it, the default\n"
+     "words are counted on one thread as search_stream() counts, and other\n"
+     "texts than bytes or Latin-1 str by the slower word enumerator."},
     {"search_sequential", WC_FASTCALL(wc_search_sequential),
      METH_FASTCALL | METH_KEYWORDS,
      WC_SEARCH_DOC("search_sequential", "on one thread, holding the GIL")},

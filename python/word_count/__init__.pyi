@@ -60,6 +60,7 @@ def search(
     threads: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    progress: _Progress = None,
 ) -> int: ...
 @overload
 def search(
@@ -69,6 +70,7 @@ def search(
     threads: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    progress: _Progress = None,
 ) -> int: ...
 @overload
 def count_many(
@@ -78,6 +80,7 @@ def count_many(
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
+    progress: _Progress = None,
 ) -> dict[str, int]: ...
 @overload
 def count_many(
@@ -87,6 +90,7 @@ def count_many(
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
+    progress: _Progress = None,
 ) -> dict[bytes, int]: ...
 @overload
 def frequencies(
@@ -96,6 +100,7 @@ def frequencies(
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
+    progress: _Progress = None,
 ) -> Counter[str]: ...
 @overload
 def frequencies(
@@ -105,6 +110,7 @@ def frequencies(
     words: _Words = "space",
     casefold: bool = False,
     threads: Optional[int] = None,
+    progress: _Progress = None,
 ) -> Counter[bytes]: ...
 @overload
 def search_sequential(contents: str, needle: str) -> int: ...

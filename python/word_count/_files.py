@@ -1,4 +1,5 @@
-"""search_file and search_stream: the C functions, plus ``progress=True``.
+"""search_file and search_stream: the C functions, plus ``progress=True``
+(here for these four functions; the in-memory ones call _progress from C).
 
 The counting, the reading and the Ctrl-C handling are all in C
 (ext/files.c over lib/io.c); this module only turns ``progress=True`` into a
@@ -16,16 +17,18 @@ from . import _word_count
 class _Bar:
     """A progress callable that drives a tqdm bar, created on first call."""
 
-    def __init__(self, tqdm, desc):
+    def __init__(self, tqdm, desc, unit="B"):
         self._tqdm = tqdm
         self._desc = desc
+        self._unit = unit
         self._bar = None
         self._last = 0
 
     def __call__(self, done, total):
         if self._bar is None:
-            self._bar = self._tqdm(total=total, unit="B", unit_scale=True,
-                                   unit_divisor=1024, desc=self._desc)
+            self._bar = self._tqdm(total=total, unit=self._unit, unit_scale=True,
+                                   unit_divisor=1024 if self._unit == "B" else 1000,
+                                   desc=self._desc)
         elif total is not None and self._bar.total != total:
             self._bar.total = total
         self._bar.update(done - self._last)
@@ -36,8 +39,12 @@ class _Bar:
             self._bar.close()
 
 
-def _progress(progress, desc):
-    """(callable or None, bar or None) for a progress= argument."""
+def _progress(progress, desc, stacklevel=4, unit="B"):
+    """(callable or None, bar or None) for a progress= argument.
+
+    Also called by the C functions count_many, frequencies and search for
+    progress=True (stacklevel 2: no Python frame between this one and the
+    caller's line; unit "char" for str contents)."""
     if progress is not True:
         return progress, None
     try:
@@ -45,9 +52,9 @@ def _progress(progress, desc):
     except ImportError:
         warnings.warn("progress=True shows a bar only when tqdm is installed "
                       "(pip install tqdm); counting without one",
-                      RuntimeWarning, stacklevel=4)
+                      RuntimeWarning, stacklevel=stacklevel)
         return None, None
-    bar = _Bar(tqdm, desc)
+    bar = _Bar(tqdm, desc, unit)
     return bar, bar
 
 

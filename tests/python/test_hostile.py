@@ -1,0 +1,530 @@
+"""Hostile callers: Python objects we were handed that change while we run.
+
+Another thread, a signal handler, a needle's own __hash__/__eq__, a stream's
+read() or the progress callback may change what the caller passed (clear the
+needles list, shrink a bytearray, close a file object) while a count runs
+with the GIL released or while Python code runs in the middle of a call.
+Each call must count what it was given or raise cleanly: never read freed
+memory or past an end (the suite also runs under ASan: make test-asan-py).
+Also here: any top >= 0, and progress= on the in-memory functions.
+
+Scenarios that crashed the interpreter run in a child process, so that a
+crash fails one test instead of ending the run.  Counts are checked against
+collections.Counter over str.split / bytes.split (helpers.reference_count).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+
+import pytest
+
+import word_count
+from helpers import reference_count
+
+pytestmark = pytest.mark.timeout(600)
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_child(code: str, timeout: float = 300) -> str:
+    """Run `code` in a fresh interpreter (the same environment: under ASan,
+    the same preloaded runtime); its stdout, after asserting it exited 0."""
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(code), TESTS],
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, (r.returncode, r.stdout[-1000:], r.stderr[-3000:])
+    return r.stdout
+
+
+# ---- count_many: the needles list changes during the call ---------------------
+
+def test_count_many_needle_hash_and_eq_clear_the_list():
+    """A str (bytes) subclass needle whose __hash__ or __eq__ clears the
+    caller's list: the list's items were freed while count_many still read
+    them (a segfault)."""
+    out = run_child("""
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import word_count as w
+        from helpers import reference_count
+        for kind in (str, bytes):
+            for method in ("__hash__", "__eq__"):
+                needles = []
+                def mutate(self, *other):
+                    needles.clear()
+                    return getattr(kind, method)(self, *other)
+                Evil = type("Evil", (kind,), {method: mutate})
+                mk = (lambda s: s) if kind is str else (lambda s: s.encode())
+                text = mk(w.ZEN * 20)
+                # Two equal subclass needles: the dict compares them (__eq__).
+                needles[:] = ([Evil(mk("is")), Evil(mk("is"))]
+                              + [mk("w%d" % i) for i in range(3000)] + [mk("the")])
+                got = w.count_many(text, needles)
+                want = {mk("w%d" % i): 0 for i in range(3000)}  # not in the text
+                want.update((mk(k), reference_count(text, mk(k))) for k in ("is", "the"))
+                assert got == want
+                assert all(type(k) is kind for k in got)   # exact copies
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_count_many_signal_handler_clears_the_list_during_the_count():
+    """SIGALRM's handler clears the needles list while the count runs (the
+    calling thread runs the handlers about every 0.1 s of a long count):
+    count_many then read the freed items (use after free).  The handler
+    fires every 10 ms, but runs only where the interpreter checks for
+    signals: three runs or more between arming the timer and disarming it
+    mean one at least ran inside the call (one may run before it starts,
+    one after it returns).  The text grows until that happened."""
+    out = run_child("""
+        import signal, sys
+        import word_count as w
+        from collections import Counter
+        words = (w.ZEN + " ").encode().split()
+        unit = w.ZEN.encode() * 64
+        oracle1 = Counter(unit.split())
+        runs = []
+        for mib in (8, 32, 128, 256):
+            text = unit * (mib * 2**20 // len(unit))
+            needles = [bytes(b"%s" % x) for x in words] + [b"w%d" % i for i in range(5000)]
+            ran = [0]
+            def handler(signum, frame):
+                ran[0] += 1
+                needles.clear()
+            signal.signal(signal.SIGALRM, handler)
+            signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)
+            got = w.count_many(text, needles, threads=1)
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            runs.append(ran[0])
+            reps = len(text) // len(unit)
+            for k, v in got.items():
+                assert v == oracle1.get(k, 0) * reps, (k, v)
+            if ran[0] >= 3:
+                break
+        print(max(runs))
+    """)
+    assert int(out) >= 3, f"the handler never ran inside a count: {out}"
+
+
+def test_count_many_other_thread_mutates_the_list():
+    """Another thread empties and refills the needles list while count_many
+    counts with the GIL released."""
+    out = run_child("""
+        import sys, threading
+        sys.path.insert(0, sys.argv[1])
+        import word_count as w
+        from collections import Counter
+        text = (w.ZEN * 3000).encode()
+        oracle = Counter(text.split())
+        fresh = lambda: [b"%s" % x for x in (w.ZEN + " w1 w2").encode().split()]
+        needles = fresh()
+        stop = threading.Event()
+        def churn():
+            while not stop.is_set():
+                needles.clear()
+                needles.extend(fresh())
+        t = threading.Thread(target=churn)
+        t.start()
+        try:
+            for _ in range(200):
+                for k, v in w.count_many(text, needles, threads=2).items():
+                    assert v == oracle.get(k, 0), (k, v)
+        finally:
+            stop.set()
+            t.join()
+        print("ok")
+    """)
+    assert out.strip() == "ok"
+
+
+def test_count_many_keys_are_exact_types():
+    class S(str):
+        pass
+
+    class B(bytes):
+        pass
+
+    got = word_count.count_many("a b a", [S("a"), "b"])
+    assert got == {"a": 2, "b": 1} and all(type(k) is str for k in got)
+    got = word_count.count_many(b"a b a", [B(b"a"), memoryview(b"b")])
+    assert got == {b"a": 2, b"b": 1} and all(type(k) is bytes for k in got)
+    with pytest.raises(TypeError, match="unhashable 'bytearray'"):
+        word_count.count_many(b"a", [bytearray(b"a")])
+
+
+def test_search_words_needle_subclass_with_odd_hash():
+    """search(words=...) keyed its one needle in a dict and looked it up by
+    the caller's object: a str subclass whose __hash__ changes made the
+    lookup miss (SystemError: NULL without an exception)."""
+    calls = []
+
+    class Odd(str):
+        def __hash__(self):
+            calls.append(1)
+            return len(calls)
+
+    text = word_count.ZEN * 3
+    assert word_count.search(text, Odd("is"), words="unicode") == \
+        re.findall(r"\w+", text).count("is")
+    assert word_count.search(text, Odd("is"), casefold=True) == \
+        reference_count(text.casefold(), "is")
+
+
+# ---- streams: read() returns a buffer that changes later ----------------------
+
+STREAM_SHRINK = """
+    import sys, threading
+    import word_count as w
+    from collections import Counter
+    unit = (w.ZEN + "\\n").encode()
+    data = unit * (64 * 2**20 // len(unit))   # 64 MiB: malloc maps it alone
+    state = {"buf": None, "shrunk": False, "reads": 0}
+    returned = threading.Event()
+
+    def shrink():
+        returned.wait()
+        del state["buf"][:]        # frees the 64 MiB
+        state["shrunk"] = True
+
+    class Reader:
+        def read(self, n):
+            state["reads"] += 1
+            if state["buf"] is not None:
+                return b""
+            state["buf"] = bytearray(data)
+            returned.set()
+            return state["buf"]   # far more than the n asked for
+
+    t = threading.Thread(target=shrink)
+    t.start()
+    if sys.argv[2] == "search":
+        got = w.search_stream(Reader(), "is", block_size=1024)
+    else:
+        got = w.frequencies_stream(Reader(), block_size=1024)[b"is"]
+    t.join()
+    want = Counter(unit.split())[b"is"] * (len(data) // len(unit))
+    assert got == want, (got, want)
+    print(state["shrunk"], state["reads"])
+"""
+
+
+@pytest.mark.parametrize("fn", ["search", "frequencies"])
+def test_stream_read_returns_a_bytearray_that_shrinks(fn):
+    """read(n) returns more than n bytes in a bytearray that another thread
+    empties while the rest is still being counted: the rest was copied from
+    the freed buffer (past its end).  Now what read() returned is copied at
+    once: the count is that of the bytes read() returned."""
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(STREAM_SHRINK), TESTS, fn],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, (r.returncode, r.stderr[-3000:])
+    shrunk, reads = r.stdout.split()
+    assert shrunk == "True" and int(reads) >= 2
+
+
+class _Chunks:
+    """read(n) returns the next chunk whatever n is, as the given type."""
+
+    def __init__(self, chunks, kind):
+        self.chunks = list(chunks)
+        self.kind = kind
+
+    def read(self, n):
+        return self.kind(self.chunks.pop(0)) if self.chunks else b""
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview,
+                                  lambda b: memoryview(bytearray(b))])
+def test_stream_read_returns_any_buffer_longer_or_shorter_than_asked(kind):
+    data = (word_count.ZEN * 40).encode()
+    chunks = [data[:5000], data[5000:5001], data[5001:]]
+    for block in (1, 100, 4096, None):
+        got = word_count.search_stream(_Chunks(chunks, kind), "is", block_size=block)
+        assert got == reference_count(data, b"is")
+        got = word_count.frequencies_stream(_Chunks(chunks, kind), block_size=block)
+        assert got == Counter(w for w in data.replace(b"\n", b" ").split(b" ") if w)
+
+
+def test_stream_file_closed_by_the_progress_callback(tmp_path):
+    """The progress callback (first called before any read) closes the file
+    object and opens another file, which gets the same descriptor number:
+    the count read that other file and returned its count.  The count now
+    reads its own duplicate of the descriptor."""
+    other = tmp_path / "other"
+    other.write_bytes(b"is " * 1000)
+    data = (word_count.ZEN * 10).encode()
+    want = reference_count(data, b"is")
+    for fn in ("search", "frequencies"):
+        r, wfd = os.pipe()
+        os.write(wfd, data)
+        os.close(wfd)
+        f = os.fdopen(r, "rb")
+        opened = []
+
+        def progress(done, total):
+            if not opened:
+                f.close()
+                opened.append(open(other, "rb"))
+
+        try:
+            if fn == "search":
+                got = word_count.search_stream(f, "is", progress=progress)
+            else:
+                got = word_count.frequencies_stream(f, progress=progress)[b"is"]
+        finally:
+            for o in opened:
+                o.close()
+        assert opened, "progress was not called"
+        assert got == want, (fn, got, want)
+
+
+def test_needle_bytearray_changed_by_progress_callback(tmp_path):
+    """The needle of search_file is copied: the progress callback changing
+    a bytearray needle during the count does not change what is counted."""
+    path = tmp_path / "t"
+    path.write_bytes(b"is it it " * 1000)
+    needle = bytearray(b"is")
+
+    def progress(done, total):
+        needle[:] = b"it"[:len(needle)]
+
+    assert word_count.search_file(path, needle, progress=progress) == 1000
+    assert needle == b"it"
+
+
+# ---- top: any int >= 0 -----------------------------------------------------------
+
+BIG_TOPS = [sys.maxsize, sys.maxsize + 1, 2**63, 2**64, 2**200]
+
+
+def test_top_any_nonnegative_int(tmp_path):
+    text = "b a c a b a d"
+    oracle = Counter(text.split())
+    path = tmp_path / "t"
+    path.write_bytes(text.encode())
+    for top in BIG_TOPS + [0, 1, 3, 10]:
+        want = oracle.most_common(top)
+        assert list(word_count.frequencies(text, top=top).items()) == want
+        bwant = [(k.encode(), v) for k, v in want]
+        assert list(word_count.frequencies_file(path, top=top).items()) == bwant
+        with open(path, "rb") as f:
+            assert list(word_count.frequencies_stream(f, top=top).items()) == bwant
+        assert list(word_count.frequencies_stream(io.BytesIO(text.encode()),
+                                                  top=top).items()) == bwant
+    for bad in (-1, -2**63 - 1, -2**200):
+        for call in (lambda: word_count.frequencies(text, top=bad),
+                     lambda: word_count.frequencies_file(path, top=bad),
+                     lambda: word_count.frequencies_stream(io.BytesIO(b""), top=bad)):
+            with pytest.raises(ValueError, match="top must be >= 0"):
+                call()
+    for bad in (1.0, "3", True):
+        with pytest.raises(TypeError, match="top"):
+            word_count.frequencies(text, top=bad)
+
+
+# ---- progress= on the in-memory functions -------------------------------------------
+
+def _in_memory_calls(text, needle):
+    """(name, call(progress), want) for each in-memory function."""
+    words = text.split() if isinstance(text, str) else text.replace(b"\n", b" ").split(b" ")
+    oracle = Counter(w for w in words if w)
+    return [
+        ("search", lambda p: word_count.search(text, needle, progress=p),
+         reference_count(text, needle)),
+        ("search-threads", lambda p: word_count.search(text, needle, threads=2, progress=p),
+         reference_count(text, needle)),
+        ("count_many", lambda p: word_count.count_many(text, [needle], progress=p)[needle],
+         reference_count(text, needle)),
+        ("frequencies", lambda p: word_count.frequencies(text, progress=p), oracle),
+        ("frequencies-top", lambda p: list(word_count.frequencies(text, top=2, progress=p).items()),
+         oracle.most_common(2)),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["str", "bytes", "ucs4"])
+def test_progress_callable_in_memory(kind):
+    """(0, total) first, (total, total) last, done never decreasing; done and
+    total count the text's items (characters of a str, bytes)."""
+    base = word_count.ZEN * 300 + ("\U0001f600 is\n" if kind == "ucs4" else "")
+    text = base.encode() if kind == "bytes" else base
+    needle = b"is" if kind == "bytes" else "is"
+    for size in (len(text), 100):  # GIL released, and held
+        t = text[:size]
+        for name, call, want in _in_memory_calls(t, needle):
+            calls = []
+            assert call(lambda d, n: calls.append((d, n))) == want, name
+            assert calls[0] == (0, size) and calls[-1] == (size, size), (name, calls)
+            assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+            assert all(n == size for _, n in calls)
+    for off in (None, False):
+        assert word_count.search(text, needle, progress=off) == reference_count(text, needle)
+
+
+def test_progress_raises_in_memory():
+    text = word_count.ZEN * 300
+
+    class Stop(Exception):
+        pass
+
+    for at in ("start", "end"):
+        def boom(done, total):
+            if at == "start" or done == total:
+                raise Stop(at)
+
+        for name, call, want in _in_memory_calls(text, "is"):
+            with pytest.raises(Stop, match=at):
+                call(boom)
+            assert call(None) == want  # and the next call works
+    with pytest.raises(TypeError, match="progress"):
+        word_count.frequencies(text, progress=3)
+    with pytest.raises(TypeError, match="progress"):
+        word_count.search(text, "is", progress="yes")
+
+
+def test_progress_true_in_memory(capsys, monkeypatch):
+    text = word_count.ZEN * 300
+    try:
+        import tqdm  # noqa: F401
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        assert word_count.frequencies(text.encode(), progress=True)[b"is"] == \
+            reference_count(text, "is")
+        err = capsys.readouterr().err
+        assert "100%" in err and "B/s" in err
+        assert word_count.search(text, "is", progress=True) == reference_count(text, "is")
+        assert "char/s" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    with pytest.warns(RuntimeWarning, match="tqdm") as warned:
+        assert word_count.count_many(text, ["is"], progress=True) == \
+            {"is": reference_count(text, "is")}
+    assert warned[0].filename == __file__  # points at the caller's line
+    assert capsys.readouterr().err == ""
+
+
+# A text in memory that would take minutes to count: one 8 MiB block of a
+# file mapped 8,192 times into one reserved range (64 GiB of addresses, 8 MiB
+# of memory), as test_signals.py does.  The progress callback stops it.
+LONG_COUNT = """
+    import ctypes, mmap, os, signal, sys, tempfile, threading, time
+    sys.path.insert(0, sys.argv[1])
+    import word_count as w
+    from helpers import reference_count
+    BLOCK, COPIES = 8 << 20, 8192
+    data = (w.ZEN.encode() * (BLOCK // len(w.ZEN) + 1))[:BLOCK]
+    data = data[:data.rindex(b"\\n") + 1]
+    data += b"\\n" * (BLOCK - len(data))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    total = BLOCK * COPIES
+    base = libc.mmap(None, total, 0, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x4000, -1, 0)
+    with tempfile.TemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        for k in range(COPIES):
+            at = libc.mmap(base + k * BLOCK, BLOCK, mmap.PROT_READ,
+                           mmap.MAP_SHARED | 0x10, f.fileno(), 0)
+            assert at == base + k * BLOCK
+    view = ctypes.pythonapi.PyMemoryView_FromMemory
+    view.restype = ctypes.py_object
+    view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+    text = view(base, total, 0x100)
+    mode = sys.argv[2]
+    calls = []
+    def progress(done, total):
+        calls.append((done, total))
+        if mode == "raise" and len(calls) == 4:
+            raise ArithmeticError("stop")
+    if mode == "sigint":
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    fns = {"frequencies": lambda: w.frequencies(text, progress=progress),
+           "count_many": lambda: w.count_many(text, [b"is"], progress=progress),
+           "search": lambda: w.search(text, b"is", progress=progress)}
+    try:
+        fns[sys.argv[3]]()
+    except (ArithmeticError, KeyboardInterrupt) as e:
+        print(type(e).__name__)
+    else:
+        sys.exit("not stopped")
+    assert calls[0] == (0, total), calls[:2]
+    assert all(t == total for _, t in calls)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and 0 < done[-1] < total, done
+    assert len(calls) >= (4 if mode == "raise" else 2), calls
+    # the pool still counts right after the stop
+    small = w.ZEN * 1000
+    assert w.count_many(small, ["is"], threads=w.default_threads())["is"] == \\
+        reference_count(small, "is")
+    print(len(calls))
+"""
+
+
+@pytest.mark.parametrize("fn", ["frequencies", "count_many", "search"])
+@pytest.mark.parametrize("mode", ["raise", "sigint"])
+def test_progress_during_a_long_in_memory_count(fn, mode):
+    """progress is called during the count (done grows, total is the text's
+    size); raising in it stops the count with that exception; Ctrl-C still
+    stops it with KeyboardInterrupt."""
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(LONG_COUNT), TESTS, mode, fn],
+                       capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stderr[-3000:]
+    name, ncalls = r.stdout.split()
+    assert name == ("ArithmeticError" if mode == "raise" else "KeyboardInterrupt")
+    assert int(ncalls) >= 2
+
+
+def test_progress_callback_resizes_the_bytearray_being_counted():
+    """The text is held (a buffer export) for the whole call: the progress
+    callback cannot resize a bytearray being counted (BufferError, which
+    stops the count), so the count never reads freed memory."""
+    text = bytearray((word_count.ZEN * 300).encode())
+    calls = [
+        lambda p: word_count.frequencies(text, progress=p),
+        lambda p: word_count.count_many(text, [b"is"], progress=p),
+        lambda p: word_count.search(text, b"is", progress=p),
+        lambda p: word_count.search(text, b"is", words="unicode", progress=p),
+    ]
+    for call in calls:
+        def shrink(done, total):
+            text.clear()
+
+        with pytest.raises(BufferError):
+            call(shrink)
+        assert len(text) > 0
+    assert word_count.search(text, b"is") == reference_count(bytes(text), b"is")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_search_with_progress_counts_as_search(seed):
+    """search(progress=) counts the default words as a stream of blocks
+    (bytes, Latin-1 str) or with the word enumerator (wider str, a needle
+    the text cannot hold): the same counts as without, on texts with CR LF,
+    empty words, and (a text of 3.4 MB) words across the 1 MiB block
+    edges."""
+    import random
+    rng = random.Random(seed)
+    alphabet = ["a", "b", "ab", " ", " ", "\n", "\r\n", "\r", "é", "\u0101", "\U0001f600"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 3000)))
+             for _ in range(40)]
+    if seed == 0:
+        texts.append("".join(rng.choice(alphabet[:7]) for _ in range(5 << 19)))
+    for text in texts:
+        big = len(text) > 1 << 20
+        for t in (text, text.encode(), text.encode("latin-1", "ignore").decode("latin-1")):
+            if big and isinstance(t, str):
+                continue
+            for needle in ("a", "ab") if big else ("a", "ab", "", "é", "\u0101", "a b"):
+                if isinstance(t, bytes):
+                    needle = needle.encode()
+                calls = []
+                got = word_count.search(t, needle, progress=lambda d, n: calls.append((d, n)))
+                assert got == reference_count(t, needle), (t, needle)
+                assert calls[0] == (0, len(t)) and calls[-1] == (len(t), len(t))
