@@ -37,6 +37,26 @@ int wc_get_word_opts(PyObject *words, PyObject *casefold, wc_word_opts *opts)
     return 0;
 }
 
+int wc_get_errors(PyObject *errors, wc_word_opts *opts)
+{
+    opts->utf8 = WC_UTF8_STRICT;
+    if (errors == NULL || errors == Py_None)
+        return 0;
+    if (PyUnicode_Check(errors) &&
+        PyUnicode_CompareWithASCIIString(errors, "strict") == 0)
+        return 0;
+    if (PyUnicode_Check(errors) &&
+        PyUnicode_CompareWithASCIIString(errors, "replace") == 0) {
+        opts->utf8 = WC_UTF8_REPLACE;
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    PyErr_Format(PyUnicode_Check(errors) ? PyExc_ValueError : PyExc_TypeError,
+                 "errors must be 'strict' or 'replace', not %R", errors);
+    return -1;
+}
+
 int wc_word_opts_special(const wc_word_opts *opts)
 {
     return opts->words != WC_WORDS_SPACE || opts->casefold;
@@ -196,7 +216,7 @@ static PyObject *wc_count_many_impl(PyObject *contents, PyObject *needles,
     size_t *ids = NULL;
     wc_freq *f = NULL;
     wc_word_opts o = *opts;
-    o.utf8 = !text.is_str;
+    o.utf8 = WC_BYTES_UTF8(opts, text.is_str);
 
     if (PyUnicode_Check(needles) || PyBytes_Check(needles) ||
         PyByteArray_Check(needles)) {
@@ -329,16 +349,16 @@ PyObject *wc_search_words(PyObject *contents, PyObject *needle,
 }
 
 /* The arguments of count_many and frequencies: `params` is (contents, X,
- * words, casefold, threads), the first `npositional` by position; the word
- * options and threads= go into *o. */
+ * words, casefold, threads, errors), the first `npositional` by position;
+ * the word options and threads= go into *o. */
 static int wc_parse_word_call(PyObject *module, const char *fname,
                               PyObject *const *args, Py_ssize_t nargs,
-                              PyObject *kwnames, const enum wc_kw params[5],
-                              int npositional, PyObject *a[5], wc_word_opts *o)
+                              PyObject *kwnames, const enum wc_kw params[6],
+                              int npositional, PyObject *a[6], wc_word_opts *o)
 {
-    if (wc_parse_args(module, fname, args, nargs, kwnames, params, 5,
+    if (wc_parse_args(module, fname, args, nargs, kwnames, params, 6,
                       npositional, npositional, a) < 0 ||
-        wc_get_word_opts(a[2], a[3], o) < 0 ||
+        wc_get_word_opts(a[2], a[3], o) < 0 || wc_get_errors(a[5], o) < 0 ||
         wc_get_threads(a[4], &o->threads) < 0)
         return -1;
     return 0;
@@ -346,12 +366,13 @@ static int wc_parse_word_call(PyObject *module, const char *fname,
 
 static const enum wc_kw wc_count_many_params[] = {
     WC_KW_CONTENTS, WC_KW_NEEDLES, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+    WC_KW_ERRORS,
 };
 
 static PyObject *wc_count_many(PyObject *module, PyObject *const *args,
                                Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[5];
+    PyObject *a[6];
     wc_word_opts o;
     if (wc_parse_word_call(module, "count_many", args, nargs, kwnames,
                            wc_count_many_params, 2, a, &o) < 0)
@@ -438,12 +459,13 @@ PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
 
 static const enum wc_kw wc_frequencies_params[] = {
     WC_KW_CONTENTS, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
+    WC_KW_ERRORS,
 };
 
 static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
                                 Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[5];
+    PyObject *a[6];
     wc_word_opts o;
     if (wc_parse_word_call(module, "frequencies", args, nargs, kwnames,
                            wc_frequencies_params, 1, a, &o) < 0)
@@ -454,7 +476,7 @@ static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
     wc_text text;
     if (wc_get_text(a[0], "contents", &text) < 0)
         return NULL;
-    o.utf8 = !text.is_str;
+    o.utf8 = WC_BYTES_UTF8(&o, text.is_str);
     PyObject *result = NULL;
     wc_freq *f = wc_freq_new(text.width, &o);
     if (f == NULL) {
@@ -482,22 +504,25 @@ done:
 PyMethodDef wc_freq_methods[] = {
     {"count_many", WC_FASTCALL(wc_count_many), METH_FASTCALL | METH_KEYWORDS,
      "count_many($module, /, contents, needles, *, words='space', "
-     "casefold=False, threads=None)\n--\n\n"
+     "casefold=False, threads=None, errors='strict')\n--\n\n"
      "The count of every needle in `contents`, in one pass: a dict needle ->\n"
      "count (each distinct needle once).\n\n"
      "`needles` is an iterable of str (for str contents) or bytes (for\n"
      "bytes-like contents).  `words` is 'space' (the words of search()) or\n"
      "'unicode' (runs of \\w, as re.findall(r'\\w+', text)); with `casefold`\n"
      "words and needles compare after str.casefold().  Bytes are UTF-8 when\n"
-     "words='unicode' or casefold=True (else UnicodeDecodeError).  Ctrl-C\n"
-     "stops a long count (KeyboardInterrupt)."},
+     "words='unicode' or casefold=True: with errors='strict' (the default)\n"
+     "invalid UTF-8 raises UnicodeDecodeError; with errors='replace' the\n"
+     "words are those of contents.decode('utf-8', 'replace') (a bad byte is\n"
+     "U+FFFD: no word character).  Ctrl-C stops a long count\n"
+     "(KeyboardInterrupt)."},
     {"frequencies", WC_FASTCALL(wc_frequencies), METH_FASTCALL | METH_KEYWORDS,
      "frequencies($module, /, contents, *, top=None, words='space', "
-     "casefold=False, threads=None)\n--\n\n"
+     "casefold=False, threads=None, errors='strict')\n--\n\n"
      "A collections.Counter of every non-empty word of `contents`.\n\n"
      "With top=K, the K most common words in Counter.most_common(K) order\n"
      "(ties: the word that occurs first in the text comes first); without,\n"
      "every word, in order of first occurrence.  `words`, `casefold`,\n"
-     "`threads` and Ctrl-C as for count_many()."},
+     "`threads`, `errors` and Ctrl-C as for count_many()."},
     {NULL, NULL, 0, NULL},
 };

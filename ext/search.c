@@ -8,7 +8,7 @@ enum wc_mode { WC_PARALLEL, WC_SEQUENTIAL, WC_SEQUENTIAL_NOGIL };
 
 static const enum wc_kw wc_search_params[] = {WC_KW_CONTENTS, WC_KW_NEEDLE,
                                               WC_KW_THREADS, WC_KW_WORDS,
-                                              WC_KW_CASEFOLD};
+                                              WC_KW_CASEFOLD, WC_KW_ERRORS};
 
 static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
                                 int threads, enum wc_mode mode)
@@ -41,13 +41,13 @@ static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
 static PyObject *wc_search(PyObject *module, PyObject *const *args,
                            Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[5];
+    PyObject *a[6];
     int threads;
     wc_word_opts o;
     if (wc_parse_args(module, "search", args, nargs, kwnames, wc_search_params,
-                      5, 2, 2, a) < 0 ||
+                      6, 2, 2, a) < 0 ||
         wc_get_threads(a[2], &threads) < 0 ||
-        wc_get_word_opts(a[3], a[4], &o) < 0)
+        wc_get_word_opts(a[3], a[4], &o) < 0 || wc_get_errors(a[5], &o) < 0)
         return NULL;
     if (wc_word_opts_special(&o)) {
         /* Other words than the default: through the word enumerator. */
@@ -196,7 +196,7 @@ static PyObject *wc_pool_workers_py(PyObject *module, PyObject *unused)
 PyMethodDef wc_search_methods[] = {
     {"search", WC_FASTCALL(wc_search), METH_FASTCALL | METH_KEYWORDS,
      "search($module, /, contents, needle, *, threads=None, words='space', "
-     "casefold=False)\n--\n\n"
+     "casefold=False, errors='strict')\n--\n\n"
      "Count the words of `contents` equal to `needle` on every core.\n\n"
      "`contents` and `needle` are both str or both bytes-like.  The GIL is\n"
      "released for the count (inputs of GIL_RELEASE_THRESHOLD bytes or more).\n"

@@ -6,6 +6,7 @@ from typing_extensions import Buffer
 
 _Text = Union[str, Buffer]
 _Words = Literal["space", "unicode"]
+_Errors = Literal["strict", "replace"]
 
 GIL_RELEASE_THRESHOLD: Final[int]
 MAX_THREADS: Final[int]
@@ -24,6 +25,7 @@ def search(
     threads: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
 ) -> int: ...
 def count_many(
     contents: _Text,
@@ -31,6 +33,7 @@ def count_many(
     *,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
     threads: Optional[int] = None,
 ) -> dict[_Text, int]: ...
 def frequencies(
@@ -39,6 +42,7 @@ def frequencies(
     top: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
     threads: Optional[int] = None,
 ) -> Counter[_Text]: ...
 def search_sequential(contents: _Text, needle: _Text) -> int: ...
@@ -58,6 +62,7 @@ def search_file(
     block_size: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
 ) -> int: ...
 def search_stream(
     fileobj: Union[BinaryIO, _Readable],
@@ -68,6 +73,7 @@ def search_stream(
     block_size: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
 ) -> int: ...
 def frequencies_file(
     path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
@@ -75,6 +81,7 @@ def frequencies_file(
     top: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
     threads: Optional[int] = None,
     progress: _Progress = None,
     block_size: Optional[int] = None,
@@ -85,6 +92,7 @@ def frequencies_stream(
     top: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
     threads: Optional[int] = None,
     progress: _Progress = None,
     block_size: Optional[int] = None,
