@@ -103,7 +103,8 @@ def test_arguments_by_keyword_and_errors():
 
 def test_signatures_and_help():
     assert str(inspect.signature(word_count.search)) == (
-        "(contents, needle, *, threads=None, words='space', casefold=False)")
+        "(contents, needle, *, threads=None, words='space', casefold=False, "
+        "errors='strict')")
     for fn in NATIVE[1:]:
         assert str(inspect.signature(fn)) == "(contents, needle)"
         assert fn.__doc__
