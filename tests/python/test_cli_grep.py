@@ -453,3 +453,35 @@ def test_man_page_and_completions_installed():
     first, second = r.stdout.decode().splitlines()[:2]
     assert set(first.split()) == {"--word-regexp", "--words="}
     assert set(second.split()) == {"unicode", "space"}
+
+
+@needs_grep
+def test_dereference_recursive_as_grep(tmp_path):
+    """-R follows symbolic links (a link back up is a loop, skipped); -r
+    follows none met inside directories, as grep -r."""
+    root = tmp_path / "r"
+    (root / "real").mkdir(parents=True)
+    (root / "real" / "a.txt").write_bytes(b"ERROR x\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "b.txt").write_bytes(b"ERROR ERROR\n")
+    (root / "link").symlink_to(outside)
+    (root / "file_link").symlink_to(outside / "b.txt")
+    (root / "real" / "up").symlink_to(root)
+    for flag in ("-r", "-R"):
+        want = sorted(grep(flag, "-l", "-w", "ERROR", ".", cwd=root).stdout.decode().splitlines())
+        r = wc(flag, "-l", "ERROR", ".", cwd=root)
+        assert sorted(r.stdout.decode().splitlines()) == want, flag
+    r = wc("-R", "-c", "ERROR", ".", cwd=root)
+    assert r.stdout.decode().splitlines() == ["./file_link:2", "./link/b.txt:2", "./real/a.txt:1"]
+    assert b"recursive directory loop" in r.stderr
+
+
+@needs_grep
+def test_grep_no_op_flags(corpus):
+    """-w (whole words: always), -F (literal: always), --no-ignore-case after
+    -i: the counts of grep -owF."""
+    path = corpus[4]
+    want = f"{grep_ow('ERROR', path)}\n".encode()
+    for flags in (["-w"], ["-F"], ["-wF"], ["-i", "--no-ignore-case"]):
+        assert wc(*flags, "ERROR", path).stdout == want, flags
