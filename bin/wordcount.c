@@ -99,6 +99,8 @@ struct cli {
     const char **needles; /* distinct, in the order given */
     size_t *lens;
     size_t nneedles, needles_cap;
+    char **bufs; /* what -f read: the needles point into it */
+    size_t nbufs;
     int threads;
     size_t block_size;
     int recursive, follow, json, progress, multi;
@@ -214,6 +216,8 @@ static void read_needle_file(struct cli *c, const char *path)
     }
     if (f != stdin)
         fclose(f);
+    c->bufs = xreallocarray(c->bufs, c->nbufs + 1, sizeof *c->bufs);
+    c->bufs[c->nbufs++] = buf;
     for (size_t i = 0; i < n;) {
         char *nl = memchr(buf + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - buf) : n, len = e - i;
@@ -1055,6 +1059,22 @@ static uint64_t print_top(struct cli *c)
     return all;
 }
 
+static void cli_free(struct cli *c)
+{
+    wc_pool_shutdown();
+    wc_freq_free(c->table);
+    free(c->ids);
+    free(c->counts);
+    free(c->total);
+    free(c->needles);
+    free(c->lens);
+    free(c->files);
+    free(c->filters);
+    for (size_t k = 0; k < c->nbufs; k++)
+        free(c->bufs[k]);
+    free(c->bufs);
+}
+
 int main(int argc, char **argv)
 {
     struct cli c = {.progress = -1, .top = -1, .with_filename = -1, .color = -1,
@@ -1067,6 +1087,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "\n%s: '%s' is taken as the WORD and no FILE is "
                     "given: wordcount WORD %s?\n", prog, c.needles[0],
                     c.needles[0]);
+        cli_free(&c);
         return 2;
     }
     warn_needles(&c);
@@ -1127,16 +1148,9 @@ int main(int argc, char **argv)
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+        cli_free(&c);
         return 2;
     }
-    wc_pool_shutdown();
-    wc_freq_free(c.table);
-    free(c.ids);
-    free(c.counts);
-    free(c.total);
-    free(c.needles);
-    free(c.lens);
-    free(c.files);
-    free(c.filters);
+    cli_free(&c);
     return c.error ? 2 : all > 0 ? 0 : 1;
 }
