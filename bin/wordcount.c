@@ -101,6 +101,7 @@ struct cli {
     size_t nneedles, needles_cap;
     char **bufs; /* what -f read: the needles point into it */
     size_t nbufs;
+    int needle_opts; /* -e or -f given: every operand is a FILE */
     int threads;
     size_t block_size;
     int recursive, follow, json, progress, multi;
@@ -288,8 +289,14 @@ static void add_filter(struct cli *c, enum filter_kind kind, const char *glob)
 static void apply(struct cli *c, enum opt_id id, const char *arg)
 {
     switch (id) {
-    case OPT_NEEDLE: push_needle(c, arg, strlen(arg)); break;
-    case OPT_NEEDLE_FILE: read_needle_file(c, arg); break;
+    case OPT_NEEDLE:
+        push_needle(c, arg, strlen(arg));
+        c->needle_opts = 1;
+        break;
+    case OPT_NEEDLE_FILE:
+        read_needle_file(c, arg);
+        c->needle_opts = 1;
+        break;
     case OPT_THREADS:
         c->threads = (int)parse_number(arg, "thread count", 1, WC_MAX_THREADS);
         break;
@@ -431,7 +438,7 @@ static void parse_args(struct cli *c, int argc, char **argv)
             die_usage("--top counts every word: no -e WORD with it");
         if (c->count_only || c->list || c->quiet)
             die_usage("--top prints words: no -c, -l, -L or -q with it");
-    } else if (c->nneedles == 0) {
+    } else if (!c->needle_opts) {
         if (noperands == 0)
             die_usage("no WORD given");
         push_needle(c, operands[k], strlen(operands[k]));
@@ -1083,7 +1090,7 @@ int main(int argc, char **argv)
     if (c.nfiles == 0 && !c.recursive && isatty(STDIN_FILENO)) {
         /* No silent wait for a terminal: most likely a FILE was meant. */
         fputs(wordcount_help, stderr);
-        if (c.nneedles == 1 && access(c.needles[0], F_OK) == 0)
+        if (!c.needle_opts && access(c.needles[0], F_OK) == 0)
             fprintf(stderr, "\n%s: '%s' is taken as the WORD and no FILE is "
                     "given: wordcount WORD %s?\n", prog, c.needles[0],
                     c.needles[0]);

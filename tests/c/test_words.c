@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "wc_impl.h"
@@ -414,6 +415,50 @@ static void test_utf8_replace(void)
         CHECK(rc == WC_OK && wc_freq_needle_count(f, id) == 1,
               "replace needle %zu: rc %d", k, rc);
         wc_freq_free(f);
+    }
+    /* A stray continuation byte after a valid sequence, with a block edge
+     * on every byte of a file: every word counted (replace) or the error
+     * at its offset (strict), as with one block. */
+    static const char stray[] = "a\xc3\xa9\x80" "a b\x80\x80" "c";
+    char path[] = "/tmp/wc_test_stray_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0 && write(fd, stray, sizeof stray - 1) == (ssize_t)(sizeof stray - 1)) {
+        for (size_t block = 1; block <= 8; block++) {
+            wc_io_options io = {.threads = 2, .block_size = block};
+            wc_word_opts ro = {WC_WORDS_UNICODE, 0, WC_UTF8_REPLACE, 2};
+            wc_freq *f = wc_freq_new(1, &ro);
+            if (f == NULL)
+                continue;
+            int rc = wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL);
+            if (rc == WC_OK)
+                rc = wc_freq_sort(f, 0);
+            uint64_t total = 0;
+            for (size_t i = 0; rc == WC_OK && i < wc_freq_size(f); i++) {
+                const void *key;
+                size_t len;
+                int width;
+                uint64_t cnt;
+                wc_freq_get(f, i, &key, &len, &width, &cnt);
+                total += cnt;
+            }
+            CHECK(rc == WC_OK && total == 4 && wc_freq_size(f) == 4,
+                  "stray, block %zu: rc %d, %llu words", block, rc,
+                  (unsigned long long)total);
+            wc_freq_free(f);
+            ro.utf8 = WC_UTF8_STRICT;
+            f = wc_freq_new(1, &ro);
+            if (f == NULL)
+                continue;
+            wc_utf8_error ue;
+            rc = wc_freq_count_file(f, WC_COUNT_ALL, path, &io, &ue);
+            CHECK(rc == WC_EUTF8 && ue.offset == 3, "strict stray, block %zu: "
+                  "rc %d offset %llu", block, rc, (unsigned long long)ue.offset);
+            wc_freq_free(f);
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
     }
     wc_word_opts o = {WC_WORDS_SPACE, 0, 3, 1};
     CHECK(wc_freq_new(1, &o) == NULL, "utf8 = 3 is out of range");

@@ -118,6 +118,11 @@ def test_several_words_in_one_pass(corpus):
     listed = path.parent / "needles.txt"
     listed.write_bytes("\r\n".join(WORDS).encode() + b"\n\n")
     assert wc("-f", listed, path).stdout == r.stdout
+    # -f of an empty file: no WORD at all, every operand a FILE (grep -f).
+    empty = path.parent / "empty"
+    empty.write_bytes(b"")
+    r = wc("-f", empty, path)
+    assert (r.returncode, r.stdout) == (grep("-f", empty, path).returncode, b"")
 
 
 @needs_grep

@@ -77,6 +77,7 @@ def test_frequencies_replace(words, casefold, data):
 
 @pytest.mark.parametrize("words,casefold", MODES)
 @given(data=texts)
+@example(data=b"a\xc3\xa9\x80a")  # a stray continuation byte at a block edge
 @settings(max_examples=100, deadline=None)
 def test_files_and_streams_replace(tmp_path_factory, words, casefold, data):
     path = tmp_path_factory.mktemp("replace") / "t"
