@@ -944,6 +944,12 @@ static void count_operand(struct cli *c, const char *path)
     }
     struct stat st;
     if (c->recursive && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* --exclude-dir skips a FILE given too, as grep ("dir/" is kept). */
+        for (size_t k = 0; k < c->nfilters; k++)
+            if (c->filters[k].kind == F_EXCLUDE_DIR &&
+                (fnmatch(c->filters[k].glob, path, 0) == 0 ||
+                 fnmatch(c->filters[k].glob, base_name(path), 0) == 0))
+                return;
         walk_root(c, path, 0);
         return;
     }

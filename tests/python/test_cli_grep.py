@@ -197,6 +197,16 @@ def test_recursive_include_exclude_as_grep(tmp_path):
         lines = [ln.rsplit(":", 1) for ln in r.stdout.decode().splitlines()]
         assert [int(c) for _, c in lines] == [grep_ow("ERROR", root / f) for f, _ in lines]
         assert [f for f, _ in lines] == sorted((f for f, _ in lines), key=lambda s: s.split("/"))
+    # --exclude-dir skips a directory given as FILE too ("sub/" is kept).
+    for operand in ("sub", "sub/", "skip"):
+        for opts in (["--exclude-dir=sub"], ["--exclude-dir=s*"]):
+            g = grep("-a", "-r", "-c", "-w", *opts, "ERROR", operand, cwd=root)
+            r = wc("-r", "-c", *opts, "ERROR", operand, cwd=root)
+            assert sorted(r.stdout.splitlines()) == sorted(
+                ln.rsplit(b":", 1)[0] + b":" + str(grep_ow("ERROR", root / ln.rsplit(b":", 1)[0]
+                                                           .decode())).encode()
+                for ln in g.stdout.splitlines()), (operand, opts)
+            assert r.returncode == g.returncode, (operand, opts)
     # A .gz file is counted as its bytes, never decompressed (grep -r neither).
     gz = (root / "z.gz").read_bytes()
     assert wc("ERROR", root / "z.gz").stdout == f"{grep_ow('ERROR', root / 'z.gz')}\n".encode()
