@@ -1,11 +1,14 @@
 /*
  * wordcount - count whole-word occurrences in files and streams, on every
- * core, from the shell.  A client of the core (include/wordcount.h) like the
- * Python extension; the output formats and exit codes are documented in
- * usage() below and in the README ("Files, streams and the command line").
+ * core, from the shell, with the options grep users know.  A client of the
+ * core (include/wordcount.h) like the Python extension.  Its options, output
+ * formats and exit codes are in bin/wordcount.help, the one source of the
+ * --help text, the man page and the shell completions (tools/gen_cli_docs.py).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -17,107 +20,103 @@
 #include <unistd.h>
 
 #include "wordcount.h"
+#include "wordcount_help.h"
 
 static const char *prog = "wordcount";
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-"Usage: wordcount [OPTION]... NEEDLE [FILE]...\n"
-"       wordcount [OPTION]... -e NEEDLE [-e NEEDLE]... [FILE]...\n"
-"       wordcount [OPTION]... --top K [FILE]...\n"
-"Count the words of each FILE equal to NEEDLE.  With no FILE, or when FILE is\n"
-"-, read standard input.  Lines end at \"\\n\" or \"\\r\\n\"; words are the pieces\n"
-"of a line between spaces (U+0020); files are counted as bytes.\n"
-"\n"
-"  -e, --needle=NEEDLE  count NEEDLE; repeat to count several needles in one\n"
-"                       pass (then no NEEDLE operand)\n"
-"      --top=K          print the K most frequent words of all the inputs\n"
-"                       together (0: every word) instead of counting needles\n"
-"  -w, --words=MODE     space (the default): the words described above;\n"
-"                       unicode: runs of letters, digits, marks of the\n"
-"                       categories \\w matches in Python and \"_\"\n"
-"  -i, --ignore-case    compare words after Unicode full case folding\n"
-"                       (Python's str.casefold: Strasse = STRASSE = straße)\n"
-"                       With -w unicode or -i the input must be UTF-8.\n"
-"  -j, --threads=N      use N threads (default: the CPUs available, or\n"
-"                       WORD_COUNT_THREADS)\n"
-"  -r, --recursive      count the regular files under each directory FILE,\n"
-"                       in sorted order, without following symbolic links\n"
-"                       inside directories; with no FILE, the current one\n"
-"      --json           print one JSON object (see below)\n"
-"      --progress       show progress on standard error (the default when it\n"
-"                       is a terminal)\n"
-"      --no-progress    do not\n"
-"      --block-size=N   read N bytes at a time per thread (default %zu)\n"
-"  -h, --help           show this help and exit\n"
-"  -V, --version        show the version and exit\n"
-"\n"
-"Output: with one input and one needle, the count.  With several inputs (or\n"
-"-r), one FILE:COUNT line per input read, then total:COUNT.  With several\n"
-"needles, each line also names the needle: NEEDLE:COUNT, FILE:NEEDLE:COUNT,\n"
-"total:NEEDLE:COUNT, in the order given (repeated needles once).  Standard\n"
-"input is named (standard input).\n"
-"--json prints {\"needles\": [...], \"inputs\": [{\"path\": P, \"counts\":\n"
-"{NEEDLE: COUNT, ...}} or {\"path\": P, \"error\": MESSAGE}, ...], \"total\":\n"
-"{NEEDLE: COUNT, ...}}; standard input is \"-\"; bytes that are not UTF-8 are\n"
-"written as \\udcXX (Python's os.fsencode turns them back into bytes).\n"
-"\n"
-"With --top, one line per word: its count (right-aligned in 7 columns, as\n"
-"uniq -c), a space, the word; most frequent first, equal counts in byte order\n"
-"of the words.  Words are bytes as in the input (folded words: UTF-8).\n"
-"--json prints {\"inputs\": [{\"path\": P} or {\"path\": P, \"error\": M}, ...],\n"
-"\"top\": [[WORD, COUNT], ...]}.\n"
-"\n"
-"Exit status: 0 if the total count is above 0, 1 if it is 0, 2 if an error\n"
-"occurred (errors go to standard error; the other inputs are still counted).\n",
-            wc_io_default_block_size());
-}
 
 /* ---- options ------------------------------------------------------------ */
 
 enum opt_id {
-    OPT_NEEDLE, OPT_THREADS, OPT_RECURSIVE, OPT_JSON, OPT_PROGRESS,
-    OPT_NO_PROGRESS, OPT_BLOCK_SIZE, OPT_HELP, OPT_VERSION,
-    OPT_TOP, OPT_WORDS, OPT_IGNORE_CASE,
+    OPT_NEEDLE, OPT_NEEDLE_FILE, OPT_THREADS, OPT_RECURSIVE, OPT_DEREF,
+    OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_BLOCK_SIZE, OPT_HELP,
+    OPT_VERSION, OPT_TOP, OPT_WORDS, OPT_IGNORE_CASE, OPT_NO_IGNORE_CASE,
+    OPT_STRICT_UTF8, OPT_WORD_REGEXP, OPT_FIXED, OPT_COUNT, OPT_FILES_WITH,
+    OPT_FILES_WITHOUT, OPT_QUIET, OPT_NO_MESSAGES, OPT_WITH_FILENAME,
+    OPT_NO_FILENAME, OPT_COLOR, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXCLUDE_DIR,
+    OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_INVERT,
 };
 
 struct opt_def {
     char short_name; /* 0: none */
-    const char *long_name;
-    int has_arg;
+    const char *long_name; /* NULL: none */
+    int has_arg;     /* 1: required; 2: optional, attached with '=' only */
     enum opt_id id;
 };
 
 static const struct opt_def opt_defs[] = {
-    {'e', "needle", 1, OPT_NEEDLE},
+    {'e', "regexp", 1, OPT_NEEDLE},
+    {0, "needle", 1, OPT_NEEDLE},
+    {'f', "file", 1, OPT_NEEDLE_FILE},
     {'j', "threads", 1, OPT_THREADS},
     {'r', "recursive", 0, OPT_RECURSIVE},
+    {'R', "dereference-recursive", 0, OPT_DEREF},
     {0, "json", 0, OPT_JSON},
     {0, "progress", 0, OPT_PROGRESS},
     {0, "no-progress", 0, OPT_NO_PROGRESS},
     {0, "block-size", 1, OPT_BLOCK_SIZE},
-    {'h', "help", 0, OPT_HELP},
+    {0, "help", 0, OPT_HELP},
     {'V', "version", 0, OPT_VERSION},
     {0, "top", 1, OPT_TOP},
-    {'w', "words", 1, OPT_WORDS},
+    {0, "words", 1, OPT_WORDS},
     {'i', "ignore-case", 0, OPT_IGNORE_CASE},
+    {0, "no-ignore-case", 0, OPT_NO_IGNORE_CASE},
+    {0, "strict-utf8", 0, OPT_STRICT_UTF8},
+    {'w', "word-regexp", 0, OPT_WORD_REGEXP},
+    {'F', "fixed-strings", 0, OPT_FIXED},
+    {'c', "count", 0, OPT_COUNT},
+    {'l', "files-with-matches", 0, OPT_FILES_WITH},
+    {'L', "files-without-match", 0, OPT_FILES_WITHOUT},
+    {'q', "quiet", 0, OPT_QUIET},
+    {0, "silent", 0, OPT_QUIET},
+    {'s', "no-messages", 0, OPT_NO_MESSAGES},
+    {'H', "with-filename", 0, OPT_WITH_FILENAME},
+    {'h', "no-filename", 0, OPT_NO_FILENAME},
+    {0, "color", 2, OPT_COLOR},
+    {0, "colour", 2, OPT_COLOR},
+    {0, "include", 1, OPT_INCLUDE},
+    {0, "exclude", 1, OPT_EXCLUDE},
+    {0, "exclude-dir", 1, OPT_EXCLUDE_DIR},
+    {'g', "glob", 1, OPT_GLOB},
+    {0, "binary-files", 1, OPT_BINARY_FILES},
+    {'I', NULL, 0, OPT_SKIP_BINARY},
+    {'a', "text", 0, OPT_TEXT},
+    {'v', "invert-match", 0, OPT_INVERT},
 };
 #define NOPTS (sizeof opt_defs / sizeof *opt_defs)
+
+/* A file filter, in the order given: --include, --exclude (base names, the
+ * last one that matches decides, as grep), --glob (rg). */
+enum filter_kind { F_INCLUDE, F_EXCLUDE, F_EXCLUDE_DIR, F_GLOB };
+struct filter {
+    enum filter_kind kind;
+    const char *glob; /* without the '!' of a negated --glob */
+    int negated;
+};
+
+enum { LIST_NONE, LIST_WITH, LIST_WITHOUT };
 
 struct cli {
     const char **needles; /* distinct, in the order given */
     size_t *lens;
-    size_t nneedles;
+    size_t nneedles, needles_cap;
+    char **bufs; /* what -f read: the needles point into it */
+    size_t nbufs;
+    int needle_opts; /* -e or -f given: every operand is a FILE */
     int threads;
     size_t block_size;
-    int recursive, json, progress, multi;
+    int recursive, follow, json, progress, multi;
     const char **files;
     size_t nfiles;
-    long long top;     /* --top K; -1: count needles */
-    wc_word_opts words; /* -w, -i */
-    /* Words through the core's tables (wc_freq_count_file): --top, -w
-     * unicode, -i, or many needles (one hash look-up a word beats a kernel
+    long long top;      /* --top K; -1: count needles */
+    wc_word_opts words; /* --words, -i, --strict-utf8 */
+    /* grep's output options */
+    int count_only, list, quiet, no_messages, with_filename, color;
+    int skip_binary;
+    struct filter *filters;
+    size_t nfilters;
+    int has_include_glob;
+    /* Words through the core's tables (wc_freq_count_fd): --top, unicode
+     * words, -i, or many needles (one hash look-up a word beats a kernel
      * pass a needle). */
     wc_freq *table;
     size_t *ids;        /* needle k's id in table */
@@ -144,14 +143,29 @@ static void die_usage(const char *fmt, ...)
     exit(2);
 }
 
+static void die_nomem(void)
+{
+    fprintf(stderr, "%s: out of memory\n", prog);
+    exit(2);
+}
+
 static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (p == NULL) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        exit(2);
-    }
+    if (p == NULL)
+        die_nomem();
     return p;
+}
+
+/* n elements of size sz, checked for overflow. */
+static void *xreallocarray(void *p, size_t n, size_t sz)
+{
+    if (sz != 0 && n > SIZE_MAX / sz)
+        die_nomem();
+    void *q = realloc(p, n * sz != 0 ? n * sz : 1);
+    if (q == NULL)
+        die_nomem();
+    return q;
 }
 
 static unsigned long long parse_number(const char *s, const char *what,
@@ -166,24 +180,128 @@ static unsigned long long parse_number(const char *s, const char *what,
     return v;
 }
 
-static void add_needle(struct cli *c, const char *n)
+static void push_needle(struct cli *c, const char *n, size_t len)
 {
-    for (size_t k = 0; k < c->nneedles; k++)
-        if (strcmp(c->needles[k], n) == 0)
-            return;
+    if (c->nneedles == c->needles_cap) {
+        c->needles_cap = c->needles_cap ? 2 * c->needles_cap : 16;
+        c->needles = xreallocarray(c->needles, c->needles_cap, sizeof *c->needles);
+        c->lens = xreallocarray(c->lens, c->needles_cap, sizeof *c->lens);
+    }
     c->needles[c->nneedles] = n;
-    c->lens[c->nneedles] = strlen(n);
+    c->lens[c->nneedles] = len;
     c->nneedles++;
+}
+
+/* -f FILE: one needle a line ("\n" or "\r\n"); empty lines are skipped (no
+ * word is empty).  The buffer lives as long as the process. */
+static void read_needle_file(struct cli *c, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        exit(2);
+    }
+    size_t n = 0, cap = 4096;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (n == cap)
+            buf = xreallocarray(buf, cap *= 2, 1);
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        exit(2);
+    }
+    if (f != stdin)
+        fclose(f);
+    c->bufs = xreallocarray(c->bufs, c->nbufs + 1, sizeof *c->bufs);
+    c->bufs[c->nbufs++] = buf;
+    for (size_t i = 0; i < n;) {
+        char *nl = memchr(buf + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - buf) : n, len = e - i;
+        if (len > 0 && buf[i + len - 1] == '\r')
+            len--;
+        if (len > 0)
+            push_needle(c, buf + i, len);
+        i = e + 1;
+    }
+}
+
+/* Repeated needles once, in the order of their first occurrence: sorted
+ * (O(N log N) for any needles; no hash an attacker could flood). */
+static const struct cli *g_sort_cli;
+
+static int cmp_needle_idx(const void *a, const void *b)
+{
+    const struct cli *c = g_sort_cli;
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    size_t n = c->lens[i] < c->lens[j] ? c->lens[i] : c->lens[j];
+    int r = memcmp(c->needles[i], c->needles[j], n);
+    if (r == 0)
+        r = (c->lens[i] > c->lens[j]) - (c->lens[i] < c->lens[j]);
+    return r != 0 ? r : (i > j) - (i < j);
+}
+
+static void dedup_needles(struct cli *c)
+{
+    size_t n = c->nneedles;
+    if (n < 2)
+        return;
+    size_t *idx = xreallocarray(NULL, n, sizeof *idx);
+    unsigned char *dup = xmalloc(n);
+    memset(dup, 0, n);
+    for (size_t k = 0; k < n; k++)
+        idx[k] = k;
+    g_sort_cli = c;
+    qsort(idx, n, sizeof *idx, cmp_needle_idx);
+    for (size_t k = 1; k < n; k++) {
+        size_t i = idx[k - 1], j = idx[k];
+        if (c->lens[i] == c->lens[j] &&
+            memcmp(c->needles[i], c->needles[j], c->lens[i]) == 0)
+            dup[j] = 1; /* i < j: the first occurrence stays */
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!dup[k]) {
+            c->needles[m] = c->needles[k];
+            c->lens[m] = c->lens[k];
+            m++;
+        }
+    c->nneedles = m;
+    free(idx);
+    free(dup);
+}
+
+static void add_filter(struct cli *c, enum filter_kind kind, const char *glob)
+{
+    c->filters = xreallocarray(c->filters, c->nfilters + 1, sizeof *c->filters);
+    struct filter *f = &c->filters[c->nfilters++];
+    f->kind = kind;
+    f->negated = kind == F_GLOB && glob[0] == '!';
+    f->glob = f->negated ? glob + 1 : glob;
+    if (kind == F_GLOB && !f->negated)
+        c->has_include_glob = 1;
 }
 
 static void apply(struct cli *c, enum opt_id id, const char *arg)
 {
     switch (id) {
-    case OPT_NEEDLE: add_needle(c, arg); break;
+    case OPT_NEEDLE:
+        push_needle(c, arg, strlen(arg));
+        c->needle_opts = 1;
+        break;
+    case OPT_NEEDLE_FILE:
+        read_needle_file(c, arg);
+        c->needle_opts = 1;
+        break;
     case OPT_THREADS:
         c->threads = (int)parse_number(arg, "thread count", 1, WC_MAX_THREADS);
         break;
     case OPT_RECURSIVE: c->recursive = 1; break;
+    case OPT_DEREF: c->recursive = c->follow = 1; break;
     case OPT_JSON: c->json = 1; break;
     case OPT_PROGRESS: c->progress = 1; break;
     case OPT_NO_PROGRESS: c->progress = 0; break;
@@ -199,22 +317,73 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
         else if (strcmp(arg, "unicode") == 0)
             c->words.words = WC_WORDS_UNICODE;
         else
-            die_usage("invalid word mode '%s' (space or unicode)", arg);
+            die_usage("invalid word mode '%s' (unicode or space)", arg);
         break;
     case OPT_IGNORE_CASE: c->words.casefold = 1; break;
-    case OPT_HELP: usage(stdout); exit(0);
+    case OPT_NO_IGNORE_CASE: c->words.casefold = 0; break;
+    case OPT_STRICT_UTF8: c->words.utf8 = WC_UTF8_STRICT; break;
+    case OPT_WORD_REGEXP: case OPT_FIXED: break; /* always so */
+    case OPT_COUNT: c->count_only = 1; break;
+    case OPT_FILES_WITH: c->list = LIST_WITH; break;
+    case OPT_FILES_WITHOUT: c->list = LIST_WITHOUT; break;
+    case OPT_QUIET: c->quiet = 1; break;
+    case OPT_NO_MESSAGES: c->no_messages = 1; break;
+    case OPT_WITH_FILENAME: c->with_filename = 1; break;
+    case OPT_NO_FILENAME: c->with_filename = 0; break;
+    case OPT_COLOR:
+        if (arg == NULL || strcmp(arg, "always") == 0 || strcmp(arg, "yes") == 0 ||
+            strcmp(arg, "force") == 0)
+            c->color = 1;
+        else if (strcmp(arg, "never") == 0 || strcmp(arg, "no") == 0 ||
+                 strcmp(arg, "none") == 0)
+            c->color = 0;
+        else if (strcmp(arg, "auto") == 0 || strcmp(arg, "tty") == 0 ||
+                 strcmp(arg, "if-tty") == 0)
+            c->color = -1;
+        else
+            die_usage("invalid argument '%s' for --color (never, always or auto)",
+                      arg);
+        break;
+    case OPT_INCLUDE: add_filter(c, F_INCLUDE, arg); break;
+    case OPT_EXCLUDE: add_filter(c, F_EXCLUDE, arg); break;
+    case OPT_EXCLUDE_DIR: add_filter(c, F_EXCLUDE_DIR, arg); break;
+    case OPT_GLOB: add_filter(c, F_GLOB, arg); break;
+    case OPT_BINARY_FILES:
+        if (strcmp(arg, "binary") == 0 || strcmp(arg, "text") == 0)
+            c->skip_binary = 0;
+        else if (strcmp(arg, "without-match") == 0)
+            c->skip_binary = 1;
+        else
+            die_usage("invalid argument '%s' for --binary-files (binary, "
+                      "without-match or text)", arg);
+        break;
+    case OPT_SKIP_BINARY: c->skip_binary = 1; break;
+    case OPT_TEXT: c->skip_binary = 0; break;
+    case OPT_INVERT:
+        die_usage("-v (--invert-match) is not supported: wordcount counts "
+                  "words, not lines (-L lists the files without WORD)");
+        break;
+    case OPT_HELP: fputs(wordcount_help, stdout); exit(0);
     case OPT_VERSION: printf("wordcount %s\n", WC_VERSION); exit(0);
     }
 }
 
+static const struct opt_def *find_long(const char *name, size_t len)
+{
+    for (size_t k = 0; k < NOPTS; k++)
+        if (opt_defs[k].long_name != NULL &&
+            strlen(opt_defs[k].long_name) == len &&
+            strncmp(opt_defs[k].long_name, name, len) == 0)
+            return &opt_defs[k];
+    return NULL;
+}
+
 /* GNU-style: options anywhere before "--", short options grouped (-rj4),
- * values attached or separate (-e x, -ex, --needle x, --needle=x). */
+ * values attached or separate (-e x, -ex, --regexp x, --regexp=x). */
 static void parse_args(struct cli *c, int argc, char **argv)
 {
-    c->needles = xmalloc((size_t)argc * sizeof *c->needles);
-    c->lens = xmalloc((size_t)argc * sizeof *c->lens);
-    c->files = xmalloc((size_t)argc * sizeof *c->files);
-    const char **operands = xmalloc((size_t)argc * sizeof *operands);
+    c->files = xreallocarray(NULL, (size_t)argc, sizeof *c->files);
+    const char **operands = xreallocarray(NULL, (size_t)argc, sizeof *operands);
     size_t noperands = 0;
     int dashdash = 0;
     for (int i = 1; i < argc; i++) {
@@ -226,15 +395,13 @@ static void parse_args(struct cli *c, int argc, char **argv)
         } else if (a[1] == '-') {
             char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            const struct opt_def *d = NULL;
-            for (size_t k = 0; k < NOPTS; k++)
-                if (strlen(opt_defs[k].long_name) == len &&
-                    strncmp(opt_defs[k].long_name, name, len) == 0)
-                    d = &opt_defs[k];
+            const struct opt_def *d = find_long(name, len);
             if (d == NULL)
                 die_usage("unknown option '--%.*s'", (int)len, name);
             const char *val = NULL;
-            if (d->has_arg) {
+            if (d->has_arg == 2) {
+                val = eq ? eq + 1 : NULL;
+            } else if (d->has_arg) {
                 if (eq)
                     val = eq + 1;
                 else if (i + 1 < argc)
@@ -268,15 +435,21 @@ static void parse_args(struct cli *c, int argc, char **argv)
     size_t k = 0;
     if (c->top >= 0) {
         if (c->nneedles > 0)
-            die_usage("--top counts every word: no -e NEEDLE with it");
-    } else if (c->nneedles == 0) {
+            die_usage("--top counts every word: no -e WORD with it");
+        if (c->count_only || c->list || c->quiet)
+            die_usage("--top prints words: no -c, -l, -L or -q with it");
+    } else if (!c->needle_opts) {
         if (noperands == 0)
-            die_usage("no NEEDLE given");
-        add_needle(c, operands[k++]);
+            die_usage("no WORD given");
+        push_needle(c, operands[k], strlen(operands[k]));
+        k++;
     }
+    if (c->json && (c->count_only || c->list))
+        die_usage("--json prints every count: no -c, -l or -L with it");
     for (; k < noperands; k++)
         c->files[c->nfiles++] = operands[k];
     free(operands);
+    dedup_needles(c);
     c->multi = c->nfiles > 1 || c->recursive;
 }
 
@@ -356,63 +529,82 @@ static void clear_progress(struct cli *c)
     }
 }
 
+/* grep's colours: file names magenta, separators cyan. */
+static void put_name(const struct cli *c, const char *path)
+{
+    fputs(c->color ? "\033[35m" : "", stdout);
+    fputs(display(path), stdout);
+    fputs(c->color ? "\033[m" : "", stdout);
+}
+
+static void put_sep(const struct cli *c)
+{
+    fputs(c->color ? "\033[36m:\033[m" : ":", stdout);
+}
+
 static void report(struct cli *c, const char *path, int rc)
 {
     const char *msg = rc == WC_EIO ? strerror(errno) : wc_strerror(rc);
     char utf8_msg[96];
     if (rc == WC_EUTF8) {
-        snprintf(utf8_msg, sizeof utf8_msg, "not UTF-8 at byte offset %" PRIu64,
-                 c->utf8.offset);
+        snprintf(utf8_msg, sizeof utf8_msg, "not UTF-8 at byte offset %" PRIu64
+                 " (--strict-utf8)", c->utf8.offset);
         msg = utf8_msg;
     }
     clear_progress(c);
-    if (c->top >= 0) { /* the words are printed at the end */
-        if (rc != WC_OK) {
+    if (rc != WC_OK) {
+        /* -s: no messages about files that are missing or unreadable. */
+        if (!(c->no_messages && rc == WC_EIO))
             fprintf(stderr, "%s: %s: %s\n", prog, display(path), msg);
-            c->error = 1;
+        c->error = 1;
+    }
+    uint64_t sum = 0;
+    if (rc == WC_OK && c->top < 0)
+        for (size_t k = 0; k < c->nneedles; k++) {
+            c->total[k] += c->counts[k];
+            sum += c->counts[k];
         }
-        if (c->json) {
-            if (c->printed++)
-                fputs(", ", stdout);
-            fputs("{\"path\": ", stdout);
-            json_str(path, strlen(path));
-            if (rc != WC_OK) {
-                fputs(", \"error\": ", stdout);
-                json_str(msg, strlen(msg));
-            }
-            putchar('}');
+    if (c->quiet) {
+        if (sum > 0) { /* grep -q: done at the first match, even after errors */
+            wc_pool_shutdown();
+            exit(0);
         }
         return;
-    }
-    if (rc != WC_OK) {
-        fprintf(stderr, "%s: %s: %s\n", prog, display(path), msg);
-        c->error = 1;
-    } else {
-        for (size_t k = 0; k < c->nneedles; k++)
-            c->total[k] += c->counts[k];
     }
     if (c->json) {
         if (c->printed++)
             fputs(", ", stdout);
         fputs("{\"path\": ", stdout);
         json_str(path, strlen(path));
-        if (rc == WC_OK) {
-            fputs(", \"counts\": ", stdout);
-            json_counts(c, c->counts);
-        } else {
+        if (rc != WC_OK) {
             fputs(", \"error\": ", stdout);
             json_str(msg, strlen(msg));
+        } else if (c->top < 0) {
+            fputs(", \"counts\": ", stdout);
+            json_counts(c, c->counts);
         }
         putchar('}');
         return;
     }
-    if (rc != WC_OK)
+    if (rc != WC_OK || c->top >= 0) /* --top: the words come at the end */
         return;
+    if (c->list != LIST_NONE) {
+        if ((sum > 0) == (c->list == LIST_WITH)) {
+            put_name(c, path);
+            putchar('\n');
+        }
+        return;
+    }
+    int names = c->with_filename == 1 || (c->with_filename < 0 && c->multi);
     for (size_t k = 0; k < c->nneedles; k++) {
-        if (c->multi)
-            printf("%s:", display(path));
-        if (c->nneedles > 1)
-            printf("%s:", c->needles[k]);
+        if (names) {
+            put_name(c, path);
+            put_sep(c);
+        }
+        if (c->nneedles > 1) {
+            fwrite(c->needles[k], 1, c->lens[k], stdout);
+            put_sep(c);
+        }
         printf("%" PRIu64 "\n", c->counts[k]);
     }
 }
@@ -470,25 +662,331 @@ static wc_io_options options(struct cli *c, const char *path)
     return o;
 }
 
-static void count_one(struct cli *c, const char *path)
+/* Count what fd holds (path: its name for messages and output). */
+static void count_fd(struct cli *c, const char *path, int fd)
 {
     wc_io_options o = options(c, path);
-    int stdin_ = strcmp(path, "-") == 0;
     int rc;
     if (c->table != NULL) {
         int what = c->top >= 0 ? WC_COUNT_ALL : WC_COUNT_NEEDLES;
         for (size_t k = 0; k < c->nneedles; k++)
             c->counts[k] = wc_freq_needle_count(c->table, c->ids[k]);
-        rc = stdin_ ? wc_freq_count_fd(c->table, what, STDIN_FILENO, &o, &c->utf8)
-                    : wc_freq_count_file(c->table, what, path, &o, &c->utf8);
+        rc = wc_freq_count_fd(c->table, what, fd, &o, &c->utf8);
         for (size_t k = 0; k < c->nneedles; k++)
             c->counts[k] = wc_freq_needle_count(c->table, c->ids[k]) - c->counts[k];
     } else {
         const void *const *nd = (const void *const *)c->needles;
-        rc = stdin_ ? wc_count_fd(STDIN_FILENO, nd, c->lens, c->nneedles, &o, c->counts)
-                    : wc_count_file(path, nd, c->lens, c->nneedles, &o, c->counts);
+        rc = wc_count_fd(fd, nd, c->lens, c->nneedles, &o, c->counts);
     }
     report(c, path, rc);
+}
+
+/* grep's binary files: a NUL byte in the first 32 KiB. */
+static int is_binary(int fd)
+{
+    static char buf[32768];
+    ssize_t n;
+    do
+        n = pread(fd, buf, sizeof buf, 0);
+    while (n < 0 && errno == EINTR);
+    return n > 0 && memchr(buf, 0, (size_t)n) != NULL;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* --include/--exclude on base names: the last one that matches decides;
+ * when none does, a file counts unless the first is --include (grep).
+ * --glob (rg): a negated one that matches skips; when there are others,
+ * one of them must match.  rel: the path below the FILE given. */
+static int file_wanted(const struct cli *c, const char *path, const char *rel)
+{
+    const char *base = base_name(path);
+    int decided = -1, first = -1, glob_in = 0;
+    for (size_t k = 0; k < c->nfilters; k++) {
+        const struct filter *f = &c->filters[k];
+        if (f->kind == F_INCLUDE || f->kind == F_EXCLUDE) {
+            if (first < 0)
+                first = f->kind == F_INCLUDE;
+            if (fnmatch(f->glob, base, 0) == 0)
+                decided = f->kind == F_INCLUDE;
+        } else if (f->kind == F_GLOB) {
+            const char *subject = strchr(f->glob, '/') ? rel : base;
+            if (fnmatch(f->glob, subject, FNM_PATHNAME) == 0) {
+                if (f->negated)
+                    return 0;
+                glob_in = 1;
+            }
+        }
+    }
+    if (c->has_include_glob && !glob_in)
+        return 0;
+    return decided >= 0 ? decided : first != 1;
+}
+
+static int dir_wanted(const struct cli *c, const char *path, const char *rel)
+{
+    const char *base = base_name(path);
+    for (size_t k = 0; k < c->nfilters; k++) {
+        const struct filter *f = &c->filters[k];
+        if (f->kind == F_EXCLUDE_DIR && fnmatch(f->glob, base, 0) == 0)
+            return 0;
+        if (f->kind == F_GLOB && f->negated &&
+            fnmatch(f->glob, strchr(f->glob, '/') ? rel : base, FNM_PATHNAME) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Open name (relative to dirfd) and count it: only a regular file when
+ * `regular_only` (the walk: FIFOs and devices are skipped, as grep -r). */
+static void count_at(struct cli *c, int dirfd, const char *name,
+                     const char *path, int regular_only)
+{
+    int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    if (regular_only)
+        flags |= O_NONBLOCK | (c->follow ? 0 : O_NOFOLLOW);
+    int fd = openat(dirfd, name, flags);
+    if (fd < 0) {
+        report(c, path, WC_EIO);
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        report(c, path, WC_EIO);
+    } else if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        report(c, path, WC_EIO);
+    } else if (regular_only && !S_ISREG(st.st_mode)) {
+        /* replaced by something else since the walk saw it: skipped */
+    } else if (c->skip_binary && S_ISREG(st.st_mode) && is_binary(fd)) {
+        /* --binary-files=without-match */
+    } else {
+        count_fd(c, path, fd);
+    }
+    close(fd);
+}
+
+/* The directories from the walk's root to the one being read: a directory
+ * met again below itself (a bind mount, -R and a link up) is a loop and is
+ * not entered. */
+struct ancestor {
+    dev_t dev;
+    ino_t ino;
+    size_t depth;
+    const struct ancestor *up;
+};
+
+/* The path printed for what the walk meets: grown and cut back as the walk
+ * goes down and up, never limited by PATH_MAX. */
+struct pathbuf {
+    char *s;
+    size_t len, cap;
+    size_t rel; /* where the part below the FILE given starts */
+};
+
+static size_t path_push(struct pathbuf *p, const char *name)
+{
+    size_t old = p->len, n = strlen(name);
+    int slash = old > 0 && p->s[old - 1] != '/';
+    if (p->len + n + 2 > p->cap) {
+        p->cap = (p->len + n + 2) * 2;
+        p->s = xreallocarray(p->s, p->cap, 1);
+    }
+    if (slash)
+        p->s[p->len++] = '/';
+    memcpy(p->s + p->len, name, n + 1);
+    p->len += n;
+    return old;
+}
+
+static void path_pop(struct pathbuf *p, size_t old)
+{
+    p->len = old;
+    p->s[old] = '\0';
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Directories deeper than this are not kept open while the walk is below
+ * them: the walk comes back up through "..", checked against the device and
+ * inode it left (a tree of any depth needs a bounded number of
+ * descriptors). */
+#define KEEP_OPEN_DEPTH 64
+
+/*
+ * Count the files under the directory open at fd (owned), whose path is
+ * p->s.  Returns an fd of the same directory (the one given, or one reopened
+ * through ".."), or -1 when it could not be reopened.
+ */
+static int walk(struct cli *c, int fd, struct pathbuf *p,
+                const struct ancestor *me)
+{
+    int dfd = dup(fd);
+    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    if (d == NULL) {
+        if (dfd >= 0)
+            close(dfd);
+        report(c, p->s, WC_EIO);
+        return fd;
+    }
+    size_t n = 0, cap = 16;
+    char **names = xreallocarray(NULL, cap, sizeof *names);
+    struct dirent *e;
+    errno = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == cap)
+            names = xreallocarray(names, cap *= 2, sizeof *names);
+        names[n] = xmalloc(strlen(e->d_name) + 1);
+        strcpy(names[n++], e->d_name);
+        errno = 0;
+    }
+    if (errno != 0)
+        report(c, p->s, WC_EIO);
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    size_t k = 0;
+    for (; k < n && fd >= 0; k++) {
+        size_t old = path_push(p, names[k]);
+        const char *rel = p->s + (p->rel < p->len ? p->rel : p->len);
+        struct stat st;
+        if (fstatat(fd, names[k], &st, c->follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
+            report(c, p->s, WC_EIO);
+        } else if (S_ISDIR(st.st_mode)) {
+            const struct ancestor *a = me;
+            while (a != NULL && !(a->dev == st.st_dev && a->ino == st.st_ino))
+                a = a->up;
+            if (a != NULL) {
+                clear_progress(c);
+                if (!c->no_messages)
+                    fprintf(stderr, "%s: %s: recursive directory loop, skipped\n",
+                            prog, p->s);
+            } else if (dir_wanted(c, p->s, rel)) {
+                int cfd = openat(fd, names[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+                                 (c->follow ? 0 : O_NOFOLLOW));
+                struct ancestor sub = {st.st_dev, st.st_ino, me->depth + 1, me};
+                if (cfd < 0) {
+                    report(c, p->s, WC_EIO);
+                } else {
+                    if (me->depth >= KEEP_OPEN_DEPTH) {
+                        close(fd);
+                        fd = -1;
+                    }
+                    cfd = walk(c, cfd, p, &sub);
+                    if (fd < 0 && cfd >= 0) {
+                        struct stat up;
+                        fd = openat(cfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (fd >= 0 && (fstat(fd, &up) != 0 || up.st_dev != me->dev ||
+                                        up.st_ino != me->ino)) {
+                            close(fd);
+                            fd = -1;
+                            errno = ESTALE; /* moved while the walk was below */
+                        }
+                    }
+                    if (cfd >= 0)
+                        close(cfd);
+                    if (fd < 0) {
+                        path_pop(p, old);
+                        report(c, p->s, WC_EIO);
+                    }
+                }
+            }
+        } else if (S_ISREG(st.st_mode)) {
+            if (file_wanted(c, p->s, rel))
+                count_at(c, fd, names[k], p->s, 1);
+        } /* symbolic links (without -R), FIFOs, devices, sockets: skipped */
+        if (fd >= 0)
+            path_pop(p, old);
+        free(names[k]);
+    }
+    for (; k < n; k++)
+        free(names[k]);
+    free(names);
+    return fd;
+}
+
+static void walk_root(struct cli *c, const char *path, int implicit)
+{
+    int fd = open(implicit ? "." : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        report(c, path, WC_EIO);
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct pathbuf p = {NULL, 0, 0, 0};
+    p.cap = strlen(path) + 64;
+    p.s = xmalloc(p.cap);
+    strcpy(p.s, implicit ? "" : path);
+    p.len = strlen(p.s);
+    p.rel = p.len + (p.len > 0 && p.s[p.len - 1] != '/');
+    struct ancestor me = {st.st_dev, st.st_ino, 0, NULL};
+    fd = walk(c, fd, &p, &me);
+    if (fd >= 0)
+        close(fd);
+    free(p.s);
+}
+
+static void count_operand(struct cli *c, const char *path)
+{
+    if (strcmp(path, "-") == 0) {
+        count_fd(c, path, STDIN_FILENO);
+        return;
+    }
+    struct stat st;
+    if (c->recursive && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* --exclude-dir skips a FILE given too, as grep ("dir/" is kept). */
+        for (size_t k = 0; k < c->nfilters; k++)
+            if (c->filters[k].kind == F_EXCLUDE_DIR &&
+                (fnmatch(c->filters[k].glob, path, 0) == 0 ||
+                 fnmatch(c->filters[k].glob, base_name(path), 0) == 0))
+                return;
+        walk_root(c, path, 0);
+        return;
+    }
+    if (c->nfilters > 0 && !file_wanted(c, path, path))
+        return;
+    count_at(c, AT_FDCWD, path, path, 0);
+}
+
+/* ---- needles and tables ------------------------------------------------- */
+
+static int count_word(void *ctx, const void *key, size_t len, int width,
+                      size_t pos)
+{
+    size_t *w = ctx;
+    (void)key;
+    (void)width;
+    w[0]++;
+    w[1] = pos;
+    w[2] = len;
+    return 0;
+}
+
+/* In unicode mode a WORD that is not one word (a hyphen, a space, an empty
+ * one) can never be counted: say so rather than print 0 silently. */
+static void warn_needles(const struct cli *c)
+{
+    if (c->words.words != WC_WORDS_UNICODE || c->quiet || c->no_messages)
+        return;
+    wc_word_opts o = {WC_WORDS_UNICODE, 0, WC_UTF8_REPLACE, 1};
+    for (size_t k = 0; k < c->nneedles; k++) {
+        size_t w[3] = {0, 0, 0};
+        wc_words_foreach(c->needles[k], c->lens[k], 1, &o, count_word, w, NULL);
+        if (w[0] != 1 || w[1] != 0 || w[2] != c->lens[k])
+            fprintf(stderr, "%s: warning: '%.*s' is not one word (letters, digits, "
+                    "'_'), so it is never counted; --words=space counts words "
+                    "between spaces\n", prog, (int)c->lens[k], c->needles[k]);
+    }
 }
 
 /* Needles from this many on are looked up in a hash table, one look-up a
@@ -501,19 +999,17 @@ static void make_table(struct cli *c)
     if (c->top < 0 && !special && c->nneedles < MANY_NEEDLES)
         return;
     wc_word_opts o = c->words;
-    o.utf8 = 1;
     c->table = wc_freq_new(1, &o);
-    c->ids = xmalloc(c->nneedles * sizeof *c->ids);
-    if (c->table == NULL) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        exit(2);
-    }
+    c->ids = xreallocarray(NULL, c->nneedles, sizeof *c->ids);
+    if (c->table == NULL)
+        die_nomem();
     for (size_t k = 0; k < c->nneedles; k++) {
         size_t err = 0;
         int rc = wc_freq_add_needle(c->table, c->needles[k], c->lens[k], 1,
                                     &c->ids[k], &err);
         if (rc == WC_EUTF8)
-            die_usage("NEEDLE '%s' is not UTF-8 (at byte %zu)", c->needles[k], err);
+            die_usage("WORD '%.*s' is not UTF-8 (at byte %zu)", (int)c->lens[k],
+                      c->needles[k], err);
         if (rc != WC_OK) {
             fprintf(stderr, "%s: %s\n", prog, wc_strerror(rc));
             exit(2);
@@ -543,12 +1039,10 @@ static int cmp_words(const void *a, const void *b)
 /* Print the top words; returns how many words were counted in all. */
 static uint64_t print_top(struct cli *c)
 {
-    if (wc_freq_sort(c->table, 0) != WC_OK) {
-        fprintf(stderr, "%s: out of memory\n", prog);
-        exit(2);
-    }
+    if (wc_freq_sort(c->table, 0) != WC_OK)
+        die_nomem();
     size_t n = wc_freq_size(c->table);
-    struct word *w = xmalloc(n * sizeof *w);
+    struct word *w = xreallocarray(NULL, n, sizeof *w);
     uint64_t all = 0;
     for (size_t i = 0; i < n; i++) {
         const void *key;
@@ -578,113 +1072,56 @@ static uint64_t print_top(struct cli *c)
     return all;
 }
 
-/* The directories from the walk's root to the one being read: a directory
- * met again below itself (a bind mount) is a loop and is not entered. */
-struct ancestor {
-    dev_t dev;
-    ino_t ino;
-    const struct ancestor *up;
-};
-
-static int cmp_names(const void *a, const void *b)
+static void cli_free(struct cli *c)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void walk(struct cli *c, const char *dir, int implicit,
-                 const struct ancestor *up)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        report(c, dir, WC_EIO);
-        return;
-    }
-    size_t n = 0, cap = 16;
-    char **names = xmalloc(cap * sizeof *names);
-    struct dirent *e;
-    errno = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (n == cap) {
-            cap *= 2;
-            char **grown = realloc(names, cap * sizeof *names);
-            if (grown == NULL) {
-                fprintf(stderr, "%s: out of memory\n", prog);
-                exit(2);
-            }
-            names = grown;
-        }
-        names[n] = xmalloc(strlen(e->d_name) + 1);
-        strcpy(names[n++], e->d_name);
-        errno = 0;
-    }
-    if (errno != 0)
-        report(c, dir, WC_EIO);
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
-    size_t dlen = strlen(dir);
-    int slash = dlen > 0 && dir[dlen - 1] == '/';
-    for (size_t k = 0; k < n; k++) {
-        char *path;
-        if (implicit) {
-            path = names[k];
-        } else {
-            path = xmalloc(dlen + strlen(names[k]) + 2);
-            sprintf(path, slash ? "%s%s" : "%s/%s", dir, names[k]);
-        }
-        struct stat st;
-        if (lstat(path, &st) != 0) {
-            report(c, path, WC_EIO);
-        } else if (S_ISDIR(st.st_mode)) {
-            const struct ancestor *a = up;
-            while (a != NULL && !(a->dev == st.st_dev && a->ino == st.st_ino))
-                a = a->up;
-            if (a != NULL) {
-                clear_progress(c);
-                fprintf(stderr, "%s: %s: recursive directory loop, skipped\n",
-                        prog, path);
-            } else {
-                struct ancestor me = {st.st_dev, st.st_ino, up};
-                walk(c, path, 0, &me);
-            }
-        } else if (S_ISREG(st.st_mode)) {
-            count_one(c, path);
-        } /* symbolic links, FIFOs, devices, sockets: skipped, as grep -r */
-        if (path != names[k])
-            free(path);
-        free(names[k]);
-    }
-    free(names);
-}
-
-static void count_operand(struct cli *c, const char *path)
-{
-    struct stat st;
-    if (c->recursive && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
-        S_ISDIR(st.st_mode)) {
-        struct ancestor me = {st.st_dev, st.st_ino, NULL};
-        walk(c, path, 0, &me);
-        return;
-    }
-    count_one(c, path);
+    wc_pool_shutdown();
+    wc_freq_free(c->table);
+    free(c->ids);
+    free(c->counts);
+    free(c->total);
+    free(c->needles);
+    free(c->lens);
+    free(c->files);
+    free(c->filters);
+    for (size_t k = 0; k < c->nbufs; k++)
+        free(c->bufs[k]);
+    free(c->bufs);
 }
 
 int main(int argc, char **argv)
 {
-    struct cli c = {.progress = -1, .top = -1};
+    struct cli c = {.progress = -1, .top = -1, .with_filename = -1, .color = -1,
+                    .words = {.words = WC_WORDS_UNICODE, .utf8 = WC_UTF8_REPLACE}};
     parse_args(&c, argc, argv);
+    if (c.nfiles == 0 && !c.recursive && isatty(STDIN_FILENO)) {
+        /* No silent wait for a terminal: most likely a FILE was meant. */
+        fputs(wordcount_help, stderr);
+        if (!c.needle_opts && access(c.needles[0], F_OK) == 0)
+            fprintf(stderr, "\n%s: '%s' is taken as the WORD and no FILE is "
+                    "given: wordcount WORD %s?\n", prog, c.needles[0],
+                    c.needles[0]);
+        cli_free(&c);
+        return 2;
+    }
+    warn_needles(&c);
     make_table(&c);
     c.tty = isatty(STDERR_FILENO);
     if (c.progress < 0)
         c.progress = c.tty;
-    c.counts = xmalloc(c.nneedles * sizeof *c.counts);
-    c.total = xmalloc(c.nneedles * sizeof *c.total);
+    if (c.quiet)
+        c.progress = 0;
+    if (c.color < 0) {
+        const char *term = getenv("TERM"), *no = getenv("NO_COLOR");
+        c.color = isatty(STDOUT_FILENO) && (no == NULL || *no == '\0') &&
+                  term != NULL && strcmp(term, "dumb") != 0;
+    }
+    c.counts = xreallocarray(NULL, c.nneedles, sizeof *c.counts);
+    c.total = xreallocarray(NULL, c.nneedles, sizeof *c.total);
     memset(c.total, 0, c.nneedles * sizeof *c.total);
 
-    if (c.json && c.top >= 0) {
+    if (c.json && !c.quiet && c.top >= 0) {
         fputs("{\"inputs\": [", stdout);
-    } else if (c.json) {
+    } else if (c.json && !c.quiet) {
         fputs("{\"needles\": [", stdout);
         for (size_t k = 0; k < c.nneedles; k++) {
             if (k)
@@ -693,17 +1130,10 @@ int main(int argc, char **argv)
         }
         fputs("], \"inputs\": [", stdout);
     }
-    if (c.nfiles == 0 && c.recursive) {
-        struct stat st;
-        if (stat(".", &st) != 0) {
-            report(&c, ".", WC_EIO);
-        } else {
-            struct ancestor me = {st.st_dev, st.st_ino, NULL};
-            walk(&c, ".", 1, &me);
-        }
-    } else if (c.nfiles == 0) {
-        count_one(&c, "-");
-    }
+    if (c.nfiles == 0 && c.recursive)
+        walk_root(&c, ".", 1);
+    else if (c.nfiles == 0)
+        count_operand(&c, "-");
     for (size_t k = 0; k < c.nfiles; k++)
         count_operand(&c, c.files[k]);
 
@@ -712,29 +1142,28 @@ int main(int argc, char **argv)
         all += c.total[k];
     if (c.top >= 0) {
         all = print_top(&c);
+    } else if (c.quiet) {
+        /* nothing */
     } else if (c.json) {
         fputs("], \"total\": ", stdout);
         json_counts(&c, c.total);
         fputs("}\n", stdout);
-    } else if (c.multi) {
+    } else if (c.multi && !c.count_only && !c.list && c.with_filename != 0) {
         for (size_t k = 0; k < c.nneedles; k++) {
-            fputs("total:", stdout);
-            if (c.nneedles > 1)
-                printf("%s:", c.needles[k]);
+            fputs("total", stdout);
+            put_sep(&c);
+            if (c.nneedles > 1) {
+                fwrite(c.needles[k], 1, c.lens[k], stdout);
+                put_sep(&c);
+            }
             printf("%" PRIu64 "\n", c.total[k]);
         }
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+        cli_free(&c);
         return 2;
     }
-    wc_pool_shutdown();
-    wc_freq_free(c.table);
-    free(c.ids);
-    free(c.counts);
-    free(c.total);
-    free(c.needles);
-    free(c.lens);
-    free(c.files);
+    cli_free(&c);
     return c.error ? 2 : all > 0 ? 0 : 1;
 }

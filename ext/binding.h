@@ -34,6 +34,7 @@ enum wc_kw {
     WC_KW_FILEOBJ,
     WC_KW_PROGRESS,
     WC_KW_BLOCK_SIZE,
+    WC_KW_ERRORS,
     WC_KW_COUNT
 };
 
@@ -135,6 +136,15 @@ extern PyMethodDef wc_freq_methods[];
 
 /* Parse words= and casefold= into *opts (absent: space, no folding). */
 int wc_get_word_opts(PyObject *words, PyObject *casefold, wc_word_opts *opts);
+
+/* Parse errors= ('strict', the default, or 'replace': what invalid UTF-8 in
+ * bytes is when words are decoded) into opts->utf8, after wc_get_word_opts. */
+int wc_get_errors(PyObject *errors, wc_word_opts *opts);
+
+/* opts->utf8 for a text: 0 for str, the errors= choice for bytes. */
+#define WC_BYTES_UTF8(opts, is_str)                                          \
+    ((is_str) ? 0 : (opts)->utf8 == WC_UTF8_REPLACE ? WC_UTF8_REPLACE        \
+                                                    : WC_UTF8_STRICT)
 
 /* 1 when opts ask for anything but the default space words without folding
  * (search() then counts through the word enumerator). */

@@ -307,7 +307,7 @@ static wc_freq *wc_words_table(const wc_word_opts *opts, int threads,
     if (needle != NULL && !wc_word_opts_special(opts))
         return NULL;
     wc_word_opts o = *opts;
-    o.utf8 = 1;
+    o.utf8 = WC_BYTES_UTF8(opts, 0);
     o.threads = threads;
     wc_freq *f = wc_freq_new(1, &o);
     if (f == NULL) {
@@ -359,7 +359,7 @@ static int wc_run_file(PyObject *path, wc_target *t, int threads,
 
 static const enum wc_kw wc_file_params[] = {
     WC_KW_PATH, WC_KW_NEEDLE, WC_KW_THREADS, WC_KW_PROGRESS, WC_KW_BLOCK_SIZE,
-    WC_KW_WORDS, WC_KW_CASEFOLD};
+    WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_ERRORS};
 
 /* search_file's and search_stream's end: the needle's count when the run
  * went well (ok), and the release of what the call held. */
@@ -615,21 +615,22 @@ static int wc_run_source(int stream, const char *fname, PyObject *source,
 
 static const enum wc_kw wc_stream_params[] = {
     WC_KW_FILEOBJ, WC_KW_NEEDLE, WC_KW_THREADS, WC_KW_PROGRESS,
-    WC_KW_BLOCK_SIZE, WC_KW_WORDS, WC_KW_CASEFOLD};
+    WC_KW_BLOCK_SIZE, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_ERRORS};
 
 static PyObject *wc_search_source(PyObject *module, PyObject *const *args,
                                   Py_ssize_t nargs, PyObject *kwnames,
                                   int stream)
 {
     const char *fname = stream ? "search_stream" : "search_file";
-    PyObject *a[7], *progress, *owner = NULL;
+    PyObject *a[8], *progress, *owner = NULL;
     int threads, err;
     size_t block, id = WC_NO_ID;
     wc_word_opts wo;
     if (wc_parse_args(module, fname, args, nargs, kwnames,
-                      stream ? wc_stream_params : wc_file_params, 7, 2, 2, a) < 0 ||
+                      stream ? wc_stream_params : wc_file_params, 8, 2, 2, a) < 0 ||
         wc_get_threads(a[2], &threads) < 0 || wc_get_progress(a[3], &progress) < 0 ||
-        wc_get_block_size(a[4], &block) < 0 || wc_get_word_opts(a[5], a[6], &wo) < 0)
+        wc_get_block_size(a[4], &block) < 0 || wc_get_word_opts(a[5], a[6], &wo) < 0 ||
+        wc_get_errors(a[7], &wo) < 0)
         return NULL;
     wc_text pat;
     if (wc_get_byte_needle(a[1], &pat, &owner) < 0)
@@ -655,26 +656,27 @@ static PyObject *wc_search_stream(PyObject *module, PyObject *const *args,
 
 static const enum wc_kw wc_freq_file_params[] = {
     WC_KW_PATH, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
-    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE, WC_KW_ERRORS};
 
 static const enum wc_kw wc_freq_stream_params[] = {
     WC_KW_FILEOBJ, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
-    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE};
+    WC_KW_PROGRESS, WC_KW_BLOCK_SIZE, WC_KW_ERRORS};
 
 static PyObject *wc_frequencies_source(PyObject *module, PyObject *const *args,
                                        Py_ssize_t nargs, PyObject *kwnames,
                                        int stream)
 {
     const char *fname = stream ? "frequencies_stream" : "frequencies_file";
-    PyObject *a[7], *progress;
+    PyObject *a[8], *progress;
     int threads, err;
     size_t block;
     Py_ssize_t top;
     wc_word_opts wo;
     if (wc_parse_args(module, fname, args, nargs, kwnames,
-                      stream ? wc_freq_stream_params : wc_freq_file_params, 7,
+                      stream ? wc_freq_stream_params : wc_freq_file_params, 8,
                       1, 1, a) < 0 ||
         wc_get_top(a[1], &top) < 0 || wc_get_word_opts(a[2], a[3], &wo) < 0 ||
+        wc_get_errors(a[7], &wo) < 0 ||
         wc_get_threads(a[4], &threads) < 0 || wc_get_progress(a[5], &progress) < 0 ||
         wc_get_block_size(a[6], &block) < 0)
         return NULL;
@@ -706,27 +708,28 @@ static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
 PyMethodDef wc_files_methods[] = {
     {"search_file", WC_FASTCALL(wc_search_file), METH_FASTCALL | METH_KEYWORDS,
      "search_file($module, /, path, needle, *, threads=None, progress=None,\n"
-     "            block_size=None, words='space', casefold=False)\n--\n\n"
+     "            block_size=None, words='space', casefold=False,\n"
+     "            errors='strict')\n--\n\n"
      "Count the words of the file at `path` equal to `needle`.\n\n"
      "See word_count.search_file."},
     {"search_stream", WC_FASTCALL(wc_search_stream), METH_FASTCALL | METH_KEYWORDS,
      "search_stream($module, /, fileobj, needle, *, threads=None,\n"
      "              progress=None, block_size=None, words='space',\n"
-     "              casefold=False)\n--\n\n"
+     "              casefold=False, errors='strict')\n--\n\n"
      "Count the words equal to `needle` in what remains of a binary file object.\n\n"
      "See word_count.search_stream."},
     {"frequencies_file", WC_FASTCALL(wc_frequencies_file),
      METH_FASTCALL | METH_KEYWORDS,
      "frequencies_file($module, /, path, *, top=None, words='space',\n"
      "                 casefold=False, threads=None, progress=None,\n"
-     "                 block_size=None)\n--\n\n"
+     "                 block_size=None, errors='strict')\n--\n\n"
      "A collections.Counter of the words of the file at `path` (bytes keys).\n\n"
      "See word_count.frequencies_file."},
     {"frequencies_stream", WC_FASTCALL(wc_frequencies_stream),
      METH_FASTCALL | METH_KEYWORDS,
      "frequencies_stream($module, /, fileobj, *, top=None, words='space',\n"
      "                   casefold=False, threads=None, progress=None,\n"
-     "                   block_size=None)\n--\n\n"
+     "                   block_size=None, errors='strict')\n--\n\n"
      "A collections.Counter of the words in what remains of a binary file\n"
      "object (bytes keys).\n\n"
      "See word_count.frequencies_stream."},

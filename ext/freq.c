@@ -293,7 +293,7 @@ static int wc_count_exact(PyObject *contents, const wc_text *text,
     Py_ssize_t n = PyTuple_GET_SIZE(exact);
     size_t *ids = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
     wc_word_opts o = *opts;
-    o.utf8 = !text->is_str;
+    o.utf8 = WC_BYTES_UTF8(opts, text->is_str);
     wc_freq *f = wc_freq_new(text->width, &o);
     int rc = WC_OK;
     if (ids == NULL || f == NULL) {
@@ -405,16 +405,16 @@ PyObject *wc_search_words(PyObject *contents, PyObject *needle,
 }
 
 /* The arguments of count_many and frequencies: `params` is (contents, X,
- * words, casefold, threads, progress), the first `npositional` by position;
- * the word options and threads= go into *o. */
+ * words, casefold, threads, progress, errors), the first `npositional` by
+ * position; the word options, errors= and threads= go into *o. */
 static int wc_parse_word_call(PyObject *module, const char *fname,
                               PyObject *const *args, Py_ssize_t nargs,
-                              PyObject *kwnames, const enum wc_kw params[6],
-                              int npositional, PyObject *a[6], wc_word_opts *o)
+                              PyObject *kwnames, const enum wc_kw params[7],
+                              int npositional, PyObject *a[7], wc_word_opts *o)
 {
-    if (wc_parse_args(module, fname, args, nargs, kwnames, params, 6,
+    if (wc_parse_args(module, fname, args, nargs, kwnames, params, 7,
                       npositional, npositional, a) < 0 ||
-        wc_get_word_opts(a[2], a[3], o) < 0 ||
+        wc_get_word_opts(a[2], a[3], o) < 0 || wc_get_errors(a[6], o) < 0 ||
         wc_get_threads(a[4], &o->threads) < 0)
         return -1;
     return 0;
@@ -422,20 +422,20 @@ static int wc_parse_word_call(PyObject *module, const char *fname,
 
 /* progress= (params[5]) of a call on `contents`, opened last: see
  * wc_progress_open; close with wc_progress_close. */
-static int wc_open_word_progress(PyObject *a[6], PyObject **cb, PyObject **bar)
+static int wc_open_word_progress(PyObject *a[7], PyObject **cb, PyObject **bar)
 {
     return wc_progress_open(a[5], PyUnicode_Check(a[0]) ? "char" : "B", cb, bar);
 }
 
 static const enum wc_kw wc_count_many_params[] = {
     WC_KW_CONTENTS, WC_KW_NEEDLES, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
-    WC_KW_PROGRESS,
+    WC_KW_PROGRESS, WC_KW_ERRORS,
 };
 
 static PyObject *wc_count_many(PyObject *module, PyObject *const *args,
                                Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[6], *cb, *bar;
+    PyObject *a[7], *cb, *bar;
     wc_word_opts o;
     if (wc_parse_word_call(module, "count_many", args, nargs, kwnames,
                            wc_count_many_params, 2, a, &o) < 0 ||
@@ -512,7 +512,7 @@ PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
 
 static const enum wc_kw wc_frequencies_params[] = {
     WC_KW_CONTENTS, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
-    WC_KW_PROGRESS,
+    WC_KW_PROGRESS, WC_KW_ERRORS,
 };
 
 static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
@@ -522,7 +522,7 @@ static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
     wc_text text;
     if (wc_get_text(contents, "contents", &text) < 0)
         return NULL;
-    o->utf8 = !text.is_str;
+    o->utf8 = WC_BYTES_UTF8(o, text.is_str);
     PyObject *result = NULL;
     wc_freq *f = wc_freq_new(text.width, o);
     if (f == NULL) {
@@ -548,7 +548,7 @@ done:
 static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
                                 Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[6], *cb, *bar;
+    PyObject *a[7], *cb, *bar;
     wc_word_opts o;
     Py_ssize_t top;
     if (wc_parse_word_call(module, "frequencies", args, nargs, kwnames,
@@ -564,15 +564,18 @@ static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
 PyMethodDef wc_freq_methods[] = {
     {"count_many", WC_FASTCALL(wc_count_many), METH_FASTCALL | METH_KEYWORDS,
      "count_many($module, /, contents, needles, *, words='space', "
-     "casefold=False, threads=None, progress=None)\n--\n\n"
+     "casefold=False, threads=None, progress=None, errors='strict')\n--\n\n"
      "The count of every needle in `contents`, in one pass: a dict needle ->\n"
      "count (each distinct needle once; keys are exact str or bytes copies).\n\n"
      "`needles` is an iterable of str (for str contents) or bytes (for\n"
      "bytes-like contents).  `words` is 'space' (the words of search()) or\n"
      "'unicode' (runs of \\w, as re.findall(r'\\w+', text)); with `casefold`\n"
      "words and needles compare after str.casefold().  Bytes are UTF-8 when\n"
-     "words='unicode' or casefold=True (else UnicodeDecodeError).  Ctrl-C\n"
-     "stops a long count (KeyboardInterrupt).\n\n"
+     "words='unicode' or casefold=True: with errors='strict' (the default)\n"
+     "invalid UTF-8 raises UnicodeDecodeError; with errors='replace' the\n"
+     "words are those of contents.decode('utf-8', 'replace') (a bad byte is\n"
+     "U+FFFD: no word character).  Ctrl-C stops a long count\n"
+     "(KeyboardInterrupt).\n\n"
      "`progress`: a callable(done, total) called with (0, total) first,\n"
      "about every 0.1 s during a long count and (total, total) at the end\n"
      "(done and total count characters of a str, bytes of a bytes-like\n"
@@ -580,12 +583,12 @@ PyMethodDef wc_freq_methods[] = {
      "installed."},
     {"frequencies", WC_FASTCALL(wc_frequencies), METH_FASTCALL | METH_KEYWORDS,
      "frequencies($module, /, contents, *, top=None, words='space', "
-     "casefold=False, threads=None, progress=None)\n--\n\n"
+     "casefold=False, threads=None, progress=None, errors='strict')\n--\n\n"
      "A collections.Counter of every non-empty word of `contents`.\n\n"
      "With top=K, the K most common words in Counter.most_common(K) order\n"
      "(ties: the word that occurs first in the text comes first); without,\n"
      "every word, in order of first occurrence; any int >= 0 (beyond the\n"
      "number of words: all of them).  `words`, `casefold`, `threads`,\n"
-     "`progress` and Ctrl-C as for count_many()."},
+     "`progress`, `errors` and Ctrl-C as for count_many()."},
     {NULL, NULL, 0, NULL},
 };

@@ -18,6 +18,7 @@ static const char *const wc_kw_names[WC_KW_COUNT] = {
     [WC_KW_FILEOBJ] = "fileobj",
     [WC_KW_PROGRESS] = "progress",
     [WC_KW_BLOCK_SIZE] = "block_size",
+    [WC_KW_ERRORS] = "errors",
 };
 
 wc_state *wc_get_state(PyObject *module)

@@ -8,7 +8,8 @@ enum wc_mode { WC_PARALLEL, WC_SEQUENTIAL, WC_SEQUENTIAL_NOGIL };
 
 static const enum wc_kw wc_search_params[] = {WC_KW_CONTENTS, WC_KW_NEEDLE,
                                               WC_KW_THREADS, WC_KW_WORDS,
-                                              WC_KW_CASEFOLD, WC_KW_PROGRESS};
+                                              WC_KW_CASEFOLD, WC_KW_PROGRESS,
+                                              WC_KW_ERRORS};
 
 static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
                                 int threads, enum wc_mode mode)
@@ -95,13 +96,13 @@ static PyObject *wc_search_progress(PyObject *contents, PyObject *needle,
 static PyObject *wc_search(PyObject *module, PyObject *const *args,
                            Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[6], *cb, *bar;
+    PyObject *a[7], *cb, *bar;
     int threads;
     wc_word_opts o;
     if (wc_parse_args(module, "search", args, nargs, kwnames, wc_search_params,
-                      6, 2, 2, a) < 0 ||
+                      7, 2, 2, a) < 0 ||
         wc_get_threads(a[2], &threads) < 0 ||
-        wc_get_word_opts(a[3], a[4], &o) < 0)
+        wc_get_word_opts(a[3], a[4], &o) < 0 || wc_get_errors(a[6], &o) < 0)
         return NULL;
     if (a[5] == NULL || a[5] == Py_None || a[5] == Py_False) {
         if (!wc_word_opts_special(&o))
@@ -263,13 +264,13 @@ static PyObject *wc_pool_workers_py(PyObject *module, PyObject *unused)
 PyMethodDef wc_search_methods[] = {
     {"search", WC_FASTCALL(wc_search), METH_FASTCALL | METH_KEYWORDS,
      "search($module, /, contents, needle, *, threads=None, words='space', "
-     "casefold=False, progress=None)\n--\n\n"
+     "casefold=False, progress=None, errors='strict')\n--\n\n"
      "Count the words of `contents` equal to `needle` on every core.\n\n"
      "`contents` and `needle` are both str or both bytes-like.  The GIL is\n"
      "released for the count (inputs of GIL_RELEASE_THRESHOLD bytes or more).\n"
      "`threads` caps the threads used (default: default_threads()).\n"
-     "`words` and `casefold` as for count_many() (the default runs on the\n"
-     "SIMD kernels).  `progress` as for count_many(); with it, the default\n"
+     "`words`, `casefold` and `errors` as for count_many() (the default runs on\n"
+     "the SIMD kernels).  `progress` as for count_many(); with it, the default\n"
      "words are counted on one thread as search_stream() counts, and other\n"
      "texts than bytes or Latin-1 str by the slower word enumerator."},
     {"search_sequential", WC_FASTCALL(wc_search_sequential),

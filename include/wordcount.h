@@ -156,16 +156,23 @@ typedef int (*wc_progress_fn)(void *arg, uint64_t done, uint64_t total);
  *
  * A text of width 1 is either Latin-1 code points (a CPython str of kind 1)
  * or bytes (utf8 = 1).  Bytes are bytes in space mode without casefold;
- * otherwise they are decoded as strict UTF-8 and invalid UTF-8 fails with
- * WC_EUTF8 and the offset of the first bad byte (where CPython's
- * UnicodeDecodeError starts).
+ * otherwise they are decoded as UTF-8.  utf8 = WC_UTF8_STRICT (1): invalid
+ * UTF-8 fails with WC_EUTF8 and the offset of the first bad byte (where
+ * CPython's UnicodeDecodeError starts).  utf8 = WC_UTF8_REPLACE (2): the
+ * words are those of bytes.decode("utf-8", "replace"): each maximal invalid
+ * subpart is one U+FFFD, a non-word character in unicode mode (as ripgrep
+ * and grep -w in a UTF-8 locale treat such bytes) and part of the word (as
+ * UTF-8 EF BF BD in folded keys) in space mode with casefold.
  */
 enum { WC_WORDS_SPACE = 0, WC_WORDS_UNICODE = 1 };
+enum { WC_UTF8_STRICT = 1, WC_UTF8_REPLACE = 2 };
 
 typedef struct {
     int words;    /* WC_WORDS_SPACE or WC_WORDS_UNICODE */
     int casefold; /* 0 or 1 */
-    int utf8;     /* width 1 only: the text is UTF-8 bytes, not Latin-1 */
+    int utf8;     /* width 1 only: 0: Latin-1; the text is UTF-8 bytes and
+                     invalid UTF-8 is an error (1, WC_UTF8_STRICT) or U+FFFD
+                     (2, WC_UTF8_REPLACE) */
     int threads;  /* 0: wc_default_threads() */
 } wc_word_opts;
 

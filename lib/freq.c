@@ -456,6 +456,8 @@ static int wc_needle_key(const wc_freq *f, const void *nd, size_t m, int nw,
             for (size_t i = 0; i < m;) {
                 uint32_t c;
                 int l = wc_utf8_decode(p + i, m - i, &c);
+                if (l == 0 && f->x.replace)
+                    return WC_OK; /* U+FFFD is no word character */
                 if (l == 0) {
                     *err = i;
                     return WC_EUTF8;
@@ -994,7 +996,8 @@ void wc_freq_io_wtext(const wc_freq *f, struct wc_wtext *x)
 wc_freq *wc_freq_io_new_like(const wc_freq *f)
 {
     wc_word_opts o = {.words = f->x.words, .casefold = f->x.fold,
-                      .utf8 = f->x.utf8, .threads = 1};
+                      .utf8 = f->x.replace ? WC_UTF8_REPLACE : f->x.utf8,
+                      .threads = 1};
     return wc_freq_new(f->x.width, &o);
 }
 

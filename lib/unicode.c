@@ -26,13 +26,25 @@ size_t wc_word_edge(const struct wc_wtext *x, size_t p)
         }
         return len;
     }
+    /* Edges are never at a continuation byte (10xxxxxx): one inside a valid
+     * sequence is no place to cut, and a stray one cannot be told from it
+     * without looking back, which a block that starts there cannot.  So E(p)
+     * is the same edge from wherever it is asked (the blocks of a file
+     * agree), and a stray continuation byte is counted, or reported as
+     * invalid, by the range of words before it. */
+    const uint8_t *b = x->text;
+    int u8 = w == 1 && x->utf8;
     size_t k = p;
-    if (w == 1 && x->utf8)
-        while (k < len && (((const uint8_t *)x->text)[k] & 0xC0) == 0x80)
+    if (u8)
+        while (k < len && (b[k] & 0xC0) == 0x80)
             k++; /* to the next sequence start */
     while (k < len) {
         uint32_t c;
         size_t l = wc_next_cp(x, w, k, len, &c);
+        if (l == 0 && u8 && (b[k] & 0xC0) == 0x80) {
+            k++;
+            continue;
+        }
         if (l == 0)
             return k;
         uint32_t r = wc_uni_rec(c);

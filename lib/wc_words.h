@@ -128,6 +128,30 @@ WC_INLINE int wc_utf8_decode(const uint8_t *p, size_t avail, uint32_t *cp)
     return 0;
 }
 
+/* The length of the maximal invalid subpart at p (avail >= 1 bytes, where
+ * wc_utf8_decode failed): the lead byte and the continuation bytes that
+ * could still have completed it.  bytes.decode("utf-8", "replace") makes
+ * each such subpart one U+FFFD (Unicode's "substitution of maximal
+ * subparts"). */
+WC_INLINE size_t wc_utf8_bad_len(const uint8_t *p, size_t avail)
+{
+    uint32_t b0 = p[0];
+    size_t need = b0 >= 0xC2 && b0 < 0xE0 ? 2 : b0 >= 0xE0 && b0 < 0xF0 ? 3
+                : b0 >= 0xF0 && b0 < 0xF5 ? 4 : 1;
+    size_t k = 1;
+    while (k < need && k < avail) {
+        uint32_t lo = 0x80, hi = 0xBF;
+        if (k == 1) {
+            lo = b0 == 0xE0 ? 0xA0 : b0 == 0xF0 ? 0x90 : 0x80;
+            hi = b0 == 0xED ? 0x9F : b0 == 0xF4 ? 0x8F : 0xBF;
+        }
+        if (p[k] < lo || p[k] > hi)
+            break;
+        k++;
+    }
+    return k;
+}
+
 /* Encode c (a code point, surrogates included) as UTF-8 at out; returns the
  * length.  Folded words of UTF-8 text never hold surrogates. */
 WC_INLINE size_t wc_utf8_encode(uint32_t c, uint8_t *out)
@@ -164,6 +188,8 @@ struct wc_wtext {
     int utf8;     /* width 1: UTF-8 bytes (decoded when words or fold need it) */
     int words;    /* WC_WORDS_SPACE or WC_WORDS_UNICODE */
     int fold;     /* casefold */
+    int replace;  /* utf8: invalid UTF-8 is U+FFFD (WC_UTF8_REPLACE), not an
+                   * error */
     int fold_utf8; /* folded keys are UTF-8 even when the text is not: freq.c
                     * sets it (1 byte per ASCII character instead of 4 keeps
                     * keys short and in the table entry) and converts the keys
@@ -355,12 +381,18 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
             continue;
         }
         if (in8) {
-            int l = wc_utf8_decode((const uint8_t *)x->text + k, e - k, &c);
-            if (l == 0) {
+            const uint8_t *p = (const uint8_t *)x->text + k;
+            int l = wc_utf8_decode(p, e - k, &c);
+            if (l == 0 && !x->replace) {
                 *err = k;
                 return WC_EUTF8;
             }
-            k += (size_t)l;
+            if (l == 0) {
+                c = 0xFFFD;
+                k += wc_utf8_bad_len(p, e - k);
+            } else {
+                k += (size_t)l;
+            }
         } else {
             k++;
         }
@@ -452,9 +484,13 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
         size_t l = 1;
         if (c >= 0x80) {
             l = wc_next_cp(x, w, k, hi, &c);
-            if (l == 0) {
+            if (l == 0 && !x->replace) {
                 *err = k;
                 return WC_EUTF8;
+            }
+            if (l == 0) { /* U+FFFD: a non-word character */
+                c = 0xFFFD;
+                l = 1;
             }
         }
         if (w == 1 && c < 0x80 && (wc_uni_latin1[c] & 1)) {
@@ -530,9 +566,13 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
             continue;
         }
         size_t l = wc_next_cp(x, w, k, hi, &c);
-        if (l == 0) {
+        if (l == 0 && !x->replace) {
             *err = k;
             return WC_EUTF8;
+        }
+        if (l == 0) { /* U+FFFD: a non-word character, its own fold */
+            c = 0xFFFD;
+            l = 1;
         }
         uint32_t f[3];
         unsigned fw;

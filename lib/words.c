@@ -26,15 +26,17 @@ int wc_wtext_init(struct wc_wtext *x, const void *text, size_t len, int width,
     if ((width != 1 && width != 2 && width != 4) || o == NULL ||
         (o->words != WC_WORDS_SPACE && o->words != WC_WORDS_UNICODE) ||
         o->threads < 0 || o->threads > WC_MAX_THREADS ||
+        o->utf8 < 0 || o->utf8 > WC_UTF8_REPLACE ||
         (len > 0 && text == NULL))
         return WC_EINVAL;
     x->text = text;
     x->len = len;
     x->width = width;
-    x->utf8 = width == 1 && o->utf8;
+    x->utf8 = width == 1 && o->utf8 != 0;
     x->words = o->words;
     x->fold = o->casefold != 0;
     x->fold_utf8 = 0;
+    x->replace = x->utf8 && o->utf8 == WC_UTF8_REPLACE;
     return WC_OK;
 }
 

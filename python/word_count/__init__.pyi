@@ -15,6 +15,7 @@ from typing import BinaryIO, Callable, Final, Iterable, Literal, Optional, Proto
 from typing_extensions import Buffer
 
 _Words = Literal["space", "unicode"]
+_Errors = Literal["strict", "replace"]
 
 GIL_RELEASE_THRESHOLD: Final[int]
 MAX_THREADS: Final[int]
@@ -61,6 +62,7 @@ def search(
     words: _Words = "space",
     casefold: bool = False,
     progress: _Progress = None,
+    errors: _Errors = "strict",
 ) -> int: ...
 @overload
 def search(
@@ -71,6 +73,7 @@ def search(
     words: _Words = "space",
     casefold: bool = False,
     progress: _Progress = None,
+    errors: _Errors = "strict",
 ) -> int: ...
 @overload
 def count_many(
@@ -81,6 +84,7 @@ def count_many(
     casefold: bool = False,
     threads: Optional[int] = None,
     progress: _Progress = None,
+    errors: _Errors = "strict",
 ) -> dict[str, int]: ...
 @overload
 def count_many(
@@ -91,6 +95,7 @@ def count_many(
     casefold: bool = False,
     threads: Optional[int] = None,
     progress: _Progress = None,
+    errors: _Errors = "strict",
 ) -> dict[bytes, int]: ...
 @overload
 def frequencies(
@@ -101,6 +106,7 @@ def frequencies(
     casefold: bool = False,
     threads: Optional[int] = None,
     progress: _Progress = None,
+    errors: _Errors = "strict",
 ) -> Counter[str]: ...
 @overload
 def frequencies(
@@ -111,6 +117,7 @@ def frequencies(
     casefold: bool = False,
     threads: Optional[int] = None,
     progress: _Progress = None,
+    errors: _Errors = "strict",
 ) -> Counter[bytes]: ...
 @overload
 def search_sequential(contents: str, needle: str) -> int: ...
@@ -138,6 +145,7 @@ def search_file(
     block_size: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
 ) -> int: ...
 def search_stream(
     fileobj: Union[BinaryIO, _Readable],
@@ -148,6 +156,7 @@ def search_stream(
     block_size: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
 ) -> int: ...
 def frequencies_file(
     path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
@@ -155,6 +164,7 @@ def frequencies_file(
     top: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
     threads: Optional[int] = None,
     progress: _Progress = None,
     block_size: Optional[int] = None,
@@ -165,6 +175,7 @@ def frequencies_stream(
     top: Optional[int] = None,
     words: _Words = "space",
     casefold: bool = False,
+    errors: _Errors = "strict",
     threads: Optional[int] = None,
     progress: _Progress = None,
     block_size: Optional[int] = None,

@@ -79,7 +79,7 @@ def _call(fn, progress, desc, *args, **kwargs):
 
 
 def search_file(path, needle, *, threads=None, progress=None, block_size=None,
-                words="space", casefold=False):
+                words="space", casefold=False, errors="strict"):
     """Count the words of the file at `path` equal to `needle`.
 
     `path` is a str, bytes or os.PathLike; the file's content is bytes, so a
@@ -100,15 +100,17 @@ def search_file(path, needle, *, threads=None, progress=None, block_size=None,
     folding) counts on the SIMD kernels; the other modes cut the words of
     the file's bytes, decoded as UTF-8, in blocks whose edges never cut a
     word.  Invalid UTF-8 then raises UnicodeDecodeError (see
-    frequencies_file).
+    frequencies_file), or with errors="replace" is U+FFFD (no word
+    character), as bytes.decode("utf-8", "replace") makes it.
     """
     return _call(_word_count.search_file, progress, _desc(path), path, needle,
                  threads=threads, block_size=block_size, words=words,
-                 casefold=casefold)
+                 casefold=casefold, errors=errors)
 
 
 def search_stream(fileobj, needle, *, threads=None, progress=None,
-                  block_size=None, words="space", casefold=False):
+                  block_size=None, words="space", casefold=False,
+                  errors="strict"):
     """Count the words equal to `needle` in what remains of a binary file object.
 
     A file object over an OS file (open(..., "rb"), sys.stdin.buffer,
@@ -121,15 +123,16 @@ def search_stream(fileobj, needle, *, threads=None, progress=None,
     is read in blocks on `threads` threads as search_file reads (default:
     default_threads()); a pipe or a read(n) is one stream on the calling
     thread.  `needle` and `progress` as for search_file (the total given to
-    `progress` is None), and so are `words` and `casefold`.
+    `progress` is None), and so are `words`, `casefold` and `errors`.
     """
     return _call(_word_count.search_stream, progress, _stream_desc(fileobj),
                  fileobj, needle, threads=threads, block_size=block_size,
-                 words=words, casefold=casefold)
+                 words=words, casefold=casefold, errors=errors)
 
 
 def frequencies_file(path, *, top=None, words="space", casefold=False,
-                     threads=None, progress=None, block_size=None):
+                     threads=None, progress=None, block_size=None,
+                     errors="strict"):
     """A collections.Counter of the words of the file at `path`.
 
     The same result as ``frequencies(open(path, "rb").read(), ...)``: the
@@ -145,15 +148,19 @@ def frequencies_file(path, *, top=None, words="space", casefold=False,
     UnicodeDecodeError: its ``object`` is the file's bytes around the error
     (up to 16 before and 16 after; ``start``/``end`` index them), its message
     and its ``file_offset`` attribute give the offset of the first bad byte
-    in the file, and ``filename`` the path.
+    in the file, and ``filename`` the path.  With errors="replace" invalid
+    UTF-8 is U+FFFD instead, as bytes.decode("utf-8", "replace") makes it:
+    no word character in words="unicode", b"\\xef\\xbf\\xbd" in a folded
+    space word.
     """
     return _call(_word_count.frequencies_file, progress, _desc(path), path,
                  top=top, words=words, casefold=casefold, threads=threads,
-                 block_size=block_size)
+                 block_size=block_size, errors=errors)
 
 
 def frequencies_stream(fileobj, *, top=None, words="space", casefold=False,
-                       threads=None, progress=None, block_size=None):
+                       threads=None, progress=None, block_size=None,
+                       errors="strict"):
     """A collections.Counter of the words in what remains of a binary file object.
 
     frequencies_file for streams: read as search_stream reads (through the
@@ -164,4 +171,4 @@ def frequencies_stream(fileobj, *, top=None, words="space", casefold=False,
     """
     return _call(_word_count.frequencies_stream, progress, _stream_desc(fileobj),
                  fileobj, top=top, words=words, casefold=casefold,
-                 threads=threads, block_size=block_size)
+                 threads=threads, block_size=block_size, errors=errors)

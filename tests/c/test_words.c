@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "wc_impl.h"
@@ -285,6 +286,185 @@ static void test_utf8_errors(void)
     CHECK(wc_words_foreach("\xff \xfe", 3, 1, &o, collect, ws, NULL) == WC_OK &&
           ws->n == 2, "bytes are bytes");
     free(ws);
+}
+
+/* utf8 = WC_UTF8_REPLACE: invalid UTF-8 is U+FFFD.  In unicode mode that is
+ * a non-word character, so on texts of ASCII and bytes that never start nor
+ * continue a valid sequence there, the words are the runs of [0-9A-Za-z_],
+ * found by a plain loop; frequency tables at 1 and 3 threads agree.  In
+ * space mode with casefold each maximal invalid subpart is one EF BF BD in
+ * the key, as bytes.decode("utf-8", "replace") gives. */
+static int ref_ascii_word(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+           (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static void test_utf8_replace(void)
+{
+    static const unsigned char alphabet[] = {'a', 'B', '_', '7', ' ', '\t',
+                                             '\n', '\r', '-', 0x80, 0xbf,
+                                             0xc0, 0xff, 0xf8, 0xc3};
+    struct words *ws = calloc(1, sizeof *ws);
+    char *t = malloc(3000);
+    if (ws == NULL || t == NULL)
+        goto out;
+    for (int round = 0; round < 300; round++) {
+        size_t n = (size_t)(rnd() % 3000);
+        for (size_t k = 0; k < n; k++)
+            t[k] = (char)alphabet[rnd() % sizeof alphabet];
+        /* No valid sequence: 0xc3 is never followed by a continuation. */
+        for (size_t k = 0; k + 1 < n; k++)
+            if ((unsigned char)t[k] == 0xc3 &&
+                ((unsigned char)t[k + 1] & 0xc0) == 0x80)
+                t[k + 1] = ' ';
+        int has_bad = 0;
+        for (size_t k = 0; k < n; k++)
+            has_bad |= (unsigned char)t[k] >= 0x80;
+        for (int fold = 0; fold <= 1; fold++) {
+            wc_word_opts o = {WC_WORDS_UNICODE, fold, WC_UTF8_REPLACE, 1};
+            memset(ws, 0, sizeof *ws);
+            int rc = wc_words_foreach(t, n, 1, &o, collect, ws, NULL);
+            size_t nw = 0, bad = 0;
+            for (size_t k = 0; k < n;) {
+                if (!ref_ascii_word((unsigned char)t[k])) {
+                    k++;
+                    continue;
+                }
+                size_t s0 = k;
+                while (k < n && ref_ascii_word((unsigned char)t[k]))
+                    k++;
+                if (nw < ws->n) {
+                    int same = ws->pos[nw] == s0 && ws->len[nw] == k - s0;
+                    for (size_t j = 0; same && j < k - s0; j++) {
+                        unsigned char c = (unsigned char)t[s0 + j];
+                        if (fold && c >= 'A' && c <= 'Z')
+                            c = (unsigned char)(c + 32);
+                        same = ws->key[nw][j] == c;
+                    }
+                    bad += !same;
+                }
+                nw++;
+            }
+            CHECK(rc == WC_OK && ws->n == nw && bad == 0,
+                  "round %d fold %d: rc %d, %zu words, want %zu (%zu differ)",
+                  round, fold, rc, ws->n, nw, bad);
+            /* Strict: the same text fails when it holds a bad byte. */
+            o.utf8 = WC_UTF8_STRICT;
+            memset(ws, 0, sizeof *ws);
+            rc = wc_words_foreach(t, n, 1, &o, collect, ws, NULL);
+            CHECK(rc == (has_bad ? WC_EUTF8 : WC_OK), "strict: rc %d", rc);
+        }
+        /* Frequencies on 1 and 3 threads: as many words as ASCII runs. */
+        wc_set_parallel_threshold(64);
+        for (int threads = 1; threads <= 3; threads += 2) {
+            wc_word_opts o = {WC_WORDS_UNICODE, 0, WC_UTF8_REPLACE, threads};
+            wc_freq *f = wc_freq_new(1, &o);
+            if (f == NULL)
+                continue;
+            int rc = wc_freq_count_all(f, t, n, NULL);
+            uint64_t total = 0;
+            wc_freq_sort(f, 0);
+            for (size_t i = 0; i < wc_freq_size(f); i++) {
+                const void *key;
+                size_t len;
+                int width;
+                uint64_t c;
+                wc_freq_get(f, i, &key, &len, &width, &c);
+                total += c;
+            }
+            size_t nw = 0;
+            for (size_t k = 0; k < n; k++)
+                nw += ref_ascii_word((unsigned char)t[k]) &&
+                      (k == 0 || !ref_ascii_word((unsigned char)t[k - 1]));
+            CHECK(rc == WC_OK && total == nw, "threads %d: rc %d total %llu, "
+                  "want %zu", threads, rc, (unsigned long long)total, nw);
+            wc_freq_free(f);
+        }
+        wc_set_parallel_threshold(0);
+    }
+    /* Maximal subparts (the Unicode standard's table 3-8; CPython agrees). */
+    static const struct {
+        const char *s, *want;
+    } cases[] = {
+        {"A\xe2\x82" "b", "a\xef\xbf\xbd" "b"},     /* one subpart */
+        {"\xf0\x9f\x98", "\xef\xbf\xbd"},           /* truncated 4-byte */
+        {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},   /* overlong */
+        {"\xf4\x90\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* > 10FFFF */
+        {"\xe0\xa0", "\xef\xbf\xbd"},               /* truncated 3-byte */
+        {"X\xffY\xc3\xa9", "x\xef\xbf\xbdy\xc3\xa9"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        wc_word_opts o = {WC_WORDS_SPACE, 1, WC_UTF8_REPLACE, 1};
+        memset(ws, 0, sizeof *ws);
+        size_t n = strlen(cases[k].s), m = strlen(cases[k].want);
+        int rc = wc_words_foreach(cases[k].s, n, 1, &o, collect, ws, NULL);
+        int same = rc == WC_OK && ws->n == 1 && ws->len[0] == m;
+        for (size_t j = 0; same && j < m; j++)
+            same = ws->key[0][j] == (unsigned char)cases[k].want[j];
+        CHECK(same, "replace case %zu: rc %d n %zu", k, rc, ws->n);
+        /* The needle is folded the same way, and matches its text. */
+        wc_freq *f = wc_freq_new(1, &o);
+        size_t id = WC_NO_ID;
+        if (f == NULL)
+            continue;
+        rc = wc_freq_add_needle(f, cases[k].s, n, 1, &id, NULL);
+        if (rc == WC_OK)
+            rc = wc_freq_count_needles(f, cases[k].s, n, NULL);
+        CHECK(rc == WC_OK && wc_freq_needle_count(f, id) == 1,
+              "replace needle %zu: rc %d", k, rc);
+        wc_freq_free(f);
+    }
+    /* A stray continuation byte after a valid sequence, with a block edge
+     * on every byte of a file: every word counted (replace) or the error
+     * at its offset (strict), as with one block. */
+    static const char stray[] = "a\xc3\xa9\x80" "a b\x80\x80" "c";
+    char path[] = "/tmp/wc_test_stray_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0 && write(fd, stray, sizeof stray - 1) == (ssize_t)(sizeof stray - 1)) {
+        for (size_t block = 1; block <= 8; block++) {
+            wc_io_options io = {.threads = 2, .block_size = block};
+            wc_word_opts ro = {WC_WORDS_UNICODE, 0, WC_UTF8_REPLACE, 2};
+            wc_freq *f = wc_freq_new(1, &ro);
+            if (f == NULL)
+                continue;
+            int rc = wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL);
+            if (rc == WC_OK)
+                rc = wc_freq_sort(f, 0);
+            uint64_t total = 0;
+            for (size_t i = 0; rc == WC_OK && i < wc_freq_size(f); i++) {
+                const void *key;
+                size_t len;
+                int width;
+                uint64_t cnt;
+                wc_freq_get(f, i, &key, &len, &width, &cnt);
+                total += cnt;
+            }
+            CHECK(rc == WC_OK && total == 4 && wc_freq_size(f) == 4,
+                  "stray, block %zu: rc %d, %llu words", block, rc,
+                  (unsigned long long)total);
+            wc_freq_free(f);
+            ro.utf8 = WC_UTF8_STRICT;
+            f = wc_freq_new(1, &ro);
+            if (f == NULL)
+                continue;
+            wc_utf8_error ue;
+            rc = wc_freq_count_file(f, WC_COUNT_ALL, path, &io, &ue);
+            CHECK(rc == WC_EUTF8 && ue.offset == 3, "strict stray, block %zu: "
+                  "rc %d offset %llu", block, rc, (unsigned long long)ue.offset);
+            wc_freq_free(f);
+        }
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
+    wc_word_opts o = {WC_WORDS_SPACE, 0, 3, 1};
+    CHECK(wc_freq_new(1, &o) == NULL, "utf8 = 3 is out of range");
+out:
+    free(ws);
+    free(t);
 }
 
 /* Words of a UTF-32 text as UTF-32 strings joined by '|'. */
@@ -556,6 +736,7 @@ int main(void)
     test_space_words_match_rule();
     test_frequencies_threads();
     test_utf8_errors();
+    test_utf8_replace();
     test_unicode_words();
     test_freq_cancel();
     wc_pool_shutdown();

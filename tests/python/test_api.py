@@ -104,7 +104,7 @@ def test_arguments_by_keyword_and_errors():
 def test_signatures_and_help():
     assert str(inspect.signature(word_count.search)) == (
         "(contents, needle, *, threads=None, words='space', casefold=False, "
-        "progress=None)")
+        "progress=None, errors='strict')")
     for fn in NATIVE[1:]:
         assert str(inspect.signature(fn)) == "(contents, needle)"
         assert fn.__doc__

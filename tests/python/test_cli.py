@@ -23,8 +23,12 @@ from helpers import reference_count, coreutils_count, unprivileged
 WORDCOUNT = Path(os.environ.get("WC_WORDCOUNT") or Path(sys.executable).parent / "wordcount")
 
 
-def run(*args, input=None, **kw):
-    return subprocess.run([str(WORDCOUNT), *map(str, args)], input=input,
+def run(*args, input=None, words="space", **kw):
+    """The tool with `args`; these tests check the space words (the Python
+    API's) against coreutils, so --words=space unless words=None
+    (test_cli_grep.py checks the default words against grep)."""
+    pre = [] if words is None else [f"--words={words}"]
+    return subprocess.run([str(WORDCOUNT), *pre, *map(str, args)], input=input,
                           capture_output=True, timeout=120, check=False, **kw)
 
 
@@ -52,7 +56,7 @@ def test_one_file_and_stdin(zen):
     assert run("is", input=data).stdout == f"{want}\n".encode()
     assert run("is", "-", input=data).stdout == f"{want}\n".encode()
     with open(zen, "rb") as f:  # stdin a regular file: counted in parallel
-        r = subprocess.run([str(WORDCOUNT), "-j", "2", "is"], stdin=f,
+        r = subprocess.run([str(WORDCOUNT), "--words=space", "-j", "2", "is"], stdin=f,
                            capture_output=True, check=False)
     assert r.stdout == f"{want}\n".encode()
 
@@ -194,7 +198,8 @@ def test_permission_denied(tmp_path):
     path.chmod(0)
     other = tmp_path / "other"
     other.write_bytes(b"x x\n")
-    r = subprocess.run(unprivileged([WORDCOUNT, "x", path, other]), capture_output=True,
+    r = subprocess.run(unprivileged([WORDCOUNT, "--words=space", "x", path, other]),
+                       capture_output=True,
                        timeout=120, check=False)
     assert r.returncode == 2
     assert r.stderr.decode() == f"wordcount: {path}: Permission denied\n"
@@ -212,7 +217,7 @@ def test_progress_line():
         proc.stdin.close()
 
     for flag, shown in (("--progress", True), ("--no-progress", False), (None, False)):
-        args = [str(WORDCOUNT), "a"] + ([flag] if flag else [])
+        args = [str(WORDCOUNT), "--words=space", "a"] + ([flag] if flag else [])
         p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         slow_feed(p)

@@ -269,7 +269,7 @@ def test_cli_top(tmp_path, words, casefold):
         paths.append(tmp_path / f"f{k}.txt")
         paths[-1].write_bytes(part)
     want = sum((oracle(p, words, casefold) for p in parts), collections.Counter())
-    opts = ["-w", words] + (["-i"] if casefold else [])
+    opts = [f"--words={words}"] + (["-i"] if casefold else [])
     for k in (0, 1, 7):
         r = run("--top", k, *opts, "--block-size", 3, "-j", 3, *paths)
         assert r.returncode == 0, r.stderr
@@ -288,13 +288,13 @@ def test_cli_top_errors_and_exit_status(tmp_path):
     bad = tmp_path / "bad"
     bad.write_bytes(b"ok caf\xe9 ok")
     assert run("--top", 3, empty).returncode == 1
-    r = run("--top", 3, "-i", bad, empty)
+    r = run("--top", 3, "-i", "--strict-utf8", bad, empty)
     assert r.returncode == 2
     assert f"{bad}: not UTF-8 at byte offset 6".encode() in r.stderr
     r = run("--top", 3, bad)  # space words, no folding: bytes
     assert r.returncode == 0 and parse_top(r.stdout) == [(b"ok", 2), (b"caf\xe9", 1)]
     assert run("--top", 3, "-e", "x", bad).returncode == 2
-    assert run("-w", "regex", "x", bad).returncode == 2
+    assert run("--words=regex", "x", bad).returncode == 2
 
 
 @pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
@@ -303,7 +303,7 @@ def test_cli_needles_words(tmp_path, words, casefold):
     data = random_text(rng, 600)
     path = tmp_path / "t.txt"
     path.write_bytes(data)
-    opts = ["-w", words] + (["-i"] if casefold else [])
+    opts = [f"--words={words}"] + (["-i"] if casefold else [])
     needles = ["a", "ß", "STRASSE", "word", "Word", "absent"]
     want = {n: needle_oracle(data, n, words, casefold) for n in needles}
     r = run(*opts, "a", path)
