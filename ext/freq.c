@@ -37,6 +37,26 @@ int wc_get_word_opts(PyObject *words, PyObject *casefold, wc_word_opts *opts)
     return 0;
 }
 
+int wc_get_errors(PyObject *errors, wc_word_opts *opts)
+{
+    opts->utf8 = WC_UTF8_STRICT;
+    if (errors == NULL || errors == Py_None)
+        return 0;
+    if (PyUnicode_Check(errors) &&
+        PyUnicode_CompareWithASCIIString(errors, "strict") == 0)
+        return 0;
+    if (PyUnicode_Check(errors) &&
+        PyUnicode_CompareWithASCIIString(errors, "replace") == 0) {
+        opts->utf8 = WC_UTF8_REPLACE;
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    PyErr_Format(PyUnicode_Check(errors) ? PyExc_ValueError : PyExc_TypeError,
+                 "errors must be 'strict' or 'replace', not %R", errors);
+    return -1;
+}
+
 int wc_word_opts_special(const wc_word_opts *opts)
 {
     return opts->words != WC_WORDS_SPACE || opts->casefold;
