@@ -42,6 +42,8 @@ enum {
     WC_EINTR = -5,       /* the caller's cancel callback asked to stop */
     WC_ETRUNCATED = -6,  /* a file shrank while it was being read */
     WC_EUTF8 = -7,       /* the bytes are not UTF-8: see the error offset */
+    WC_EFORKED = -8,     /* fork() was called during the count (from its
+                            callback): the count does not go on in the child */
 };
 
 /* The largest thread count a caller may ask for. */

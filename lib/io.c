@@ -174,8 +174,9 @@ static int wc_fill(struct wc_source *src, uint8_t *buf, size_t cap,
         }
         *have += (size_t)r;
         tk->done += (uint64_t)r;
-        if (wc_tick(tk, 0))
-            return WC_EINTR;
+        int stop = wc_tick(tk, 0);
+        if (stop != 0)
+            return stop;
     }
     return WC_OK;
 }
@@ -207,8 +208,7 @@ static int wc_stream(struct wc_source *src, const struct wc_needles *nd,
         lo = 1;
     }
     tk->total = tk->done;
-    if (wc_tick(tk, 1))
-        rc = WC_EINTR;
+    rc = wc_tick(tk, 1);
 out:;
     int saved = errno;
     free(buf);
@@ -231,8 +231,9 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
         if (r >= 0)
             return r;
         if (errno == EINTR) {
-            if (wc_tick(fr->tk, 1))
-                return WC_EINTR;
+            int stop = wc_tick(fr->tk, 1);
+            if (stop != 0)
+                return stop;
             continue;
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -240,8 +241,9 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
             int timeout = fr->tk->fn != NULL ? (int)fr->tk->interval_ms : -1;
             if (poll(&p, 1, timeout) < 0 && errno != EINTR)
                 return WC_EIO;
-            if (wc_tick(fr->tk, 0))
-                return WC_EINTR;
+            int stop = wc_tick(fr->tk, 0);
+            if (stop != 0)
+                return stop;
             continue;
         }
         return WC_EIO;
@@ -320,14 +322,15 @@ static size_t wc_blocks_init(struct wc_blocks *bl, int fd, uint64_t base,
 }
 
 /* A task's next block: 1 with *blk; 0 when none is left or the job stopped;
- * WC_EINTR when the caller's callback (on the calling thread, between its
- * blocks) asked to stop. */
+ * WC_EINTR (or WC_EFORKED) when the caller's callback (on the calling
+ * thread, between its blocks) asked to stop. */
 static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
 {
     if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
         return 0;
-    if (wc_tick_caller(bl->tk, bl->caller, &bl->done))
-        return WC_EINTR;
+    int stop = wc_tick_caller(bl->tk, bl->caller, &bl->done);
+    if (stop != 0)
+        return stop;
     *blk = atomic_fetch_add_explicit(&bl->next, 1, memory_order_relaxed);
     return *blk < bl->nblocks;
 }
@@ -395,12 +398,12 @@ static void wc_file_task(void *ctx, size_t task)
         wc_job_fail(job, WC_ENOMEM, 0);
         return;
     }
-    uint64_t blk;
+    uint64_t blk = 0;
     int r;
     while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
         wc_file_block(job, slot, blk);
-    if (r == WC_EINTR)
-        wc_job_fail(job, WC_EINTR, 0);
+    if (r < 0)
+        wc_job_fail(job, r, 0);
 }
 
 static int wc_file_run(int fd, uint64_t base, uint64_t size,
@@ -415,17 +418,18 @@ static int wc_file_run(int fd, uint64_t base, uint64_t size,
         return WC_ENOMEM;
     job.slots = slots;
     atomic_init(&job.err, 0);
-    wc_pool_run(threads, wc_file_task, &job, nslots);
+    int lost = wc_pool_run(threads, wc_file_task, &job, nslots);
 
     int rc = atomic_load(&job.err);
+    if (rc == WC_OK)
+        rc = lost;
     if (rc == WC_OK) {
         for (size_t k = 0; k < nslots; k++)
             if (slots[k].counts != NULL)
                 for (size_t j = 0; j < nd->n; j++)
                     counts[j] += slots[k].counts[j];
         tk->done = atomic_load(&job.bl.done);
-        if (wc_tick(tk, 1))
-            rc = WC_EINTR;
+        rc = wc_tick(tk, 1);
     }
     for (size_t k = 0; k < nslots; k++) {
         free(slots[k].buf);
@@ -472,11 +476,12 @@ static int wc_engine_fd(const struct wc_engine *e, int fd, const wc_io_options *
             if ((uint64_t)base > size)
                 base = (off_t)size;
             wc_io_ticker(&tk, o, size - (uint64_t)base);
-            if (wc_tick(&tk, 1))
-                return WC_EINTR;
+            int stop = wc_tick(&tk, 1);
+            if (stop != 0)
+                return stop;
             if ((uint64_t)base == size) {
                 /* Nothing remains: an empty text, no words. */
-                return wc_tick(&tk, 1) ? WC_EINTR : WC_OK;
+                return wc_tick(&tk, 1);
             }
             int rc = e->file(e->ctx, fd, (uint64_t)base, size, o, &tk);
             if (rc == WC_OK && lseek(fd, (off_t)size, SEEK_SET) < 0)
@@ -485,8 +490,9 @@ static int wc_engine_fd(const struct wc_engine *e, int fd, const wc_io_options *
         }
     }
     wc_io_ticker(&tk, o, WC_SIZE_UNKNOWN);
-    if (wc_tick(&tk, 1))
-        return WC_EINTR;
+    int stop = wc_tick(&tk, 1);
+    if (stop != 0)
+        return stop;
     struct wc_fd_reader fr = {.fd = fd, .tk = &tk};
     struct wc_source src = {.read = wc_fd_read, .arg = &fr,
                             .prefix = o->prefix, .prefix_len = o->prefix_len};
@@ -513,8 +519,9 @@ static int wc_engine_reader(const struct wc_engine *e, wc_read_fn read,
 {
     struct wc_ticker tk;
     wc_io_ticker(&tk, o, WC_SIZE_UNKNOWN);
-    if (wc_tick(&tk, 1))
-        return WC_EINTR;
+    int stop = wc_tick(&tk, 1);
+    if (stop != 0)
+        return stop;
     struct wc_source src = {.read = read, .arg = read_arg};
     return e->stream(e->ctx, &src, o, &tk);
 }
@@ -773,12 +780,12 @@ static void wc_wfile_task(void *ctx, size_t task)
         wc_wjob_fail(job, WC_ENOMEM, 0, 0);
         return;
     }
-    uint64_t blk;
+    uint64_t blk = 0;
     int r;
     while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
         wc_wfile_block(job, slot, blk);
-    if (r == WC_EINTR)
-        wc_wjob_fail(job, WC_EINTR, 0, 0);
+    if (r < 0)
+        wc_wjob_fail(job, r, 0, 0);
 }
 
 /* The results of the slots into f (only when all went well). */
@@ -821,15 +828,17 @@ static int wc_wfile_run(int fd, uint64_t base, uint64_t size, wc_freq *f,
         free(slots);
         return WC_ENOMEM;
     }
-    wc_pool_run(threads, wc_wfile_task, &job, nslots);
+    int lost = wc_pool_run(threads, wc_wfile_task, &job, nslots);
     pthread_mutex_destroy(&job.mu);
 
     int rc = job.err;
+    if (rc == WC_OK)
+        rc = lost;
     if (rc == WC_OK) {
         rc = wc_wslots_reduce(f, needles, nids, slots, nslots);
         tk->done = atomic_load(&job.bl.done);
-        if (rc == WC_OK && wc_tick(tk, 1))
-            rc = WC_EINTR;
+        if (rc == WC_OK)
+            rc = wc_tick(tk, 1);
     }
     for (size_t k = 0; k < nslots; k++) {
         free(slots[k].mem);
@@ -927,8 +936,8 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
     }
     rc = needles ? wc_freq_io_add_counts(f, counts) : wc_freq_io_merge(f, tab);
     tk->total = tk->done;
-    if (rc == WC_OK && wc_tick(tk, 1))
-        rc = WC_EINTR;
+    if (rc == WC_OK)
+        rc = wc_tick(tk, 1);
 out:;
     int saved = errno;
     free(buf);
