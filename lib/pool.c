@@ -149,6 +149,15 @@ static void wc_run_tasks(struct wc_job *job)
     }
 }
 
+void wc_pool_set_idle(long ms)
+{
+    pthread_once(&wc_once, wc_pool_init);
+    pthread_mutex_lock(&wc_mu);
+    wc_idle_ms = ms;
+    pthread_cond_broadcast(&wc_work_cv); /* idle workers take the new time */
+    pthread_mutex_unlock(&wc_mu);
+}
+
 void wc_pool_safe_point(void)
 {
     if (!wc_in_worker ||

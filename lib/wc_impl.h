@@ -118,6 +118,10 @@ typedef void (*wc_task_fn)(void *ctx, size_t task);
  */
 int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
 
+/* How long an idle worker waits for a job before it exits, in ms (< 0:
+ * forever); WORD_COUNT_POOL_IDLE sets it at first use.  For tests. */
+void wc_pool_set_idle(long ms);
+
 /* On a pool worker, while a fork() is being prepared: wait until it is done.
  * Called between tasks and between the pieces of a task (wc_tick_caller),
  * where the worker holds no lock and its task's data is consistent. */
