@@ -270,8 +270,12 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
  * that the pool's threads claim; pipes, terminals, sockets and files that
  * report size 0 (/proc) are read with read() in blocks on the calling
  * thread.  Matches, "\r\n" and empty words across block edges count exactly
- * once.  Memory: about threads x (block_size + longest needle) bytes,
- * whatever the size of the input.
+ * once.  Each byte is read about once (at most 1/8 more), whatever the
+ * needles' lengths; memory: about threads x 1.125 x block_size bytes plus
+ * the needles, whatever the size of the input.  Needles that hold ' ' or
+ * '\n', or are longer than the file, are not looked for; a needle longer
+ * than block_size / 8 makes a regular file be read in order on the calling
+ * thread.
  *
  * A regular file is counted from offset 0 (wc_count_file) or from the fd's
  * offset (wc_count_fd) up to the size it had when the count began; bytes

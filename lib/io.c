@@ -14,7 +14,9 @@
  * sequential for the kernel's readahead) and pread() each one, with its
  * context, into a buffer of their own (a "slot", one per pool task, and the
  * pool gets one task per thread), so memory is threads x (block_size +
- * maxlen + 2) bytes.  No mmap: a file truncated by
+ * maxlen + 2) bytes, maxlen being the longest needle of at most
+ * block_size / 8 bytes (longer needles: wc_long, below, and the file is then
+ * read once, in order, on the calling thread).  No mmap: a file truncated by
  * another process while we read it gives a short pread (WC_ETRUNCATED), never
  * a SIGBUS.  The size is taken once, at the start: bytes appended meanwhile
  * are not counted.
