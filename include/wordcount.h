@@ -104,11 +104,19 @@ int wc_available_cpus(void);
  */
 int wc_threads_env_invalid(void);
 
-/* Worker threads the pool has started so far (0 until first parallel use). */
+/* Worker threads of the pool alive now (0 until first parallel use, and
+ * again once idle workers have exited). */
 int wc_pool_started_workers(void);
 
-/* Stop and join the pool's workers (for leak checkers and tests; the pool
- * starts again on next use).  Must not race with a running count. */
+/*
+ * Stop the pool's workers now and wait until they have exited (joined), so
+ * that the process is single-threaded again (before fork(), for leak
+ * checkers).  Idle workers also exit by themselves after
+ * WORD_COUNT_POOL_IDLE seconds (read at first use; default 2, "inf":
+ * never).  The next parallel count starts workers again.  Safe while other
+ * threads count: it waits for busy workers to finish their current task;
+ * those counts finish correctly on their calling threads.
+ */
 void wc_pool_shutdown(void);
 
 /* ---- kernels ---------------------------------------------------------- */
