@@ -778,6 +778,13 @@ static int wc_needle_file(void *ctx, int fd, uint64_t base, uint64_t size,
     uint64_t bytes = size - base;
     struct wc_needles fnd = *c->nd;
     fnd.maxlen = wc_needles_max(c->nd, bytes, SIZE_MAX);
+    int any = 0;
+    for (size_t k = 0; k < c->nd->n && !any; k++)
+        any = wc_needle_useful(c->nd, k, bytes);
+    if (!any) { /* every count is 0, whatever the bytes: read none */
+        tk->done = bytes;
+        return wc_tick(tk, 1);
+    }
     if (fnd.maxlen <= wc_long_min(o->block_size))
         return wc_file_run(fd, base, size, &fnd, o, c->counts, tk);
     fnd.maxlen = wc_needles_max(c->nd, bytes, wc_long_min(o->block_size));
