@@ -254,6 +254,17 @@ static PyObject *wc_pool_workers_py(PyObject *module, PyObject *unused)
     return PyLong_FromLong(wc_pool_started_workers());
 }
 
+/* Waits for the workers with the GIL released: a busy worker first finishes
+ * its task, and other threads may go on meanwhile. */
+static PyObject *wc_shutdown_pool_py(PyObject *module, PyObject *unused)
+{
+    (void)module, (void)unused;
+    Py_BEGIN_ALLOW_THREADS
+    wc_pool_shutdown();
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
 #define WC_SEARCH_DOC(name, what)                                             \
     name "($module, /, contents, needle)\n--\n\n"                             \
     "Count the words of `contents` equal to `needle`, " what ".\n\n"          \
@@ -318,6 +329,13 @@ PyMethodDef wc_search_methods[] = {
      "True if WORD_COUNT_THREADS is set but is not a valid thread count."},
     {"_pool_workers", wc_pool_workers_py, METH_NOARGS,
      "_pool_workers($module, /)\n--\n\n"
-     "Worker threads the pool has started in this process."},
+     "Worker threads of the pool alive in this process."},
+    {"shutdown_pool", wc_shutdown_pool_py, METH_NOARGS,
+     "shutdown_pool($module, /)\n--\n\n"
+     "Stop the thread pool's workers now and wait until they have exited.\n\n"
+     "Idle workers also exit by themselves after WORD_COUNT_POOL_IDLE seconds\n"
+     "(default 2).  The next parallel count starts workers again.  Safe while\n"
+     "other threads count: their counts finish correctly, the workers leaving\n"
+     "after their current task and the counting threads doing the rest."},
     {NULL, NULL, 0, NULL},
 };

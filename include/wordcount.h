@@ -42,6 +42,8 @@ enum {
     WC_EINTR = -5,       /* the caller's cancel callback asked to stop */
     WC_ETRUNCATED = -6,  /* a file shrank while it was being read */
     WC_EUTF8 = -7,       /* the bytes are not UTF-8: see the error offset */
+    WC_EFORKED = -8,     /* fork() was called during the count (from its
+                            callback): the count does not go on in the child */
 };
 
 /* The largest thread count a caller may ask for. */
@@ -102,11 +104,19 @@ int wc_available_cpus(void);
  */
 int wc_threads_env_invalid(void);
 
-/* Worker threads the pool has started so far (0 until first parallel use). */
+/* Worker threads of the pool alive now (0 until first parallel use, and
+ * again once idle workers have exited). */
 int wc_pool_started_workers(void);
 
-/* Stop and join the pool's workers (for leak checkers and tests; the pool
- * starts again on next use).  Must not race with a running count. */
+/*
+ * Stop the pool's workers now and wait until they have exited (joined), so
+ * that the process is single-threaded again (before fork(), for leak
+ * checkers).  Idle workers also exit by themselves after
+ * WORD_COUNT_POOL_IDLE seconds (read at first use; default 2, "inf":
+ * never).  The next parallel count starts workers again.  Safe while other
+ * threads count: it waits for busy workers to finish their current task;
+ * those counts finish correctly on their calling threads.
+ */
 void wc_pool_shutdown(void);
 
 /* ---- kernels ---------------------------------------------------------- */
@@ -275,8 +285,12 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
  * that the pool's threads claim; pipes, terminals, sockets and files that
  * report size 0 (/proc) are read with read() in blocks on the calling
  * thread.  Matches, "\r\n" and empty words across block edges count exactly
- * once.  Memory: about threads x (block_size + longest needle) bytes,
- * whatever the size of the input.
+ * once.  Each byte is read about once (at most 1/8 more), whatever the
+ * needles' lengths; memory: about threads x 1.125 x block_size bytes plus
+ * the needles, whatever the size of the input.  Needles that hold ' ' or
+ * '\n', or are longer than the file, are not looked for; a needle longer
+ * than block_size / 8 makes a regular file be read in order on the calling
+ * thread.
  *
  * A regular file is counted from offset 0 (wc_count_file) or from the fd's
  * offset (wc_count_fd) up to the size it had when the count began; bytes

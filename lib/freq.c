@@ -774,7 +774,7 @@ static void wc_fjob_task(void *ctx, size_t task)
     size_t err = 0;
     for (;;) {
         if (wc_tick_caller(&job->tk, job->caller, &job->done)) {
-            rc = WC_EINTR;
+            rc = job->tk.rc; /* WC_EINTR, or WC_EFORKED in a fork child */
             break;
         }
         size_t lo, hi;

@@ -14,7 +14,9 @@
  * sequential for the kernel's readahead) and pread() each one, with its
  * context, into a buffer of their own (a "slot", one per pool task, and the
  * pool gets one task per thread), so memory is threads x (block_size +
- * maxlen + 2) bytes.  No mmap: a file truncated by
+ * maxlen + 2) bytes, maxlen being the longest needle of at most
+ * block_size / 8 bytes (longer needles: wc_long, below, and the file is then
+ * read once, in order, on the calling thread).  No mmap: a file truncated by
  * another process while we read it gives a short pread (WC_ETRUNCATED), never
  * a SIGBUS.  The size is taken once, at the start: bytes appended meanwhile
  * are not counted.
@@ -60,9 +62,42 @@ size_t wc_io_default_block_size(void)
 struct wc_needles {
     const uint8_t *const *p;
     const size_t *len;
+    const uint8_t *ok; /* ok[k]: needle k holds no separator (can match) */
     size_t n;
-    size_t maxlen;
+    size_t maxlen; /* the longest needle the blocks count; longer ones are
+                      left to the long-needle matcher, or cannot match */
 };
+
+/* 1 if needle k can match in a text of at most `limit` bytes. */
+static int wc_needle_useful(const struct wc_needles *nd, size_t k, uint64_t limit)
+{
+    return nd->ok[k] && nd->len[k] <= limit;
+}
+
+/* The longest needle that can match in a text of at most `limit` bytes
+ * among those of at most `below` bytes (0 if none). */
+static size_t wc_needles_max(const struct wc_needles *nd, uint64_t limit,
+                             size_t below)
+{
+    size_t max = 0;
+    for (size_t k = 0; k < nd->n; k++)
+        if (nd->len[k] <= below && nd->len[k] > max && wc_needle_useful(nd, k, limit))
+            max = nd->len[k];
+    return max;
+}
+
+/*
+ * Needles longer than this are "long": a block or a stream buffer would
+ * need as many bytes of right context (a needle as long as the file made
+ * every block read the rest of the file: size^2 / block bytes in all).
+ * They are matched by wc_long instead, which reads each byte once.  An
+ * eighth of a block: the short needles' context costs at most 1/8 more
+ * reads.
+ */
+static size_t wc_long_min(size_t block)
+{
+    return block / 8 > 64 ? block / 8 : 64;
+}
 
 /*
  * Add to out[k] the matches of needle k that start in [lo, hi) of the window
@@ -80,13 +115,156 @@ static void wc_block_count(const struct wc_needles *nd, const uint8_t *t,
     wc_kernel8_fn kernel = wc_kernel8();
     for (size_t k = 0; k < nd->n; k++) {
         size_t m = nd->len[k];
-        if (wc_needle_impossible(nd->p[k], m, 1))
+        if (m > nd->maxlen || !nd->ok[k])
             continue;
         if (lo < hi)
             out[k] += kernel(t, len, lo, hi, nd->p[k], m);
         if (at_end && m == 0 && len > 0)
             out[k] += (uint64_t)wc_match_at8(t, len, len, NULL, 0);
     }
+}
+
+/* ---- long needles: every byte once, in order ----------------------------
+ *
+ * A needle N of m bytes (no ' ', no '\n') is a word of the text iff some
+ * piece P between separators (' ', '\n', the text's ends) followed by the
+ * terminator t is N, where the word of P is P less a final '\r' when t is
+ * '\n' (that '\r' belongs to the line ending): the semantics of wc_impl.h.
+ * So a long needle needs no window: the matcher follows the current piece,
+ * keeps its first `lmin` bytes (all long needles are longer), and once the
+ * piece grows past them keeps the long needles that it still equals,
+ * comparing each further byte once.  Pieces of at most lmin bytes, the
+ * usual words, cost a copy; memory is lmin bytes plus a list of needles.
+ */
+struct wc_long {
+    const struct wc_needles *nd;
+    size_t lmin;       /* the long needles are those longer than this */
+    size_t *ids;       /* the long needles that can match, nids of them */
+    size_t nids;
+    size_t *cand;      /* those the piece still equals (past lmin only) */
+    size_t ncand;
+    int cand_set;      /* the piece is longer than lmin: cand is meaningful */
+    uint8_t *head;     /* the piece's first lmin bytes */
+    uint64_t plen;     /* the piece's length so far */
+    uint8_t last;      /* its last byte */
+    uint64_t *counts;
+};
+
+/* The long needles (longer than lmin, at most limit bytes, possible);
+ * lm->nids == 0 when there are none (nothing is allocated). */
+static int wc_long_init(struct wc_long *lm, const struct wc_needles *nd,
+                        size_t lmin, uint64_t limit, uint64_t *counts)
+{
+    *lm = (struct wc_long){.nd = nd, .lmin = lmin, .counts = counts};
+    size_t n = 0;
+    for (size_t k = 0; k < nd->n; k++)
+        n += nd->len[k] > lmin && wc_needle_useful(nd, k, limit);
+    if (n == 0)
+        return WC_OK;
+    lm->ids = malloc(n * sizeof *lm->ids);
+    lm->cand = malloc(n * sizeof *lm->cand);
+    lm->head = malloc(lmin);
+    if (lm->ids == NULL || lm->cand == NULL || lm->head == NULL) {
+        free(lm->ids);
+        free(lm->cand);
+        free(lm->head);
+        return WC_ENOMEM;
+    }
+    for (size_t k = 0; k < nd->n; k++)
+        if (nd->len[k] > lmin && wc_needle_useful(nd, k, limit))
+            lm->ids[lm->nids++] = k;
+    return WC_OK;
+}
+
+static void wc_long_free(struct wc_long *lm)
+{
+    free(lm->ids);
+    free(lm->cand);
+    free(lm->head);
+}
+
+/* The piece ends; `newline`: its terminator is '\n'. */
+static void wc_long_end_piece(struct wc_long *lm, int newline)
+{
+    if (lm->cand_set) {
+        uint64_t wl = lm->plen - (uint64_t)(newline && lm->last == '\r');
+        for (size_t j = 0; j < lm->ncand; j++)
+            if (lm->nd->len[lm->cand[j]] == wl)
+                lm->counts[lm->cand[j]]++;
+    }
+    lm->plen = 0;
+    lm->cand_set = 0;
+}
+
+/* Bytes of the current piece, no separator among them. */
+static void wc_long_run(struct wc_long *lm, const uint8_t *r, size_t n)
+{
+    lm->last = r[n - 1];
+    if (lm->plen < lm->lmin) {
+        size_t c = lm->lmin - lm->plen < n ? (size_t)(lm->lmin - lm->plen) : n;
+        memcpy(lm->head + lm->plen, r, c);
+        lm->plen += c;
+        r += c;
+        n -= c;
+        if (n == 0)
+            return;
+    }
+    const struct wc_needles *nd = lm->nd;
+    if (!lm->cand_set) { /* past lmin: which long needles start as it does */
+        lm->ncand = 0;
+        for (size_t j = 0; j < lm->nids; j++)
+            if (memcmp(nd->p[lm->ids[j]], lm->head, lm->lmin) == 0)
+                lm->cand[lm->ncand++] = lm->ids[j];
+        lm->cand_set = 1;
+    }
+    for (size_t j = 0; j < lm->ncand;) {
+        size_t k = lm->cand[j], m = nd->len[k];
+        if (lm->plen < m) {
+            size_t c = m - lm->plen < n ? (size_t)(m - lm->plen) : n;
+            if (memcmp(r, nd->p[k] + lm->plen, c) != 0) {
+                lm->cand[j] = lm->cand[--lm->ncand];
+                continue;
+            }
+        }
+        j++;
+    }
+    lm->plen += n;
+}
+
+/* The next n bytes of the text. */
+static void wc_long_feed(struct wc_long *lm, const uint8_t *t, size_t n)
+{
+    if (lm->nids == 0)
+        return;
+    /* The next ' ' and the next '\n' at or after p (n: none), by memchr:
+     * long pieces go at memory speed. */
+    const uint8_t *sp = memchr(t, ' ', n), *nl = memchr(t, '\n', n);
+    size_t nsp = sp ? (size_t)(sp - t) : n, nnl = nl ? (size_t)(nl - t) : n;
+    size_t p = 0;
+    while (p < n) {
+        if (nsp < p) {
+            sp = memchr(t + p, ' ', n - p);
+            nsp = sp ? (size_t)(sp - t) : n;
+        }
+        if (nnl < p) {
+            nl = memchr(t + p, '\n', n - p);
+            nnl = nl ? (size_t)(nl - t) : n;
+        }
+        size_t q = nsp < nnl ? nsp : nnl;
+        if (q > p)
+            wc_long_run(lm, t + p, q - p);
+        if (q == n)
+            break;
+        wc_long_end_piece(lm, t[q] == '\n');
+        p = q + 1;
+    }
+}
+
+/* The end of the text. */
+static void wc_long_finish(struct wc_long *lm)
+{
+    if (lm->nids > 0)
+        wc_long_end_piece(lm, 0);
 }
 
 /* ---- options and progress ---------------------------------------------- */
@@ -98,7 +276,8 @@ static void wc_io_ticker(struct wc_ticker *tk, const wc_io_options *o,
     wc_ticker_init(tk, o->progress, o->progress_arg, o->interval_ms, total);
 }
 
-/* Check the arguments and fill in the defaults. */
+/* Check the arguments and fill in the defaults; on WC_OK, nd->ok is to be
+ * freed (wc_io_release). */
 static int wc_io_prepare(const void *const needles[], const size_t lens[],
                          size_t nneedles, const wc_io_options *opt,
                          uint64_t counts[], struct wc_needles *nd,
@@ -119,19 +298,34 @@ static int wc_io_prepare(const void *const needles[], const size_t lens[],
     nd->p = (const uint8_t *const *)needles;
     nd->len = lens;
     nd->n = nneedles;
-    nd->maxlen = 0;
-    for (size_t k = 0; k < nneedles; k++) {
+    for (size_t k = 0; k < nneedles; k++)
         if (needles[k] == NULL && lens[k] > 0)
             return WC_EINVAL;
-        if (lens[k] > nd->maxlen)
-            nd->maxlen = lens[k];
-    }
-    /* A buffer holds block_size + maxlen + 2 bytes. */
-    if (nd->maxlen > SIZE_MAX / 2 - WC_IO_MAX_BLOCK)
+    /* Which needles can match at all, found once (memchr: a needle may be
+     * as long as the file, and every block asks). */
+    uint8_t *ok = malloc(nneedles ? nneedles : 1);
+    if (ok == NULL)
         return WC_ENOMEM;
+    for (size_t k = 0; k < nneedles; k++) {
+        size_t m = lens[k];
+        ok[k] = m == 0 || (memchr(needles[k], ' ', m) == NULL &&
+                           memchr(needles[k], '\n', m) == NULL);
+    }
+    nd->ok = ok;
+    /* The blocks' needles: a buffer holds block_size + maxlen + 2 bytes,
+     * maxlen <= wc_long_min(block_size). */
+    nd->maxlen = wc_needles_max(nd, UINT64_MAX, wc_long_min(o->block_size));
     for (size_t k = 0; k < nneedles; k++)
         counts[k] = 0;
     return WC_OK;
+}
+
+static void wc_io_release(struct wc_needles *nd)
+{
+    int saved = errno;
+    free((void *)nd->ok);
+    nd->ok = NULL;
+    errno = saved;
 }
 
 /* ---- streams ------------------------------------------------------------ */
@@ -174,29 +368,41 @@ static int wc_fill(struct wc_source *src, uint8_t *buf, size_t cap,
         }
         *have += (size_t)r;
         tk->done += (uint64_t)r;
-        if (wc_tick(tk, 0))
-            return WC_EINTR;
+        int stop = wc_tick(tk, 0);
+        if (stop != 0)
+            return stop;
     }
     return WC_OK;
 }
 
+/* A stream of at most `limit` bytes (UINT64_MAX: not known): the short
+ * needles by buffers carried over, the long ones by wc_long, so that each
+ * byte is read once and moved at most once. */
 static int wc_stream(struct wc_source *src, const struct wc_needles *nd,
                      const wc_io_options *o, uint64_t *counts,
-                     struct wc_ticker *tk)
+                     struct wc_ticker *tk, uint64_t limit)
 {
+    struct wc_long lm;
+    if (wc_long_init(&lm, nd, wc_long_min(o->block_size), limit, counts) != WC_OK)
+        return WC_ENOMEM;
     size_t cap = o->block_size + nd->maxlen + 2;
     uint8_t *buf = malloc(cap);
-    if (buf == NULL)
+    if (buf == NULL) {
+        wc_long_free(&lm);
         return WC_ENOMEM;
+    }
     int rc = WC_OK;
     size_t have = 0, lo = 0;
     for (;;) {
         int eof = 0;
+        size_t before = have;
         rc = wc_fill(src, buf, cap, &have, &eof, tk);
         if (rc != WC_OK)
             goto out;
+        wc_long_feed(&lm, buf + before, have - before);
         if (eof) {
             wc_block_count(nd, buf, have, lo, have, 1, counts);
+            wc_long_finish(&lm);
             break;
         }
         /* have == cap: the starts before hi have their right context. */
@@ -207,13 +413,41 @@ static int wc_stream(struct wc_source *src, const struct wc_needles *nd,
         lo = 1;
     }
     tk->total = tk->done;
-    if (wc_tick(tk, 1))
-        rc = WC_EINTR;
+    rc = wc_tick(tk, 1);
 out:;
     int saved = errno;
     free(buf);
+    wc_long_free(&lm);
     errno = saved;
     return rc;
+}
+
+/* A regular file's bytes [off, end) as a stream (pread: the fd's offset is
+ * left alone, appended bytes are not read; a file that shrinks below end
+ * fails with WC_ETRUNCATED). */
+struct wc_pread_src {
+    int fd;
+    uint64_t off, end;
+};
+
+static ptrdiff_t wc_pread_read(void *arg, void *buf, size_t n)
+{
+    struct wc_pread_src *ps = arg;
+    if (ps->off >= ps->end)
+        return 0;
+    if (n > ps->end - ps->off)
+        n = (size_t)(ps->end - ps->off);
+    for (;;) {
+        ssize_t r = pread(ps->fd, buf, n, (off_t)ps->off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return WC_EIO;
+        if (r == 0)
+            return WC_ETRUNCATED;
+        ps->off += (uint64_t)r;
+        return r;
+    }
 }
 
 struct wc_fd_reader {
@@ -231,8 +465,9 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
         if (r >= 0)
             return r;
         if (errno == EINTR) {
-            if (wc_tick(fr->tk, 1))
-                return WC_EINTR;
+            int stop = wc_tick(fr->tk, 1);
+            if (stop != 0)
+                return stop;
             continue;
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -240,8 +475,9 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
             int timeout = fr->tk->fn != NULL ? (int)fr->tk->interval_ms : -1;
             if (poll(&p, 1, timeout) < 0 && errno != EINTR)
                 return WC_EIO;
-            if (wc_tick(fr->tk, 0))
-                return WC_EINTR;
+            int stop = wc_tick(fr->tk, 0);
+            if (stop != 0)
+                return stop;
             continue;
         }
         return WC_EIO;
@@ -320,14 +556,15 @@ static size_t wc_blocks_init(struct wc_blocks *bl, int fd, uint64_t base,
 }
 
 /* A task's next block: 1 with *blk; 0 when none is left or the job stopped;
- * WC_EINTR when the caller's callback (on the calling thread, between its
- * blocks) asked to stop. */
+ * WC_EINTR (or WC_EFORKED) when the caller's callback (on the calling
+ * thread, between its blocks) asked to stop. */
 static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
 {
     if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
         return 0;
-    if (wc_tick_caller(bl->tk, bl->caller, &bl->done))
-        return WC_EINTR;
+    int stop = wc_tick_caller(bl->tk, bl->caller, &bl->done);
+    if (stop != 0)
+        return stop;
     *blk = atomic_fetch_add_explicit(&bl->next, 1, memory_order_relaxed);
     return *blk < bl->nblocks;
 }
@@ -395,12 +632,12 @@ static void wc_file_task(void *ctx, size_t task)
         wc_job_fail(job, WC_ENOMEM, 0);
         return;
     }
-    uint64_t blk;
+    uint64_t blk = 0;
     int r;
     while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
         wc_file_block(job, slot, blk);
-    if (r == WC_EINTR)
-        wc_job_fail(job, WC_EINTR, 0);
+    if (r < 0)
+        wc_job_fail(job, r, 0);
 }
 
 static int wc_file_run(int fd, uint64_t base, uint64_t size,
@@ -415,17 +652,18 @@ static int wc_file_run(int fd, uint64_t base, uint64_t size,
         return WC_ENOMEM;
     job.slots = slots;
     atomic_init(&job.err, 0);
-    wc_pool_run(threads, wc_file_task, &job, nslots);
+    int lost = wc_pool_run(threads, wc_file_task, &job, nslots);
 
     int rc = atomic_load(&job.err);
+    if (rc == WC_OK)
+        rc = lost;
     if (rc == WC_OK) {
         for (size_t k = 0; k < nslots; k++)
             if (slots[k].counts != NULL)
                 for (size_t j = 0; j < nd->n; j++)
                     counts[j] += slots[k].counts[j];
         tk->done = atomic_load(&job.bl.done);
-        if (wc_tick(tk, 1))
-            rc = WC_EINTR;
+        rc = wc_tick(tk, 1);
     }
     for (size_t k = 0; k < nslots; k++) {
         free(slots[k].buf);
@@ -472,11 +710,12 @@ static int wc_engine_fd(const struct wc_engine *e, int fd, const wc_io_options *
             if ((uint64_t)base > size)
                 base = (off_t)size;
             wc_io_ticker(&tk, o, size - (uint64_t)base);
-            if (wc_tick(&tk, 1))
-                return WC_EINTR;
+            int stop = wc_tick(&tk, 1);
+            if (stop != 0)
+                return stop;
             if ((uint64_t)base == size) {
                 /* Nothing remains: an empty text, no words. */
-                return wc_tick(&tk, 1) ? WC_EINTR : WC_OK;
+                return wc_tick(&tk, 1);
             }
             int rc = e->file(e->ctx, fd, (uint64_t)base, size, o, &tk);
             if (rc == WC_OK && lseek(fd, (off_t)size, SEEK_SET) < 0)
@@ -485,8 +724,9 @@ static int wc_engine_fd(const struct wc_engine *e, int fd, const wc_io_options *
         }
     }
     wc_io_ticker(&tk, o, WC_SIZE_UNKNOWN);
-    if (wc_tick(&tk, 1))
-        return WC_EINTR;
+    int stop = wc_tick(&tk, 1);
+    if (stop != 0)
+        return stop;
     struct wc_fd_reader fr = {.fd = fd, .tk = &tk};
     struct wc_source src = {.read = wc_fd_read, .arg = &fr,
                             .prefix = o->prefix, .prefix_len = o->prefix_len};
@@ -513,8 +753,9 @@ static int wc_engine_reader(const struct wc_engine *e, wc_read_fn read,
 {
     struct wc_ticker tk;
     wc_io_ticker(&tk, o, WC_SIZE_UNKNOWN);
-    if (wc_tick(&tk, 1))
-        return WC_EINTR;
+    int stop = wc_tick(&tk, 1);
+    if (stop != 0)
+        return stop;
     struct wc_source src = {.read = read, .arg = read_arg};
     return e->stream(e->ctx, &src, o, &tk);
 }
@@ -526,18 +767,37 @@ struct wc_needle_ctx {
     uint64_t *counts;
 };
 
+/* Needles longer than the file, or holding a separator, are never looked
+ * for.  With a long needle among the rest, the file is read once, in order,
+ * on the calling thread (wc_long follows the pieces across blocks); else in
+ * blocks on the pool with the longest needle's context. */
 static int wc_needle_file(void *ctx, int fd, uint64_t base, uint64_t size,
                           const wc_io_options *o, struct wc_ticker *tk)
 {
     struct wc_needle_ctx *c = ctx;
-    return wc_file_run(fd, base, size, c->nd, o, c->counts, tk);
+    uint64_t bytes = size - base;
+    struct wc_needles fnd = *c->nd;
+    fnd.maxlen = wc_needles_max(c->nd, bytes, SIZE_MAX);
+    int any = 0;
+    for (size_t k = 0; k < c->nd->n && !any; k++)
+        any = wc_needle_useful(c->nd, k, bytes);
+    if (!any) { /* every count is 0, whatever the bytes: read none */
+        tk->done = bytes;
+        return wc_tick(tk, 1);
+    }
+    if (fnd.maxlen <= wc_long_min(o->block_size))
+        return wc_file_run(fd, base, size, &fnd, o, c->counts, tk);
+    fnd.maxlen = wc_needles_max(c->nd, bytes, wc_long_min(o->block_size));
+    struct wc_pread_src ps = {.fd = fd, .off = base, .end = size};
+    struct wc_source src = {.read = wc_pread_read, .arg = &ps};
+    return wc_stream(&src, &fnd, o, c->counts, tk, bytes);
 }
 
 static int wc_needle_stream(void *ctx, struct wc_source *src,
                             const wc_io_options *o, struct wc_ticker *tk)
 {
     struct wc_needle_ctx *c = ctx;
-    return wc_stream(src, c->nd, o, c->counts, tk);
+    return wc_stream(src, c->nd, o, c->counts, tk, UINT64_MAX);
 }
 
 /* kind: 0 an fd, 1 a path, 2 a reader.  On failure the counts are 0. */
@@ -556,6 +816,7 @@ static int wc_count_input(int kind, int fd, const char *path, wc_read_fn read,
     rc = kind == 0 ? wc_engine_fd(&e, fd, &o)
        : kind == 1 ? wc_engine_path(&e, path, &o)
                    : wc_engine_reader(&e, read, read_arg, &o);
+    wc_io_release(&nd);
     if (rc != WC_OK)
         for (size_t k = 0; k < nneedles; k++)
             counts[k] = 0;
@@ -773,12 +1034,12 @@ static void wc_wfile_task(void *ctx, size_t task)
         wc_wjob_fail(job, WC_ENOMEM, 0, 0);
         return;
     }
-    uint64_t blk;
+    uint64_t blk = 0;
     int r;
     while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
         wc_wfile_block(job, slot, blk);
-    if (r == WC_EINTR)
-        wc_wjob_fail(job, WC_EINTR, 0, 0);
+    if (r < 0)
+        wc_wjob_fail(job, r, 0, 0);
 }
 
 /* The results of the slots into f (only when all went well). */
@@ -821,15 +1082,17 @@ static int wc_wfile_run(int fd, uint64_t base, uint64_t size, wc_freq *f,
         free(slots);
         return WC_ENOMEM;
     }
-    wc_pool_run(threads, wc_wfile_task, &job, nslots);
+    int lost = wc_pool_run(threads, wc_wfile_task, &job, nslots);
     pthread_mutex_destroy(&job.mu);
 
     int rc = job.err;
+    if (rc == WC_OK)
+        rc = lost;
     if (rc == WC_OK) {
         rc = wc_wslots_reduce(f, needles, nids, slots, nslots);
         tk->done = atomic_load(&job.bl.done);
-        if (rc == WC_OK && wc_tick(tk, 1))
-            rc = WC_EINTR;
+        if (rc == WC_OK)
+            rc = wc_tick(tk, 1);
     }
     for (size_t k = 0; k < nslots; k++) {
         free(slots[k].mem);
@@ -927,8 +1190,8 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
     }
     rc = needles ? wc_freq_io_add_counts(f, counts) : wc_freq_io_merge(f, tab);
     tk->total = tk->done;
-    if (rc == WC_OK && wc_tick(tk, 1))
-        rc = WC_EINTR;
+    if (rc == WC_OK)
+        rc = wc_tick(tk, 1);
 out:;
     int saved = errno;
     free(buf);
@@ -975,6 +1238,7 @@ static int wc_words_input(wc_freq *f, int what, int kind, int fd,
     int rc = wc_io_prepare(NULL, NULL, 0, opt, NULL, &nd, &o);
     if (rc != WC_OK)
         return rc;
+    wc_io_release(&nd); /* no needles here: the table holds them */
     struct wc_words_ctx c = {.f = f, .needles = what == WC_COUNT_NEEDLES,
                              .nids = nids, .ue = err};
     struct wc_engine e = {wc_words_file, wc_words_stream, &c};

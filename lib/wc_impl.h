@@ -112,8 +112,25 @@ typedef void (*wc_task_fn)(void *ctx, size_t task);
  * Run tasks 0 .. ntasks-1 of fn on at most `threads` threads, the caller
  * included; returns when all have run.  Tasks are claimed one at a time, so
  * uneven tasks balance.  Several threads may call this at once.
+ * Returns WC_OK, or WC_EFORKED in the child of a fork() that the calling
+ * thread made during the job (from a callback), when tasks that workers had
+ * begun are lost with them: the job's result is then incomplete.
  */
-void wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
+int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
+
+/* How long an idle worker waits for a job before it exits, in ms (< 0:
+ * forever); WORD_COUNT_POOL_IDLE sets it at first use.  For tests. */
+void wc_pool_set_idle(long ms);
+
+/* On a pool worker, while a fork() is being prepared: wait until it is done.
+ * Called between tasks and between the pieces of a task (wc_tick_caller),
+ * where the worker holds no lock and its task's data is consistent. */
+void wc_pool_safe_point(void);
+
+/* A number that changes in every fork() child (the pool's workers are then
+ * gone): a callback that returns with another value has forked, and this
+ * is the child. */
+unsigned wc_pool_generation(void);
 
 /* Forget the cached default thread count (threads.c; called in a fork child,
  * whose affinity or environment may differ). */
@@ -125,6 +142,7 @@ void wc_threads_after_fork(void);
 struct wc_ticker {
     wc_progress_fn fn;   /* NULL: none (never called) */
     void *arg;
+    int rc;              /* 0, or why the count stops (sticky) */
     unsigned interval_ms;
     struct timespec last; /* the last call, or the start */
     uint64_t done, total; /* what the next call reports */
@@ -136,13 +154,18 @@ void wc_ticker_init(struct wc_ticker *tk, wc_progress_fn fn, void *arg,
                     unsigned interval_ms, uint64_t total);
 
 /* Call the callback with tk->done if `force` or interval_ms have passed
- * since the last call; nonzero: it asked to stop. */
+ * since the last call.  Returns 0 to go on, or the code the count stops
+ * with: WC_EINTR when the callback asked to stop, WC_EFORKED when it called
+ * fork() and this is the child (a count does not go on in the child: its
+ * input, workers and results are the parent's).  Once nonzero, it returns
+ * the same code at once without calling the callback again. */
 int wc_tick(struct wc_ticker *tk, int force);
 
 /* The cancel point of a pool task, between its pieces of work: on the
  * count's calling thread (`caller`) only, wc_tick with done = *done (what
- * the job's threads have counted so far); elsewhere, or without a callback,
- * 0 at once.  Nonzero: the job must set its stop flag. */
+ * the job's threads have counted so far); on a worker, a safe point for
+ * fork() (wc_pool_safe_point) and 0; without a callback, 0.  Nonzero (the
+ * code, also in tk->rc): the job must set its stop flag. */
 int wc_tick_caller(struct wc_ticker *tk, pthread_t caller,
                    _Atomic uint64_t *done);
 

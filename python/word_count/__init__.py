@@ -31,6 +31,7 @@ from ._word_count import (
     search_sequential,
     search_sequential_allow_threads,
     search_sequential_detached,
+    shutdown_pool,
 )
 from ._zen import DEFAULT_COUNT, DEFAULT_NEEDLE, ZEN, default_text
 
@@ -60,6 +61,7 @@ __all__ = [
     "search_sequential_allow_threads",
     "search_sequential_detached",
     "search_stream",
+    "shutdown_pool",
 ]
 
 KERNELS = ("avx512", "avx2", "sse2", "scalar")

@@ -70,23 +70,28 @@ def _readinto(f, mv: memoryview) -> int:
     return len(data)
 
 
-def count_range(f: BinaryIO, start: int, end: int, fn: Callable, combine: Callable,
-                acc, chunk: int = CHUNK, buf: Optional[bytearray] = None):
+def count_range(f: BinaryIO, start: int, end: Optional[int], fn: Callable,
+                combine: Callable, acc, chunk: int = CHUNK,
+                buf: Optional[bytearray] = None):
     """Apply `fn` to the bytes [start, end) of f (which must be whole lines),
     in chunks that each end just after a "\\n" (except the last), combining
     the results into `acc` with `combine`.  Memory: one chunk plus the
     longest line.  A file that shrinks while it is read is counted as far as
-    it goes."""
-    f.seek(start)
+    it goes.  end=None: read to the end of the stream, without seeking (files
+    whose size is not known, such as /proc files that report 0, and pipes)."""
+    if end is None:
+        left = float("inf")
+    else:
+        f.seek(start)
+        left = end - start
     if buf is None or len(buf) < 1:  # else the caller's buffer, reused
-        buf = bytearray(max(1, min(chunk, end - start)))
+        buf = bytearray(max(1, int(min(chunk, left))))
     have = 0  # bytes in buf: the unfinished line carried over, then new data
-    left = end - start
     while left > 0:
         if have == len(buf):  # a line longer than the buffer: grow it
             buf.extend(bytes(len(buf)))
         with memoryview(buf) as mv:
-            n = _readinto(f, mv[have:have + min(len(buf) - have, left)])
+            n = _readinto(f, mv[have:have + int(min(len(buf) - have, left))])
         if not n:
             break
         left -= n

@@ -39,9 +39,15 @@ Progress: pass ``progress=True`` (a ``dask.diagnostics.ProgressBar`` on the
 local scheduler, ``distributed.progress`` on a cluster), or watch the
 cluster's dashboard (``client.dashboard_link``).
 
+Files whose size is not known (``/proc`` files report 0) are one task that
+reads the whole file as a stream, as ``search_file`` reads them.
+
 Failures: a task whose worker dies is rerun elsewhere by the distributed
 scheduler, up to ``distributed.scheduler.allowed-failures`` times (3 by
 default); counting a block has no side effect, so a rerun is harmless.
+``python -m word_count.dask`` reports any failure (a missing file, a URL
+whose fsspec backend is not installed, a scheduler it cannot reach) in one
+line ``word_count.dask: ...`` and exits 2 (1 means "none found").
 """
 
 from __future__ import annotations
@@ -89,10 +95,27 @@ def _buffer(n: int) -> bytearray:
     return buf
 
 
-def _over_range(fs, path: str, lo: int, hi: int, size: int, fn: Callable,
-                combine: Callable, acc):
+STREAM_CHUNK = 1 << 20  # the first buffer of a file read as a stream
+
+
+def _is_local(fs) -> bool:
+    from fsspec.implementations.local import LocalFileSystem
+    return isinstance(fs, LocalFileSystem)
+
+
+def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
+                fn: Callable, combine: Callable, acc):
     """Apply fn to the whole lines that start in bytes [lo, hi) of the file,
-    in line-aligned chunks, combining the results into acc."""
+    in line-aligned chunks, combining the results into acc.  size None: the
+    size is not known (a /proc file reports 0): the whole file, read as a
+    stream to its end."""
+    if size is None:
+        # fsspec's local files seek to their end when opened, which /proc
+        # files refuse (EINVAL): open local ones directly.
+        opener = (lambda: open(path, "rb", buffering=0)) if _is_local(fs) else \
+            (lambda: fs.open(path, "rb"))
+        with opener() as f:
+            return count_range(f, 0, None, fn, combine, acc, chunk=STREAM_CHUNK)
     with fs.open(path, "rb") as f:
         start = line_start(f, lo, size)
         end = line_start(f, hi, size)
@@ -168,8 +191,12 @@ def _ranges(urlpath, blocksize, storage_options) -> list:
         if info.get("type") == "directory":
             raise IsADirectoryError(21, "Is a directory", path)
         size = info.get("size")
-        if size is None:
-            raise ValueError(f"{path}: the file system does not give its size")
+        if not size:
+            # Not known, or 0: empty, or a file that reports 0 and still has
+            # bytes (/proc, sysfs).  search_file reads those as streams: so
+            # does one task here.
+            out.append((fs, path, 0, None, None))
+            continue
         step = blocksize or max(size, 1)
         out += [(fs, path, lo, min(lo + step, size), size) for lo in range(0, size, step)]
     return out
@@ -277,6 +304,12 @@ def _blocksize_arg(text: str):
     return int(text) if text.isdigit() else text
 
 
+def _one_line(e: BaseException) -> str:
+    """An exception as one line: its message (the type when it has none)."""
+    text = " ".join(str(e).split())
+    return text if text else type(e).__name__
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = _parser()
     a = p.parse_args(argv)
@@ -284,10 +317,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if a.top is None and len(a.args) < 2:
         p.error("give a NEEDLE and at least one PATH (or --top K and paths)")
     client = None
-    if a.scheduler:
-        from distributed import Client
-        client = Client(a.scheduler)
     try:
+        if a.scheduler:
+            from distributed import Client
+            client = Client(a.scheduler)
         if a.top is None:
             needle, paths = os.fsencode(a.args[0]), a.args[1:]
             n = search_files(paths, needle, blocksize=_blocksize_arg(a.blocksize),
@@ -301,12 +334,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out.write(b"%d %s\n" % (n, word if isinstance(word, bytes) else word.encode()))
         out.flush()
         return 0 if freq else 1
-    except (OSError, ValueError, TypeError, NotImplementedError) as e:
-        print(f"python -m word_count.dask: {e}", file=sys.stderr)
+    except Exception as e:
+        # Exit status 1 means "none found" (grep's convention), so every
+        # failure is 2 with one line: a missing file, an fsspec protocol
+        # whose backend is not installed (ImportError), a scheduler that
+        # cannot be reached (OSError/TimeoutError), an error in a task.
+        print(f"word_count.dask: {_one_line(e)}", file=sys.stderr)
         return 2
     finally:
         if client is not None:
-            client.close()
+            try:
+                client.close()
+            except Exception:
+                pass
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ to ``word_count.search_file`` on each file.  Each rank reads its ranges in
 line-aligned chunks (memory: one chunk plus the longest line), counts them
 with the C core, and rank 0 reduces the counts (MPI ``Reduce``, sum) and
 prints the total.  ``--top K`` gives word frequencies instead, the Counters
-reduced to rank 0.
+reduced to rank 0.  Files whose size is not known (``/proc`` files report 0;
+FIFOs) are read whole, as streams, each by one rank, as ``search_file``
+reads them.  Failures are reported in one line ``word_count.mpi: ...`` and
+exit status 2 (1 means "none found").
 
 Threads: each rank uses all the CPUs of its node by default (the C core's
 thread pool); with several ranks on one node, pass ``--threads`` so that
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from collections import Counter
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
@@ -40,21 +44,66 @@ from ._ranges import CHUNK, count_range, line_start, split_ranges
 Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of that file
 
 
-def _rank_work(paths: Sequence[str], sizes: Sequence[int], ranges: Iterable[Range],
+def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
+               ranges: Iterable[Tuple[int, int, Optional[int]]],
                fn: Callable, combine: Callable, acc) -> Tuple[object, List[str]]:
     """Count this rank's ranges; errors are collected, not raised, so that
-    every rank still takes part in the reduction."""
+    every rank still takes part in the reduction.  A range whose end is None
+    is a whole file of unknown size, read as a stream."""
     errors: List[str] = []
     for i, lo, hi in ranges:
         try:
             with open(paths[i], "rb", buffering=0) as f:
+                if hi is None:
+                    acc = count_range(f, 0, None, fn, combine, acc, chunk=STREAM_CHUNK)
+                    continue
                 start = line_start(f, lo, sizes[i])
                 end = line_start(f, hi, sizes[i])
                 if start < end:
                     acc = count_range(f, start, end, fn, combine, acc)
         except OSError as e:
             errors.append(f"{paths[i]}: {e.strerror or e}")
+        except Exception as e:  # MemoryError, UnicodeDecodeError, ...
+            errors.append(f"{paths[i]}: {_one_line(e)}")
     return acc, errors
+
+
+STREAM_CHUNK = 1 << 20  # the first buffer of a file read as a stream
+
+
+def _one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text if text else type(e).__name__
+
+
+def _plan(paths: Sequence[str]) -> Tuple[List[Optional[int]], List[str]]:
+    """Each path's size: an int > 0 for a regular file that is split into
+    ranges; None for one read whole as a stream (its size is not known: 0
+    for /proc files and empty files, FIFOs, devices), as search_file reads
+    them; -1 for one that cannot be counted (reported)."""
+    sizes: List[Optional[int]] = []
+    errors: List[str] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(21, "Is a directory")
+            sizes.append(st.st_size if stat.S_ISREG(st.st_mode) and st.st_size > 0 else None)
+        except OSError as e:
+            errors.append(f"{path}: {e.strerror or e}")
+            sizes.append(-1)
+    return sizes, errors
+
+
+def _my_ranges(sizes: Sequence[Optional[int]], rank: int, nranks: int):
+    """This rank's (file index, start, end) ranges: the files of known size
+    split as split_ranges does, and every nranks-th file read as a stream."""
+    known = [i for i, s in enumerate(sizes) if s is not None and s > 0]
+    streams = [i for i, s in enumerate(sizes) if s is None]
+    mine = [(known[j], lo, hi) for j, lo, hi in
+            split_ranges([sizes[i] for i in known], nranks)[rank]]
+    mine += [(i, 0, None) for k, i in enumerate(streams) if k % nranks == rank]
+    return mine
 
 
 def _add_counter(acc: Counter, c: Counter) -> Counter:
@@ -75,7 +124,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from mpi4py import MPI
+    try:
+        from mpi4py import MPI
+    except ImportError as e:  # one line, and 2: 1 means "none found"
+        print(f"word_count.mpi: mpi4py is not installed "
+              f"(pip install 'word-count[mpi]'): {_one_line(e)}", file=sys.stderr)
+        return 2
     from array import array
 
     comm = MPI.COMM_WORLD
@@ -104,25 +158,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         needle, paths = None, a.args
 
     # Rank 0 sizes the files; a file it cannot stat is reported and skipped.
-    plan = None
-    if rank == 0:
-        sizes, errors = [], []
-        for path in paths:
-            try:
-                st = os.stat(path)
-                if not os.path.isfile(path):
-                    raise IsADirectoryError(21, "Is a directory" if os.path.isdir(path)
-                                            else "Not a regular file")
-                sizes.append(st.st_size)
-            except OSError as e:
-                errors.append(f"{path}: {e.strerror or e}")
-                sizes.append(-1)
-        plan = (sizes, errors)
-    sizes, errors = comm.bcast(plan, root=0)
-    good = [i for i, s in enumerate(sizes) if s >= 0]
-    g_paths = [paths[i] for i in good]
-    g_sizes = [sizes[i] for i in good]
-    mine = split_ranges(g_sizes, nranks)[rank]
+    sizes, errors = comm.bcast(_plan(paths) if rank == 0 else None, root=0)
+    mine = _my_ranges(sizes, rank, nranks)
 
     # Bad options raise here, the same on every rank, before any collective call.
     try:
@@ -137,7 +174,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     if needle is not None:
         count, my_errors = _rank_work(
-            g_paths, g_sizes, mine,
+            paths, sizes, mine,
             lambda block: word_count.search(block, needle, **options),
             lambda acc, n: acc + n, 0)
         total = array("q", [0])
@@ -145,7 +182,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         result = total[0]
     else:
         count, my_errors = _rank_work(
-            g_paths, g_sizes, mine,
+            paths, sizes, mine,
             lambda block: word_count.frequencies(bytes(block), **options),
             _add_counter, Counter())
         result = comm.reduce(count, op=MPI.SUM, root=0)  # Counter + Counter

@@ -504,6 +504,72 @@ static void test_freq_files(void)
     free(t);
 }
 
+/* ---- long needles (longer than block_size / 8: the in-order matcher) ------
+ * Texts of long words ("a"/"b" runs, some ending in '\r') and, as needles,
+ * those words, the words less or plus a final '\r', and prefixes: counted in
+ * files (1 and 3 threads) and through a reader, blocks of 1 to 4096 bytes,
+ * against ref_count.  Several needles at once, short ones among them. */
+static void test_long_needles(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/long", tmpdir);
+    static const size_t wlens[] = {0, 1, 63, 64, 65, 100, 700, 3000};
+    for (int rep = 0; rep < 60; rep++) {
+        uint8_t t[20000];
+        size_t n = 0, starts[16], ends[16], nw = 0;
+        int words = 1 + (int)(rnd() % 8);
+        for (int w = 0; w < words; w++) {
+            size_t len = wlens[rnd() % 8];
+            starts[nw] = n;
+            for (size_t k = 0; k < len; k++)
+                t[n++] = (uint8_t)((rnd() % 7) ? 'a' : 'b');
+            if (rnd() % 3 == 0)
+                t[n++] = '\r';
+            ends[nw++] = n;
+            static const char *const seps[] = {" ", "\n", "\r\n", ""};
+            const char *sep = seps[rnd() % 4];
+            while (*sep)
+                t[n++] = (uint8_t)*sep++;
+        }
+        write_file(path, t, n);
+        /* The needles: each word, it with its last byte dropped, it with a
+         * '\r' added (copied into one buffer), and a short one. */
+        uint8_t nbuf[3 * 16 * 3100];
+        const void *nds[3 * 16 + 1];
+        size_t nls[3 * 16 + 1], nn = 0, at = 0;
+        for (size_t w = 0; w < nw; w++) {
+            size_t len = ends[w] - starts[w];
+            memcpy(nbuf + at, t + starts[w], len);
+            nds[nn] = nbuf + at, nls[nn++] = len;
+            nds[nn] = nbuf + at, nls[nn++] = len ? len - 1 : 0;
+            nbuf[at + len] = '\r';
+            nds[nn] = nbuf + at, nls[nn++] = len + 1;
+            at += len + 1;
+        }
+        nds[nn] = "a", nls[nn++] = 1;
+        static const size_t blocks[] = {1, 7, 64, 512, 4096};
+        for (int b = 0; b < 5; b++) {
+            uint64_t got[3 * 16 + 1];
+            for (int threads = 1; threads <= 3; threads += 2) {
+                wc_io_options o = {.threads = threads, .block_size = blocks[b]};
+                CHECK_EQ(wc_count_file(path, nds, nls, nn, &o, got), WC_OK, "long file");
+                for (size_t k = 0; k < nn; k++)
+                    CHECK_EQ(got[k], ref_count(t, n, nds[k], nls[k]),
+                             "long needle %zu (%zu bytes), file, block %zu, %d threads",
+                             k, nls[k], blocks[b], threads);
+            }
+            struct mem_reader r = {.t = t, .n = n, .fail_at = -1};
+            wc_io_options o = {.block_size = blocks[b]};
+            CHECK_EQ(wc_count_reader(mem_read, &r, nds, nls, nn, &o, got), WC_OK, "long reader");
+            for (size_t k = 0; k < nn; k++)
+                CHECK_EQ(got[k], ref_count(t, n, nds[k], nls[k]),
+                         "long needle %zu (%zu bytes), reader, block %zu", k, nls[k],
+                         blocks[b]);
+        }
+    }
+    unlink(path);
+}
+
 int main(void)
 {
     for (int k = 0; k < NNEEDLES; k++) {
@@ -526,6 +592,7 @@ int main(void)
     test_errors();
     test_truncate_progress_cancel();
     test_freq_files();
+    test_long_needles();
     char path[300];
     snprintf(path, sizeof path, "%s/f", tmpdir);
     unlink(path);

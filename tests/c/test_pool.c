@@ -16,6 +16,7 @@
  *
  * Closes with "N passed, N failed" (what CI reads).
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -235,12 +236,192 @@ static void test_fork_during_count(void)
     free(t);
 }
 
+/* ---- idle workers exit; shutdown while others count -------------------- */
+
+static void sleep_us(long us)
+{
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Threads of this process (the entries of /proc/self/task), -1 if unknown. */
+static int task_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+struct looper {
+    const uint8_t *t;
+    size_t n;
+    uint64_t want;
+    int threads, rounds, pause_us;
+    atomic_int *stop;
+    int bad;
+};
+
+static void *looper_main(void *p)
+{
+    struct looper *c = p;
+    for (int r = 0; c->rounds ? r < c->rounds : !atomic_load(c->stop); r++) {
+        uint64_t got = 0;
+        if (wc_count_parallel(c->t, c->n, "ab", 2, 1, c->threads, &got) != WC_OK ||
+            got != c->want)
+            c->bad++;
+        if (c->pause_us)
+            sleep_us((long)c->pause_us * (r % 4));
+    }
+    return NULL;
+}
+
+/* Workers that exit while jobs come and go (an idle time of 2 ms, callers
+ * pausing 0 to 9 ms): every count right; then, left idle, the pool has no
+ * thread left and the process is single-threaded again. */
+static void test_idle_exit(void)
+{
+    size_t n = 2 * wc_parallel_threshold() + 7;
+    uint8_t *t = xmalloc(n);
+    fill(t, n, 31);
+    uint64_t want = ref_count(t, n, (const uint8_t *)"ab", 2);
+    wc_pool_set_idle(2);
+    struct looper cs[3];
+    pthread_t th[3];
+    for (int k = 0; k < 3; k++) {
+        cs[k] = (struct looper){.t = t, .n = n, .want = want, .threads = 2 + k,
+                                .rounds = 60, .pause_us = 3000};
+        CHECK(pthread_create(&th[k], NULL, looper_main, &cs[k]) == 0, "create");
+    }
+    for (int k = 0; k < 3; k++) {
+        pthread_join(th[k], NULL);
+        CHECK(cs[k].bad == 0, "caller %d: %d wrong counts", k, cs[k].bad);
+    }
+    /* Poll, no time assert: 2 ms idle, 60 s bound. */
+    for (int k = 0; k < 6000 && wc_pool_started_workers() > 0; k++)
+        sleep_us(10000);
+    CHECK(wc_pool_started_workers() == 0, "idle workers left: %d",
+          wc_pool_started_workers());
+#ifdef WC_UNDER_TSAN
+    int alone = 2; /* ThreadSanitizer's runtime has a thread of its own */
+#else
+    int alone = 1;
+#endif
+    int tasks = 0;
+    for (int k = 0; k < 6000 && (tasks = task_count()) > alone; k++)
+        sleep_us(10000);
+    CHECK(tasks <= alone, "threads after idle exit: %d", tasks);
+    uint64_t got = 0;
+    CHECK(wc_count_parallel(t, n, "ab", 2, 1, 3, &got) == WC_OK && got == want,
+          "count after idle exit");
+    CHECK(wc_pool_started_workers() >= 1, "restarted");
+    wc_pool_set_idle(-1);
+    free(t);
+}
+
+static void test_shutdown_while_counting(void)
+{
+    size_t n = 4 * wc_parallel_threshold() + 3;
+    uint8_t *t = xmalloc(n);
+    fill(t, n, 37);
+    uint64_t want = ref_count(t, n, (const uint8_t *)"ab", 2);
+    atomic_int stop;
+    atomic_init(&stop, 0);
+    struct looper cs[3];
+    pthread_t th[3];
+    for (int k = 0; k < 3; k++) {
+        cs[k] = (struct looper){.t = t, .n = n, .want = want, .threads = 2 + k,
+                                .stop = &stop};
+        CHECK(pthread_create(&th[k], NULL, looper_main, &cs[k]) == 0, "create");
+    }
+    for (int k = 0; k < 100; k++)
+        wc_pool_shutdown();
+    atomic_store(&stop, 1);
+    for (int k = 0; k < 3; k++) {
+        pthread_join(th[k], NULL);
+        CHECK(cs[k].bad == 0, "caller %d: %d wrong counts", k, cs[k].bad);
+    }
+    wc_pool_shutdown();
+    CHECK(wc_pool_started_workers() == 0, "workers after shutdown");
+    free(t);
+}
+
+/* ---- fork() from the progress callback of a parallel file count --------- */
+
+static int fork_pid = -2;
+
+static int forking_progress(void *arg, uint64_t done, uint64_t total)
+{
+    (void)arg;
+    if (fork_pid == -2 && done > 0 && done < total)
+        fork_pid = fork();
+    return 0;
+}
+
+static void test_fork_in_callback(void)
+{
+#ifdef WC_UNDER_TSAN
+    printf("fork-in-callback test skipped under ThreadSanitizer (die_after_fork)\n");
+    if (1)
+        return;
+#endif
+    char path[] = "/tmp/wc_test_pool_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0)
+        return;
+    size_t n = (size_t)4 << 20;
+    uint8_t *t = xmalloc(n);
+    fill(t, n, 41);
+    CHECK(write(fd, t, n) == (ssize_t)n, "write");
+    close(fd);
+    uint64_t want = ref_count(t, n, (const uint8_t *)"ab", 2);
+    const void *needles[] = {"ab"};
+    size_t lens[] = {2};
+    for (int rep = 0; rep < 3; rep++) {
+        fork_pid = -2;
+        wc_io_options o = {.threads = 3, .block_size = 64,
+                           .progress = forking_progress, .interval_ms = 1};
+        uint64_t got = 0;
+        int rc = wc_count_file(path, needles, lens, 1, &o, &got);
+        if (fork_pid == 0) /* the child: its count stopped, in time */
+            _exit(rc == WC_EFORKED ? 0 : 3);
+        CHECK(rc == WC_OK && got == want, "parent: rc %d got %llu want %llu", rc,
+              (unsigned long long)got, (unsigned long long)want);
+        if (fork_pid < 0)
+            continue; /* the count ended before a progress call */
+        int status = 0;
+        for (int k = 0; k < 6000; k++) { /* 60 s, then it hung */
+            if (waitpid(fork_pid, &status, WNOHANG) == fork_pid)
+                break;
+            if (k == 5999) {
+                kill(fork_pid, SIGKILL);
+                waitpid(fork_pid, &status, 0);
+            }
+            sleep_us(10000);
+        }
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "child of a fork in the callback: status %#x", status);
+    }
+    unlink(path);
+    free(t);
+}
+
 int main(void)
 {
     test_pool_run();
     test_many_callers();
     test_shutdown_restart();
     test_fork_during_count();
+    test_idle_exit();
+    test_shutdown_while_counting();
+    test_fork_in_callback();
     wc_pool_shutdown(); /* so that leak checkers see every thread joined */
     return check_report();
 }

@@ -240,3 +240,78 @@ def test_frequencies_cli(files):
     full = frequencies_oracle(files.values())
     want = sorted(full.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
     assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)
+
+
+# ---- failures are one line and exit 2; files of unknown size ---------------
+
+def _cli_env(*args, **env):
+    return subprocess.run([sys.executable, "-m", "word_count.dask", *args],
+                          capture_output=True, timeout=180, env={**os.environ, **env})
+
+
+def _one_line_failure(r):
+    """Exit 2 (1 means "none found"), one line on stderr naming the module,
+    no traceback."""
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("word_count.dask: "), r.stderr
+    assert b"Traceback" not in r.stderr
+    return lines[0]
+
+
+def test_cli_url_whose_backend_is_missing(files):
+    import importlib.util
+    if importlib.util.find_spec("s3fs") is None:  # fsspec raises ImportError
+        line = _one_line_failure(_cli("is", "s3://word-count-test/none/*.txt"))
+        assert "s3" in line
+    line = _one_line_failure(_cli("is", "nosuchprotocol://host/file.txt"))
+    assert "nosuchprotocol" in line
+
+
+def test_cli_unreachable_scheduler(files):
+    path = next(iter(files))
+    r = _cli_env("is", path, "--scheduler", "tcp://127.0.0.1:9",
+                 DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="3s")
+    _one_line_failure(r)
+
+
+PROC_FILES = [p for p in ("/proc/filesystems", "/proc/version") if os.path.exists(p)]
+needs_proc = pytest.mark.skipif(not PROC_FILES, reason="needs /proc")
+
+
+def _proc_needles(data: bytes):
+    words = [w for line in data.split(b"\n") for w in line.split(b" ") if w]
+    return sorted(set(words))[:3] + [b"nodev", b""]
+
+
+@needs_proc
+def test_files_of_unknown_size_are_read_as_streams(tmp_path):
+    """/proc files report size 0 and still have bytes: search_file reads them
+    as streams, and so must the Dask tasks (they counted 0).  The contents of
+    these two files do not change while the test runs."""
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    for path in PROC_FILES:
+        assert os.path.getsize(path) == 0
+        data = open(path, "rb").read()
+        assert data
+        for needle in _proc_needles(data):
+            want = reference_count(data, needle)
+            assert word_count.search_file(path, needle) == want
+            for blocksize in (1, 64, None):
+                assert wd.search_files(path, needle, blocksize=blocksize) == want, needle
+        assert wd.search_files([path, str(empty)], _proc_needles(data)[0]) == \
+            reference_count(data, _proc_needles(data)[0])
+    if HAVE_FREQUENCIES:
+        datas = [open(p, "rb").read() for p in PROC_FILES]
+        assert wd.frequencies_files(PROC_FILES) == frequencies_oracle(datas)
+
+
+@needs_proc
+def test_cli_counts_proc_files():
+    data = open(PROC_FILES[0], "rb").read()
+    needle = _proc_needles(data)[0]
+    r = _cli(needle.decode(), PROC_FILES[0])
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) == reference_count(data, needle) == \
+        word_count.search_file(PROC_FILES[0], needle)

@@ -128,3 +128,72 @@ def test_mpiexec_top(files):
     full = frequencies_oracle(files.values())
     want = sorted(full.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)
+
+
+# ---- files of unknown size; failures ---------------------------------------
+
+PROC_FILES = [p for p in ("/proc/filesystems", "/proc/version") if os.path.exists(p)]
+needs_proc = pytest.mark.skipif(not PROC_FILES, reason="needs /proc")
+
+
+@needs_proc
+def test_plan_reads_unknown_sizes_as_streams_once(tmp_path):
+    """In-process: /proc files (size 0) and empty files become whole-file
+    streams, each given to exactly one rank; regular files are split."""
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    full = tmp_path / "full"
+    full.write_bytes(b"is x\n" * 10)
+    paths = [PROC_FILES[0], str(full), str(empty), str(tmp_path), str(tmp_path / "missing")]
+    sizes, errors = wm._plan(paths)
+    assert sizes == [None, 50, None, -1, -1]
+    assert len(errors) == 2
+    for nranks in range(1, 5):
+        streams = []
+        covered = 0
+        for rank in range(nranks):
+            for i, lo, hi in wm._my_ranges(sizes, rank, nranks):
+                if hi is None:
+                    streams.append(i)
+                else:
+                    assert i == 1
+                    covered += hi - lo
+        assert sorted(streams) == [0, 2]
+        assert covered == 50
+
+
+@needs_mpi
+@needs_proc
+def test_mpiexec_counts_proc_files():
+    """They counted 0 (their size is 0); search_file reads them as streams."""
+    for path in PROC_FILES:
+        data = open(path, "rb").read()
+        words = sorted({w for line in data.split(b"\n") for w in line.split(b" ") if w})
+        for needle in words[:2]:
+            r = _run(2, needle.decode(), path)
+            assert r.returncode == 0, r.stderr
+            assert int(r.stdout) == reference_count(data, needle) == \
+                word_count.search_file(path, needle)
+    r = _run(2, "--top", "100", *PROC_FILES)
+    assert r.returncode == 0, r.stderr
+    full = frequencies_oracle([open(p, "rb").read() for p in PROC_FILES])
+    want = sorted(full.items(), key=lambda kv: (-kv[1], kv[0]))[:100]
+    assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)
+
+
+def test_mpi_missing_is_one_line_and_exit_2():
+    """Without mpi4py, python -m word_count.mpi says so in one line and exits
+    2 (1 means "none found"), no traceback."""
+    code = ("import sys, builtins\n"
+            "real = builtins.__import__\n"
+            "def imp(name, *a, **k):\n"
+            "    if name.startswith('mpi4py'):\n"
+            "        raise ImportError('No module named ' + repr(name))\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = imp\n"
+            "import word_count.mpi as m\n"
+            "sys.exit(m.main(['is', '/dev/null']))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("word_count.mpi: "), r.stderr
