@@ -51,6 +51,7 @@ __all__ = [
     "search_sequential_allow_threads",
     "search_sequential_detached",
     "search_stream",
+    "shutdown_pool",
 ]
 
 @overload
