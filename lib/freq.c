@@ -214,46 +214,77 @@ WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
 struct wc_ablock {
     struct wc_ablock *next;
     size_t used, size;
+    /* A block of one long key only (dedicated: the key at data[0]), when
+     * wc_tab_narrow_keys marks it: `used` to keep (WC_SHRINK) or none. */
+    struct wc_ent *owner;
+    int fate;
     uint64_t data[]; /* aligned for UTF-32 keys */
 };
+
+enum { WC_KEEP = 0, WC_SHRINK = 1, WC_DROP = 2 };
 
 struct wc_arena {
     struct wc_ablock *head;
 };
 
+/* Keys of more than this many bytes (rounded up to 8) get a block of their
+ * own. */
 #define WC_ARENA_BLOCK ((size_t)64 * 1024)
+
+/* Put a dedicated block b into the arena: behind the head, whose free space
+ * stays in use. */
+static void wc_arena_link(struct wc_arena *a, struct wc_ablock *b)
+{
+    b->owner = NULL;
+    b->fate = WC_KEEP;
+    if (a->head != NULL) {
+        b->next = a->head->next;
+        a->head->next = b;
+    } else {
+        b->next = NULL;
+        a->head = b;
+    }
+}
 
 /* Copy bytes from src (NULL: leave them to the caller) into the arena;
  * NULL when out of memory. */
 static void *wc_arena_copy(struct wc_arena *a, const void *src, size_t bytes)
 {
     size_t need = (bytes + 7) & ~(size_t)7;
-    if (need < bytes)
+    if (need < bytes || need > SIZE_MAX - sizeof(struct wc_ablock))
         return NULL;
     struct wc_ablock *b = a->head;
-    if (b == NULL || b->size - b->used < need) {
-        size_t size = need > WC_ARENA_BLOCK ? need : WC_ARENA_BLOCK;
-        if (size > SIZE_MAX - sizeof *b)
-            return NULL;
-        b = wc_malloc(sizeof *b + size);
+    if (need > WC_ARENA_BLOCK) {
+        b = wc_malloc(sizeof *b + need);
         if (b == NULL)
             return NULL;
-        b->size = size;
-        b->used = 0;
-        b->next = a->head;
-        a->head = b;
+        b->size = b->used = need;
+        wc_arena_link(a, b);
+    } else {
+        if (b == NULL || b->size - b->used < need) {
+            b = wc_malloc(sizeof *b + WC_ARENA_BLOCK);
+            if (b == NULL)
+                return NULL;
+            b->size = WC_ARENA_BLOCK;
+            b->used = 0;
+            b->owner = NULL;
+            b->fate = WC_KEEP;
+            b->next = a->head;
+            a->head = b;
+        }
+        b->used += need;
     }
-    void *p = (char *)b->data + b->used;
-    b->used += need;
+    void *p = (char *)b->data + (b->used - need);
     if (bytes > 0 && src != NULL)
         memcpy(p, src, bytes);
     return p;
 }
 
-/* Make buf (a malloc'd buffer whose first `bytes` bytes are a key) a block
- * of the arena, shrunk to fit; returns where the key now is, or NULL when
- * out of memory (buf is then untouched and still the caller's).  A long key
- * then costs its size once instead of twice (buffer and copy). */
+/* Make buf (a malloc'd buffer whose first `bytes` bytes are a key) a
+ * dedicated block of the arena, shrunk to fit; returns where the key now
+ * is, or NULL when out of memory (buf is then untouched and still the
+ * caller's).  A long key then costs its size once instead of twice (buffer
+ * and copy). */
 static void *wc_arena_take(struct wc_arena *a, void *buf, size_t bytes)
 {
     size_t need = (bytes + 7) & ~(size_t)7;
@@ -263,17 +294,19 @@ static void *wc_arena_take(struct wc_arena *a, void *buf, size_t bytes)
     if (b == NULL)
         return NULL;
     memmove(b->data, b, bytes);
-    b->size = need;
-    b->used = need;
-    /* Behind the head: the head's free space stays in use. */
-    if (a->head != NULL) {
-        b->next = a->head->next;
-        a->head->next = b;
-    } else {
-        b->next = NULL;
-        a->head = b;
-    }
+    b->size = b->used = need;
+    wc_arena_link(a, b);
     return b->data;
+}
+
+/* The dedicated block of key p (of `bytes` bytes), or NULL when the key
+ * shares a block. */
+static struct wc_ablock *wc_arena_own_block(const void *p, size_t bytes)
+{
+    if (((bytes + 7) & ~(size_t)7) <= WC_ARENA_BLOCK)
+        return NULL;
+    return (struct wc_ablock *)(void *)((char *)(uintptr_t)p -
+                                        offsetof(struct wc_ablock, data));
 }
 
 /* Give every block of `from` to `to`. */
@@ -806,7 +839,7 @@ WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
     return WC_OK;
 }
 
-/* Count a transient key of at least WC_ARENA_BLOCK bytes (rare, not
+/* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not
  * inlined).  When it is new and it is the scratch buffer's word (sc->buf),
  * that buffer becomes its arena block (wc_arena_take) instead of being
  * copied; the enumerator then allocates another for the next word. */
@@ -853,7 +886,7 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
     uint64_t h = wc_key_hash(key, bytes);
     uint64_t first = (uint64_t)pos * 4 + sub;
     if (transient) { /* the scratch buffer is reused by the next word */
-        if (bytes >= WC_ARENA_BLOCK)
+        if (bytes > WC_ARENA_BLOCK)
             return wc_tab_count_long(t, key, len, h, first, &s->sc);
         if (bytes > WC_BATCH_KEY)
             return wc_tab_count(t, key, len, h, first, 1);
@@ -1113,16 +1146,6 @@ static size_t wc_utf8_to_units(const uint8_t *k, size_t n, void *out, int width)
     return m;
 }
 
-/*
- * The folded keys of a text that is not UTF-8 were counted as UTF-8
- * (fold_utf8): give each the narrowest width that holds its code points (1:
- * Latin-1, 2: UCS-2, 4: UTF-32; what CPython makes of it), as wc_freq_get
- * documents.  The table is looked up no more, so an entry's hash field now
- * holds its key's width (never 0: the slot stays taken).  The keys go into
- * a new arena and the old one is freed at the end: at the peak the keys
- * take their UTF-8 size plus their final size, no scratch buffer beside.
- * Out of memory: WC_ENOMEM and t as it was.
- */
 /* The width and length of the narrowest form of the UTF-8 key k[0 .. n).
  * The lead bytes bound the code points: below 0xC4 is at most U+FF, below
  * 0xF0 in the BMP. */
@@ -1140,10 +1163,46 @@ static int wc_narrow_width(const uint8_t *k, size_t n, size_t *units)
     return max < 0xC4 ? 1 : max < 0xF0 ? 2 : 4;
 }
 
+/* Shrink or free the blocks that wc_tab_narrow_keys marked (a shrink that
+ * fails keeps the block as it is). */
+static void wc_arena_settle(struct wc_arena *a)
+{
+    for (struct wc_ablock **link = &a->head, *b; (b = *link) != NULL;) {
+        if (b->fate == WC_DROP) {
+            *link = b->next;
+            free(b);
+            continue;
+        }
+        if (b->fate == WC_SHRINK) {
+            struct wc_ablock *nb = realloc(b, sizeof *b + b->used);
+            if (nb != NULL) {
+                b = nb;
+                b->size = b->used;
+                b->owner->key.ptr = b->data;
+                *link = b;
+            }
+            b->owner = NULL;
+            b->fate = WC_KEEP;
+        }
+        link = &b->next;
+    }
+}
+
+/*
+ * The folded keys of a text that is not UTF-8 were counted as UTF-8
+ * (fold_utf8): give each the narrowest width that holds its code points (1:
+ * Latin-1, 2: UCS-2, 4: UTF-32; what CPython makes of it), as wc_freq_get
+ * documents.  The table is looked up no more, so an entry's hash field now
+ * holds its key's width (never 0: the slot stays taken).  Latin-1 keys are
+ * never longer than their UTF-8: they are narrowed in place (a key's own
+ * block shrinks after); wider keys go into one new block, and their UTF-8
+ * (when it had a block of its own) is freed.  So at the peak a key takes its
+ * UTF-8 size plus its final size at most, and no scratch buffer.  Out of
+ * memory: WC_ENOMEM and t as it was (the new block is the only allocation,
+ * made before any key changes).
+ */
 static int wc_tab_narrow_keys(struct wc_tab *t)
 {
-    /* The new keys that do not fit an entry, in one block: its one
-     * allocation is the only way to fail, before any entry changes. */
     size_t total = 0;
     for (size_t i = 0; i <= t->mask; i++) {
         const struct wc_ent *e = &t->ents[i];
@@ -1152,7 +1211,7 @@ static int wc_tab_narrow_keys(struct wc_tab *t)
         size_t n;
         int w = wc_narrow_width(wc_ent_key(e, 1), e->len, &n);
         size_t bytes = n * (size_t)w;
-        if (bytes > WC_INLINE_KEY)
+        if (w > 1 && bytes > WC_INLINE_KEY)
             total += (bytes + 7) & ~(size_t)7; /* <= 4x the UTF-8 keys */
     }
     struct wc_arena fresh = {NULL};
@@ -1162,28 +1221,45 @@ static int wc_tab_narrow_keys(struct wc_tab *t)
         if (out == NULL)
             return WC_ENOMEM;
     }
+    int settle = 0;
     for (size_t i = 0; i <= t->mask; i++) {
         struct wc_ent *e = &t->ents[i];
         if (e->hash == 0)
             continue;
-        const uint8_t *k = wc_ent_key(e, 1);
+        uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1); /* a copy: ours */
         size_t n;
         int w = wc_narrow_width(k, e->len, &n);
         size_t bytes = n * (size_t)w;
-        if (bytes > WC_INLINE_KEY) {
-            wc_utf8_to_units(k, e->len, out, w);
-            e->key.ptr = out;
-            out += (bytes + 7) & ~(size_t)7;
-        } else {
+        struct wc_ablock *own = e->len > WC_INLINE_KEY
+            ? wc_arena_own_block(k, e->len) : NULL;
+        if (bytes <= WC_INLINE_KEY) {
             uint8_t tmp[WC_INLINE_KEY]; /* k may be the entry's own bytes */
             wc_utf8_to_units(k, e->len, tmp, w);
             memcpy(e->key.bytes, tmp, bytes);
+            if (own != NULL)
+                own->fate = WC_DROP;
+        } else if (w == 1) {
+            /* In place: unit m is written after byte m on is read. */
+            wc_utf8_to_units(k, e->len, k, 1);
+            if (own != NULL && ((bytes + 7) & ~(size_t)7) < own->size) {
+                own->owner = e;
+                own->used = (bytes + 7) & ~(size_t)7;
+                own->fate = WC_SHRINK;
+            }
+        } else {
+            wc_utf8_to_units(k, e->len, out, w);
+            e->key.ptr = out;
+            out += (bytes + 7) & ~(size_t)7;
+            if (own != NULL)
+                own->fate = WC_DROP;
         }
+        settle |= own != NULL;
         e->len = n;
         e->hash = (uint64_t)w;
     }
-    wc_arena_free(&t->arena);
-    t->arena = fresh;
+    if (settle)
+        wc_arena_settle(&t->arena);
+    wc_arena_adopt(&t->arena, &fresh);
     return WC_OK;
 }
 
@@ -1338,7 +1414,7 @@ WC_INLINE int wc_emit_io_all(void *ctx, const void *key, size_t len,
     uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
     uint64_t first = (w->pos + (uint64_t)pos) * 4 + sub;
     if (transient)
-        return len * (size_t)t->kw >= WC_ARENA_BLOCK
+        return len * (size_t)t->kw > WC_ARENA_BLOCK
             ? wc_tab_count_long(t, key, len, h, first, w->sc)
             : wc_tab_count(t, key, len, h, first, 1);
     __builtin_prefetch(&t->ents[h & t->mask]);
