@@ -27,10 +27,13 @@
 #include "check.h"
 #include "wc_freqio.h"
 
+/* The calling thread's CPU time: the counts and merges timed here run on
+ * it (one thread), and time spent waiting for a core on a loaded machine is
+ * not counted. */
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -157,8 +160,8 @@ static void test_flooding(void)
         tr = a < tr ? a : tr;
         double b = time_count(crafted, lc, n, reps);
         tc = b < tc ? b : tc;
-        if (tc > 50 * tr)
-            break; /* flooded: no need for more rounds */
+        if (round >= 2 && tc > 50 * tr)
+            break; /* flooded three times: no need for more rounds */
     }
     printf("flooding: %zu crafted words %.2f ms, random %.2f ms: ratio %.2f\n",
            n, tc * 1e3, tr * 1e3, tc / tr);
@@ -202,20 +205,21 @@ static void test_merge_linear(void)
 {
     wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
     wc_freq *like = wc_freq_new(1, &o);
-    /* Each table just under its grow limit (10/16 of 2^18 and 2^19 slots),
-     * so that the union needs a larger table than either. */
-    size_t n = 160000;
+    /* Each table at 0.55 of its slots (2^18, then 2^19): the union needs a
+     * table twice as large, and a target that grew only once it reached its
+     * limit (10/16) would take the first 14% of the other's entries, in hash
+     * order, into 14% of its slots already 55% full: one cluster (the size
+     * of frequencies' two thread tables over 9 million distinct tokens). */
+    size_t n = 144000;
     double t1 = 1e9, t2 = 1e9;
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 5; round++) {
         double a = time_merge(like, n), b = time_merge(like, 2 * n);
         t1 = a < t1 ? a : t1;
         t2 = b < t2 ? b : t2;
-        if (t2 > 8 * t1)
-            break;
     }
     printf("merge: %zu + %zu words %.1f ms, twice that %.1f ms: ratio %.2f\n",
            n, n, t1 * 1e3, t2 * 1e3, t2 / t1);
-    CHECK(t2 < 3.2 * t1, "merge of 2n %.4f s vs n %.4f s", t2, t1);
+    CHECK(t2 < 3.0 * t1, "merge of 2n %.4f s vs n %.4f s", t2, t1);
     wc_freq_free(like);
 }
 
