@@ -477,6 +477,15 @@ static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
     return WC_OK;
 }
 
+/* The slots a table of n entries has (n at most SIZE_MAX / 16). */
+static size_t wc_tab_slots_for(size_t n)
+{
+    size_t nslots = WC_TAB_MIN;
+    while (n * 16 > nslots * WC_TAB_LOAD && nslots <= SIZE_MAX / 4)
+        nslots *= 2;
+    return nslots;
+}
+
 /* Make room for `more` new entries: after WC_OK, that many inserts never
  * grow the table (nor allocate, but for keys copied into the arena). */
 static int wc_tab_reserve(struct wc_tab *t, size_t more)
@@ -1075,10 +1084,30 @@ static int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
 {
     size_t fresh = s->n;
     size_t need = t->n + s->n, cap = t->mask + 1;
-    if (t->n != 0 && (s->n > SIZE_MAX / 16 - t->n ||
-                      need * 16 > cap * WC_TAB_LOAD)) {
-        /* Room for all of s would grow t: count the new keys, to grow to
-         * the union only (the tables of one text share most words). */
+    if (t->n != 0 && s->n != 0 && s->n <= SIZE_MAX / 16 - t->n &&
+        need * 16 > cap * WC_TAB_LOAD) {
+        /* Room for all of s grows t, but the tables of one text often
+         * share most words: the union may need less.  A sample of s (in
+         * hash order: a random one) says whether it may; if so the new
+         * keys are counted, else the room for all of s is what the union
+         * needs anyway. */
+        size_t seen = 0, nfresh = 0;
+        for (size_t k = 0; k <= s->mask && seen < 256; k++) {
+            const struct wc_ent *e = &s->ents[k];
+            if (e->hash == 0)
+                continue;
+            size_t slot = 0;
+            seen++;
+            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), e->len, e->hash,
+                                  &slot) == NULL;
+        }
+        /* The estimate with a margin of 1/8 of s. */
+        size_t est = (size_t)((double)s->n * nfresh / seen) + s->n / 8 + 16;
+        if (wc_tab_slots_for(t->n + (est < s->n ? est : s->n)) <
+            wc_tab_slots_for(need))
+            fresh = SIZE_MAX;
+    }
+    if (fresh == SIZE_MAX) {
         fresh = 0;
         for (size_t k = 0; k <= s->mask; k++) {
             const struct wc_ent *e = &s->ents[k];
