@@ -202,3 +202,65 @@ def test_one_long_word_costs_about_twice_its_key(kind):
     assert r.returncode == 0, r.stderr.decode()
     ratio = float(r.stdout)
     assert ratio <= 2.3, ratio
+
+
+# ---- bounded worst cases -----------------------------------------------------------
+
+def cpu_min(fn, rounds=3) -> float:
+    import time
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+@pytest.mark.skipif(SANITIZED, reason="timing ratios under the sanitizers mean little")
+def test_worst_cases_grow_linearly():
+    # CPU time (robust on a loaded machine) of size 2n over size n: about 2
+    # when linear, 4 when quadratic; 3.2 leaves room for caches.
+    def distinct(n):
+        return " ".join("%x" % (i * 2654435761 % (1 << 40)) for i in range(n))
+
+    def separators(n):
+        return " \n" * n
+
+    def long_word(n):
+        return "Ab" * n
+
+    cases = [
+        ("distinct words", distinct, 300_000, lambda t: word_count.frequencies(t, threads=2),
+         lambda t, r: r == collections.Counter(t.split())),
+        ("all separators", separators, 4 << 20, lambda t: word_count.frequencies(t),
+         lambda t, r: r == collections.Counter()),
+        ("one long word, casefold", long_word, 4 << 20,
+         lambda t: word_count.frequencies(t, casefold=True),
+         lambda t, r: r == collections.Counter([t.casefold()])),
+    ]
+    for name, make, n, fn, ok in cases:
+        small, large = make(n), make(2 * n)
+        assert ok(small, fn(small)) and ok(large, fn(large)), name
+        ratio = cpu_min(lambda: fn(large)) / cpu_min(lambda: fn(small))
+        assert ratio < 3.2, (name, ratio)
+
+    # Many needles: 2x the needles (and the text), about 2x the time.
+    def needles_case(k):
+        nd = ["n%d" % i for i in range(k)]
+        return " ".join(nd[::7]) * 2, nd
+
+    (t1, n1), (t2, n2) = needles_case(250_000), needles_case(500_000)
+    r2 = word_count.count_many(t2, n2)
+    want = collections.Counter(t2.split())
+    assert all(r2[w] == want[w] for w in n2[:1000])
+    ratio = cpu_min(lambda: word_count.count_many(t2, n2)) / cpu_min(lambda: word_count.count_many(t1, n1))
+    assert ratio < 3.2, ("needles", ratio)
+
+
+def test_cli_top_with_a_huge_k(tmp_path):
+    f = tmp_path / "w.txt"
+    f.write_bytes(b"b a b c\n" * 1000)
+    r = subprocess.run([str(WORDCOUNT), "--top", str(2**63 - 1), str(f)], capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == top_lines(collections.Counter(f.read_bytes().split()), 10)
