@@ -83,11 +83,12 @@ static int wc_os_random(void *buf, size_t n)
     size_t got = 0;
 #ifdef SYS_getrandom
     while (got < n) {
-        long r = syscall(SYS_getrandom, p + got, n - got, 0);
+        /* GRND_NONBLOCK (1): never wait for the pool at early boot. */
+        long r = syscall(SYS_getrandom, p + got, n - got, 1);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            break; /* ENOSYS (old kernel), a seccomp filter: try the file */
+            break; /* EAGAIN, ENOSYS (old kernel), a seccomp filter: the file */
         }
         got += (size_t)r;
     }
