@@ -10,7 +10,11 @@
  *   byte 0   control: bit 0 unicode mode, bit 1 casefold, bits 2-3 the
  *            encoding (0: UTF-8 bytes, 1: Latin-1, 2: UCS-2, 3: UCS-4);
  *            bits 4-6 all set (an eighth of inputs, which cost 50 times
- *            more): the text repeated to about 48 KiB
+ *            more): the text repeated to about 48 KiB; bit 7: tables
+ *            start at 2 << (byte 1 & 3) slots, so that counts grow them and
+ *            merges grow their targets, and frequencies is counted once
+ *            more with allocation 1 + (byte 1 >> 3) failing (and every later
+ *            one when bit 2 of byte 1 is set)
  *   byte 1   the parallel threshold, 1 to 256 bytes (wc_make_edges cuts
  *            chunks of at least that)
  *   byte 2   the number of needles of the input (modulo 5), then each as a
@@ -33,6 +37,8 @@
  *     wc_words_foreach's list; for ASCII needles of ASCII texts with
  *     casefold, the literal count; for every needle, the same count at
  *     every thread count;
+ *   - with a failing allocation: WC_ENOMEM with the table empty (it then
+ *     counts right), or the right result;
  *   - invalid UTF-8 (text or needle, when the mode decodes it) fails with
  *     WC_EUTF8 at the offset that a literal validator written here finds
  *     (where CPython's UnicodeDecodeError starts), at every thread count.
@@ -43,6 +49,7 @@
 #include <string.h>
 
 #include "wordcount.h"
+#include "wc_words.h" /* wc_test_table_min, wc_test_fail_allocs */
 
 #define MAX_NEEDLES 12
 #define NO_ERROR ((size_t)-1)
@@ -351,6 +358,9 @@ static uint64_t count_in(const struct wlist *l, const void *key, size_t bytes)
 
 /* ---- the table against the distinct words ----------------------------------- */
 
+/* Folded keys of Latin-1 and UCS-2 texts are narrowed (wc_freq_get). */
+static int o_narrow;
+
 static void expect_table(const char *what, wc_freq *f, const struct wlist *l,
                          const struct distinct *d, size_t nd)
 {
@@ -363,9 +373,33 @@ static void expect_table(const char *what, wc_freq *f, const struct wlist *l,
         uint64_t count;
         wc_freq_get(f, i, &key, &len, &width, &count);
         const struct word *w = &l->v[d[i].first];
+        /* Folded keys of Latin-1 and UCS-2 texts come in their narrowest
+         * width (1, 2 or 4), the words as UTF-32: compare code points. */
+        uint32_t *wide = NULL;
+        if (width != l->width && l->width == 4 && (width == 1 || width == 2)) {
+            wide = xmalloc(len * sizeof *wide);
+            uint32_t max = 0;
+            for (size_t j = 0; j < len; j++) {
+                wide[j] = width == 1 ? ((const uint8_t *)key)[j]
+                                     : ((const uint16_t *)key)[j];
+                max = wide[j] > max ? wide[j] : max;
+            }
+            /* The narrowest: a key of width 2 has a unit above 0xFF. */
+            if (width == 2 && max < 0x100)
+                failf("key not in its narrowest width", i, max);
+            key = wide;
+            width = 4;
+        } else if (width == 4 && l->width == 4 && o_narrow) {
+            uint32_t max = 0;
+            for (size_t j = 0; j < len; j++)
+                max = ((const uint32_t *)key)[j] > max ? ((const uint32_t *)key)[j] : max;
+            if (max < 0x10000)
+                failf("key not in its narrowest width", i, max);
+        }
         if (width != l->width || count != d[i].count ||
             !same_key(key, len * (size_t)width, wl_key(l, d[i].first), w->bytes))
             failf(what, i, (size_t)count);
+        free(wide);
     }
 }
 
@@ -394,6 +428,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .utf8 = enc == 0,
     };
     int tile = (ctl & 0x70) == 0x70;
+    o_narrow = o.casefold && !o.utf8 && width != 4;
+    /* Bit 7: tables start at 2 to 16 slots (every count grows them and the
+     * merges of the threads' tables grow their targets), and one more
+     * frequencies count runs with an allocation failing (byte 1). */
+    int small = ctl >> 7;
+    uint8_t knob = data[1];
+    wc_test_table_min(small ? (size_t)2 << (knob & 3) : 0);
     wc_set_parallel_threshold(1 + (size_t)data[1]);
     size_t nin = data[2] % 5;
     data += 3;
@@ -543,6 +584,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             qsort(d, nd, sizeof *d, by_first);
         }
         wc_freq_free(f);
+
+        /* frequencies again, the (knob >> 3)th allocation failing (and
+         * every later one with bit 2): WC_ENOMEM leaves the table empty and
+         * able to count; else the result is the same. */
+        if (small && text_err == NO_ERROR) {
+            f = wc_freq_new(width, &o);
+            if (f == NULL)
+                abort();
+            wc_test_fail_allocs(1 + (uint64_t)(knob >> 3), (knob >> 2) & 1);
+            rc = wc_freq_count_all(f, text, len, &err);
+            wc_test_fail_allocs(0, 0);
+            if (rc == WC_ENOMEM) {
+                if (wc_freq_size(f) != 0)
+                    failf("out of memory left words", wc_freq_size(f), 0);
+                rc = wc_freq_count_all(f, text, len, &err);
+            }
+            if (rc != WC_OK)
+                failf("frequencies after out of memory", (size_t)-rc, 0);
+            if (wc_freq_sort(f, 0) != WC_OK)
+                abort();
+            expect_table("frequencies after a failed allocation", f, &words, d, nd);
+            wc_freq_free(f);
+        }
 
         /* count_many */
         f = wc_freq_new(width, &o);

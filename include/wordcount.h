@@ -212,7 +212,13 @@ int wc_words_foreach(const void *text, size_t len, int width,
  * A table of words and counts: the result of wc_freq_count_all, or a set of
  * needles that wc_freq_count_needles counts.  Memory: proportional to the
  * distinct words (keys of untransformed words point into the text, which
- * must outlive the table; folded keys are copied).
+ * must outlive the table; folded keys are copied, a long one costing at
+ * most about twice its final size at the peak).  The tables hash with a key
+ * drawn once per process from the OS (getrandom), so that no text can make
+ * many words collide; the environment variable WORD_COUNT_HASH_SEED (an
+ * integer, as strtoull reads it) fixes it for reproducible runs.  No result
+ * and no order depends on it.  Out of memory, every function leaves the
+ * table as it was before the call.
  */
 typedef struct wc_freq wc_freq;
 
@@ -268,7 +274,10 @@ uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
  */
 int wc_freq_sort(wc_freq *f, int by_count);
 
-/* The number of distinct words, and word i in the current order. */
+/* The number of distinct words, and word i in the current order.  Keys as
+ * wc_words_foreach hands them out, except the folded words of a text that is
+ * not UTF-8: each comes in the narrowest width that holds its code points
+ * (*width 1: Latin-1, 2: UCS-2, 4: UTF-32), as CPython stores a str. */
 size_t wc_freq_size(const wc_freq *f);
 void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
                  int *width, uint64_t *count);

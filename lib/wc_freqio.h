@@ -35,8 +35,9 @@ wc_freq *wc_freq_io_new_like(const wc_freq *f);
 int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                       size_t hi, uint64_t pos, uint64_t *counts, size_t *err);
 
-/* Add the words of `from` (a count-all table) to `into`; from is left
- * empty. */
+/* Add the words of `from` (a count-all table) to `into`, in time linear in
+ * the words of both; `from` may only be freed after (its keys may have
+ * moved to `into`).  WC_ENOMEM: both are as they were. */
 int wc_freq_io_merge(wc_freq *into, wc_freq *from);
 
 /* Add counts[0 .. nids) to f's needle counts. */

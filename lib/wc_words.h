@@ -220,6 +220,45 @@ WC_INLINE int wc_wtext_decodes(const struct wc_wtext *x)
     return x->width == 1 && x->utf8 && (x->fold || x->words == WC_WORDS_UNICODE);
 }
 
+/* ---- allocations ---------------------------------------------------------- */
+
+/* Every allocation of the word and frequency code goes through these, so
+ * that the tests and the fuzzers can make any one of them fail
+ * (wc_test_fail_allocs, words.c): a branch on a counter that is 0 outside
+ * of tests. */
+extern _Atomic uint64_t wc_fail_countdown;
+int wc_fail_alloc_slow(void);
+
+WC_INLINE int wc_fail_alloc(void)
+{
+    return __builtin_expect(atomic_load_explicit(&wc_fail_countdown,
+                                                 memory_order_relaxed) != 0, 0) &&
+           wc_fail_alloc_slow();
+}
+
+WC_INLINE void *wc_malloc(size_t n)
+{
+    return wc_fail_alloc() ? NULL : malloc(n);
+}
+
+WC_INLINE void *wc_calloc(size_t n, size_t size)
+{
+    return wc_fail_alloc() ? NULL : calloc(n, size);
+}
+
+WC_INLINE void *wc_realloc(void *p, size_t n)
+{
+    return wc_fail_alloc() ? NULL : realloc(p, n);
+}
+
+/* For tests: the nth allocation from now on (1: the next) fails, and with
+ * `persistent` every one after it too; nth 0 turns failures off. */
+void wc_test_fail_allocs(uint64_t nth, int persistent);
+
+/* For tests: new tables start with this many slots (a power of two, at
+ * least 2; 0: the default), so that small texts grow and merge tables. */
+void wc_test_table_min(size_t slots);
+
 /* A growable byte buffer for folded words (one per thread). */
 struct wc_scratch {
     uint8_t *buf;
@@ -236,7 +275,7 @@ WC_INLINE int wc_scratch_reserve(struct wc_scratch *sc, size_t need)
             return WC_ENOMEM;
         cap *= 2;
     }
-    uint8_t *b = realloc(sc->buf, cap);
+    uint8_t *b = wc_realloc(sc->buf, cap);
     if (b == NULL)
         return WC_ENOMEM;
     sc->buf = b;
@@ -361,49 +400,58 @@ typedef int (*wc_emit_fn)(void *ctx, const void *key, size_t len, size_t pos,
 WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
                            struct wc_scratch *sc, size_t *klen, size_t *err)
 {
-    int rc = wc_scratch_reserve(sc, (e - s) * 12 + 1);
-    if (rc != WC_OK)
-        return rc;
     int in8 = w == 1 && x->utf8, out8 = wc_fold_width(x) == 1;
-    uint8_t *o8 = sc->buf;
-    uint32_t *o32 = (uint32_t *)(void *)sc->buf;
     size_t n = 0;
     size_t k = s;
+    int rc;
+    if (s == e && (rc = wc_scratch_reserve(sc, 1)) != WC_OK)
+        return rc;
     while (k < e) {
-        uint32_t c = WC_UNIT(x->text, w, k);
-        if (c < 0x80) { /* ASCII: lower-case it */
-            c += (uint32_t)((int32_t)wc_uni_latin1[c] >> 8);
-            if (out8)
-                o8[n++] = (uint8_t)c;
-            else
-                o32[n++] = c;
-            k++;
-            continue;
-        }
-        if (in8) {
-            const uint8_t *p = (const uint8_t *)x->text + k;
-            int l = wc_utf8_decode(p, e - k, &c);
-            if (l == 0 && !x->replace) {
-                *err = k;
-                return WC_EUTF8;
+        /* Room for the fold of the next (at most) 4096 units, 12 bytes
+         * each at most (three code points of UTF-32): a long word's buffer
+         * grows with what it holds, not with 12x the word. */
+        size_t stop = e - k > 4096 ? k + 4096 : e;
+        rc = wc_scratch_reserve(sc, n * (out8 ? 1 : 4) + (stop - k) * 12 + 1);
+        if (rc != WC_OK)
+            return rc;
+        uint8_t *o8 = sc->buf;
+        uint32_t *o32 = (uint32_t *)(void *)sc->buf;
+        while (k < stop) {
+            uint32_t c = WC_UNIT(x->text, w, k);
+            if (c < 0x80) { /* ASCII: lower-case it */
+                c += (uint32_t)((int32_t)wc_uni_latin1[c] >> 8);
+                if (out8)
+                    o8[n++] = (uint8_t)c;
+                else
+                    o32[n++] = c;
+                k++;
+                continue;
             }
-            if (l == 0) {
-                c = 0xFFFD;
-                k += wc_utf8_bad_len(p, e - k);
+            if (in8) {
+                const uint8_t *p = (const uint8_t *)x->text + k;
+                int l = wc_utf8_decode(p, e - k, &c);
+                if (l == 0 && !x->replace) {
+                    *err = k;
+                    return WC_EUTF8;
+                }
+                if (l == 0) {
+                    c = 0xFFFD;
+                    k += wc_utf8_bad_len(p, e - k);
+                } else {
+                    k += (size_t)l;
+                }
             } else {
-                k += (size_t)l;
+                k++;
             }
-        } else {
-            k++;
-        }
-        uint32_t f[3];
-        unsigned fw;
-        int nf = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
-        for (int j = 0; j < nf; j++) {
-            if (out8)
-                n += wc_utf8_encode(f[j], o8 + n);
-            else
-                o32[n++] = f[j];
+            uint32_t f[3];
+            unsigned fw;
+            int nf = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
+            for (int j = 0; j < nf; j++) {
+                if (out8)
+                    n += wc_utf8_encode(f[j], o8 + n);
+                else
+                    o32[n++] = f[j];
+            }
         }
     }
     *klen = n;

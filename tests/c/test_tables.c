@@ -1,0 +1,450 @@
+/*
+ * test_tables.c - the frequency tables against hostile texts and failing
+ * allocations:
+ *   - hash flooding: 16-byte words crafted to share one hash under the
+ *     unkeyed hash the core used before (words w0 + v, v derived from w0)
+ *     count about as fast as random words of the same length (a ratio of
+ *     two times, min of several rounds, never an absolute time);
+ *   - merging two tables whose loads sum past the limit is linear: twice
+ *     the words take about twice the time, not four times;
+ *   - every allocation of a count (count_all in memory on 1 and 3 threads,
+ *     a file into a table that already holds words, needles) failing in
+ *     turn, once or from then on: WC_ENOMEM and the table as it was, or
+ *     WC_OK and the right counts; the table is read whole after each (ASan
+ *     sees any key left dangling) and counts right once allocations work.
+ * The expected counts come from how the texts are built, never from the
+ * core.
+ *
+ * Closes with "N passed, N failed" (what CI reads).
+ */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "wc_freqio.h"
+
+/* The calling thread's CPU time: the counts and merges timed here run on
+ * it (one thread), and time spent waiting for a core on a loaded machine is
+ * not counted. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- hash flooding ------------------------------------------------------- */
+
+/* The hash the core used before it was keyed (the attack's target). */
+static uint64_t old_hash16(const uint8_t *p)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (16ull * 0xff51afd7ed558ccdull);
+    uint64_t w0;
+    memcpy(&w0, p, 8);
+    h = (h ^ w0) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    uint32_t a, b;
+    memcpy(&a, p + 8, 4);
+    memcpy(&b, p + 12, 4);
+    uint64_t v = ((uint64_t)a << 32) | b;
+    h = (h ^ v) * 0x94d049bb133111ebull;
+    h ^= h >> 32;
+    h *= 0xd6e8feb96c1e1cb5ull;
+    h ^= h >> 29;
+    return h;
+}
+
+static int word_byte_ok(uint8_t c)
+{
+    return c != ' ' && c != '\n' && c != '\r';
+}
+
+/* n distinct 16-byte words, each `reps` times, separated by ' ', in a
+ * shuffled order; crafted: all share one old hash. */
+static uint8_t *flood_text(size_t n, int reps, int crafted, size_t *len)
+{
+    uint8_t *words = xmalloc(n * 16);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *w = words + i * 16;
+        for (;;) {
+            for (int j = 0; j < 8; j++)
+                w[j] = (uint8_t)('a' + rnd() % 26);
+            if (!crafted) {
+                for (int j = 8; j < 16; j++)
+                    w[j] = (uint8_t)('a' + rnd() % 26);
+            } else {
+                /* The state after w0, then v that cancels it: h ^ v is the
+                 * same for every word. */
+                uint64_t w0, h = 0x9E3779B97F4A7C15ull ^ (16ull * 0xff51afd7ed558ccdull);
+                memcpy(&w0, w, 8);
+                h = (h ^ w0) * 0xbf58476d1ce4e5b9ull;
+                h ^= h >> 31;
+                uint64_t v = h ^ 0x0123456789abcdefull;
+                uint32_t a = (uint32_t)(v >> 32), b = (uint32_t)v;
+                memcpy(w + 8, &a, 4);
+                memcpy(w + 12, &b, 4);
+            }
+            int ok = 1;
+            for (int j = 0; j < 16; j++)
+                ok &= word_byte_ok(w[j]);
+            /* distinct: w0 random over 26^8, collisions negligible but
+             * checked by the count of distinct words below */
+            if (ok)
+                break;
+        }
+    }
+    size_t total = n * (size_t)reps;
+    size_t *order = xmalloc(total * sizeof *order);
+    for (size_t i = 0; i < total; i++)
+        order[i] = i % n;
+    for (size_t i = total; i > 1; i--) {
+        size_t j = (size_t)(rnd() % i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    uint8_t *text = xmalloc(total * 17);
+    for (size_t i = 0; i < total; i++) {
+        memcpy(text + i * 17, words + order[i] * 16, 16);
+        text[i * 17 + 16] = ' ';
+    }
+    free(order);
+    free(words);
+    *len = total * 17 - 1;
+    return text;
+}
+
+/* Seconds to count text on one thread; checks n distinct words, each reps
+ * times. */
+static double time_count(const uint8_t *text, size_t len, size_t n, int reps)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    CHECK(f != NULL, "wc_freq_new");
+    double t0 = now();
+    int rc = wc_freq_count_all(f, text, len, NULL);
+    double t = now() - t0;
+    CHECK_EQ(rc, WC_OK, "count");
+    CHECK_EQ(wc_freq_size(f), n, "distinct words");
+    wc_freq_sort(f, 0);
+    size_t bad = 0;
+    for (size_t i = 0; i < wc_freq_size(f); i++) {
+        const void *k;
+        size_t l;
+        int w;
+        uint64_t c;
+        wc_freq_get(f, i, &k, &l, &w, &c);
+        bad += l != 16 || c != (uint64_t)reps;
+    }
+    CHECK_EQ(bad, 0, "words of 16 bytes, each %d times", reps);
+    wc_freq_free(f);
+    return t;
+}
+
+static void test_flooding(void)
+{
+    const size_t n = 16384;
+    const int reps = 3;
+    size_t lc, lr;
+    uint8_t *crafted = flood_text(n, reps, 1, &lc);
+    uint8_t *random = flood_text(n, reps, 0, &lr);
+    /* The crafted words do collide under the old hash. */
+    CHECK_EQ(old_hash16(crafted), old_hash16(crafted + 17), "crafted words");
+    CHECK_EQ(old_hash16(crafted), old_hash16(crafted + 34), "crafted words");
+    double tc = 1e9, tr = 1e9;
+    for (int round = 0; round < 7; round++) {
+        double a = time_count(random, lr, n, reps);
+        tr = a < tr ? a : tr;
+        double b = time_count(crafted, lc, n, reps);
+        tc = b < tc ? b : tc;
+        if (round >= 2 && tc > 50 * tr)
+            break; /* flooded three times: no need for more rounds */
+    }
+    printf("flooding: %zu crafted words %.2f ms, random %.2f ms: ratio %.2f\n",
+           n, tc * 1e3, tr * 1e3, tc / tr);
+    CHECK(tc < 3 * tr, "crafted %.4f s vs random %.4f s", tc, tr);
+    free(crafted);
+    free(random);
+}
+
+/* ---- merges ---------------------------------------------------------------- */
+
+/* A count-all table holding words "<tag>%09zu" for i in [0, n). */
+static wc_freq *table_of(const wc_freq *like, char tag, size_t n)
+{
+    wc_freq *t = wc_freq_io_new_like(like);
+    CHECK(t != NULL, "new table");
+    size_t len = n * 11;
+    uint8_t *buf = xmalloc(len + 1);
+    for (size_t i = 0; i < n; i++)
+        snprintf((char *)buf + i * 11, 12, "%c%09zu ", tag, i);
+    size_t err = 0;
+    CHECK_EQ(wc_freq_io_window(t, buf, len, 0, len, 0, NULL, &err), WC_OK,
+             "window");
+    free(buf);
+    return t;
+}
+
+/* Seconds to merge two tables of n distinct words each (disjoint). */
+static double time_merge(const wc_freq *like, size_t n)
+{
+    wc_freq *a = table_of(like, 'a', n), *b = table_of(like, 'b', n);
+    double t0 = now();
+    CHECK_EQ(wc_freq_io_merge(a, b), WC_OK, "merge");
+    double t = now() - t0;
+    CHECK_EQ(wc_freq_size(a), 2 * n, "merged words");
+    wc_freq_free(b);
+    wc_freq_free(a);
+    return t;
+}
+
+static void test_merge_linear(void)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *like = wc_freq_new(1, &o);
+    /* Each table at 0.55 of its slots (2^18, then 2^19): the union needs a
+     * table twice as large, and a target that grew only once it reached its
+     * limit (10/16) would take the first 14% of the other's entries, in hash
+     * order, into 14% of its slots already 55% full: one cluster (the size
+     * of frequencies' two thread tables over 9 million distinct tokens). */
+    size_t n = 144000;
+    double t1 = 1e9, t2 = 1e9;
+    for (int round = 0; round < 5; round++) {
+        double a = time_merge(like, n), b = time_merge(like, 2 * n);
+        t1 = a < t1 ? a : t1;
+        t2 = b < t2 ? b : t2;
+    }
+    printf("merge: %zu + %zu words %.1f ms, twice that %.1f ms: ratio %.2f\n",
+           n, n, t1 * 1e3, t2 * 1e3, t2 / t1);
+    CHECK(t2 < 3.0 * t1, "merge of 2n %.4f s vs n %.4f s", t2, t1);
+    wc_freq_free(like);
+}
+
+/* ---- allocation failures ----------------------------------------------------- */
+
+#define NW 3000
+
+/* Word k ("k%04u") occurs k % 5 + 1 times, in a shuffled order; some words
+ * are long (arena keys) and some upper case (folded). */
+static uint8_t *oom_text(size_t *len, uint64_t *want)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < NW; k++)
+        total += k % 5 + 1;
+    size_t *order = xmalloc(total * sizeof *order);
+    size_t m = 0;
+    for (size_t k = 0; k < NW; k++) {
+        want[k] = k % 5 + 1;
+        for (size_t r = 0; r < k % 5 + 1; r++)
+            order[m++] = k;
+    }
+    for (size_t i = total; i > 1; i--) {
+        size_t j = (size_t)(rnd() % i), t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
+    }
+    uint8_t *text = xmalloc(total * 48);
+    size_t n = 0;
+    for (size_t i = 0; i < total; i++) {
+        size_t k = order[i];
+        if (k % 7 == 0) /* longer than an entry holds */
+            n += (size_t)sprintf((char *)text + n, "k%04zu-long-word-of-the-arena ", k);
+        else
+            n += (size_t)sprintf((char *)text + n, "K%04zu%s", k, i % 13 ? " " : "\n");
+    }
+    free(order);
+    *len = n;
+    return text;
+}
+
+/* The word number of a key ("k1234..." folded), or NW when it is none. */
+static size_t word_of(const uint8_t *k, size_t l)
+{
+    if (l < 5 || k[0] != 'k')
+        return NW;
+    size_t v = 0;
+    for (int i = 1; i < 5; i++) {
+        if (k[i] < '0' || k[i] > '9')
+            return NW;
+        v = v * 10 + (size_t)(k[i] - '0');
+    }
+    return v;
+}
+
+/* Read every key of f (ASan sees a dangling one) and compare its counts
+ * with want[] times `times`; 0 words when times is 0. */
+static int table_is(wc_freq *f, const uint64_t *want, uint64_t times)
+{
+    wc_freq_sort(f, 0);
+    size_t n = wc_freq_size(f), bad = 0;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const void *k;
+        size_t l;
+        int w;
+        uint64_t c;
+        wc_freq_get(f, i, &k, &l, &w, &c);
+        size_t id = word_of(k, l);
+        const char *tail = "-long-word-of-the-arena";
+        size_t want_len = id % 7 == 0 ? 5 + strlen(tail) : 5;
+        if (id >= NW || l != want_len || c != want[id] * times ||
+            (id % 7 == 0 && memcmp((const char *)k + 5, tail, strlen(tail)) != 0))
+            bad++;
+        for (size_t j = 0; j < l; j++)
+            sum += ((const uint8_t *)k)[j];
+    }
+    (void)sum;
+    return bad == 0 && n == (times ? NW : 0);
+}
+
+static void test_oom_memory(void)
+{
+    size_t len;
+    uint64_t want[NW];
+    uint8_t *text = oom_text(&len, want);
+    wc_set_parallel_threshold(64); /* many spans, several tables */
+    wc_test_table_min(8);          /* tables grow and merge */
+    for (int threads = 1; threads <= 3; threads += 2) {
+        for (int persistent = 0; persistent <= 1; persistent++) {
+            size_t failed = 0, wrong = 0;
+            for (uint64_t nth = 1; nth < 400; nth++) {
+                wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1,
+                                  .utf8 = 1, .threads = threads};
+                wc_freq *f = wc_freq_new(1, &o);
+                if (f == NULL) {
+                    wrong++;
+                    continue;
+                }
+                wc_test_fail_allocs(nth, persistent);
+                int rc = wc_freq_count_all(f, text, len, NULL);
+                wc_test_fail_allocs(0, 0);
+                if (rc == WC_ENOMEM) {
+                    failed++;
+                    /* As before the count: empty, and it counts now. */
+                    wrong += wc_freq_size(f) != 0;
+                    rc = wc_freq_count_all(f, text, len, NULL);
+                }
+                wrong += rc != WC_OK || !table_is(f, want, 1);
+                wc_freq_free(f);
+            }
+            CHECK(failed > 0, "threads %d: some counts ran out of memory", threads);
+            CHECK_EQ(wrong, 0, "threads %d persistent %d: %zu failed", threads,
+                     persistent, failed);
+        }
+    }
+    wc_test_table_min(0);
+    wc_set_parallel_threshold(0);
+    free(text);
+}
+
+/* A file counted into a table that holds its words once already: out of
+ * memory leaves exactly those, else it holds them twice. */
+static void test_oom_file(void)
+{
+    size_t len;
+    uint64_t want[NW];
+    uint8_t *text = oom_text(&len, want);
+    char path[] = "/tmp/wc_test_tables_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0)
+        return;
+    CHECK_EQ(write(fd, text, len), len, "write");
+    close(fd);
+    wc_test_table_min(8);
+    for (int threads = 1; threads <= 3; threads += 2) {
+        for (int persistent = 0; persistent <= 1; persistent++) {
+            size_t failed = 0, wrong = 0;
+            for (uint64_t nth = 1; nth < 300; nth++) {
+                wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1,
+                                  .utf8 = 1, .threads = 1};
+                wc_freq *f = wc_freq_new(1, &o);
+                wc_io_options io = {.threads = threads, .block_size = 4096};
+                if (f == NULL ||
+                    wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL) != WC_OK) {
+                    wrong++;
+                    wc_freq_free(f);
+                    continue;
+                }
+                wc_test_fail_allocs(nth, persistent);
+                int rc = wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL);
+                wc_test_fail_allocs(0, 0);
+                if (rc == WC_ENOMEM) {
+                    failed++;
+                    wrong += !table_is(f, want, 1);
+                } else {
+                    wrong += rc != WC_OK || !table_is(f, want, 2);
+                }
+                wc_freq_free(f);
+            }
+            CHECK(failed > 0, "file, threads %d: some counts ran out of memory",
+                  threads);
+            CHECK_EQ(wrong, 0, "file, threads %d persistent %d: %zu failed",
+                     threads, persistent, failed);
+        }
+    }
+    wc_test_table_min(0);
+    unlink(path);
+    free(text);
+}
+
+/* Needles added and counted while allocations fail: every call returns
+ * WC_OK or WC_ENOMEM, and what was added counts right. */
+static void test_oom_needles(void)
+{
+    size_t len;
+    uint64_t want[NW];
+    uint8_t *text = oom_text(&len, want);
+    wc_set_parallel_threshold(64);
+    size_t wrong = 0, failed = 0;
+    for (uint64_t nth = 1; nth < 200; nth++) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .utf8 = 1,
+                          .threads = 3};
+        wc_test_fail_allocs(nth, 0);
+        wc_freq *f = wc_freq_new(1, &o);
+        size_t ids[40];
+        char nd[40][48];
+        int rc = f == NULL ? WC_ENOMEM : WC_OK;
+        for (size_t k = 0; k < 40 && rc == WC_OK; k++) {
+            size_t id = 97 * k % NW;
+            if (id % 7 == 0)
+                snprintf(nd[k], sizeof nd[k], "K%04zu-LONG-word-of-the-arena", id);
+            else
+                snprintf(nd[k], sizeof nd[k], "k%04zu", id);
+            size_t err;
+            rc = wc_freq_add_needle(f, nd[k], strlen(nd[k]), 1, &ids[k], &err);
+        }
+        if (rc == WC_OK)
+            rc = wc_freq_count_needles(f, text, len, NULL);
+        wc_test_fail_allocs(0, 0);
+        if (rc == WC_ENOMEM)
+            failed++;
+        else if (rc != WC_OK)
+            wrong++;
+        else
+            for (size_t k = 0; k < 40; k++)
+                wrong += wc_freq_needle_count(f, ids[k]) != want[97 * k % NW];
+        wc_freq_free(f);
+    }
+    CHECK(failed > 0, "needles: some ran out of memory");
+    CHECK_EQ(wrong, 0, "needles: %zu failed", failed);
+    wc_set_parallel_threshold(0);
+    free(text);
+}
+
+int main(int argc, char **argv)
+{
+    rng_state = 0x7ab1e5ull;
+    int only_perf = argc > 1 && strcmp(argv[1], "perf") == 0;
+    test_flooding();
+    test_merge_linear();
+    if (!only_perf) {
+        test_oom_memory();
+        test_oom_file();
+        test_oom_needles();
+    }
+    return check_report();
+}

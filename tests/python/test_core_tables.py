@@ -1,0 +1,270 @@
+"""The core's hash tables under hostile conditions, through the package and
+the CLI: results that do not depend on the hash key, out of memory as an
+error (MemoryError; the CLI's "wordcount: PATH: out of memory", exit 2, the
+other files counted), and the memory of a count proportional to its result.
+
+Oracles: collections.Counter over str.split / bytes.split, never the code
+under test.  Child processes hold what must not disturb the test runner
+(address-space limits, peak RSS)."""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import word_count
+
+WORDCOUNT = Path(os.environ.get("WC_WORDCOUNT") or Path(sys.executable).parent / "wordcount")
+SANITIZED = bool(os.environ.get("WC_SANITIZER"))
+
+
+def run_py(code: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    full = dict(os.environ)
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          env=full, timeout=timeout)
+
+
+# ---- the hash key ------------------------------------------------------------------
+
+SEED_SCRIPT = """
+import collections, random, word_count
+rng = random.Random(5)
+words = ["".join(rng.choice("abcXYZ\u00e9\u03a3\u4e2d") for _ in range(rng.randint(1, 20)))
+         for _ in range(20000)]
+text = " ".join(rng.choice(words) for _ in range(200000))
+out = []
+for kw in ({}, {"casefold": True}, {"words": "unicode"}, {"words": "unicode", "casefold": True},
+           {"threads": 2}, {"top": 50}):
+    out.append(list(word_count.frequencies(text, **kw).items()))
+    out.append(list(word_count.frequencies(text.encode(), **kw).items()))
+needles = words[:3000:3] + ["absent"]
+out.append(list(word_count.count_many(text, needles).items()))
+out.append(list(word_count.count_many(text, needles, casefold=True).items()))
+assert out[0] == list(collections.Counter(text.split()).items())
+print(repr(out))
+"""
+
+
+def test_results_and_order_do_not_depend_on_the_hash_seed(tmp_path):
+    outs = []
+    for seed in ("1", "2", "0x9e3779b97f4a7c15", None):
+        env = {"WORD_COUNT_HASH_SEED": seed} if seed else {}
+        r = run_py(SEED_SCRIPT, env)
+        assert r.returncode == 0, r.stderr.decode()
+        outs.append(r.stdout)
+    assert all(o == outs[0] for o in outs)
+
+    f = tmp_path / "words.txt"
+    f.write_bytes(" ".join(f"w{i % 997}x{i % 13}" for i in range(100000)).encode())
+    tops = []
+    for seed in ("1", "2"):
+        r = subprocess.run([str(WORDCOUNT), "--top", "0", str(f)], capture_output=True,
+                           env=dict(os.environ, WORD_COUNT_HASH_SEED=seed), timeout=120)
+        assert r.returncode == 0, r.stderr
+        tops.append(r.stdout)
+    assert tops[0] == tops[1]
+    want = collections.Counter(f.read_bytes().split())
+    got = {}
+    for line in tops[0].splitlines():
+        count, word = line.split()
+        got[word] = int(count)
+    assert got == dict(want)
+
+
+# ---- out of memory -----------------------------------------------------------------
+
+def top_lines(counter: collections.Counter, k: int) -> list[bytes]:
+    """The CLI's --top K: count descending, ties in byte order."""
+    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return [b"%7d %s" % (c, w) for w, c in items]
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
+@pytest.mark.skipif(SANITIZED, reason="the sanitizers reserve address space; "
+                    "tests/c/test_tables.c fails allocations one by one under ASan")
+def test_cli_top_out_of_memory_over_several_files(tmp_path):
+    # Long words (copied into the tables' arenas): a small file, one with
+    # 600,000 distinct words, another small one.
+    small1 = tmp_path / "small1.txt"
+    small1.write_bytes(b" ".join(b"alpha-word-of-the-first-file-%d" % (i % 7) for i in range(7000)))
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"\n".join(b"distinct-token-number-%012d" % i for i in range(600000)))
+    small2 = tmp_path / "small2.txt"
+    small2.write_bytes(b" ".join(b"omega-word-of-the-last-file-%d" % (i % 5) for i in range(5000)))
+    files = [small1, big, small2]
+    counters = {p: collections.Counter(p.read_bytes().split()) for p in files}
+    seen_oom = seen_ok = 0
+    for mb in list(range(16, 160, 4)) + [200, 300, 1000]:
+        r = subprocess.run(["prlimit", f"--as={mb << 20}", str(WORDCOUNT), "--top", "12"]
+                           + [str(p) for p in files], capture_output=True, timeout=300)
+        assert r.returncode in (0, 2), (mb, r.returncode, r.stderr[-2000:])
+        failed = set()
+        for line in r.stderr.decode().splitlines():
+            if line == "wordcount: out of memory":
+                continue  # before or after the counts: no output is checked
+            prefix, _, rest = line.partition(": ")
+            path, _, msg = rest.rpartition(": ")
+            assert prefix == "wordcount" and msg == "out of memory", (mb, line)
+            failed.add(Path(path))
+        if r.returncode == 0:
+            assert not r.stderr
+            seen_ok += 1
+        else:
+            seen_oom += bool(failed)
+        if r.stdout:
+            # The counted files' words, exactly: a file is counted wholly or
+            # not at all.
+            want = collections.Counter()
+            for p in files:
+                if p not in failed:
+                    want.update(counters[p])
+            assert r.stdout.splitlines() == top_lines(want, 12), (mb, failed)
+            seen_ok += bool(failed)
+    assert seen_oom > 0 and seen_ok > 0
+
+
+@pytest.mark.skipif(SANITIZED, reason="the sanitizers reserve address space")
+def test_frequencies_out_of_memory_is_memory_error():
+    # The interpreter's own size first, then limits a little above it: each
+    # count either raises MemoryError or is right.
+    code = """
+    import collections, resource, sys, word_count
+    text = " ".join("Token-%09d-of-a-long-word" % (i * 7919 % 300000) for i in range(600000))
+    data = text.encode()
+    want = {(str, False): collections.Counter(text.split()),
+            (bytes, False): collections.Counter(data.split()),
+            (str, True): collections.Counter(w.casefold() for w in text.split()),
+            (bytes, True): collections.Counter(w.casefold().encode() for w in text.split())}
+    with open("/proc/self/statm") as f:
+        base = int(f.read().split()[0]) * resource.getpagesize()
+    extra = int(sys.argv[1]) << 20
+    resource.setrlimit(resource.RLIMIT_AS, (base + extra, base + extra))
+    results = []
+    for kw in ({"threads": 1}, {"threads": 3}, {"threads": 3, "casefold": True}):
+        for t in (text, data):
+            try:
+                got = word_count.frequencies(t, **kw)
+            except MemoryError:
+                results.append("M")
+                continue
+            assert got == want[type(t), kw.get("casefold", False)], kw
+            results.append("ok")
+    print(" ".join(results))
+    """
+    seen = set()
+    for extra in (1, 4, 8, 16, 24, 32, 48, 64, 96, 128, 256):
+        r = subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(extra)],
+                           capture_output=True, timeout=300)
+        err = r.stderr.decode()
+        # MemoryError may also come from the interpreter itself, anywhere.
+        assert r.returncode == 0 or "MemoryError" in err, (extra, r.returncode, err[-2000:])
+        seen.update(r.stdout.split())
+    assert b"M" in seen and b"ok" in seen
+
+
+# ---- memory proportional to the result ------------------------------------------------
+
+PEAK_SCRIPT = """
+import resource, sys, word_count
+n = int(sys.argv[1])
+kind = sys.argv[2]
+if kind == "latin1":
+    text = "Ab\u00c9" * (n // 3)          # one word, folds to Latin-1
+elif kind == "bmp":
+    text = "\u03a3x" * (n // 2)           # one word, folds to UCS-2
+else:
+    text = ("Ab\u00c9" * (n // 3)).encode()   # UTF-8 bytes
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+f = word_count.frequencies(text, casefold=True)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+(key,) = f
+size = len(key) * (1 if isinstance(key, bytes) or max(key) < "\u0100" else 2)
+print((after - before) * 1024 / size)
+"""
+
+
+@pytest.mark.skipif(SANITIZED, reason="the sanitizers change what memory costs")
+@pytest.mark.parametrize("kind", ["latin1", "bmp", "utf8"])
+def test_one_long_word_costs_about_twice_its_key(kind):
+    # ru_maxrss is the peak: its growth over the call is the call's peak,
+    # as a multiple of the key's final size (the returned str or bytes).
+    n = 48 << 20
+    r = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(n), kind], capture_output=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    ratio = float(r.stdout)
+    assert ratio <= 2.3, ratio
+
+
+# ---- bounded worst cases -----------------------------------------------------------
+
+def cpu_min(fn, rounds=5) -> float:
+    import gc
+    import time
+    best = float("inf")
+    for _ in range(rounds):
+        gc.collect()
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+@pytest.mark.skipif(SANITIZED, reason="timing ratios under the sanitizers mean little")
+def test_worst_cases_grow_linearly():
+    # CPU time (robust on a loaded machine) of size 2n over size n: about 2
+    # when linear, 4 when quadratic; 3.2 leaves room for caches and for the
+    # Python objects of the result.
+    def distinct(n):
+        return " ".join("%x" % (i * 2654435761 % (1 << 40)) for i in range(n))
+
+    def separators(n):
+        return " \n" * n
+
+    def long_word(n):
+        return "Ab" * n
+
+    cases = [
+        ("distinct words", distinct, 300_000, lambda t: word_count.frequencies(t, threads=2),
+         lambda t, r: r == collections.Counter(t.split())),
+        ("all separators", separators, 4 << 20, lambda t: word_count.frequencies(t),
+         lambda t, r: r == collections.Counter()),
+        ("one long word, casefold", long_word, 4 << 20,
+         lambda t: word_count.frequencies(t, casefold=True),
+         lambda t, r: r == collections.Counter([t.casefold()])),
+    ]
+    for name, make, n, fn, ok in cases:
+        small, large = make(n), make(2 * n)
+        assert ok(small, fn(small)) and ok(large, fn(large)), name
+        ratio = cpu_min(lambda: fn(large)) / cpu_min(lambda: fn(small))
+        # Distinct words: a table twice as large leaves the caches sooner.
+        assert ratio < (3.6 if name == "distinct words" else 3.2), (name, ratio)
+
+    # Many needles: 2x the needles (and the text), about 2x the time.
+    def needles_case(k):
+        nd = ["n%d" % i for i in range(k)]
+        return " ".join(nd[::7]) * 2, nd
+
+    (t1, n1), (t2, n2) = needles_case(250_000), needles_case(500_000)
+    r2 = word_count.count_many(t2, n2)
+    want = collections.Counter(t2.split())
+    assert all(r2[w] == want[w] for w in n2[:1000])
+    ratio = cpu_min(lambda: word_count.count_many(t2, n2)) / cpu_min(lambda: word_count.count_many(t1, n1))
+    assert ratio < 3.2, ("needles", ratio)
+
+
+def test_cli_top_with_a_huge_k(tmp_path):
+    f = tmp_path / "w.txt"
+    f.write_bytes(b"b a b c\n" * 1000)
+    r = subprocess.run([str(WORDCOUNT), "--top", str(2**63 - 1), str(f)], capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == top_lines(collections.Counter(f.read_bytes().split()), 10)
