@@ -66,7 +66,7 @@ def test_results_and_order_do_not_depend_on_the_hash_seed(tmp_path):
     f.write_bytes(" ".join(f"w{i % 997}x{i % 13}" for i in range(100000)).encode())
     tops = []
     for seed in ("1", "2"):
-        r = subprocess.run([str(WORDCOUNT), "--top", "0", str(f)], capture_output=True,
+        r = subprocess.run([str(WORDCOUNT), "--words=space", "--top", "0", str(f)], capture_output=True,
                            env=dict(os.environ, WORD_COUNT_HASH_SEED=seed), timeout=120)
         assert r.returncode == 0, r.stderr
         tops.append(r.stdout)
@@ -103,7 +103,7 @@ def test_cli_top_out_of_memory_over_several_files(tmp_path):
     counters = {p: collections.Counter(p.read_bytes().split()) for p in files}
     seen_oom = seen_ok = 0
     for mb in list(range(16, 160, 4)) + [200, 300, 1000]:
-        r = subprocess.run(["prlimit", f"--as={mb << 20}", str(WORDCOUNT), "--top", "12"]
+        r = subprocess.run(["prlimit", f"--as={mb << 20}", str(WORDCOUNT), "--words=space", "--top", "12"]
                            + [str(p) for p in files], capture_output=True, timeout=300)
         assert r.returncode in (0, 2), (mb, r.returncode, r.stderr[-2000:])
         failed = set()
