@@ -152,16 +152,9 @@ build/fuzz/.clang: fuzz/ensure-clang.sh
 	fuzz/ensure-clang.sh
 	@mkdir -p $(@D) && touch $@
 
-# Headers that meson generates at build time (the Unicode tables of issue 5,
-# when tools/gen_unicode.py exists), generated here for the fuzz build too.
-FUZZ_GEN := $(if $(wildcard tools/gen_unicode.py),build/fuzz/gen/wc_unicode_data.h)
-build/fuzz/gen/wc_unicode_data.h: tools/gen_unicode.py
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) | build/fuzz/.clang
 	@mkdir -p $(@D)
-	$(PYTHON) tools/gen_unicode.py $@
-
-build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) $(FUZZ_GEN) | build/fuzz/.clang
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ibuild/fuzz/gen -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
 
 build/fuzz/%: fuzz/%.c $(FUZZ_OBJS) | build/fuzz/.clang
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@
@@ -182,3 +175,4 @@ fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 # The short pass that CI runs (20 s a target).
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=20
+
