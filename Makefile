@@ -84,6 +84,8 @@ bench: install $(VENV)/.bench-deps
 	@WC_BENCH_RESULTS=$(BENCH_RESULTS) $(VPY) benchmarks/bench_freq.py $(BENCH_QUICK)
 	@echo "== benchmarks/bench_dask.py $(BENCH_QUICK)"
 	@WC_BENCH_RESULTS=$(BENCH_RESULTS) $(VPY) benchmarks/bench_dask.py $(BENCH_QUICK)
+	@echo "== make bench-ft"
+	@$(MAKE) --no-print-directory bench-ft BENCH_FT_ARGS="$(BENCH_QUICK)"
 	@$(VPY) benchmarks/summary.py $(BENCH_RESULTS) --plot $(BENCH_PLOT) \
 	    --start $$(cat $(BENCH_RESULTS).start)
 
@@ -172,16 +174,9 @@ build/fuzz/.clang: fuzz/ensure-clang.sh
 	fuzz/ensure-clang.sh
 	@mkdir -p $(@D) && touch $@
 
-# Headers that meson generates at build time (the Unicode tables of issue 5,
-# when tools/gen_unicode.py exists), generated here for the fuzz build too.
-FUZZ_GEN := $(if $(wildcard tools/gen_unicode.py),build/fuzz/gen/wc_unicode_data.h)
-build/fuzz/gen/wc_unicode_data.h: tools/gen_unicode.py
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) | build/fuzz/.clang
 	@mkdir -p $(@D)
-	$(PYTHON) tools/gen_unicode.py $@
-
-build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) $(FUZZ_GEN) | build/fuzz/.clang
-	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -Ibuild/fuzz/gen -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
 
 build/fuzz/%: fuzz/%.c $(FUZZ_OBJS) | build/fuzz/.clang
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) -o $@
@@ -202,3 +197,45 @@ fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 # The short pass that CI runs (20 s a target).
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=20
+
+# ---- every interpreter we claim (README "Supported interpreters") ----------
+.PHONY: python-ft test-ft test-pythons check-unicode
+PYENV_VERSIONS ?= 3.9 3.10 3.12 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+
+# A free-threaded CPython 3.13 ("3.13t") built from Debian's source package
+# into build/python-ft (cached in ~/.cache/word-count; about 15 minutes cold).
+python-ft:
+	tools/build-python-ft
+
+# The full suite on 3.13t with the GIL off, then the API tests under
+# pytest-run-parallel (none when WORD_COUNT_SKIP_FT=1 and it cannot be built).
+test-ft:
+	@py=$$(tools/build-python-ft | tail -1); \
+	    if [ -z "$$py" ]; then echo "test-ft: SKIPPED: no free-threaded Python"; \
+	    else tools/test-python $$py 3.13t full; fi
+
+# The quick suite on each pyenv CPython, each in its own venv under build/.
+test-pythons:
+	@set -e; for v in $(PYENV_VERSIONS); do \
+	    py=$$(ls -d $(PYENV_ROOT)/versions/$$v.*/bin/python 2>/dev/null | sort -V | tail -1); \
+	    [ -n "$$py" ] || { echo "test-pythons: no CPython $$v in $(PYENV_ROOT)"; exit 1; }; \
+	    echo "== CPython $$v ($$py): quick suite"; \
+	    tools/test-python $$py $$v quick; \
+	done
+
+# The committed Unicode tables are what tools/gen_unicode.py makes (with a
+# Python of their Unicode version, 3.13).
+check-unicode:
+	@py=$$(ls -d $(PYENV_ROOT)/versions/3.13.*/bin/python build/python-ft/bin/python3.13t 2>/dev/null | head -1); \
+	    [ -n "$$py" ] || { echo "check-unicode: needs a CPython 3.13"; exit 1; }; \
+	    $$py tools/gen_unicode.py --check
+
+# The seed's benchmark on the GIL build and on 3.13t (when `make test-ft` has
+# built its venv): search_sequential from 1 and 2 Python threads side by side.
+.PHONY: bench-ft
+bench-ft: install
+	$(VPY) benchmarks/bench_ft.py $(BENCH_FT_ARGS)
+	@if [ -x build/venv-3.13t/bin/python ]; then \
+	    PYTHON_GIL=0 build/venv-3.13t/bin/python benchmarks/bench_ft.py $(BENCH_FT_ARGS); \
+	else echo "bench-ft: no 3.13t build (make test-ft makes it): GIL build only"; fi

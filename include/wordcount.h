@@ -30,6 +30,20 @@
 extern "C" {
 #endif
 
+/*
+ * WC_API marks the functions of this interface.  The core is a static
+ * library compiled with hidden visibility and linked into its clients, so no
+ * wc_* symbol leaks out of the Python extension; a shared build of the core
+ * defines WC_BUILD_SHARED to export exactly the marked functions.
+ */
+#ifndef WC_API
+#  if defined(WC_BUILD_SHARED) && defined(__GNUC__)
+#    define WC_API __attribute__((visibility("default")))
+#  else
+#    define WC_API
+#  endif
+#endif
+
 #define WC_VERSION "0.1.0"
 
 /* Error codes: every fallible function returns 0 or one of these. */
@@ -50,15 +64,15 @@ enum {
 #define WC_MAX_THREADS 256
 
 /* A human-readable message for a WC_* code (never NULL). */
-const char *wc_strerror(int code);
+WC_API const char *wc_strerror(int code);
 
 /*
  * Count on the calling thread alone.  `width` is the size in bytes of one
  * code unit of both `text` and `needle` (1, 2 or 4); `len` and `nlen` are in
  * units.  Returns the count; a width other than 1, 2 or 4 counts 0.
  */
-uint64_t wc_count(const void *text, size_t len, const void *needle,
-                  size_t nlen, int width);
+WC_API uint64_t wc_count(const void *text, size_t len, const void *needle,
+                         size_t nlen, int width);
 
 /*
  * Count on up to `threads` threads of the shared pool, the calling thread
@@ -67,24 +81,12 @@ uint64_t wc_count(const void *text, size_t len, const void *needle,
  * start a worker, the calling thread does the work.
  * Returns WC_OK, or WC_EINVAL for a bad width or thread count.
  */
-int wc_count_parallel(const void *text, size_t len, const void *needle,
-                      size_t nlen, int width, int threads, uint64_t *count);
-
-/*
- * The yardstick of the benchmarks, not a word count: how many of the n bytes
- * at buf equal c, in one plain SIMD pass (one load and one comparison a
- * vector) with the same kernel choice and threads as wc_count_parallel.
- */
-int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c, int threads,
-                           uint64_t *count);
+WC_API int wc_count_parallel(const void *text, size_t len, const void *needle,
+                             size_t nlen, int width, int threads,
+                             uint64_t *count);
 
 /* Texts shorter than this many bytes are counted on the calling thread. */
-size_t wc_parallel_threshold(void);
-
-/* Change that threshold for this process (0 restores the built-in one).
- * For measuring where it belongs (benchmarks/threshold.py); not for tuning
- * in production. */
-void wc_set_parallel_threshold(size_t bytes);
+WC_API size_t wc_parallel_threshold(void);
 
 /* ---- threads ---------------------------------------------------------- */
 
@@ -93,20 +95,16 @@ void wc_set_parallel_threshold(size_t bytes);
  * from 1 to WC_MAX_THREADS, else the CPUs this process may use (affinity mask
  * and cgroup CPU quota).  Computed once per process (again after fork).
  */
-int wc_default_threads(void);
+WC_API int wc_default_threads(void);
 
 /* The CPUs this process may use (affinity mask and cgroup quota), >= 1. */
-int wc_available_cpus(void);
+WC_API int wc_available_cpus(void);
 
 /*
  * 0 when WORD_COUNT_THREADS is unset or valid; 1 when it is set but is not a
  * whole number from 1 to WC_MAX_THREADS (it is then ignored).
  */
-int wc_threads_env_invalid(void);
-
-/* Worker threads of the pool alive now (0 until first parallel use, and
- * again once idle workers have exited). */
-int wc_pool_started_workers(void);
+WC_API int wc_threads_env_invalid(void);
 
 /*
  * Stop the pool's workers now and wait until they have exited (joined), so
@@ -117,23 +115,23 @@ int wc_pool_started_workers(void);
  * threads count: it waits for busy workers to finish their current task;
  * those counts finish correctly on their calling threads.
  */
-void wc_pool_shutdown(void);
+WC_API void wc_pool_shutdown(void);
 
 /* ---- kernels ---------------------------------------------------------- */
 
 /* The name of the kernel that byte texts are counted with:
  * "scalar", "sse2", "avx2" or "avx512". */
-const char *wc_kernel_name(void);
+WC_API const char *wc_kernel_name(void);
 
 /* 1 if the kernel `name` is compiled in and this CPU and OS support it. */
-int wc_kernel_supported(const char *name);
+WC_API int wc_kernel_supported(const char *name);
 
 /*
  * Use kernel `name` from now on ("auto" restores the automatic choice).
  * Returns WC_OK or WC_ENOKERNEL.  The environment variable
  * WORD_COUNT_KERNEL, read at first use, does the same.
  */
-int wc_force_kernel(const char *name);
+WC_API int wc_force_kernel(const char *name);
 
 /* ---- progress and cancellation ---------------------------------------- */
 
@@ -186,9 +184,9 @@ typedef struct {
     int threads;  /* 0: wc_default_threads() */
 } wc_word_opts;
 
-/* The Unicode version of the core's tables (that of the Python that built
- * it, e.g. "14.0.0"). */
-const char *wc_unicode_version(void);
+/* The Unicode version of the core's tables ("15.1.0"), the same in every
+ * build. */
+WC_API const char *wc_unicode_version(void);
 
 /*
  * A word as the core hands it out: a key of `len` units of `width` bytes.
@@ -204,9 +202,9 @@ typedef int (*wc_word_fn)(void *ctx, const void *key, size_t len, int width,
  * space mode included).  Stops at the first nonzero return of fn and returns
  * it.  Returns WC_OK, WC_EINVAL, WC_ENOMEM or WC_EUTF8 (*err_offset set).
  */
-int wc_words_foreach(const void *text, size_t len, int width,
-                     const wc_word_opts *opts, wc_word_fn fn, void *ctx,
-                     size_t *err_offset);
+WC_API int wc_words_foreach(const void *text, size_t len, int width,
+                            const wc_word_opts *opts, wc_word_fn fn, void *ctx,
+                            size_t *err_offset);
 
 /*
  * A table of words and counts: the result of wc_freq_count_all, or a set of
@@ -224,8 +222,8 @@ typedef struct wc_freq wc_freq;
 
 /* A table for texts of `width` (1, 2, 4) cut as `opts` says.  NULL when out
  * of memory or the arguments are out of range. */
-wc_freq *wc_freq_new(int width, const wc_word_opts *opts);
-void wc_freq_free(wc_freq *f);
+WC_API wc_freq *wc_freq_new(int width, const wc_word_opts *opts);
+WC_API void wc_freq_free(wc_freq *f);
 
 /*
  * Add a needle (nwidth: 1, 2 or 4; for UTF-8 tables nwidth 1 is UTF-8) and
@@ -236,18 +234,18 @@ void wc_freq_free(wc_freq *f);
  * UTF-8 (unicode words or casefold) and the needle is not valid UTF-8.
  */
 #define WC_NO_ID ((size_t)-1)
-int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen,
-                       int nwidth, size_t *id, size_t *err_offset);
+WC_API int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen,
+                              int nwidth, size_t *id, size_t *err_offset);
 
 /* Count the words of text (len units of the table's width) that equal a
  * needle, in one pass on opts.threads threads. */
-int wc_freq_count_needles(wc_freq *f, const void *text, size_t len,
-                          size_t *err_offset);
+WC_API int wc_freq_count_needles(wc_freq *f, const void *text, size_t len,
+                                 size_t *err_offset);
 
 /* Count every non-empty word of the text into the (needle-free) table, in
  * one pass on opts.threads threads: per-thread tables, merged. */
-int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
-                      size_t *err_offset);
+WC_API int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
+                             size_t *err_offset);
 
 /*
  * Progress and cancellation of the next wc_freq_count_needles and
@@ -261,26 +259,26 @@ int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
  * returns WC_EINTR and leaves f as it was before the count: it may be freed,
  * or count again.  The words and counts never depend on fn.
  */
-void wc_freq_set_progress(wc_freq *f, wc_progress_fn fn, void *arg,
-                          unsigned interval_ms);
+WC_API void wc_freq_set_progress(wc_freq *f, wc_progress_fn fn, void *arg,
+                                 unsigned interval_ms);
 
 /* The count of needle `id` (0 for WC_NO_ID). */
-uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
+WC_API uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
 
 /*
  * Order the words: by_count = 0: by first occurrence in the text; 1: by
  * count, most common first, ties by first occurrence (the order does not
  * depend on the thread count).  Returns WC_OK or WC_ENOMEM.
  */
-int wc_freq_sort(wc_freq *f, int by_count);
+WC_API int wc_freq_sort(wc_freq *f, int by_count);
 
 /* The number of distinct words, and word i in the current order.  Keys as
  * wc_words_foreach hands them out, except the folded words of a text that is
  * not UTF-8: each comes in the narrowest width that holds its code points
  * (*width 1: Latin-1, 2: UCS-2, 4: UTF-32), as CPython stores a str. */
-size_t wc_freq_size(const wc_freq *f);
-void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
-                 int *width, uint64_t *count);
+WC_API size_t wc_freq_size(const wc_freq *f);
+WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
+                        size_t *len, int *width, uint64_t *count);
 /* ---- files and streams (io.c) ------------------------------------------ */
 
 /*
@@ -337,7 +335,7 @@ typedef struct wc_io_options {
 } wc_io_options;
 
 /* The default block size, in bytes. */
-size_t wc_io_default_block_size(void);
+WC_API size_t wc_io_default_block_size(void);
 
 /*
  * Count in the file at `path`.  `opt` may be NULL (the defaults).
@@ -346,9 +344,9 @@ size_t wc_io_default_block_size(void);
  * WC_EINTR when the progress callback asked to stop; WC_ENOMEM; WC_EINVAL.
  * counts[] is filled only on WC_OK.
  */
-int wc_count_file(const char *path, const void *const needles[],
-                  const size_t lens[], size_t nneedles,
-                  const wc_io_options *opt, uint64_t counts[]);
+WC_API int wc_count_file(const char *path, const void *const needles[],
+                         const size_t lens[], size_t nneedles,
+                         const wc_io_options *opt, uint64_t counts[]);
 
 /*
  * Count what remains to be read from `fd`: a regular file of nonzero size
@@ -356,17 +354,18 @@ int wc_count_file(const char *path, const void *const needles[],
  * set to the end), anything else with read() to end of stream.  The fd is
  * neither closed nor otherwise changed.  Returns as wc_count_file.
  */
-int wc_count_fd(int fd, const void *const needles[], const size_t lens[],
-                size_t nneedles, const wc_io_options *opt, uint64_t counts[]);
+WC_API int wc_count_fd(int fd, const void *const needles[],
+                       const size_t lens[], size_t nneedles,
+                       const wc_io_options *opt, uint64_t counts[]);
 
 /*
  * Count a stream whose bytes `read` supplies (Python file objects, ...), on
  * the calling thread.  opt->threads and opt->prefix are ignored.
  */
-int wc_count_reader(wc_read_fn read, void *read_arg,
-                    const void *const needles[], const size_t lens[],
-                    size_t nneedles, const wc_io_options *opt,
-                    uint64_t counts[]);
+WC_API int wc_count_reader(wc_read_fn read, void *read_arg,
+                           const void *const needles[], const size_t lens[],
+                           size_t nneedles, const wc_io_options *opt,
+                           uint64_t counts[]);
 
 /* ---- words of files and streams: frequencies, needles in words= modes -- */
 
@@ -402,12 +401,33 @@ typedef struct {
     size_t context_at;    /* where the bad byte is in context */
 } wc_utf8_error;
 
-int wc_freq_count_file(wc_freq *f, int what, const char *path,
-                       const wc_io_options *opt, wc_utf8_error *err);
-int wc_freq_count_fd(wc_freq *f, int what, int fd, const wc_io_options *opt,
-                     wc_utf8_error *err);
-int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read, void *read_arg,
-                         const wc_io_options *opt, wc_utf8_error *err);
+WC_API int wc_freq_count_file(wc_freq *f, int what, const char *path,
+                              const wc_io_options *opt, wc_utf8_error *err);
+WC_API int wc_freq_count_fd(wc_freq *f, int what, int fd,
+                            const wc_io_options *opt, wc_utf8_error *err);
+WC_API int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read,
+                                void *read_arg, const wc_io_options *opt,
+                                wc_utf8_error *err);
+
+/* ==== testing and benchmark hooks ========================================
+ * Not part of the stable interface: for the tests and benchmarks/ only. They
+ * may change or go away in any release. */
+
+/*
+ * The yardstick of the benchmarks, not a word count: how many of the n bytes
+ * at buf equal c, in one plain SIMD pass (one load and one comparison a
+ * vector) with the same kernel choice and threads as wc_count_parallel.
+ */
+WC_API int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c,
+                                  int threads, uint64_t *count);
+
+/* Change that threshold for this process (0 restores the built-in one).
+ * For measuring where it belongs (benchmarks/threshold.py); not for tuning
+ * in production. */
+WC_API void wc_set_parallel_threshold(size_t bytes);
+
+/* Worker threads the pool has started so far (0 until first parallel use). */
+WC_API int wc_pool_started_workers(void);
 
 #ifdef __cplusplus
 }

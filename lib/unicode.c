@@ -1,7 +1,7 @@
 /*
- * unicode.c - the generated Unicode tables (wc_unicode_data.h, written at
- * build time by tools/gen_unicode.py from the building Python's unicodedata)
- * and where a range of words may start.
+ * unicode.c - the Unicode tables (wc_unicode_data.h, generated once by
+ * tools/gen_unicode.py for one Unicode version and committed) and where a
+ * range of words may start.
  */
 #include "wc_words.h"
 #include "wc_unicode_data.h"

@@ -31,6 +31,7 @@ import threading
 from collections import Counter
 from typing import Callable, Optional
 
+import unicode_oracle as uo
 import word_count
 from helpers import reference_count
 
@@ -128,9 +129,9 @@ def _search_casefold(contents, needle, threads=None):
 def _lookup_key(contents, needle, casefold=False):
     """The key of `needle` in a frequencies() Counter of `contents`."""
     if isinstance(contents, str):
-        return needle.casefold() if casefold else needle
+        return uo.casefold(needle) if casefold else needle
     key = bytes(memoryview(needle))
-    return key.decode("utf-8").casefold().encode("utf-8") if casefold else key
+    return uo.casefold(key.decode("utf-8")).encode("utf-8") if casefold else key
 
 
 def _frequencies(contents, needle, threads=None):
@@ -215,9 +216,9 @@ def word_oracle(contents, needle, words="space", casefold=False, empty=True):
             needle = needle.decode("utf-8")
             text = text.decode("utf-8")
     if casefold:
-        text = text.casefold()
-        needle = needle.casefold()
-    found = space_words(text) if words == "space" else re.findall(r"\w+", text)
+        text = uo.casefold(text)
+        needle = uo.casefold(needle)
+    found = space_words(text) if words == "space" else uo.findall_words(text)
     if not empty:
         found = [w for w in found if w]
     return Counter(found)[needle]

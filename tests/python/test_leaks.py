@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 
 import pytest
 
 pytestmark = [
-    pytest.mark.timeout(600),
+    pytest.mark.timeout(1200),
     pytest.mark.skipif(os.environ.get("WC_SANITIZER") is not None,
                        reason="RSS under a sanitizer's allocator says nothing"),
 ]
@@ -91,22 +92,38 @@ def run(n):
 
 run(10_000)          # warm-up: caches, interned strings, the pool's threads
 gc.collect()
-before = rss_kib()
-run({n})
-gc.collect()
-after = rss_kib()
-print(before, after, after - before)
+for _ in range({batches}):
+    before = rss_kib()
+    run({n})
+    gc.collect()
+    after = rss_kib()
+    print(before, after, after - before)
 """
+
+# Free-threaded CPython allocates every object with mimalloc, whose
+# per-thread heaps keep freed pages for reuse and return them in bursts: over
+# 100k calls of each function its RSS rises and falls by 1 to 3 MiB from one
+# batch to the next, while the Python memory tracemalloc traces stays flat
+# (159 -> 160 KiB over three batches of 30k calls each, 3.13.5t, with RSS
+# +1100, +2396, +2320 KiB) and never grows batch after batch.  A leak does:
+# one small object a call adds 3 MiB or more to every batch.  So there the
+# test runs two batches and bounds the smaller growth.
+FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+BATCHES = 2 if FREE_THREADED else 1
 
 
 def test_rss_stays_flat_over_100k_calls_of_every_function():
     tests = os.path.dirname(os.path.abspath(__file__))
     r = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(tests=tests, n=CALLS_PER_FUNCTION)],
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-c", SCRIPT.format(tests=tests, n=CALLS_PER_FUNCTION,
+                                             batches=BATCHES)],
+        capture_output=True, text=True, timeout=900,
     )
     assert r.returncode == 0, r.stderr[-3000:]
-    before, after, growth = map(int, r.stdout.split())
-    print(f"RSS {before} KiB -> {after} KiB (+{growth} KiB) over "
-          f"{CALLS_PER_FUNCTION} calls of each function")
-    assert growth <= RSS_BOUND_KIB, f"RSS grew by {growth} KiB"
+    batches = [tuple(map(int, line.split())) for line in r.stdout.splitlines()]
+    assert len(batches) == BATCHES, r.stdout
+    for before, after, growth in batches:
+        print(f"RSS {before} KiB -> {after} KiB (+{growth} KiB) over "
+              f"{CALLS_PER_FUNCTION} calls of each function")
+    growth = min(g for _, _, g in batches)
+    assert growth <= RSS_BOUND_KIB, f"RSS grew by {growth} KiB in every batch"

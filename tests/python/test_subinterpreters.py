@@ -1,0 +1,172 @@
+"""word_count in isolated subinterpreters (each with its own GIL).
+
+The extension declares Py_MOD_PER_INTERPRETER_GIL_SUPPORTED: it keeps no
+Python object in C globals, and the C pool it shares between interpreters
+holds no Python state.  Here several isolated interpreters (3.12's
+_xxsubinterpreters, 3.13's _interpreters; create() makes them isolated, with
+their own GIL, by default) import it and call every function from several
+threads at once, and their results must equal the main interpreter's.  One
+interpreter is finalized while another still counts on the shared pool.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+try:
+    import _interpreters as interpreters  # 3.13
+except ImportError:
+    try:
+        import _xxsubinterpreters as interpreters  # 3.12
+    except ImportError:
+        interpreters = None
+
+pytestmark = pytest.mark.skipif(
+    interpreters is None or sys.version_info < (3, 12),
+    reason="isolated subinterpreters with their own GIL need CPython 3.12+")
+
+# Every function, on str, bytes and bytearray, with threads= changing.  The
+# script writes repr() of its results to OUT (a str shared from the main
+# interpreter), so the main interpreter compares them with its own.
+SCRIPT = r'''
+import io
+import word_count
+
+def results(path, rounds=1):
+    text = "".join(w + s for w, s in zip(
+        ["the", "is", "Is", "", "better", "x" * 30, "zen\r", "Straße"] * 4000,
+        [" ", " ", "\n", "\r\n", "  ", " ", "\n"] * 5000))
+    data = text.encode()
+    out = []
+    for r in range(rounds):
+        for threads in (1, 2, 3, None):
+            for obj in (text, data, bytearray(data)):
+                n = "is" if isinstance(obj, str) else b"is"
+                out.append(word_count.search(obj, n, threads=threads))
+                out.append(word_count.search(obj, n, words="unicode",
+                                             casefold=True, threads=threads))
+                out.append(word_count.search_sequential(obj, n))
+                out.append(word_count.search_sequential_allow_threads(obj, n))
+                out.append(word_count.search_sequential_detached(obj, n))
+                out.append(sorted(word_count.count_many(
+                    obj, [n, n[:0], n * 2], threads=threads).items()))
+                out.append(list(word_count.frequencies(obj, threads=threads).items()))
+                out.append(list(word_count.frequencies(
+                    obj, top=3, words="unicode", casefold=True,
+                    threads=threads).items()))
+            out.append(word_count.search_file(path, "is", threads=threads))
+            out.append(word_count.search_stream(io.BytesIO(data), b"is",
+                                                threads=threads))
+            out.append(list(word_count.frequencies_file(path, threads=threads).items()))
+            out.append(list(word_count.frequencies_stream(
+                io.BytesIO(data), words="unicode", threads=threads).items()))
+    out.append(word_count.kernel())
+    out.append(word_count.UNICODE_VERSION)
+    return out
+'''
+
+
+def run(interp, code: str, **shared) -> None:
+    """Run code in interp; raise if it raised (3.12 raises RunFailedError,
+    3.13 returns a description of the exception)."""
+    failure = interpreters.run_string(interp, code, shared)
+    if failure is not None:
+        raise AssertionError(f"the subinterpreter raised: {failure}")
+
+
+def run_script(interp, path, out, rounds=1):
+    run(interp, SCRIPT + "\nwith open(OUT, 'w') as f:\n"
+        "    f.write(repr(results(PATH, ROUNDS)))\n",
+        OUT=str(out), PATH=str(path), ROUNDS=rounds)
+    return out.read_text()
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory):
+    d = tmp_path_factory.mktemp("subinterp")
+    ns: dict = {}
+    exec(SCRIPT, ns)
+    path = d / "t.txt"
+    text = "".join(w + s for w, s in zip(
+        ["the", "is", "Is", "", "better", "x" * 30, "zen\r", "Straße"] * 4000,
+        [" ", " ", "\n", "\r\n", "  ", " ", "\n"] * 5000))
+    path.write_bytes(text.encode())
+    return path, repr(ns["results"](str(path)))
+
+
+def test_one_subinterpreter_counts_as_the_main_one(expected, tmp_path):
+    path, want = expected
+    interp = interpreters.create()
+    try:
+        assert run_script(interp, path, tmp_path / "out") == want
+    finally:
+        interpreters.destroy(interp)
+
+
+def test_subinterpreters_count_from_several_threads_at_once(expected, tmp_path):
+    path, want = expected
+    errors: list = []
+    got: dict = {}
+    start = threading.Barrier(4)
+
+    def worker(k):
+        try:
+            start.wait()
+            for r in range(2):
+                interp = interpreters.create()
+                try:
+                    got[(k, r)] = run_script(interp, path, tmp_path / f"out-{k}-{r}")
+                finally:
+                    interpreters.destroy(interp)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    assert len(got) == 8 and all(v == want for v in got.values())
+
+
+def test_an_interpreter_finalized_while_another_counts(expected, tmp_path):
+    """Interpreters come and go (import, count on the shared pool, destroy)
+    while a long-lived one counts on the same pool: its counts stay right,
+    and the main interpreter's too afterwards."""
+    path, want = expected
+    long_lived = interpreters.create()
+    errors: list = []
+    result: dict = {}
+
+    def long_count():
+        try:
+            result["long"] = run_script(long_lived, path, tmp_path / "long", rounds=3)
+        except BaseException as e:
+            errors.append(e)
+
+    t = threading.Thread(target=long_count)
+    t.start()
+    try:
+        short = 0
+        while t.is_alive() or short < 3:
+            interp = interpreters.create()
+            try:
+                run(interp, "import word_count\n"
+                    "assert word_count.search(b'is ' * 300000, b'is', threads=2) == 300000\n")
+            finally:
+                interpreters.destroy(interp)  # finalizes its module state
+            short += 1
+    finally:
+        t.join(600)
+        interpreters.destroy(long_lived)
+    assert errors == []
+    ns: dict = {}
+    exec(SCRIPT, ns)
+    assert result["long"] == repr(ns["results"](str(path), 3))
+    import word_count
+    assert word_count.search("is " * 300000, "is", threads=2) == 300000
