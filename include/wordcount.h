@@ -426,7 +426,8 @@ WC_API int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c,
  * in production. */
 WC_API void wc_set_parallel_threshold(size_t bytes);
 
-/* Worker threads the pool has started so far (0 until first parallel use). */
+/* Worker threads of the pool alive now (0 until first parallel use, and
+ * again once idle workers have exited). */
 WC_API int wc_pool_started_workers(void);
 
 #ifdef __cplusplus
