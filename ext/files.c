@@ -13,9 +13,8 @@
 #include "errors.h"
 #include "gil.h"
 
-/* A Python object's read(n) as the core's wc_read_fn (wc_py_read); its
- * callbacks run on the calling thread and share call->ts with
- * wc_on_progress. */
+/* wc_py_read's state.  It runs on the calling thread, as wc_on_progress
+ * does, and both take and release the GIL through call->ts. */
 typedef struct {
     wc_call *call;
     PyObject *read;       /* the object's bound read method */
