@@ -1,111 +1,26 @@
 /*
- * files.c - search_file and search_stream: files, pipes and Python file
- * objects, counted by the core's io.c with the GIL released.
- *
- * While the core counts, the calling thread comes back here between blocks
- * (at most every 100 ms, the core's progress callback): it takes the GIL,
- * runs PyErr_CheckSignals() (so Ctrl-C raises KeyboardInterrupt within about
- * a second) and the caller's progress callable, and asks the core to stop if
- * either raised.  progress=True (a tqdm bar) is handled in Python
- * (word_count/_files.py), which passes a callable.
+ * files.c - the files API family: search_file, search_stream,
+ * frequencies_file and frequencies_stream on paths, pipes and Python file
+ * objects, counted by the core with the GIL released (gil.c brings the
+ * calling thread back between blocks for Ctrl-C and progress).
+ * progress=True (a tqdm bar) is handled in Python (word_count/_files.py),
+ * which passes a callable.
  */
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "binding.h"
+#include "args.h"
+#include "errors.h"
+#include "gil.h"
 
-int wc_call_progress(PyObject *progress, uint64_t done, uint64_t total)
-{
-    PyObject *r = total == WC_SIZE_UNKNOWN
-        ? PyObject_CallFunction(progress, "KO", (unsigned long long)done, Py_None)
-        : PyObject_CallFunction(progress, "KK", (unsigned long long)done,
-                                (unsigned long long)total);
-    Py_XDECREF(r);
-    return r == NULL ? -1 : 0;
-}
-
-int wc_on_progress(void *arg, uint64_t done, uint64_t total)
-{
-    wc_call *c = arg;
-    PyEval_RestoreThread(c->ts);
-    int stop = PyErr_CheckSignals() < 0;
-    if (!stop && c->progress != NULL) {
-        unsigned unit = c->unit > 1 ? c->unit : 1;
-        if (total == WC_SIZE_UNKNOWN && c->has_total)
-            total = c->total;
-        stop = wc_call_progress(c->progress, done / unit,
-                                total == WC_SIZE_UNKNOWN ? total : total / unit) < 0;
-    }
-    c->ts = PyEval_SaveThread();
-    return stop;
-}
-
-int wc_progress_open(PyObject *obj, const char *unit, PyObject **cb,
-                     PyObject **bar)
-{
-    *cb = *bar = NULL;
-    if (obj == NULL || obj == Py_None || obj == Py_False)
-        return 0;
-    if (obj != Py_True) {
-        if (!PyCallable_Check(obj)) {
-            PyErr_Format(PyExc_TypeError,
-                         "progress must be None, a bool or a callable(done, "
-                         "total), not '%.200s'", Py_TYPE(obj)->tp_name);
-            return -1;
-        }
-        Py_INCREF(obj);
-        *cb = obj;
-        return 0;
-    }
-    /* True: word_count._files makes the bar (tqdm stays optional); its
-     * warning without tqdm points at the caller's line (stacklevel 2: no
-     * Python frame between it and that line). */
-    PyObject *files = PyImport_ImportModule("word_count._files");
-    PyObject *r = files == NULL ? NULL
-        : PyObject_CallMethod(files, "_progress", "OOis", Py_True, Py_None, 2, unit);
-    Py_XDECREF(files);
-    if (r == NULL)
-        return -1;
-    if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
-        Py_DECREF(r);
-        PyErr_SetString(PyExc_TypeError, "word_count._files._progress: not a pair");
-        return -1;
-    }
-    PyObject *c = PyTuple_GET_ITEM(r, 0), *b = PyTuple_GET_ITEM(r, 1);
-    if (c != Py_None) {
-        Py_INCREF(c);
-        *cb = c;
-    }
-    if (b != Py_None) {
-        Py_INCREF(b);
-        *bar = b;
-    }
-    Py_DECREF(r);
-    return 0;
-}
-
-PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result)
-{
-    Py_XDECREF(cb);
-    if (bar == NULL)
-        return result;
-    /* The count's exception, if any, wins over one from close(). */
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyObject *r = PyObject_CallMethod(bar, "close", NULL);
-    Py_DECREF(bar);
-    if (type != NULL) {
-        Py_XDECREF(r);
-        PyErr_Restore(type, value, tb);
-        return result;
-    }
-    if (r == NULL) {
-        Py_XDECREF(result);
-        return NULL;
-    }
-    Py_DECREF(r);
-    return result;
-}
+/* wc_py_read's state.  It runs on the calling thread, as wc_on_progress
+ * does, and both take and release the GIL through call->ts. */
+typedef struct {
+    wc_call *call;
+    PyObject *read;       /* the object's bound read method */
+    PyObject *pending;    /* exact bytes: what read() returned beyond n */
+    Py_ssize_t pending_pos;
+} wc_reader;
 
 /* The core's wc_read_fn over a Python object's read(n): the GIL is held only
  * around the call.  What read() returned is copied at once (into buf, and
@@ -115,9 +30,9 @@ PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result)
  * WC_EINTR. */
 static ptrdiff_t wc_py_read(void *arg, void *buf, size_t n)
 {
-    wc_call *c = arg;
+    wc_reader *c = arg;
     ptrdiff_t got = 0;
-    PyEval_RestoreThread(c->ts);
+    PyEval_RestoreThread(c->call->ts);
     if (n > (size_t)PY_SSIZE_T_MAX)
         n = (size_t)PY_SSIZE_T_MAX;
     if (c->pending != NULL) {
@@ -176,7 +91,7 @@ static ptrdiff_t wc_py_read(void *arg, void *buf, size_t n)
     }
     got = (ptrdiff_t)k; /* 0: end of stream */
 out:
-    c->ts = PyEval_SaveThread();
+    c->call->ts = PyEval_SaveThread();
     return got;
 }
 
@@ -188,64 +103,14 @@ out:
  * count and may change it. */
 static int wc_get_byte_needle(PyObject *obj, wc_text *out, PyObject **owner)
 {
-    *owner = NULL;
-    if (PyUnicode_Check(obj)) {
-        *owner = PyUnicode_AsUTF8String(obj);
-    } else if (!PyBytes_CheckExact(obj)) {
-        wc_text view;
-        if (wc_get_bytes(obj, "needle", &view) < 0)
-            return -1;
-        *owner = PyBytes_FromStringAndSize(view.data, (Py_ssize_t)view.len);
-        wc_text_release(&view);
-    } else {
-        Py_INCREF(obj);
-        *owner = obj;
-    }
+    *owner = PyUnicode_Check(obj) ? PyUnicode_AsUTF8String(obj)
+                                  : wc_bytes_copy(obj, "needle");
     if (*owner == NULL)
         return -1;
     if (wc_get_bytes(*owner, "needle", out) < 0) {
         Py_CLEAR(*owner);
         return -1;
     }
-    return 0;
-}
-
-static int wc_get_block_size(PyObject *obj, size_t *out)
-{
-    *out = 0;
-    if (obj == NULL || obj == Py_None)
-        return 0;
-    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "block_size must be an int or None, not '%.200s'",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    int overflow;
-    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (v == -1 && PyErr_Occurred())
-        return -1;
-    if (overflow != 0 || v < 1 || v > (1LL << 30)) {
-        PyErr_Format(PyExc_ValueError,
-                     "block_size must be from 1 to %lld bytes (or None for the "
-                     "default), got %R", 1LL << 30, obj);
-        return -1;
-    }
-    *out = (size_t)v;
-    return 0;
-}
-
-static int wc_get_progress(PyObject *obj, PyObject **out)
-{
-    *out = NULL;
-    if (obj == NULL || obj == Py_None || obj == Py_False)
-        return 0;
-    if (!PyCallable_Check(obj)) {
-        PyErr_Format(PyExc_TypeError,
-                     "progress must be None, a bool or a callable(done, total), "
-                     "not '%.200s'", Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    *out = obj;
     return 0;
 }
 
@@ -280,13 +145,13 @@ static int wc_target_fd(wc_target *t, int fd, const wc_io_options *o)
     return wc_count_fd(fd, needles, lens, 1, o, &t->count);
 }
 
-static int wc_target_reader(wc_target *t, wc_call *call, const wc_io_options *o)
+static int wc_target_reader(wc_target *t, wc_reader *r, const wc_io_options *o)
 {
     if (t->f != NULL)
-        return wc_freq_count_reader(t->f, t->what, wc_py_read, call, o, &t->ue);
+        return wc_freq_count_reader(t->f, t->what, wc_py_read, r, o, &t->ue);
     const void *needles[1] = {t->needle};
     size_t lens[1] = {t->nlen};
-    return wc_count_reader(wc_py_read, call, needles, lens, 1, o, &t->count);
+    return wc_count_reader(wc_py_read, r, needles, lens, 1, o, &t->count);
 }
 
 static PyObject *wc_target_raise(wc_target *t, int rc, PyObject *name)
@@ -319,10 +184,7 @@ static wc_freq *wc_words_table(const wc_word_opts *opts, int threads,
         size_t off = 0;
         int rc = wc_freq_add_needle(f, needle->data, needle->len, 1, id, &off);
         if (rc != WC_OK) {
-            if (rc == WC_EUTF8)
-                wc_raise_utf8(needle_obj, needle, off);
-            else
-                wc_raise(rc);
+            wc_raise_text(rc, needle_obj, needle->data, needle->len, off);
             wc_freq_free(f);
             *err = 1;
             return NULL;
@@ -569,8 +431,9 @@ static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
                          .progress = wc_on_progress, .progress_arg = &call};
     if (os_file)
         return wc_stream_fd(fileobj, buffered, t, &opt, &call);
-    call.read = PyObject_GetAttrString(fileobj, "read");
-    if (call.read == NULL) {
+    wc_reader reader = {.call = &call};
+    reader.read = PyObject_GetAttrString(fileobj, "read");
+    if (reader.read == NULL) {
         if (PyErr_ExceptionMatches(PyExc_AttributeError))
             PyErr_Format(PyExc_TypeError,
                          "%s needs a binary file object (with read(n) or a "
@@ -578,17 +441,17 @@ static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
                          Py_TYPE(fileobj)->tp_name);
         return -1;
     }
-    if (!PyCallable_Check(call.read)) {
+    if (!PyCallable_Check(reader.read)) {
         PyErr_Format(PyExc_TypeError, "%s: '%.200s'.read is not callable",
                      fname, Py_TYPE(fileobj)->tp_name);
-        Py_DECREF(call.read);
+        Py_DECREF(reader.read);
         return -1;
     }
     call.ts = PyEval_SaveThread();
-    int rc = wc_target_reader(t, &call, &opt);
+    int rc = wc_target_reader(t, &reader, &opt);
     PyEval_RestoreThread(call.ts);
-    Py_XDECREF(call.read);
-    Py_XDECREF(call.pending);
+    Py_XDECREF(reader.read);
+    Py_XDECREF(reader.pending);
     if (rc != WC_OK) {
         PyObject *name = rc == WC_EUTF8 ? wc_stream_name(fileobj) : NULL;
         wc_target_raise(t, rc, name);
@@ -702,8 +565,6 @@ static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
 {
     return wc_frequencies_source(module, args, nargs, kwnames, 1);
 }
-
-#define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
 
 PyMethodDef wc_files_methods[] = {
     {"search_file", WC_FASTCALL(wc_search_file), METH_FASTCALL | METH_KEYWORDS,

@@ -1,8 +1,11 @@
 /*
- * search.c - search, search_sequential, search_sequential_allow_threads and
- * the introspection functions (kernel, threads).
+ * search.c - the search API family: search, search_sequential,
+ * search_sequential_allow_threads (and its alias) and _count_byte, one
+ * needle in a text in memory.
  */
-#include "binding.h"
+#include "args.h"
+#include "errors.h"
+#include "gil.h"
 
 enum wc_mode { WC_PARALLEL, WC_SEQUENTIAL, WC_SEQUENTIAL_NOGIL };
 
@@ -37,6 +40,47 @@ static PyObject *wc_search_impl(PyObject *contents, PyObject *needle,
     if (rc != WC_OK)
         return wc_raise(rc);
     return PyLong_FromUnsignedLongLong(count);
+}
+
+/* search(words=, casefold=): the one needle counted by a table of the core
+ * (wc_freq_add_needle copies it into the table, then wc_freq_text counts;
+ * progress: a callable or NULL). */
+static PyObject *wc_search_words(PyObject *contents, PyObject *needle,
+                                 const wc_word_opts *opts, PyObject *progress)
+{
+    if (PyUnicode_Check(contents) != PyUnicode_Check(needle)) {
+        PyErr_Format(PyExc_TypeError,
+                     "contents and needle must both be str or both be "
+                     "bytes-like, not '%.200s' and '%.200s'",
+                     Py_TYPE(contents)->tp_name, Py_TYPE(needle)->tp_name);
+        return NULL;
+    }
+    wc_text pat, text;
+    if (wc_get_text(needle, "needle", &pat) < 0)
+        return NULL;
+    if (wc_get_text(contents, "contents", &text) < 0) {
+        wc_text_release(&pat);
+        return NULL;
+    }
+    wc_word_opts o = *opts;
+    o.utf8 = WC_BYTES_UTF8(opts, text.is_str);
+    wc_freq *f = wc_freq_new(text.width, &o);
+    size_t id = WC_NO_ID, err = 0;
+    int rc = f == NULL ? WC_ENOMEM
+                       : wc_freq_add_needle(f, pat.data, pat.len, pat.width, &id, &err);
+    if (rc != WC_OK)
+        wc_raise_text(rc, needle, pat.data, pat.len, err);
+    /* The table holds its own copy: the caller's needle is not read again. */
+    wc_text_release(&pat);
+    if (rc == WC_OK) {
+        rc = wc_freq_text(f, text.data, text.len, text.width, 1, 0, progress, &err);
+        if (rc != WC_OK)
+            wc_raise_text(rc, contents, text.data, text.len, err);
+    }
+    uint64_t count = rc == WC_OK ? wc_freq_needle_count(f, id) : 0;
+    wc_freq_free(f);
+    wc_text_release(&text);
+    return rc == WC_OK ? PyLong_FromUnsignedLongLong(count) : NULL;
 }
 
 /* A text in memory as the core's wc_read_fn (no Python: called with the GIL
@@ -125,24 +169,31 @@ static PyObject *wc_search(PyObject *module, PyObject *const *args,
     return wc_progress_close(cb, bar, r);
 }
 
+/* search_sequential and search_sequential_allow_threads: (contents,
+ * needle) on one thread, the GIL held or not (mode). */
+static PyObject *wc_search_one_thread(PyObject *module, const char *fname,
+                                      PyObject *const *args, Py_ssize_t nargs,
+                                      PyObject *kwnames, enum wc_mode mode)
+{
+    PyObject *a[2];
+    if (wc_parse_args(module, fname, args, nargs, kwnames, wc_search_params,
+                      2, 2, 2, a) < 0)
+        return NULL;
+    return wc_search_impl(a[0], a[1], 1, mode);
+}
+
 static PyObject *wc_search_sequential(PyObject *module, PyObject *const *args,
                                       Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[2];
-    if (wc_parse_args(module, "search_sequential", args, nargs, kwnames,
-                      wc_search_params, 2, 2, 2, a) < 0)
-        return NULL;
-    return wc_search_impl(a[0], a[1], 1, WC_SEQUENTIAL);
+    return wc_search_one_thread(module, "search_sequential", args, nargs,
+                                kwnames, WC_SEQUENTIAL);
 }
 
 static PyObject *wc_search_allow_threads(PyObject *module, PyObject *const *args,
                                          Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *a[2];
-    if (wc_parse_args(module, "search_sequential_allow_threads", args, nargs,
-                      kwnames, wc_search_params, 2, 2, 2, a) < 0)
-        return NULL;
-    return wc_search_impl(a[0], a[1], 1, WC_SEQUENTIAL_NOGIL);
+    return wc_search_one_thread(module, "search_sequential_allow_threads",
+                                args, nargs, kwnames, WC_SEQUENTIAL_NOGIL);
 }
 
 static PyObject *wc_count_byte_py(PyObject *module, PyObject *const *args,
@@ -175,102 +226,10 @@ static PyObject *wc_count_byte_py(PyObject *module, PyObject *const *args,
     return PyLong_FromUnsignedLongLong(count);
 }
 
-static PyObject *wc_set_threshold_py(PyObject *module, PyObject *arg)
-{
-    (void)module;
-    Py_ssize_t n = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
-    if (n == -1 && PyErr_Occurred())
-        return NULL;
-    if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "the threshold must be >= 0");
-        return NULL;
-    }
-    wc_set_parallel_threshold((size_t)n);
-    return PyLong_FromSize_t(wc_parallel_threshold());
-}
-
-static PyObject *wc_kernel(PyObject *module, PyObject *unused)
-{
-    (void)module, (void)unused;
-    return PyUnicode_FromString(wc_kernel_name());
-}
-
-/* A kernel name as a C string; a name with a NUL in it is no kernel's. */
-static const char *wc_kernel_arg(PyObject *name)
-{
-    Py_ssize_t n;
-    const char *s = PyUnicode_AsUTF8AndSize(name, &n);
-    if (s != NULL && (size_t)n != strlen(s)) {
-        PyErr_SetString(PyExc_ValueError, "kernel name contains a NUL character");
-        return NULL;
-    }
-    return s;
-}
-
-static PyObject *wc_kernel_supported_py(PyObject *module, PyObject *name)
-{
-    (void)module;
-    const char *s = wc_kernel_arg(name);
-    if (s == NULL)
-        return NULL;
-    return PyBool_FromLong(wc_kernel_supported(s));
-}
-
-static PyObject *wc_force_kernel_py(PyObject *module, PyObject *name)
-{
-    (void)module;
-    const char *s = wc_kernel_arg(name);
-    if (s == NULL)
-        return NULL;
-    if (wc_force_kernel(s) != WC_OK) {
-        PyErr_Format(PyExc_ValueError,
-                     "kernel %R is unknown or not supported on this CPU", name);
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *wc_default_threads_py(PyObject *module, PyObject *unused)
-{
-    (void)module, (void)unused;
-    return PyLong_FromLong(wc_default_threads());
-}
-
-static PyObject *wc_available_cpus_py(PyObject *module, PyObject *unused)
-{
-    (void)module, (void)unused;
-    return PyLong_FromLong(wc_available_cpus());
-}
-
-static PyObject *wc_threads_env_invalid_py(PyObject *module, PyObject *unused)
-{
-    (void)module, (void)unused;
-    return PyBool_FromLong(wc_threads_env_invalid());
-}
-
-static PyObject *wc_pool_workers_py(PyObject *module, PyObject *unused)
-{
-    (void)module, (void)unused;
-    return PyLong_FromLong(wc_pool_started_workers());
-}
-
-/* Waits for the workers with the GIL released: a busy worker first finishes
- * its task, and other threads may go on meanwhile. */
-static PyObject *wc_shutdown_pool_py(PyObject *module, PyObject *unused)
-{
-    (void)module, (void)unused;
-    Py_BEGIN_ALLOW_THREADS
-    wc_pool_shutdown();
-    Py_END_ALLOW_THREADS
-    Py_RETURN_NONE;
-}
-
 #define WC_SEARCH_DOC(name, what)                                             \
     name "($module, /, contents, needle)\n--\n\n"                             \
     "Count the words of `contents` equal to `needle`, " what ".\n\n"          \
     "`contents` and `needle` are both str or both bytes-like."
-
-#define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
 
 PyMethodDef wc_search_methods[] = {
     {"search", WC_FASTCALL(wc_search), METH_FASTCALL | METH_KEYWORDS,
@@ -302,40 +261,5 @@ PyMethodDef wc_search_methods[] = {
      "Bytes of the bytes-like `contents` equal to the int `needle` (0-255), in\n"
      "one plain SIMD pass on the same kernel and threads as search(): the\n"
      "benchmarks' yardstick for memory speed, not a word count."},
-    {"_set_parallel_threshold", wc_set_threshold_py, METH_O,
-     "_set_parallel_threshold($module, nbytes, /)\n--\n\n"
-     "Count texts of fewer than `nbytes` bytes on the calling thread (0: the\n"
-     "built-in PARALLEL_THRESHOLD); returns the new value.  For\n"
-     "benchmarks/threshold.py."},
-    {"kernel", wc_kernel, METH_NOARGS,
-     "kernel($module, /)\n--\n\n"
-     "The SIMD kernel byte texts are counted with: 'avx512', 'avx2', 'sse2'\n"
-     "or 'scalar'."},
-    {"_kernel_supported", wc_kernel_supported_py, METH_O,
-     "_kernel_supported($module, name, /)\n--\n\n"
-     "True if the kernel `name` is built in and this CPU supports it."},
-    {"_force_kernel", wc_force_kernel_py, METH_O,
-     "_force_kernel($module, name, /)\n--\n\n"
-     "Use kernel `name` ('auto' for the automatic choice); for tests."},
-    {"default_threads", wc_default_threads_py, METH_NOARGS,
-     "default_threads($module, /)\n--\n\n"
-     "Threads search() uses by default: WORD_COUNT_THREADS, else the CPUs\n"
-     "this process may use (affinity mask and cgroup quota)."},
-    {"available_cpus", wc_available_cpus_py, METH_NOARGS,
-     "available_cpus($module, /)\n--\n\n"
-     "The CPUs this process may use (affinity mask and cgroup quota)."},
-    {"_threads_env_invalid", wc_threads_env_invalid_py, METH_NOARGS,
-     "_threads_env_invalid($module, /)\n--\n\n"
-     "True if WORD_COUNT_THREADS is set but is not a valid thread count."},
-    {"_pool_workers", wc_pool_workers_py, METH_NOARGS,
-     "_pool_workers($module, /)\n--\n\n"
-     "Worker threads of the pool alive in this process."},
-    {"shutdown_pool", wc_shutdown_pool_py, METH_NOARGS,
-     "shutdown_pool($module, /)\n--\n\n"
-     "Stop the thread pool's workers now and wait until they have exited.\n\n"
-     "Idle workers also exit by themselves after WORD_COUNT_POOL_IDLE seconds\n"
-     "(default 2).  The next parallel count starts workers again.  Safe while\n"
-     "other threads count: their counts finish correctly, the workers leaving\n"
-     "after their current task and the counting threads doing the rest."},
     {NULL, NULL, 0, NULL},
 };
