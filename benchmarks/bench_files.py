@@ -95,7 +95,10 @@ def main(argv=None) -> int:
 
     q = args.needle
     cmds = {
+        # The CLI's default words are grep's (runs of \w): the same semantics
+        # as grep -ow and rg -ow, so the targets compare against this row.
         "wordcount": f"{wordcount} --no-progress {q} {path}",
+        "wordcount --words=space": f"{wordcount} --no-progress --words=space {q} {path}",
         "grep -ow | wc -l": f"grep -ow {q} {path} | wc -l",
     }
     if shutil.which("rg"):

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(
             "python -m word_count: the wordcount tool is not installed next to "
             f"this Python ({sys.executable}) nor on PATH; reinstall the package "
-            "(pip install --force-reinstall word-count)\n")
+            "(pip install --force-reinstall fastwordcount)\n")
         return 2
     sys.stdout.flush()
     sys.stderr.flush()
