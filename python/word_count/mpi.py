@@ -128,7 +128,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from mpi4py import MPI
     except ImportError as e:  # one line, and 2: 1 means "none found"
         print(f"word_count.mpi: mpi4py is not installed "
-              f"(pip install 'word-count[mpi]'): {_one_line(e)}", file=sys.stderr)
+              f"(pip install 'fastwordcount[mpi]'): {_one_line(e)}", file=sys.stderr)
         return 2
     from array import array
 
