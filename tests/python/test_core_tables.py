@@ -220,9 +220,10 @@ def cpu_min(fn, rounds=5) -> float:
 
 @pytest.mark.skipif(SANITIZED, reason="timing ratios under the sanitizers mean little")
 def test_worst_cases_grow_linearly():
-    # CPU time (robust on a loaded machine) of size 2n over size n: about 2
-    # when linear, 4 when quadratic; 3.2 leaves room for caches and for the
-    # Python objects of the result.
+    # CPU time (robust on a loaded machine) of size 4n over size n: about 4
+    # when linear, 16 when quadratic; 9 leaves room for caches, for the
+    # Python objects of the result and for a noisy machine (a 2x step with a
+    # bound of 3.2 failed once at 3.27 under load).
     def distinct(n):
         return " ".join("%x" % (i * 2654435761 % (1 << 40)) for i in range(n))
 
@@ -242,23 +243,22 @@ def test_worst_cases_grow_linearly():
          lambda t, r: r == collections.Counter([t.casefold()])),
     ]
     for name, make, n, fn, ok in cases:
-        small, large = make(n), make(2 * n)
+        small, large = make(n // 2), make(2 * n)
         assert ok(small, fn(small)) and ok(large, fn(large)), name
         ratio = cpu_min(lambda: fn(large)) / cpu_min(lambda: fn(small))
-        # Distinct words: a table twice as large leaves the caches sooner.
-        assert ratio < (3.6 if name == "distinct words" else 3.2), (name, ratio)
+        assert ratio < 9, (name, ratio)
 
-    # Many needles: 2x the needles (and the text), about 2x the time.
+    # Many needles: 4x the needles (and the text), about 4x the time.
     def needles_case(k):
         nd = ["n%d" % i for i in range(k)]
         return " ".join(nd[::7]) * 2, nd
 
-    (t1, n1), (t2, n2) = needles_case(250_000), needles_case(500_000)
+    (t1, n1), (t2, n2) = needles_case(125_000), needles_case(500_000)
     r2 = word_count.count_many(t2, n2)
     want = collections.Counter(t2.split())
     assert all(r2[w] == want[w] for w in n2[:1000])
     ratio = cpu_min(lambda: word_count.count_many(t2, n2)) / cpu_min(lambda: word_count.count_many(t1, n1))
-    assert ratio < 3.2, ("needles", ratio)
+    assert ratio < 9, ("needles", ratio)
 
 
 def test_cli_top_with_a_huge_k(tmp_path):
