@@ -49,7 +49,7 @@
 #include <string.h>
 
 #include "wordcount.h"
-#include "wc_words.h" /* wc_test_table_min, wc_test_fail_allocs */
+#include "table.h" /* wc_test_table_min, wc_test_fail_allocs */
 
 #define MAX_NEEDLES 12
 #define NO_ERROR ((size_t)-1)
