@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "wc_impl.h"
+#include "common.h"
 
 /* Every allocation of the word and frequency code goes through these, so
  * that the tests and the fuzzers can make any one of them fail

@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "freq.h"
+#include "pool.h"
+#include "progress.h"
 
 /* ---- the parallel job ---------------------------------------------------- */
 
@@ -385,7 +387,7 @@ int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
     return wc_freq_run(f, text, len, 0, err_offset);
 }
 
-/* ---- windows of a longer text: files and streams (io.c, freq.h) -------- */
+/* ---- windows of a longer text: files and streams (input_words.c) ------- */
 
 int wc_freq_io_check(const wc_freq *f, int needles, size_t *nids)
 {

@@ -1,14 +1,13 @@
 /*
  * freq.h - private to the core: the result object of frequencies (struct
- * wc_freq, shared by freq_result.c and freq.c), and what the file and stream
- * counters (io.c) use of frequencies to count the words of files and streams
- * (wc_freq_count_file and friends, wordcount.h).
+ * wc_freq, shared by freq_result.c and freq.c), and what the word counter
+ * of files and streams (input_words.c) uses of frequencies.
  *
- * io.c owns the blocks and the threads; freq.c counts into the tables.  A
- * block is a window of the text: its bytes are in a buffer that io.c
- * reuses, so every key these functions keep is copied, and positions (the
- * tie order of wc_freq_sort) are the window's own plus `pos`, its offset in
- * the text.
+ * input_words.c owns the blocks and the threads; freq.c counts into the
+ * tables.  A block is a window of the text: its bytes are in a buffer that
+ * input_words.c reuses, so every key these functions keep is copied, and
+ * positions (the tie order of wc_freq_sort) are the window's own plus
+ * `pos`, its offset in the text.
  */
 #ifndef WC_FREQ_H
 #define WC_FREQ_H

@@ -19,7 +19,7 @@
 
 #include "alloc.h"
 #include "arena.h"
-#include "wc_impl.h"
+#include "common.h"
 
 /* ---- the hash of a key (table.c says how it is keyed) -------------------- */
 

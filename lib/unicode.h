@@ -6,7 +6,7 @@
 #ifndef WC_UNICODE_H
 #define WC_UNICODE_H
 
-#include "wc_impl.h"
+#include "common.h"
 
 extern const uint16_t wc_uni_stage1[];
 extern const uint8_t wc_uni_stage2[];

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wc_impl.h"
+#include "common.h"
 
 /*
  * Decode one code point at p (avail >= 1 bytes) as CPython's strict UTF-8

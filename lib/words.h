@@ -6,7 +6,7 @@
  * width, mode and sink.
  *
  * The words of a text, by mode (wordcount.h has the public statement):
- *   space    the words of the normative semantics (wc_impl.h), empty ones
+ *   space    the words of the normative semantics (kernels/kernels.h), empty ones
  *            included; with casefold each word is folded after the split
  *            (folding never makes nor removes ' ', '\n' or '\r', which
  *            tools/gen_unicode.py could check but the tests do).
@@ -33,7 +33,7 @@
 #include "ascii.h"
 #include "unicode.h"
 #include "utf8.h"
-#include "wc_impl.h"
+#include "common.h"
 
 /* A text and how to cut it into words. */
 struct wc_wtext {
