@@ -1,5 +1,5 @@
 /*
- * fuzz_io.c - libFuzzer target: counting files and streams (lib/io.c)
+ * fuzz_io.c - libFuzzer target: counting files and streams (lib/input*.c)
  * against counting the same bytes in memory, on any bytes, any needles, tiny
  * blocks and 1 to 4 threads.
  *

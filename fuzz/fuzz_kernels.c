@@ -17,7 +17,7 @@
  *   - the kernel contract: the text cut into random ranges [lo, hi) whose
  *     counts sum to the whole, each range counted from a copy that holds only
  *     t[lo-1 .. min(len, hi+m+1)) in its own allocation, so that ASan reports
- *     any read outside what the contract (lib/wc_impl.h) allows;
+ *     any read outside what the contract (lib/kernels/kernels.h) allows;
  *   - wc_count_parallel with 1 to 4 threads and the input's thread count, on
  *     the text itself and (control bits 2, 6 and 7) on the text repeated past
  *     wc_parallel_threshold(), so that the pool splits it into chunks;
@@ -28,7 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wc_impl.h"
+#include "count.h"
+#include "kernels/kernels.h"
 #include "../tests/c/reference.h"
 
 static const char *const kernels[] = {"scalar", "sse2", "avx2", "avx512"};

@@ -1,6 +1,6 @@
 /*
- * fuzz_words.c - libFuzzer target: the word machinery (lib/freq.c,
- * lib/words.c, lib/unicode.c): wc_words_foreach, frequencies
+ * fuzz_words.c - libFuzzer target: the word machinery (lib/freq*.c,
+ * lib/table.c, lib/words.c, lib/unicode.c): wc_words_foreach, frequencies
  * (wc_freq_count_all) and many needles (wc_freq_count_needles), in space
  * and unicode mode, with and without casefold, on bytes (UTF-8), Latin-1,
  * UCS-2 and UCS-4 texts, at 1 to 4 threads with the parallel threshold
@@ -49,7 +49,7 @@
 #include <string.h>
 
 #include "wordcount.h"
-#include "wc_words.h" /* wc_test_table_min, wc_test_fail_allocs */
+#include "table.h" /* wc_test_table_min, wc_test_fail_allocs */
 
 #define MAX_NEEDLES 12
 #define NO_ERROR ((size_t)-1)

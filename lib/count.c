@@ -4,12 +4,15 @@
  *
  * Chunks are cut at any place, not at lines: a kernel counts the matches that
  * start in its chunk and may look one unit before and m + 1 units after it
- * (wc_impl.h), and the whole text is in memory, so a match, a "\r\n" or an
+ * (kernels/kernels.h), and the whole text is in memory, so a match, a "\r\n" or an
  * empty word at a chunk edge is counted exactly once.
  */
 #include <stdatomic.h>
 
-#include "wc_impl.h"
+#include "count.h"
+#include "dispatch.h"
+#include "kernels/kernels.h"
+#include "pool.h"
 
 /* Below this many bytes a parallel count runs on the calling thread.
  * benchmarks/threshold.py, with the threshold lowered to 1 byte, on an idle

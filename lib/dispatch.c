@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wc_impl.h"
+#include "dispatch.h"
+#include "kernels/kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

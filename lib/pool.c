@@ -50,7 +50,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "wc_impl.h"
+#include "pool.h"
+#include "threads.h"
 
 /* Idle time after which a worker exits, when WORD_COUNT_POOL_IDLE does not
  * say: long enough that a program counting in a loop keeps its workers

@@ -1,7 +1,7 @@
 /*
  * progress.c - the caller's progress callback (wc_progress_fn) and the
- * cancel points of long counts: files and streams (io.c) and texts in memory
- * (freq.c).
+ * cancel points of long counts: files and streams (input.c) and texts in
+ * memory (freq.c).
  *
  * Only the thread that called the count calls the callback, so a client may
  * touch its own state there (the extension takes the GIL and runs Python's
@@ -17,7 +17,8 @@
  */
 #include <time.h>
 
-#include "wc_impl.h"
+#include "pool.h"
+#include "progress.h"
 
 #define WC_TICK_INTERVAL_MS 100
 

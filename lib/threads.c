@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wc_impl.h"
+#include "threads.h"
 
 static atomic_int wc_default_cache;  /* 0: not computed yet */
 static atomic_int wc_env_invalid;

@@ -2,7 +2,7 @@
 (here for these four functions; the in-memory ones call _progress from C).
 
 The counting, the reading and the Ctrl-C handling are all in C
-(ext/files.c over lib/io.c); this module only turns ``progress=True`` into a
+(ext/files.c over lib/input*.c); this module only turns ``progress=True`` into a
 tqdm bar when tqdm is installed (it stays an optional dependency).
 """
 

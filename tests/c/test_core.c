@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "wc_impl.h"
+#include "count.h"
+#include "pool.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /*
- * test_io.c - files and streams (lib/io.c) against a literal reference that
- * shares no code with the core: split into lines as Rust's str::lines does,
+ * test_io.c - files and streams (lib/input*.c) against a literal reference
+ * that shares no code with the core: split into lines as Rust's str::lines does,
  * split lines at ' ', compare words.  Block sizes from 1 byte up put a block
  * edge on every byte of the texts, so every match, "\r\n" and empty word
  * straddles an edge somewhere.

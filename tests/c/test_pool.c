@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "wc_impl.h"
+#include "pool.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define WC_UNDER_TSAN 1

@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "wc_impl.h"
+#include "kernels/kernels.h"
+#include "pool.h"
 
 /* ---- collecting words ------------------------------------------------------ */
 

@@ -1,5 +1,5 @@
 /* count_avx2.c - the AVX2 kernels (32 bytes a step): count_simd.h. */
-#include "wc_impl.h"
+#include "kernels.h"
 
 #if defined(__AVX2__)
 #include <immintrin.h>

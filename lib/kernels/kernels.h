@@ -1,6 +1,7 @@
 /*
- * wc_impl.h - private to the core: the kernel contract, the boundary rule that
- * every kernel shares, and the internal interfaces between the parts of lib/.
+ * kernels.h - private to the core: the needle kernels' contract, one
+ * signature for every instruction set (count_<isa>.c), and the boundary rule
+ * that every kernel shares.
  *
  * How a match is counted.  A word equal to the needle N (m units, with no ' '
  * and no '\n' in it) is a place i in the text T (n units) where
@@ -21,19 +22,10 @@
  * range of start places can be counted alone, given those neighbours: that is
  * what makes chunks, blocks and threads exact without aligning them to lines.
  */
-#ifndef WC_IMPL_H
-#define WC_IMPL_H
+#ifndef WC_KERNELS_H
+#define WC_KERNELS_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-#include <time.h>
-
-#include "wordcount.h"
-
-#define WC_INLINE static inline __attribute__((always_inline))
+#include "common.h"
 
 /*
  * A kernel counts the matches whose start i lies in [lo, hi) in the text
@@ -89,85 +81,6 @@ WC_DECLARE_KERNELS(avx512)
  * instruction set, 0 when the build left it out.  dispatch.c asks these. */
 extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
 
-/* The kernels chosen once (dispatch.c), for each width, and the plain pass
- * of the same instruction set. */
-wc_kernel8_fn wc_kernel8(void);
-wc_kernel16_fn wc_kernel16(void);
-wc_kernel32_fn wc_kernel32(void);
-wc_byte_fn wc_byte_kernel(void);
-
-/* Count the starts [lo, hi) of a text of any width with the chosen kernel. */
-uint64_t wc_count_range(const void *t, size_t len, size_t lo, size_t hi,
-                        const void *needle, size_t m, int width);
-
-/* 1 if the needle holds ' ' or '\n' and so can never match. */
-int wc_needle_impossible(const void *needle, size_t m, int width);
-
-/* ---- the thread pool (pool.c) ----------------------------------------- */
-
-/* One task of a parallel job: `task` runs from 0 to ntasks - 1. */
-typedef void (*wc_task_fn)(void *ctx, size_t task);
-
-/*
- * Run tasks 0 .. ntasks-1 of fn on at most `threads` threads, the caller
- * included; returns when all have run.  Tasks are claimed one at a time, so
- * uneven tasks balance.  Several threads may call this at once.
- * Returns WC_OK, or WC_EFORKED in the child of a fork() that the calling
- * thread made during the job (from a callback), when tasks that workers had
- * begun are lost with them: the job's result is then incomplete.
- */
-int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
-
-/* How long an idle worker waits for a job before it exits, in ms (< 0:
- * forever); WORD_COUNT_POOL_IDLE sets it at first use.  For tests. */
-void wc_pool_set_idle(long ms);
-
-/* On a pool worker, while a fork() is being prepared: wait until it is done.
- * Called between tasks and between the pieces of a task (wc_tick_caller),
- * where the worker holds no lock and its task's data is consistent. */
-void wc_pool_safe_point(void);
-
-/* A number that changes in every fork() child (the pool's workers are then
- * gone): a callback that returns with another value has forked, and this
- * is the child. */
-unsigned wc_pool_generation(void);
-
-/* Forget the cached default thread count (threads.c; called in a fork child,
- * whose affinity or environment may differ). */
-void wc_threads_after_fork(void);
-
-/* ---- progress and cancellation (progress.c) ----------------------------- */
-
-/* The caller's progress callback over one count. */
-struct wc_ticker {
-    wc_progress_fn fn;   /* NULL: none (never called) */
-    void *arg;
-    int rc;              /* 0, or why the count stops (sticky) */
-    unsigned interval_ms;
-    struct timespec last; /* the last call, or the start */
-    uint64_t done, total; /* what the next call reports */
-};
-
-/* A ticker for a count of `total` bytes (WC_SIZE_UNKNOWN: not known), its
- * clock started now; interval_ms 0: 100 ms. */
-void wc_ticker_init(struct wc_ticker *tk, wc_progress_fn fn, void *arg,
-                    unsigned interval_ms, uint64_t total);
-
-/* Call the callback with tk->done if `force` or interval_ms have passed
- * since the last call.  Returns 0 to go on, or the code the count stops
- * with: WC_EINTR when the callback asked to stop, WC_EFORKED when it called
- * fork() and this is the child (a count does not go on in the child: its
- * input, workers and results are the parent's).  Once nonzero, it returns
- * the same code at once without calling the callback again. */
-int wc_tick(struct wc_ticker *tk, int force);
-
-/* The cancel point of a pool task, between its pieces of work: on the
- * count's calling thread (`caller`) only, wc_tick with done = *done (what
- * the job's threads have counted so far); on a worker, a safe point for
- * fork() (wc_pool_safe_point) and 0; without a callback, 0.  Nonzero (the
- * code, also in tk->rc): the job must set its stop flag. */
-int wc_tick_caller(struct wc_ticker *tk, pthread_t caller,
-                   _Atomic uint64_t *done);
 
 /* ---- the boundary rule, for every width -------------------------------- */
 
@@ -196,4 +109,4 @@ WC_DEFINE_MATCH_AT(wc_match_at8, uint8_t)
 WC_DEFINE_MATCH_AT(wc_match_at16, uint16_t)
 WC_DEFINE_MATCH_AT(wc_match_at32, uint32_t)
 
-#endif /* WC_IMPL_H */
+#endif /* WC_KERNELS_H */

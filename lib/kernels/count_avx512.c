@@ -1,5 +1,5 @@
 /* count_avx512.c - the AVX-512BW kernels (64 bytes a step; comparisons give mask registers, so no movemask): count_simd.h. */
-#include "wc_impl.h"
+#include "kernels.h"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #include <immintrin.h>

@@ -3,9 +3,9 @@
  * tested against, for 1-, 2- and 4-byte code units.
  *
  * They visit only word starts (after ' ' or '\n'), then apply the full
- * boundary rule of wc_impl.h there.
+ * boundary rule of kernels.h there.
  */
-#include "wc_impl.h"
+#include "kernels.h"
 
 #define WC_DEFINE_SCALAR(NAME, T, MATCH_AT)                                   \
     uint64_t NAME(const T *t, size_t len, size_t lo, size_t hi,               \

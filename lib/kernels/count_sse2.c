@@ -1,5 +1,5 @@
 /* count_sse2.c - the SSE2 kernels (16 bytes a step): count_simd.h. */
-#include "wc_impl.h"
+#include "kernels.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

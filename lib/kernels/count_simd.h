@@ -8,7 +8,7 @@
  *   body:   T[i+j] == N[j]                      (j < m, or j in {0, m-1})
  *   right:  T[i+m] is ' ', or '\n' (unless N ends with '\r'), or '\r'
  *           followed by '\n'
- * which is the rule of wc_impl.h with e = i + m < len - 1.  For needles of at
+ * which is the rule of kernels.h with e = i + m < len - 1.  For needles of at
  * most WC_EXACT units every unit is compared, so the mask is exact and the
  * block's count is its popcount: no branch per match, which on English text
  * and a two-letter needle (a match every ~90 bytes) was the larger cost (the

@@ -1,0 +1,410 @@
+/*
+ * input_words.c - counting words of files and streams (wc_freq_count_fd,
+ * wc_freq_count_file, wc_freq_count_reader): frequencies, and needles in
+ * words= modes.
+ *
+ * The same blocks, threads and streams as the needles' (input.h), but the
+ * words are cut by the enumerators (words.h) and counted into frequencies'
+ * tables (freq.h).  A
+ * block edge must never cut a word (nor, when the bytes are decoded, a UTF-8
+ * sequence), so the text is cut at word edges: E(p) = wc_word_edge(p), the
+ * first place at or after p where a range of words may start.  Block k of
+ * nominal starts [start, end) counts the words of [E(start), E(end)) (E of
+ * the text's start and end being themselves); E only looks forward, so a
+ * block reads [start, end + extra) and doubles `extra` until E(end) is
+ * settled: found at least 4 bytes before the window's end (no UTF-8
+ * sequence that the window cuts can have decided it) or the window reaches
+ * the text's end.  A word longer than a block makes the blocks inside it
+ * empty (E(start) >= end) and the block where it starts read to its end:
+ * memory grows with the longest word, which a table of words keeps anyway.
+ *
+ * Streams keep the carry-over: after each full buffer the words before an
+ * edge near its end are counted and the rest moves to the front (16 bytes
+ * before it stay, the context of a UTF-8 error); a buffer that holds no edge
+ * doubles.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "freq.h"
+#include "input.h"
+#include "pool.h"
+
+/* Right context a block reads first; at least 4 (see above). */
+#define WC_WIO_EXTRA 64
+/* Bytes of a stream kept before the next range, and of context on each side
+ * of a UTF-8 error. */
+#define WC_WIO_KEEP 16
+
+static void wc_utf8_context(wc_utf8_error *ue, const uint8_t *buf, size_t n,
+                            size_t at, uint64_t offset)
+{
+    if (ue == NULL)
+        return;
+    size_t a = at > WC_WIO_KEEP ? at - WC_WIO_KEEP : 0;
+    size_t b = n - at > WC_WIO_KEEP ? at + WC_WIO_KEEP : n;
+    ue->offset = offset;
+    ue->context_len = b - a;
+    ue->context_at = at - a;
+    memcpy(ue->context, buf + a, b - a);
+}
+
+struct wc_wslot {
+    void *mem;        /* page-aligned */
+    size_t cap;       /* bytes that fit after the alignment pad */
+    wc_freq *tab;     /* count-all mode: this slot's table */
+    uint64_t *counts; /* needle mode: this slot's counts */
+};
+
+struct wc_wjob {
+    struct wc_blocks bl;
+    wc_freq *f;
+    int needles;
+    size_t nids;
+    struct wc_wtext x;
+    struct wc_wslot *slots;
+};
+
+/* Read the text's bytes [a, a + n) into the slot (growing it); *out: them. */
+static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
+                         uint64_t a, size_t n, uint8_t **out)
+{
+    if (n > slot->cap) {
+        size_t cap = slot->cap ? slot->cap : job->bl.block + WC_WIO_EXTRA;
+        while (cap < n) {
+            if (cap > SIZE_MAX / 4)
+                return WC_ENOMEM;
+            cap *= 2;
+        }
+        void *mem = NULL;
+        if (posix_memalign(&mem, 4096, cap + WC_IO_ALIGN) != 0)
+            return WC_ENOMEM;
+        free(slot->mem);
+        slot->mem = mem;
+        slot->cap = cap;
+    }
+    return wc_blocks_read(&job->bl, slot->mem, a, n, out);
+}
+
+static void wc_wfile_block(struct wc_wjob *job, struct wc_wslot *slot,
+                           uint64_t blk)
+{
+    struct wc_blocks *bl = &job->bl;
+    uint64_t start, end;
+    wc_blocks_range(bl, blk, &start, &end);
+    if (start - bl->base >= atomic_load_explicit(&bl->stop_at,
+                                                  memory_order_relaxed))
+        return;
+    size_t extra = WC_WIO_EXTRA, lo = 0, hi, n;
+    uint8_t *buf;
+    int rc;
+    for (;;) {
+        uint64_t b = bl->size - end <= extra ? bl->size : end + extra;
+        n = (size_t)(b - start);
+        rc = wc_wslot_read(job, slot, start, n, &buf);
+        if (rc != WC_OK) {
+            wc_blocks_fail(&job->bl, rc, errno, 0);
+            return;
+        }
+        struct wc_wtext x = job->x;
+        x.text = buf;
+        x.len = n;
+        if (extra == WC_WIO_EXTRA && start > bl->base) {
+            /* E(p) is the first edge >= p (unicode) or > p (space): when
+             * E(start) > end, E(end) = E(start) and the block has no words
+             * (a word that began before covers it). */
+            lo = wc_word_edge(&x, 0);
+            if (lo > end - start)
+                goto done;
+        }
+        if (end == bl->size) {
+            hi = n;
+            break;
+        }
+        hi = wc_word_edge(&x, (size_t)(end - start));
+        if (b == bl->size || hi + 4 <= n)
+            break;
+        if (extra > SIZE_MAX / 4)
+            goto nomem;
+        extra *= 2;
+    }
+    if (lo < hi) {
+        size_t err = 0;
+        rc = wc_freq_io_window(job->needles ? job->f : slot->tab, buf, n, lo,
+                               hi, start - bl->base,
+                               job->needles ? slot->counts : NULL, &err);
+        if (rc != WC_OK) {
+            wc_blocks_fail(&job->bl, rc, 0, start - bl->base + err);
+            return;
+        }
+    }
+done:
+    atomic_fetch_add_explicit(&job->bl.done, end - start, memory_order_relaxed);
+    return;
+nomem:
+    wc_blocks_fail(&job->bl, WC_ENOMEM, 0, 0);
+}
+
+static void wc_wfile_task(void *ctx, size_t task)
+{
+    struct wc_wjob *job = ctx;
+    struct wc_wslot *slot = &job->slots[task];
+    if (job->needles)
+        slot->counts = calloc(job->nids + 1, sizeof *slot->counts);
+    else
+        slot->tab = wc_freq_io_new_like(job->f);
+    if (slot->counts == NULL && slot->tab == NULL) {
+        wc_blocks_fail(&job->bl, WC_ENOMEM, 0, 0);
+        return;
+    }
+    uint64_t blk = 0;
+    int r;
+    while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
+        wc_wfile_block(job, slot, blk);
+    if (r < 0)
+        wc_blocks_fail(&job->bl, r, 0, 0);
+}
+
+/* The results of the slots into f (only when all went well). */
+static int wc_wslots_reduce(wc_freq *f, int needles, size_t nids,
+                            struct wc_wslot *slots, size_t nslots)
+{
+    int rc = WC_OK;
+    if (needles) {
+        uint64_t *sum = calloc(nids + 1, sizeof *sum);
+        if (sum == NULL)
+            return WC_ENOMEM;
+        for (size_t k = 0; k < nslots; k++)
+            if (slots[k].counts != NULL)
+                for (size_t i = 0; i < nids; i++)
+                    sum[i] += slots[k].counts[i];
+        rc = wc_freq_io_add_counts(f, sum);
+        free(sum);
+        return rc;
+    }
+    /* The slots into one table first, then that into f: f gets all of
+     * this input's words or, out of memory, none. */
+    wc_freq *all = NULL;
+    for (size_t k = 0; k < nslots && rc == WC_OK; k++)
+        if (slots[k].tab != NULL) {
+            if (all == NULL)
+                all = slots[k].tab;
+            else
+                rc = wc_freq_io_merge(all, slots[k].tab);
+        }
+    if (rc == WC_OK && all != NULL)
+        rc = wc_freq_io_merge(f, all);
+    return rc;
+}
+
+static int wc_wfile_run(struct wc_input *in, wc_freq *f, int needles,
+                        size_t nids, const wc_io_options *o, wc_utf8_error *ue)
+{
+    struct wc_wjob job = {.f = f, .needles = needles, .nids = nids};
+    int fd = in->fd;
+    uint64_t base = in->base, size = in->size;
+    struct wc_ticker *tk = &in->tk;
+    int threads;
+    size_t nslots;
+    if (wc_blocks_init(&job.bl, in, o, &threads, &nslots) != WC_OK)
+        return WC_ENOMEM;
+    struct wc_wslot *slots = calloc(nslots, sizeof *slots);
+    if (slots == NULL) {
+        wc_blocks_end(&job.bl);
+        return WC_ENOMEM;
+    }
+    job.slots = slots;
+    wc_freq_io_wtext(f, &job.x);
+    int lost = wc_pool_run(threads, wc_wfile_task, &job, nslots);
+
+    int rc = wc_blocks_end(&job.bl);
+    int err_errno = errno;
+    if (rc == WC_OK)
+        rc = lost;
+    if (rc == WC_OK) {
+        rc = wc_wslots_reduce(f, needles, nids, slots, nslots);
+        tk->done = atomic_load(&job.bl.done);
+        if (rc == WC_OK)
+            rc = wc_tick(tk, 1);
+    }
+    for (size_t k = 0; k < nslots; k++) {
+        free(slots[k].mem);
+        free(slots[k].counts);
+        wc_freq_free(slots[k].tab);
+    }
+    free(slots);
+    if (rc == WC_EUTF8 && ue != NULL) {
+        /* The bytes around the error, read again (a block reads none before
+         * its start). */
+        uint64_t at = base + job.bl.utf8_at;
+        uint64_t a = at - base > WC_WIO_KEEP ? at - WC_WIO_KEEP : base;
+        uint64_t b = size - at > WC_WIO_KEEP ? at + WC_WIO_KEEP : size;
+        uint8_t ctx[2 * WC_WIO_KEEP];
+        ssize_t got = wc_pread_full(fd, ctx, (size_t)(b - a), a);
+        if (got < 0)
+            got = 0;
+        if ((uint64_t)got <= at - a) { /* shrank meanwhile: just the offset */
+            ue->offset = job.bl.utf8_at;
+            ue->context_len = 0;
+            ue->context_at = 0;
+        } else {
+            wc_utf8_context(ue, ctx, (size_t)got, (size_t)(at - a), job.bl.utf8_at);
+        }
+    }
+    if (rc == WC_EIO)
+        errno = err_errno;
+    return rc;
+}
+
+static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
+                      size_t nids, const wc_io_options *o,
+                      struct wc_ticker *tk, wc_utf8_error *ue)
+{
+    size_t cap = o->block_size + WC_WIO_EXTRA + WC_WIO_KEEP;
+    uint8_t *buf = malloc(cap);
+    uint64_t *counts = needles ? calloc(nids + 1, sizeof *counts) : NULL;
+    wc_freq *tab = needles ? NULL : wc_freq_io_new_like(f);
+    int rc = WC_OK;
+    if (buf == NULL || (needles ? counts == NULL : tab == NULL)) {
+        rc = WC_ENOMEM;
+        goto out;
+    }
+    struct wc_wtext x;
+    wc_freq_io_wtext(f, &x);
+    x.text = buf;
+    uint64_t a = 0;  /* the text offset of buf[0] */
+    size_t have = 0, lo = 0;
+    for (;;) {
+        int eof = 0;
+        rc = wc_fill(src, buf, cap, &have, &eof, tk);
+        if (rc != WC_OK)
+            goto out;
+        x.len = have;
+        size_t hi = have;
+        if (!eof) {
+            /* An edge near the end, else anywhere after lo; none: grow. */
+            size_t near = have - lo > 4 * WC_WIO_EXTRA ? have - 2 * WC_WIO_EXTRA
+                                                      : lo + 1;
+            hi = wc_word_edge(&x, near);
+            if (hi + 4 > have && near > lo + 1)
+                hi = wc_word_edge(&x, lo + 1);
+            if (hi + 4 > have) {
+                if (cap > SIZE_MAX / 4) {
+                    rc = WC_ENOMEM;
+                    goto out;
+                }
+                uint8_t *grown = realloc(buf, cap * 2);
+                if (grown == NULL) {
+                    rc = WC_ENOMEM;
+                    goto out;
+                }
+                buf = grown;
+                x.text = buf;
+                cap *= 2;
+                continue;
+            }
+        }
+        if (lo < hi) {
+            size_t err = 0;
+            rc = wc_freq_io_window(needles ? f : tab, buf, have, lo, hi, a,
+                                   counts, &err);
+            if (rc == WC_EUTF8)
+                wc_utf8_context(ue, buf, have, err, a + err);
+            if (rc != WC_OK)
+                goto out;
+        }
+        if (eof)
+            break;
+        size_t keep = hi < WC_WIO_KEEP ? hi : WC_WIO_KEEP;
+        memmove(buf, buf + hi - keep, have - (hi - keep));
+        a += hi - keep;
+        have -= hi - keep;
+        lo = keep;
+    }
+    rc = needles ? wc_freq_io_add_counts(f, counts) : wc_freq_io_merge(f, tab);
+    tk->total = tk->done;
+    if (rc == WC_OK)
+        rc = wc_tick(tk, 1);
+out:;
+    int saved = errno;
+    free(buf);
+    free(counts);
+    wc_freq_free(tab);
+    errno = saved;
+    return rc;
+}
+
+/* The words of an opened input. */
+static int wc_words_count(struct wc_input *in, int rc, wc_freq *f, int what,
+                          size_t nids, const wc_io_options *o,
+                          wc_utf8_error *ue)
+{
+    if (rc != WC_OK)
+        return rc;
+    int needles = what == WC_COUNT_NEEDLES;
+    switch (in->kind) {
+    case WC_INPUT_FILE:
+        rc = wc_wfile_run(in, f, needles, nids, o, ue);
+        break;
+    case WC_INPUT_STREAM:
+        rc = wc_wstream(&in->src, f, needles, nids, o, &in->tk, ue);
+        break;
+    default:
+        rc = wc_tick(&in->tk, 1);
+        break;
+    }
+    return wc_input_close(in, rc);
+}
+
+/* Check f, what and the options. */
+static int wc_words_prepare(const wc_freq *f, int what,
+                            const wc_io_options *opt, wc_io_options *o,
+                            size_t *nids)
+{
+    if ((what != WC_COUNT_ALL && what != WC_COUNT_NEEDLES) ||
+        wc_freq_io_check(f, what == WC_COUNT_NEEDLES, nids) != WC_OK)
+        return WC_EINVAL;
+    return wc_io_options_check(opt, o);
+}
+
+int wc_freq_count_fd(wc_freq *f, int what, int fd, const wc_io_options *opt,
+                     wc_utf8_error *err)
+{
+    wc_io_options o;
+    size_t nids;
+    struct wc_input in;
+    int rc = wc_words_prepare(f, what, opt, &o, &nids);
+    if (rc != WC_OK)
+        return rc;
+    return wc_words_count(&in, wc_input_fd(&in, fd, &o), f, what, nids, &o, err);
+}
+
+int wc_freq_count_file(wc_freq *f, int what, const char *path,
+                       const wc_io_options *opt, wc_utf8_error *err)
+{
+    wc_io_options o;
+    size_t nids;
+    struct wc_input in;
+    if (path == NULL)
+        return WC_EINVAL;
+    int rc = wc_words_prepare(f, what, opt, &o, &nids);
+    if (rc != WC_OK)
+        return rc;
+    return wc_words_count(&in, wc_input_path(&in, path, &o), f, what, nids, &o,
+                          err);
+}
+
+int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read, void *read_arg,
+                         const wc_io_options *opt, wc_utf8_error *err)
+{
+    wc_io_options o;
+    size_t nids;
+    struct wc_input in;
+    if (read == NULL)
+        return WC_EINVAL;
+    int rc = wc_words_prepare(f, what, opt, &o, &nids);
+    if (rc != WC_OK)
+        return rc;
+    return wc_words_count(&in, wc_input_reader(&in, read, read_arg, &o), f,
+                          what, nids, &o, err);
+}
