@@ -68,6 +68,8 @@ BENCH_PLOT := build/bench-scaling.png
 BENCH_QUICK := $(filter --quick,$(BENCH_ARGS))
 # Bench-only: matplotlib draws the scaling plot (never needed to count).
 BENCH_DEPS := matplotlib
+# polars: the bench_freq rows that compare with a DataFrame's value_counts.
+BENCH_DEPS += polars
 
 $(VENV)/.bench-deps: | $(VENV)/.deps
 	$(VPY) -m pip install -q $(BENCH_DEPS)
