@@ -164,11 +164,14 @@ FUZZ_TARGETS := $(basename $(notdir $(wildcard fuzz/*.c)))
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined -Iinclude -Ilib -pthread
-FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(wildcard lib/*.c))
+FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(wildcard lib/*.c lib/kernels/*.c))
 .SECONDARY: $(FUZZ_OBJS)
-FUZZ_ISA_count_sse2 := -msse2
-FUZZ_ISA_count_avx2 := -mavx2
-FUZZ_ISA_count_avx512 := -mavx512f -mavx512bw
+FUZZ_ISA_kernels/count_sse2 := -msse2
+FUZZ_ISA_kernels/count_avx2 := -mavx2
+FUZZ_ISA_kernels/count_avx512 := -mavx512f -mavx512bw
+FUZZ_ISA_kernels/words_sse2 := -msse2
+FUZZ_ISA_kernels/words_avx2 := -mavx2
+FUZZ_ISA_kernels/words_avx512 := -mavx512f -mavx512bw
 
 build/fuzz/.clang: fuzz/ensure-clang.sh
 	fuzz/ensure-clang.sh
@@ -181,7 +184,7 @@ build/fuzz/gen/wc_unicode_data.h: tools/gen_unicode.py
 	@mkdir -p $(@D)
 	$(PYTHON) tools/gen_unicode.py $@
 
-build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h include/*.h) $(FUZZ_GEN) | build/fuzz/.clang
+build/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h lib/kernels/*.h include/*.h) $(FUZZ_GEN) | build/fuzz/.clang
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Ibuild/fuzz/gen -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_ISA_$*) -c $< -o $@
 

@@ -52,7 +52,7 @@
 #include <string.h>
 
 #include "wordcount.h"
-#include "wc_words.h" /* wc_test_table_min, wc_test_fail_allocs */
+#include "table.h" /* wc_test_table_min, wc_test_fail_allocs */
 #include "kernels/wmask.h"
 
 #define MAX_NEEDLES 12

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "wc_impl.h"
-#include "wc_freqio.h"
+#include "freq.h"
 
 /* 1 MiB: two threads' buffers stay in Zen 3's 32 MiB L3 and a block is
  * counted while the pread copy is still in cache; larger blocks measured no

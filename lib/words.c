@@ -1,29 +1,11 @@
 /*
- * words.c - wc_words_foreach: the words of a text one by one, for the tests
- * and for clients that want the words themselves.  freq.c inlines the same
- * enumerators (wc_words.h) with its own sinks.
+ * words.c - the words of a text: wc_words_foreach (one by one, for the tests
+ * and for clients that want the words themselves; freq.c inlines the same
+ * enumerators, words.h, with its own sinks), the checks of a text's word
+ * options (wc_wtext_init) and where a range of words may start
+ * (wc_word_edge).
  */
-#include "wc_words.h"
-
-_Atomic uint64_t wc_fail_countdown;
-static _Atomic int wc_fail_persistent;
-
-int wc_fail_alloc_slow(void)
-{
-    uint64_t c = atomic_load(&wc_fail_countdown);
-    while (c != 0) {
-        uint64_t next = c > 1 ? c - 1 : atomic_load(&wc_fail_persistent) ? 1 : 0;
-        if (atomic_compare_exchange_weak(&wc_fail_countdown, &c, next))
-            return c == 1;
-    }
-    return 0;
-}
-
-void wc_test_fail_allocs(uint64_t nth, int persistent)
-{
-    atomic_store(&wc_fail_persistent, persistent != 0);
-    atomic_store(&wc_fail_countdown, nth);
-}
+#include "words.h"
 
 struct wc_each {
     wc_word_fn fn;
@@ -76,4 +58,55 @@ int wc_words_foreach(const void *text, size_t len, int width,
     if (rc == WC_EUTF8 && err_offset != NULL)
         *err_offset = err;
     return rc;
+}
+
+size_t wc_word_edge(const struct wc_wtext *x, size_t p)
+{
+    size_t len = x->len;
+    int w = x->width;
+    if (p >= len)
+        return len;
+    if (x->words == WC_WORDS_SPACE) {
+        /* Bytes ' ' and '\n' never occur inside a UTF-8 sequence. */
+        for (size_t k = p; k < len; k++) {
+            uint32_t c = WC_UNIT(x->text, w, k);
+            if (c == ' ' || c == '\n')
+                return k + 1;
+        }
+        return len;
+    }
+    /* Edges are never at a continuation byte (10xxxxxx): one inside a valid
+     * sequence is no place to cut, and a stray one cannot be told from it
+     * without looking back, which a block that starts there cannot.  So E(p)
+     * is the same edge from wherever it is asked (the blocks of a file
+     * agree), and a stray continuation byte is counted, or reported as
+     * invalid, by the range of words before it. */
+    const uint8_t *b = x->text;
+    int u8 = w == 1 && x->utf8;
+    size_t k = p;
+    if (u8)
+        while (k < len && (b[k] & 0xC0) == 0x80)
+            k++; /* to the next sequence start */
+    while (k < len) {
+        uint32_t c;
+        size_t l = wc_next_cp(x, w, k, len, &c);
+        if (l == 0 && u8 && (b[k] & 0xC0) == 0x80) {
+            k++;
+            continue;
+        }
+        if (l == 0)
+            return k;
+        uint32_t r = wc_uni_rec(c);
+        if (x->fold) {
+            uint32_t f[3];
+            unsigned fw;
+            wc_uni_fold(c, r, f, &fw);
+            if (!(fw & 1))
+                return k;
+        } else if (!(r & 1)) {
+            return k;
+        }
+        k += l;
+    }
+    return len;
 }

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "wc_freqio.h"
+#include "freq.h"
 
 /* The calling thread's CPU time: the counts and merges timed here run on
  * it (one thread), and time spent waiting for a core on a loaded machine is

@@ -1,8 +1,9 @@
 /*
- * wc_words.h - private to the core: Unicode look-ups, UTF-8 decoding and the
- * word enumerators that words.c (wc_words_foreach) and freq.c (frequencies,
- * many needles) share.  Everything here is inline so that each caller gets
- * the enumerator specialised for its width, mode and sink.
+ * words.h - private to the core: the word enumerators, which words.c
+ * (wc_words_foreach) and freq.c (frequencies, many needles) share, and
+ * wc_word_edge, where a range of words may start.  Everything but the edge
+ * is inline so that each caller gets the enumerator specialised for its
+ * width, mode and sink.
  *
  * The words of a text, by mode (wordcount.h has the public statement):
  *   space    the words of the normative semantics (wc_impl.h), empty ones
@@ -28,157 +29,11 @@
 
 #include <stdlib.h>
 
+#include "alloc.h"
+#include "ascii.h"
+#include "unicode.h"
+#include "utf8.h"
 #include "wc_impl.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define WC_WORDS_SSE2 1
-#endif
-
-/* ---- Unicode tables (generated: tools/gen_unicode.py) ------------------ */
-
-extern const uint16_t wc_uni_stage1[];
-extern const uint8_t wc_uni_stage2[];
-extern const uint32_t wc_uni_records[];
-extern const uint32_t wc_uni_latin1[];
-extern const uint32_t wc_uni_expansions[];
-
-#define WC_UNI_SHIFT 7
-
-/* The record of code point c (the layout is in tools/gen_unicode.py). */
-WC_INLINE uint32_t wc_uni_rec(uint32_t c)
-{
-    if (c < 256)
-        return wc_uni_latin1[c];
-    if (c >= 0x110000)
-        return 0; /* not a code point: no word, folds to itself */
-    unsigned block = wc_uni_stage1[c >> WC_UNI_SHIFT];
-    return wc_uni_records[wc_uni_stage2[(block << WC_UNI_SHIFT) |
-                                        (c & ((1u << WC_UNI_SHIFT) - 1))]];
-}
-
-WC_INLINE int wc_uni_isword(uint32_t c)
-{
-    return (int)(wc_uni_rec(c) & 1);
-}
-
-/* Full case folding of c (record r) into out[0..n); returns n (1 to 3) and
- * sets bit k of *words when out[k] is a word code point. */
-WC_INLINE int wc_uni_fold(uint32_t c, uint32_t r, uint32_t out[3],
-                          unsigned *words)
-{
-    unsigned n = (r >> 1) & 3;
-    if (n == 0) {
-        out[0] = c + (uint32_t)((int32_t)r >> 8);
-        *words = (r >> 3) & 1;
-        return 1;
-    }
-    const uint32_t *e = wc_uni_expansions + (r >> 8);
-    *words = 0;
-    for (unsigned k = 0; k < n; k++) {
-        out[k] = e[k];
-        *words |= (unsigned)wc_uni_isword(e[k]) << k;
-    }
-    return (int)n;
-}
-
-/* ---- UTF-8 ---------------------------------------------------------------- */
-
-/*
- * Decode one code point at p (avail >= 1 bytes) as CPython's strict UTF-8
- * decoder does: no overlong forms, no surrogates, nothing above U+10FFFF.
- * Returns the sequence length (1 to 4), or 0 when no valid sequence starts at
- * p (the error's start is then p, as in CPython's UnicodeDecodeError).
- */
-WC_INLINE int wc_utf8_decode(const uint8_t *p, size_t avail, uint32_t *cp)
-{
-    uint32_t b0 = p[0];
-    if (b0 < 0x80) {
-        *cp = b0;
-        return 1;
-    }
-    if (b0 < 0xC2)
-        return 0;
-    if (b0 < 0xE0) {
-        if (avail < 2 || (p[1] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((b0 & 0x1F) << 6) | (p[1] & 0x3Fu);
-        return 2;
-    }
-    if (b0 < 0xF0) {
-        if (avail < 3)
-            return 0;
-        uint32_t lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
-        if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((b0 & 0x0F) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-        return 3;
-    }
-    if (b0 < 0xF5) {
-        if (avail < 4)
-            return 0;
-        uint32_t lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
-        if (p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
-            return 0;
-        *cp = ((b0 & 0x07) << 18) | ((p[1] & 0x3Fu) << 12) |
-              ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
-        return 4;
-    }
-    return 0;
-}
-
-/* The length of the maximal invalid subpart at p (avail >= 1 bytes, where
- * wc_utf8_decode failed): the lead byte and the continuation bytes that
- * could still have completed it.  bytes.decode("utf-8", "replace") makes
- * each such subpart one U+FFFD (Unicode's "substitution of maximal
- * subparts"). */
-WC_INLINE size_t wc_utf8_bad_len(const uint8_t *p, size_t avail)
-{
-    uint32_t b0 = p[0];
-    size_t need = b0 >= 0xC2 && b0 < 0xE0 ? 2 : b0 >= 0xE0 && b0 < 0xF0 ? 3
-                : b0 >= 0xF0 && b0 < 0xF5 ? 4 : 1;
-    size_t k = 1;
-    while (k < need && k < avail) {
-        uint32_t lo = 0x80, hi = 0xBF;
-        if (k == 1) {
-            lo = b0 == 0xE0 ? 0xA0 : b0 == 0xF0 ? 0x90 : 0x80;
-            hi = b0 == 0xED ? 0x9F : b0 == 0xF4 ? 0x8F : 0xBF;
-        }
-        if (p[k] < lo || p[k] > hi)
-            break;
-        k++;
-    }
-    return k;
-}
-
-/* Encode c (a code point, surrogates included) as UTF-8 at out; returns the
- * length.  Folded words of UTF-8 text never hold surrogates. */
-WC_INLINE size_t wc_utf8_encode(uint32_t c, uint8_t *out)
-{
-    if (c < 0x80) {
-        out[0] = (uint8_t)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (uint8_t)(0xC0 | (c >> 6));
-        out[1] = (uint8_t)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (uint8_t)(0xE0 | (c >> 12));
-        out[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (uint8_t)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0 | (c >> 18));
-    out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (uint8_t)(0x80 | (c & 0x3F));
-    return 4;
-}
-
-/* ---- the enumerators ------------------------------------------------------ */
 
 /* A text and how to cut it into words. */
 struct wc_wtext {
@@ -190,11 +45,11 @@ struct wc_wtext {
     int fold;     /* casefold */
     int replace;  /* utf8: invalid UTF-8 is U+FFFD (WC_UTF8_REPLACE), not an
                    * error */
-    int fold_utf8; /* folded keys are UTF-8 even when the text is not: freq.c
-                    * sets it (1 byte per ASCII character instead of 4 keeps
-                    * keys short and in the table entry) and converts the keys
-                    * to UTF-32 when counting ends; 0 (wc_wtext_init): the
-                    * documented key forms */
+    int fold_utf8; /* folded keys are UTF-8 even when the text is not:
+                    * frequencies set it (1 byte per ASCII character instead
+                    * of 4 keeps keys short and in the table entry) and
+                    * narrow the keys when counting ends; 0 (wc_wtext_init):
+                    * the documented key forms */
 };
 
 /* Check the arguments and fill *x (words.c). */
@@ -218,172 +73,6 @@ WC_INLINE int wc_fold_width(const struct wc_wtext *x)
 WC_INLINE int wc_wtext_decodes(const struct wc_wtext *x)
 {
     return x->width == 1 && x->utf8 && (x->fold || x->words == WC_WORDS_UNICODE);
-}
-
-/* ---- allocations ---------------------------------------------------------- */
-
-/* Every allocation of the word and frequency code goes through these, so
- * that the tests and the fuzzers can make any one of them fail
- * (wc_test_fail_allocs, words.c): a branch on a counter that is 0 outside
- * of tests. */
-extern _Atomic uint64_t wc_fail_countdown;
-int wc_fail_alloc_slow(void);
-
-WC_INLINE int wc_fail_alloc(void)
-{
-    return __builtin_expect(atomic_load_explicit(&wc_fail_countdown,
-                                                 memory_order_relaxed) != 0, 0) &&
-           wc_fail_alloc_slow();
-}
-
-WC_INLINE void *wc_malloc(size_t n)
-{
-    return wc_fail_alloc() ? NULL : malloc(n);
-}
-
-WC_INLINE void *wc_calloc(size_t n, size_t size)
-{
-    return wc_fail_alloc() ? NULL : calloc(n, size);
-}
-
-WC_INLINE void *wc_realloc(void *p, size_t n)
-{
-    return wc_fail_alloc() ? NULL : realloc(p, n);
-}
-
-/* For tests: the nth allocation from now on (1: the next) fails, and with
- * `persistent` every one after it too; nth 0 turns failures off. */
-void wc_test_fail_allocs(uint64_t nth, int persistent);
-
-/* For tests: new tables start with this many slots (a power of two, at
- * least 2; 0: the default), so that small texts grow and merge tables. */
-void wc_test_table_min(size_t slots);
-
-/* A growable byte buffer for folded words (one per thread). */
-struct wc_scratch {
-    uint8_t *buf;
-    size_t cap;
-};
-
-WC_INLINE int wc_scratch_reserve(struct wc_scratch *sc, size_t need)
-{
-    if (need <= sc->cap)
-        return WC_OK;
-    size_t cap = sc->cap < 256 ? 256 : sc->cap;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2)
-            return WC_ENOMEM;
-        cap *= 2;
-    }
-    uint8_t *b = wc_realloc(sc->buf, cap);
-    if (b == NULL)
-        return WC_ENOMEM;
-    sc->buf = b;
-    sc->cap = cap;
-    return WC_OK;
-}
-
-/* ---- 16 bytes at a time (SSE2, part of x86-64) --------------------------- */
-
-#ifdef WC_WORDS_SSE2
-/* Bit i set when p[i] is an ASCII word byte: [0-9A-Za-z_] (tools/
- * gen_unicode.py asserts that these are exactly the ASCII \w characters);
- * bytes >= 0x80 are negative here and never match. */
-WC_INLINE unsigned wc_sse2_ascii_words(__m128i v)
-{
-    __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    __m128i l = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
-                                  _mm_cmplt_epi8(l, _mm_set1_epi8('z' + 1)));
-    __m128i us = _mm_cmpeq_epi8(v, _mm_set1_epi8('_'));
-    return (unsigned)_mm_movemask_epi8(
-        _mm_or_si128(_mm_or_si128(digit, alpha), us));
-}
-
-/* v with A-Z lower-cased (their full case folding). */
-WC_INLINE __m128i wc_sse2_lower(__m128i v)
-{
-    __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-                               _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
-    return _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
-}
-#endif
-
-/* The number of ASCII word bytes from p on, at most lim (> 0): they need no
- * decoding and are their own class. */
-WC_INLINE size_t wc_ascii_word_run(const uint8_t *p, size_t lim)
-{
-    size_t j = 0;
-#ifdef WC_WORDS_SSE2
-    while (lim - j >= 16) {
-        unsigned m = wc_sse2_ascii_words(
-            _mm_loadu_si128((const __m128i *)(const void *)(p + j)));
-        if (m != 0xFFFF)
-            return j + (size_t)__builtin_ctz(~m);
-        j += 16;
-    }
-#endif
-    while (j < lim && p[j] < 0x80 && (wc_uni_latin1[p[j]] & 1))
-        j++;
-    return j;
-}
-
-/* The same run, lower-cased into sc->buf at *n (its UTF-8 fold). */
-WC_INLINE int wc_ascii_word_fold(const uint8_t *p, size_t lim,
-                                 struct wc_scratch *sc, size_t *n,
-                                 size_t *run)
-{
-    size_t j = 0, o = *n;
-    int rc;
-#ifdef WC_WORDS_SSE2
-    while (lim - j >= 16) {
-        if (o + 16 > sc->cap && (rc = wc_scratch_reserve(sc, o + 16)) != WC_OK)
-            return rc;
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-        _mm_storeu_si128((__m128i *)(void *)(sc->buf + o), wc_sse2_lower(v));
-        unsigned m = wc_sse2_ascii_words(v);
-        if (m != 0xFFFF) {
-            size_t r = (size_t)__builtin_ctz(~m);
-            *n = o + r;
-            *run = j + r;
-            return WC_OK;
-        }
-        j += 16;
-        o += 16;
-    }
-#endif
-    for (; j < lim && p[j] < 0x80; j++) {
-        uint32_t r = wc_uni_latin1[p[j]];
-        if (!(r & 1))
-            break;
-        if (o + 1 > sc->cap && (rc = wc_scratch_reserve(sc, o + 1)) != WC_OK)
-            return rc;
-        sc->buf[o++] = (uint8_t)(p[j] + (uint32_t)((int32_t)r >> 8));
-    }
-    *n = o;
-    *run = j;
-    return WC_OK;
-}
-
-/* The first ' ' or '\n' in p[0 .. lim), or lim. */
-WC_INLINE size_t wc_find_sep(const uint8_t *p, size_t lim)
-{
-    size_t j = 0;
-#ifdef WC_WORDS_SSE2
-    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
-    while (lim - j >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl)));
-        if (m != 0)
-            return j + (size_t)__builtin_ctz(m);
-        j += 16;
-    }
-#endif
-    while (j < lim && p[j] != ' ' && p[j] != '\n')
-        j++;
-    return j;
 }
 
 /* The sink: returns WC_OK or an error that stops the enumeration. */

@@ -1,16 +1,36 @@
 /*
- * wc_freqio.h - private to the core: what io.c needs from freq.c to count
- * words of files and streams (wc_freq_count_file and friends, wordcount.h).
+ * freq.h - private to the core: the result object of frequencies (struct
+ * wc_freq, shared by freq_result.c and freq.c), and what the file and stream
+ * counters (io.c) use of frequencies to count the words of files and streams
+ * (wc_freq_count_file and friends, wordcount.h).
  *
- * io.c owns the blocks and the threads; freq.c owns the tables.  A block is a
- * window of the text: its bytes are in a buffer that io.c reuses, so every
- * key these functions keep is copied, and positions (the tie order of
- * wc_freq_sort) are the window's own plus `pos`, its offset in the text.
+ * io.c owns the blocks and the threads; freq.c counts into the tables.  A
+ * block is a window of the text: its bytes are in a buffer that io.c
+ * reuses, so every key these functions keep is copied, and positions (the
+ * tie order of wc_freq_sort) are the window's own plus `pos`, its offset in
+ * the text.
  */
-#ifndef WC_FREQIO_H
-#define WC_FREQIO_H
+#ifndef WC_FREQ_H
+#define WC_FREQ_H
 
-#include "wc_words.h"
+#include "table.h"
+#include "words.h"
+
+/* A frequency count (wordcount.h): opaque outside the core. */
+struct wc_freq {
+    struct wc_wtext x;  /* text and len are set for each count */
+    int threads;
+    int kw;             /* bytes per key unit */
+    int counted;        /* count_all has run: no more needles, no more counts */
+    int narrow;         /* keys of several widths (wc_tab_narrow_keys): an
+                         * entry's hash field holds its key's width */
+    struct wc_tab tab;
+    size_t nneedles;    /* needle ids: 0 .. nneedles-1 (entry.first) */
+    uint64_t *needle_counts;
+    wc_progress_fn progress; /* wc_freq_set_progress */
+    void *progress_arg;
+    unsigned interval_ms;
+};
 
 /* WC_OK if f can count a byte (UTF-8) text read from a file: width 1, not
  * yet sorted; in needle mode it holds needles (*nids: the ids are 0 ..
@@ -43,4 +63,4 @@ int wc_freq_io_merge(wc_freq *into, wc_freq *from);
 /* Add counts[0 .. nids) to f's needle counts. */
 int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
 
-#endif /* WC_FREQIO_H */
+#endif /* WC_FREQ_H */

@@ -1,0 +1,511 @@
+/*
+ * table.c - the hash table of words (table.h): the key of the hash, the
+ * slot arrays, growth, insertion, the merge of two tables, and the
+ * narrowing of folded keys when counting ends.
+ */
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "table.h"
+
+/* ---- the key of the hash ------------------------------------------------- */
+
+/*
+ * Keyed: a text may be written by an attacker, who must not be able to
+ * choose many distinct words with one hash (every look-up of one of them
+ * would walk all the others: quadratic time).  The key is four 64-bit
+ * secrets drawn once per process from the OS (getrandom, else
+ * /dev/urandom, else a mix of the clock, the pid and an address), or
+ * derived from WORD_COUNT_HASH_SEED when it is set (reproducible runs, as
+ * PYTHONHASHSEED).  Every table of the process uses the same key, so that
+ * tables merge by their stored hashes.  The mix is wyhash's: each 16 bytes
+ * of the key are folded in by a 64x64->128-bit multiply of (data ^ secret)
+ * by (data ^ state), so the secrets enter every step; no result and no
+ * order depends on the key (orders are by count and first occurrence).
+ */
+uint64_t wc_secret[4];
+static pthread_once_t wc_secret_once = PTHREAD_ONCE_INIT;
+
+static uint64_t wc_splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Fill buf with n bytes from the OS; 0 when none could be had. */
+static int wc_os_random(void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    size_t got = 0;
+#ifdef SYS_getrandom
+    while (got < n) {
+        /* GRND_NONBLOCK (1): never wait for the pool at early boot. */
+        long r = syscall(SYS_getrandom, p + got, n - got, 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break; /* EAGAIN, ENOSYS (old kernel), a seccomp filter: the file */
+        }
+        got += (size_t)r;
+    }
+    if (got == n)
+        return 1;
+#endif
+    int fd;
+    do
+        fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return 0;
+    got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, p + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    return got == n;
+}
+
+static void wc_secret_init(void)
+{
+    uint64_t x = 0;
+    const char *env = getenv("WORD_COUNT_HASH_SEED");
+    char *end = NULL;
+    int fixed = 0;
+    if (env != NULL && *env != '\0') {
+        errno = 0;
+        unsigned long long v = strtoull(env, &end, 0);
+        if (errno == 0 && end != NULL && *end == '\0') {
+            x = (uint64_t)v;
+            fixed = 1;
+        }
+    }
+    if (!fixed && !wc_os_random(&x, sizeof x)) {
+        /* No OS randomness at all: the clock, the pid and where the stack
+         * and this library were mapped (ASLR). */
+        struct timespec ts = {0, 0};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t s = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        s ^= wc_splitmix(&s) ^ (uint64_t)ts.tv_nsec;
+        s ^= (uint64_t)getpid() << 32;
+        s ^= (uint64_t)(uintptr_t)&s ^ ((uint64_t)(uintptr_t)&wc_secret << 17);
+        x = s;
+    }
+    for (int i = 0; i < 4; i++) {
+        uint64_t k = wc_splitmix(&x);
+        /* Odd, with both halves set: a secret of few bits would make its
+         * multiplies weak. */
+        wc_secret[i] = k | 1 | ((uint64_t)1 << 32) | ((uint64_t)1 << 63);
+    }
+}
+
+/* Draw the key (once; every table calls this when it is created, before
+ * any hash is computed). */
+static void wc_hash_key(void)
+{
+    (void)pthread_once(&wc_secret_once, wc_secret_init);
+}
+
+/* ---- slots, growth, insertion --------------------------------------------- */
+
+/* Slot arrays of at least this many bytes are mapped with transparent huge
+ * pages asked for: look-ups in a table of 100,000+ words land on random
+ * pages, and with 4 KiB pages nearly every one (and its prefetch) was a TLB
+ * miss too (perf showed the prefetch stalling on page walks); the kernel
+ * zeroes the pages, as calloc would. */
+#define WC_HUGE_SLOTS ((size_t)2 << 20)
+
+static struct wc_ent *wc_slots_alloc(size_t nslots)
+{
+    size_t bytes = nslots * sizeof(struct wc_ent);
+    if (wc_fail_alloc())
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (bytes >= WC_HUGE_SLOTS) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: may be refused */
+        return p;
+    }
+#endif
+    return calloc(nslots, sizeof(struct wc_ent));
+}
+
+static void wc_slots_free(struct wc_ent *s, size_t nslots)
+{
+    if (s == NULL)
+        return;
+#ifdef MADV_HUGEPAGE
+    if (nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS) {
+        munmap(s, nslots * sizeof(struct wc_ent));
+        return;
+    }
+#endif
+    free(s);
+}
+
+#define WC_TAB_MIN 1024
+
+static _Atomic size_t wc_tab_min = WC_TAB_MIN;
+
+void wc_test_table_min(size_t slots)
+{
+    if (slots == 0 || slots < 2 || (slots & (slots - 1)) != 0)
+        slots = WC_TAB_MIN;
+    atomic_store(&wc_tab_min, slots);
+}
+
+int wc_tab_init(struct wc_tab *t, int kw)
+{
+    wc_hash_key();
+    memset(t, 0, sizeof *t);
+    t->kw = kw;
+    size_t nslots = atomic_load_explicit(&wc_tab_min, memory_order_relaxed);
+    t->ents = wc_slots_alloc(nslots);
+    if (t->ents == NULL)
+        return WC_ENOMEM;
+    t->mask = nslots - 1;
+    return WC_OK;
+}
+
+void wc_tab_free(struct wc_tab *t)
+{
+    wc_slots_free(t->ents, t->mask + 1);
+    wc_arena_free(&t->arena);
+    t->ents = NULL;
+    t->n = 0;
+}
+
+/* Move the entries to a slot array of nslots (a power of two that holds
+ * them).  Out of memory: WC_ENOMEM and t as it was. */
+static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
+{
+    struct wc_ent *s = wc_slots_alloc(nslots);
+    if (s == NULL)
+        return WC_ENOMEM;
+    size_t mask = nslots - 1;
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (t->ents[i].hash == 0)
+            continue;
+        size_t j = t->ents[i].hash & mask;
+        while (s[j].hash != 0)
+            j = (j + 1) & mask;
+        s[j] = t->ents[i];
+    }
+    wc_slots_free(t->ents, t->mask + 1);
+    t->ents = s;
+    t->mask = mask;
+    return WC_OK;
+}
+
+/* The slots a table of n entries has (n at most SIZE_MAX / 16). */
+static size_t wc_tab_slots_for(size_t n)
+{
+    size_t nslots = WC_TAB_MIN;
+    while (n * 16 > nslots * WC_TAB_LOAD && nslots <= SIZE_MAX / 4)
+        nslots *= 2;
+    return nslots;
+}
+
+/* Make room for `more` new entries: after WC_OK, that many inserts never
+ * grow the table (nor allocate, but for keys copied into the arena). */
+int wc_tab_reserve(struct wc_tab *t, size_t more)
+{
+    size_t nslots = t->mask + 1;
+    if (more > SIZE_MAX / 16 - t->n)
+        return WC_ENOMEM;
+    size_t need = t->n + more;
+    while (need * 16 > nslots * WC_TAB_LOAD) {
+        if (nslots > SIZE_MAX / 2 / sizeof(struct wc_ent))
+            return WC_ENOMEM;
+        nslots *= 2;
+    }
+    return nslots == t->mask + 1 ? WC_OK : wc_tab_rehash(t, nslots);
+}
+/* Insert a key known to be absent (slot from wc_tab_find); copy it into the
+ * arena when `copy` (keys that fit the entry are always copied there).
+ * Returns the entry, or NULL when out of memory. */
+struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
+                                    const void *key, size_t len, uint64_t h,
+                                    uint64_t first, int copy)
+{
+    if ((t->n + 1) * 16 > (t->mask + 1) * WC_TAB_LOAD) {
+        if (wc_tab_reserve(t, 1) != WC_OK)
+            return NULL;
+        wc_tab_find(t, key, len, h, &slot);
+    }
+    size_t bytes = len * (size_t)t->kw;
+    struct wc_ent *e = &t->ents[slot];
+    if (bytes <= WC_INLINE_KEY) {
+        memcpy(e->key.bytes, key, bytes);
+    } else if (copy) {
+        e->key.ptr = wc_arena_copy(&t->arena, key, bytes);
+        if (e->key.ptr == NULL)
+            return NULL;
+    } else {
+        e->key.ptr = key;
+    }
+    e->hash = h;
+    e->count = 0;
+    e->first = first;
+    e->len = len;
+    t->n++;
+    return e;
+}
+
+/* Move the entries to the front, densely (no more look-ups after). */
+void wc_tab_pack(struct wc_tab *t)
+{
+    if (t->packed)
+        return;
+    size_t w = 0;
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->ents[i].hash != 0)
+            t->ents[w++] = t->ents[i];
+    t->packed = 1;
+}
+
+/* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not
+ * inlined).  When it is new and it is the scratch buffer's word (sc->buf),
+ * that buffer becomes its arena block (wc_arena_take) instead of being
+ * copied; the enumerator then allocates another for the next word. */
+int wc_tab_count_long(struct wc_tab *t, const void *key, size_t len,
+                             uint64_t h, uint64_t first, struct wc_scratch *sc)
+{
+    size_t slot = 0;
+    if (sc == NULL || key != sc->buf ||
+        wc_tab_find(t, key, len, h, &slot) != NULL)
+        return wc_tab_count(t, key, len, h, first, 1);
+    if (wc_tab_reserve(t, 1) != WC_OK)
+        return WC_ENOMEM;
+    const void *k = wc_arena_take(&t->arena, sc->buf, len * (size_t)t->kw);
+    if (k == NULL)
+        return WC_ENOMEM;
+    sc->buf = NULL;
+    sc->cap = 0;
+    wc_tab_find(t, k, len, h, &slot);
+    /* Never NULL: no grow (reserved), no copy. */
+    struct wc_ent *e = wc_tab_insert(t, slot, k, len, h, first, 0);
+    e->count++;
+    return WC_OK;
+}
+
+/* One pass over the entries of s, each looked up in t (prefetched 8
+ * entries ahead): with `add` each is added to t, which must have room for
+ * the new ones (wc_tab_reserve); without, t is only read.  Returns how many
+ * were not in t. */
+static size_t wc_tab_merge_pass(struct wc_tab *t, const struct wc_tab *s,
+                                int add)
+{
+    size_t fresh = 0;
+    for (size_t k = 0; k <= s->mask; k++) {
+        const struct wc_ent *e = &s->ents[k];
+        if (k + 8 <= s->mask && s->ents[k + 8].hash != 0)
+            __builtin_prefetch(&t->ents[s->ents[k + 8].hash & t->mask]);
+        if (e->hash == 0)
+            continue;
+        const void *key = wc_ent_key(e, s->kw);
+        size_t slot = 0;
+        struct wc_ent *d = wc_tab_find(t, key, e->len, e->hash, &slot);
+        if (d == NULL) {
+            fresh++;
+            if (!add)
+                continue;
+            /* Never NULL: no grow (reserved), no copy. */
+            d = wc_tab_insert(t, slot, key, e->len, e->hash, e->first, 0);
+        } else if (!add) {
+            continue;
+        } else if (e->first < d->first) {
+            d->first = e->first;
+        }
+        d->count += e->count;
+    }
+    return fresh;
+}
+
+/*
+ * Merge table s into t: counts added, the earlier first occurrence kept;
+ * keys of s that live in s's arena stay there, and the arena moves to t (s
+ * must only be freed after).  Linear in the entries of s whatever the sizes
+ * and loads: t is grown first to hold the union, because entries taken from
+ * s in slot order arrive in hash order, and a table that grew while they
+ * came would have them pile up into one cluster near the slots already
+ * taken (each further insert then walks it: quadratic).  With the final
+ * capacity fixed, linear probing costs the same in any insertion order.
+ * The grow is also the only allocation: out of memory, t and s are as they
+ * were (WC_ENOMEM).
+ */
+int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
+{
+    size_t fresh = s->n;
+    size_t need = t->n + s->n, cap = t->mask + 1;
+    if (t->n != 0 && s->n != 0 && s->n <= SIZE_MAX / 16 - t->n &&
+        need * 16 > cap * WC_TAB_LOAD) {
+        /* Room for all of s grows t, but the tables of one text often
+         * share most words: the union may need less.  A sample of s (in
+         * hash order: a random one) says whether it may; if so the new
+         * keys are counted, else the room for all of s is what the union
+         * needs anyway. */
+        size_t seen = 0, nfresh = 0;
+        for (size_t k = 0; k <= s->mask && seen < 256; k++) {
+            const struct wc_ent *e = &s->ents[k];
+            if (e->hash == 0)
+                continue;
+            size_t slot = 0;
+            seen++;
+            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), e->len, e->hash,
+                                  &slot) == NULL;
+        }
+        /* The estimate with a margin of 1/8 of s. */
+        size_t est = (size_t)((double)s->n * nfresh / seen) + s->n / 8 + 16;
+        if (wc_tab_slots_for(t->n + (est < s->n ? est : s->n)) <
+            wc_tab_slots_for(need))
+            fresh = SIZE_MAX;
+    }
+    if (fresh == SIZE_MAX)
+        fresh = wc_tab_merge_pass(t, s, 0);
+    if (wc_tab_reserve(t, fresh) != WC_OK)
+        return WC_ENOMEM;
+    wc_tab_merge_pass(t, s, 1);
+    wc_arena_adopt(&t->arena, &s->arena);
+    return WC_OK;
+}
+
+/* Decode n bytes of our own UTF-8 (wc_utf8_encode: surrogates included)
+ * into out in units of `width` (every code point fits). */
+static size_t wc_utf8_to_units(const uint8_t *k, size_t n, void *out, int width)
+{
+    size_t m = 0;
+    for (size_t j = 0; j < n; m++) {
+        uint32_t b = k[j], c;
+        if (b < 0x80) {
+            c = b;
+            j += 1;
+        } else if (b < 0xE0) {
+            c = ((b & 0x1F) << 6) | (k[j + 1] & 0x3Fu);
+            j += 2;
+        } else if (b < 0xF0) {
+            c = ((b & 0x0F) << 12) | ((k[j + 1] & 0x3Fu) << 6) | (k[j + 2] & 0x3Fu);
+            j += 3;
+        } else {
+            c = ((b & 0x07) << 18) | ((k[j + 1] & 0x3Fu) << 12) |
+                ((k[j + 2] & 0x3Fu) << 6) | (k[j + 3] & 0x3Fu);
+            j += 4;
+        }
+        if (width == 1)
+            ((uint8_t *)out)[m] = (uint8_t)c;
+        else if (width == 2)
+            ((uint16_t *)out)[m] = (uint16_t)c;
+        else
+            ((uint32_t *)out)[m] = c;
+    }
+    return m;
+}
+
+/* The width and length of the narrowest form of the UTF-8 key k[0 .. n).
+ * The lead bytes bound the code points: below 0xC4 is at most U+FF, below
+ * 0xF0 in the BMP. */
+static int wc_narrow_width(const uint8_t *k, size_t n, size_t *units)
+{
+    size_t m = 0;
+    uint8_t max = 0;
+    for (size_t j = 0; j < n; m++) {
+        uint8_t b = k[j];
+        j += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        if (b > max)
+            max = b;
+    }
+    *units = m;
+    return max < 0xC4 ? 1 : max < 0xF0 ? 2 : 4;
+}
+
+/*
+ * The folded keys of a text that is not UTF-8 were counted as UTF-8
+ * (fold_utf8): give each the narrowest width that holds its code points (1:
+ * Latin-1, 2: UCS-2, 4: UTF-32; what CPython makes of it), as wc_freq_get
+ * documents.  The table is looked up no more, so an entry's hash field now
+ * holds its key's width (never 0: the slot stays taken).  Latin-1 keys are
+ * never longer than their UTF-8: they are narrowed in place (a key's own
+ * block shrinks after); wider keys go into one new block, and their UTF-8
+ * (when it had a block of its own) is freed.  So at the peak a key takes its
+ * UTF-8 size plus its final size at most, and no scratch buffer.  Out of
+ * memory: WC_ENOMEM and t as it was (the new block is the only allocation,
+ * made before any key changes).
+ */
+int wc_tab_narrow_keys(struct wc_tab *t)
+{
+    size_t total = 0;
+    for (size_t i = 0; i <= t->mask; i++) {
+        const struct wc_ent *e = &t->ents[i];
+        if (e->hash == 0)
+            continue;
+        size_t n;
+        int w = wc_narrow_width(wc_ent_key(e, 1), e->len, &n);
+        size_t bytes = n * (size_t)w;
+        if (w > 1 && bytes > WC_INLINE_KEY)
+            total += (bytes + 7) & ~(size_t)7; /* <= 4x the UTF-8 keys */
+    }
+    struct wc_arena fresh = {NULL};
+    uint8_t *out = NULL;
+    if (total > 0) {
+        out = wc_arena_copy(&fresh, NULL, total);
+        if (out == NULL)
+            return WC_ENOMEM;
+    }
+    int settle = 0;
+    for (size_t i = 0; i <= t->mask; i++) {
+        struct wc_ent *e = &t->ents[i];
+        if (e->hash == 0)
+            continue;
+        uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1); /* a copy: ours */
+        size_t n;
+        int w = wc_narrow_width(k, e->len, &n);
+        size_t bytes = n * (size_t)w;
+        struct wc_ablock *own = e->len > WC_INLINE_KEY
+            ? wc_arena_own_block(k, e->len) : NULL;
+        if (bytes <= WC_INLINE_KEY) {
+            uint8_t tmp[WC_INLINE_KEY]; /* k may be the entry's own bytes */
+            wc_utf8_to_units(k, e->len, tmp, w);
+            memcpy(e->key.bytes, tmp, bytes);
+            if (own != NULL)
+                own->fate = WC_DROP;
+        } else if (w == 1) {
+            /* In place: unit m is written after byte m on is read. */
+            wc_utf8_to_units(k, e->len, k, 1);
+            if (own != NULL && ((bytes + 7) & ~(size_t)7) < own->size) {
+                own->owner = &e->key.ptr;
+                own->used = (bytes + 7) & ~(size_t)7;
+                own->fate = WC_SHRINK;
+            }
+        } else {
+            wc_utf8_to_units(k, e->len, out, w);
+            e->key.ptr = out;
+            out += (bytes + 7) & ~(size_t)7;
+            if (own != NULL)
+                own->fate = WC_DROP;
+        }
+        settle |= own != NULL;
+        e->len = n;
+        e->hash = (uint64_t)w;
+    }
+    if (settle)
+        wc_arena_settle(&t->arena);
+    wc_arena_adopt(&t->arena, &fresh);
+    return WC_OK;
+}

@@ -1,0 +1,237 @@
+/*
+ * table.h - private to the core: the hash table of words (keys) and their
+ * counts, and the keyed hash it is built on.  Open addressing with linear
+ * probing, the entries in the slots themselves (one cache miss a look-up; a
+ * design with 8-byte slots pointing at dense entries took two and was about
+ * 1.5x slower on the 100 MB Zipf corpus).  Short keys live in the entry; a
+ * longer key is a pointer into the text when the word is not transformed,
+ * else a copy in the table's arena, so memory is proportional to the
+ * distinct words.  An entry remembers where its word first occurs (unit
+ * position * 4 + sub, see words.h), for a tie order that does not depend on
+ * the spans or threads.  Look-ups are inline: they are the inner loop of
+ * frequencies().
+ */
+#ifndef WC_TABLE_H
+#define WC_TABLE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "arena.h"
+#include "wc_impl.h"
+
+/* ---- the hash of a key (table.c says how it is keyed) -------------------- */
+
+/* The key: drawn once per process, before any table exists. */
+extern uint64_t wc_secret[4];
+
+WC_INLINE uint64_t wc_mum(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+    uint64_t ha = a >> 32, la = (uint32_t)a, hb = b >> 32, lb = (uint32_t)b;
+    uint64_t rh = ha * hb, rm0 = ha * lb, rm1 = hb * la, rl = la * lb;
+    uint64_t t = rl + (rm0 << 32), c = t < rl;
+    uint64_t lo = t + (rm1 << 32);
+    c += lo < t;
+    uint64_t hi = rh + (rm0 >> 32) + (rm1 >> 32) + c;
+    return lo ^ hi;
+#endif
+}
+
+WC_INLINE uint64_t wc_load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+WC_INLINE uint32_t wc_load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The hash of n bytes at p (wyhash's structure); short keys are read with
+ * at most two overlapping loads, never past the key. */
+WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
+{
+    const uint64_t *s = wc_secret;
+    uint64_t seed = s[0], a, b;
+    if (n <= 16) {
+        if (n >= 4) {
+            size_t q = (n >> 3) << 2;
+            a = ((uint64_t)wc_load32(p) << 32) | wc_load32(p + q);
+            b = ((uint64_t)wc_load32(p + n - 4) << 32) | wc_load32(p + n - 4 - q);
+        } else if (n > 0) {
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        size_t i = n;
+        if (i > 48) {
+            uint64_t s1 = seed, s2 = seed;
+            do {
+                seed = wc_mum(wc_load64(p) ^ s[1], wc_load64(p + 8) ^ seed);
+                s1 = wc_mum(wc_load64(p + 16) ^ s[2], wc_load64(p + 24) ^ s1);
+                s2 = wc_mum(wc_load64(p + 32) ^ s[3], wc_load64(p + 40) ^ s2);
+                p += 48;
+                i -= 48;
+            } while (i > 48);
+            seed ^= s1 ^ s2;
+        }
+        while (i > 16) {
+            seed = wc_mum(wc_load64(p) ^ s[1], wc_load64(p + 8) ^ seed);
+            p += 16;
+            i -= 16;
+        }
+        a = wc_load64(p + i - 16);
+        b = wc_load64(p + i - 8);
+    }
+    return wc_mum(s[1] ^ (uint64_t)n, wc_mum(a ^ s[1], b ^ seed) ^ s[2]);
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+/* Keys of at most WC_INLINE_KEY bytes are kept in the entry: a look-up then
+ * never follows a pointer into the text, which for the rarer words of a
+ * large text is a cache miss to DRAM (that halved the time of frequencies()
+ * on the 100 MB Zipf corpus of benchmarks/bench_freq.py). */
+#define WC_INLINE_KEY 16
+
+struct wc_ent {
+    uint64_t hash;
+    uint64_t count;
+    uint64_t first; /* pos * 4 + sub of the first occurrence */
+    size_t len;     /* in key units */
+    union {
+        const void *ptr;
+        uint8_t bytes[WC_INLINE_KEY];
+    } key;
+};
+
+WC_INLINE const void *wc_ent_key(const struct wc_ent *e, int kw)
+{
+    return e->len * (size_t)kw <= WC_INLINE_KEY ? (const void *)e->key.bytes
+                                                : e->key.ptr;
+}
+
+/* Equal keys of n bytes (n <= WC_INLINE_KEY: fixed-size loads). */
+WC_INLINE int wc_key_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    if (n > WC_INLINE_KEY)
+        return memcmp(a, b, n) == 0;
+    if (n >= 8)
+        return wc_load64(a) == wc_load64(b) &&
+               wc_load64(a + n - 8) == wc_load64(b + n - 8);
+    if (n >= 4)
+        return wc_load32(a) == wc_load32(b) &&
+               wc_load32(a + n - 4) == wc_load32(b + n - 4);
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+struct wc_tab {
+    struct wc_ent *ents; /* mask + 1 slots; hash 0: empty.  After wc_tab_pack
+                          * the n entries are dense at the front instead. */
+    size_t mask;
+    size_t n;
+    int kw;              /* bytes per key unit */
+    int packed;
+    struct wc_arena arena;
+};
+
+/* Grow beyond this load (in 1/16): linear probing stays short. */
+#define WC_TAB_LOAD 10
+
+/* An empty table of keys of kw bytes a unit; WC_ENOMEM when out of memory. */
+int wc_tab_init(struct wc_tab *t, int kw);
+void wc_tab_free(struct wc_tab *t);
+
+/* Make room for `more` new entries: after WC_OK, that many inserts never
+ * grow the table (nor allocate, but for keys copied into the arena). */
+int wc_tab_reserve(struct wc_tab *t, size_t more);
+
+/* Insert a key known to be absent (slot from wc_tab_find); copy it into the
+ * arena when `copy` (keys that fit the entry are always copied there).
+ * Returns the entry, or NULL when out of memory. */
+struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot, const void *key,
+                             size_t len, uint64_t h, uint64_t first, int copy);
+
+/* Move the entries to the front, densely (no more look-ups after). */
+void wc_tab_pack(struct wc_tab *t);
+
+/* The entry of (key, len, h), or NULL with *slot where it would go.  h is
+ * never 0 (wc_key_hash). */
+WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
+                                     size_t len, uint64_t h, size_t *slot)
+{
+    size_t j = h & t->mask;
+    size_t bytes = len * (size_t)t->kw;
+    for (;;) {
+        struct wc_ent *e = &t->ents[j];
+        if (e->hash == 0) {
+            *slot = j;
+            return NULL;
+        }
+        if (e->hash == h && e->len == len &&
+            wc_key_eq(wc_ent_key(e, t->kw), key, bytes))
+            return e;
+        j = (j + 1) & t->mask;
+    }
+}
+
+WC_INLINE uint64_t wc_key_hash(const void *key, size_t bytes)
+{
+    return wc_hash(key, bytes) | 1;
+}
+
+/* Count one word (hash h) into t; `copy` when the key is transient. */
+WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
+                           uint64_t h, uint64_t first, int copy)
+{
+    size_t slot = 0;
+    struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    if (e == NULL) {
+        e = wc_tab_insert(t, slot, key, len, h, first, copy);
+        if (e == NULL)
+            return WC_ENOMEM;
+    } else if (first < e->first) {
+        /* Not for the spans of one task, which come in order; kept so that
+         * no caller depends on the order in which it counts. */
+        e->first = first;
+    }
+    e->count++;
+    return WC_OK;
+}
+
+/* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not
+ * inlined).  When it is new and it is the scratch buffer's word (sc->buf),
+ * that buffer becomes its arena block (wc_arena_take) instead of being
+ * copied; the enumerator then allocates another for the next word. */
+int wc_tab_count_long(struct wc_tab *t, const void *key, size_t len,
+                      uint64_t h, uint64_t first, struct wc_scratch *sc);
+
+/* Merge table s into t: counts added, the earlier first occurrence kept; s
+ * must only be freed after (its arena moves to t).  Linear in the entries
+ * of s; out of memory: WC_ENOMEM and t and s as they were. */
+int wc_tab_merge(struct wc_tab *t, struct wc_tab *s);
+
+/* Give each key of t (folded keys counted as UTF-8) the narrowest width
+ * that holds its code points; an entry's hash field then holds its key's
+ * width.  Out of memory: WC_ENOMEM and t as it was. */
+int wc_tab_narrow_keys(struct wc_tab *t);
+
+/* For tests: new tables start with this many slots (a power of two, at
+ * least 2; 0: the default), so that small texts grow and merge tables. */
+void wc_test_table_min(size_t slots);
+
+#endif /* WC_TABLE_H */
