@@ -68,6 +68,8 @@ BENCH_PLOT := build/bench-scaling.png
 BENCH_QUICK := $(filter --quick,$(BENCH_ARGS))
 # Bench-only: matplotlib draws the scaling plot (never needed to count).
 BENCH_DEPS := matplotlib
+# polars: the bench_freq rows that compare with a DataFrame's value_counts.
+BENCH_DEPS += polars
 
 $(VENV)/.bench-deps: | $(VENV)/.deps
 	$(VPY) -m pip install -q $(BENCH_DEPS)
@@ -169,6 +171,9 @@ FUZZ_OBJS := $(patsubst lib/%.c,build/fuzz/obj/%.o,$(wildcard lib/*.c lib/kernel
 FUZZ_ISA_kernels/count_sse2 := -msse2
 FUZZ_ISA_kernels/count_avx2 := -mavx2
 FUZZ_ISA_kernels/count_avx512 := -mavx512f -mavx512bw
+FUZZ_ISA_kernels/words_sse2 := -msse2
+FUZZ_ISA_kernels/words_avx2 := -mavx2
+FUZZ_ISA_kernels/words_avx512 := -mavx512f -mavx512bw
 
 build/fuzz/.clang: fuzz/ensure-clang.sh
 	fuzz/ensure-clang.sh

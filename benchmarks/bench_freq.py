@@ -22,6 +22,9 @@ least 10x faster than Counter(text.split()); the unicode+casefold mode at
 least 10x faster than its one-liner; count_many with 1,000 needles at least
 5x faster than the Python loop.
 
+Then the per-core rows of benchmarks/bench_freq_core.py (the C reference,
+polars, real prose, code text, high cardinality).
+
 Run: .venv/bin/python benchmarks/bench_freq.py [--size-mb N] [--quick]
 """
 
@@ -204,7 +207,12 @@ def main(argv=None) -> int:
     print()
     for line in summary:
         say(line)
-    return 0
+    # Per core, side by side: the C reference, polars, three corpora and
+    # high cardinality (benchmarks/bench_freq_core.py).
+    del text
+    print()
+    import bench_freq_core
+    return bench_freq_core.main(["--quick"] if args.quick else [])
 
 
 if __name__ == "__main__":

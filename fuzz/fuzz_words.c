@@ -39,6 +39,9 @@
  *     every thread count;
  *   - with a failing allocation: WC_ENOMEM with the table empty (it then
  *     counts right), or the right result;
+ *   - on every kernel this CPU runs (wc_force_kernel): the byte-class masks
+ *     of the text's bytes equal the scalar kernel's, and wc_words_foreach
+ *     gives the same words;
  *   - invalid UTF-8 (text or needle, when the mode decodes it) fails with
  *     WC_EUTF8 at the offset that a literal validator written here finds
  *     (where CPython's UnicodeDecodeError starts), at every thread count.
@@ -50,6 +53,7 @@
 
 #include "wordcount.h"
 #include "table.h" /* wc_test_table_min, wc_test_fail_allocs */
+#include "kernels/wmask.h"
 
 #define MAX_NEEDLES 12
 #define NO_ERROR ((size_t)-1)
@@ -503,6 +507,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == WC_OK)
             wl_expect_equal("foreach against the literal words", &words, &lit);
     }
+    /* Every kernel this CPU runs (the byte-class masks of the enumerators):
+     * its masks equal the scalar kernel's on the text's bytes, and its
+     * words those of the automatic choice. */
+    static const char *const kernels[] = {"scalar", "sse2", "avx2", "avx512"};
+    for (int k = 0; k < 4 && rc == WC_OK; k++) {
+        if (wc_force_kernel(kernels[k]) != WC_OK)
+            continue;
+        size_t nb = len * (size_t)width, nw = (nb + 63) / 64;
+        uint64_t *m1 = xmalloc((nw + 1) * sizeof *m1);
+        uint64_t *m2 = xmalloc((nw + 1) * sizeof *m2);
+        for (int cls = 0; cls < 3; cls++) {
+            wc_wmask_scalar(text, nb, cls, m1);
+            wc_wmask_kernel()(text, nb, cls, m2);
+            if (memcmp(m1, m2, nw * sizeof *m1) != 0)
+                failf("byte-class masks differ from the scalar kernel's",
+                      (size_t)k, (size_t)cls);
+        }
+        free(m1);
+        free(m2);
+        struct wlist again;
+        wl_init(&again);
+        size_t err2 = 0;
+        if (wc_words_foreach(text, len, width, &o, collect, &again, &err2) != WC_OK)
+            failf("foreach failed on a forced kernel", (size_t)k, 0);
+        wl_expect_equal("foreach on a forced kernel", &again, &words);
+        wl_free(&again);
+    }
+    wc_force_kernel("auto");
     size_t nd = 0;
     struct distinct *d = distinct_words(&words, &nd);
 

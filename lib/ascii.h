@@ -99,24 +99,4 @@ WC_INLINE int wc_ascii_word_fold(const uint8_t *p, size_t lim,
     return WC_OK;
 }
 
-/* The first ' ' or '\n' in p[0 .. lim), or lim. */
-WC_INLINE size_t wc_find_sep(const uint8_t *p, size_t lim)
-{
-    size_t j = 0;
-#ifdef WC_WORDS_SSE2
-    const __m128i sp = _mm_set1_epi8(' '), nl = _mm_set1_epi8('\n');
-    while (lim - j >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + j));
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, nl)));
-        if (m != 0)
-            return j + (size_t)__builtin_ctz(m);
-        j += 16;
-    }
-#endif
-    while (j < lim && p[j] != ' ' && p[j] != '\n')
-        j++;
-    return j;
-}
-
 #endif /* WC_ASCII_H */

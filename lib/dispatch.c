@@ -12,6 +12,7 @@
 
 #include "dispatch.h"
 #include "kernels/kernels.h"
+#include "kernels/wmask.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -56,20 +57,26 @@ struct wc_kernel_entry {
     wc_kernel16_fn fn16;
     wc_kernel32_fn fn32;
     wc_byte_fn byte_fn;
+    wc_wmask_fn wmask; /* the byte classes of the word enumerators */
     const int *compiled; /* NULL: always there */
+    const int *wmask_compiled;
     int feature;         /* 0: needs nothing of the CPU */
 };
 
 /* Best first: the automatic choice is the first one supported. */
 static const struct wc_kernel_entry wc_kernels[] = {
     {"avx512", wc_count8_avx512, wc_count16_avx512, wc_count32_avx512, wc_byte_count_avx512,
-     &wc_have_avx512, WC_F_AVX512},
+     wc_wmask_avx512,
+     &wc_have_avx512, &wc_have_wmask_avx512, WC_F_AVX512},
     {"avx2", wc_count8_avx2, wc_count16_avx2, wc_count32_avx2, wc_byte_count_avx2,
-     &wc_have_avx2, WC_F_AVX2},
+     wc_wmask_avx2,
+     &wc_have_avx2, &wc_have_wmask_avx2, WC_F_AVX2},
     {"sse2", wc_count8_sse2, wc_count16_sse2, wc_count32_sse2, wc_byte_count_sse2,
-     &wc_have_sse2, WC_F_SSE2},
+     wc_wmask_sse2,
+     &wc_have_sse2, &wc_have_wmask_sse2, WC_F_SSE2},
     {"scalar", wc_count8_scalar, wc_count16_scalar, wc_count32_scalar, wc_byte_count_scalar,
-     NULL, 0},
+     wc_wmask_scalar,
+     NULL, NULL, 0},
 };
 #define WC_NKERNELS (sizeof wc_kernels / sizeof wc_kernels[0])
 
@@ -78,6 +85,8 @@ static _Atomic(const struct wc_kernel_entry *) wc_chosen;
 static int wc_entry_supported(const struct wc_kernel_entry *k)
 {
     if (k->compiled != NULL && !*k->compiled)
+        return 0;
+    if (k->wmask_compiled != NULL && !*k->wmask_compiled)
         return 0;
     return k->feature == 0 || (wc_cpu_features() & k->feature) != 0;
 }
@@ -140,6 +149,11 @@ wc_kernel32_fn wc_kernel32(void)
 wc_byte_fn wc_byte_kernel(void)
 {
     return wc_current()->byte_fn;
+}
+
+wc_wmask_fn wc_wmask_kernel(void)
+{
+    return wc_current()->wmask;
 }
 
 const char *wc_kernel_name(void)

@@ -88,11 +88,67 @@ static int wc_by_count(const void *a, const void *b)
     return (x->first > y->first) - (x->first < y->first);
 }
 
+/* The entries e[0 .. n) by first occurrence (distinct in a table): an LSD
+ * radix sort, 11 bits a pass, of (first, index) pairs, then one gather of
+ * the entries.  Linear, where qsort's comparisons of 48-byte entries were a
+ * sixth of the time of a frequencies() count of 100,000 distinct words
+ * (perf).  Returns 0 with e untouched when out of memory (the caller then
+ * sorts in place). */
+#define WC_RADIX_BITS 11
+static int wc_sort_by_first(struct wc_ent *e, size_t n)
+{
+    struct wc_rkey {
+        uint64_t first;
+        size_t i;
+    };
+    if (n > SIZE_MAX / sizeof(struct wc_ent))
+        return 0;
+    struct wc_rkey *a = wc_malloc(n * sizeof *a), *b = wc_malloc(n * sizeof *b);
+    struct wc_ent *out = wc_malloc(n * sizeof *out);
+    size_t *cnt = wc_malloc(((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
+    int ok = a != NULL && b != NULL && out != NULL && cnt != NULL;
+    if (ok) {
+        const size_t mask = ((size_t)1 << WC_RADIX_BITS) - 1;
+        uint64_t all = 0;
+        for (size_t i = 0; i < n; i++) {
+            a[i].first = e[i].first;
+            a[i].i = i;
+            all |= e[i].first;
+        }
+        /* Only the digits that some key has. */
+        for (unsigned sh = 0; sh < 64 && (all >> sh) != 0;
+             sh += WC_RADIX_BITS) {
+            memset(cnt, 0, (mask + 1) * sizeof *cnt);
+            for (size_t i = 0; i < n; i++)
+                cnt[(a[i].first >> sh) & mask]++;
+            size_t sum = 0;
+            for (size_t d = 0; d <= mask; d++) {
+                size_t c = cnt[d];
+                cnt[d] = sum;
+                sum += c;
+            }
+            for (size_t i = 0; i < n; i++)
+                b[cnt[(a[i].first >> sh) & mask]++] = a[i];
+            struct wc_rkey *t = a;
+            a = b;
+            b = t;
+        }
+        for (size_t i = 0; i < n; i++)
+            out[i] = e[a[i].i];
+        memcpy(e, out, n * sizeof *e);
+    }
+    free(a);
+    free(b);
+    free(out);
+    free(cnt);
+    return ok;
+}
+
 int wc_freq_sort(wc_freq *f, int by_count)
 {
     wc_tab_pack(&f->tab);
     f->counted = 1;
-    if (f->tab.n > 1)
+    if (f->tab.n > 1 && (by_count || !wc_sort_by_first(f->tab.ents, f->tab.n)))
         qsort(f->tab.ents, f->tab.n, sizeof *f->tab.ents,
               by_count ? wc_by_count : wc_by_first);
     return WC_OK;

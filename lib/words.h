@@ -34,6 +34,7 @@
 #include "unicode.h"
 #include "utf8.h"
 #include "common.h"
+#include "kernels/wmask.h"
 
 /* A text and how to cut it into words. */
 struct wc_wtext {
@@ -100,12 +101,32 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
          * each at most (three code points of UTF-32): a long word's buffer
          * grows with what it holds, not with 12x the word. */
         size_t stop = e - k > 4096 ? k + 4096 : e;
-        rc = wc_scratch_reserve(sc, n * (out8 ? 1 : 4) + (stop - k) * 12 + 1);
+        /* (+ 16: the ASCII path below stores 16 bytes at a time.) */
+        rc = wc_scratch_reserve(sc, n * (out8 ? 1 : 4) + (stop - k) * 12 + 17);
         if (rc != WC_OK)
             return rc;
         uint8_t *o8 = sc->buf;
         uint32_t *o32 = (uint32_t *)(void *)sc->buf;
         while (k < stop) {
+#ifdef WC_WORDS_SSE2
+            if (w == 1 && out8 && x->len - k >= 16) {
+                /* The ASCII bytes that start [k, stop), up to 16, lower-
+                 * cased from one load: it may read past the word, never
+                 * past the text, and what it stores past them is
+                 * overwritten or not part of the key. */
+                __m128i v = _mm_loadu_si128(
+                    (const __m128i *)(const void *)((const uint8_t *)x->text + k));
+                unsigned stopm = stop - k < 16 ? ~0u << (stop - k) : 1u << 16;
+                size_t a = (size_t)__builtin_ctz(
+                    (unsigned)_mm_movemask_epi8(v) | stopm);
+                if (a > 0) {
+                    _mm_storeu_si128((__m128i *)(void *)(o8 + n), wc_sse2_lower(v));
+                    n += a;
+                    k += a;
+                    continue;
+                }
+            }
+#endif
             uint32_t c = WC_UNIT(x->text, w, k);
             if (c < 0x80) { /* ASCII: lower-case it */
                 c += (uint32_t)((int32_t)wc_uni_latin1[c] >> 8);
@@ -147,6 +168,48 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
     return WC_OK;
 }
 
+/* The separators (' ', '\n') of bytes [.., hi), found 1 KiB at a time as
+ * bit masks by the chosen byte-class kernel (kernels/wmask.h) and walked
+ * with ctz: no branch a byte, and one a word. */
+#define WC_SEPIT_WORDS 16
+struct wc_sepit {
+    const uint8_t *p;
+    size_t base, end, hi; /* the masks cover [base, end) */
+    wc_wmask_fn fn;
+    uint64_t m[WC_SEPIT_WORDS];
+};
+
+WC_INLINE void wc_sepit_init(struct wc_sepit *it, const void *p, size_t hi)
+{
+    it->p = p;
+    it->base = it->end = 0;
+    it->hi = hi;
+    it->fn = wc_wmask_kernel();
+}
+
+/* The first separator at or after k, or hi; calls come with k increasing. */
+WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k)
+{
+    for (;;) {
+        if (k >= it->end) {
+            if (k >= it->hi)
+                return it->hi;
+            size_t n = it->hi - k < WC_SEPIT_WORDS * 64 ? it->hi - k
+                                                        : WC_SEPIT_WORDS * 64;
+            it->fn(it->p + k, n, WC_WMASK_SPACE, it->m);
+            it->base = k;
+            it->end = k + n;
+        }
+        size_t off = k - it->base, wi = off / 64;
+        uint64_t b = it->m[wi] >> (off % 64);
+        if (b != 0)
+            return k + (size_t)__builtin_ctzll(b);
+        k = it->base + (wi + 1) * 64;
+        if (k > it->end)
+            k = it->end;
+    }
+}
+
 /* space mode, words [lo, hi): lo is 0 or follows a ' ' or '\n'; hi is len
  * or follows one (so every word lies wholly inside). */
 WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
@@ -156,10 +219,13 @@ WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
     const void *t = x->text;
     size_t len = x->len, ws = lo;
     int rc;
+    struct wc_sepit it;
+    if (w == 1)
+        wc_sepit_init(&it, t, hi);
     for (size_t k = lo;; k++) {
         size_t e;
         if (w == 1 && k < hi)
-            k += wc_find_sep((const uint8_t *)t + k, hi - k);
+            k = wc_sepit_next(&it, k);
         if (k < hi) {
             uint32_t c = WC_UNIT(t, w, k);
             if (c != ' ' && c != '\n')

@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""Word frequencies per core, side by side in one run: the core against a
+plain C reference, polars and Counter, on three corpora, and the cost of
+high cardinality.
+
+Corpora (each made once per run, deterministic):
+  zipf   the Zipf corpus of bench_freq.py (wamerican words, 1/rank)
+  prose  real English text from this machine's Debian docs: every
+         /usr/share/doc/*/copyright and changelog*.gz (sorted by path,
+         decoded as UTF-8 with errors="replace"), repeated up to the size
+  code   the Python standard library's .py files (runs of spaces), repeated
+         up to the size
+  high   random tokens of 4 to 12 lowercase letters, one space apart, a
+         newline every 12 (almost every word distinct)
+
+Rows (min of N rounds, the rows of a corpus interleaved round by round so
+that they share the machine's load; MB/s = corpus bytes / min seconds):
+  space        frequencies(text, threads=1)
+  casefold     frequencies(text, casefold=True, threads=1)
+  unicode+cf   frequencies(text, words="unicode", casefold=True, threads=1)
+  space x2     frequencies(text, threads=2)
+  C ref        benchmarks/ref_wordfreq.c (-i for casefold) on the same bytes,
+               its own counting time (the file read excluded)
+  polars       pl.DataFrame({"l": lines}).select(pl.col("l").str.split(" ")
+               .explode().value_counts()) (zipf and high; bench-only dependency)
+  Counter      Counter(text.split())
+
+Targets are printed as PASS / MISS, never asserted.
+
+Run: .venv/bin/python benchmarks/bench_freq_core.py [--size-mb N] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import glob
+import gzip
+import os
+import random
+import re
+import string
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+
+import word_count
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from harness import say, target  # noqa: E402
+
+
+def repeat_to(text: str, size: int) -> str:
+    if not text:
+        return ""
+    return (text * (size // len(text) + 1))[:size].rsplit("\n", 1)[0] + "\n"
+
+
+def prose_corpus(size: int) -> str:
+    parts = []
+    paths = sorted(glob.glob("/usr/share/doc/*/copyright") +
+                   glob.glob("/usr/share/doc/*/changelog*.gz"))
+    total = 0
+    for p in paths:
+        try:
+            if p.endswith(".gz"):
+                with gzip.open(p, "rb") as f:
+                    data = f.read()
+            else:
+                with open(p, "rb") as f:
+                    data = f.read()
+        except OSError:
+            continue
+        parts.append(data.decode("utf-8", "replace"))
+        total += len(parts[-1])
+        if total >= size:
+            break
+    return repeat_to("".join(parts), size)
+
+
+def code_corpus(size: int) -> str:
+    parts = []
+    root = sysconfig.get_paths()["stdlib"]
+    for p in sorted(glob.glob(os.path.join(root, "**", "*.py"), recursive=True)):
+        try:
+            with open(p, "rb") as f:
+                parts.append(f.read().decode("utf-8", "replace"))
+        except OSError:
+            continue
+    return repeat_to("".join(parts), size)
+
+
+def high_corpus(size: int, seed: int = 11) -> str:
+    rng = random.Random(seed)
+    letters = string.ascii_lowercase
+    out, n = [], 0
+    while n < size:
+        line = " ".join("".join(rng.choices(letters, k=rng.randint(4, 12)))
+                        for _ in range(12)) + "\n"
+        out.append(line)
+        n += len(line)
+    return "".join(out)
+
+
+def build_ref() -> str | None:
+    exe = os.path.join(tempfile.gettempdir(), f"ref_wordfreq.{os.getpid()}")
+    cc = os.environ.get("CC", "cc")
+    r = subprocess.run([cc, "-O2", "-march=native", "-std=c11", "-o", exe,
+                        os.path.join(HERE, "ref_wordfreq.c")], capture_output=True, text=True)
+    if r.returncode != 0:
+        say(f"C reference not built: {r.stderr.strip()[:200]}")
+        return None
+    return exe
+
+
+def ref_row(exe: str, path: str, fold: bool):
+    def run():
+        out = subprocess.run([exe] + (["-i"] if fold else []) + [path],
+                             capture_output=True, text=True, check=True).stdout.split()
+        return float(out[2])
+    return run
+
+
+def polars_row():
+    try:
+        import polars as pl
+    except ImportError:
+        return None
+
+    def run(lines):
+        return pl.DataFrame({"l": lines}).select(
+            pl.col("l").str.split(" ").explode().value_counts(sort=False))
+    return run
+
+
+def tgt(*a) -> None:
+    say(target("bench_freq", *a))
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def measure(rows: dict, rounds: int) -> dict:
+    """Min seconds of each row over `rounds` interleaved rounds; a row
+    returning a float reports its own time."""
+    best = {k: float("inf") for k in rows}
+    for _ in range(rounds):
+        for k, fn in rows.items():
+            t0 = time.perf_counter()
+            r = fn()
+            dt = r if isinstance(r, float) else time.perf_counter() - t0
+            best[k] = min(best[k], dt)
+    return best
+
+
+def peak_rss(code: str) -> float:
+    """Peak RSS in MB of a fresh Python that runs `code` (after it imports)."""
+    # VmHWM, not ru_maxrss: ru_maxrss keeps the parent's peak across fork.
+    r = subprocess.run([sys.executable, "-c", code + "\nprint([l for l in open("
+                        "'/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return float("nan")
+    return int(r.stdout.split()[-1]) / 1024
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size-mb", type=int, default=50)
+    ap.add_argument("--high-mb", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--corpora", default="zipf,prose,code,high")
+    ap.add_argument("--quick", action="store_true", help="10 MB corpora, 2 rounds")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.size_mb, args.high_mb, args.rounds = 10, 10, 2
+    size = args.size_mb * 1_000_000
+    try:
+        load = "load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "load average unknown"
+    say(f"bench_freq_core: kernel {word_count.kernel()}, "
+        f"{load}, min of {args.rounds} interleaved rounds")
+    exe = build_ref()
+    pol = polars_row()
+    results = {}
+    tmp = tempfile.mkdtemp(prefix="wc-freq-core-")
+    for name in args.corpora.split(","):
+        if name == "zipf":
+            from bench_freq import corpus
+            text = corpus(args.size_mb)[0]
+        elif name == "prose":
+            text = prose_corpus(size)
+        elif name == "code":
+            text = code_corpus(size)
+        elif name == "high":
+            text = high_corpus(args.high_mb * 1_000_000)
+        else:
+            continue
+        if len(text) < 1_000_000:
+            say(f"{name}: corpus unavailable here, left out")
+            continue
+        data = text.encode("utf-8")
+        path = os.path.join(tmp, name + ".txt")
+        with open(path, "wb") as f:
+            f.write(data)
+        # The rows are checked equal to oracles before timing.
+        # '\r' is dropped from the corpora so that space words are exactly
+        # re.split("[ \n]") (the Counter of frequencies() has no empty word).
+        text = text.replace("\r", "")
+        c = collections.Counter(re.split("[ \n]", text))
+        c.pop("", None)
+        got = word_count.frequencies(text, threads=1)
+        assert got == c, f"{name}: frequencies != Counter(re.split('[ \\n]', text))"
+        rows = {
+            "space": lambda: word_count.frequencies(text, threads=1),
+            "casefold": lambda: word_count.frequencies(text, casefold=True, threads=1),
+            "unicode+cf": lambda: word_count.frequencies(text, words="unicode",
+                                                         casefold=True, threads=1),
+            "space x2": lambda: word_count.frequencies(text, threads=2),
+        }
+        if exe:
+            rows["C ref"] = ref_row(exe, path, False)
+            rows["C ref -i"] = ref_row(exe, path, True)
+        if pol and name in ("zipf", "high"):
+            lines = text.splitlines()
+            rows["polars"] = lambda: pol(lines)
+        rows["Counter"] = lambda: collections.Counter(text.split())
+        best = measure(rows, args.rounds)
+        mbs = {k: len(data) / 1e6 / v for k, v in best.items()}
+        results[name] = (mbs, len(data), len(c))
+        say(f"{name}: {len(data) / 1e6:.1f} MB, {len(c):,} distinct words")
+        for k in rows:
+            say(f"  {k:<12} {best[k]:8.3f} s  {mbs[k]:8.1f} MB/s")
+        del text, data, c, got
+        if name != "high":
+            os.unlink(path)
+    for name, (mbs, n, d) in results.items():
+        if name == "high":
+            continue
+        for row, goal in (("space", 500), ("casefold", 400), ("unicode+cf", 300)):
+            tgt(f"{name}: {row} per core MB/s", f">= {goal}",
+                   f"{mbs[row]:.0f}", mbs[row] >= goal)
+        if "C ref" in mbs:
+            r = mbs["space"] / mbs["C ref"]
+            tgt(f"{name}: space / C reference", ">= 3.5x", f"{r:.2f}x", r >= 3.5)
+        r = mbs["space x2"] / mbs["space"]
+        tgt(f"{name}: 2 threads / 1", ">= 1.8x", f"{r:.2f}x", r >= 1.8)
+        r = mbs["space"] / mbs["Counter"]
+        tgt(f"{name}: space / Counter", ">= 10x", f"{r:.1f}x", r >= 10)
+        if "polars" in mbs:
+            r = mbs["space x2"] / mbs["polars"]
+            tgt(f"{name}: frequencies / polars", ">= 10x", f"{r:.1f}x", r >= 10)
+    if "high" in results and "zipf" in results:
+        r = results["zipf"][0]["space"] / results["high"][0]["space"]
+        tgt("high cardinality: time per byte / zipf", "<= 3x", f"{r:.2f}x", r <= 3)
+        mbs, n, d = results["high"]
+        # The text is read from a file (its generation would set the peak).
+        gen = f"t = open({os.path.join(tmp, 'high.txt')!r}, encoding='utf-8').read()"
+        base = peak_rss(gen)
+        rss = {
+            "frequencies": peak_rss(gen + "; import word_count; c = word_count.frequencies(t)"),
+            "Counter": peak_rss(gen + "; import collections; c = collections.Counter(t.split())"),
+        }
+        if pol:
+            rss["polars"] = peak_rss(gen + "; import polars as pl; c = pl.DataFrame({'l': "
+                                     "t.splitlines()}).select(pl.col('l').str.split(' ')"
+                                     ".explode().value_counts(sort=False))")
+        for k, v in rss.items():
+            say(f"  high: {k:<12} peak RSS {v:8.0f} MB, {(v - base) * 1e6 / d:6.0f} bytes per "
+                f"distinct word above the text's {base:.0f} MB")
+        r = rss["frequencies"] <= rss["Counter"]
+        tgt("high cardinality: peak RSS vs Counter", "<= Counter",
+               f"{rss['frequencies']:.0f} vs {rss['Counter']:.0f} MB", r)
+        r = mbs["space"] / mbs["Counter"]
+        tgt("high cardinality: space / Counter", ">= 5x", f"{r:.1f}x", r >= 5)
+    if os.path.exists(os.path.join(tmp, "high.txt")):
+        os.unlink(os.path.join(tmp, "high.txt"))
+    os.rmdir(tmp)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+/*
+ * wmask.h - the byte-class kernels of the word enumerators: one bit a byte.
+ *
+ * wc_wmask_<isa>(p, n, cls, out) sets bit i % 64 of out[i / 64] when p[i]
+ * (0 <= i < n) is in class cls, and clears it otherwise; the bits of the last
+ * word past n are 0.  out holds (n + 63) / 64 words.  It reads p[0 .. n)
+ * only.  The classes:
+ *   WC_WMASK_SPACE  ' ' or '\n' (the separators of space mode; "\r\n" is
+ *                   the caller's business)
+ *   WC_WMASK_WORD   an ASCII word byte, [0-9A-Za-z_] (tools/gen_unicode.py
+ *                   asserts that these are exactly the ASCII \w characters)
+ *   WC_WMASK_HIGH   a byte >= 0x80 (not ASCII: the caller decodes it)
+ * The enumerators walk the set bits with ctz: no branch per byte.  Every
+ * instruction set gives the scalar kernel's masks, bit for bit
+ * (tests/c/test_wmask.c, fuzz/fuzz_words.c).
+ */
+#ifndef WC_WMASK_H
+#define WC_WMASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { WC_WMASK_SPACE = 0, WC_WMASK_WORD = 1, WC_WMASK_HIGH = 2 };
+
+typedef void (*wc_wmask_fn)(const uint8_t *p, size_t n, int cls, uint64_t *out);
+
+void wc_wmask_scalar(const uint8_t *p, size_t n, int cls, uint64_t *out);
+void wc_wmask_sse2(const uint8_t *p, size_t n, int cls, uint64_t *out);
+void wc_wmask_avx2(const uint8_t *p, size_t n, int cls, uint64_t *out);
+void wc_wmask_avx512(const uint8_t *p, size_t n, int cls, uint64_t *out);
+
+/* 1 when the ISA's file was compiled with its instruction set (else its
+ * function is the scalar one and dispatch never chooses it). */
+extern const int wc_have_wmask_sse2, wc_have_wmask_avx2, wc_have_wmask_avx512;
+
+/* The kernel of the instruction set chosen by dispatch.c (WORD_COUNT_KERNEL
+ * and wc_force_kernel choose it with the needle kernels). */
+wc_wmask_fn wc_wmask_kernel(void);
+
+/* The scalar class of one byte (the reference of every kernel). */
+static inline int wc_wmask_in(uint8_t b, int cls)
+{
+    switch (cls) {
+    case WC_WMASK_SPACE:
+        return b == ' ' || b == '\n';
+    case WC_WMASK_WORD:
+        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') ||
+               (b >= 'A' && b <= 'Z') || b == '_';
+    default:
+        return b >= 0x80;
+    }
+}
+
+#endif /* WC_WMASK_H */

@@ -1,0 +1,41 @@
+/* words_avx512.c - the byte-class kernel, 64 bytes a step; AVX-512BW
+ * compares give the mask directly (wmask.h). */
+#include "wmask.h"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#include <immintrin.h>
+
+const int wc_have_wmask_avx512 = 1;
+
+static inline uint64_t wc_wclass_avx512(const uint8_t *p, int cls)
+{
+    __m512i v = _mm512_loadu_si512((const void *)p);
+    if (cls == WC_WMASK_SPACE)
+        return (uint64_t)(_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' ')) |
+                          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n')));
+    if (cls == WC_WMASK_WORD) {
+        /* Unsigned ranges: (v - lo) <= hi - lo. */
+        __mmask64 digit = _mm512_cmple_epu8_mask(
+            _mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+        __mmask64 alpha = _mm512_cmple_epu8_mask(
+            _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)),
+                            _mm512_set1_epi8('a')),
+            _mm512_set1_epi8(25));
+        return (uint64_t)(digit | alpha |
+                          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_')));
+    }
+    return (uint64_t)_mm512_movepi8_mask(v);
+}
+
+#define WC_WISA avx512
+#define WC_WV 64
+#define WC_WCLASS(p, cls) wc_wclass_avx512((p), (cls))
+#include "words_simd.h"
+
+#else
+const int wc_have_wmask_avx512 = 0;
+void wc_wmask_avx512(const uint8_t *p, size_t n, int cls, uint64_t *out)
+{
+    wc_wmask_scalar(p, n, cls, out);
+}
+#endif

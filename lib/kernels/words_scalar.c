@@ -1,0 +1,14 @@
+/* words_scalar.c - the byte-class kernel, one byte at a time (wmask.h). */
+#include "wmask.h"
+
+void wc_wmask_scalar(const uint8_t *p, size_t n, int cls, uint64_t *out)
+{
+    size_t nw = (n + 63) / 64;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t m = 0;
+        size_t lim = n - w * 64 < 64 ? n - w * 64 : 64;
+        for (size_t i = 0; i < lim; i++)
+            m |= (uint64_t)wc_wmask_in(p[w * 64 + i], cls) << i;
+        out[w] = m;
+    }
+}

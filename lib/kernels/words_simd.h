@@ -1,0 +1,39 @@
+/*
+ * words_simd.h - the body of the byte-class kernels (wmask.h), written once
+ * for every instruction set.  A file words_<isa>.c compiled with its
+ * instruction set defines
+ *   WC_WISA            its suffix
+ *   WC_WV              bytes a vector (16, 32 or 64; a divisor of 64)
+ *   WC_WCLASS(p, cls)  the class bits of the WC_WV bytes at p, as uint64_t
+ * and includes this file.  The last partial vector is classified from a
+ * zero-padded copy (the kernel never reads past p + n); padding bytes are
+ * in no class.
+ */
+#define WC_WCAT_(a, b) a##b
+#define WC_WCAT(a, b) WC_WCAT_(a, b)
+
+void WC_WCAT(wc_wmask_, WC_WISA)(const uint8_t *p, size_t n, int cls,
+                                 uint64_t *out)
+{
+    size_t i = 0;
+    while (n - i >= 64) {
+        uint64_t m = 0;
+        for (unsigned k = 0; k < 64; k += WC_WV)
+            m |= WC_WCLASS(p + i + k, cls) << k;
+        out[i / 64] = m;
+        i += 64;
+    }
+    if (i < n) {
+        uint8_t tail[64];
+        size_t r = n - i;
+        for (size_t k = 0; k < 64; k++)
+            tail[k] = k < r ? p[i + k] : 0; /* 0: in no class */
+        uint64_t m = 0;
+        for (unsigned k = 0; k < r; k += WC_WV)
+            m |= WC_WCLASS(tail + k, cls) << k;
+        out[i / 64] = m;
+    }
+}
+
+#undef WC_WCAT_
+#undef WC_WCAT

@@ -1,0 +1,105 @@
+/*
+ * test_wmask.c - the byte-class kernels of the word enumerators
+ * (lib/kernels/wmask.h): every kernel this CPU runs, every class, every
+ * length from 0 to 300 (around each vector width and the 64-byte words of
+ * the mask) at every offset 0 to 63 from an aligned base, on random bytes
+ * and on bytes drawn from the edges of the classes; each mask against a
+ * byte-at-a-time oracle written here (not the scalar kernel), and the
+ * input in its own allocation of exactly n bytes (ASan: no read past it).
+ * Also: dispatch gives each kernel's function once forced, so
+ * WORD_COUNT_KERNEL reaches the word kernels.
+ */
+#include "check.h"
+#include "wordcount.h"
+#include "kernels/wmask.h"
+
+static const char *const names[] = {"scalar", "sse2", "avx2", "avx512"};
+static const wc_wmask_fn fns[] = {wc_wmask_scalar, wc_wmask_sse2,
+                                  wc_wmask_avx2, wc_wmask_avx512};
+
+/* The edges of every class: the bytes just inside and just outside. */
+static const uint8_t edges[] = {' ', '\n', '\r', '\t', 0, 0x1F, 0x21,
+                                '/', '0', '9', ':', '@', 'A', 'Z', '[',
+                                '^', '_', '`', 'a', 'z', '{', 0x7F, 0x80,
+                                0x8A, 0xA0, 0xC1, 0xDA, 0xDF, 0xE1, 0xFA,
+                                0xFF, 0x2A, 0x4A, 0x6A, 0x0A + 0x80, 0x20 + 0x80};
+
+static int oracle(uint8_t b, int cls)
+{
+    if (cls == WC_WMASK_SPACE)
+        return b == 0x20 || b == 0x0A;
+    if (cls == WC_WMASK_HIGH)
+        return b > 0x7F;
+    return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) ||
+           (b >= 0x61 && b <= 0x7A) || b == 0x5F;
+}
+
+static void check_one(int k, const uint8_t *src, size_t n, int cls,
+                      const char *what)
+{
+    uint8_t *p = xmalloc(n ? n : 1);
+    memcpy(p, src, n);
+    uint64_t out[8];
+    for (size_t w = 0; w < 8; w++)
+        out[w] = 0xA5A5A5A5A5A5A5A5ull; /* every word must be written */
+    fns[k](p, n, cls, out);
+    size_t nw = (n + 63) / 64;
+    int bad = 0;
+    for (size_t i = 0; i < nw * 64 && !bad; i++) {
+        int want = i < n ? oracle(p[i], cls) : 0;
+        int got = (int)((out[i / 64] >> (i % 64)) & 1);
+        if (got != want) {
+            CHECK(got == want, "%s: %s, class %d, n %zu, bit %zu", names[k],
+                  what, cls, n, i);
+            bad = 1;
+        }
+    }
+    if (!bad)
+        CHECK(1, "%s", what);
+    /* n <= 300: at most 5 words, and the next one untouched. */
+    CHECK(out[nw] == 0xA5A5A5A5A5A5A5A5ull, "%s wrote past its words, n %zu",
+          names[k], n);
+    free(p);
+}
+
+int main(void)
+{
+    rng_state = 0x3141592653589793ull;
+    uint8_t buf[300 + 64];
+    int ran = 0;
+    for (int k = 0; k < 4; k++) {
+        if (!wc_kernel_supported(names[k])) {
+            printf("kernel %s: not on this CPU or build, skipped\n", names[k]);
+            continue;
+        }
+        ran++;
+        for (int kind = 0; kind < 3; kind++) {
+            for (size_t i = 0; i < sizeof buf; i++) {
+                uint64_t r = rnd();
+                buf[i] = kind == 0 ? (uint8_t)r
+                       : kind == 1 ? edges[r % sizeof edges]
+                                   : (r & 1 ? ' ' : 'a'); /* dense edges */
+            }
+            const char *what = kind == 0 ? "random" : kind == 1 ? "edges" : "dense";
+            for (size_t off = 0; off < 64; off += kind == 1 ? 1 : 7)
+                for (size_t n = 0; n <= 300; n++)
+                    for (int cls = 0; cls < 3; cls++)
+                        check_one(k, buf + off, n, cls, what);
+        }
+        /* Every byte value in every lane of a whole vector. */
+        for (int b = 0; b < 256; b++) {
+            for (size_t lane = 0; lane < 64; lane++) {
+                memset(buf, 'a', 64);
+                buf[lane] = (uint8_t)b;
+                for (int cls = 0; cls < 3; cls++)
+                    check_one(k, buf, 64, cls, "one byte in a lane");
+            }
+        }
+        /* Forcing the kernel by name also chooses its byte classes. */
+        CHECK_EQ(wc_force_kernel(names[k]), WC_OK, "%s", names[k]);
+        CHECK(wc_wmask_kernel() == fns[k], "dispatch of %s", names[k]);
+    }
+    CHECK(ran >= 1, "no kernel ran");
+    CHECK_EQ(wc_force_kernel("auto"), WC_OK, "auto");
+    return check_report();
+}
