@@ -27,6 +27,7 @@ import pytest
 import word_count
 import word_count.mpi as wm
 from dist_layouts import lines_oracle
+from helpers import reference_count
 from test_cli import run  # the installed wordcount, --words=space
 
 KS = [0, 1, 2, 3, 5, 1000]
@@ -192,3 +193,48 @@ def test_mpiexec(fileset):
                             "--top", k, *paths], capture_output=True, timeout=120)
         assert r.returncode == 0, r.stderr
         assert parse_top(r.stdout) == oracle_top(contents, None if k == "all" else int(k)), k
+
+
+# ---- the C range count that dask and mpi use ---------------------------------
+
+def test_count_range_pieces_add_up_in_every_word_mode(tmp_path):
+    """Bytes [a, b) cut at line starts, counted by the C core, add up to the
+    whole file's oracle counts, in order of first occurrence, for every word
+    mode (the range is a text of its own)."""
+    from test_freq import MODES, oracle
+    from word_count._ranges import count_file_range, merge
+    data = "Straße x\r\nSTRASSE ǅ y\n\nx  ﬁ Ab ab\n_z\nx".encode()
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    starts = [0] + [i + 1 for i, c in enumerate(data) if c == 10]
+    for words, casefold in MODES:
+        opts = {"words": words, "casefold": casefold}
+        want = oracle(data, words, casefold)
+        for cut in starts:
+            pieces = [(0, cut), (cut, len(data))]
+            got = merge(count_file_range(str(path), a, b, None, opts) for a, b in pieces)
+            assert list(got.items()) == list(want.items()), (words, casefold, cut)
+            for needle in (b"x", "strasse".encode(), b"ab"):
+                n = sum(count_file_range(str(path), a, b, needle, opts) for a, b in pieces)
+                plain = words == "space" and not casefold
+                assert n == (reference_count(data, needle) if plain else want.get(needle, 0))
+
+
+def test_count_range_errors(tmp_path):
+    from word_count._ranges import count_file_range
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"a b\n")
+    with pytest.raises(OSError) as e:  # the file ends before `end`: shrank
+        count_file_range(str(path), 0, 10, None, {})
+    assert e.value.errno == 5 and e.value.filename == str(path)
+    with pytest.raises(FileNotFoundError):
+        count_file_range(str(tmp_path / "missing"), 0, 1, b"a", {})
+    with pytest.raises(ValueError):
+        count_file_range(str(path), 3, 1, b"a", {})
+    with pytest.raises(UnicodeDecodeError):
+        path.write_bytes(b"ok caf\xe9\n")
+        count_file_range(str(path), 0, 8, None, {"words": "unicode"})
+    assert count_file_range(str(path), 0, 8, None,
+                            {"words": "unicode", "errors": "replace"}) == \
+        Counter({b"ok": 1, b"caf": 1})
+    assert count_file_range(str(path), 2, 2, b"ok", {}) == 0
