@@ -132,15 +132,32 @@ def _word_options(options: dict) -> Tuple[str, bool, str]:
             options.get("errors", "strict"))
 
 
-def count_file_range(path, start: int, end: int, needle: Optional[bytes], options: dict):
+MIN_SPLIT = 1 << 20  # a range is cut for threads into pieces of at least this
+
+
+def count_file_range(path, start: int, end: int, needle: Optional[bytes], options: dict,
+                     threads: int = 1):
     """The words of bytes [start, end) of the local file at `path` (whole
-    lines: the ends come from `line_start`), read and counted in C on the
-    calling thread: the count of `needle`, or needle None: every word, a
+    lines: the ends come from `line_start`), read and counted in C with the
+    GIL released: the count of `needle`, or needle None: every word, a
     Counter in order of first occurrence.  options: words=, casefold=,
-    errors= as for word_count.search (threads= is for whole files: a range
-    is one thread's work).  A file that shrinks below `end` raises
+    errors= as for word_count.search.  threads > 1: the range is cut at line
+    starts into up to `threads` pieces counted at once, one a thread, and
+    their results added in order.  A file that shrinks below `end` raises
     OSError(EIO), as search_file does."""
-    return _word_count._count_range(path, start, end, needle, *_word_options(options))
+    word_opts = _word_options(options)
+    pieces = min(threads, (end - start) // MIN_SPLIT)
+    if pieces <= 1:
+        return _word_count._count_range(path, start, end, needle, *word_opts)
+    with open(path, "rb", buffering=0) as f:
+        cuts = sorted({start, end} | {line_start(f, start + (end - start) * k // pieces, end)
+                                      for k in range(1, pieces)})
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(len(cuts) - 1) as pool:
+        parts = list(pool.map(lambda ab: _word_count._count_range(path, ab[0], ab[1], needle,
+                                                                  *word_opts),
+                              zip(cuts, cuts[1:])))
+    return sum(parts) if needle is not None else merge(parts)
 
 
 class _Bounded:

@@ -113,7 +113,7 @@ def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
             return 0 if needle is not None else Counter()
         if not _is_local(fs):
             return count_stream_range(f, start, end, needle, options)
-    return count_file_range(path, start, end, needle, options)
+    return count_file_range(path, start, end, needle, options, options.get("threads") or 1)
 
 
 def _sum(counts: list) -> int:
@@ -192,8 +192,9 @@ def search_files(urlpath, needle, *, blocksize=DEFAULT_BLOCKSIZE, client=None,
     of one task.  client: a
     ``distributed.Client``; None uses Dask's default scheduler.  Other keyword
     options (``words=``, ``casefold=``, ``errors=``) are those of
-    ``word_count.search``; ``threads=`` is for files of unknown size (a
-    block is counted on its task's thread).
+    ``word_count.search``; ``threads=``: the threads of one task (default:
+    1 for a block, since Dask runs tasks at once; all CPUs for a file of
+    unknown size, read whole).
 
     The result is the sum over the files of ``word_count.search_file(file,
     needle)``: files are never joined.
@@ -219,8 +220,7 @@ def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_B
     in order of first occurrence (the earlier file first, then the earlier
     place in it); top=0: none.  Other keyword options (``words=``,
     ``casefold=``, ``errors=``) are those of ``word_count.frequencies``;
-    ``threads=`` is for files of unknown size, read whole by one task (a
-    range is counted on its task's thread).  `urlpath`, `blocksize`,
+    ``threads=`` as for `search_files`.  `urlpath`, `blocksize`,
     `client`, `progress` as for `search_files`.
     """
     check_top(top)
@@ -256,7 +256,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="print the K most frequent words instead of counting a needle "
                         "(equal counts in order of first occurrence; 0: none; all: every word)")
     p.add_argument("--threads", type=int,
-                   help="C threads for a file of unknown size (default: all CPUs)")
+                   help="C threads per task (default: 1 per block; all CPUs for a file "
+                        "of unknown size)")
     p.add_argument("--progress", action="store_true", help="show Dask's progress bar")
     return p
 

@@ -24,9 +24,10 @@ FIFOs) are read whole, as streams, each by one rank, as ``search_file``
 reads them.  Failures are reported in one line ``word_count.mpi: ...`` and
 exit status 2 (1 means "none found").
 
-Threads: a rank counts its ranges on one thread (the C core reads a byte
-range of a file on the calling thread), so run about one rank per CPU;
-``--threads`` is for the files of unknown size, read whole.
+Threads: each rank uses all the CPUs of its node by default (its ranges
+are cut at line starts into one piece a thread); with several ranks on one
+node, pass ``--threads`` so that ranks x threads is about the node's CPU
+count.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
                     end = line_start(f, hi, sizes[i])
                 if start >= end:
                     continue
-                got = count_file_range(paths[i], start, end, needle, options)
+                got = count_file_range(paths[i], start, end, needle, options,
+                                       options.get("threads") or word_count.default_threads())
         except OSError as e:
             errors.append(f"{paths[i]}: {e.strerror or e}")
             continue
@@ -143,8 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=top_arg, default=_NO_TOP, metavar="K",
                    help="print the K most frequent words instead of counting a needle "
                         "(equal counts in order of first occurrence; 0: none; all: every word)")
-    p.add_argument("--threads", type=int,
-                   help="C threads for a file of unknown size (default: all CPUs)")
+    p.add_argument("--threads", type=int, help="C threads per rank (default: all CPUs)")
     return p
 
 

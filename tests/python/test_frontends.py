@@ -238,3 +238,21 @@ def test_count_range_errors(tmp_path):
                             {"words": "unicode", "errors": "replace"}) == \
         Counter({b"ok": 1, b"caf": 1})
     assert count_file_range(str(path), 2, 2, b"ok", {}) == 0
+
+
+def test_count_range_on_threads(tmp_path, monkeypatch):
+    """A range cut at line starts into pieces, one a thread: the same count
+    and the same Counter, order included, as the oracle."""
+    import word_count._ranges as r
+    monkeypatch.setattr(r, "MIN_SPLIT", 3)
+    data = b"".join(_random_files(3))
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    starts = [0] + [i + 1 for i, c in enumerate(data) if c == 10]
+    for threads in (1, 2, 3, 8, 1000):
+        for a in (0, starts[3]):
+            text = data[a:]
+            got = r.count_file_range(str(path), a, len(data), None, {}, threads)
+            assert list(got.items()) == list(oracle_counter([text]).items()), (threads, a)
+            assert r.count_file_range(str(path), a, len(data), b"w3", {}, threads) == \
+                reference_count(text, b"w3")
