@@ -679,7 +679,7 @@ static int count_top(struct cli *c, int fd, const wc_io_options *o)
 {
     wc_freq *f = wc_freq_new(1, &c->words);
     if (f == NULL)
-        die_nomem();
+        return WC_ENOMEM; /* this input is not counted; the others are */
     int rc = wc_freq_count_fd(f, WC_COUNT_ALL, fd, o, &c->utf8);
     if (rc == WC_OK && wc_freq_sort(f, 0) != WC_OK)
         die_nomem();
@@ -692,7 +692,7 @@ static int count_top(struct cli *c, int fd, const wc_io_options *o)
         wc_freq_get(f, i, &key, &len, &width, &count);
         int arc = wc_freq_add_needle(c->table, key, len, 1, &id, NULL);
         if (arc == WC_ENOMEM)
-            die_nomem();
+            die_nomem(); /* part of this input is added: print nothing */
         if (arc != WC_OK || id == WC_NO_ID) {
             /* Not for a word: words hold no ' ' or '\n'. */
             fprintf(stderr, "%s: internal error: a word has no id\n", prog);

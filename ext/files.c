@@ -650,7 +650,9 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
         const size_t lens[1] = {t.nlen};
         int rc;
         call.ts = PyEval_SaveThread();
-        r.fd = open(PyBytes_AS_STRING(path_bytes), O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO put in the file's place is not waited for (its
+         * pread then fails with ESPIPE); no effect on a regular file. */
+        r.fd = open(PyBytes_AS_STRING(path_bytes), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (r.fd < 0)
             rc = WC_EIO;
         else if (t.f != NULL)

@@ -256,3 +256,17 @@ def test_count_range_on_threads(tmp_path, monkeypatch):
             assert list(got.items()) == list(oracle_counter([text]).items()), (threads, a)
             assert r.count_file_range(str(path), a, len(data), b"w3", {}, threads) == \
                 reference_count(text, b"w3")
+
+
+def test_count_range_never_waits_for_a_fifo(tmp_path):
+    """A FIFO where the file was (replaced after the size was taken): an
+    OSError at once, not an open() that waits for a writer."""
+    from word_count._ranges import count_file_range
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    r = subprocess.run([sys.executable, "-c",
+                        "import sys; from word_count._ranges import count_file_range as c\n"
+                        "try:\n    c(sys.argv[1], 0, 10, b'a', {})\n"
+                        "except OSError as e:\n    print(e.errno)\n", str(fifo)],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == b"29", r  # ESPIPE
