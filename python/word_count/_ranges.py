@@ -183,27 +183,23 @@ def count_stream_range(f, start: int, end: int, needle: Optional[bytes], options
     return count_stream(_Bounded(f, end - start), needle, options)
 
 
+def _count_whole(source, needle: Optional[bytes], options: dict, freq_fn, search_fn):
+    words, casefold, errors = _word_options(options)
+    kw = dict(words=words, casefold=casefold, errors=errors, threads=options.get("threads"))
+    return freq_fn(source, **kw) if needle is None else search_fn(source, needle, **kw)
+
+
 def count_stream(f, needle: Optional[bytes], options: dict):
     """What remains of a file object, counted as count_file_range counts."""
-    words, casefold, errors = _word_options(options)
-    threads = options.get("threads")
-    if needle is None:
-        return _word_count.frequencies_stream(f, words=words, casefold=casefold,
-                                              errors=errors, threads=threads)
-    return _word_count.search_stream(f, needle, words=words, casefold=casefold,
-                                     errors=errors, threads=threads)
+    return _count_whole(f, needle, options, _word_count.frequencies_stream,
+                        _word_count.search_stream)
 
 
 def count_file(path, needle: Optional[bytes], options: dict):
     """A whole local file (of unknown size: /proc files, FIFOs), as
     search_file / frequencies_file read it."""
-    words, casefold, errors = _word_options(options)
-    threads = options.get("threads")
-    if needle is None:
-        return _word_count.frequencies_file(path, words=words, casefold=casefold,
-                                            errors=errors, threads=threads)
-    return _word_count.search_file(path, needle, words=words, casefold=casefold,
-                                   errors=errors, threads=threads)
+    return _count_whole(path, needle, options, _word_count.frequencies_file,
+                        _word_count.search_file)
 
 
 # ---- merging and top words ---------------------------------------------------
@@ -232,6 +228,17 @@ def top_words(counter: Counter, top: Optional[int]) -> Counter:
     if top is None:
         return counter
     return Counter(dict(counter.most_common(top)))
+
+
+NO_TOP = object()  # the command lines' --top when not given: count a needle
+
+
+def add_top_option(p) -> None:
+    """--top K for an argparse parser: a.top is an int >= 0, None for
+    "all" (every word, most common first), or NO_TOP."""
+    p.add_argument("--top", type=top_arg, default=NO_TOP, metavar="K",
+                   help="print the K most frequent words instead of counting a needle "
+                        "(equal counts in order of first occurrence; 0: none; all: every word)")
 
 
 def top_arg(text: str) -> Optional[int]:

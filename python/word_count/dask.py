@@ -65,8 +65,8 @@ from fsspec.core import get_fs_token_paths
 
 import word_count
 
-from ._ranges import (check_top, count_file, count_file_range, count_stream,
-                      count_stream_range, line_start, merge, top_arg, top_words)
+from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
+                      count_stream, count_stream_range, line_start, merge, top_words)
 
 __all__ = ["search_files", "frequencies_files", "main"]
 
@@ -238,9 +238,6 @@ def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_B
 
 # ---- command line ------------------------------------------------------------
 
-_NO_TOP = object()  # no --top: count a needle
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m word_count.dask",
@@ -252,9 +249,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="a distributed scheduler (tcp://host:8786); default: the local scheduler")
     p.add_argument("--blocksize", default=DEFAULT_BLOCKSIZE,
                    help=f"bytes per block, e.g. 64MiB (default {DEFAULT_BLOCKSIZE})")
-    p.add_argument("--top", type=top_arg, default=_NO_TOP, metavar="K",
-                   help="print the K most frequent words instead of counting a needle "
-                        "(equal counts in order of first occurrence; 0: none; all: every word)")
+    add_top_option(p)
     p.add_argument("--threads", type=int,
                    help="C threads per task (default: 1 per block; all CPUs for a file "
                         "of unknown size)")
@@ -276,14 +271,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p = _parser()
     a = p.parse_args(argv)
     options = {} if a.threads is None else {"threads": a.threads}
-    if a.top is _NO_TOP and len(a.args) < 2:
+    if a.top is NO_TOP and len(a.args) < 2:
         p.error("give a NEEDLE and at least one PATH (or --top K and paths)")
     client = None
     try:
         if a.scheduler:
             from distributed import Client
             client = Client(a.scheduler)
-        if a.top is _NO_TOP:
+        if a.top is NO_TOP:
             needle, paths = os.fsencode(a.args[0]), a.args[1:]
             n = search_files(paths, needle, blocksize=_blocksize_arg(a.blocksize),
                              client=client, progress=a.progress, **options)

@@ -43,8 +43,8 @@ import word_count
 
 __all__ = ["split_ranges", "line_start", "count_range", "CHUNK", "main"]
 
-from ._ranges import (CHUNK, count_file, count_file_range, count_range, line_start, merge,
-                      split_ranges, top_arg)
+from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
+                      line_start, merge, split_ranges)
 
 Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of that file
 
@@ -133,18 +133,13 @@ def _my_ranges(sizes: Sequence[Optional[int]], rank: int, nranks: int):
     return mine
 
 
-_NO_TOP = object()  # no --top: count a needle
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mpiexec -n N python -m word_count.mpi",
         description="Count NEEDLE (or, with --top, every word) in files, split over MPI ranks.",
         epilog="With --top K there is no NEEDLE: every argument is a file.")
     p.add_argument("args", nargs="+", metavar="NEEDLE FILE")
-    p.add_argument("--top", type=top_arg, default=_NO_TOP, metavar="K",
-                   help="print the K most frequent words instead of counting a needle "
-                        "(equal counts in order of first occurrence; 0: none; all: every word)")
+    add_top_option(p)
     p.add_argument("--threads", type=int, help="C threads per rank (default: all CPUs)")
     return p
 
@@ -167,7 +162,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if rank != 0:
             sys.stderr = sys.stdout = open(os.devnull, "w")
         a = p.parse_args(argv)
-        if a.top is _NO_TOP and len(a.args) < 2:
+        if a.top is NO_TOP and len(a.args) < 2:
             p.error("give a NEEDLE and at least one FILE (or --top K and files)")
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
@@ -176,7 +171,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             sys.stderr.close()
             sys.stderr, sys.stdout = stderr, stdout
     options = {} if a.threads is None else {"threads": a.threads}
-    if a.top is _NO_TOP:
+    if a.top is NO_TOP:
         needle, paths = os.fsencode(a.args[0]), a.args[1:]
     else:
         needle, paths = None, a.args
