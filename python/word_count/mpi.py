@@ -37,7 +37,7 @@ import os
 import stat
 import sys
 from collections import Counter
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import word_count
 
