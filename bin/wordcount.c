@@ -107,7 +107,7 @@ struct cli {
     int recursive, follow, json, progress, multi;
     const char **files;
     size_t nfiles;
-    long long top;      /* --top K; -1: count needles */
+    long long top;      /* --top K (LLONG_MAX: all); -1: count needles */
     wc_word_opts words; /* --words, -i, --strict-utf8 */
     /* grep's output options */
     int count_only, list, quiet, no_messages, with_filename, color;
@@ -115,11 +115,16 @@ struct cli {
     struct filter *filters;
     size_t nfilters;
     int has_include_glob;
-    /* Words through the core's tables (wc_freq_count_fd): --top, unicode
-     * words, -i, or many needles (one hash look-up a word beats a kernel
-     * pass a needle). */
+    /* Words through the core's tables (wc_freq_count_fd): unicode words,
+     * -i, or many needles (one hash look-up a word beats a kernel pass a
+     * needle).  With --top: each input's words are counted into a table of
+     * their own, then added to `table`, here a set of the words met so far
+     * whose ids are the order of first occurrence over all the inputs
+     * (input order, then position), their counts in top_counts[id]. */
     wc_freq *table;
     size_t *ids;        /* needle k's id in table */
+    uint64_t *top_counts;
+    size_t top_cap;
     wc_utf8_error utf8; /* of the last WC_EUTF8 */
     /* results */
     uint64_t *counts, *total;
@@ -309,7 +314,10 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
         c->block_size = (size_t)parse_number(arg, "block size", 1, (size_t)1 << 30);
         break;
     case OPT_TOP:
-        c->top = (long long)parse_number(arg, "word count for --top", 0, LLONG_MAX);
+        c->top = strcmp(arg, "all") == 0
+            ? LLONG_MAX
+            : (long long)parse_number(arg, "word count for --top (or all)", 0,
+                                      LLONG_MAX);
         break;
     case OPT_WORDS:
         if (strcmp(arg, "space") == 0)
@@ -662,16 +670,58 @@ static wc_io_options options(struct cli *c, const char *path)
     return o;
 }
 
+/* --top: the words of one input into a table of their own (on error
+ * nothing is added), then, in their order of first occurrence in it, into
+ * c->table: a word met for the first time gets the next id, so ids follow
+ * the first occurrence over all the inputs, whatever the offsets within
+ * each.  Returns the count's code. */
+static int count_top(struct cli *c, int fd, const wc_io_options *o)
+{
+    wc_freq *f = wc_freq_new(1, &c->words);
+    if (f == NULL)
+        return WC_ENOMEM; /* this input is not counted; the others are */
+    int rc = wc_freq_count_fd(f, WC_COUNT_ALL, fd, o, &c->utf8);
+    if (rc == WC_OK && wc_freq_sort(f, 0) != WC_OK)
+        die_nomem();
+    size_t n = rc == WC_OK ? wc_freq_size(f) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const void *key;
+        size_t len, id;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        int arc = wc_freq_add_needle(c->table, key, len, 1, &id, NULL);
+        if (arc == WC_ENOMEM)
+            die_nomem(); /* part of this input is added: print nothing */
+        if (arc != WC_OK || id == WC_NO_ID) {
+            /* Not for a word: words hold no ' ' or '\n'. */
+            fprintf(stderr, "%s: internal error: a word has no id\n", prog);
+            exit(2);
+        }
+        if (id >= c->top_cap) {
+            size_t cap = c->top_cap ? c->top_cap * 2 : 1024;
+            c->top_counts = xreallocarray(c->top_counts, cap, sizeof *c->top_counts);
+            memset(c->top_counts + c->top_cap, 0,
+                   (cap - c->top_cap) * sizeof *c->top_counts);
+            c->top_cap = cap;
+        }
+        c->top_counts[id] += count;
+    }
+    wc_freq_free(f);
+    return rc;
+}
+
 /* Count what fd holds (path: its name for messages and output). */
 static void count_fd(struct cli *c, const char *path, int fd)
 {
     wc_io_options o = options(c, path);
     int rc;
-    if (c->table != NULL) {
-        int what = c->top >= 0 ? WC_COUNT_ALL : WC_COUNT_NEEDLES;
+    if (c->top >= 0) {
+        rc = count_top(c, fd, &o);
+    } else if (c->table != NULL) {
         for (size_t k = 0; k < c->nneedles; k++)
             c->counts[k] = wc_freq_needle_count(c->table, c->ids[k]);
-        rc = wc_freq_count_fd(c->table, what, fd, &o, &c->utf8);
+        rc = wc_freq_count_fd(c->table, WC_COUNT_NEEDLES, fd, &o, &c->utf8);
         for (size_t k = 0; k < c->nneedles; k++)
             c->counts[k] = wc_freq_needle_count(c->table, c->ids[k]) - c->counts[k];
     } else {
@@ -996,7 +1046,14 @@ static void warn_needles(const struct cli *c)
 static void make_table(struct cli *c)
 {
     int special = c->words.words != WC_WORDS_SPACE || c->words.casefold;
-    if (c->top < 0 && !special && c->nneedles < MANY_NEEDLES)
+    if (c->top >= 0) {
+        /* The words met so far, as they are: bytes, compared as bytes. */
+        wc_word_opts bytes = {WC_WORDS_SPACE, 0, 0, 1};
+        if ((c->table = wc_freq_new(1, &bytes)) == NULL)
+            die_nomem();
+        return;
+    }
+    if (!special && c->nneedles < MANY_NEEDLES)
         return;
     wc_word_opts o = c->words;
     c->table = wc_freq_new(1, &o);
@@ -1017,10 +1074,11 @@ static void make_table(struct cli *c)
     }
 }
 
-/* --top: equal counts in byte order of the words. */
+/* --top: most frequent first; equal counts in order of first occurrence
+ * over all the inputs (the ids of c->table), as frequencies(top=K) orders
+ * one text and Counter.most_common orders any Counter. */
 struct word {
-    const unsigned char *key;
-    size_t len;
+    size_t id;
     uint64_t count;
 };
 
@@ -1029,45 +1087,46 @@ static int cmp_words(const void *a, const void *b)
     const struct word *x = a, *y = b;
     if (x->count != y->count)
         return x->count < y->count ? 1 : -1;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int r = memcmp(x->key, y->key, n);
-    if (r != 0)
-        return r;
-    return (x->len > y->len) - (x->len < y->len);
+    return (x->id > y->id) - (x->id < y->id);
 }
 
 /* Print the top words; returns how many words were counted in all. */
 static uint64_t print_top(struct cli *c)
 {
+    /* The table holds needles only: wc_freq_sort(, 0) puts them in id
+     * order, so entry i is the word of id i. */
     if (wc_freq_sort(c->table, 0) != WC_OK)
         die_nomem();
     size_t n = wc_freq_size(c->table);
     struct word *w = xreallocarray(NULL, n, sizeof *w);
     uint64_t all = 0;
     for (size_t i = 0; i < n; i++) {
-        const void *key;
-        int width;
-        wc_freq_get(c->table, i, &key, &w[i].len, &width, &w[i].count);
-        w[i].key = key;
+        w[i].id = i;
+        w[i].count = c->top_counts[i];
         all += w[i].count;
     }
     qsort(w, n, sizeof *w, cmp_words);
-    size_t k = c->top == 0 || (unsigned long long)c->top > n ? n : (size_t)c->top;
-    if (c->json) {
+    size_t k = (unsigned long long)c->top > n ? n : (size_t)c->top;
+    if (c->json)
         fputs("], \"top\": [", stdout);
-        for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < k; i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t unused;
+        wc_freq_get(c->table, w[i].id, &key, &len, &width, &unused);
+        if (c->json) {
             fputs(i ? ", [" : "[", stdout);
-            json_str((const char *)w[i].key, w[i].len);
+            json_str(key, len);
             printf(", %" PRIu64 "]", w[i].count);
-        }
-        fputs("]}\n", stdout);
-    } else {
-        for (size_t i = 0; i < k; i++) {
+        } else {
             printf("%7" PRIu64 " ", w[i].count);
-            fwrite(w[i].key, 1, w[i].len, stdout);
+            fwrite(key, 1, len, stdout);
             putchar('\n');
         }
     }
+    if (c->json)
+        fputs("]}\n", stdout);
     free(w);
     return all;
 }
@@ -1077,6 +1136,7 @@ static void cli_free(struct cli *c)
     wc_pool_shutdown();
     wc_freq_free(c->table);
     free(c->ids);
+    free(c->top_counts);
     free(c->counts);
     free(c->total);
     free(c->needles);

@@ -138,7 +138,9 @@ def frequencies_file(path, *, top=None, words="space", casefold=False,
     The same result as ``frequencies(open(path, "rb").read(), ...)``: the
     keys are bytes (the file's own bytes for words="space" without
     casefold; UTF-8 of the folded words with casefold=True), with `top`,
-    `words` and `casefold` as for frequencies().  But the file is never in
+    `words` and `casefold` as for frequencies(): top=None: every word, in
+    order of first occurrence; top=K: the K most common, most common first,
+    equal counts in order of first occurrence; top=0: none.  But the file is never in
     memory: it is read in blocks as by search_file (on `threads` threads,
     memory about threads x block_size plus the table of distinct words), and
     a block's edges never cut a word or a UTF-8 sequence.  The GIL is

@@ -1,18 +1,32 @@
-"""Line-aligned byte ranges of files: the splitting that word_count.mpi and
-word_count.dask share.
+"""Line-aligned byte ranges of files, counted by the C core, and the merge of
+their results: what word_count.mpi and word_count.dask share.
 
 A text A + B whose A ends with "\\n" has the lines of A followed by those of
 B (lines as Rust's str::lines), so counts over such pieces add up to the
 count of the whole.  A range [lo, hi) of a file owns the lines that START in
 it: both ends are moved forward to the next line start (`line_start`), and
 neighbouring ranges move their shared end to the same place, so every line
-belongs to exactly one range.
+belongs to exactly one range.  `count_file_range` counts such a range with
+the C core (pread on the calling thread, the GIL released); `count_stream_range`
+counts one of a file object (an fsspec file of a remote file system).
+
+Top words, the same in every front end (frequencies(top=), the wordcount
+CLI, word_count.dask, word_count.mpi): top=None is every word, in order of
+first occurrence; top=K >= 0 is the K most common, most common first, equal
+counts in order of first occurrence (K = 0: none, as Counter.most_common(0)).
+Over several files the text is the files one after the other, in the order
+given: `merge` adds the Counters of the ranges in that order, so the merged
+Counter keeps the order of first occurrence, and `top_words` keeps it among
+equal counts (Counter.most_common's sort is stable).
 """
 
 from __future__ import annotations
 
 import io
-from typing import BinaryIO, Callable, List, Optional, Sequence, Tuple
+from collections import Counter
+from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence, Tuple
+
+from . import _word_count
 
 CHUNK = 64 << 20  # bytes read (and counted) at a time
 _PROBE = 64 << 10  # bytes read at a time when looking for the next newline
@@ -111,3 +125,132 @@ def count_range(f: BinaryIO, start: int, end: Optional[int], fn: Callable,
     return acc
 
 
+# ---- counting a range with the C core --------------------------------------
+
+def _word_options(options: dict) -> Tuple[str, bool, str]:
+    return (options.get("words", "space"), options.get("casefold", False),
+            options.get("errors", "strict"))
+
+
+MIN_SPLIT = 1 << 20  # a range is cut for threads into pieces of at least this
+
+
+def count_file_range(path, start: int, end: int, needle: Optional[bytes], options: dict,
+                     threads: int = 1):
+    """The words of bytes [start, end) of the local file at `path` (whole
+    lines: the ends come from `line_start`), read and counted in C with the
+    GIL released: the count of `needle`, or needle None: every word, a
+    Counter in order of first occurrence.  options: words=, casefold=,
+    errors= as for word_count.search.  threads > 1: the range is cut at line
+    starts into up to `threads` pieces counted at once, one a thread, and
+    their results added in order.  A file that shrinks below `end` raises
+    OSError(EIO), as search_file does."""
+    word_opts = _word_options(options)
+    pieces = min(threads, (end - start) // MIN_SPLIT)
+    if pieces <= 1:
+        return _word_count._count_range(path, start, end, needle, *word_opts)
+    with open(path, "rb", buffering=0) as f:
+        cuts = sorted({start, end} | {line_start(f, start + (end - start) * k // pieces, end)
+                                      for k in range(1, pieces)})
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(len(cuts) - 1) as pool:
+        parts = list(pool.map(lambda ab: _word_count._count_range(path, ab[0], ab[1], needle,
+                                                                  *word_opts),
+                              zip(cuts, cuts[1:])))
+    return sum(parts) if needle is not None else merge(parts)
+
+
+class _Bounded:
+    """The next `left` bytes of a file object, through read(n) only (no
+    fileno: search_stream would read the descriptor to its end)."""
+
+    def __init__(self, f, left: int):
+        self._f = f
+        self._left = left
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0 or n > self._left:
+            n = self._left
+        data = self._f.read(n) if n else b""
+        self._left -= len(data)
+        return data
+
+
+def count_stream_range(f, start: int, end: int, needle: Optional[bytes], options: dict):
+    """count_file_range for a seekable file object (fsspec's remote files):
+    the C core reads the range with f.read(n)."""
+    f.seek(start)
+    return count_stream(_Bounded(f, end - start), needle, options)
+
+
+def _count_whole(source, needle: Optional[bytes], options: dict, freq_fn, search_fn):
+    words, casefold, errors = _word_options(options)
+    kw = dict(words=words, casefold=casefold, errors=errors, threads=options.get("threads"))
+    return freq_fn(source, **kw) if needle is None else search_fn(source, needle, **kw)
+
+
+def count_stream(f, needle: Optional[bytes], options: dict):
+    """What remains of a file object, counted as count_file_range counts."""
+    return _count_whole(f, needle, options, _word_count.frequencies_stream,
+                        _word_count.search_stream)
+
+
+def count_file(path, needle: Optional[bytes], options: dict):
+    """A whole local file (of unknown size: /proc files, FIFOs), as
+    search_file / frequencies_file read it."""
+    return _count_whole(path, needle, options, _word_count.frequencies_file,
+                        _word_count.search_file)
+
+
+# ---- merging and top words ---------------------------------------------------
+
+def merge(counters: Iterable[Counter]) -> Counter:
+    """The Counters of consecutive pieces of text, given in text order, added
+    up into a new Counter (none of them is changed) whose keys come in order
+    of first occurrence over the whole text, when each Counter has its keys in
+    order of first occurrence in its piece."""
+    total: Counter = Counter()
+    for c in counters:
+        total.update(c)  # adds counts; a new key goes to the end
+    return total
+
+
+def check_top(top) -> Optional[int]:
+    if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 0):
+        raise ValueError(f"top must be None or an int >= 0, not {top!r}")
+    return top
+
+
+def top_words(counter: Counter, top: Optional[int]) -> Counter:
+    """frequencies(top=)'s result from a Counter in order of first
+    occurrence: None: the Counter itself; K: the K most common, most common
+    first, equal counts in order of first occurrence; 0: none."""
+    if top is None:
+        return counter
+    return Counter(dict(counter.most_common(top)))
+
+
+NO_TOP = object()  # the command lines' --top when not given: count a needle
+
+
+def add_top_option(p) -> None:
+    """--top K for an argparse parser: a.top is an int >= 0, None for
+    "all" (every word, most common first), or NO_TOP."""
+    p.add_argument("--top", type=top_arg, default=NO_TOP, metavar="K",
+                   help="print the K most frequent words instead of counting a needle "
+                        "(equal counts in order of first occurrence; 0: none; all: every word)")
+
+
+def top_arg(text: str) -> Optional[int]:
+    """--top K of the command lines: an int >= 0, or "all" (every word,
+    most common first: None)."""
+    if text == "all":
+        return None
+    try:
+        k = int(text)
+    except ValueError:
+        k = -1
+    if k < 0:
+        import argparse
+        raise argparse.ArgumentTypeError(f"--top takes an int >= 0 or 'all', not {text!r}")
+    return k

@@ -21,14 +21,15 @@ the lines of ``A`` followed by those of ``B``, so
 
 whatever ``B`` is: a match, a ``"\\r\\n"`` or an empty line at a range
 boundary counts once, as in the whole file.  One Dask task per range opens
-the file in the worker, reads the range in line-aligned chunks (at most
-64 MiB, into a buffer the worker thread keeps and reuses) and counts each
-chunk with ``word_count.search`` (or ``word_count.frequencies``): the bytes
-never leave the worker nor become a task result.  Ranges of different files
+the file in the worker, finds where the range's lines start and end, and
+counts them with the C core, which reads them with pread() in blocks on the
+task's thread with the GIL released (a remote file: with the file object's
+read(n)): the bytes never leave the worker nor become a task result.  Ranges of different files
 are never joined, so a file without a final newline never runs into the
 next one.  The per-range results are then combined as a tree
-(``split_every`` at a time), so the client only ever receives one number or
-one Counter.
+(``split_every`` neighbours at a time, in order), so the client only ever
+receives one number or one Counter, whose words keep their order of first
+occurrence over the files (the tie order of ``top``).
 
 (``read_bytes(urlpath, delimiter=b"\\n")`` would give the same blocks, but
 as a read task whose fresh bytes object feeds a second, count task: twice
@@ -56,9 +57,7 @@ import argparse
 import os
 import sys
 from collections import Counter
-from typing import Any, Callable, Optional, Sequence
-
-import threading
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import dask
 from dask.utils import parse_bytes
@@ -66,7 +65,8 @@ from fsspec.core import get_fs_token_paths
 
 import word_count
 
-from ._ranges import CHUNK, count_range, line_start
+from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
+                      count_stream, count_stream_range, line_start, merge, top_words)
 
 __all__ = ["search_files", "frequencies_files", "main"]
 
@@ -82,86 +82,42 @@ def _needle_bytes(needle: Any) -> bytes:
     raise TypeError(f"needle must be str or bytes, not {type(needle).__name__}")
 
 
-_local = threading.local()
-
-
-def _buffer(n: int) -> bytearray:
-    """This worker thread's read buffer, of at least n bytes (kept between
-    tasks, so that a 64 MiB chunk is not allocated and faulted in anew for
-    every range)."""
-    buf = getattr(_local, "buf", None)
-    if buf is None or len(buf) < n:
-        buf = _local.buf = bytearray(n)
-    return buf
-
-
-STREAM_CHUNK = 1 << 20  # the first buffer of a file read as a stream
-
-
 def _is_local(fs) -> bool:
     from fsspec.implementations.local import LocalFileSystem
     return isinstance(fs, LocalFileSystem)
 
 
+def _aligned(f, lo: int, hi: int, size: int) -> Tuple[int, int]:
+    """The bytes [start, end) of the lines that start in [lo, hi)."""
+    return line_start(f, lo, size), line_start(f, hi, size)
+
+
 def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
-                fn: Callable, combine: Callable, acc):
-    """Apply fn to the whole lines that start in bytes [lo, hi) of the file,
-    in line-aligned chunks, combining the results into acc.  size None: the
-    size is not known (a /proc file reports 0): the whole file, read as a
-    stream to its end."""
+                needle: Optional[bytes], options: dict):
+    """The per-range task: the C core on the whole lines that start in bytes
+    [lo, hi) of the file: the needle's count, or needle None: a Counter of
+    every word in order of first occurrence (no `top` here, since a word
+    that is rare in one range may be common overall).  size None: the size
+    is not known (a /proc file reports 0): the whole file, read as a
+    stream, as search_file reads it."""
     if size is None:
-        # fsspec's local files seek to their end when opened, which /proc
-        # files refuse (EINVAL): open local ones directly.
-        opener = (lambda: open(path, "rb", buffering=0)) if _is_local(fs) else \
-            (lambda: fs.open(path, "rb"))
-        with opener() as f:
-            return count_range(f, 0, None, fn, combine, acc, chunk=STREAM_CHUNK)
+        if _is_local(fs):
+            # fsspec's local files seek to their end when opened, which /proc
+            # files refuse (EINVAL): the C core opens local ones itself.
+            return count_file(path, needle, options)
+        with fs.open(path, "rb") as f:
+            return count_stream(f, needle, options)
     with fs.open(path, "rb") as f:
-        start = line_start(f, lo, size)
-        end = line_start(f, hi, size)
+        start, end = _aligned(f, lo, hi, size)
         if start >= end:
-            return acc
-        return count_range(f, start, end, fn, combine, acc,
-                           buf=_buffer(max(1, min(CHUNK, end - start))))
-
-
-def _add(a: int, b: int) -> int:
-    return a + b
-
-
-def _add_counter(acc: Counter, c: Counter) -> Counter:
-    acc.update(c)  # Counter.update adds counts
-    return acc
-
-
-def _count_block(fs, path: str, lo: int, hi: int, size: int, needle: bytes,
-                 options: dict) -> int:
-    """The per-range task: the C core on the lines that start in [lo, hi)."""
-    return _over_range(fs, path, lo, hi, size,
-                       lambda block: word_count.search(block, needle, **options), _add, 0)
-
-
-def _frequencies_block(fs, path: str, lo: int, hi: int, size: int, options: dict) -> Counter:
-    """The per-range task for word frequencies (every word: no `top` here,
-    since a word that is rare in one range may be common overall)."""
-    return _over_range(fs, path, lo, hi, size,
-                       lambda block: word_count.frequencies(bytes(block), **options),
-                       _add_counter, Counter())
+            return 0 if needle is not None else Counter()
+        if not _is_local(fs):
+            return count_stream_range(f, start, end, needle, options)
+    return count_file_range(path, start, end, needle, options, options.get("threads") or 1)
 
 
 def _sum(counts: list) -> int:
     return sum(counts)
-
-
-def _merge(counters: list) -> Counter:
-    counters = [c for c in counters if c]
-    if not counters:
-        return Counter()
-    counters.sort(key=len, reverse=True)
-    total = Counter(counters[0])  # copy: never mutate a task's result
-    for c in counters[1:]:
-        total.update(c)  # Counter.update adds counts
-    return total
 
 
 def _tree(values: list, combine: Callable, split_every: int, empty: Any):
@@ -235,7 +191,10 @@ def search_files(urlpath, needle, *, blocksize=DEFAULT_BLOCKSIZE, client=None,
     or a string such as ``"64MiB"``; None for one block per file): the work
     of one task.  client: a
     ``distributed.Client``; None uses Dask's default scheduler.  Other keyword
-    options (such as ``threads=``) go to ``word_count.search`` on each block.
+    options (``words=``, ``casefold=``, ``errors=``) are those of
+    ``word_count.search``; ``threads=``: the threads of one task (default:
+    1 for a block, since Dask runs tasks at once; all CPUs for a file of
+    unknown size, read whole).
 
     The result is the sum over the files of ``word_count.search_file(file,
     needle)``: files are never joined.
@@ -243,18 +202,9 @@ def search_files(urlpath, needle, *, blocksize=DEFAULT_BLOCKSIZE, client=None,
     needle = _needle_bytes(needle)
     split_every = _check_split_every(split_every)
     word_count.search(b"", needle, **options)  # bad options fail here, not on a worker
-    counts = [dask.delayed(_count_block, pure=False)(*part, needle, options)
+    counts = [dask.delayed(_over_range, pure=False)(*part, needle, options)
               for part in _ranges(urlpath, blocksize, storage_options)]
     return _compute(_tree(counts, _sum, split_every, 0), client, progress)
-
-
-def _top(counter: Counter, top: Optional[int]) -> Counter:
-    if top is None:
-        return counter
-    # Most common first; ties in byte (or code point) order, so the result
-    # does not depend on the order the blocks were merged in.
-    items = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-    return Counter(dict(items[:top]))
 
 
 def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_BLOCKSIZE,
@@ -262,22 +212,28 @@ def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_B
                       storage_options: Optional[dict] = None, **options) -> Counter:
     """Every word's count over all the files of `urlpath`, on Dask.
 
-    As ``word_count.frequencies`` on each file, added up: keys are bytes
-    (file contents are bytes), empty words are not counted.  `top`: only the
-    `top` most common words, most common first, ties in byte order.  Other
-    keyword options (``words=``, ``casefold=``, ``threads=``) go to
-    ``word_count.frequencies`` on each block; `urlpath`, `blocksize`,
+    ``word_count.frequencies`` of the files one after the other, in the
+    order given (a glob's in the order fsspec lists them), but no word runs
+    from one file into the next: keys are bytes (file contents are bytes),
+    empty words are not counted.  top=None: every word, in order of first
+    occurrence; top=K: the K most common, most common first, equal counts
+    in order of first occurrence (the earlier file first, then the earlier
+    place in it); top=0: none.  Other keyword options (``words=``,
+    ``casefold=``, ``errors=``) are those of ``word_count.frequencies``;
+    ``threads=`` as for `search_files`.  `urlpath`, `blocksize`,
     `client`, `progress` as for `search_files`.
     """
-    if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 0):
-        raise ValueError(f"top must be None or an int >= 0, not {top!r}")
+    check_top(top)
     split_every = _check_split_every(split_every)
     if not hasattr(word_count, "frequencies"):
         raise NotImplementedError("this build of word_count has no frequencies()")
     word_count.frequencies(b"", **options)  # bad options fail here
-    tables = [dask.delayed(_frequencies_block, pure=False)(*part, options)
+    tables = [dask.delayed(_over_range, pure=False)(*part, None, options)
               for part in _ranges(urlpath, blocksize, storage_options)]
-    return _top(_compute(_tree(tables, _merge, split_every, Counter()), client, progress), top)
+    # The tree combines neighbours in order: the merged Counter keeps the
+    # order of first occurrence over the files, taken in order.
+    return top_words(_compute(_tree(tables, merge, split_every, Counter()), client, progress),
+                     top)
 
 
 # ---- command line ------------------------------------------------------------
@@ -293,9 +249,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="a distributed scheduler (tcp://host:8786); default: the local scheduler")
     p.add_argument("--blocksize", default=DEFAULT_BLOCKSIZE,
                    help=f"bytes per block, e.g. 64MiB (default {DEFAULT_BLOCKSIZE})")
-    p.add_argument("--top", type=int, metavar="K",
-                   help="print the K most frequent words instead of counting a needle")
-    p.add_argument("--threads", type=int, help="C threads per block (default: all CPUs)")
+    add_top_option(p)
+    p.add_argument("--threads", type=int,
+                   help="C threads per task (default: 1 per block; all CPUs for a file "
+                        "of unknown size)")
     p.add_argument("--progress", action="store_true", help="show Dask's progress bar")
     return p
 
@@ -314,23 +271,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p = _parser()
     a = p.parse_args(argv)
     options = {} if a.threads is None else {"threads": a.threads}
-    if a.top is None and len(a.args) < 2:
+    if a.top is NO_TOP and len(a.args) < 2:
         p.error("give a NEEDLE and at least one PATH (or --top K and paths)")
     client = None
     try:
         if a.scheduler:
             from distributed import Client
             client = Client(a.scheduler)
-        if a.top is None:
+        if a.top is NO_TOP:
             needle, paths = os.fsencode(a.args[0]), a.args[1:]
             n = search_files(paths, needle, blocksize=_blocksize_arg(a.blocksize),
                              client=client, progress=a.progress, **options)
             print(n)
             return 0 if n else 1
-        freq = frequencies_files(a.args, top=a.top, blocksize=_blocksize_arg(a.blocksize),
+        freq = frequencies_files(a.args, blocksize=_blocksize_arg(a.blocksize),
                                  client=client, progress=a.progress, **options)
         out = sys.stdout.buffer
-        for word, n in freq.items():
+        for word, n in freq.most_common(a.top):
             out.write(b"%d %s\n" % (n, word if isinstance(word, bytes) else word.encode()))
         out.flush()
         return 0 if freq else 1

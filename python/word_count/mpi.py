@@ -12,18 +12,22 @@ range boundary x > 0 is moved forward to the first line start at or after x
 move their shared boundary to the same place, so every line belongs to
 exactly one rank, and since a text ``A + B`` whose ``A`` ends with ``"\\n"``
 has the lines of ``A`` followed by those of ``B``, the per-rank counts add up
-to ``word_count.search_file`` on each file.  Each rank reads its ranges in
-line-aligned chunks (memory: one chunk plus the longest line), counts them
-with the C core, and rank 0 reduces the counts (MPI ``Reduce``, sum) and
-prints the total.  ``--top K`` gives word frequencies instead, the Counters
-reduced to rank 0.  Files whose size is not known (``/proc`` files report 0;
+to ``word_count.search_file`` on each file.  Each rank counts its ranges
+with the C core, which reads them with pread() in blocks (memory: one block
+plus the longest word), and rank 0 reduces the counts (MPI ``Reduce``, sum)
+and prints the total.  ``--top K`` gives word frequencies instead: rank 0
+gathers the Counters and merges them in text order (the files in the order
+given, then the offset), so equal counts come in order of first occurrence,
+as ``word_count.frequencies(top=K)`` orders them; K 0 prints none, K
+``all`` every word.  Files whose size is not known (``/proc`` files report 0;
 FIFOs) are read whole, as streams, each by one rank, as ``search_file``
 reads them.  Failures are reported in one line ``word_count.mpi: ...`` and
 exit status 2 (1 means "none found").
 
-Threads: each rank uses all the CPUs of its node by default (the C core's
-thread pool); with several ranks on one node, pass ``--threads`` so that
-ranks x threads is about the node's CPU count.
+Threads: each rank uses all the CPUs of its node by default (its ranges
+are cut at line starts into one piece a thread); with several ranks on one
+node, pass ``--threads`` so that ranks x threads is about the node's CPU
+count.
 """
 
 from __future__ import annotations
@@ -33,42 +37,65 @@ import os
 import stat
 import sys
 from collections import Counter
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import word_count
 
 __all__ = ["split_ranges", "line_start", "count_range", "CHUNK", "main"]
 
-from ._ranges import CHUNK, count_range, line_start, split_ranges
+from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
+                      line_start, merge, split_ranges)
 
 Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of that file
 
 
 def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
                ranges: Iterable[Tuple[int, int, Optional[int]]],
-               fn: Callable, combine: Callable, acc) -> Tuple[object, List[str]]:
-    """Count this rank's ranges; errors are collected, not raised, so that
-    every rank still takes part in the reduction.  A range whose end is None
-    is a whole file of unknown size, read as a stream."""
+               needle: Optional[bytes], options: dict) -> Tuple[object, List[str]]:
+    """Count this rank's ranges with the C core; errors are collected, not
+    raised, so that every rank still takes part in the reduction.  A range
+    whose end is None is a whole file of unknown size, read as a stream.
+    needle None: every word, as a list of (file index, start, Counter) for
+    `_merge_runs` (ranges that follow each other in the text share one
+    Counter); else the needle's count."""
     errors: List[str] = []
+    acc: object = 0 if needle is not None else []
+    last = None  # (file index, end) of the run being added to
     for i, lo, hi in ranges:
         try:
-            with open(paths[i], "rb", buffering=0) as f:
-                if hi is None:
-                    acc = count_range(f, 0, None, fn, combine, acc, chunk=STREAM_CHUNK)
+            if hi is None:
+                got = count_file(paths[i], needle, options)
+                start = end = 0
+            else:
+                with open(paths[i], "rb", buffering=0) as f:
+                    start = line_start(f, lo, sizes[i])
+                    end = line_start(f, hi, sizes[i])
+                if start >= end:
                     continue
-                start = line_start(f, lo, sizes[i])
-                end = line_start(f, hi, sizes[i])
-                if start < end:
-                    acc = count_range(f, start, end, fn, combine, acc)
+                got = count_file_range(paths[i], start, end, needle, options,
+                                       options.get("threads") or word_count.default_threads())
         except OSError as e:
             errors.append(f"{paths[i]}: {e.strerror or e}")
+            continue
         except Exception as e:  # MemoryError, UnicodeDecodeError, ...
             errors.append(f"{paths[i]}: {_one_line(e)}")
+            continue
+        if needle is not None:
+            acc += got
+        elif hi is not None and last == (i, start):
+            acc[-1][2].update(got)  # right after the last range: one Counter
+            last = (i, end)
+        else:
+            acc.append((i, start, got))
+            last = (i, end) if hi is not None else None
     return acc, errors
 
 
-STREAM_CHUNK = 1 << 20  # the first buffer of a file read as a stream
+def _merge_runs(runs_of_ranks: Iterable[list]) -> Counter:
+    """Every rank's runs, merged in text order (file index, then offset), so
+    that the words keep their order of first occurrence over the files."""
+    runs = sorted((run for runs in runs_of_ranks for run in runs), key=lambda r: r[:2])
+    return merge(c for _, _, c in runs)
 
 
 def _one_line(e: BaseException) -> str:
@@ -106,19 +133,13 @@ def _my_ranges(sizes: Sequence[Optional[int]], rank: int, nranks: int):
     return mine
 
 
-def _add_counter(acc: Counter, c: Counter) -> Counter:
-    acc.update(c)  # adds counts
-    return acc
-
-
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mpiexec -n N python -m word_count.mpi",
         description="Count NEEDLE (or, with --top, every word) in files, split over MPI ranks.",
         epilog="With --top K there is no NEEDLE: every argument is a file.")
     p.add_argument("args", nargs="+", metavar="NEEDLE FILE")
-    p.add_argument("--top", type=int, metavar="K",
-                   help="print the K most frequent words instead of counting a needle")
+    add_top_option(p)
     p.add_argument("--threads", type=int, help="C threads per rank (default: all CPUs)")
     return p
 
@@ -141,10 +162,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if rank != 0:
             sys.stderr = sys.stdout = open(os.devnull, "w")
         a = p.parse_args(argv)
-        if a.top is None and len(a.args) < 2:
+        if a.top is NO_TOP and len(a.args) < 2:
             p.error("give a NEEDLE and at least one FILE (or --top K and files)")
-        if a.top is not None and a.top < 0:
-            p.error("--top must be >= 0")
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else 2
     finally:
@@ -152,7 +171,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             sys.stderr.close()
             sys.stderr, sys.stdout = stderr, stdout
     options = {} if a.threads is None else {"threads": a.threads}
-    if a.top is None:
+    if a.top is NO_TOP:
         needle, paths = os.fsencode(a.args[0]), a.args[1:]
     else:
         needle, paths = None, a.args
@@ -172,20 +191,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"word_count.mpi: {e}", file=sys.stderr)
         return 2
 
+    count, my_errors = _rank_work(paths, sizes, mine, needle, options)
     if needle is not None:
-        count, my_errors = _rank_work(
-            paths, sizes, mine,
-            lambda block: word_count.search(block, needle, **options),
-            lambda acc, n: acc + n, 0)
         total = array("q", [0])
         comm.Reduce(array("q", [count]), total, op=MPI.SUM, root=0)
         result = total[0]
     else:
-        count, my_errors = _rank_work(
-            paths, sizes, mine,
-            lambda block: word_count.frequencies(bytes(block), **options),
-            _add_counter, Counter())
-        result = comm.reduce(count, op=MPI.SUM, root=0)  # Counter + Counter
+        # Gathered, not reduced: the root merges in text order, whatever
+        # order a reduction tree would add the ranks in.
+        gathered = comm.gather(count, root=0)
+        result = _merge_runs(gathered) if rank == 0 else None
     all_errors = comm.reduce(my_errors, op=MPI.SUM, root=0)
     if rank != 0:
         return 0
@@ -194,12 +209,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if needle is not None:
         print(result)
     else:
-        items = sorted(result.items(), key=lambda kv: (-kv[1], kv[0]))[:a.top]
         out = sys.stdout.buffer
-        for word, n in items:
+        for word, n in result.most_common(a.top):
             out.write(b"%d %s\n" % (n, word if isinstance(word, bytes) else word.encode()))
         out.flush()
-        result = len(items)
+        result = len(result)
     if errors or all_errors:
         return 2
     return 0 if result else 1

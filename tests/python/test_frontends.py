@@ -1,0 +1,272 @@
+"""One meaning of top and of ties in the four front ends: frequencies*
+(in memory, file, stream), the wordcount CLI, word_count.dask and
+word_count.mpi give the same top-K lists for the same text.
+
+The oracle is a plain Python reference: the words of the files taken in
+the order given (lines split at "\\n", words at " "), counted in a
+collections.Counter, whose keys keep their first occurrence; top K is
+those items sorted by count alone, descending, with a stable sort, so equal
+counts stay in order of first occurrence (the earlier file first, then the
+earlier place in it).  top=0 is no word everywhere; every word is
+top=None in Python and --top all on the command lines.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+import word_count
+import word_count.mpi as wm
+from dist_layouts import lines_oracle
+from helpers import reference_count
+from test_cli import run  # the installed wordcount, --words=space
+
+KS = [0, 1, 2, 3, 5, 1000]
+
+
+def oracle_counter(contents) -> Counter:
+    total: Counter = Counter()
+    for data in contents:
+        for line in lines_oracle(data):
+            for w in line.split(b" "):
+                if w:
+                    total[w] += 1
+    return total
+
+
+def oracle_top(contents, k):
+    items = sorted(oracle_counter(contents).items(), key=lambda kv: -kv[1])
+    return items if k is None else items[:k]
+
+
+def parse_top(out: bytes):
+    """`COUNT WORD` lines (uniq -c's format, or MPI's and Dask's "%d %s")."""
+    pairs = []
+    for line in out.split(b"\n")[:-1]:
+        count, word = line.lstrip(b" ").split(b" ", 1)
+        pairs.append((word, int(count)))
+    return pairs
+
+
+# Ties everywhere, and words whose first occurrence is early in a later
+# file but late in an earlier one: "b" first occurs at offset 0 of the
+# second file, after "z" at offset 12 of the first, so "z" comes first.
+TIE_FILES = [
+    b"x y x y aa z\nq\n",
+    b"b c b c z aa q\n",
+    b"\n\nd b\r\nd e e\n",
+]
+
+
+def _random_files(seed: int):
+    rng = random.Random(seed)
+    vocab = [b"w%d" % i for i in range(12)]
+    files = []
+    for n in (40, 1, 75, 0, 20):
+        words = [rng.choice(vocab) for _ in range(n)]
+        text = b""
+        for w in words:
+            text += w + rng.choice([b" ", b" ", b"\n", b"  ", b"\r\n"])
+        files.append(text + b"\n")
+    return files
+
+
+SETS = {"ties": TIE_FILES, "random1": _random_files(1), "random2": _random_files(2)}
+
+
+@pytest.fixture(scope="module", params=sorted(SETS))
+def fileset(request, tmp_path_factory):
+    d = tmp_path_factory.mktemp("frontends")
+    paths = []
+    for i, data in enumerate(SETS[request.param]):
+        p = d / f"f{i}.txt"
+        p.write_bytes(data)
+        paths.append(str(p))
+    return paths, SETS[request.param]
+
+
+def test_frequencies_in_memory_file_and_stream(fileset):
+    """One text: the files joined (each ends with "\\n", so no word joins)."""
+    paths, contents = fileset
+    text = b"".join(contents)
+    joined = os.path.join(os.path.dirname(paths[0]), "joined.txt")
+    with open(joined, "wb") as f:
+        f.write(text)
+    for k in KS:
+        want = oracle_top([text], k)
+        assert list(word_count.frequencies(text, top=k).items()) == want, k
+        assert list(word_count.frequencies(text.decode(), top=k).items()) == \
+            [(w.decode(), n) for w, n in want], k
+        assert list(word_count.frequencies_file(joined, top=k, block_size=3,
+                                                threads=2).items()) == want, k
+        assert list(word_count.frequencies_stream(io.BytesIO(text), top=k).items()) == want, k
+    # top=None: every word, in order of first occurrence
+    assert list(word_count.frequencies(text).items()) == list(oracle_counter([text]).items())
+
+
+def test_cli(fileset):
+    paths, contents = fileset
+    for k in KS:
+        for extra in ([], ["--block-size", "3", "-j", "3"]):
+            r = run("--top", k, *extra, *paths)
+            assert r.returncode == (0 if oracle_counter(contents) else 1), r.stderr
+            assert parse_top(r.stdout) == oracle_top(contents, k), (k, extra)
+    r = run("--top", "all", *paths)
+    assert parse_top(r.stdout) == oracle_top(contents, None)
+    # standard input: one text
+    r = run("--top", 3, input=b"".join(contents))
+    assert parse_top(r.stdout) == oracle_top([b"".join(contents)], 3)
+
+
+def test_cli_top_zero_prints_no_word():
+    r = run("--top", 0, input=b"a b a\n")
+    assert (r.returncode, r.stdout) == (0, b"")  # 0: words were found
+    r = run("--top", 0, "--json", input=b"a b a\n")
+    assert r.stdout.endswith(b'"top": []}\n'), r.stdout
+    assert run("--top", 0, input=b"  \n").returncode == 1  # no word at all
+    r = run("--top", "al", input=b"a\n")
+    assert r.returncode == 2 and b"--top" in r.stderr
+
+
+dask_missing = importlib.util.find_spec("dask") is None or \
+    importlib.util.find_spec("distributed") is None
+
+
+@pytest.mark.skipif(dask_missing, reason="the dask extra is not installed")
+def test_dask(fileset):
+    import word_count.dask as wd
+    paths, contents = fileset
+    for k in KS + [None]:
+        for blocksize in (1, 4, None):
+            got = wd.frequencies_files(paths, top=k, blocksize=blocksize)
+            assert list(got.items()) == (
+                list(oracle_counter(contents).items()) if k is None else oracle_top(contents, k)
+            ), (k, blocksize)
+    for k in ("0", "2", "all"):
+        r = subprocess.run([sys.executable, "-m", "word_count.dask", "--top", k, *paths,
+                            "--blocksize", "5"], capture_output=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        assert parse_top(r.stdout) == oracle_top(contents, None if k == "all" else int(k))
+
+
+def _mpi_in_process(paths, nranks):
+    """What main() does with nranks ranks, without MPI: each rank's work,
+    gathered and merged at the root."""
+    sizes, errors = wm._plan(paths)
+    assert not errors
+    runs = [wm._rank_work(paths, sizes, wm._my_ranges(sizes, rank, nranks), None, {})
+            for rank in range(nranks)]
+    assert all(not e for _, e in runs)
+    return wm._merge_runs([r for r, _ in runs])
+
+
+def test_mpi_ranks_in_process(fileset):
+    paths, contents = fileset
+    for nranks in range(1, 6):
+        merged = _mpi_in_process(paths, nranks)
+        assert list(merged.items()) == list(oracle_counter(contents).items()), nranks
+        for k in KS:
+            assert merged.most_common(k) == oracle_top(contents, k), (nranks, k)
+
+
+def _mpiexec():
+    if importlib.util.find_spec("mpi4py") is None:
+        return None
+    here = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    return here if os.path.exists(here) else shutil.which("mpiexec")
+
+
+@pytest.mark.skipif(_mpiexec() is None, reason="mpi4py or mpiexec is not installed")
+def test_mpiexec(fileset):
+    paths, contents = fileset
+    for k in ("0", "3", "all"):
+        r = subprocess.run([_mpiexec(), "-n", "3", sys.executable, "-m", "word_count.mpi",
+                            "--top", k, *paths], capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert parse_top(r.stdout) == oracle_top(contents, None if k == "all" else int(k)), k
+
+
+# ---- the C range count that dask and mpi use ---------------------------------
+
+def test_count_range_pieces_add_up_in_every_word_mode(tmp_path):
+    """Bytes [a, b) cut at line starts, counted by the C core, add up to the
+    whole file's oracle counts, in order of first occurrence, for every word
+    mode (the range is a text of its own)."""
+    from test_freq import MODES, oracle
+    from word_count._ranges import count_file_range, merge
+    data = "Straße x\r\nSTRASSE ǅ y\n\nx  ﬁ Ab ab\n_z\nx".encode()
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    starts = [0] + [i + 1 for i, c in enumerate(data) if c == 10]
+    for words, casefold in MODES:
+        opts = {"words": words, "casefold": casefold}
+        want = oracle(data, words, casefold)
+        for cut in starts:
+            pieces = [(0, cut), (cut, len(data))]
+            got = merge(count_file_range(str(path), a, b, None, opts) for a, b in pieces)
+            assert list(got.items()) == list(want.items()), (words, casefold, cut)
+            for needle in (b"x", "strasse".encode(), b"ab"):
+                n = sum(count_file_range(str(path), a, b, needle, opts) for a, b in pieces)
+                plain = words == "space" and not casefold
+                assert n == (reference_count(data, needle) if plain else want.get(needle, 0))
+
+
+def test_count_range_errors(tmp_path):
+    from word_count._ranges import count_file_range
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"a b\n")
+    with pytest.raises(OSError) as e:  # the file ends before `end`: shrank
+        count_file_range(str(path), 0, 10, None, {})
+    assert e.value.errno == 5 and e.value.filename == str(path)
+    with pytest.raises(FileNotFoundError):
+        count_file_range(str(tmp_path / "missing"), 0, 1, b"a", {})
+    with pytest.raises(ValueError):
+        count_file_range(str(path), 3, 1, b"a", {})
+    with pytest.raises(UnicodeDecodeError):
+        path.write_bytes(b"ok caf\xe9\n")
+        count_file_range(str(path), 0, 8, None, {"words": "unicode"})
+    assert count_file_range(str(path), 0, 8, None,
+                            {"words": "unicode", "errors": "replace"}) == \
+        Counter({b"ok": 1, b"caf": 1})
+    assert count_file_range(str(path), 2, 2, b"ok", {}) == 0
+
+
+def test_count_range_on_threads(tmp_path, monkeypatch):
+    """A range cut at line starts into pieces, one a thread: the same count
+    and the same Counter, order included, as the oracle."""
+    import word_count._ranges as r
+    monkeypatch.setattr(r, "MIN_SPLIT", 3)
+    data = b"".join(_random_files(3))
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    starts = [0] + [i + 1 for i, c in enumerate(data) if c == 10]
+    for threads in (1, 2, 3, 8, 1000):
+        for a in (0, starts[3]):
+            text = data[a:]
+            got = r.count_file_range(str(path), a, len(data), None, {}, threads)
+            assert list(got.items()) == list(oracle_counter([text]).items()), (threads, a)
+            assert r.count_file_range(str(path), a, len(data), b"w3", {}, threads) == \
+                reference_count(text, b"w3")
+
+
+def test_count_range_never_waits_for_a_fifo(tmp_path):
+    """A FIFO where the file was (replaced after the size was taken): an
+    OSError at once, not an open() that waits for a writer."""
+    from word_count._ranges import count_file_range
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    r = subprocess.run([sys.executable, "-c",
+                        "import sys; from word_count._ranges import count_file_range as c\n"
+                        "try:\n    c(sys.argv[1], 0, 10, b'a', {})\n"
+                        "except OSError as e:\n    print(e.errno)\n", str(fifo)],
+                       capture_output=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == b"29", r  # ESPIPE
