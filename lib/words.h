@@ -69,6 +69,42 @@ WC_INLINE int wc_fold_width(const struct wc_wtext *x)
  * c < 0x80 in one load, and the fold of a word of ASCII is that word
  * lower-cased. */
 
+/* The ASCII bytes that start p[0 .. lim) (at most lim), lower-cased into
+ * out; returns how many.  It may read p[0 .. room) (room >= lim) and write
+ * out[0 .. lim + 7).  Words are short: up to 32 bytes, 8 at a time in a
+ * uint64_t, with no call; the rest of a longer run by the chosen kernel
+ * (kernels/wmask.h). */
+WC_INLINE size_t wc_lower_ascii(const uint8_t *p, size_t lim, size_t room,
+                                uint8_t *out)
+{
+    size_t a = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (a < lim && a < 32 && room - a >= 8) {
+        uint64_t v, l;
+        memcpy(&v, p + a, 8);
+        l = wc_lower8(v);
+        memcpy(out + a, &l, 8);
+        uint64_t high = v & 0x8080808080808080ull;
+        if (high != 0) {
+            a += (size_t)__builtin_ctzll(high) / 8;
+            return a < lim ? a : lim;
+        }
+        a += 8;
+    }
+    if (a >= lim)
+        return lim;
+    if (a == 32)
+        return a + wc_lower_kernel()(p + a, lim - a, out + a);
+#else
+    (void)room;
+#endif
+    while (a < lim && p[a] < 0x80) {
+        out[a] = wc_lower_byte(p[a]);
+        a++;
+    }
+    return a;
+}
+
 /* 1 when the words must be decoded as UTF-8. */
 WC_INLINE int wc_wtext_decodes(const struct wc_wtext *x)
 {
@@ -93,7 +129,6 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
     size_t n = 0;
     size_t k = s;
     int rc;
-    wc_lower_fn lower = wc_lower_kernel();
     if (s == e && (rc = wc_scratch_reserve(sc, 1)) != WC_OK)
         return rc;
     while (k < e) {
@@ -109,10 +144,11 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
         while (k < stop) {
             uint32_t c = WC_UNIT(x->text, w, k);
             if (c < 0x80 && w == 1 && out8) {
-                /* The ASCII bytes that start [k, stop), lower-cased at
-                 * once by the chosen kernel (at least this one). */
-                size_t a = lower((const uint8_t *)x->text + k, stop - k,
-                                 o8 + n);
+                /* The ASCII bytes that start [k, stop) (at least this
+                 * one) at once; the scratch holds 12 bytes a unit, so
+                 * 7 bytes written past them fit. */
+                size_t a = wc_lower_ascii((const uint8_t *)x->text + k,
+                                          stop - k, x->len - k, o8 + n);
                 n += a;
                 k += a;
                 continue;
@@ -168,24 +204,22 @@ struct wc_sepit {
     size_t base, end, hi; /* the masks cover [base, end) */
     wc_wmask_fn fn;
     int cls;
-    uint64_t inv; /* 0, or every bit: the bytes out of cls */
     uint64_t m[WC_SEPIT_WORDS];
 };
 
 WC_INLINE void wc_sepit_init(struct wc_sepit *it, const void *p, size_t hi,
-                             int cls, int inv)
+                             int cls)
 {
     it->cls = cls;
-    it->inv = inv ? ~(uint64_t)0 : 0;
     it->p = p;
     it->base = it->end = 0;
     it->hi = hi;
     it->fn = wc_wmask_kernel();
 }
 
-/* The first byte at or after k in (out of) the class, or hi; calls come
- * with k increasing. */
-WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k)
+/* The first byte at or after k in the class (inv 0) or out of it (inv 1, a
+ * constant), or hi; calls come with k increasing. */
+WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k, int inv)
 {
     for (;;) {
         if (k >= it->end) {
@@ -198,11 +232,11 @@ WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k)
             it->end = k + n;
         }
         size_t off = k - it->base, wi = off / 64;
-        uint64_t b = (it->m[wi] ^ it->inv) >> (off % 64);
+        uint64_t b = (inv ? ~it->m[wi] : it->m[wi]) >> (off % 64);
         if (b != 0) {
             /* Inverted, the bits past the end are set: not a byte. */
             size_t r = k + (size_t)__builtin_ctzll(b);
-            if (r < it->end)
+            if (!inv || r < it->end)
                 return r;
         }
         k = it->base + (wi + 1) * 64;
@@ -222,11 +256,11 @@ WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
     int rc;
     struct wc_sepit it;
     if (w == 1)
-        wc_sepit_init(&it, t, hi, WC_WMASK_SPACE, 0);
+        wc_sepit_init(&it, t, hi, WC_WMASK_SPACE);
     for (size_t k = lo;; k++) {
         size_t e;
         if (w == 1 && k < hi)
-            k = wc_sepit_next(&it, k);
+            k = wc_sepit_next(&it, k, 0);
         if (k < hi) {
             uint32_t c = WC_UNIT(t, w, k);
             if (c != ' ' && c != '\n')
@@ -285,7 +319,7 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
     int rc;
     struct wc_sepit ends; /* the ends of the runs of ASCII word bytes */
     if (w == 1)
-        wc_sepit_init(&ends, t, hi, WC_WMASK_WORD, 1);
+        wc_sepit_init(&ends, t, hi, WC_WMASK_WORD);
     for (size_t k = lo; k < hi;) {
         uint32_t c = WC_UNIT(t, w, k);
         size_t l = 1;
@@ -304,7 +338,7 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
             /* A run of ASCII word bytes at once. */
             if (run == SIZE_MAX)
                 run = k;
-            k = wc_sepit_next(&ends, k);
+            k = wc_sepit_next(&ends, k, 1);
             continue;
         }
         if (c < 0x80 ? (int)(wc_uni_latin1[c] & 1) : wc_uni_isword(c)) {
@@ -335,11 +369,8 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
     int out8 = wc_fold_width(x) == 1;
     int rc;
     struct wc_sepit ends; /* the ends of the runs of ASCII word bytes */
-    wc_lower_fn lower = NULL;
-    if (w == 1 && out8) {
-        wc_sepit_init(&ends, x->text, hi, WC_WMASK_WORD, 1);
-        lower = wc_lower_kernel();
-    }
+    if (w == 1 && out8)
+        wc_sepit_init(&ends, x->text, hi, WC_WMASK_WORD);
     for (size_t k = lo; k < hi;) {
         uint32_t c = WC_UNIT(x->text, w, k);
         if (c < 0x80) {
@@ -354,12 +385,27 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
                 if (w == 1 && out8) {
                     /* A run of ASCII word bytes at once: its fold is the
                      * run lower-cased. */
-                    size_t e = wc_sepit_next(&ends, k);
-                    if (n + (e - k) > sc->cap &&
-                        (rc = wc_scratch_reserve(sc, n + (e - k))) != WC_OK)
+                    size_t e = wc_sepit_next(&ends, k, 1);
+                    if (n + (e - k) + 7 > sc->cap &&
+                        (rc = wc_scratch_reserve(sc, n + (e - k) + 7)) != WC_OK)
                         return rc;
-                    n += lower((const uint8_t *)x->text + k, e - k,
-                               sc->buf + n);
+                    const uint8_t *p = (const uint8_t *)x->text + k;
+                    size_t r = e - k;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                    if (r <= 32 && x->len - k >= ((r + 7) & ~(size_t)7)) {
+                        /* A short run, all ASCII: 8 bytes at a time. */
+                        for (size_t a = 0; a < r; a += 8) {
+                            uint64_t v;
+                            memcpy(&v, p + a, 8);
+                            v = wc_lower8(v);
+                            memcpy(sc->buf + n + a, &v, 8);
+                        }
+                        n += r;
+                        k = e;
+                        continue;
+                    }
+#endif
+                    n += wc_lower_ascii(p, r, x->len - k, sc->buf + n);
                     k = e;
                     continue;
                 }

@@ -70,4 +70,16 @@ static inline uint8_t wc_lower_byte(uint8_t b)
     return (uint8_t)(b + ((unsigned)(b - 'A') < 26u ? 0x20 : 0));
 }
 
+/* The same for 8 bytes in a uint64_t (bytes >= 0x80 unchanged): plain
+ * arithmetic, each byte's sum kept below 0x100 by clearing bit 7 first. */
+static inline uint64_t wc_lower8(uint64_t v)
+{
+    const uint64_t h = 0x8080808080808080ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    uint64_t v7 = v & low7;
+    uint64_t ge_a = v7 + 0x3F3F3F3F3F3F3F3Full;  /* bit 7: byte >= 'A' */
+    uint64_t gt_z = v7 + 0x2525252525252525ull;  /* bit 7: byte > 'Z' */
+    uint64_t up = ge_a & ~gt_z & ~v & h;
+    return v | (up >> 2);
+}
+
 #endif /* WC_WMASK_H */
