@@ -30,7 +30,6 @@
 #include <stdlib.h>
 
 #include "alloc.h"
-#include "ascii.h"
 #include "unicode.h"
 #include "utf8.h"
 #include "common.h"
@@ -70,6 +69,42 @@ WC_INLINE int wc_fold_width(const struct wc_wtext *x)
  * c < 0x80 in one load, and the fold of a word of ASCII is that word
  * lower-cased. */
 
+/* The ASCII bytes that start p[0 .. lim) (at most lim), lower-cased into
+ * out; returns how many.  It may read p[0 .. room) (room >= lim) and write
+ * out[0 .. lim + 7).  Words are short: up to 32 bytes, 8 at a time in a
+ * uint64_t, with no call; the rest of a longer run by the chosen kernel
+ * (kernels/wmask.h). */
+WC_INLINE size_t wc_lower_ascii(const uint8_t *p, size_t lim, size_t room,
+                                uint8_t *out)
+{
+    size_t a = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (a < lim && a < 32 && room - a >= 8) {
+        uint64_t v, l;
+        memcpy(&v, p + a, 8);
+        l = wc_lower8(v);
+        memcpy(out + a, &l, 8);
+        uint64_t high = v & 0x8080808080808080ull;
+        if (high != 0) {
+            a += (size_t)__builtin_ctzll(high) / 8;
+            return a < lim ? a : lim;
+        }
+        a += 8;
+    }
+    if (a >= lim)
+        return lim;
+    if (a == 32)
+        return a + wc_lower_kernel()(p + a, lim - a, out + a);
+#else
+    (void)room;
+#endif
+    while (a < lim && p[a] < 0x80) {
+        out[a] = wc_lower_byte(p[a]);
+        a++;
+    }
+    return a;
+}
+
 /* 1 when the words must be decoded as UTF-8. */
 WC_INLINE int wc_wtext_decodes(const struct wc_wtext *x)
 {
@@ -101,33 +136,23 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
          * each at most (three code points of UTF-32): a long word's buffer
          * grows with what it holds, not with 12x the word. */
         size_t stop = e - k > 4096 ? k + 4096 : e;
-        /* (+ 16: the ASCII path below stores 16 bytes at a time.) */
-        rc = wc_scratch_reserve(sc, n * (out8 ? 1 : 4) + (stop - k) * 12 + 17);
+        rc = wc_scratch_reserve(sc, n * (out8 ? 1 : 4) + (stop - k) * 12 + 1);
         if (rc != WC_OK)
             return rc;
         uint8_t *o8 = sc->buf;
         uint32_t *o32 = (uint32_t *)(void *)sc->buf;
         while (k < stop) {
-#ifdef WC_WORDS_SSE2
-            if (w == 1 && out8 && x->len - k >= 16) {
-                /* The ASCII bytes that start [k, stop), up to 16, lower-
-                 * cased from one load: it may read past the word, never
-                 * past the text, and what it stores past them is
-                 * overwritten or not part of the key. */
-                __m128i v = _mm_loadu_si128(
-                    (const __m128i *)(const void *)((const uint8_t *)x->text + k));
-                unsigned stopm = stop - k < 16 ? ~0u << (stop - k) : 1u << 16;
-                size_t a = (size_t)__builtin_ctz(
-                    (unsigned)_mm_movemask_epi8(v) | stopm);
-                if (a > 0) {
-                    _mm_storeu_si128((__m128i *)(void *)(o8 + n), wc_sse2_lower(v));
-                    n += a;
-                    k += a;
-                    continue;
-                }
-            }
-#endif
             uint32_t c = WC_UNIT(x->text, w, k);
+            if (c < 0x80 && w == 1 && out8) {
+                /* The ASCII bytes that start [k, stop) (at least this
+                 * one) at once; the scratch holds 12 bytes a unit, so
+                 * 7 bytes written past them fit. */
+                size_t a = wc_lower_ascii((const uint8_t *)x->text + k,
+                                          stop - k, x->len - k, o8 + n);
+                n += a;
+                k += a;
+                continue;
+            }
             if (c < 0x80) { /* ASCII: lower-case it */
                 c += (uint32_t)((int32_t)wc_uni_latin1[c] >> 8);
                 if (out8)
@@ -168,27 +193,33 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
     return WC_OK;
 }
 
-/* The separators (' ', '\n') of bytes [.., hi), found 1 KiB at a time as
- * bit masks by the chosen byte-class kernel (kernels/wmask.h) and walked
- * with ctz: no branch a byte, and one a word. */
+/* The bytes of [.., hi) in a class (inv 0) or out of it (inv 1), found
+ * 1 KiB at a time as bit masks by the chosen byte-class kernel
+ * (kernels/wmask.h) and walked with ctz: no branch a byte, and one a word.
+ * Space mode looks for the separators (' ', '\n'); unicode mode for the end
+ * of a run of ASCII word bytes. */
 #define WC_SEPIT_WORDS 16
 struct wc_sepit {
     const uint8_t *p;
     size_t base, end, hi; /* the masks cover [base, end) */
     wc_wmask_fn fn;
+    int cls;
     uint64_t m[WC_SEPIT_WORDS];
 };
 
-WC_INLINE void wc_sepit_init(struct wc_sepit *it, const void *p, size_t hi)
+WC_INLINE void wc_sepit_init(struct wc_sepit *it, const void *p, size_t hi,
+                             int cls)
 {
+    it->cls = cls;
     it->p = p;
     it->base = it->end = 0;
     it->hi = hi;
     it->fn = wc_wmask_kernel();
 }
 
-/* The first separator at or after k, or hi; calls come with k increasing. */
-WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k)
+/* The first byte at or after k in the class (inv 0) or out of it (inv 1, a
+ * constant), or hi; calls come with k increasing. */
+WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k, int inv)
 {
     for (;;) {
         if (k >= it->end) {
@@ -196,14 +227,18 @@ WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k)
                 return it->hi;
             size_t n = it->hi - k < WC_SEPIT_WORDS * 64 ? it->hi - k
                                                         : WC_SEPIT_WORDS * 64;
-            it->fn(it->p + k, n, WC_WMASK_SPACE, it->m);
+            it->fn(it->p + k, n, it->cls, it->m);
             it->base = k;
             it->end = k + n;
         }
         size_t off = k - it->base, wi = off / 64;
-        uint64_t b = it->m[wi] >> (off % 64);
-        if (b != 0)
-            return k + (size_t)__builtin_ctzll(b);
+        uint64_t b = (inv ? ~it->m[wi] : it->m[wi]) >> (off % 64);
+        if (b != 0) {
+            /* Inverted, the bits past the end are set: not a byte. */
+            size_t r = k + (size_t)__builtin_ctzll(b);
+            if (!inv || r < it->end)
+                return r;
+        }
         k = it->base + (wi + 1) * 64;
         if (k > it->end)
             k = it->end;
@@ -221,11 +256,11 @@ WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
     int rc;
     struct wc_sepit it;
     if (w == 1)
-        wc_sepit_init(&it, t, hi);
+        wc_sepit_init(&it, t, hi, WC_WMASK_SPACE);
     for (size_t k = lo;; k++) {
         size_t e;
         if (w == 1 && k < hi)
-            k = wc_sepit_next(&it, k);
+            k = wc_sepit_next(&it, k, 0);
         if (k < hi) {
             uint32_t c = WC_UNIT(t, w, k);
             if (c != ' ' && c != '\n')
@@ -282,6 +317,9 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
     const char *t = x->text;
     size_t run = SIZE_MAX;
     int rc;
+    struct wc_sepit ends; /* the ends of the runs of ASCII word bytes */
+    if (w == 1)
+        wc_sepit_init(&ends, t, hi, WC_WMASK_WORD);
     for (size_t k = lo; k < hi;) {
         uint32_t c = WC_UNIT(t, w, k);
         size_t l = 1;
@@ -300,7 +338,7 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
             /* A run of ASCII word bytes at once. */
             if (run == SIZE_MAX)
                 run = k;
-            k += wc_ascii_word_run((const uint8_t *)t + k, hi - k);
+            k = wc_sepit_next(&ends, k, 1);
             continue;
         }
         if (c < 0x80 ? (int)(wc_uni_latin1[c] & 1) : wc_uni_isword(c)) {
@@ -330,6 +368,9 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
     unsigned sub = 0;
     int out8 = wc_fold_width(x) == 1;
     int rc;
+    struct wc_sepit ends; /* the ends of the runs of ASCII word bytes */
+    if (w == 1 && out8)
+        wc_sepit_init(&ends, x->text, hi, WC_WMASK_WORD);
     for (size_t k = lo; k < hi;) {
         uint32_t c = WC_UNIT(x->text, w, k);
         if (c < 0x80) {
@@ -342,13 +383,30 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
                     n = 0;
                 }
                 if (w == 1 && out8) {
-                    /* A run of ASCII word bytes at once. */
-                    size_t j;
-                    rc = wc_ascii_word_fold((const uint8_t *)x->text + k,
-                                            hi - k, sc, &n, &j);
-                    if (rc != WC_OK)
+                    /* A run of ASCII word bytes at once: its fold is the
+                     * run lower-cased. */
+                    size_t e = wc_sepit_next(&ends, k, 1);
+                    if (n + (e - k) + 7 > sc->cap &&
+                        (rc = wc_scratch_reserve(sc, n + (e - k) + 7)) != WC_OK)
                         return rc;
-                    k += j;
+                    const uint8_t *p = (const uint8_t *)x->text + k;
+                    size_t r = e - k;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                    if (r <= 32 && x->len - k >= ((r + 7) & ~(size_t)7)) {
+                        /* A short run, all ASCII: 8 bytes at a time. */
+                        for (size_t a = 0; a < r; a += 8) {
+                            uint64_t v;
+                            memcpy(&v, p + a, 8);
+                            v = wc_lower8(v);
+                            memcpy(sc->buf + n + a, &v, 8);
+                        }
+                        n += r;
+                        k = e;
+                        continue;
+                    }
+#endif
+                    n += wc_lower_ascii(p, r, x->len - k, sc->buf + n);
+                    k = e;
                     continue;
                 }
                 if ((n + 1) * 4 > sc->cap &&

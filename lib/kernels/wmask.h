@@ -29,6 +29,18 @@ void wc_wmask_sse2(const uint8_t *p, size_t n, int cls, uint64_t *out);
 void wc_wmask_avx2(const uint8_t *p, size_t n, int cls, uint64_t *out);
 void wc_wmask_avx512(const uint8_t *p, size_t n, int cls, uint64_t *out);
 
+/* wc_lower_<isa>(p, n, out): the ASCII bytes that start p[0 .. n),
+ * lower-cased (A-Z, their full case folding) into out; returns how many
+ * (it stops at the first byte >= 0x80).  It reads p[0 .. n) only and may
+ * write any of out[0 .. n) (out holds n bytes); out[0 .. returned) is the
+ * result.  Every instruction set gives the scalar kernel's result. */
+typedef size_t (*wc_lower_fn)(const uint8_t *p, size_t n, uint8_t *out);
+
+size_t wc_lower_scalar(const uint8_t *p, size_t n, uint8_t *out);
+size_t wc_lower_sse2(const uint8_t *p, size_t n, uint8_t *out);
+size_t wc_lower_avx2(const uint8_t *p, size_t n, uint8_t *out);
+size_t wc_lower_avx512(const uint8_t *p, size_t n, uint8_t *out);
+
 /* 1 when the ISA's file was compiled with its instruction set (else its
  * function is the scalar one and dispatch never chooses it). */
 extern const int wc_have_wmask_sse2, wc_have_wmask_avx2, wc_have_wmask_avx512;
@@ -36,6 +48,7 @@ extern const int wc_have_wmask_sse2, wc_have_wmask_avx2, wc_have_wmask_avx512;
 /* The kernel of the instruction set chosen by dispatch.c (WORD_COUNT_KERNEL
  * and wc_force_kernel choose it with the needle kernels). */
 wc_wmask_fn wc_wmask_kernel(void);
+wc_lower_fn wc_lower_kernel(void);
 
 /* The scalar class of one byte (the reference of every kernel). */
 static inline int wc_wmask_in(uint8_t b, int cls)
@@ -49,6 +62,24 @@ static inline int wc_wmask_in(uint8_t b, int cls)
     default:
         return b >= 0x80;
     }
+}
+
+/* The scalar lower-casing of one ASCII byte. */
+static inline uint8_t wc_lower_byte(uint8_t b)
+{
+    return (uint8_t)(b + ((unsigned)(b - 'A') < 26u ? 0x20 : 0));
+}
+
+/* The same for 8 bytes in a uint64_t (bytes >= 0x80 unchanged): plain
+ * arithmetic, each byte's sum kept below 0x100 by clearing bit 7 first. */
+static inline uint64_t wc_lower8(uint64_t v)
+{
+    const uint64_t h = 0x8080808080808080ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    uint64_t v7 = v & low7;
+    uint64_t ge_a = v7 + 0x3F3F3F3F3F3F3F3Full;  /* bit 7: byte >= 'A' */
+    uint64_t gt_z = v7 + 0x2525252525252525ull;  /* bit 7: byte > 'Z' */
+    uint64_t up = ge_a & ~gt_z & ~v & h;
+    return v | (up >> 2);
 }
 
 #endif /* WC_WMASK_H */

@@ -1,4 +1,5 @@
-/* words_avx2.c - the byte-class kernel, 32 bytes a step (wmask.h). */
+/* words_avx2.c - the byte-class and lower-casing kernels, 32 bytes a step
+ * (wmask.h). */
 #include "wmask.h"
 
 #if defined(__AVX2__)
@@ -30,9 +31,22 @@ static inline uint64_t wc_wclass_avx2(const uint8_t *p, int cls)
     return (uint64_t)(uint32_t)_mm256_movemask_epi8(r);
 }
 
+static inline uint64_t wc_wlower_avx2(const uint8_t *p, uint8_t *o)
+{
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i up = _mm256_andnot_si256(
+        _mm256_cmpgt_epi8(v, _mm256_set1_epi8('Z')),
+        _mm256_cmpgt_epi8(v, _mm256_set1_epi8('A' - 1)));
+    _mm256_storeu_si256((__m256i *)(void *)o,
+                        _mm256_add_epi8(v, _mm256_and_si256(
+                                               up, _mm256_set1_epi8(0x20))));
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(v);
+}
+
 #define WC_WISA avx2
 #define WC_WV 32
 #define WC_WCLASS(p, cls) wc_wclass_avx2((p), (cls))
+#define WC_WLOWER(p, o) wc_wlower_avx2((p), (o))
 #include "words_simd.h"
 
 #else
@@ -40,5 +54,9 @@ const int wc_have_wmask_avx2 = 0;
 void wc_wmask_avx2(const uint8_t *p, size_t n, int cls, uint64_t *out)
 {
     wc_wmask_scalar(p, n, cls, out);
+}
+size_t wc_lower_avx2(const uint8_t *p, size_t n, uint8_t *out)
+{
+    return wc_lower_scalar(p, n, out);
 }
 #endif

@@ -1,5 +1,5 @@
-/* words_avx512.c - the byte-class kernel, 64 bytes a step; AVX-512BW
- * compares give the mask directly (wmask.h). */
+/* words_avx512.c - the byte-class and lower-casing kernels, 64 bytes a
+ * step; AVX-512BW compares give the mask directly (wmask.h). */
 #include "wmask.h"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__)
@@ -27,9 +27,20 @@ static inline uint64_t wc_wclass_avx512(const uint8_t *p, int cls)
     return (uint64_t)_mm512_movepi8_mask(v);
 }
 
+static inline uint64_t wc_wlower_avx512(const uint8_t *p, uint8_t *o)
+{
+    __m512i v = _mm512_loadu_si512((const void *)p);
+    __mmask64 up = _mm512_cmple_epu8_mask(
+        _mm512_sub_epi8(v, _mm512_set1_epi8('A')), _mm512_set1_epi8(25));
+    _mm512_storeu_si512((void *)o,
+                        _mm512_mask_add_epi8(v, up, v, _mm512_set1_epi8(0x20)));
+    return (uint64_t)_mm512_movepi8_mask(v);
+}
+
 #define WC_WISA avx512
 #define WC_WV 64
 #define WC_WCLASS(p, cls) wc_wclass_avx512((p), (cls))
+#define WC_WLOWER(p, o) wc_wlower_avx512((p), (o))
 #include "words_simd.h"
 
 #else
@@ -37,5 +48,9 @@ const int wc_have_wmask_avx512 = 0;
 void wc_wmask_avx512(const uint8_t *p, size_t n, int cls, uint64_t *out)
 {
     wc_wmask_scalar(p, n, cls, out);
+}
+size_t wc_lower_avx512(const uint8_t *p, size_t n, uint8_t *out)
+{
+    return wc_lower_scalar(p, n, out);
 }
 #endif

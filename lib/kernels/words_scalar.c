@@ -1,4 +1,5 @@
-/* words_scalar.c - the byte-class kernel, one byte at a time (wmask.h). */
+/* words_scalar.c - the byte-class and lower-casing kernels, one byte at a
+ * time (wmask.h). */
 #include "wmask.h"
 
 void wc_wmask_scalar(const uint8_t *p, size_t n, int cls, uint64_t *out)
@@ -11,4 +12,12 @@ void wc_wmask_scalar(const uint8_t *p, size_t n, int cls, uint64_t *out)
             m |= (uint64_t)wc_wmask_in(p[w * 64 + i], cls) << i;
         out[w] = m;
     }
+}
+
+size_t wc_lower_scalar(const uint8_t *p, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    for (; i < n && p[i] < 0x80; i++)
+        out[i] = wc_lower_byte(p[i]);
+    return i;
 }

@@ -5,6 +5,8 @@
  *   WC_WISA            its suffix
  *   WC_WV              bytes a vector (16, 32 or 64; a divisor of 64)
  *   WC_WCLASS(p, cls)  the class bits of the WC_WV bytes at p, as uint64_t
+ *   WC_WLOWER(p, o)    stores the WC_WV bytes at p lower-cased at o and
+ *                      gives their WC_WMASK_HIGH bits, as uint64_t
  * and includes this file.  The last partial vector is classified from a
  * zero-padded copy (the kernel never reads past p + n); padding bytes are
  * in no class.
@@ -33,6 +35,20 @@ void WC_WCAT(wc_wmask_, WC_WISA)(const uint8_t *p, size_t n, int cls,
             m |= WC_WCLASS(tail + k, cls) << k;
         out[i / 64] = m;
     }
+}
+
+size_t WC_WCAT(wc_lower_, WC_WISA)(const uint8_t *p, size_t n, uint8_t *out)
+{
+    size_t i = 0;
+    while (n - i >= WC_WV) {
+        uint64_t high = WC_WLOWER(p + i, out + i);
+        if (high != 0)
+            return i + (size_t)__builtin_ctzll(high);
+        i += WC_WV;
+    }
+    for (; i < n && p[i] < 0x80; i++)
+        out[i] = wc_lower_byte(p[i]);
+    return i;
 }
 
 #undef WC_WCAT_

@@ -6,6 +6,8 @@
  * and on bytes drawn from the edges of the classes; each mask against a
  * byte-at-a-time oracle written here (not the scalar kernel), and the
  * input in its own allocation of exactly n bytes (ASan: no read past it).
+ * The lower-casing kernels (wc_lower_<isa>) the same way, against a
+ * byte-at-a-time oracle: the ASCII prefix, lower-cased, and its length.
  * Also: dispatch gives each kernel's function once forced, so
  * WORD_COUNT_KERNEL reaches the word kernels.
  */
@@ -16,6 +18,9 @@
 static const char *const names[] = {"scalar", "sse2", "avx2", "avx512"};
 static const wc_wmask_fn fns[] = {wc_wmask_scalar, wc_wmask_sse2,
                                   wc_wmask_avx2, wc_wmask_avx512};
+
+static const wc_lower_fn lowers[] = {wc_lower_scalar, wc_lower_sse2,
+                                      wc_lower_avx2, wc_lower_avx512};
 
 /* The edges of every class: the bytes just inside and just outside. */
 static const uint8_t edges[] = {' ', '\n', '\r', '\t', 0, 0x1F, 0x21,
@@ -62,6 +67,28 @@ static void check_one(int k, const uint8_t *src, size_t n, int cls,
     free(p);
 }
 
+/* wc_lower_<isa> on p[0 .. n) (its own allocation, as is out): the length
+ * of the ASCII prefix and its bytes lower-cased. */
+static void check_lower(int k, const uint8_t *src, size_t n, const char *what)
+{
+    uint8_t *p = xmalloc(n ? n : 1), *out = xmalloc(n ? n : 1);
+    memcpy(p, src, n);
+    memset(out, 0xA5, n ? n : 1);
+    size_t want = 0;
+    while (want < n && p[want] <= 0x7F)
+        want++;
+    size_t got = lowers[k](p, n, out);
+    int ok = got == want;
+    for (size_t i = 0; ok && i < want; i++) {
+        uint8_t c = p[i] >= 0x41 && p[i] <= 0x5A ? (uint8_t)(p[i] | 0x20) : p[i];
+        ok = out[i] == c;
+    }
+    CHECK(ok, "lower %s: %s, n %zu: %zu bytes, want %zu", names[k], what, n,
+          got, want);
+    free(p);
+    free(out);
+}
+
 int main(void)
 {
     rng_state = 0x3141592653589793ull;
@@ -85,7 +112,22 @@ int main(void)
                 for (size_t n = 0; n <= 300; n++)
                     for (int cls = 0; cls < 3; cls++)
                         check_one(k, buf + off, n, cls, what);
+            /* Lower-casing: random bytes end the ASCII prefix early; the
+             * edges mostly; the ASCII-only buffer never. */
+            for (size_t i = 0; kind == 2 && i < sizeof buf; i++)
+                buf[i] = (uint8_t)(rnd() % 0x80);
+            for (size_t off = 0; off < 64; off++)
+                for (size_t n = 0; n <= 300; n++)
+                    check_lower(k, buf + off, n, what);
         }
+        /* The first byte >= 0x80 at every place of an ASCII run. */
+        for (size_t n = 1; n <= 200; n++)
+            for (size_t at = 0; at < n; at++) {
+                for (size_t i = 0; i < n; i++)
+                    buf[i] = (uint8_t)('A' + (i % 58));
+                buf[at] = (uint8_t)(0x80 + (at % 0x80));
+                check_lower(k, buf, n, "high byte");
+            }
         /* Every byte value in every lane of a whole vector. */
         for (int b = 0; b < 256; b++) {
             for (size_t lane = 0; lane < 64; lane++) {
@@ -98,6 +140,7 @@ int main(void)
         /* Forcing the kernel by name also chooses its byte classes. */
         CHECK_EQ(wc_force_kernel(names[k]), WC_OK, "%s", names[k]);
         CHECK(wc_wmask_kernel() == fns[k], "dispatch of %s", names[k]);
+        CHECK(wc_lower_kernel() == lowers[k], "dispatch of lower %s", names[k]);
     }
     CHECK(ran >= 1, "no kernel ran");
     CHECK_EQ(wc_force_kernel("auto"), WC_OK, "auto");
