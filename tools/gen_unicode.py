@@ -107,7 +107,7 @@ def header() -> str:
             rec_list.append(r)
         per_cp.append(records[r])
     assert len(rec_list) < 256  # stage2 holds uint8_t
-    # lib/ascii.h's ASCII fast paths (SSE2) rest on these: the ASCII word
+    # the word kernels' ASCII fast paths (lib/kernels/words_*.c) rest on these: the ASCII word
     # characters are [0-9A-Za-z_], and ASCII folds by lower-casing.
     for c in range(128):
         ch = chr(c)

@@ -405,7 +405,7 @@ def test_memoryview_contents_and_keys_are_bytes():
     assert got == collections.Counter({b"x": 2, b"y": 1})
 
 
-# ---- the fast paths (lib/ascii.h, lib/words.h) ------------------------------------------------
+# ---- the fast paths (lib/words.h, lib/kernels/words_*.c) ------------------------------------------------
 # ASCII runs are taken 16 bytes at a time (SSE2) and folded by lower-casing;
 # space-mode separators are found 16 bytes at a time; folded words of a str
 # are counted as UTF-8 and turned into UTF-32 at the end.  Runs of every
