@@ -65,6 +65,7 @@ from fsspec.core import get_fs_token_paths
 
 import word_count
 
+from ._cli import add_word_options, word_options, write_top
 from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
                       count_stream, count_stream_range, line_start, merge, top_words)
 
@@ -250,6 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--blocksize", default=DEFAULT_BLOCKSIZE,
                    help=f"bytes per block, e.g. 64MiB (default {DEFAULT_BLOCKSIZE})")
     add_top_option(p)
+    add_word_options(p)
     p.add_argument("--threads", type=int,
                    help="C threads per task (default: 1 per block; all CPUs for a file "
                         "of unknown size)")
@@ -270,7 +272,9 @@ def _one_line(e: BaseException) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = _parser()
     a = p.parse_args(argv)
-    options = {} if a.threads is None else {"threads": a.threads}
+    options = word_options(a)
+    if a.threads is not None:
+        options["threads"] = a.threads
     if a.top is NO_TOP and len(a.args) < 2:
         p.error("give a NEEDLE and at least one PATH (or --top K and paths)")
     client = None
@@ -286,10 +290,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 0 if n else 1
         freq = frequencies_files(a.args, blocksize=_blocksize_arg(a.blocksize),
                                  client=client, progress=a.progress, **options)
-        out = sys.stdout.buffer
-        for word, n in freq.most_common(a.top):
-            out.write(b"%d %s\n" % (n, word if isinstance(word, bytes) else word.encode()))
-        out.flush()
+        write_top(freq, a.top, sys.stdout.buffer)
         return 0 if freq else 1
     except Exception as e:
         # Exit status 1 means "none found" (grep's convention), so every

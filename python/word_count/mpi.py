@@ -43,6 +43,7 @@ import word_count
 
 __all__ = ["split_ranges", "line_start", "count_range", "CHUNK", "main"]
 
+from ._cli import add_word_options, word_options, write_top
 from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
                       line_start, merge, split_ranges)
 
@@ -140,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="With --top K there is no NEEDLE: every argument is a file.")
     p.add_argument("args", nargs="+", metavar="NEEDLE FILE")
     add_top_option(p)
+    add_word_options(p)
     p.add_argument("--threads", type=int, help="C threads per rank (default: all CPUs)")
     return p
 
@@ -170,7 +172,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if rank != 0:
             sys.stderr.close()
             sys.stderr, sys.stdout = stderr, stdout
-    options = {} if a.threads is None else {"threads": a.threads}
+    options = word_options(a)
+    if a.threads is not None:
+        options["threads"] = a.threads
     if a.top is NO_TOP:
         needle, paths = os.fsencode(a.args[0]), a.args[1:]
     else:
@@ -209,10 +213,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if needle is not None:
         print(result)
     else:
-        out = sys.stdout.buffer
-        for word, n in result.most_common(a.top):
-            out.write(b"%d %s\n" % (n, word if isinstance(word, bytes) else word.encode()))
-        out.flush()
+        write_top(result, a.top, sys.stdout.buffer)
         result = len(result)
     if errors or all_errors:
         return 2

@@ -28,7 +28,7 @@ import word_count
 import word_count.mpi as wm
 from dist_layouts import lines_oracle
 from helpers import reference_count
-from test_cli import run  # the installed wordcount, --words=space
+from test_cli import WORDCOUNT, run  # the installed wordcount; run: --words=space
 
 KS = [0, 1, 2, 3, 5, 1000]
 
@@ -270,3 +270,73 @@ def test_count_range_never_waits_for_a_fifo(tmp_path):
                         "except OSError as e:\n    print(e.errno)\n", str(fifo)],
                        capture_output=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == b"29", r  # ESPIPE
+
+
+# ---- the command lines print the same lines, with the same word options -------
+
+# Words that --words unicode and -i cut and fold differently from the
+# default: punctuation, tabs, case, a German sharp s.
+OPTION_FILES = [
+    "Straße STRASSE, strasse;\tthe Cat\n".encode(),
+    "cat CAT the\tTHE (straße)\nend.\n".encode(),
+]
+WORD_OPTIONS = [["--words", "space"], ["--words", "unicode"],
+                ["--words", "space", "-i"], ["--words", "unicode", "-i"]]
+
+
+def _option_oracle(contents, opts):
+    """A Counter in order of first occurrence, for the options of a command
+    line: space words (split at " " after the lines) or \\w runs (re), then
+    str.casefold with -i."""
+    import re
+    total: Counter = Counter()
+    for data in contents:
+        text = data.decode()
+        if "unicode" in opts:
+            words = re.findall(r"\w+", text)
+        else:
+            words = [w for line in lines_oracle(data) for w in line.decode().split(" ") if w]
+        for w in words:
+            total[w.casefold() if "-i" in opts else w] += 1
+    return total
+
+
+def _expected_lines(contents, opts, k):
+    items = sorted(_option_oracle(contents, opts).items(), key=lambda kv: -kv[1])
+    items = items if k is None else items[:k]
+    return b"".join(b"%7d %s\n" % (n, w.encode()) for w, n in items)
+
+
+@pytest.fixture(scope="module")
+def option_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("options")
+    paths = []
+    for i, data in enumerate(OPTION_FILES):
+        p = d / f"o{i}.txt"
+        p.write_bytes(data)
+        paths.append(str(p))
+    return paths
+
+
+def _command_lines():
+    yield "wordcount", lambda args: [str(WORDCOUNT), *args]
+    if not dask_missing:
+        yield "dask", lambda args: [sys.executable, "-m", "word_count.dask", *args,
+                                    "--blocksize", "7"]
+    if _mpiexec() is not None:
+        yield "mpi", lambda args: [_mpiexec(), "-n", "2", sys.executable, "-m",
+                                   "word_count.mpi", *args]
+
+
+@pytest.mark.parametrize("opts", WORD_OPTIONS, ids=" ".join)
+def test_command_lines_print_the_same_lines(option_files, opts):
+    """wordcount --top, python -m word_count.dask --top and word_count.mpi
+    --top print the same bytes ("%7d WORD" lines) for the same files and
+    word options, and those are the oracle's."""
+    for k in ("2", "all"):
+        want = _expected_lines(OPTION_FILES, opts, None if k == "all" else int(k))
+        for name, argv in _command_lines():
+            r = subprocess.run(argv(["--top", k, *opts, *option_files]),
+                               capture_output=True, timeout=180)
+            assert r.returncode == 0, (name, r.stderr)
+            assert r.stdout == want, (name, k, r.stdout, want)

@@ -1,0 +1,36 @@
+"""What the command lines of word_count.dask and word_count.mpi share with
+the wordcount CLI: the word options (--words MODE, -i/--ignore-case) and the
+output of --top (one line per word: its count right-aligned in 7 columns, a
+space, the word; as `wordcount --top` and `uniq -c` print it)."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import BinaryIO, Optional
+
+
+def add_word_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--words", choices=("space", "unicode"), default="space", metavar="MODE",
+                   help="how the text is cut into words: space (default) or unicode "
+                        "(letters, digits and underscores, as Python's \\w)")
+    p.add_argument("-i", "--ignore-case", dest="casefold", action="store_true",
+                   help="compare words after Unicode full case folding")
+
+
+def word_options(a: argparse.Namespace) -> dict:
+    """The keyword options of the API for what add_word_options parsed."""
+    options: dict = {}
+    if a.words != "space":
+        options["words"] = a.words
+    if a.casefold:
+        options["casefold"] = True
+    return options
+
+
+def write_top(counter: Counter, top: Optional[int], out: BinaryIO) -> None:
+    """The K most common words of counter (None: all), most common first."""
+    for word, n in counter.most_common(top):
+        key = word if isinstance(word, bytes) else word.encode("utf-8", "surrogateescape")
+        out.write(b"%7d %s\n" % (n, key))
+    out.flush()
