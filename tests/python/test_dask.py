@@ -243,7 +243,7 @@ def test_frequencies_cli(files):
     assert r.returncode == 0, r.stderr
     full = frequencies_oracle(files.values())
     want = sorted(full.items(), key=lambda kv: -kv[1])[:2]
-    assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)
+    assert r.stdout == b"".join(b"%7d %s\n" % (n, w) for w, n in want)
 
 
 # ---- failures are one line and exit 2; files of unknown size ---------------

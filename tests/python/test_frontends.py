@@ -49,7 +49,7 @@ def oracle_top(contents, k):
 
 
 def parse_top(out: bytes):
-    """`COUNT WORD` lines (uniq -c's format, or MPI's and Dask's "%d %s")."""
+    """`COUNT WORD` lines (uniq -c's format, as every command line prints them)."""
     pairs = []
     for line in out.split(b"\n")[:-1]:
         count, word = line.lstrip(b" ").split(b" ", 1)

@@ -127,7 +127,7 @@ def test_mpiexec_top(files):
     assert r.returncode == 0, r.stderr
     full = frequencies_oracle(files.values())
     want = sorted(full.items(), key=lambda kv: -kv[1])[:3]
-    assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)
+    assert r.stdout == b"".join(b"%7d %s\n" % (n, w) for w, n in want)
 
 
 # ---- files of unknown size; failures ---------------------------------------
@@ -178,7 +178,7 @@ def test_mpiexec_counts_proc_files():
     assert r.returncode == 0, r.stderr
     full = frequencies_oracle([open(p, "rb").read() for p in PROC_FILES])
     want = sorted(full.items(), key=lambda kv: -kv[1])[:100]
-    assert r.stdout == b"".join(b"%d %s\n" % (n, w) for w, n in want)
+    assert r.stdout == b"".join(b"%7d %s\n" % (n, w) for w, n in want)
 
 
 def test_mpi_missing_is_one_line_and_exit_2():
