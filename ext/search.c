@@ -100,11 +100,9 @@ static ptrdiff_t wc_mem_read(void *arg, void *buf, size_t n)
     return (ptrdiff_t)k;
 }
 
-/* search() with the default words and progress= (a callable): a text of
- * single-byte units is read as a stream by the core's kernels, which stop
- * between blocks to report (and for Ctrl-C), as search_stream does: one
- * thread and a copy per block, but far quicker than the word enumerator
- * that counts wider str texts. */
+/* search() with the default words and progress= (a callable): the kernels
+ * count on the pool as without it, the calling thread stopping between
+ * windows of the text to report (and for Ctrl-C). */
 static PyObject *wc_search_progress(PyObject *contents, PyObject *needle,
                                     int threads, PyObject *progress)
 {
@@ -112,7 +110,9 @@ static PyObject *wc_search_progress(PyObject *contents, PyObject *needle,
     int impossible;
     if (wc_get_pair(contents, needle, &text, &pat, &impossible) < 0)
         return NULL;
-    if (impossible || text.width != 1) {
+    if (impossible) {
+        /* No word can be the needle: counted by the word enumerator, which
+         * reports progress over the whole text all the same. */
         wc_text_release(&text);
         wc_text_release(&pat);
         wc_word_opts o;
@@ -121,14 +121,13 @@ static PyObject *wc_search_progress(PyObject *contents, PyObject *needle,
         o.threads = threads;
         return wc_search_words(contents, needle, &o, progress);
     }
-    wc_mem mem = {.p = text.data, .left = text.len};
-    wc_call call = {.progress = progress, .has_total = 1, .total = text.len};
-    wc_io_options opt = {.progress = wc_on_progress, .progress_arg = &call};
-    const void *needles[1] = {pat.data};
-    size_t lens[1] = {pat.len};
+    wc_call call = {.progress = progress, .unit = (unsigned)text.width};
+    wc_io_options opt = {.threads = threads, .progress = wc_on_progress,
+                         .progress_arg = &call};
     uint64_t count = 0;
     call.ts = PyEval_SaveThread();
-    int rc = wc_count_reader(wc_mem_read, &mem, needles, lens, 1, &opt, &count);
+    int rc = wc_count_parallel_io(text.data, text.len, pat.data, pat.len,
+                                  text.width, &opt, &count);
     PyEval_RestoreThread(call.ts);
     wc_text_release(&text);
     wc_text_release(&pat);
@@ -240,9 +239,7 @@ PyMethodDef wc_search_methods[] = {
      "released for the count (inputs of GIL_RELEASE_THRESHOLD bytes or more).\n"
      "`threads` caps the threads used (default: default_threads()).\n"
      "`words`, `casefold` and `errors` as for count_many() (the default runs on\n"
-     "the SIMD kernels).  `progress` as for count_many(); with it, the default\n"
-     "words are counted on one thread as search_stream() counts, and other\n"
-     "texts than bytes or Latin-1 str by the slower word enumerator."},
+     "the SIMD kernels).  `progress` as for count_many()."},
     {"search_sequential", WC_FASTCALL(wc_search_sequential),
      METH_FASTCALL | METH_KEYWORDS,
      WC_SEARCH_DOC("search_sequential", "on one thread, holding the GIL")},

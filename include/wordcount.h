@@ -85,6 +85,19 @@ WC_API int wc_count_parallel(const void *text, size_t len, const void *needle,
                              size_t nlen, int width, int threads,
                              uint64_t *count);
 
+/*
+ * wc_count_parallel with the options of a file count (wordcount.h, below):
+ * o->threads as `threads`, and o->progress called from the calling thread
+ * at the start, between windows of the text at most every o->interval_ms,
+ * and at the end (done and total in bytes); a nonzero answer stops the count
+ * with WC_EINTR (*count then untouched).  o NULL: wc_count_parallel's
+ * default threads, no callback.
+ */
+struct wc_io_options;
+WC_API int wc_count_parallel_io(const void *text, size_t len,
+                                const void *needle, size_t nlen, int width,
+                                const struct wc_io_options *o, uint64_t *count);
+
 /* Texts shorter than this many bytes are counted on the calling thread. */
 WC_API size_t wc_parallel_threshold(void);
 

@@ -13,6 +13,7 @@
 #include "dispatch.h"
 #include "kernels/kernels.h"
 #include "pool.h"
+#include "progress.h"
 
 /* Below this many bytes a parallel count runs on the calling thread.
  * benchmarks/threshold.py, with the threshold lowered to 1 byte, on an idle
@@ -26,6 +27,9 @@
 /* Bounds on a chunk, in bytes. */
 #define WC_MIN_CHUNK ((size_t)64 * 1024)
 #define WC_MAX_CHUNK ((size_t)16 * 1024 * 1024)
+/* A count with a progress callback stops to report between windows of this
+ * many bytes: at the kernels' speed a window takes a few milliseconds. */
+#define WC_PROGRESS_WINDOW ((size_t)64 * 1024 * 1024)
 
 const char *wc_strerror(int code)
 {
@@ -110,15 +114,16 @@ struct wc_par_job {
     const void *needle;
     size_t m;
     int width;
-    size_t chunk; /* in units */
+    size_t base, end; /* the starts counted: [base, end), in units */
+    size_t chunk;     /* in units */
     _Atomic uint64_t total;
 };
 
 static void wc_par_task(void *ctx, size_t task)
 {
     struct wc_par_job *job = ctx;
-    size_t lo = task * job->chunk;
-    size_t hi = job->len - lo < job->chunk ? job->len : lo + job->chunk;
+    size_t lo = job->base + task * job->chunk;
+    size_t hi = job->end - lo < job->chunk ? job->end : lo + job->chunk;
     uint64_t n = job->plain_pass
         ? wc_byte_kernel()((const uint8_t *)job->text + lo, hi - lo, job->byte)
         : wc_count_range(job->text, job->len, lo, hi, job->needle, job->m,
@@ -138,11 +143,16 @@ static size_t wc_chunk_units(size_t bytes, int threads, int width)
     return (chunk + 4095) / 4096 * 4096 / (size_t)width;
 }
 
-static uint64_t wc_run_chunks(struct wc_par_job *job, int threads)
+/* The starts [base, end) of job's text on the pool. */
+static uint64_t wc_run_chunks(struct wc_par_job *job, int threads, size_t base,
+                              size_t end)
 {
-    job->chunk = wc_chunk_units(job->len * (size_t)job->width, threads, job->width);
+    size_t n = end - base;
+    job->base = base;
+    job->end = end;
+    job->chunk = wc_chunk_units(n * (size_t)job->width, threads, job->width);
     atomic_init(&job->total, 0);
-    wc_pool_run(threads, wc_par_task, job, (job->len + job->chunk - 1) / job->chunk);
+    wc_pool_run(threads, wc_par_task, job, (n + job->chunk - 1) / job->chunk);
     return atomic_load(&job->total);
 }
 
@@ -162,7 +172,50 @@ int wc_count_parallel(const void *text, size_t len, const void *needle,
     struct wc_par_job job = {
         .text = text, .len = len, .needle = needle, .m = nlen, .width = width,
     };
-    *count = wc_run_chunks(&job, threads) + wc_count_end(text, len, nlen, width);
+    *count = wc_run_chunks(&job, threads, 0, len) +
+             wc_count_end(text, len, nlen, width);
+    return WC_OK;
+}
+
+int wc_count_parallel_io(const void *text, size_t len, const void *needle,
+                         size_t nlen, int width, const wc_io_options *o,
+                         uint64_t *count)
+{
+    int threads = o != NULL ? o->threads : 0;
+    if ((width != 1 && width != 2 && width != 4) || threads < 0 ||
+        threads > WC_MAX_THREADS || count == NULL)
+        return WC_EINVAL;
+    if (o == NULL || o->progress == NULL)
+        return wc_count_parallel(text, len, needle, nlen, width, threads, count);
+    if (threads == 0)
+        threads = wc_default_threads();
+    struct wc_ticker tk;
+    wc_ticker_init(&tk, o->progress, o->progress_arg, o->interval_ms,
+                   (uint64_t)len * (uint64_t)width);
+    int rc = wc_tick(&tk, 1);
+    uint64_t n = 0;
+    if (!wc_needle_impossible(needle, nlen, width)) {
+        struct wc_par_job job = {
+            .text = text, .len = len, .needle = needle, .m = nlen, .width = width,
+        };
+        size_t win = WC_PROGRESS_WINDOW / (size_t)width;
+        for (size_t lo = 0; rc == 0 && lo < len; lo += win) {
+            size_t hi = len - lo < win ? len : lo + win;
+            n += threads == 1 || (hi - lo) * (size_t)width < wc_parallel_threshold()
+                ? wc_count_range(text, len, lo, hi, needle, nlen, width)
+                : wc_run_chunks(&job, threads, lo, hi);
+            tk.done = (uint64_t)hi * (uint64_t)width;
+            rc = wc_tick(&tk, 0);
+        }
+        n += wc_count_end(text, len, nlen, width);
+    }
+    if (rc == 0) {
+        tk.done = (uint64_t)len * (uint64_t)width;
+        rc = wc_tick(&tk, 1);
+    }
+    if (rc != 0)
+        return rc;
+    *count = n;
     return WC_OK;
 }
 
@@ -179,6 +232,6 @@ int wc_count_byte_parallel(const void *buf, size_t n, uint8_t c, int threads,
     }
     struct wc_par_job job = {.plain_pass = 1, .byte = c, .text = buf, .len = n,
                              .width = 1};
-    *count = wc_run_chunks(&job, threads);
+    *count = wc_run_chunks(&job, threads, 0, n);
     return WC_OK;
 }

@@ -511,11 +511,10 @@ def test_progress_callback_resizes_the_bytearray_being_counted():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_search_with_progress_counts_as_search(seed):
-    """search(progress=) counts the default words as a stream of blocks
-    (bytes, Latin-1 str) or with the word enumerator (wider str, a needle
-    the text cannot hold): the same counts as without, on texts with CR LF,
-    empty words, and (a text of 3.4 MB) words across the 1 MiB block
-    edges."""
+    """search(progress=) counts the default words with the kernels, in
+    windows (any str or bytes), or with the word enumerator (a needle the
+    text cannot hold): the same counts as without, on texts with CR LF and
+    empty words."""
     import random
     rng = random.Random(seed)
     alphabet = ["a", "b", "ab", " ", " ", "\n", "\r\n", "\r", "é", "\u0101", "\U0001f600"]
@@ -535,3 +534,39 @@ def test_search_with_progress_counts_as_search(seed):
                 got = word_count.search(t, needle, progress=lambda d, n: calls.append((d, n)))
                 assert got == reference_count(t, needle), (t, needle)
                 assert calls[0] == (0, len(t)) and calls[-1] == (len(t), len(t))
+
+
+def test_search_with_progress_across_its_windows():
+    """search(progress=) stops between windows of 64 MiB: a word on either
+    side of a window's edge, or across it, is counted once.  The text is
+    built with a known number of "is" (the filler holds no "i")."""
+    window = 64 << 20
+    for shift in (-3, -2, -1, 0, 1):
+        text = bytearray(b"zz " * ((2 * window + 300) // 3))
+        placed = 0
+        for edge in (window, 2 * window):
+            at = edge + shift
+            text[at - 1:at + 3] = b" is "   # "is" starts at `at`
+            placed += 1
+        text[10:14] = b" is "
+        placed += 1
+        text = bytes(text)
+        calls = []
+        assert word_count.search(text, b"is", progress=lambda d, n: calls.append(d)) == placed
+        assert calls[0] == 0 and calls[-1] == len(text)
+        assert word_count.search(text, b"is") == placed
+
+
+def test_search_with_progress_runs_on_the_pool():
+    """search(progress=, threads=2) counts on the pool's threads, as search()
+    does without progress (it used to read the text as a stream on the
+    calling thread alone)."""
+    code = ("import word_count as w\n"
+            "t = b'is ' * (4 << 20)\n"
+            "assert w._word_count._pool_workers() == 0\n"
+            "assert w.search(t, b'is', threads=2, progress=lambda d, n: None) == 4 << 20\n"
+            "print(w._word_count._pool_workers())\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, env={**os.environ, "WORD_COUNT_POOL_IDLE": "60"})
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout) >= 1
