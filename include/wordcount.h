@@ -279,6 +279,21 @@ WC_API int wc_freq_sort(wc_freq *f, int by_count);
 WC_API size_t wc_freq_size(const wc_freq *f);
 WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
                         size_t *len, int *width, uint64_t *count);
+/*
+ * Add the words of src to dst (two count-all tables that cut words alike:
+ * the same wc_freq_new arguments), keeping dst's order: counts are added,
+ * and the words new to dst come after dst's own in order of first
+ * occurrence, in src's order of first occurrence.  So tables of several
+ * inputs merged one after another order ties (wc_freq_sort) by input, then
+ * by place in it.  src is sorted by first occurrence (wc_freq_sort(src,
+ * 0)) and only read after: it may be freed at once (keys are copied).  Time
+ * linear in src's words.  Returns WC_OK; WC_EINVAL when the tables differ,
+ * hold needles, dst was sorted, or either holds keys narrowed to several
+ * widths (wc_freq_get); WC_ENOMEM, and dst's words and counts are as they
+ * were.
+ */
+WC_API int wc_freq_merge_into(wc_freq *dst, wc_freq *src);
+
 /* ---- files and streams (io.c) ------------------------------------------ */
 
 /*
