@@ -530,48 +530,36 @@ int wc_tab_narrow_keys(struct wc_tab *t)
 int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
                          uint64_t base)
 {
-    size_t fresh = 0, small = 0, nbig = 0;
+    /* The keys over WC_ARENA_BLOCK are copied at once into blocks of their
+     * own (rare: one allocation each), kept apart until nothing can fail. */
+    struct wc_arena big = {NULL};
+    const void **bigkey = NULL;
+    size_t fresh = 0, small = 0, nbig = 0, bigcap = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct wc_ent *e = &s->ents[i];
         size_t slot = 0, b = e->len * (size_t)s->kw;
-        if (wc_tab_find(t, wc_ent_key(e, s->kw), e->len, e->hash, &slot) != NULL)
+        const void *key = wc_ent_key(e, s->kw);
+        if (wc_tab_find(t, key, e->len, e->hash, &slot) != NULL)
             continue;
         fresh++;
-        if (b > WC_ARENA_BLOCK)
-            nbig++;
-        else if (b > WC_INLINE_KEY)
-            small += (b + 7) & ~(size_t)7; /* <= the bytes of s's keys */
-    }
-    if (wc_tab_reserve(t, fresh) != WC_OK)
-        return WC_ENOMEM;
-    /* The keys over WC_ARENA_BLOCK, copied into blocks of their own (rare:
-     * one allocation each, made before t changes). */
-    struct wc_arena big = {NULL};
-    const void **bigkey = NULL;
-    if (nbig > 0) {
-        bigkey = wc_malloc(nbig * sizeof *bigkey);
-        if (bigkey == NULL)
-            return WC_ENOMEM;
-        size_t j = 0;
-        for (size_t i = 0; i < s->n; i++) {
-            const struct wc_ent *e = &s->ents[i];
-            size_t slot = 0, b = e->len * (size_t)s->kw;
-            const void *key = wc_ent_key(e, s->kw);
-            if (b <= WC_ARENA_BLOCK || wc_tab_find(t, key, e->len, e->hash, &slot))
-                continue;
-            if ((bigkey[j++] = wc_arena_copy(&big, key, b)) == NULL) {
-                wc_arena_free(&big);
-                free(bigkey);
-                return WC_ENOMEM;
+        if (b > WC_ARENA_BLOCK) {
+            if (nbig == bigcap) {
+                bigcap = bigcap ? 2 * bigcap : 4;
+                const void **grown = wc_realloc(bigkey, bigcap * sizeof *bigkey);
+                if (grown == NULL)
+                    goto nomem;
+                bigkey = grown;
             }
+            if ((bigkey[nbig++] = wc_arena_copy(&big, key, b)) == NULL)
+                goto nomem;
+        } else if (b > WC_INLINE_KEY) {
+            small += (b + 7) & ~(size_t)7; /* <= the bytes of s's keys */
         }
     }
     uint8_t *out = NULL;
-    if (small > 0 && (out = wc_arena_copy(&t->arena, NULL, small)) == NULL) {
-        wc_arena_free(&big);
-        free(bigkey);
-        return WC_ENOMEM;
-    }
+    if (wc_tab_reserve(t, fresh) != WC_OK ||
+        (small > 0 && (out = wc_arena_copy(&t->arena, NULL, small)) == NULL))
+        goto nomem;
     /* Nothing fails from here. */
     size_t j = 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -595,4 +583,8 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
     wc_arena_adopt(&t->arena, &big);
     free(bigkey);
     return WC_OK;
+nomem:
+    wc_arena_free(&big);
+    free(bigkey);
+    return WC_ENOMEM;
 }
