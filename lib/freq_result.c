@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "freq.h"
+#include "freq_result.h"
 
 wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
 {
