@@ -118,13 +118,11 @@ struct cli {
     /* Words through the core's tables (wc_freq_count_fd): unicode words,
      * -i, or many needles (one hash look-up a word beats a kernel pass a
      * needle).  With --top: each input's words are counted into a table of
-     * their own, then added to `table`, here a set of the words met so far
-     * whose ids are the order of first occurrence over all the inputs
-     * (input order, then position), their counts in top_counts[id]. */
+     * their own, then merged into `table` (wc_freq_merge_into), whose order
+     * of first occurrence is then that over all the inputs (input order,
+     * then position). */
     wc_freq *table;
     size_t *ids;        /* needle k's id in table */
-    uint64_t *top_counts;
-    size_t top_cap;
     wc_utf8_error utf8; /* of the last WC_EUTF8 */
     /* results */
     uint64_t *counts, *total;
@@ -670,44 +668,23 @@ static wc_io_options options(struct cli *c, const char *path)
     return o;
 }
 
-/* --top: the words of one input into a table of their own (on error
- * nothing is added), then, in their order of first occurrence in it, into
- * c->table: a word met for the first time gets the next id, so ids follow
- * the first occurrence over all the inputs, whatever the offsets within
- * each.  Returns the count's code. */
+/* --top: the words of one input into a table of their own, then merged
+ * into c->table after the words of the inputs before it (on error, or out of
+ * memory, none of them).  Returns the count's code. */
 static int count_top(struct cli *c, int fd, const wc_io_options *o)
 {
     wc_freq *f = wc_freq_new(1, &c->words);
     if (f == NULL)
         return WC_ENOMEM; /* this input is not counted; the others are */
     int rc = wc_freq_count_fd(f, WC_COUNT_ALL, fd, o, &c->utf8);
-    if (rc == WC_OK && wc_freq_sort(f, 0) != WC_OK)
-        die_nomem();
-    size_t n = rc == WC_OK ? wc_freq_size(f) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const void *key;
-        size_t len, id;
-        int width;
-        uint64_t count;
-        wc_freq_get(f, i, &key, &len, &width, &count);
-        int arc = wc_freq_add_needle(c->table, key, len, 1, &id, NULL);
-        if (arc == WC_ENOMEM)
-            die_nomem(); /* part of this input is added: print nothing */
-        if (arc != WC_OK || id == WC_NO_ID) {
-            /* Not for a word: words hold no ' ' or '\n'. */
-            fprintf(stderr, "%s: internal error: a word has no id\n", prog);
-            exit(2);
-        }
-        if (id >= c->top_cap) {
-            size_t cap = c->top_cap ? c->top_cap * 2 : 1024;
-            c->top_counts = xreallocarray(c->top_counts, cap, sizeof *c->top_counts);
-            memset(c->top_counts + c->top_cap, 0,
-                   (cap - c->top_cap) * sizeof *c->top_counts);
-            c->top_cap = cap;
-        }
-        c->top_counts[id] += count;
-    }
+    if (rc == WC_OK)
+        rc = wc_freq_merge_into(c->table, f);
     wc_freq_free(f);
+    if (rc == WC_EINVAL) {
+        /* Not for tables made alike (make_table). */
+        fprintf(stderr, "%s: internal error: the tables do not merge\n", prog);
+        exit(2);
+    }
     return rc;
 }
 
@@ -1047,9 +1024,8 @@ static void make_table(struct cli *c)
 {
     int special = c->words.words != WC_WORDS_SPACE || c->words.casefold;
     if (c->top >= 0) {
-        /* The words met so far, as they are: bytes, compared as bytes. */
-        wc_word_opts bytes = {WC_WORDS_SPACE, 0, 0, 1};
-        if ((c->table = wc_freq_new(1, &bytes)) == NULL)
+        /* The words met so far: cut as each input's are (count_top). */
+        if ((c->table = wc_freq_new(1, &c->words)) == NULL)
             die_nomem();
         return;
     }
@@ -1074,60 +1050,40 @@ static void make_table(struct cli *c)
     }
 }
 
-/* --top: most frequent first; equal counts in order of first occurrence
- * over all the inputs (the ids of c->table), as frequencies(top=K) orders
- * one text and Counter.most_common orders any Counter. */
-struct word {
-    size_t id;
-    uint64_t count;
-};
-
-static int cmp_words(const void *a, const void *b)
-{
-    const struct word *x = a, *y = b;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Print the top words; returns how many words were counted in all. */
+/* Print the top words: most frequent first, equal counts in order of first
+ * occurrence over all the inputs (c->table's order), as frequencies(top=K)
+ * orders one text and Counter.most_common orders any Counter.  Returns how
+ * many words were counted in all. */
 static uint64_t print_top(struct cli *c)
 {
-    /* The table holds needles only: wc_freq_sort(, 0) puts them in id
-     * order, so entry i is the word of id i. */
-    if (wc_freq_sort(c->table, 0) != WC_OK)
+    if (wc_freq_sort(c->table, 1) != WC_OK)
         die_nomem();
     size_t n = wc_freq_size(c->table);
-    struct word *w = xreallocarray(NULL, n, sizeof *w);
-    uint64_t all = 0;
-    for (size_t i = 0; i < n; i++) {
-        w[i].id = i;
-        w[i].count = c->top_counts[i];
-        all += w[i].count;
-    }
-    qsort(w, n, sizeof *w, cmp_words);
     size_t k = (unsigned long long)c->top > n ? n : (size_t)c->top;
+    uint64_t all = 0;
     if (c->json)
         fputs("], \"top\": [", stdout);
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < n; i++) {
         const void *key;
         size_t len;
         int width;
-        uint64_t unused;
-        wc_freq_get(c->table, w[i].id, &key, &len, &width, &unused);
-        if (c->json) {
+        uint64_t count;
+        wc_freq_get(c->table, i, &key, &len, &width, &count);
+        all += count;
+        if (i >= k) {
+            continue;
+        } else if (c->json) {
             fputs(i ? ", [" : "[", stdout);
             json_str(key, len);
-            printf(", %" PRIu64 "]", w[i].count);
+            printf(", %" PRIu64 "]", count);
         } else {
-            printf("%7" PRIu64 " ", w[i].count);
+            printf("%7" PRIu64 " ", count);
             fwrite(key, 1, len, stdout);
             putchar('\n');
         }
     }
     if (c->json)
         fputs("]}\n", stdout);
-    free(w);
     return all;
 }
 
@@ -1136,7 +1092,6 @@ static void cli_free(struct cli *c)
     wc_pool_shutdown();
     wc_freq_free(c->table);
     free(c->ids);
-    free(c->top_counts);
     free(c->counts);
     free(c->total);
     free(c->needles);

@@ -570,48 +570,20 @@ static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
 
 /* ---- a byte range of a file (word_count.dask, word_count.mpi) ------------ */
 
-/* The core's wc_read_fn over bytes [pos, end) of a file, with pread() on the
- * calling thread (no Python: the GIL stays released).  The file ending
- * before `end` is WC_ETRUNCATED, as for wc_count_file. */
-typedef struct {
-    int fd;
-    uint64_t pos, end;
-} wc_range;
-
-static ptrdiff_t wc_range_read(void *arg, void *buf, size_t n)
-{
-    wc_range *r = arg;
-    if (r->pos >= r->end)
-        return 0;
-    if (n > r->end - r->pos)
-        n = (size_t)(r->end - r->pos);
-    if (n > (size_t)PTRDIFF_MAX)
-        n = (size_t)PTRDIFF_MAX;
-    ssize_t got;
-    do
-        got = pread(r->fd, buf, n, (off_t)r->pos);
-    while (got < 0 && errno == EINTR);
-    if (got < 0)
-        return WC_EIO;
-    if (got == 0)
-        return WC_ETRUNCATED;
-    r->pos += (uint64_t)got;
-    return (ptrdiff_t)got;
-}
-
-/* _count_range(path, start, end, needle, words, casefold, errors): the
- * words of bytes [start, end) of the file at `path`, which the caller has
- * cut at line starts, counted as if they were the whole text: needle None:
- * every word, a Counter in order of first occurrence (as frequencies(top=
- * None)); else the needle's count (as search).  On the calling thread, the
- * GIL released; Ctrl-C stops it. */
+/* _count_range(path, start, end, needle, words, casefold, errors, threads,
+ * block_size): the words of bytes [start, end) of the file at `path`
+ * counted as if they were the whole text (wc_count_file_range): needle
+ * None: every word, a Counter in order of first occurrence (as
+ * frequencies(top=None)); else the needle's count (as search).  On the
+ * pool's threads, the GIL released; Ctrl-C stops it. */
 static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
                                 Py_ssize_t nargs)
 {
-    if (nargs != 7) {
+    if (nargs != 9) {
         PyErr_SetString(PyExc_TypeError,
                         "_count_range(path, start, end, needle, words, "
-                        "casefold, errors) takes 7 arguments");
+                        "casefold, errors, threads, block_size) takes 9 "
+                        "arguments");
         return NULL;
     }
     long long start = PyLong_AsLongLong(args[1]), end;
@@ -625,7 +597,11 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
         return NULL;
     }
     wc_word_opts wo;
-    if (wc_get_word_opts(args[4], args[5], &wo) < 0 || wc_get_errors(args[6], &wo) < 0)
+    int threads;
+    size_t block;
+    if (wc_get_word_opts(args[4], args[5], &wo) < 0 ||
+        wc_get_errors(args[6], &wo) < 0 || wc_get_threads(args[7], &threads) < 0 ||
+        wc_get_block_size(args[8], &block) < 0)
         return NULL;
     PyObject *owner = NULL, *path_bytes = NULL;
     int err = 0, ok = 0;
@@ -637,31 +613,25 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
             return NULL;
         t = (wc_target){.needle = pat.data, .nlen = pat.len,
                         .what = WC_COUNT_NEEDLES};
-        t.f = wc_words_table(&wo, 1, args[3], &pat, &id, &err);
+        t.f = wc_words_table(&wo, threads, args[3], &pat, &id, &err);
     } else {
-        t.f = wc_words_table(&wo, 1, NULL, NULL, NULL, &err);
+        t.f = wc_words_table(&wo, threads, NULL, NULL, NULL, &err);
     }
     if (!err && PyUnicode_FSConverter(args[0], &path_bytes)) {
         wc_call call = {0};
-        wc_io_options opt = {.threads = 1, .progress = wc_on_progress,
-                             .progress_arg = &call};
-        wc_range r = {.fd = -1, .pos = (uint64_t)start, .end = (uint64_t)end};
+        wc_io_options opt = {.threads = threads, .block_size = block,
+                             .progress = wc_on_progress, .progress_arg = &call};
+        const char *path = PyBytes_AS_STRING(path_bytes);
         const void *const needles[1] = {t.needle};
         const size_t lens[1] = {t.nlen};
+        uint64_t lo = (uint64_t)start, hi = (uint64_t)end;
         int rc;
         call.ts = PyEval_SaveThread();
-        /* O_NONBLOCK: a FIFO put in the file's place is not waited for (its
-         * pread then fails with ESPIPE); no effect on a regular file. */
-        r.fd = open(PyBytes_AS_STRING(path_bytes), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (r.fd < 0)
-            rc = WC_EIO;
-        else if (t.f != NULL)
-            rc = wc_freq_count_reader(t.f, t.what, wc_range_read, &r, &opt, &t.ue);
+        if (t.f != NULL)
+            rc = wc_freq_count_file_range(t.f, t.what, path, lo, hi, &opt, &t.ue);
         else
-            rc = wc_count_reader(wc_range_read, &r, needles, lens, 1, &opt, &t.count);
+            rc = wc_count_file_range(path, lo, hi, needles, lens, 1, &opt, &t.count);
         int saved = errno;
-        if (r.fd >= 0)
-            close(r.fd);
         PyEval_RestoreThread(call.ts);
         errno = saved;
         if (rc != WC_OK)
@@ -679,10 +649,10 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
 PyMethodDef wc_files_methods[] = {
     {"_count_range", WC_FASTCALL(wc_count_range), METH_FASTCALL,
      "_count_range($module, path, start, end, needle, words, casefold,\n"
-     "             errors, /)\n--\n\n"
-     "The words of bytes [start, end) of a file (cut at line starts by the\n"
-     "caller): a Counter in order of first occurrence (needle None) or the\n"
-     "needle's count.  For word_count.dask and word_count.mpi."},
+     "             errors, threads, block_size, /)\n--\n\n"
+     "The words of bytes [start, end) of a file as a text of their own: a\n"
+     "Counter in order of first occurrence (needle None) or the needle's\n"
+     "count, on `threads` threads.  For word_count.dask and word_count.mpi."},
     {"search_file", WC_FASTCALL(wc_search_file), METH_FASTCALL | METH_KEYWORDS,
      "search_file($module, /, path, needle, *, threads=None, progress=None,\n"
      "            block_size=None, words='space', casefold=False,\n"

@@ -18,6 +18,7 @@
  *   - by wc_count_file on /proc/self/fd/N (pread in blocks on the pool),
  *   - by wc_count_fd from a random offset (the rest of the file; the offset
  *     must be at the end afterwards),
+ *   - by wc_count_file_range on random bytes [lo, hi) of it,
  *   - by wc_count_fd on a pipe holding the text after a random prefix that
  *     is passed as wc_io_options.prefix (read() in blocks),
  *   - by wc_count_reader whose reader hands out short reads of random sizes;
@@ -275,6 +276,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     expect_progress_end("wc_count_fd (file)", &p, len - off);
+
+    /* 2b. wc_count_file_range: random bytes [lo, hi) as a text of their
+     * own, in blocks on the pool. */
+    size_t lo = len > 0 ? (size_t)(next_rand() % (len + 1)) : 0;
+    size_t hi = lo + (size_t)(next_rand() % (len - lo + 1));
+    p = (struct progress){.caller = pthread_self()};
+    rc = wc_count_file_range(path, lo, hi, j.needles, j.lens, j.n, &o, counts);
+    expect_rc("wc_count_file_range", rc, WC_OK);
+    expect("wc_count_file_range", &j, text + lo, hi - lo, counts);
+    expect_progress_end("wc_count_file_range", &p, hi - lo);
 
     /* 3. wc_count_fd on a pipe, the text's first bytes given as the prefix.
      * The text (at most a few KiB) fits in the pipe's buffer, so it is

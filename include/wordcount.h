@@ -292,6 +292,21 @@ WC_API int wc_freq_sort(wc_freq *f, int by_count);
 WC_API size_t wc_freq_size(const wc_freq *f);
 WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
                         size_t *len, int *width, uint64_t *count);
+/*
+ * Add the words of src to dst (two count-all tables that cut words alike:
+ * the same wc_freq_new arguments), keeping dst's order: counts are added,
+ * and the words new to dst come after dst's own in order of first
+ * occurrence, in src's order of first occurrence.  So tables of several
+ * inputs merged one after another order ties (wc_freq_sort) by input, then
+ * by place in it.  src is sorted by first occurrence (wc_freq_sort(src,
+ * 0)) and only read after: it may be freed at once (keys are copied).  Time
+ * linear in src's words.  Returns WC_OK; WC_EINVAL when the tables differ,
+ * hold needles, dst was sorted, or either holds keys narrowed to several
+ * widths (wc_freq_get); WC_ENOMEM, and dst's words and counts are as they
+ * were.
+ */
+WC_API int wc_freq_merge_into(wc_freq *dst, wc_freq *src);
+
 /* ---- files and streams (io.c) ------------------------------------------ */
 
 /*
@@ -372,6 +387,23 @@ WC_API int wc_count_fd(int fd, const void *const needles[],
                        const wc_io_options *opt, uint64_t counts[]);
 
 /*
+ * Count bytes [lo, hi) of the file at `path` as a text of their own: the
+ * same counts as wc_count on those bytes alone (the range's first byte
+ * starts a line, its last ends the text), whatever the bytes around it.  A
+ * regular file is read as wc_count_file reads one, in blocks on
+ * opt->threads threads; anything else at `path` (a FIFO, a device) with
+ * pread() on the calling thread, never waiting for a writer (a FIFO fails
+ * with WC_EIO, errno ESPIPE).  lo == hi counts an empty text (wherever they
+ * are); a regular file that ends before hi fails with WC_ETRUNCATED, as one
+ * that shrinks below hi while it is read.  lo > hi: WC_EINVAL.
+ * opt->prefix is ignored.  Returns as wc_count_file.
+ */
+WC_API int wc_count_file_range(const char *path, uint64_t lo, uint64_t hi,
+                               const void *const needles[],
+                               const size_t lens[], size_t nneedles,
+                               const wc_io_options *opt, uint64_t counts[]);
+
+/*
  * Count a stream whose bytes `read` supplies (Python file objects, ...), on
  * the calling thread.  opt->threads and opt->prefix are ignored.
  */
@@ -421,6 +453,14 @@ WC_API int wc_freq_count_fd(wc_freq *f, int what, int fd,
 WC_API int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read,
                                 void *read_arg, const wc_io_options *opt,
                                 wc_utf8_error *err);
+/* Bytes [lo, hi) of the file at `path` as a text of their own, read as
+ * wc_count_file_range reads them: the words of those bytes alone (a range
+ * that starts or ends inside a word or a UTF-8 sequence cuts it; strict
+ * UTF-8 then fails).  err->offset and the tie order count from lo. */
+WC_API int wc_freq_count_file_range(wc_freq *f, int what, const char *path,
+                                    uint64_t lo, uint64_t hi,
+                                    const wc_io_options *opt,
+                                    wc_utf8_error *err);
 
 /* ==== testing and benchmark hooks ========================================
  * Not part of the stable interface: for the tests and benchmarks/ only. They

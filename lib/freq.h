@@ -29,6 +29,10 @@ struct wc_freq {
     wc_progress_fn progress; /* wc_freq_set_progress */
     void *progress_arg;
     unsigned interval_ms;
+    /* wc_freq_merge_into: every first in tab is below first_end while tab
+     * holds first_end_n words (counts only add words and lower firsts). */
+    uint64_t first_end;
+    size_t first_end_n;
 };
 
 /* WC_OK if f can count a byte (UTF-8) text read from a file: width 1, not

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "freq.h"
+#include "freq_result.h"
 
 wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
 {
@@ -253,4 +253,40 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
         return WC_ENOMEM;
     *id = (size_t)e->first;
     return WC_OK;
+}
+
+/* Above every first occurrence in f: kept by the merges, found again (one
+ * pass) after a count added words. */
+static uint64_t wc_freq_first_end(const wc_freq *f)
+{
+    if (f->first_end_n == f->tab.n)
+        return f->first_end;
+    uint64_t end = 0;
+    for (size_t i = 0; i <= f->tab.mask; i++)
+        if (f->tab.ents[i].hash != 0 && f->tab.ents[i].first >= end)
+            end = f->tab.ents[i].first + 1;
+    return end;
+}
+
+int wc_freq_merge_into(wc_freq *dst, wc_freq *src)
+{
+    /* The same key form: the same cut and width, keys not narrowed. */
+    if (dst == NULL || src == NULL || dst == src || dst->tab.packed ||
+        dst->nneedles != 0 || src->nneedles != 0 || dst->narrow ||
+        src->narrow || dst->kw != src->kw || dst->x.width != src->x.width ||
+        dst->x.words != src->x.words || dst->x.fold != src->x.fold ||
+        dst->x.utf8 != src->x.utf8 || dst->x.replace != src->x.replace)
+        return WC_EINVAL;
+    int rc = wc_freq_sort(src, 0);
+    if (rc != WC_OK)
+        return rc;
+    uint64_t base = wc_freq_first_end(dst);
+    if (src->tab.n > UINT64_MAX - base)
+        return WC_ENOMEM; /* no first left for its words */
+    rc = wc_tab_merge_ordered(&dst->tab, &src->tab, base);
+    if (rc == WC_OK) {
+        dst->first_end = base + src->tab.n;
+        dst->first_end_n = dst->tab.n;
+    }
+    return rc;
 }

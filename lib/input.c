@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "pool.h"
 
 size_t wc_io_default_block_size(void)
 {
@@ -128,8 +129,8 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
 
 /* A regular file (from the fd's offset) to read on the pool, unless a
  * prefix must come first; anything else as a stream. */
-static int wc_input_open(struct wc_input *in, int fd, const wc_io_options *o,
-                         const uint8_t *prefix, size_t prefix_len)
+static int wc_input_fd(struct wc_input *in, int fd, const wc_io_options *o,
+                       const uint8_t *prefix, size_t prefix_len)
 {
     *in = (struct wc_input){.kind = WC_INPUT_STREAM, .fd = fd};
     struct stat st;
@@ -162,40 +163,102 @@ static int wc_input_open(struct wc_input *in, int fd, const wc_io_options *o,
     return wc_tick(&in->tk, 1);
 }
 
-int wc_input_fd(struct wc_input *in, int fd, const wc_io_options *o)
+/* Bytes [lo, hi) of the file at `path` (wc_input_open). */
+static int wc_input_range(struct wc_input *in, const char *path, uint64_t lo,
+                          uint64_t hi, const wc_io_options *o)
 {
-    return wc_input_open(in, fd, o, o->prefix, o->prefix_len);
-}
-
-int wc_input_path(struct wc_input *in, const char *path, const wc_io_options *o)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    *in = (struct wc_input){.kind = WC_INPUT_STREAM, .fd = -1};
+    /* O_NONBLOCK: a FIFO put in the file's place is not waited for (its
+     * pread then fails with ESPIPE); no effect on a regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return WC_EIO;
-    int rc = wc_input_open(in, fd, o, NULL, 0);
+    struct stat st;
+    int rc = WC_OK;
+    if (fstat(fd, &st) != 0) {
+        rc = WC_EIO;
+    } else if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        rc = WC_EIO;
+    } else if (S_ISREG(st.st_mode) && lo < hi && hi > (uint64_t)st.st_size) {
+        rc = WC_ETRUNCATED; /* the file ends (or shrank) before hi */
+    }
     if (rc != WC_OK) {
         int saved = errno;
         close(fd);
         errno = saved;
         return rc;
     }
+    in->fd = fd;
     in->own_fd = 1;
-    return WC_OK;
+    wc_ticker_init(&in->tk, o->progress, o->progress_arg, o->interval_ms,
+                   hi - lo);
+    if (lo == hi) {
+        in->kind = WC_INPUT_EMPTY;
+    } else if (S_ISREG(st.st_mode)) {
+        in->kind = WC_INPUT_FILE;
+        in->base = lo;
+        in->size = hi;
+    } else {
+        in->ps = (struct wc_pread_src){.fd = fd, .off = lo, .end = hi};
+        in->src = (struct wc_source){.read = wc_pread_read, .arg = &in->ps};
+    }
+    rc = wc_tick(&in->tk, 1);
+    if (rc != WC_OK)
+        wc_input_close(in, rc);
+    return rc;
 }
 
-int wc_input_reader(struct wc_input *in, wc_read_fn read, void *read_arg,
-                    const wc_io_options *o)
+int wc_from_check(const struct wc_from *from)
 {
-    *in = (struct wc_input){.kind = WC_INPUT_STREAM, .fd = -1};
-    wc_ticker_init(&in->tk, o->progress, o->progress_arg, o->interval_ms,
-                   WC_SIZE_UNKNOWN);
-    in->src = (struct wc_source){.read = read, .arg = read_arg};
-    return wc_tick(&in->tk, 1);
+    switch (from->kind) {
+    case WC_FROM_FD:
+        return WC_OK;
+    case WC_FROM_PATH:
+        return from->path != NULL ? WC_OK : WC_EINVAL;
+    case WC_FROM_RANGE:
+        return from->path != NULL && from->lo <= from->hi ? WC_OK : WC_EINVAL;
+    case WC_FROM_READER:
+        return from->read != NULL ? WC_OK : WC_EINVAL;
+    default:
+        return WC_EINVAL;
+    }
+}
+
+int wc_input_open(struct wc_input *in, const struct wc_from *from,
+                  const wc_io_options *o)
+{
+    int fd, rc;
+    switch (from->kind) {
+    case WC_FROM_FD:
+        return wc_input_fd(in, from->fd, o, o->prefix, o->prefix_len);
+    case WC_FROM_PATH:
+        fd = open(from->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            return WC_EIO;
+        rc = wc_input_fd(in, fd, o, NULL, 0);
+        if (rc != WC_OK) {
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            return rc;
+        }
+        in->own_fd = 1;
+        return WC_OK;
+    case WC_FROM_RANGE:
+        return wc_input_range(in, from->path, from->lo, from->hi, o);
+    default:
+        *in = (struct wc_input){.kind = WC_INPUT_STREAM, .fd = -1};
+        wc_ticker_init(&in->tk, o->progress, o->progress_arg, o->interval_ms,
+                       WC_SIZE_UNKNOWN);
+        in->src = (struct wc_source){.read = from->read, .arg = from->read_arg};
+        return wc_tick(&in->tk, 1);
+    }
 }
 
 int wc_input_close(struct wc_input *in, int rc)
 {
-    if (rc == WC_OK && in->kind == WC_INPUT_FILE &&
+    if (rc == WC_OK && in->kind == WC_INPUT_FILE && !in->own_fd &&
         lseek(in->fd, (off_t)in->size, SEEK_SET) < 0)
         rc = WC_EIO;
     if (in->own_fd) {
@@ -209,8 +272,40 @@ int wc_input_close(struct wc_input *in, int rc)
 
 /* ---- a regular file on the pool ------------------------------------------- */
 
-int wc_blocks_init(struct wc_blocks *bl, struct wc_input *in,
-                   const wc_io_options *o, int *threads, size_t *nslots)
+/* A task's next block: 1 with *blk; 0 when none is left or the job stopped;
+ * WC_EINTR (or WC_EFORKED) when the caller's callback (on the calling
+ * thread, between its blocks) asked to stop. */
+static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
+{
+    if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
+        return 0;
+    int stop = wc_tick_caller(bl->tk, bl->caller, &bl->done);
+    if (stop != 0)
+        return stop;
+    *blk = atomic_fetch_add_explicit(&bl->next, 1, memory_order_relaxed);
+    return *blk < bl->nblocks;
+}
+
+/* A pool task: its slot made ready, then the blocks it claims. */
+static void wc_blocks_task(void *arg, size_t task)
+{
+    struct wc_blocks *bl = arg;
+    void *slot = (char *)bl->slots + task * bl->fns->size;
+    if (bl->fns->init(bl->ctx, slot) != WC_OK) {
+        wc_blocks_fail(bl, WC_ENOMEM, 0, 0);
+        return;
+    }
+    uint64_t blk = 0;
+    int r;
+    while ((r = wc_blocks_next(bl, &blk)) > 0)
+        bl->fns->block(bl->ctx, slot, blk);
+    if (r < 0)
+        wc_blocks_fail(bl, r, 0, 0);
+}
+
+int wc_blocks_run(struct wc_blocks *bl, struct wc_input *in,
+                  const wc_io_options *o, const struct wc_slot_fns *fns,
+                  void *ctx)
 {
     uint64_t base = in->base, size = in->size, bytes = size - base;
     bl->fd = in->fd;
@@ -227,32 +322,28 @@ int wc_blocks_init(struct wc_blocks *bl, struct wc_input *in,
     bl->err = WC_OK;
     bl->err_errno = 0;
     bl->utf8_at = 0;
+    bl->fns = fns;
+    bl->ctx = ctx;
+    bl->slots = NULL;
+    bl->nslots = 0;
+    int threads = bytes < wc_parallel_threshold() ? 1 : o->threads;
+    size_t nslots = (uint64_t)threads < bl->nblocks ? (size_t)threads
+                                                    : (size_t)bl->nblocks;
     if (pthread_mutex_init(&bl->mu, NULL) != 0)
         return WC_ENOMEM;
-    *threads = bytes < wc_parallel_threshold() ? 1 : o->threads;
+    bl->slots = calloc(nslots, fns->size);
+    if (bl->slots == NULL) {
+        pthread_mutex_destroy(&bl->mu);
+        return WC_ENOMEM;
+    }
+    bl->nslots = nslots;
     (void)posix_fadvise(bl->fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
-    *nslots = (uint64_t)*threads < bl->nblocks ? (size_t)*threads
-                                               : (size_t)bl->nblocks;
-    return WC_OK;
-}
+    int lost = wc_pool_run(threads, wc_blocks_task, bl, nslots);
 
-int wc_blocks_end(struct wc_blocks *bl)
-{
     pthread_mutex_destroy(&bl->mu);
     if (bl->err == WC_EIO)
         errno = bl->err_errno;
-    return bl->err;
-}
-
-int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
-{
-    if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
-        return 0;
-    int stop = wc_tick_caller(bl->tk, bl->caller, &bl->done);
-    if (stop != 0)
-        return stop;
-    *blk = atomic_fetch_add_explicit(&bl->next, 1, memory_order_relaxed);
-    return *blk < bl->nblocks;
+    return bl->err != WC_OK ? bl->err : lost;
 }
 
 void wc_blocks_range(const struct wc_blocks *bl, uint64_t blk, uint64_t *start,

@@ -87,17 +87,39 @@ struct wc_input {
     uint64_t base, size;  /* WC_INPUT_FILE */
     struct wc_source src; /* WC_INPUT_STREAM */
     struct wc_fd_reader fr;
+    struct wc_pread_src ps; /* a range of a file that is not a regular one */
     struct wc_ticker tk;
 };
 
-/* Open an input: a file descriptor (a regular file from its offset, which
+/* What the public entries of both consumers name: a file descriptor, a
+ * path, bytes [lo, hi) of the file at a path, or a reader. */
+enum { WC_FROM_FD, WC_FROM_PATH, WC_FROM_RANGE, WC_FROM_READER };
+
+struct wc_from {
+    int kind;
+    int fd;
+    const char *path;
+    uint64_t lo, hi;
+    wc_read_fn read;
+    void *read_arg;
+};
+
+/* WC_OK if the input is named well (a path, a reader, lo <= hi), else
+ * WC_EINVAL. */
+int wc_from_check(const struct wc_from *from);
+
+/*
+ * Open an input: a file descriptor (a regular file from its offset, which
  * is left at the end after a count; o->prefix is read first), a path (no
- * prefix), a reader.  Returns WC_OK, or an error (WC_EIO with errno; or
- * the code the first progress call stopped with) and then nothing is open. */
-int wc_input_fd(struct wc_input *in, int fd, const wc_io_options *o);
-int wc_input_path(struct wc_input *in, const char *path, const wc_io_options *o);
-int wc_input_reader(struct wc_input *in, wc_read_fn read, void *read_arg,
-                    const wc_io_options *o);
+ * prefix), a range, a reader.  A range is bytes [lo, hi) of the file at the
+ * path as a text of its own: a regular file is read in blocks on the pool
+ * (WC_ETRUNCATED at once when it ends before hi, unless lo == hi); anything
+ * else (a FIFO put in its place, a device) with pread as a stream, without
+ * waiting for a writer.  Returns WC_OK, or an error (WC_EIO with errno; or
+ * the code the first progress call stopped with) and then nothing is open.
+ */
+int wc_input_open(struct wc_input *in, const struct wc_from *from,
+                  const wc_io_options *o);
 
 /* After the count (rc): a regular file's offset moves to the end that was
  * counted (when rc is WC_OK), an fd opened from a path is closed; errno is
@@ -108,7 +130,7 @@ int wc_input_close(struct wc_input *in, int rc);
 
 /*
  * What the two parallel file jobs (needles: wc_file_job, words: wc_wjob)
- * share: the blocks and the first error.  The pool runs one task per slot; each task claims blocks from
+ * share: the blocks, the slots and the first error.  The pool runs one task per slot; each task claims blocks from
  * `next` (wc_blocks_next) until none is left or `stop` is set.  So blocks
  * balance across threads as the pool's tasks would, a stop ends every task
  * at once (not after claiming each of millions of remaining blocks), and a
@@ -119,6 +141,10 @@ struct wc_blocks {
     uint64_t base, size; /* the text is the file's bytes [base, size) */
     size_t block;
     uint64_t nblocks;
+    const struct wc_slot_fns *fns; /* the consumer's (wc_blocks_run) */
+    void *ctx;
+    void *slots;      /* nslots of fns->size bytes */
+    size_t nslots;
     pthread_t caller;
     struct wc_ticker *tk;
     _Atomic uint64_t next; /* the next block to claim */
@@ -133,21 +159,28 @@ struct wc_blocks {
                                * skipped (the smallest utf8_at so far) */
 };
 
-/* Set up bl to read the file of `in` on the pool: in blocks of
- * o->block_size, by *threads threads (1 under the parallel threshold:
- * waking a worker costs more than it saves); *nslots: the task slots, one a
- * thread but never more than the blocks.  Tells the kernel the reading is
- * sequential.  WC_ENOMEM when the lock cannot be made. */
-int wc_blocks_init(struct wc_blocks *bl, struct wc_input *in,
-                   const wc_io_options *o, int *threads, size_t *nslots);
+/* What a consumer does with a file job's slots: a slot is `size` bytes,
+ * zeroed, then init(ctx, slot) (WC_OK, or WC_ENOMEM: the job fails); then
+ * block(ctx, slot, blk) for each block the slot's task claims. */
+struct wc_slot_fns {
+    size_t size;
+    int (*init)(void *ctx, void *slot);
+    void (*block)(void *ctx, void *slot, uint64_t blk);
+};
 
-/* After the job: the first error (errno set for WC_EIO), or WC_OK. */
-int wc_blocks_end(struct wc_blocks *bl);
-
-/* A task's next block: 1 with *blk; 0 when none is left or the job stopped;
- * WC_EINTR (or WC_EFORKED) when the caller's callback (on the calling
- * thread, between its blocks) asked to stop. */
-int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk);
+/*
+ * Run a file job: read the file of `in` in blocks of o->block_size on the
+ * pool, by o->threads threads (1 under the parallel threshold: waking a
+ * worker costs more than it saves), in bl->nslots slots (bl->slots: one a
+ * thread, never more than the blocks), each task with its own slot claiming
+ * blocks until none is left.  Tells the kernel the reading is sequential.
+ * Returns the job's first error (errno set for WC_EIO), else what the pool
+ * lost (WC_EFORKED), else WC_OK.  The caller then reduces the slots and
+ * frees what they hold and bl->slots (NULL when out of memory: WC_ENOMEM).
+ */
+int wc_blocks_run(struct wc_blocks *bl, struct wc_input *in,
+                  const wc_io_options *o, const struct wc_slot_fns *fns,
+                  void *ctx);
 
 /* The text's bytes [start, end) of block blk. */
 void wc_blocks_range(const struct wc_blocks *bl, uint64_t blk, uint64_t *start,

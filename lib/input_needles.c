@@ -34,7 +34,6 @@
 #include "input.h"
 #include "input_needles.h"
 #include "long_needles.h"
-#include "pool.h"
 
 /* 1 if needle k can match in a text of at most `limit` bytes. */
 int wc_needle_useful(const struct wc_needles *nd, size_t k, uint64_t limit)
@@ -195,15 +194,15 @@ struct wc_slot {
 };
 
 struct wc_file_job {
-    struct wc_blocks bl;
+    struct wc_blocks bl; /* bl.slots: struct wc_slot */
     const struct wc_needles *nd;
-    struct wc_slot *slots;
 };
 
 /* Read block `blk` with its context into slot->buf and count it. */
-static void wc_file_block(struct wc_file_job *job, struct wc_slot *slot,
-                          uint64_t blk)
+static void wc_file_block(void *ctx, void *s, uint64_t blk)
 {
+    struct wc_file_job *job = ctx;
+    struct wc_slot *slot = s;
     const struct wc_needles *nd = job->nd;
     struct wc_blocks *bl = &job->bl;
     uint64_t start, end;
@@ -224,55 +223,36 @@ static void wc_file_block(struct wc_file_job *job, struct wc_slot *slot,
     }
 }
 
-static void wc_file_task(void *ctx, size_t task)
+static int wc_file_slot(void *ctx, void *s)
 {
     struct wc_file_job *job = ctx;
-    struct wc_slot *slot = &job->slots[task];
+    struct wc_slot *slot = s;
     void *buf = NULL;
     if (posix_memalign(&buf, 4096, job->bl.block + job->nd->maxlen + 2 + WC_IO_ALIGN) == 0)
         slot->buf = buf;
     slot->counts = calloc(job->nd->n ? job->nd->n : 1, sizeof *slot->counts);
-    if (slot->buf == NULL || slot->counts == NULL) {
-        wc_blocks_fail(&job->bl, WC_ENOMEM, 0, 0);
-        return;
-    }
-    uint64_t blk = 0;
-    int r;
-    while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
-        wc_file_block(job, slot, blk);
-    if (r < 0)
-        wc_blocks_fail(&job->bl, r, 0, 0);
+    return slot->buf != NULL && slot->counts != NULL ? WC_OK : WC_ENOMEM;
 }
+
+static const struct wc_slot_fns wc_file_fns = {
+    sizeof(struct wc_slot), wc_file_slot, wc_file_block};
 
 static int wc_file_run(struct wc_input *in, const struct wc_needles *nd,
                        const wc_io_options *o, uint64_t *counts)
 {
     struct wc_file_job job = {.nd = nd};
-    int threads;
-    size_t nslots;
-    if (wc_blocks_init(&job.bl, in, o, &threads, &nslots) != WC_OK)
-        return WC_ENOMEM;
-    struct wc_slot *slots = calloc(nslots, sizeof *slots);
-    if (slots == NULL) {
-        wc_blocks_end(&job.bl);
-        return WC_ENOMEM;
-    }
-    job.slots = slots;
-    int lost = wc_pool_run(threads, wc_file_task, &job, nslots);
-
-    int rc = wc_blocks_end(&job.bl);
+    int rc = wc_blocks_run(&job.bl, in, o, &wc_file_fns, &job);
     int saved = errno;
-    if (rc == WC_OK)
-        rc = lost;
+    struct wc_slot *slots = job.bl.slots;
     if (rc == WC_OK) {
-        for (size_t k = 0; k < nslots; k++)
+        for (size_t k = 0; k < job.bl.nslots; k++)
             if (slots[k].counts != NULL)
                 for (size_t j = 0; j < nd->n; j++)
                     counts[j] += slots[k].counts[j];
         in->tk.done = atomic_load(&job.bl.done);
         rc = wc_tick(&in->tk, 1);
     }
-    for (size_t k = 0; k < nslots; k++) {
+    for (size_t k = 0; k < job.bl.nslots; k++) {
         free(slots[k].buf);
         free(slots[k].counts);
     }
@@ -280,6 +260,7 @@ static int wc_file_run(struct wc_input *in, const struct wc_needles *nd,
     errno = saved;
     return rc;
 }
+
 /* Needles longer than the file, or holding a separator, are never looked
  * for.  With a long needle among the rest, the file is read once, in order,
  * on the calling thread (wc_long follows the pieces across blocks); else in
@@ -305,27 +286,38 @@ static int wc_needle_file(struct wc_input *in, const struct wc_needles *nd,
     return wc_stream(&src, &fnd, o, counts, &in->tk, bytes);
 }
 
-/* The needles of an opened input; on failure the counts are 0. */
-static int wc_needles_count(struct wc_input *in, int rc, struct wc_needles *nd,
-                            const wc_io_options *o, uint64_t counts[])
+/* The needles of the input `from` names; on failure the counts are 0. */
+static int wc_needles_count(const struct wc_from *from,
+                            const void *const needles[], const size_t lens[],
+                            size_t nneedles, const wc_io_options *opt,
+                            uint64_t counts[])
 {
+    struct wc_needles nd;
+    wc_io_options o;
+    struct wc_input in;
+    if (wc_from_check(from) != WC_OK)
+        return WC_EINVAL;
+    int rc = wc_io_prepare(needles, lens, nneedles, opt, counts, &nd, &o);
+    if (rc != WC_OK)
+        return rc;
+    rc = wc_input_open(&in, from, &o);
     if (rc == WC_OK) {
-        switch (in->kind) {
+        switch (in.kind) {
         case WC_INPUT_FILE:
-            rc = wc_needle_file(in, nd, o, counts);
+            rc = wc_needle_file(&in, &nd, &o, counts);
             break;
         case WC_INPUT_STREAM:
-            rc = wc_stream(&in->src, nd, o, counts, &in->tk, UINT64_MAX);
+            rc = wc_stream(&in.src, &nd, &o, counts, &in.tk, UINT64_MAX);
             break;
         default:
-            rc = wc_tick(&in->tk, 1);
+            rc = wc_tick(&in.tk, 1);
             break;
         }
-        rc = wc_input_close(in, rc);
+        rc = wc_input_close(&in, rc);
     }
-    wc_io_release(nd);
+    wc_io_release(&nd);
     if (rc != WC_OK)
-        for (size_t k = 0; k < nd->n; k++)
+        for (size_t k = 0; k < nneedles; k++)
             counts[k] = 0;
     return rc;
 }
@@ -333,28 +325,26 @@ static int wc_needles_count(struct wc_input *in, int rc, struct wc_needles *nd,
 int wc_count_fd(int fd, const void *const needles[], const size_t lens[],
                 size_t nneedles, const wc_io_options *opt, uint64_t counts[])
 {
-    struct wc_needles nd;
-    wc_io_options o;
-    struct wc_input in;
-    int rc = wc_io_prepare(needles, lens, nneedles, opt, counts, &nd, &o);
-    if (rc != WC_OK)
-        return rc;
-    return wc_needles_count(&in, wc_input_fd(&in, fd, &o), &nd, &o, counts);
+    struct wc_from from = {.kind = WC_FROM_FD, .fd = fd};
+    return wc_needles_count(&from, needles, lens, nneedles, opt, counts);
 }
 
 int wc_count_file(const char *path, const void *const needles[],
                   const size_t lens[], size_t nneedles,
                   const wc_io_options *opt, uint64_t counts[])
 {
-    struct wc_needles nd;
-    wc_io_options o;
-    struct wc_input in;
-    if (path == NULL)
-        return WC_EINVAL;
-    int rc = wc_io_prepare(needles, lens, nneedles, opt, counts, &nd, &o);
-    if (rc != WC_OK)
-        return rc;
-    return wc_needles_count(&in, wc_input_path(&in, path, &o), &nd, &o, counts);
+    struct wc_from from = {.kind = WC_FROM_PATH, .path = path};
+    return wc_needles_count(&from, needles, lens, nneedles, opt, counts);
+}
+
+int wc_count_file_range(const char *path, uint64_t lo, uint64_t hi,
+                        const void *const needles[], const size_t lens[],
+                        size_t nneedles, const wc_io_options *opt,
+                        uint64_t counts[])
+{
+    struct wc_from from = {.kind = WC_FROM_RANGE, .path = path, .lo = lo,
+                           .hi = hi};
+    return wc_needles_count(&from, needles, lens, nneedles, opt, counts);
 }
 
 int wc_count_reader(wc_read_fn read, void *read_arg,
@@ -362,14 +352,7 @@ int wc_count_reader(wc_read_fn read, void *read_arg,
                     size_t nneedles, const wc_io_options *opt,
                     uint64_t counts[])
 {
-    struct wc_needles nd;
-    wc_io_options o;
-    struct wc_input in;
-    if (read == NULL)
-        return WC_EINVAL;
-    int rc = wc_io_prepare(needles, lens, nneedles, opt, counts, &nd, &o);
-    if (rc != WC_OK)
-        return rc;
-    return wc_needles_count(&in, wc_input_reader(&in, read, read_arg, &o), &nd,
-                            &o, counts);
+    struct wc_from from = {.kind = WC_FROM_READER, .read = read,
+                           .read_arg = read_arg};
+    return wc_needles_count(&from, needles, lens, nneedles, opt, counts);
 }

@@ -28,7 +28,7 @@
 
 #include "freq.h"
 #include "input.h"
-#include "pool.h"
+#include "input_words.h"
 
 /* Right context a block reads first; at least 4 (see above). */
 #define WC_WIO_EXTRA 64
@@ -57,12 +57,11 @@ struct wc_wslot {
 };
 
 struct wc_wjob {
-    struct wc_blocks bl;
+    struct wc_blocks bl; /* bl.slots: struct wc_wslot */
     wc_freq *f;
     int needles;
     size_t nids;
     struct wc_wtext x;
-    struct wc_wslot *slots;
 };
 
 /* Read the text's bytes [a, a + n) into the slot (growing it); *out: them. */
@@ -86,9 +85,10 @@ static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
     return wc_blocks_read(&job->bl, slot->mem, a, n, out);
 }
 
-static void wc_wfile_block(struct wc_wjob *job, struct wc_wslot *slot,
-                           uint64_t blk)
+static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
 {
+    struct wc_wjob *job = ctx;
+    struct wc_wslot *slot = s;
     struct wc_blocks *bl = &job->bl;
     uint64_t start, end;
     wc_blocks_range(bl, blk, &start, &end);
@@ -145,25 +145,19 @@ nomem:
     wc_blocks_fail(&job->bl, WC_ENOMEM, 0, 0);
 }
 
-static void wc_wfile_task(void *ctx, size_t task)
+static int wc_wfile_slot(void *ctx, void *s)
 {
     struct wc_wjob *job = ctx;
-    struct wc_wslot *slot = &job->slots[task];
+    struct wc_wslot *slot = s;
     if (job->needles)
         slot->counts = calloc(job->nids + 1, sizeof *slot->counts);
     else
         slot->tab = wc_freq_io_new_like(job->f);
-    if (slot->counts == NULL && slot->tab == NULL) {
-        wc_blocks_fail(&job->bl, WC_ENOMEM, 0, 0);
-        return;
-    }
-    uint64_t blk = 0;
-    int r;
-    while ((r = wc_blocks_next(&job->bl, &blk)) > 0)
-        wc_wfile_block(job, slot, blk);
-    if (r < 0)
-        wc_blocks_fail(&job->bl, r, 0, 0);
+    return slot->counts != NULL || slot->tab != NULL ? WC_OK : WC_ENOMEM;
 }
+
+static const struct wc_slot_fns wc_wfile_fns = {
+    sizeof(struct wc_wslot), wc_wfile_slot, wc_wfile_block};
 
 /* The results of the slots into f (only when all went well). */
 static int wc_wslots_reduce(wc_freq *f, int needles, size_t nids,
@@ -204,23 +198,11 @@ static int wc_wfile_run(struct wc_input *in, wc_freq *f, int needles,
     int fd = in->fd;
     uint64_t base = in->base, size = in->size;
     struct wc_ticker *tk = &in->tk;
-    int threads;
-    size_t nslots;
-    if (wc_blocks_init(&job.bl, in, o, &threads, &nslots) != WC_OK)
-        return WC_ENOMEM;
-    struct wc_wslot *slots = calloc(nslots, sizeof *slots);
-    if (slots == NULL) {
-        wc_blocks_end(&job.bl);
-        return WC_ENOMEM;
-    }
-    job.slots = slots;
     wc_freq_io_wtext(f, &job.x);
-    int lost = wc_pool_run(threads, wc_wfile_task, &job, nslots);
-
-    int rc = wc_blocks_end(&job.bl);
+    int rc = wc_blocks_run(&job.bl, in, o, &wc_wfile_fns, &job);
     int err_errno = errno;
-    if (rc == WC_OK)
-        rc = lost;
+    struct wc_wslot *slots = job.bl.slots;
+    size_t nslots = job.bl.nslots;
     if (rc == WC_OK) {
         rc = wc_wslots_reduce(f, needles, nids, slots, nslots);
         tk->done = atomic_load(&job.bl.done);
@@ -334,77 +316,63 @@ out:;
     return rc;
 }
 
-/* The words of an opened input. */
-static int wc_words_count(struct wc_input *in, int rc, wc_freq *f, int what,
-                          size_t nids, const wc_io_options *o,
-                          wc_utf8_error *ue)
+/* The words of the input `from` names. */
+static int wc_words_count(wc_freq *f, int what, const struct wc_from *from,
+                          const wc_io_options *opt, wc_utf8_error *ue)
 {
+    wc_io_options o;
+    size_t nids;
+    struct wc_input in;
+    if (wc_from_check(from) != WC_OK ||
+        (what != WC_COUNT_ALL && what != WC_COUNT_NEEDLES) ||
+        wc_freq_io_check(f, what == WC_COUNT_NEEDLES, &nids) != WC_OK ||
+        wc_io_options_check(opt, &o) != WC_OK)
+        return WC_EINVAL;
+    int rc = wc_input_open(&in, from, &o);
     if (rc != WC_OK)
         return rc;
     int needles = what == WC_COUNT_NEEDLES;
-    switch (in->kind) {
+    switch (in.kind) {
     case WC_INPUT_FILE:
-        rc = wc_wfile_run(in, f, needles, nids, o, ue);
+        rc = wc_wfile_run(&in, f, needles, nids, &o, ue);
         break;
     case WC_INPUT_STREAM:
-        rc = wc_wstream(&in->src, f, needles, nids, o, &in->tk, ue);
+        rc = wc_wstream(&in.src, f, needles, nids, &o, &in.tk, ue);
         break;
     default:
-        rc = wc_tick(&in->tk, 1);
+        rc = wc_tick(&in.tk, 1);
         break;
     }
-    return wc_input_close(in, rc);
-}
-
-/* Check f, what and the options. */
-static int wc_words_prepare(const wc_freq *f, int what,
-                            const wc_io_options *opt, wc_io_options *o,
-                            size_t *nids)
-{
-    if ((what != WC_COUNT_ALL && what != WC_COUNT_NEEDLES) ||
-        wc_freq_io_check(f, what == WC_COUNT_NEEDLES, nids) != WC_OK)
-        return WC_EINVAL;
-    return wc_io_options_check(opt, o);
+    return wc_input_close(&in, rc);
 }
 
 int wc_freq_count_fd(wc_freq *f, int what, int fd, const wc_io_options *opt,
                      wc_utf8_error *err)
 {
-    wc_io_options o;
-    size_t nids;
-    struct wc_input in;
-    int rc = wc_words_prepare(f, what, opt, &o, &nids);
-    if (rc != WC_OK)
-        return rc;
-    return wc_words_count(&in, wc_input_fd(&in, fd, &o), f, what, nids, &o, err);
+    struct wc_from from = {.kind = WC_FROM_FD, .fd = fd};
+    return wc_words_count(f, what, &from, opt, err);
 }
 
 int wc_freq_count_file(wc_freq *f, int what, const char *path,
                        const wc_io_options *opt, wc_utf8_error *err)
 {
-    wc_io_options o;
-    size_t nids;
-    struct wc_input in;
-    if (path == NULL)
-        return WC_EINVAL;
-    int rc = wc_words_prepare(f, what, opt, &o, &nids);
-    if (rc != WC_OK)
-        return rc;
-    return wc_words_count(&in, wc_input_path(&in, path, &o), f, what, nids, &o,
-                          err);
+    struct wc_from from = {.kind = WC_FROM_PATH, .path = path};
+    return wc_words_count(f, what, &from, opt, err);
+}
+
+int wc_freq_count_file_range(wc_freq *f, int what, const char *path,
+                             uint64_t lo, uint64_t hi,
+                             const wc_io_options *opt, wc_utf8_error *err)
+{
+    struct wc_from from = {.kind = WC_FROM_RANGE, .path = path, .lo = lo,
+                           .hi = hi};
+    return wc_words_count(f, what, &from, opt, err);
 }
 
 int wc_freq_count_reader(wc_freq *f, int what, wc_read_fn read, void *read_arg,
                          const wc_io_options *opt, wc_utf8_error *err)
 {
-    wc_io_options o;
-    size_t nids;
-    struct wc_input in;
-    if (read == NULL)
-        return WC_EINVAL;
-    int rc = wc_words_prepare(f, what, opt, &o, &nids);
-    if (rc != WC_OK)
-        return rc;
-    return wc_words_count(&in, wc_input_reader(&in, read, read_arg, &o), f,
-                          what, nids, &o, err);
+    struct wc_from from = {.kind = WC_FROM_READER, .read = read,
+                           .read_arg = read_arg};
+    return wc_words_count(f, what, &from, opt, err);
 }

@@ -509,3 +509,82 @@ int wc_tab_narrow_keys(struct wc_tab *t)
     wc_arena_adopt(&t->arena, &fresh);
     return WC_OK;
 }
+
+/* ---- the ordered merge ----------------------------------------------------- */
+
+/*
+ * Merge s into t keeping t's order first: s is packed with its entries in
+ * order of first occurrence; a key of s new to t gets first = base + i (i:
+ * its index in s) and is copied into t's arena, so s may be freed at once.
+ * With base above every first in t, t's order of first occurrence is its
+ * own words, then the new words of s in the order of s (file order, then
+ * position, for the tables of files merged one after another).  Counts are
+ * added; a word t has keeps its first.
+ *
+ * Linear in the entries of s: a read-only pass finds the new keys and their
+ * bytes, t is grown to hold the union (as in wc_tab_merge), and their copies
+ * are allocated (one region of t's arena, and a block each for keys over
+ * WC_ARENA_BLOCK) before any entry changes.  Out of memory: WC_ENOMEM, and
+ * t holds the same words and counts as before (perhaps with more slots).
+ */
+int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
+                         uint64_t base)
+{
+    /* The keys over WC_ARENA_BLOCK are copied at once into blocks of their
+     * own (rare: one allocation each), kept apart until nothing can fail. */
+    struct wc_arena big = {NULL};
+    const void **bigkey = NULL;
+    size_t fresh = 0, small = 0, nbig = 0, bigcap = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct wc_ent *e = &s->ents[i];
+        size_t slot = 0, b = e->len * (size_t)s->kw;
+        const void *key = wc_ent_key(e, s->kw);
+        if (wc_tab_find(t, key, e->len, e->hash, &slot) != NULL)
+            continue;
+        fresh++;
+        if (b > WC_ARENA_BLOCK) {
+            if (nbig == bigcap) {
+                bigcap = bigcap ? 2 * bigcap : 4;
+                const void **grown = wc_realloc(bigkey, bigcap * sizeof *bigkey);
+                if (grown == NULL)
+                    goto nomem;
+                bigkey = grown;
+            }
+            if ((bigkey[nbig++] = wc_arena_copy(&big, key, b)) == NULL)
+                goto nomem;
+        } else if (b > WC_INLINE_KEY) {
+            small += (b + 7) & ~(size_t)7; /* <= the bytes of s's keys */
+        }
+    }
+    uint8_t *out = NULL;
+    if (wc_tab_reserve(t, fresh) != WC_OK ||
+        (small > 0 && (out = wc_arena_copy(&t->arena, NULL, small)) == NULL))
+        goto nomem;
+    /* Nothing fails from here. */
+    size_t j = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct wc_ent *e = &s->ents[i];
+        size_t slot = 0, b = e->len * (size_t)s->kw;
+        const void *key = wc_ent_key(e, s->kw);
+        struct wc_ent *d = wc_tab_find(t, key, e->len, e->hash, &slot);
+        if (d == NULL) {
+            if (b > WC_ARENA_BLOCK) {
+                key = bigkey[j++];
+            } else if (b > WC_INLINE_KEY) {
+                memcpy(out, key, b);
+                key = out;
+                out += (b + 7) & ~(size_t)7;
+            }
+            /* Never NULL: no grow (reserved), no copy. */
+            d = wc_tab_insert(t, slot, key, e->len, e->hash, base + i, 0);
+        }
+        d->count += e->count;
+    }
+    wc_arena_adopt(&t->arena, &big);
+    free(bigkey);
+    return WC_OK;
+nomem:
+    wc_arena_free(&big);
+    free(bigkey);
+    return WC_ENOMEM;
+}

@@ -234,4 +234,12 @@ int wc_tab_narrow_keys(struct wc_tab *t);
  * least 2; 0: the default), so that small texts grow and merge tables. */
 void wc_test_table_min(size_t slots);
 
+/* Merge s (packed, its entries in order of first occurrence) into t, t's
+ * words first: a word new to t gets first = base + its index in s (base
+ * above every first in t) and its key copied; counts added.  Linear in the
+ * entries of s; s is only read.  Out of memory: WC_ENOMEM and t's words and
+ * counts as they were. */
+int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
+                         uint64_t base);
+
 #endif /* WC_TABLE_H */

@@ -7,8 +7,9 @@ count of the whole.  A range [lo, hi) of a file owns the lines that START in
 it: both ends are moved forward to the next line start (`line_start`), and
 neighbouring ranges move their shared end to the same place, so every line
 belongs to exactly one range.  `count_file_range` counts such a range with
-the C core (pread on the calling thread, the GIL released); `count_stream_range`
-counts one of a file object (an fsspec file of a remote file system).
+the C core (pread in blocks on the core's threads, the GIL released);
+`count_stream_range` counts one of a file object (an fsspec file of a remote
+file system).
 
 Top words, the same in every front end (frequencies(top=), the wordcount
 CLI, word_count.dask, word_count.mpi): top=None is every word, in order of
@@ -132,32 +133,19 @@ def _word_options(options: dict) -> Tuple[str, bool, str]:
             options.get("errors", "strict"))
 
 
-MIN_SPLIT = 1 << 20  # a range is cut for threads into pieces of at least this
-
-
 def count_file_range(path, start: int, end: int, needle: Optional[bytes], options: dict,
-                     threads: int = 1):
+                     threads: Optional[int] = 1, block_size: Optional[int] = None):
     """The words of bytes [start, end) of the local file at `path` (whole
-    lines: the ends come from `line_start`), read and counted in C with the
-    GIL released: the count of `needle`, or needle None: every word, a
-    Counter in order of first occurrence.  options: words=, casefold=,
-    errors= as for word_count.search.  threads > 1: the range is cut at line
-    starts into up to `threads` pieces counted at once, one a thread, and
-    their results added in order.  A file that shrinks below `end` raises
-    OSError(EIO), as search_file does."""
-    word_opts = _word_options(options)
-    pieces = min(threads, (end - start) // MIN_SPLIT)
-    if pieces <= 1:
-        return _word_count._count_range(path, start, end, needle, *word_opts)
-    with open(path, "rb", buffering=0) as f:
-        cuts = sorted({start, end} | {line_start(f, start + (end - start) * k // pieces, end)
-                                      for k in range(1, pieces)})
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(len(cuts) - 1) as pool:
-        parts = list(pool.map(lambda ab: _word_count._count_range(path, ab[0], ab[1], needle,
-                                                                  *word_opts),
-                              zip(cuts, cuts[1:])))
-    return sum(parts) if needle is not None else merge(parts)
+    lines: the ends come from `line_start`), counted in C as a text of their
+    own with the GIL released: the count of `needle`, or needle None: every
+    word, a Counter in order of first occurrence.  options: words=,
+    casefold=, errors= as for word_count.search.  The range is read as
+    search_file reads a file: pread in blocks of `block_size` bytes (None:
+    the default) on `threads` threads (None: word_count.default_threads()).
+    A file that ends before `end` raises OSError(EIO), as search_file does
+    for one that shrinks; start > end raises ValueError."""
+    return _word_count._count_range(path, start, end, needle, *_word_options(options),
+                                    threads, block_size)
 
 
 class _Bounded:

@@ -24,8 +24,8 @@ FIFOs) are read whole, as streams, each by one rank, as ``search_file``
 reads them.  Failures are reported in one line ``word_count.mpi: ...`` and
 exit status 2 (1 means "none found").
 
-Threads: each rank uses all the CPUs of its node by default (its ranges
-are cut at line starts into one piece a thread); with several ranks on one
+Threads: each rank uses all the CPUs of its node by default (the core
+reads each of its ranges in blocks on that many threads); with several ranks on one
 node, pass ``--threads`` so that ranks x threads is about the node's CPU
 count.
 """

@@ -1,0 +1,352 @@
+/*
+ * test_merge.c - wc_freq_merge_into, the ordered merge of the tables of
+ * several inputs, against an oracle written here (split at ' ' and '\n',
+ * a list of distinct words in order of first occurrence over the inputs):
+ *   - texts merged one after another give the oracle's words, counts and
+ *     order (first occurrence: input order, then position), and the same
+ *     ties by count; keys are copied (each text is overwritten and freed
+ *     once merged); short, long (arena) and very long (a block of their
+ *     own) words, tables that grow;
+ *   - a table counted from a text first keeps its words before the merged
+ *     ones;
+ *   - tables that cut words differently, needle tables and sorted tables
+ *     are refused (WC_EINVAL);
+ *   - every allocation failing in turn, once or from then on: WC_ENOMEM
+ *     and the table as it was, or WC_OK and the oracle's table.
+ *
+ * Closes with "N passed, N failed" (what CI reads).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "freq.h"
+
+/* ---- the oracle ------------------------------------------------------------ */
+
+struct oword {
+    const uint8_t *p; /* into a text the oracle keeps */
+    size_t len;
+    uint64_t count;
+};
+
+struct oracle {
+    struct oword *w;
+    size_t n, cap;
+};
+
+static void oracle_add(struct oracle *o, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->w[i].len == len && memcmp(o->w[i].p, p, len) == 0) {
+            o->w[i].count++;
+            return;
+        }
+    if (o->n == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 64;
+        o->w = realloc(o->w, o->cap * sizeof *o->w);
+        if (o->w == NULL)
+            abort();
+    }
+    o->w[o->n++] = (struct oword){p, len, 1};
+}
+
+/* The non-empty words of t split at ' ' and '\n', in order. */
+static void oracle_text(struct oracle *o, const uint8_t *t, size_t len)
+{
+    size_t s = 0;
+    for (size_t i = 0; i <= len; i++)
+        if (i == len || t[i] == ' ' || t[i] == '\n') {
+            if (i > s)
+                oracle_add(o, t + s, i - s);
+            s = i + 1;
+        }
+}
+
+/* f (sorted by first occurrence) holds exactly the oracle's words, counts
+ * and order. */
+static int table_is(wc_freq *f, const struct oracle *o)
+{
+    if (wc_freq_sort(f, 0) != WC_OK || wc_freq_size(f) != o->n)
+        return 0;
+    for (size_t i = 0; i < o->n; i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        if (width != 1 || len != o->w[i].len || count != o->w[i].count ||
+            memcmp(key, o->w[i].p, len) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* The same as table_is without sorting f (which would end its merges):
+ * its slots hold the oracle's words and counts, their firsts rising in the
+ * oracle's order. */
+static int slots_are(const wc_freq *f, const struct oracle *o)
+{
+    if (f->tab.n != o->n || f->tab.packed)
+        return 0;
+    uint64_t *first = xmalloc((o->n + 1) * sizeof *first);
+    size_t seen = 0;
+    int ok = 1;
+    for (size_t j = 0; j <= f->tab.mask && ok; j++) {
+        const struct wc_ent *e = &f->tab.ents[j];
+        if (e->hash == 0)
+            continue;
+        const void *key = wc_ent_key(e, 1);
+        size_t i = 0;
+        while (i < o->n && (o->w[i].len != e->len ||
+                            memcmp(o->w[i].p, key, e->len) != 0))
+            i++;
+        ok = i < o->n && o->w[i].count == e->count;
+        if (ok)
+            first[i] = e->first;
+        seen++;
+    }
+    for (size_t i = 1; i < o->n && ok; i++)
+        ok = first[i - 1] < first[i];
+    free(first);
+    return ok && seen == o->n;
+}
+
+/* f sorted by count: the oracle's words by count, ties in oracle order. */
+static int table_by_count_is(wc_freq *f, const struct oracle *o)
+{
+    if (wc_freq_sort(f, 1) != WC_OK || wc_freq_size(f) != o->n)
+        return 0;
+    size_t i = 0;
+    uint64_t max = 0;
+    for (size_t k = 0; k < o->n; k++)
+        if (o->w[k].count > max)
+            max = o->w[k].count;
+    for (uint64_t c = max; c >= 1; c--)
+        for (size_t k = 0; k < o->n; k++) {
+            if (o->w[k].count != c)
+                continue;
+            const void *key;
+            size_t len;
+            int width;
+            uint64_t count;
+            wc_freq_get(f, i++, &key, &len, &width, &count);
+            if (len != o->w[k].len || count != c ||
+                memcmp(key, o->w[k].p, len) != 0)
+                return 0;
+        }
+    return i == o->n;
+}
+
+/* ---- the texts ------------------------------------------------------------- */
+
+#define NTEXTS 12
+#define HUGE_WORD (70 * 1024) /* over WC_ARENA_BLOCK: a block of its own */
+
+/* Text k: words from a vocabulary that grows with k (so each text brings
+ * new words and repeats old ones): short, 20 to 40 bytes (arena), and in
+ * texts 3 and 7 a huge one.  Made again identically for the oracle. */
+static uint8_t *make_text(int k, size_t *len)
+{
+    uint64_t rng = 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1);
+    size_t cap = HUGE_WORD + 4096, n = 0;
+    uint8_t *t = xmalloc(cap);
+    int nwords = 40 + 13 * k;
+    for (int i = 0; i < nwords; i++) {
+        rng ^= rng >> 12;
+        rng ^= rng << 25;
+        rng ^= rng >> 27;
+        uint64_t r = rng * 0x2545F4914F6CDD1Dull;
+        unsigned id = (unsigned)(r >> 40) % (unsigned)(8 + 9 * k);
+        int w;
+        if (id % 5 == 0)
+            w = snprintf((char *)t + n, cap - n, "w%u-a-rather-long-word-%u", id, id * 7);
+        else
+            w = snprintf((char *)t + n, cap - n, "w%u", id);
+        n += (size_t)w;
+        t[n++] = (r & 0xF) == 0 ? '\n' : ' ';
+        if ((r & 0x30) == 0)
+            t[n++] = ' '; /* an empty word: not a word of frequencies */
+    }
+    if (k == 3 || k == 7) {
+        memset(t + n, 'H', HUGE_WORD);
+        t[n + HUGE_WORD - 1] = (uint8_t)('0' + k % 5); /* two huge words */
+        n += HUGE_WORD;
+    }
+    *len = n;
+    return t;
+}
+
+static wc_freq *table_of(const uint8_t *t, size_t len)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    CHECK(f != NULL, "wc_freq_new");
+    if (f != NULL)
+        CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count_all");
+    return f;
+}
+
+static wc_freq *empty_table(void)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    if (f == NULL)
+        abort();
+    return f;
+}
+
+/* ---- the tests ----------------------------------------------------------- */
+
+/* Texts merged one by one into an empty table (or into one counted from
+ * text 0 first): the oracle over the texts in order, by first occurrence
+ * and by count.  Each text is overwritten and freed once merged: the keys
+ * must have been copied. */
+static void test_merge_order(int counted_first, size_t table_min)
+{
+    uint8_t *keep[NTEXTS];
+    struct oracle o = {0};
+    wc_freq *dst = NULL;
+    wc_test_table_min(table_min);
+    for (int k = 0; k < NTEXTS; k++) {
+        size_t len;
+        keep[k] = make_text(k, &len);
+        oracle_text(&o, keep[k], len);
+        if (k == 0 && counted_first) {
+            dst = table_of(keep[0], len); /* keys into keep[0] */
+            continue;
+        }
+        if (dst == NULL)
+            dst = empty_table();
+        uint8_t *t = make_text(k, &len);
+        wc_freq *src = table_of(t, len);
+        CHECK_EQ(wc_freq_merge_into(dst, src), WC_OK, "text %d", k);
+        wc_freq_free(src);
+        memset(t, 'X', len);
+        free(t);
+    }
+    CHECK(table_is(dst, &o), "counted_first %d min %zu: by first occurrence",
+          counted_first, table_min);
+    CHECK(table_by_count_is(dst, &o), "counted_first %d min %zu: by count",
+          counted_first, table_min);
+    wc_freq_free(dst);
+    wc_test_table_min(0);
+    free(o.w);
+    for (int k = 0; k < NTEXTS; k++)
+        free(keep[k]);
+}
+
+/* Empty sources and an empty destination merge to what they hold. */
+static void test_merge_empty(void)
+{
+    size_t len;
+    uint8_t *t = make_text(2, &len);
+    struct oracle o = {0};
+    oracle_text(&o, t, len);
+    wc_freq *dst = empty_table(), *e1 = empty_table(), *e2 = empty_table();
+    wc_freq *src = table_of(t, len);
+    CHECK_EQ(wc_freq_merge_into(dst, e1), WC_OK, "empty into empty");
+    CHECK_EQ(wc_freq_size(dst), 0, "empty into empty");
+    CHECK_EQ(wc_freq_merge_into(dst, src), WC_OK, "text into empty");
+    CHECK_EQ(wc_freq_merge_into(dst, e2), WC_OK, "empty into text");
+    CHECK(table_is(dst, &o), "empty merges");
+    wc_freq_free(dst);
+    wc_freq_free(e1);
+    wc_freq_free(e2);
+    wc_freq_free(src);
+    free(o.w);
+    free(t);
+}
+
+/* Tables whose keys are not alike, needles, a sorted destination. */
+static void test_merge_refused(void)
+{
+    wc_word_opts space = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_word_opts uni = {.words = WC_WORDS_UNICODE, .utf8 = 1, .threads = 1};
+    wc_word_opts fold = {.words = WC_WORDS_SPACE, .casefold = 1, .utf8 = 1,
+                         .threads = 1};
+    wc_word_opts latin1 = {.words = WC_WORDS_SPACE, .utf8 = 0, .threads = 1};
+    wc_freq *a = wc_freq_new(1, &space), *b = wc_freq_new(1, &uni);
+    wc_freq *c = wc_freq_new(1, &fold), *d = wc_freq_new(1, &latin1);
+    wc_freq *w2 = wc_freq_new(2, &space), *nd = wc_freq_new(1, &space);
+    wc_freq *sorted = wc_freq_new(1, &space);
+    size_t id;
+    CHECK_EQ(wc_freq_add_needle(nd, "x", 1, 1, &id, NULL), WC_OK, "needle");
+    CHECK_EQ(wc_freq_sort(sorted, 0), WC_OK, "sort");
+    CHECK_EQ(wc_freq_merge_into(a, b), WC_EINVAL, "space / unicode");
+    CHECK_EQ(wc_freq_merge_into(a, c), WC_EINVAL, "casefold");
+    CHECK_EQ(wc_freq_merge_into(a, d), WC_EINVAL, "utf8 / latin-1");
+    CHECK_EQ(wc_freq_merge_into(a, w2), WC_EINVAL, "width");
+    CHECK_EQ(wc_freq_merge_into(a, nd), WC_EINVAL, "needles in src");
+    CHECK_EQ(wc_freq_merge_into(nd, a), WC_EINVAL, "needles in dst");
+    CHECK_EQ(wc_freq_merge_into(sorted, a), WC_EINVAL, "sorted dst");
+    CHECK_EQ(wc_freq_merge_into(a, a), WC_EINVAL, "itself");
+    CHECK_EQ(wc_freq_merge_into(a, NULL), WC_EINVAL, "NULL");
+    wc_freq_free(a);
+    wc_freq_free(b);
+    wc_freq_free(c);
+    wc_freq_free(d);
+    wc_freq_free(w2);
+    wc_freq_free(nd);
+    wc_freq_free(sorted);
+}
+
+/* Every allocation of a merge failing in turn (once, or from then on): the
+ * merge of texts 4 to 7 into a table of texts 0 to 3 returns WC_ENOMEM and
+ * leaves that table as it was (merged again, it then gives the whole), or
+ * WC_OK and the whole.  Text 7 holds a huge word (a block of its own). */
+static void test_merge_oom(void)
+{
+    uint8_t *keep[8];
+    size_t lens[8];
+    struct oracle head = {0}, all = {0};
+    for (int k = 0; k < 8; k++) {
+        keep[k] = make_text(k, &lens[k]);
+        if (k < 4)
+            oracle_text(&head, keep[k], lens[k]);
+        oracle_text(&all, keep[k], lens[k]);
+    }
+    wc_test_table_min(8); /* the destination grows */
+    for (int persistent = 0; persistent <= 1; persistent++) {
+        size_t failed = 0, wrong = 0;
+        for (uint64_t nth = 1; nth < 60; nth++) {
+            wc_freq *dst = empty_table(), *mid = empty_table();
+            for (int k = 0; k < 8; k++) {
+                wc_freq *src = table_of(keep[k], lens[k]);
+                wrong += wc_freq_merge_into(k < 4 ? dst : mid, src) != WC_OK;
+                wc_freq_free(src);
+            }
+            wc_test_fail_allocs(nth, persistent);
+            int rc = wc_freq_merge_into(dst, mid);
+            wc_test_fail_allocs(0, 0);
+            if (rc == WC_ENOMEM) {
+                failed++;
+                wrong += !slots_are(dst, &head);
+                rc = wc_freq_merge_into(dst, mid);
+            }
+            wrong += rc != WC_OK || !table_is(dst, &all);
+            wc_freq_free(dst);
+            wc_freq_free(mid);
+        }
+        CHECK(failed > 1, "persistent %d: some merges ran out of memory", persistent);
+        CHECK_EQ(wrong, 0, "persistent %d: %zu failed", persistent, failed);
+    }
+    wc_test_table_min(0);
+    for (int k = 0; k < 8; k++)
+        free(keep[k]);
+    free(head.w);
+    free(all.w);
+}
+
+int main(void)
+{
+    test_merge_order(0, 0);
+    test_merge_order(1, 0);
+    test_merge_order(0, 8);
+    test_merge_order(1, 8);
+    test_merge_empty();
+    test_merge_refused();
+    test_merge_oom();
+    return check_report();
+}
