@@ -307,7 +307,7 @@ WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
  */
 WC_API int wc_freq_merge_into(wc_freq *dst, wc_freq *src);
 
-/* ---- files and streams (io.c) ------------------------------------------ */
+/* ---- files and streams (input.c, input_needles.c, input_words.c) ------ */
 
 /*
  * Counting bytes that come from a file or a stream, with the semantics above
