@@ -265,8 +265,35 @@ WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k, int inv)
     }
 }
 
+/* The class masks of the units [k, k + n) (n <= WC_SEPIT_WORDS * 64) by the
+ * chosen kernel for width w. */
+WC_INLINE void wc_wmask_units(const void *t, int w, size_t k, size_t n,
+                              int cls, uint64_t *m)
+{
+    if (w == 1)
+        wc_wmask_kernel()((const uint8_t *)t + k, n, cls, m);
+    else
+        wc_wmaskw_kernel()((const uint8_t *)t + k * (size_t)w, n, w, cls, m);
+}
+
+/* One space-mode word [ws, e) to the sink, folded or not. */
+WC_INLINE int wc_space_word(const struct wc_wtext *x, int w, int fold,
+                            size_t ws, size_t e, struct wc_scratch *sc,
+                            wc_emit_fn emit, void *ctx, size_t *err)
+{
+    if (fold) {
+        size_t klen;
+        int rc = wc_fold_word(x, w, ws, e, sc, &klen, err);
+        return rc == WC_OK ? emit(ctx, sc->buf, klen, ws, 0, 1) : rc;
+    }
+    return emit(ctx, (const char *)x->text + ws * (size_t)w, e - ws, ws, 0, 0);
+}
+
 /* space mode, words [lo, hi): lo is 0 or follows a ' ' or '\n'; hi is len
- * or follows one (so every word lies wholly inside). */
+ * or follows one (so every word lies wholly inside).  The separators are
+ * the set bits of the class masks, 1 KiB (units) at a time, taken in order
+ * with ctz and cleared with b & (b - 1): no branch a unit and no search a
+ * word. */
 WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
                              size_t lo, size_t hi, struct wc_scratch *sc,
                              wc_emit_fn emit, void *ctx, size_t *err)
@@ -274,40 +301,32 @@ WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
     const void *t = x->text;
     size_t len = x->len, ws = lo;
     int rc;
-    struct wc_sepit it;
-    wc_sepit_init(&it, t, hi, WC_WMASK_SPACE, w);
-    for (size_t k = lo;; k++) {
-        size_t e;
-        if (k < hi)
-            k = wc_sepit_next(&it, k, 0);
-        if (k < hi) {
-            uint32_t c = WC_UNIT(t, w, k);
-            if (c != ' ' && c != '\n')
-                continue;
-            e = k;
-            if (c == '\n' && e > ws && WC_UNIT(t, w, e - 1) == '\r')
-                e--; /* "\r\n" ends the line */
-        } else {
-            /* The end of the range: a word stops here only at the end of
-             * the text (a bare final '\r' stays in it), and the empty word
-             * at the very end exists only after a final ' '. */
-            if (hi != len || len == 0 ||
-                (ws == len && WC_UNIT(t, w, len - 1) != ' '))
-                return WC_OK;
-            e = len;
+    uint64_t m[WC_SEPIT_WORDS];
+    for (size_t base = lo; base < hi; base += WC_SEPIT_WORDS * 64) {
+        size_t n = hi - base < WC_SEPIT_WORDS * 64 ? hi - base
+                                                   : WC_SEPIT_WORDS * 64;
+        wc_wmask_units(t, w, base, n, WC_WMASK_SPACE, m);
+        for (size_t wi = 0; wi * 64 < n; wi++) {
+            for (uint64_t b = m[wi]; b != 0; b &= b - 1) {
+                size_t k = base + wi * 64 + (size_t)__builtin_ctzll(b);
+                size_t e = k;
+                /* "\r\n" ends the line: the '\r' is not in the word. */
+                if (e > ws && WC_UNIT(t, w, e - 1) == '\r' &&
+                    WC_UNIT(t, w, k) == '\n')
+                    e--;
+                rc = wc_space_word(x, w, fold, ws, e, sc, emit, ctx, err);
+                if (rc != WC_OK)
+                    return rc;
+                ws = k + 1;
+            }
         }
-        if (fold) {
-            size_t klen;
-            rc = wc_fold_word(x, w, ws, e, sc, &klen, err);
-            if (rc == WC_OK)
-                rc = emit(ctx, sc->buf, klen, ws, 0, 1);
-        } else {
-            rc = emit(ctx, (const char *)t + ws * (size_t)w, e - ws, ws, 0, 0);
-        }
-        if (rc != WC_OK || k >= hi)
-            return rc;
-        ws = k + 1;
     }
+    /* The end of the range: a word stops here only at the end of the text
+     * (a bare final '\r' stays in it), and the empty word at the very end
+     * exists only after a final ' '. */
+    if (hi != len || len == 0 || (ws == len && WC_UNIT(t, w, len - 1) != ' '))
+        return WC_OK;
+    return wc_space_word(x, w, fold, ws, len, sc, emit, ctx, err);
 }
 
 /* Decode the code point at k of [.., hi): sets *c, returns its length in
