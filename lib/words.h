@@ -282,6 +282,43 @@ WC_INLINE int wc_space_word(const struct wc_wtext *x, int w, int fold,
                             wc_emit_fn emit, void *ctx, size_t *err)
 {
     if (fold) {
+        size_t n = e - ws;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* The common word: at most 16 ASCII units folded into UTF-8 keys,
+         * lower-cased with two 8-byte loads (1-byte text) or unit by unit
+         * (2-byte text), without the general loop's bookkeeping. */
+        if (n <= 16 && wc_fold_width(x) == 1 && sc->cap >= 16 &&
+            (w == 2 || (w == 1 && x->len - ws >= 16))) {
+            uint8_t *o = sc->buf;
+            if (w == 1) {
+                const uint8_t *p = (const uint8_t *)x->text + ws;
+                uint64_t a, b;
+                memcpy(&a, p, 8);
+                memcpy(&b, p + 8, 8);
+                uint64_t la = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+                uint64_t lb = n <= 8    ? 0
+                              : n >= 16 ? ~0ull
+                                        : (1ull << (8 * (n - 8))) - 1;
+                if ((((a & la) | (b & lb)) & 0x8080808080808080ull) == 0) {
+                    a = wc_lower8(a);
+                    b = wc_lower8(b);
+                    memcpy(o, &a, 8);
+                    memcpy(o + 8, &b, 8);
+                    return emit(ctx, o, n, ws, 0, 1);
+                }
+            } else {
+                const uint16_t *p = (const uint16_t *)x->text + ws;
+                unsigned any = 0;
+                for (size_t i = 0; i < n; i++)
+                    any |= p[i];
+                if (any < 0x80) {
+                    for (size_t i = 0; i < n; i++)
+                        o[i] = wc_lower_byte((uint8_t)p[i]);
+                    return emit(ctx, o, n, ws, 0, 1);
+                }
+            }
+        }
+#endif
         size_t klen;
         int rc = wc_fold_word(x, w, ws, e, sc, &klen, err);
         return rc == WC_OK ? emit(ctx, sc->buf, klen, ws, 0, 1) : rc;
