@@ -524,6 +524,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 failf("byte-class masks differ from the scalar kernel's",
                       (size_t)k, (size_t)cls);
         }
+        /* The text's own units (width 2 or 4): the wide kernels too. */
+        size_t nuw = (len + 63) / 64;
+        for (int cls = 0; width > 1 && cls < 3; cls++) {
+            wc_wmaskw_scalar(text, len, width, cls, m1);
+            wc_wmaskw_kernel()(text, len, width, cls, m2);
+            if (memcmp(m1, m2, nuw * sizeof *m1) != 0)
+                failf("unit-class masks differ from the scalar kernel's",
+                      (size_t)k, (size_t)cls);
+        }
         free(m1);
         free(m2);
         struct wlist again;

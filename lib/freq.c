@@ -89,7 +89,10 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
             return wc_tab_count_long(t, key, len, h, first, s->sc);
         if (bytes > WC_BATCH_KEY)
             return wc_tab_count(t, key, len, h, first, 1);
-        memcpy(s->pkeys[s->npend], key, bytes);
+        if (bytes <= 16 && key == s->sc->buf && s->sc->cap >= 16)
+            memcpy(s->pkeys[s->npend], key, 16); /* no call: one size */
+        else
+            memcpy(s->pkeys[s->npend], key, bytes);
         key = s->pkeys[s->npend];
     }
     __builtin_prefetch(&t->ents[h & t->mask]);

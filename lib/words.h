@@ -153,6 +153,15 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
                 k += a;
                 continue;
             }
+            if (c < 0x80 && w != 1 && out8) {
+                /* The ASCII units that start [k, stop) at once, narrowed
+                 * to bytes. */
+                do {
+                    o8[n++] = wc_lower_byte((uint8_t)c);
+                    k++;
+                } while (k < stop && (c = WC_UNIT(x->text, w, k)) < 0x80);
+                continue;
+            }
             if (c < 0x80) { /* ASCII: lower-case it */
                 c += (uint32_t)((int32_t)wc_uni_latin1[c] >> 8);
                 if (out8)
@@ -193,31 +202,38 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
     return WC_OK;
 }
 
-/* The bytes of [.., hi) in a class (inv 0) or out of it (inv 1), found
- * 1 KiB at a time as bit masks by the chosen byte-class kernel
- * (kernels/wmask.h) and walked with ctz: no branch a byte, and one a word.
- * Space mode looks for the separators (' ', '\n'); unicode mode for the end
- * of a run of ASCII word bytes. */
+/* The units of [.., hi) in a class (inv 0) or out of it (inv 1), found
+ * 1 KiB (units) at a time as bit masks by the chosen class kernel
+ * (kernels/wmask.h; a unit wider than a byte is classified as min(unit,
+ * 0xFF)) and walked with ctz: no branch a unit, and one a word.  Space mode
+ * looks for the separators (' ', '\n'); unicode mode for the end of a run of
+ * ASCII word units. */
 #define WC_SEPIT_WORDS 16
 struct wc_sepit {
     const uint8_t *p;
     size_t base, end, hi; /* the masks cover [base, end) */
     wc_wmask_fn fn;
+    wc_wmaskw_fn fnw;
     int cls;
+    int width;
     uint64_t m[WC_SEPIT_WORDS];
 };
 
 WC_INLINE void wc_sepit_init(struct wc_sepit *it, const void *p, size_t hi,
-                             int cls)
+                             int cls, int width)
 {
     it->cls = cls;
+    it->width = width;
     it->p = p;
     it->base = it->end = 0;
     it->hi = hi;
-    it->fn = wc_wmask_kernel();
+    if (width == 1)
+        it->fn = wc_wmask_kernel();
+    else
+        it->fnw = wc_wmaskw_kernel();
 }
 
-/* The first byte at or after k in the class (inv 0) or out of it (inv 1, a
+/* The first unit at or after k in the class (inv 0) or out of it (inv 1, a
  * constant), or hi; calls come with k increasing. */
 WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k, int inv)
 {
@@ -227,14 +243,18 @@ WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k, int inv)
                 return it->hi;
             size_t n = it->hi - k < WC_SEPIT_WORDS * 64 ? it->hi - k
                                                         : WC_SEPIT_WORDS * 64;
-            it->fn(it->p + k, n, it->cls, it->m);
+            if (it->width == 1)
+                it->fn(it->p + k, n, it->cls, it->m);
+            else
+                it->fnw(it->p + k * (size_t)it->width, n, it->width, it->cls,
+                        it->m);
             it->base = k;
             it->end = k + n;
         }
         size_t off = k - it->base, wi = off / 64;
         uint64_t b = (inv ? ~it->m[wi] : it->m[wi]) >> (off % 64);
         if (b != 0) {
-            /* Inverted, the bits past the end are set: not a byte. */
+            /* Inverted, the bits past the end are set: not a unit. */
             size_t r = k + (size_t)__builtin_ctzll(b);
             if (!inv || r < it->end)
                 return r;
@@ -245,8 +265,72 @@ WC_INLINE size_t wc_sepit_next(struct wc_sepit *it, size_t k, int inv)
     }
 }
 
+/* The class masks of the units [k, k + n) (n <= WC_SEPIT_WORDS * 64) by the
+ * chosen kernel for width w. */
+WC_INLINE void wc_wmask_units(const void *t, int w, size_t k, size_t n,
+                              int cls, uint64_t *m)
+{
+    if (w == 1)
+        wc_wmask_kernel()((const uint8_t *)t + k, n, cls, m);
+    else
+        wc_wmaskw_kernel()((const uint8_t *)t + k * (size_t)w, n, w, cls, m);
+}
+
+/* One space-mode word [ws, e) to the sink, folded or not. */
+WC_INLINE int wc_space_word(const struct wc_wtext *x, int w, int fold,
+                            size_t ws, size_t e, struct wc_scratch *sc,
+                            wc_emit_fn emit, void *ctx, size_t *err)
+{
+    if (fold) {
+        size_t n = e - ws;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* The common word: at most 16 ASCII units folded into UTF-8 keys,
+         * lower-cased with two 8-byte loads (1-byte text) or unit by unit
+         * (2-byte text), without the general loop's bookkeeping. */
+        if (n <= 16 && wc_fold_width(x) == 1 && sc->cap >= 16 &&
+            (w == 2 || (w == 1 && x->len - ws >= 16))) {
+            uint8_t *o = sc->buf;
+            if (w == 1) {
+                const uint8_t *p = (const uint8_t *)x->text + ws;
+                uint64_t a, b;
+                memcpy(&a, p, 8);
+                memcpy(&b, p + 8, 8);
+                uint64_t la = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1;
+                uint64_t lb = n <= 8    ? 0
+                              : n >= 16 ? ~0ull
+                                        : (1ull << (8 * (n - 8))) - 1;
+                if ((((a & la) | (b & lb)) & 0x8080808080808080ull) == 0) {
+                    a = wc_lower8(a);
+                    b = wc_lower8(b);
+                    memcpy(o, &a, 8);
+                    memcpy(o + 8, &b, 8);
+                    return emit(ctx, o, n, ws, 0, 1);
+                }
+            } else {
+                const uint16_t *p = (const uint16_t *)x->text + ws;
+                unsigned any = 0;
+                for (size_t i = 0; i < n; i++)
+                    any |= p[i];
+                if (any < 0x80) {
+                    for (size_t i = 0; i < n; i++)
+                        o[i] = wc_lower_byte((uint8_t)p[i]);
+                    return emit(ctx, o, n, ws, 0, 1);
+                }
+            }
+        }
+#endif
+        size_t klen;
+        int rc = wc_fold_word(x, w, ws, e, sc, &klen, err);
+        return rc == WC_OK ? emit(ctx, sc->buf, klen, ws, 0, 1) : rc;
+    }
+    return emit(ctx, (const char *)x->text + ws * (size_t)w, e - ws, ws, 0, 0);
+}
+
 /* space mode, words [lo, hi): lo is 0 or follows a ' ' or '\n'; hi is len
- * or follows one (so every word lies wholly inside). */
+ * or follows one (so every word lies wholly inside).  The separators are
+ * the set bits of the class masks, 1 KiB (units) at a time, taken in order
+ * with ctz and cleared with b & (b - 1): no branch a unit and no search a
+ * word. */
 WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
                              size_t lo, size_t hi, struct wc_scratch *sc,
                              wc_emit_fn emit, void *ctx, size_t *err)
@@ -254,41 +338,32 @@ WC_INLINE int wc_words_space(const struct wc_wtext *x, int w, int fold,
     const void *t = x->text;
     size_t len = x->len, ws = lo;
     int rc;
-    struct wc_sepit it;
-    if (w == 1)
-        wc_sepit_init(&it, t, hi, WC_WMASK_SPACE);
-    for (size_t k = lo;; k++) {
-        size_t e;
-        if (w == 1 && k < hi)
-            k = wc_sepit_next(&it, k, 0);
-        if (k < hi) {
-            uint32_t c = WC_UNIT(t, w, k);
-            if (c != ' ' && c != '\n')
-                continue;
-            e = k;
-            if (c == '\n' && e > ws && WC_UNIT(t, w, e - 1) == '\r')
-                e--; /* "\r\n" ends the line */
-        } else {
-            /* The end of the range: a word stops here only at the end of
-             * the text (a bare final '\r' stays in it), and the empty word
-             * at the very end exists only after a final ' '. */
-            if (hi != len || len == 0 ||
-                (ws == len && WC_UNIT(t, w, len - 1) != ' '))
-                return WC_OK;
-            e = len;
+    uint64_t m[WC_SEPIT_WORDS];
+    for (size_t base = lo; base < hi; base += WC_SEPIT_WORDS * 64) {
+        size_t n = hi - base < WC_SEPIT_WORDS * 64 ? hi - base
+                                                   : WC_SEPIT_WORDS * 64;
+        wc_wmask_units(t, w, base, n, WC_WMASK_SPACE, m);
+        for (size_t wi = 0; wi * 64 < n; wi++) {
+            for (uint64_t b = m[wi]; b != 0; b &= b - 1) {
+                size_t k = base + wi * 64 + (size_t)__builtin_ctzll(b);
+                size_t e = k;
+                /* "\r\n" ends the line: the '\r' is not in the word. */
+                if (e > ws && WC_UNIT(t, w, e - 1) == '\r' &&
+                    WC_UNIT(t, w, k) == '\n')
+                    e--;
+                rc = wc_space_word(x, w, fold, ws, e, sc, emit, ctx, err);
+                if (rc != WC_OK)
+                    return rc;
+                ws = k + 1;
+            }
         }
-        if (fold) {
-            size_t klen;
-            rc = wc_fold_word(x, w, ws, e, sc, &klen, err);
-            if (rc == WC_OK)
-                rc = emit(ctx, sc->buf, klen, ws, 0, 1);
-        } else {
-            rc = emit(ctx, (const char *)t + ws * (size_t)w, e - ws, ws, 0, 0);
-        }
-        if (rc != WC_OK || k >= hi)
-            return rc;
-        ws = k + 1;
     }
+    /* The end of the range: a word stops here only at the end of the text
+     * (a bare final '\r' stays in it), and the empty word at the very end
+     * exists only after a final ' '. */
+    if (hi != len || len == 0 || (ws == len && WC_UNIT(t, w, len - 1) != ' '))
+        return WC_OK;
+    return wc_space_word(x, w, fold, ws, len, sc, emit, ctx, err);
 }
 
 /* Decode the code point at k of [.., hi): sets *c, returns its length in
@@ -317,9 +392,8 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
     const char *t = x->text;
     size_t run = SIZE_MAX;
     int rc;
-    struct wc_sepit ends; /* the ends of the runs of ASCII word bytes */
-    if (w == 1)
-        wc_sepit_init(&ends, t, hi, WC_WMASK_WORD);
+    struct wc_sepit ends; /* the ends of the runs of ASCII word units */
+    wc_sepit_init(&ends, t, hi, WC_WMASK_WORD, w);
     for (size_t k = lo; k < hi;) {
         uint32_t c = WC_UNIT(t, w, k);
         size_t l = 1;
@@ -334,8 +408,8 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
                 l = 1;
             }
         }
-        if (w == 1 && c < 0x80 && (wc_uni_latin1[c] & 1)) {
-            /* A run of ASCII word bytes at once. */
+        if (c < 0x80 && (wc_uni_latin1[c] & 1)) {
+            /* A run of ASCII word units at once. */
             if (run == SIZE_MAX)
                 run = k;
             k = wc_sepit_next(&ends, k, 1);
@@ -368,9 +442,9 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
     unsigned sub = 0;
     int out8 = wc_fold_width(x) == 1;
     int rc;
-    struct wc_sepit ends; /* the ends of the runs of ASCII word bytes */
-    if (w == 1 && out8)
-        wc_sepit_init(&ends, x->text, hi, WC_WMASK_WORD);
+    struct wc_sepit ends; /* the ends of the runs of ASCII word units */
+    if (out8)
+        wc_sepit_init(&ends, x->text, hi, WC_WMASK_WORD, w);
     for (size_t k = lo; k < hi;) {
         uint32_t c = WC_UNIT(x->text, w, k);
         if (c < 0x80) {
@@ -382,13 +456,22 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
                     sub = 0;
                     n = 0;
                 }
-                if (w == 1 && out8) {
-                    /* A run of ASCII word bytes at once: its fold is the
+                if (out8) {
+                    /* A run of ASCII word units at once: its fold is the
                      * run lower-cased. */
                     size_t e = wc_sepit_next(&ends, k, 1);
                     if (n + (e - k) + 7 > sc->cap &&
                         (rc = wc_scratch_reserve(sc, n + (e - k) + 7)) != WC_OK)
                         return rc;
+                    if (w != 1) { /* narrowed to bytes as they go */
+                        uint8_t *o = sc->buf + n;
+                        for (size_t a = 0; a < e - k; a++)
+                            o[a] = wc_lower_byte(
+                                (uint8_t)WC_UNIT(x->text, w, k + a));
+                        n += e - k;
+                        k = e;
+                        continue;
+                    }
                     const uint8_t *p = (const uint8_t *)x->text + k;
                     size_t r = e - k;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

@@ -29,6 +29,21 @@ void wc_wmask_sse2(const uint8_t *p, size_t n, int cls, uint64_t *out);
 void wc_wmask_avx2(const uint8_t *p, size_t n, int cls, uint64_t *out);
 void wc_wmask_avx512(const uint8_t *p, size_t n, int cls, uint64_t *out);
 
+/* wc_wmaskw_<isa>(p, n, width, cls, out): the same masks for a text of
+ * 16-bit (width 2) or 32-bit (width 4) units: unit i is classified as the
+ * byte min(unit, 0xFF), which keeps every class (' ', '\n' and the ASCII
+ * word bytes are below 0x80; a unit >= 0x80 stays >= 0x80).  It reads
+ * p[0 .. n * width) only. */
+typedef void (*wc_wmaskw_fn)(const void *p, size_t n, int width, int cls,
+                             uint64_t *out);
+
+void wc_wmaskw_scalar(const void *p, size_t n, int width, int cls,
+                      uint64_t *out);
+void wc_wmaskw_sse2(const void *p, size_t n, int width, int cls, uint64_t *out);
+void wc_wmaskw_avx2(const void *p, size_t n, int width, int cls, uint64_t *out);
+void wc_wmaskw_avx512(const void *p, size_t n, int width, int cls,
+                      uint64_t *out);
+
 /* wc_lower_<isa>(p, n, out): the ASCII bytes that start p[0 .. n),
  * lower-cased (A-Z, their full case folding) into out; returns how many
  * (it stops at the first byte >= 0x80).  It reads p[0 .. n) only and may
@@ -48,6 +63,7 @@ extern const int wc_have_wmask_sse2, wc_have_wmask_avx2, wc_have_wmask_avx512;
 /* The kernel of the instruction set chosen by dispatch.c (WORD_COUNT_KERNEL
  * and wc_force_kernel choose it with the needle kernels). */
 wc_wmask_fn wc_wmask_kernel(void);
+wc_wmaskw_fn wc_wmaskw_kernel(void);
 wc_lower_fn wc_lower_kernel(void);
 
 /* The scalar class of one byte (the reference of every kernel). */
@@ -62,6 +78,12 @@ static inline int wc_wmask_in(uint8_t b, int cls)
     default:
         return b >= 0x80;
     }
+}
+
+/* The byte a unit of a wider text is classified as (wc_wmaskw_<isa>). */
+static inline uint8_t wc_wmask_clamp(uint32_t u)
+{
+    return (uint8_t)(u > 0xFF ? 0xFF : u);
 }
 
 /* The scalar lower-casing of one ASCII byte. */

@@ -37,10 +37,32 @@ static inline uint64_t wc_wlower_avx512(const uint8_t *p, uint8_t *o)
     return (uint64_t)_mm512_movepi8_mask(v);
 }
 
+/* 64 units as the bytes min(unit, 0xFF): vpmovwb / vpmovdb truncate, so
+ * clamp first. */
+static inline void wc_wnarrow_avx512(const uint8_t *p, int width, uint8_t *o)
+{
+    if (width == 2) {
+        for (int k = 0; k < 2; k++) {
+            __m512i v = _mm512_loadu_si512((const void *)(p + 64 * k));
+            v = _mm512_min_epu16(v, _mm512_set1_epi16(0xFF));
+            _mm256_storeu_si256((__m256i *)(void *)(o + 32 * k),
+                                _mm512_cvtepi16_epi8(v));
+        }
+    } else {
+        for (int k = 0; k < 4; k++) {
+            __m512i v = _mm512_loadu_si512((const void *)(p + 64 * k));
+            v = _mm512_min_epu32(v, _mm512_set1_epi32(0xFF));
+            _mm_storeu_si128((__m128i *)(void *)(o + 16 * k),
+                             _mm512_cvtepi32_epi8(v));
+        }
+    }
+}
+
 #define WC_WISA avx512
 #define WC_WV 64
 #define WC_WCLASS(p, cls) wc_wclass_avx512((p), (cls))
 #define WC_WLOWER(p, o) wc_wlower_avx512((p), (o))
+#define WC_WNARROW(p, w, o) wc_wnarrow_avx512((p), (w), (o))
 #include "words_simd.h"
 
 #else
@@ -52,5 +74,10 @@ void wc_wmask_avx512(const uint8_t *p, size_t n, int cls, uint64_t *out)
 size_t wc_lower_avx512(const uint8_t *p, size_t n, uint8_t *out)
 {
     return wc_lower_scalar(p, n, out);
+}
+void wc_wmaskw_avx512(const void *p, size_t n, int width, int cls,
+                      uint64_t *out)
+{
+    wc_wmaskw_scalar(p, n, width, cls, out);
 }
 #endif

@@ -7,6 +7,8 @@
  *   WC_WCLASS(p, cls)  the class bits of the WC_WV bytes at p, as uint64_t
  *   WC_WLOWER(p, o)    stores the WC_WV bytes at p lower-cased at o and
  *                      gives their WC_WMASK_HIGH bits, as uint64_t
+ *   WC_WNARROW(p, w, o) stores the 64 units of width w (2 or 4) at p as
+ *                      the 64 bytes min(unit, 0xFF) at o
  * and includes this file.  The last partial vector is classified from a
  * zero-padded copy (the kernel never reads past p + n); padding bytes are
  * in no class.
@@ -33,6 +35,37 @@ void WC_WCAT(wc_wmask_, WC_WISA)(const uint8_t *p, size_t n, int cls,
         uint64_t m = 0;
         for (unsigned k = 0; k < r; k += WC_WV)
             m |= WC_WCLASS(tail + k, cls) << k;
+        out[i / 64] = m;
+    }
+}
+
+void WC_WCAT(wc_wmaskw_, WC_WISA)(const void *p, size_t n, int width,
+                                  int cls, uint64_t *out)
+{
+    const uint8_t *u = p;
+    uint8_t b[64];
+    size_t i = 0;
+    while (n - i >= 64) {
+        WC_WNARROW(u + i * (size_t)width, width, b);
+        uint64_t m = 0;
+        for (unsigned k = 0; k < 64; k += WC_WV)
+            m |= WC_WCLASS(b + k, cls) << k;
+        out[i / 64] = m;
+        i += 64;
+    }
+    if (i < n) {
+        size_t r = n - i;
+        for (size_t k = 0; k < 64; k++) {
+            uint32_t c = 0; /* 0: in no class */
+            if (k < r && width == 2)
+                c = ((const uint16_t *)p)[i + k];
+            else if (k < r)
+                c = ((const uint32_t *)p)[i + k];
+            b[k] = wc_wmask_clamp(c);
+        }
+        uint64_t m = 0;
+        for (unsigned k = 0; k < r; k += WC_WV)
+            m |= WC_WCLASS(b + k, cls) << k;
         out[i / 64] = m;
     }
 }

@@ -8,6 +8,10 @@
  * input in its own allocation of exactly n bytes (ASan: no read past it).
  * The lower-casing kernels (wc_lower_<isa>) the same way, against a
  * byte-at-a-time oracle: the ASCII prefix, lower-cased, and its length.
+ * The kernels of wider units (wc_wmaskw_<isa>, widths 2 and 4) the same
+ * way, on units drawn from the edges of the classes and the values whose
+ * low byte is in a class (0x120, 0x8020, 0x1000A: a truncating or signed
+ * narrowing puts them in it).
  * Also: dispatch gives each kernel's function once forced, so
  * WORD_COUNT_KERNEL reaches the word kernels.
  */
@@ -18,6 +22,9 @@
 static const char *const names[] = {"scalar", "sse2", "avx2", "avx512"};
 static const wc_wmask_fn fns[] = {wc_wmask_scalar, wc_wmask_sse2,
                                   wc_wmask_avx2, wc_wmask_avx512};
+
+static const wc_wmaskw_fn wfns[] = {wc_wmaskw_scalar, wc_wmaskw_sse2,
+                                    wc_wmaskw_avx2, wc_wmaskw_avx512};
 
 static const wc_lower_fn lowers[] = {wc_lower_scalar, wc_lower_sse2,
                                       wc_lower_avx2, wc_lower_avx512};
@@ -64,6 +71,58 @@ static void check_one(int k, const uint8_t *src, size_t n, int cls,
     /* n <= 300: at most 5 words, and the next one untouched. */
     CHECK(out[nw] == 0xA5A5A5A5A5A5A5A5ull, "%s wrote past its words, n %zu",
           names[k], n);
+    free(p);
+}
+
+/* Units of the wider texts: every byte edge, and the same low bytes with
+ * bits above them (in no class but WC_WMASK_HIGH). */
+static const uint32_t wedges[] = {0x20, 0x0A, 0x0D, 0x30, 0x39, 0x41, 0x5A,
+                                  0x5F, 0x61, 0x7A, 0x7F, 0x80, 0xFF, 0x100,
+                                  0x120, 0x10A, 0x130, 0x161, 0x15F, 0x17F,
+                                  0x180, 0x1FF, 0x7F20, 0x8020, 0x800A,
+                                  0x8041, 0xFF20, 0xFF61, 0xFFFF, 0x10000,
+                                  0x1000A, 0x10020, 0x10061, 0x10FFFF,
+                                  0x7FFFFF20, 0x80000020, 0xFFFFFF5F,
+                                  0xFFFFFFFF, 0xFFFF0020, 0x00FF0041};
+
+static int woracle(uint32_t u, int cls)
+{
+    if (cls == WC_WMASK_HIGH)
+        return u > 0x7F;
+    return u <= 0x7F && oracle((uint8_t)u, cls);
+}
+
+/* wc_wmaskw_<isa> on n units of width w at src (their own allocation). */
+static void check_wide(int k, const uint32_t *src, size_t n, int w, int cls,
+                       const char *what)
+{
+    void *p = xmalloc(n ? n * (size_t)w : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (w == 2)
+            ((uint16_t *)p)[i] = (uint16_t)src[i];
+        else
+            ((uint32_t *)p)[i] = src[i];
+    }
+    uint64_t out[8];
+    for (size_t j = 0; j < 8; j++)
+        out[j] = 0xA5A5A5A5A5A5A5A5ull;
+    wfns[k](p, n, w, cls, out);
+    size_t nw = (n + 63) / 64;
+    int bad = 0;
+    for (size_t i = 0; i < nw * 64 && !bad; i++) {
+        uint32_t u = i < n ? (w == 2 ? (uint32_t)(uint16_t)src[i] : src[i]) : 0;
+        int want = i < n ? woracle(u, cls) : 0;
+        int got = (int)((out[i / 64] >> (i % 64)) & 1);
+        if (got != want) {
+            CHECK(got == want, "%s: width %d, %s, class %d, n %zu, unit %zu "
+                  "(0x%X)", names[k], w, what, cls, n, i, (unsigned)u);
+            bad = 1;
+        }
+    }
+    if (!bad)
+        CHECK(1, "%s", what);
+    CHECK(out[nw] == 0xA5A5A5A5A5A5A5A5ull,
+          "%s width %d wrote past its words, n %zu", names[k], w, n);
     free(p);
 }
 
@@ -137,9 +196,36 @@ int main(void)
                     check_one(k, buf, 64, cls, "one byte in a lane");
             }
         }
+        /* The wider units: random, edges, dense separators. */
+        uint32_t ubuf[300 + 64];
+        for (int kind = 0; kind < 3; kind++) {
+            for (size_t i = 0; i < 300 + 64; i++) {
+                uint64_t r = rnd();
+                ubuf[i] = kind == 0 ? (uint32_t)(r >> (r % 32))
+                        : kind == 1 ? wedges[r % (sizeof wedges / sizeof wedges[0])]
+                                    : (r & 1 ? 0x20 : 0x61 + (r & 2) * 0x80);
+            }
+            const char *what = kind == 0 ? "random" : kind == 1 ? "edges" : "dense";
+            for (int w = 2; w <= 4; w += 2)
+                for (size_t off = 0; off < 64; off += kind == 1 ? 1 : 7)
+                    for (size_t n = 0; n <= 300; n++)
+                        for (int cls = 0; cls < 3; cls++)
+                            check_wide(k, ubuf + off, n, w, cls, what);
+        }
+        /* Every edge unit in every lane of a block of 64. */
+        for (size_t e = 0; e < sizeof wedges / sizeof wedges[0]; e++)
+            for (size_t lane = 0; lane < 64; lane++) {
+                for (size_t i = 0; i < 64; i++)
+                    ubuf[i] = 'a';
+                ubuf[lane] = wedges[e];
+                for (int w = 2; w <= 4; w += 2)
+                    for (int cls = 0; cls < 3; cls++)
+                        check_wide(k, ubuf, 64, w, cls, "one unit in a lane");
+            }
         /* Forcing the kernel by name also chooses its byte classes. */
         CHECK_EQ(wc_force_kernel(names[k]), WC_OK, "%s", names[k]);
         CHECK(wc_wmask_kernel() == fns[k], "dispatch of %s", names[k]);
+        CHECK(wc_wmaskw_kernel() == wfns[k], "dispatch of wide %s", names[k]);
         CHECK(wc_lower_kernel() == lowers[k], "dispatch of lower %s", names[k]);
     }
     CHECK(ran >= 1, "no kernel ran");
