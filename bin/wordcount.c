@@ -1090,6 +1090,47 @@ static int cmp_words(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Restore the heap w[0 .. k) (its root the word that comes last) below
+ * slot i. */
+static void word_heap_down(struct word *w, size_t k, size_t i)
+{
+    struct word v = w[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= k)
+            break;
+        if (c + 1 < k && cmp_words(&w[c], &w[c + 1]) < 0)
+            c++;
+        if (cmp_words(&v, &w[c]) >= 0)
+            break;
+        w[i] = w[c];
+        i = c;
+    }
+    w[i] = v;
+}
+
+/* The k first words of w[0 .. n) in cmp_words order to w[0 .. k): a heap
+ * of the k best so far, then the heap sorted; not a sort of all n (a --top
+ * of ten words over millions of distinct words). */
+static void select_top(struct word *w, size_t n, size_t k)
+{
+    if (k == 0)
+        return;
+    if (k >= n / 2) {
+        qsort(w, n, sizeof *w, cmp_words);
+        return;
+    }
+    for (size_t i = k / 2; i-- > 0;)
+        word_heap_down(w, k, i);
+    for (size_t i = k; i < n; i++) {
+        if (cmp_words(&w[i], &w[0]) < 0) {
+            w[0] = w[i];
+            word_heap_down(w, k, 0);
+        }
+    }
+    qsort(w, k, sizeof *w, cmp_words);
+}
+
 /* Print the top words; returns how many words were counted in all. */
 static uint64_t print_top(struct cli *c)
 {
@@ -1105,8 +1146,8 @@ static uint64_t print_top(struct cli *c)
         w[i].count = c->top_counts[i];
         all += w[i].count;
     }
-    qsort(w, n, sizeof *w, cmp_words);
     size_t k = (unsigned long long)c->top > n ? n : (size_t)c->top;
+    select_top(w, n, k);
     if (c->json)
         fputs("], \"top\": [", stdout);
     for (size_t i = 0; i < k; i++) {
