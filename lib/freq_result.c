@@ -62,7 +62,7 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
     const struct wc_ent *e = &f->tab.ents[i];
     int w = f->narrow ? (int)e->hash : f->kw;
     *key = wc_ent_key(e, w);
-    *len = e->len;
+    *len = wc_ent_len(e);
     *width = w;
     *count = e->count;
 }

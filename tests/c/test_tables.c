@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -435,6 +436,55 @@ static void test_oom_needles(void)
     free(text);
 }
 
+/* ---- keys of 2^32 units or more -------------------------------------------- */
+
+/* An entry keeps 32 bits of a key's length; longer keys keep the whole
+ * length beside their pointer.  Two keys of 2^32 + 3 and 2^32 + 5 bytes
+ * (zero pages, never written: no memory used) inserted with the same hash
+ * must stay two words, found again after a grow and a merge. */
+static void test_huge_keys(void)
+{
+#if SIZE_MAX > UINT32_MAX
+    size_t big = ((size_t)1 << 32) + 8;
+    uint8_t *p = mmap(NULL, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+                      MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        printf("huge keys: no 4 GiB mapping, skipped\n");
+        return;
+    }
+    const size_t l1 = ((size_t)1 << 32) + 3, l2 = ((size_t)1 << 32) + 5;
+    const uint64_t h = 0x123456789abcdef1ull; /* odd, as wc_key_hash */
+    struct wc_tab t, s;
+    CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
+    CHECK_EQ(wc_tab_init(&s, 1), WC_OK, "init");
+    size_t slot = 0;
+    CHECK(wc_tab_find(&t, p, l1, h, &slot) == NULL, "absent");
+    struct wc_ent *e = wc_tab_insert(&t, slot, p, l1, h, 7, 0);
+    CHECK(e != NULL && wc_ent_len(e) == l1 && wc_ent_key(e, 1) == p, "key 1");
+    CHECK(wc_tab_find(&t, p, l2, h, &slot) == NULL,
+          "a key of another length above 2^32 is another key");
+    e = wc_tab_insert(&t, slot, p, l2, h, 9, 0);
+    CHECK(e != NULL && wc_ent_len(e) == l2, "key 2");
+    e->count = 5;
+    CHECK_EQ(wc_tab_reserve(&t, 5000), WC_OK, "grow");
+    e = wc_tab_find(&t, p, l1, h, &slot);
+    CHECK(e != NULL && wc_ent_len(e) == l1 && e->first == 7, "key 1 after a grow");
+    e = wc_tab_find(&t, p, l2, h, &slot);
+    CHECK(e != NULL && wc_ent_len(e) == l2 && e->count == 5, "key 2 after a grow");
+    /* s holds key 2 once; merged into t it adds to t's. */
+    e = wc_tab_insert(&s, (size_t)(h & s.mask), p, l2, h, 3, 0);
+    CHECK(e != NULL, "insert into s");
+    e->count = 1;
+    CHECK_EQ(wc_tab_merge(&t, &s), WC_OK, "merge");
+    CHECK_EQ(t.n, 2, "two words after the merge");
+    e = wc_tab_find(&t, p, l2, h, &slot);
+    CHECK(e != NULL && e->count == 6 && e->first == 3, "key 2 merged");
+    wc_tab_free(&s);
+    wc_tab_free(&t);
+    munmap(p, big);
+#endif
+}
+
 /* ---- the k most common ------------------------------------------------------ */
 
 struct want_word {
@@ -551,6 +601,7 @@ int main(int argc, char **argv)
     test_merge_linear();
     if (!only_perf) {
         test_top_k();
+        test_huge_keys();
         test_oom_memory();
         test_oom_file();
         test_oom_needles();
