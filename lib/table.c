@@ -279,7 +279,11 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
     return e;
 }
 
-/* Move the entries to the front, densely (no more look-ups after). */
+/* Move the entries to the front, densely (no more look-ups after).  The
+ * pages of a mapped slot array past the last entry go back to the OS: a
+ * table is between 5/16 and 10/16 full, and what follows (the sort, the
+ * caller's read-out into a Python dict of as many keys) runs while the
+ * table is still held. */
 void wc_tab_pack(struct wc_tab *t)
 {
     if (t->packed)
@@ -289,6 +293,17 @@ void wc_tab_pack(struct wc_tab *t)
         if (t->ents[i].hash != 0)
             t->ents[w++] = t->ents[i];
     t->packed = 1;
+#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
+    size_t bytes = (t->mask + 1) * sizeof(struct wc_ent);
+    long page = sysconf(_SC_PAGESIZE);
+    if (bytes >= WC_HUGE_SLOTS && page > 0) {
+        uintptr_t from = (uintptr_t)(t->ents + w);
+        from = (from + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+        uintptr_t end = (uintptr_t)t->ents + bytes;
+        if (from < end) /* a hint: the pages are read as zeros if kept */
+            (void)madvise((void *)from, end - from, MADV_DONTNEED);
+    }
+#endif
 }
 
 /* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not
