@@ -59,7 +59,15 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
                  int *width, uint64_t *count)
 {
     /* Dense after wc_freq_sort; before it, slot i may be empty. */
-    const struct wc_ent *e = &f->tab.ents[i];
+    const struct wc_tab *t = &f->tab;
+    const struct wc_ent *e = &t->ents[i];
+    if (t->order != NULL) {
+        /* Callers read the words in order: the entry 16 words on, at a
+         * random place, is fetched while they make objects of this one. */
+        if (i + 16 < t->n)
+            __builtin_prefetch(&t->ents[t->order[i + 16]]);
+        e = &t->ents[t->order[i]];
+    }
     int w = f->narrow ? (int)e->hash : f->kw;
     *key = wc_ent_key(e, w);
     *len = wc_ent_len(e);
@@ -88,47 +96,27 @@ static int wc_by_count(const void *a, const void *b)
     return (x->first > y->first) - (x->first < y->first);
 }
 
-/* Put e[order[i]] at e[i] for every i, following the permutation's cycles
- * (one entry of scratch; order is used up: order[i] becomes i).  No copy of
- * the n entries, which for ten million distinct words was half a GB. */
-static void wc_permute(struct wc_ent *e, size_t *order, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (order[i] == i)
-            continue;
-        struct wc_ent tmp = e[i];
-        size_t j = i;
-        for (;;) {
-            size_t src = order[j];
-            order[j] = j;
-            if (src == i) {
-                e[j] = tmp;
-                break;
-            }
-            e[j] = e[src];
-            j = src;
-        }
-    }
-}
-
-/* The entries e[0 .. n) by first occurrence (distinct in a table) or, with
- * by_count, by count (most common first) then first occurrence: an LSD
- * radix sort, 11 bits a pass, of (key, index) pairs, first by the first
- * occurrence, then (stable) by the count's distance from the largest count,
- * only over the digits that some key has; then one pass of moves
- * (wc_permute).  Linear, where qsort's comparisons of 48-byte entries were a
- * sixth of the time of a frequencies() count of 100,000 distinct words, and
- * a third of a top=K count of a large code text (perf).  Returns 0 with e
- * untouched when out of memory (the caller then sorts in place). */
+/* The order of the entries e[0 .. n) by first occurrence (distinct in a
+ * table) or, with by_count, by count (most common first) then first
+ * occurrence: an LSD radix sort, 11 bits a pass, of (key, index) pairs,
+ * first by the first occurrence, then (stable) by the count's distance from
+ * the largest count, only over the digits that some key has.  Linear, where
+ * qsort's comparisons of 48-byte entries were a sixth of the time of a
+ * frequencies() count of 100,000 distinct words, and a third of a top=K
+ * count of a large code text (perf).  The entries do not move: a gather
+ * into a copy took n entries more memory, and moves in place along the
+ * permutation's cycles are a chain of dependent cache misses (slower than
+ * the sort).  Returns the order (n indices, malloc'd), or NULL when out of
+ * memory. */
 #define WC_RADIX_BITS 11
-static int wc_radix_sort(struct wc_ent *e, size_t n, int by_count)
+static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count)
 {
     struct wc_rkey {
         uint64_t key;
         size_t i;
     };
     if (n > SIZE_MAX / sizeof(struct wc_rkey))
-        return 0;
+        return NULL;
     struct wc_rkey *a = wc_malloc(n * sizeof *a), *b = wc_malloc(n * sizeof *b);
     size_t *cnt = wc_malloc(((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
     int ok = a != NULL && b != NULL && cnt != NULL;
@@ -169,25 +157,34 @@ static int wc_radix_sort(struct wc_ent *e, size_t n, int by_count)
                 b = t;
             }
         }
-        /* The order, in place of the pairs (an index is no wider). */
-        size_t *order = (size_t *)(void *)a;
+    }
+    size_t *order = NULL;
+    if (ok) {
+        /* The order, in place of the pairs (an index is no wider: index i
+         * is written below pair i, after it is read), then shrunk. */
+        order = (size_t *)(void *)a;
         for (size_t i = 0; i < n; i++)
             order[i] = a[i].i;
-        wc_permute(e, order, n);
+        size_t *fit = realloc(order, n * sizeof *order);
+        if (fit != NULL)
+            order = fit;
+        a = NULL;
     }
     free(a);
     free(b);
     free(cnt);
-    return ok;
+    return order;
 }
 
 int wc_freq_sort(wc_freq *f, int by_count)
 {
-    wc_tab_pack(&f->tab);
+    struct wc_tab *t = &f->tab;
+    wc_tab_pack(t);
     f->counted = 1;
-    if (f->tab.n > 1 && !wc_radix_sort(f->tab.ents, f->tab.n, by_count != 0))
-        qsort(f->tab.ents, f->tab.n, sizeof *f->tab.ents,
-              by_count ? wc_by_count : wc_by_first);
+    free(t->order);
+    t->order = NULL;
+    if (t->n > 1 && (t->order = wc_radix_order(t->ents, t->n, by_count != 0)) == NULL)
+        qsort(t->ents, t->n, sizeof *t->ents, by_count ? wc_by_count : wc_by_first);
     return WC_OK;
 }
 
@@ -286,7 +283,12 @@ int wc_freq_sort_top(wc_freq *f, size_t k)
         return WC_OK;
     /* A selection of half the words or more costs what the full sort
      * does, and the full sort needs no copy of the k. */
-    if (k >= n / 2 || !wc_select_top(f->tab.ents, n, k))
+    if (k >= n / 2)
+        return wc_freq_sort(f, 1);
+    /* The selection moves entries: an order of an earlier sort goes. */
+    free(f->tab.order);
+    f->tab.order = NULL;
+    if (!wc_select_top(f->tab.ents, n, k))
         return wc_freq_sort(f, 1);
     return WC_OK;
 }

@@ -188,6 +188,8 @@ void wc_tab_free(struct wc_tab *t)
 {
     wc_slots_free(t->ents, t->mask + 1);
     wc_arena_free(&t->arena);
+    free(t->order);
+    t->order = NULL;
     t->ents = NULL;
     t->n = 0;
 }

@@ -182,6 +182,9 @@ struct wc_tab {
     size_t n;
     int kw;              /* bytes per key unit */
     int packed;
+    size_t *order;       /* after a full sort (freq_result.c): the entries in
+                          * order are ents[order[0]], ents[order[1]], ...;
+                          * NULL: ents[0], ents[1], ... */
     struct wc_arena arena;
 };
 
