@@ -1056,10 +1056,10 @@ static void make_table(struct cli *c)
  * many words were counted in all. */
 static uint64_t print_top(struct cli *c)
 {
-    if (wc_freq_sort(c->table, 1) != WC_OK)
-        die_nomem();
     size_t n = wc_freq_size(c->table);
     size_t k = (unsigned long long)c->top > n ? n : (size_t)c->top;
+    if (wc_freq_sort_top(c->table, k) != WC_OK)
+        die_nomem();
     uint64_t all = 0;
     if (c->json)
         fputs("], \"top\": [", stdout);

@@ -246,7 +246,7 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
 {
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = wc_freq_sort(f, top >= 0);
+    rc = top < 0 ? wc_freq_sort(f, 0) : wc_freq_sort_top(f, (size_t)top);
     Py_END_ALLOW_THREADS
     if (rc != WC_OK)
         return wc_raise(rc);

@@ -230,7 +230,7 @@ static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
         goto done;
     }
     size_t err = 0;
-    int rc = wc_freq_text(f, text.data, text.len, text.width, 0, top >= 0,
+    int rc = wc_freq_text(f, text.data, text.len, text.width, 0, top,
                           progress, &err);
     if (rc != WC_OK) {
         wc_raise_text(rc, contents, text.data, text.len, err);

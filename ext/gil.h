@@ -54,8 +54,8 @@ PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result);
 
 /*
  * The words of a text in memory (data, len units of f's width) into f: the
- * needles' counts (needles), or every word and then wc_freq_sort(f,
- * by_count).  A text of WC_GIL_THRESHOLD bytes or more is counted with the
+ * needles' counts (needles), or every word and then their order (top < 0:
+ * by first occurrence, wc_freq_sort; else wc_freq_sort_top(f, top)).  A text of WC_GIL_THRESHOLD bytes or more is counted with the
  * GIL released, with signal handlers and `progress` (a callable or NULL) run
  * between spans (wc_on_progress); progress is also called with (0, total)
  * before and (total, total) after, whatever the size (units: characters of
@@ -63,6 +63,6 @@ PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result);
  * when a callback raised; WC_EUTF8 with *err the offset).
  */
 int wc_freq_text(wc_freq *f, const void *data, size_t len, int width,
-                 int needles, int by_count, PyObject *progress, size_t *err);
+                 int needles, Py_ssize_t top, PyObject *progress, size_t *err);
 
 #endif /* WC_EXT_GIL_H */

@@ -285,6 +285,12 @@ WC_API uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
  */
 WC_API int wc_freq_sort(wc_freq *f, int by_count);
 
+/* As wc_freq_sort(f, 1) for the k most common words only: words 0 ..
+ * min(k, n) - 1 are the first of wc_freq_sort(f, 1), in its order; the
+ * others follow in no given order.  O(n log k) time: no full sort for a
+ * small k.  Returns WC_OK or WC_ENOMEM. */
+WC_API int wc_freq_sort_top(wc_freq *f, size_t k);
+
 /* The number of distinct words, and word i in the current order.  Keys as
  * wc_words_foreach hands them out, except the folded words of a text that is
  * not UTF-8: each comes in the narrowest width that holds its code points

@@ -59,10 +59,18 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
                  int *width, uint64_t *count)
 {
     /* Dense after wc_freq_sort; before it, slot i may be empty. */
-    const struct wc_ent *e = &f->tab.ents[i];
+    const struct wc_tab *t = &f->tab;
+    const struct wc_ent *e = &t->ents[i];
+    if (t->order != NULL) {
+        /* Callers read the words in order: the entry 16 words on, at a
+         * random place, is fetched while they make objects of this one. */
+        if (i + 16 < t->n)
+            __builtin_prefetch(&t->ents[t->order[i + 16]]);
+        e = &t->ents[t->order[i]];
+    }
     int w = f->narrow ? (int)e->hash : f->kw;
     *key = wc_ent_key(e, w);
-    *len = e->len;
+    *len = wc_ent_len(e);
     *width = w;
     *count = e->count;
 }
@@ -88,69 +96,200 @@ static int wc_by_count(const void *a, const void *b)
     return (x->first > y->first) - (x->first < y->first);
 }
 
-/* The entries e[0 .. n) by first occurrence (distinct in a table): an LSD
- * radix sort, 11 bits a pass, of (first, index) pairs, then one gather of
- * the entries.  Linear, where qsort's comparisons of 48-byte entries were a
- * sixth of the time of a frequencies() count of 100,000 distinct words
- * (perf).  Returns 0 with e untouched when out of memory (the caller then
- * sorts in place). */
+/* The order of the entries e[0 .. n) by first occurrence (distinct in a
+ * table) or, with by_count, by count (most common first) then first
+ * occurrence: an LSD radix sort, 11 bits a pass, of (key, index) pairs,
+ * first by the first occurrence, then (stable) by the count's distance from
+ * the largest count, only over the digits that some key has.  Linear, where
+ * qsort's comparisons of 48-byte entries were a sixth of the time of a
+ * frequencies() count of 100,000 distinct words, and a third of a top=K
+ * count of a large code text (perf).  The entries do not move: a gather
+ * into a copy took n entries more memory, and moves in place along the
+ * permutation's cycles are a chain of dependent cache misses (slower than
+ * the sort).  Returns the order (n indices, malloc'd), or NULL when out of
+ * memory. */
 #define WC_RADIX_BITS 11
-static int wc_sort_by_first(struct wc_ent *e, size_t n)
+static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count)
 {
     struct wc_rkey {
-        uint64_t first;
+        uint64_t key;
         size_t i;
     };
-    if (n > SIZE_MAX / sizeof(struct wc_ent))
-        return 0;
+    if (n > SIZE_MAX / sizeof(struct wc_rkey))
+        return NULL;
     struct wc_rkey *a = wc_malloc(n * sizeof *a), *b = wc_malloc(n * sizeof *b);
-    struct wc_ent *out = wc_malloc(n * sizeof *out);
     size_t *cnt = wc_malloc(((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
-    int ok = a != NULL && b != NULL && out != NULL && cnt != NULL;
+    int ok = a != NULL && b != NULL && cnt != NULL;
     if (ok) {
         const size_t mask = ((size_t)1 << WC_RADIX_BITS) - 1;
-        uint64_t all = 0;
+        uint64_t all = 0, cmax = 0;
         for (size_t i = 0; i < n; i++) {
-            a[i].first = e[i].first;
+            a[i].key = e[i].first;
             a[i].i = i;
             all |= e[i].first;
+            if (e[i].count > cmax)
+                cmax = e[i].count;
         }
-        /* Only the digits that some key has. */
-        for (unsigned sh = 0; sh < 64 && (all >> sh) != 0;
-             sh += WC_RADIX_BITS) {
-            memset(cnt, 0, (mask + 1) * sizeof *cnt);
-            for (size_t i = 0; i < n; i++)
-                cnt[(a[i].first >> sh) & mask]++;
-            size_t sum = 0;
-            for (size_t d = 0; d <= mask; d++) {
-                size_t c = cnt[d];
-                cnt[d] = sum;
-                sum += c;
+        for (int round = 0; round < 1 + by_count; round++) {
+            if (round == 1) {
+                /* By count, most common first: cmax - count ascending. */
+                all = 0;
+                for (size_t i = 0; i < n; i++) {
+                    a[i].key = cmax - e[a[i].i].count;
+                    all |= a[i].key;
+                }
             }
-            for (size_t i = 0; i < n; i++)
-                b[cnt[(a[i].first >> sh) & mask]++] = a[i];
-            struct wc_rkey *t = a;
-            a = b;
-            b = t;
+            for (unsigned sh = 0; sh < 64 && (all >> sh) != 0;
+                 sh += WC_RADIX_BITS) {
+                memset(cnt, 0, (mask + 1) * sizeof *cnt);
+                for (size_t i = 0; i < n; i++)
+                    cnt[(a[i].key >> sh) & mask]++;
+                size_t sum = 0;
+                for (size_t d = 0; d <= mask; d++) {
+                    size_t c = cnt[d];
+                    cnt[d] = sum;
+                    sum += c;
+                }
+                for (size_t i = 0; i < n; i++)
+                    b[cnt[(a[i].key >> sh) & mask]++] = a[i];
+                struct wc_rkey *t = a;
+                a = b;
+                b = t;
+            }
         }
+    }
+    size_t *order = NULL;
+    if (ok) {
+        /* The order, in place of the pairs (an index is no wider: index i
+         * is written below pair i, after it is read), then shrunk. */
+        order = (size_t *)(void *)a;
         for (size_t i = 0; i < n; i++)
-            out[i] = e[a[i].i];
-        memcpy(e, out, n * sizeof *e);
+            order[i] = a[i].i;
+        size_t *fit = realloc(order, n * sizeof *order);
+        if (fit != NULL)
+            order = fit;
+        a = NULL;
     }
     free(a);
     free(b);
-    free(out);
     free(cnt);
-    return ok;
+    return order;
 }
 
 int wc_freq_sort(wc_freq *f, int by_count)
 {
+    struct wc_tab *t = &f->tab;
+    wc_tab_pack(t);
+    f->counted = 1;
+    free(t->order);
+    t->order = NULL;
+    if (t->n > 1 && (t->order = wc_radix_order(t->ents, t->n, by_count != 0)) == NULL)
+        qsort(t->ents, t->n, sizeof *t->ents, by_count ? wc_by_count : wc_by_first);
+    return WC_OK;
+}
+
+/* Whether x comes before y in the order of wc_freq_sort(f, 1). */
+WC_INLINE int wc_ent_before(const struct wc_ent *x, const struct wc_ent *y)
+{
+    return x->count != y->count ? x->count > y->count : x->first < y->first;
+}
+
+/* Restore the heap h[0 .. k) (its root the entry that comes last) below
+ * slot i. */
+static void wc_heap_down(const struct wc_ent *e, size_t *h, size_t k, size_t i)
+{
+    size_t v = h[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= k)
+            break;
+        if (c + 1 < k && wc_ent_before(&e[h[c]], &e[h[c + 1]]))
+            c++;
+        if (!wc_ent_before(&e[v], &e[h[c]]))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+}
+
+static int wc_cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * The k most common of the dense entries e[0 .. n) to e[0 .. k), in order
+ * (k < n): one pass with a heap of the k best so far, whose root, the last
+ * of them, is the only entry most others are compared with; then the heap
+ * is sorted, the k entries copied out, the entries they displace from the
+ * front moved into the places they leave, and the k put in front.  O(n +
+ * k log k log n) time for counts in random order, O(k) memory.  Returns 0
+ * with e untouched when out of memory.
+ */
+static int wc_select_top(struct wc_ent *e, size_t n, size_t k)
+{
+    size_t *h = wc_malloc(k * sizeof *h);
+    struct wc_ent *best = wc_malloc(k * sizeof *best);
+    if (h == NULL || best == NULL) {
+        free(h);
+        free(best);
+        return 0;
+    }
+    for (size_t i = 0; i < k; i++)
+        h[i] = i;
+    for (size_t i = k / 2; i-- > 0;)
+        wc_heap_down(e, h, k, i);
+    for (size_t i = k; i < n; i++) {
+        if (wc_ent_before(&e[i], &e[h[0]])) {
+            h[0] = i;
+            wc_heap_down(e, h, k, 0);
+        }
+    }
+    /* Heap sort: the last of the heap goes to the end, each in turn. */
+    for (size_t m = k; m > 1; m--) {
+        size_t last = h[0];
+        h[0] = h[m - 1];
+        wc_heap_down(e, h, m - 1, 0);
+        h[m - 1] = last;
+    }
+    for (size_t i = 0; i < k; i++)
+        best[i] = e[h[i]];
+    /* The places of the k, in increasing order: those at k or after are
+     * holes for the entries of e[0 .. k) that are not among the k. */
+    qsort(h, k, sizeof *h, wc_cmp_size);
+    size_t s = 0, hole = 0;
+    while (hole < k && h[hole] < k)
+        hole++;
+    for (size_t i = 0; i < k; i++) {
+        if (s < k && h[s] == i)
+            s++; /* one of the k: overwritten below */
+        else
+            e[h[hole++]] = e[i];
+    }
+    memcpy(e, best, k * sizeof *e);
+    free(h);
+    free(best);
+    return 1;
+}
+
+int wc_freq_sort_top(wc_freq *f, size_t k)
+{
     wc_tab_pack(&f->tab);
     f->counted = 1;
-    if (f->tab.n > 1 && (by_count || !wc_sort_by_first(f->tab.ents, f->tab.n)))
-        qsort(f->tab.ents, f->tab.n, sizeof *f->tab.ents,
-              by_count ? wc_by_count : wc_by_first);
+    size_t n = f->tab.n;
+    if (k == 0 || n <= 1)
+        return WC_OK;
+    /* A selection of half the words or more costs what the full sort
+     * does, and the full sort needs no copy of the k. */
+    if (k >= n / 2)
+        return wc_freq_sort(f, 1);
+    /* The selection moves entries: an order of an earlier sort goes. */
+    free(f->tab.order);
+    f->tab.order = NULL;
+    if (!wc_select_top(f->tab.ents, n, k))
+        return wc_freq_sort(f, 1);
     return WC_OK;
 }
 

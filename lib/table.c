@@ -188,8 +188,20 @@ void wc_tab_free(struct wc_tab *t)
 {
     wc_slots_free(t->ents, t->mask + 1);
     wc_arena_free(&t->arena);
+    free(t->order);
+    t->order = NULL;
     t->ents = NULL;
     t->n = 0;
+}
+
+/* The hash of entry e (of a table of kw-byte units) as far as a table of
+ * mask + 1 slots looks at it: the 32 bits kept, or for a table of more
+ * than 2^32 slots the whole hash, computed again from the key. */
+static uint64_t wc_ent_hash(const struct wc_ent *e, int kw, size_t mask)
+{
+    if (mask <= UINT32_MAX)
+        return e->hash;
+    return wc_key_hash(wc_ent_key(e, kw), wc_ent_len(e) * (size_t)kw);
 }
 
 /* Move the entries to a slot array of nslots (a power of two that holds
@@ -203,7 +215,7 @@ static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
     for (size_t i = 0; i <= t->mask; i++) {
         if (t->ents[i].hash == 0)
             continue;
-        size_t j = t->ents[i].hash & mask;
+        size_t j = wc_ent_hash(&t->ents[i], t->kw, mask) & mask;
         while (s[j].hash != 0)
             j = (j + 1) & mask;
         s[j] = t->ents[i];
@@ -255,21 +267,25 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
     if (bytes <= WC_INLINE_KEY) {
         memcpy(e->key.bytes, key, bytes);
     } else if (copy) {
-        e->key.ptr = wc_arena_copy(&t->arena, key, bytes);
-        if (e->key.ptr == NULL)
+        e->key.big.ptr = wc_arena_copy(&t->arena, key, bytes);
+        if (e->key.big.ptr == NULL)
             return NULL;
     } else {
-        e->key.ptr = key;
+        e->key.big.ptr = key;
     }
-    e->hash = h;
+    e->hash = (uint32_t)h;
     e->count = 0;
     e->first = first;
-    e->len = len;
+    wc_ent_set_len(e, len, t->kw);
     t->n++;
     return e;
 }
 
-/* Move the entries to the front, densely (no more look-ups after). */
+/* Move the entries to the front, densely (no more look-ups after).  The
+ * pages of a mapped slot array past the last entry go back to the OS: a
+ * table is between 5/16 and 10/16 full, and what follows (the sort, the
+ * caller's read-out into a Python dict of as many keys) runs while the
+ * table is still held. */
 void wc_tab_pack(struct wc_tab *t)
 {
     if (t->packed)
@@ -279,6 +295,17 @@ void wc_tab_pack(struct wc_tab *t)
         if (t->ents[i].hash != 0)
             t->ents[w++] = t->ents[i];
     t->packed = 1;
+#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
+    size_t bytes = (t->mask + 1) * sizeof(struct wc_ent);
+    long page = sysconf(_SC_PAGESIZE);
+    if (bytes >= WC_HUGE_SLOTS && page > 0) {
+        uintptr_t from = (uintptr_t)(t->ents + w);
+        from = (from + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+        uintptr_t end = (uintptr_t)t->ents + bytes;
+        if (from < end) /* a hint: the pages are read as zeros if kept */
+            (void)madvise((void *)from, end - from, MADV_DONTNEED);
+    }
+#endif
 }
 
 /* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not
@@ -321,14 +348,15 @@ static size_t wc_tab_merge_pass(struct wc_tab *t, const struct wc_tab *s,
         if (e->hash == 0)
             continue;
         const void *key = wc_ent_key(e, s->kw);
-        size_t slot = 0;
-        struct wc_ent *d = wc_tab_find(t, key, e->len, e->hash, &slot);
+        size_t slot = 0, len = wc_ent_len(e);
+        uint64_t h = wc_ent_hash(e, s->kw, t->mask);
+        struct wc_ent *d = wc_tab_find(t, key, len, h, &slot);
         if (d == NULL) {
             fresh++;
             if (!add)
                 continue;
             /* Never NULL: no grow (reserved), no copy. */
-            d = wc_tab_insert(t, slot, key, e->len, e->hash, e->first, 0);
+            d = wc_tab_insert(t, slot, key, len, h, e->first, 0);
         } else if (!add) {
             continue;
         } else if (e->first < d->first) {
@@ -369,8 +397,8 @@ int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
                 continue;
             size_t slot = 0;
             seen++;
-            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), e->len, e->hash,
-                                  &slot) == NULL;
+            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), wc_ent_len(e),
+                                  wc_ent_hash(e, s->kw, t->mask), &slot) == NULL;
         }
         /* The estimate with a margin of 1/8 of s. */
         size_t est = (size_t)((double)s->n * nfresh / seen) + s->n / 8 + 16;
@@ -456,7 +484,7 @@ int wc_tab_narrow_keys(struct wc_tab *t)
         if (e->hash == 0)
             continue;
         size_t n;
-        int w = wc_narrow_width(wc_ent_key(e, 1), e->len, &n);
+        int w = wc_narrow_width(wc_ent_key(e, 1), wc_ent_len(e), &n);
         size_t bytes = n * (size_t)w;
         if (w > 1 && bytes > WC_INLINE_KEY)
             total += (bytes + 7) & ~(size_t)7; /* <= 4x the UTF-8 keys */
@@ -474,35 +502,35 @@ int wc_tab_narrow_keys(struct wc_tab *t)
         if (e->hash == 0)
             continue;
         uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1); /* a copy: ours */
-        size_t n;
-        int w = wc_narrow_width(k, e->len, &n);
+        size_t len = wc_ent_len(e), n;
+        int w = wc_narrow_width(k, len, &n);
         size_t bytes = n * (size_t)w;
-        struct wc_ablock *own = e->len > WC_INLINE_KEY
-            ? wc_arena_own_block(k, e->len) : NULL;
+        struct wc_ablock *own = len > WC_INLINE_KEY
+            ? wc_arena_own_block(k, len) : NULL;
         if (bytes <= WC_INLINE_KEY) {
             uint8_t tmp[WC_INLINE_KEY]; /* k may be the entry's own bytes */
-            wc_utf8_to_units(k, e->len, tmp, w);
+            wc_utf8_to_units(k, len, tmp, w);
             memcpy(e->key.bytes, tmp, bytes);
             if (own != NULL)
                 own->fate = WC_DROP;
         } else if (w == 1) {
             /* In place: unit m is written after byte m on is read. */
-            wc_utf8_to_units(k, e->len, k, 1);
+            wc_utf8_to_units(k, len, k, 1);
             if (own != NULL && ((bytes + 7) & ~(size_t)7) < own->size) {
-                own->owner = &e->key.ptr;
+                own->owner = &e->key.big.ptr;
                 own->used = (bytes + 7) & ~(size_t)7;
                 own->fate = WC_SHRINK;
             }
         } else {
-            wc_utf8_to_units(k, e->len, out, w);
-            e->key.ptr = out;
+            wc_utf8_to_units(k, len, out, w);
+            e->key.big.ptr = out;
             out += (bytes + 7) & ~(size_t)7;
             if (own != NULL)
                 own->fate = WC_DROP;
         }
         settle |= own != NULL;
-        e->len = n;
-        e->hash = (uint64_t)w;
+        wc_ent_set_len(e, n, w);
+        e->hash = (uint32_t)w;
     }
     if (settle)
         wc_arena_settle(&t->arena);
@@ -536,10 +564,10 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
     const void **bigkey = NULL;
     size_t fresh = 0, small = 0, nbig = 0, bigcap = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const struct wc_ent *e = &s->ents[i];
-        size_t slot = 0, b = e->len * (size_t)s->kw;
+        const struct wc_ent *e = &s->ents[s->order != NULL ? s->order[i] : i];
+        size_t slot = 0, len = wc_ent_len(e), b = len * (size_t)s->kw;
         const void *key = wc_ent_key(e, s->kw);
-        if (wc_tab_find(t, key, e->len, e->hash, &slot) != NULL)
+        if (wc_tab_find(t, key, len, wc_ent_hash(e, s->kw, t->mask), &slot) != NULL)
             continue;
         fresh++;
         if (b > WC_ARENA_BLOCK) {
@@ -563,10 +591,11 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
     /* Nothing fails from here. */
     size_t j = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const struct wc_ent *e = &s->ents[i];
-        size_t slot = 0, b = e->len * (size_t)s->kw;
+        const struct wc_ent *e = &s->ents[s->order != NULL ? s->order[i] : i];
+        size_t slot = 0, len = wc_ent_len(e), b = len * (size_t)s->kw;
         const void *key = wc_ent_key(e, s->kw);
-        struct wc_ent *d = wc_tab_find(t, key, e->len, e->hash, &slot);
+        uint64_t h = wc_ent_hash(e, s->kw, t->mask);
+        struct wc_ent *d = wc_tab_find(t, key, len, h, &slot);
         if (d == NULL) {
             if (b > WC_ARENA_BLOCK) {
                 key = bigkey[j++];
@@ -576,7 +605,7 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
                 out += (b + 7) & ~(size_t)7;
             }
             /* Never NULL: no grow (reserved), no copy. */
-            d = wc_tab_insert(t, slot, key, e->len, e->hash, base + i, 0);
+            d = wc_tab_insert(t, slot, key, len, h, base + i, 0);
         }
         d->count += e->count;
     }

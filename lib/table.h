@@ -14,6 +14,7 @@
 #ifndef WC_TABLE_H
 #define WC_TABLE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -105,21 +106,56 @@ WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
  * on the 100 MB Zipf corpus of benchmarks/bench_freq.py). */
 #define WC_INLINE_KEY 16
 
+/*
+ * An entry: 40 bytes (it was 48 with a 64-bit hash and length; the slots are
+ * most of a table's memory, and the kernel zeroes every page of them).  The
+ * hash field keeps the low 32 bits of the key's hash: enough to filter (the
+ * bits above a table's index bits differ between the keys of one probe
+ * sequence), and the home slot of every table of up to 2^32 slots, so a
+ * grow never hashes a key again (a larger table does: wc_ent_hash).  The
+ * length is 32 bits; a key of 2^32 - 1 units or more (never inline) keeps
+ * UINT32_MAX there and its length beside its pointer.
+ */
 struct wc_ent {
-    uint64_t hash;
+    uint32_t hash;  /* low 32 bits of the key's hash (odd); 0: an empty slot */
+    uint32_t len;   /* in key units; UINT32_MAX: key.big.len */
     uint64_t count;
     uint64_t first; /* pos * 4 + sub of the first occurrence */
-    size_t len;     /* in key units */
     union {
-        const void *ptr;
         uint8_t bytes[WC_INLINE_KEY];
+        struct {
+            const void *ptr;
+            uint64_t len; /* in key units */
+        } big;
     } key;
 };
 
+#define WC_LEN_BIG UINT32_MAX
+
+/* wc_tab_find reads hash and len as one 64-bit word. */
+_Static_assert(offsetof(struct wc_ent, hash) == 0 &&
+                   offsetof(struct wc_ent, len) == 4,
+               "hash and len are the entry's first 8 bytes");
+
 WC_INLINE const void *wc_ent_key(const struct wc_ent *e, int kw)
 {
-    return e->len * (size_t)kw <= WC_INLINE_KEY ? (const void *)e->key.bytes
-                                                : e->key.ptr;
+    return (size_t)e->len * (size_t)kw <= WC_INLINE_KEY
+        ? (const void *)e->key.bytes : e->key.big.ptr;
+}
+
+/* The key's length in units. */
+WC_INLINE size_t wc_ent_len(const struct wc_ent *e)
+{
+    return e->len != WC_LEN_BIG ? e->len : (size_t)e->key.big.len;
+}
+
+/* Set the length of a key of kw-byte units (after its bytes or pointer:
+ * the length of a long key shares the key's union). */
+WC_INLINE void wc_ent_set_len(struct wc_ent *e, size_t len, int kw)
+{
+    e->len = len < WC_LEN_BIG ? (uint32_t)len : WC_LEN_BIG;
+    if (len * (size_t)kw > WC_INLINE_KEY)
+        e->key.big.len = len;
 }
 
 /* Equal keys of n bytes (n <= WC_INLINE_KEY: fixed-size loads). */
@@ -146,6 +182,9 @@ struct wc_tab {
     size_t n;
     int kw;              /* bytes per key unit */
     int packed;
+    size_t *order;       /* after a full sort (freq_result.c): the entries in
+                          * order are ents[order[0]], ents[order[1]], ...;
+                          * NULL: ents[0], ents[1], ... */
     struct wc_arena arena;
 };
 
@@ -170,21 +209,33 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot, const void *key,
 void wc_tab_pack(struct wc_tab *t);
 
 /* The entry of (key, len, h), or NULL with *slot where it would go.  h is
- * never 0 (wc_key_hash). */
+ * odd (wc_key_hash), so its low 32 bits, which an entry keeps, are never
+ * 0. */
 WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
                                      size_t len, uint64_t h, size_t *slot)
 {
     size_t j = h & t->mask;
     size_t bytes = len * (size_t)t->kw;
+    /* The hash and length fields as one 64-bit word: one compare. */
+    uint32_t hl[2] = {(uint32_t)h, len < WC_LEN_BIG ? (uint32_t)len : WC_LEN_BIG};
+    uint64_t want;
+    memcpy(&want, hl, 8);
     for (;;) {
         struct wc_ent *e = &t->ents[j];
-        if (e->hash == 0) {
+        uint64_t got;
+        memcpy(&got, e, 8);
+        if (got == want) {
+            if (bytes <= WC_INLINE_KEY) {
+                if (wc_key_eq(e->key.bytes, key, bytes))
+                    return e;
+            } else if ((hl[1] != WC_LEN_BIG || e->key.big.len == len) &&
+                       memcmp(e->key.big.ptr, key, bytes) == 0) {
+                return e;
+            }
+        } else if (e->hash == 0) {
             *slot = j;
             return NULL;
         }
-        if (e->hash == h && e->len == len &&
-            wc_key_eq(wc_ent_key(e, t->kw), key, bytes))
-            return e;
         j = (j + 1) & t->mask;
     }
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -435,6 +436,163 @@ static void test_oom_needles(void)
     free(text);
 }
 
+/* ---- keys of 2^32 units or more -------------------------------------------- */
+
+/* An entry keeps 32 bits of a key's length; longer keys keep the whole
+ * length beside their pointer.  Two keys of 2^32 + 3 and 2^32 + 5 bytes
+ * (zero pages, never written: no memory used) inserted with the same hash
+ * must stay two words, found again after a grow and a merge. */
+static void test_huge_keys(void)
+{
+#if SIZE_MAX > UINT32_MAX
+    size_t big = ((size_t)1 << 32) + 8;
+    uint8_t *p = mmap(NULL, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+                      MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        printf("huge keys: no 4 GiB mapping, skipped\n");
+        return;
+    }
+    const size_t l1 = ((size_t)1 << 32) + 3, l2 = ((size_t)1 << 32) + 5;
+    const uint64_t h = 0x123456789abcdef1ull; /* odd, as wc_key_hash */
+    struct wc_tab t, s;
+    CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
+    CHECK_EQ(wc_tab_init(&s, 1), WC_OK, "init");
+    size_t slot = 0;
+    CHECK(wc_tab_find(&t, p, l1, h, &slot) == NULL, "absent");
+    struct wc_ent *e = wc_tab_insert(&t, slot, p, l1, h, 7, 0);
+    CHECK(e != NULL && wc_ent_len(e) == l1 && wc_ent_key(e, 1) == p, "key 1");
+    CHECK(wc_tab_find(&t, p, l2, h, &slot) == NULL,
+          "a key of another length above 2^32 is another key");
+    e = wc_tab_insert(&t, slot, p, l2, h, 9, 0);
+    CHECK(e != NULL && wc_ent_len(e) == l2, "key 2");
+    e->count = 5;
+    CHECK_EQ(wc_tab_reserve(&t, 5000), WC_OK, "grow");
+    e = wc_tab_find(&t, p, l1, h, &slot);
+    CHECK(e != NULL && wc_ent_len(e) == l1 && e->first == 7, "key 1 after a grow");
+    e = wc_tab_find(&t, p, l2, h, &slot);
+    CHECK(e != NULL && wc_ent_len(e) == l2 && e->count == 5, "key 2 after a grow");
+    /* s holds key 2 once; merged into t it adds to t's. */
+    e = wc_tab_insert(&s, (size_t)(h & s.mask), p, l2, h, 3, 0);
+    CHECK(e != NULL, "insert into s");
+    e->count = 1;
+    CHECK_EQ(wc_tab_merge(&t, &s), WC_OK, "merge");
+    CHECK_EQ(t.n, 2, "two words after the merge");
+    e = wc_tab_find(&t, p, l2, h, &slot);
+    CHECK(e != NULL && e->count == 6 && e->first == 3, "key 2 merged");
+    wc_tab_free(&s);
+    wc_tab_free(&t);
+    munmap(p, big);
+#endif
+}
+
+/* ---- the k most common ------------------------------------------------------ */
+
+struct want_word {
+    size_t id;
+    uint64_t count;
+    size_t rank; /* place in the order of first occurrence */
+};
+
+static int cmp_want(const void *a, const void *b)
+{
+    const struct want_word *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* wc_freq_sort_top(f, k) against the order computed here from how the
+ * text is built: n words "t%06zu", first all of them once in a shuffled
+ * order (their order of first occurrence), then the rest of their counts
+ * (1 .. maxc, many ties) shuffled; for k around 0, half the words and n,
+ * on 1 and 3 threads, and with the selection's allocations failing. */
+static void test_top_k(void)
+{
+    static const size_t sizes[] = {1, 2, 9, 100, 5000};
+    wc_set_parallel_threshold(256);
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        uint64_t maxc = 1 + si % 4;
+        struct want_word *w = xmalloc(n * sizeof *w);
+        size_t *perm = xmalloc(n * sizeof *perm), total = 0;
+        for (size_t i = 0; i < n; i++)
+            perm[i] = i;
+        for (size_t i = n; i > 1; i--) {
+            size_t j = (size_t)(rnd() % i), t = perm[i - 1];
+            perm[i - 1] = perm[j];
+            perm[j] = t;
+        }
+        for (size_t i = 0; i < n; i++) {
+            w[perm[i]].id = perm[i];
+            w[perm[i]].rank = i;
+            w[perm[i]].count = 1 + rnd() % maxc;
+            total += (size_t)w[perm[i]].count;
+        }
+        size_t *rest = xmalloc(total * sizeof *rest), m = 0;
+        for (size_t i = 0; i < n; i++)
+            for (uint64_t c = 1; c < w[i].count; c++)
+                rest[m++] = i;
+        for (size_t i = m; i > 1; i--) {
+            size_t j = (size_t)(rnd() % i), t = rest[i - 1];
+            rest[i - 1] = rest[j];
+            rest[j] = t;
+        }
+        uint8_t *text = xmalloc(total * 8 + 1);
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++)
+            len += (size_t)sprintf((char *)text + len, "t%06zu ", perm[i]);
+        for (size_t i = 0; i < m; i++)
+            len += (size_t)sprintf((char *)text + len, "t%06zu\n", rest[i]);
+        qsort(w, n, sizeof *w, cmp_want);
+        size_t kk[] = {0, 1, 2, 3, n / 2 - (n > 1), n / 2, n / 2 + 1, n - 1, n,
+                       n + 1, SIZE_MAX};
+        size_t bad = 0;
+        for (size_t ki = 0; ki < sizeof kk / sizeof *kk; ki++) {
+            for (int mode = 0; mode < 3; mode++) {
+                wc_word_opts o = {.words = WC_WORDS_SPACE, .threads = mode ? 3 : 1};
+                wc_freq *f = wc_freq_new(1, &o);
+                CHECK(f != NULL, "wc_freq_new");
+                CHECK_EQ(wc_freq_count_all(f, text, len, NULL), WC_OK, "count");
+                if (mode == 2)
+                    wc_test_fail_allocs(1, 1); /* no memory to select */
+                int rc = wc_freq_sort_top(f, kk[ki]);
+                wc_test_fail_allocs(0, 0);
+                CHECK_EQ(rc, WC_OK, "sort_top");
+                size_t k = kk[ki] < n ? kk[ki] : n;
+                bad += wc_freq_size(f) != n;
+                for (size_t i = 0; i < k && i < wc_freq_size(f); i++) {
+                    const void *key;
+                    size_t l;
+                    int width;
+                    uint64_t c;
+                    wc_freq_get(f, i, &key, &l, &width, &c);
+                    char name[16];
+                    snprintf(name, sizeof name, "t%06zu", w[i].id);
+                    bad += l != 7 || memcmp(key, name, 7) != 0 || c != w[i].count;
+                }
+                /* Every word is still there (the others in any order). */
+                uint64_t sum = 0;
+                for (size_t i = 0; i < wc_freq_size(f); i++) {
+                    const void *key;
+                    size_t l;
+                    int width;
+                    uint64_t c;
+                    wc_freq_get(f, i, &key, &l, &width, &c);
+                    sum += c;
+                }
+                bad += sum != total;
+                wc_freq_free(f);
+            }
+        }
+        CHECK_EQ(bad, 0, "top k of %zu words", n);
+        free(text);
+        free(rest);
+        free(perm);
+        free(w);
+    }
+    wc_set_parallel_threshold(0);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -442,6 +600,8 @@ int main(int argc, char **argv)
     test_flooding();
     test_merge_linear();
     if (!only_perf) {
+        test_top_k();
+        test_huge_keys();
         test_oom_memory();
         test_oom_file();
         test_oom_needles();
