@@ -117,7 +117,7 @@ WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
  * UINT32_MAX there and its length beside its pointer.
  */
 struct wc_ent {
-    uint32_t hash;  /* low 32 bits of the key's hash (odd); 0: an empty slot */
+    uint32_t hash;  /* low 32 bits of the key's hash (bit 31 set); 0: empty */
     uint32_t len;   /* in key units; UINT32_MAX: key.big.len */
     uint64_t count;
     uint64_t first; /* pos * 4 + sub of the first occurrence */
@@ -208,9 +208,9 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot, const void *key,
 /* Move the entries to the front, densely (no more look-ups after). */
 void wc_tab_pack(struct wc_tab *t);
 
-/* The entry of (key, len, h), or NULL with *slot where it would go.  h is
- * odd (wc_key_hash), so its low 32 bits, which an entry keeps, are never
- * 0. */
+/* The entry of (key, len, h), or NULL with *slot where it would go.  h has
+ * bit 31 set (wc_key_hash), so its low 32 bits, which an entry keeps, are
+ * never 0. */
 WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
                                      size_t len, uint64_t h, size_t *slot)
 {
@@ -242,7 +242,11 @@ WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
 
 WC_INLINE uint64_t wc_key_hash(const void *key, size_t bytes)
 {
-    return wc_hash(key, bytes) | 1;
+    /* Bit 31 set: the low 32 bits an entry keeps are never 0 (an empty
+     * slot), and the home slot h & mask still takes any value in a table
+     * of up to 2^31 slots (bit 0 set made every home slot odd: half the
+     * slots were never a home, and the clusters twice as long). */
+    return wc_hash(key, bytes) | ((uint64_t)1 << 31);
 }
 
 /* Count one word (hash h) into t; `copy` when the key is transient. */

@@ -593,6 +593,25 @@ static void test_top_k(void)
     wc_set_parallel_threshold(0);
 }
 
+/* Every slot can be the home slot of a key: the home slot is h & mask, so
+ * the hash may not fix a low bit (it once had bit 0 set to mark used
+ * slots, which left every even slot without a key of its own and doubled
+ * the clusters).  4,096 keys over 64 slots reach every one of them. */
+static void test_home_slots(void)
+{
+    unsigned char hit[64] = {0};
+    size_t homes = 0;
+    for (unsigned i = 0; i < 4096; i++) {
+        char key[16];
+        int n = snprintf(key, sizeof key, "w%u", i);
+        uint64_t h = wc_key_hash(key, (size_t)n);
+        CHECK((uint32_t)h != 0, "key %s: the kept 32 bits are 0 (an empty slot)", key);
+        homes += !hit[h & 63];
+        hit[h & 63] = 1;
+    }
+    CHECK(homes == 64, "%zu of 64 slots are some key's home slot", homes);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -601,6 +620,7 @@ int main(int argc, char **argv)
     test_merge_linear();
     if (!only_perf) {
         test_top_k();
+        test_home_slots();
         test_huge_keys();
         test_oom_memory();
         test_oom_file();
