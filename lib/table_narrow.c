@@ -1,0 +1,134 @@
+/*
+ * table_narrow.c - the narrowing of a table's folded keys when counting
+ * ends (table.h: wc_tab_narrow_keys): folded words are kept as UTF-8 while
+ * counting; a str result wants each key in the narrowest width that holds
+ * its code points, as CPython stores a str.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+#include "utf8.h"
+
+/* Decode n bytes of our own UTF-8 (wc_utf8_encode: surrogates included)
+ * into out in units of `width` (every code point fits). */
+static size_t wc_utf8_to_units(const uint8_t *k, size_t n, void *out, int width)
+{
+    size_t m = 0;
+    for (size_t j = 0; j < n; m++) {
+        uint32_t b = k[j], c;
+        if (b < 0x80) {
+            c = b;
+            j += 1;
+        } else if (b < 0xE0) {
+            c = ((b & 0x1F) << 6) | (k[j + 1] & 0x3Fu);
+            j += 2;
+        } else if (b < 0xF0) {
+            c = ((b & 0x0F) << 12) | ((k[j + 1] & 0x3Fu) << 6) | (k[j + 2] & 0x3Fu);
+            j += 3;
+        } else {
+            c = ((b & 0x07) << 18) | ((k[j + 1] & 0x3Fu) << 12) |
+                ((k[j + 2] & 0x3Fu) << 6) | (k[j + 3] & 0x3Fu);
+            j += 4;
+        }
+        if (width == 1)
+            ((uint8_t *)out)[m] = (uint8_t)c;
+        else if (width == 2)
+            ((uint16_t *)out)[m] = (uint16_t)c;
+        else
+            ((uint32_t *)out)[m] = c;
+    }
+    return m;
+}
+
+/* The width and length of the narrowest form of the UTF-8 key k[0 .. n).
+ * The lead bytes bound the code points: below 0xC4 is at most U+FF, below
+ * 0xF0 in the BMP. */
+static int wc_narrow_width(const uint8_t *k, size_t n, size_t *units)
+{
+    size_t m = 0;
+    uint8_t max = 0;
+    for (size_t j = 0; j < n; m++) {
+        uint8_t b = k[j];
+        j += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        if (b > max)
+            max = b;
+    }
+    *units = m;
+    return max < 0xC4 ? 1 : max < 0xF0 ? 2 : 4;
+}
+
+/*
+ * The folded keys of a text that is not UTF-8 were counted as UTF-8
+ * (fold_utf8): give each the narrowest width that holds its code points (1:
+ * Latin-1, 2: UCS-2, 4: UTF-32; what CPython makes of it), as wc_freq_get
+ * documents.  The table is looked up no more, so an entry's hash field now
+ * holds its key's width (never 0: the slot stays taken).  Latin-1 keys are
+ * never longer than their UTF-8: they are narrowed in place (a key's own
+ * block shrinks after); wider keys go into one new block, and their UTF-8
+ * (when it had a block of its own) is freed.  So at the peak a key takes its
+ * UTF-8 size plus its final size at most, and no scratch buffer.  Out of
+ * memory: WC_ENOMEM and t as it was (the new block is the only allocation,
+ * made before any key changes).
+ */
+int wc_tab_narrow_keys(struct wc_tab *t)
+{
+    size_t total = 0;
+    for (size_t i = 0; i <= t->mask; i++) {
+        const struct wc_ent *e = &t->ents[i];
+        if (e->hash == 0)
+            continue;
+        size_t n;
+        int w = wc_narrow_width(wc_ent_key(e, 1), wc_ent_len(e), &n);
+        size_t bytes = n * (size_t)w;
+        if (w > 1 && bytes > WC_INLINE_KEY)
+            total += (bytes + 7) & ~(size_t)7; /* <= 4x the UTF-8 keys */
+    }
+    struct wc_arena fresh = {NULL};
+    uint8_t *out = NULL;
+    if (total > 0) {
+        out = wc_arena_copy(&fresh, NULL, total);
+        if (out == NULL)
+            return WC_ENOMEM;
+    }
+    int settle = 0;
+    for (size_t i = 0; i <= t->mask; i++) {
+        struct wc_ent *e = &t->ents[i];
+        if (e->hash == 0)
+            continue;
+        uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1); /* a copy: ours */
+        size_t len = wc_ent_len(e), n;
+        int w = wc_narrow_width(k, len, &n);
+        size_t bytes = n * (size_t)w;
+        struct wc_ablock *own = len > WC_INLINE_KEY
+            ? wc_arena_own_block(k, len) : NULL;
+        if (bytes <= WC_INLINE_KEY) {
+            uint8_t tmp[WC_INLINE_KEY]; /* k may be the entry's own bytes */
+            wc_utf8_to_units(k, len, tmp, w);
+            memcpy(e->key.bytes, tmp, bytes);
+            if (own != NULL)
+                own->fate = WC_DROP;
+        } else if (w == 1) {
+            /* In place: unit m is written after byte m on is read. */
+            wc_utf8_to_units(k, len, k, 1);
+            if (own != NULL && ((bytes + 7) & ~(size_t)7) < own->size) {
+                own->owner = &e->key.big.ptr;
+                own->used = (bytes + 7) & ~(size_t)7;
+                own->fate = WC_SHRINK;
+            }
+        } else {
+            wc_utf8_to_units(k, len, out, w);
+            e->key.big.ptr = out;
+            out += (bytes + 7) & ~(size_t)7;
+            if (own != NULL)
+                own->fate = WC_DROP;
+        }
+        settle |= own != NULL;
+        wc_ent_set_len(e, n, w);
+        e->hash = (uint32_t)w;
+    }
+    if (settle)
+        wc_arena_settle(&t->arena);
+    wc_arena_adopt(&t->arena, &fresh);
+    return WC_OK;
+}
