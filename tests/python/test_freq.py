@@ -1,4 +1,4 @@
-"""Word frequencies, many needles, Unicode words and case folding (issue 5).
+"""Word frequencies, many needles, Unicode words and case folding.
 
 Every count is checked against an independent oracle:
   space words   Counter(w for line in lines for w in line.split(" ") if w),

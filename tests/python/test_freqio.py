@@ -1,4 +1,4 @@
-"""Words of files and streams (issue 5 on issue 4's blocks): frequencies_file,
+"""Words of files and streams (on the blocks of the file counter): frequencies_file,
 frequencies_stream, and words=/casefold= for search_file and search_stream.
 
 Every count is checked against the oracles of test_freq.py (a literal
