@@ -30,6 +30,7 @@ import word_count.mpi as wm
 from dist_layouts import lines_oracle
 from helpers import reference_count
 from test_cli import WORDCOUNT, run  # the installed wordcount; run: --words=space
+from test_freqio import parse_top  # `COUNT WORD` lines back into pairs
 
 KS = [0, 1, 2, 3, 5, 1000]
 
@@ -47,15 +48,6 @@ def oracle_counter(contents) -> Counter:
 def oracle_top(contents, k):
     items = sorted(oracle_counter(contents).items(), key=lambda kv: -kv[1])
     return items if k is None else items[:k]
-
-
-def parse_top(out: bytes):
-    """`COUNT WORD` lines (uniq -c's format, as every command line prints them)."""
-    pairs = []
-    for line in out.split(b"\n")[:-1]:
-        count, word = line.lstrip(b" ").split(b" ", 1)
-        pairs.append((word, int(count)))
-    return pairs
 
 
 # Ties everywhere, and words whose first occurrence is early in a later
