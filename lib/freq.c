@@ -58,7 +58,8 @@ struct wc_sink {
     struct wc_scratch *sc;        /* of the enumerator: transient keys */
     uint64_t pos;                 /* added to every position */
     int copy;                     /* copy every key kept, not only transient */
-    unsigned npend;
+    unsigned npend;               /* words pending, from pend[head] on */
+    unsigned head;
     struct wc_pending pend[WC_BATCH];
     uint64_t pkeys[WC_BATCH][WC_BATCH_KEY / 8]; /* copies of transient keys */
 };
@@ -66,11 +67,13 @@ struct wc_sink {
 static int wc_flush(struct wc_sink *s)
 {
     int rc = WC_OK;
-    for (unsigned k = 0; k < s->npend && rc == WC_OK; k++) {
-        const struct wc_pending *p = &s->pend[k];
+    for (; s->npend > 0 && rc == WC_OK; s->npend--) {
+        const struct wc_pending *p = &s->pend[s->head];
         rc = wc_tab_count(s->tab, p->key, p->len, p->h, p->first, p->copy);
+        s->head = (s->head + 1) % WC_BATCH;
     }
     s->npend = 0;
+    s->head = 0;
     return rc;
 }
 
@@ -84,21 +87,34 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
     size_t bytes = len * (size_t)t->kw;
     uint64_t h = wc_key_hash(key, bytes);
     uint64_t first = (s->pos + (uint64_t)pos) * 4 + sub;
-    if (transient) { /* the scratch buffer is reused by the next word */
+    if (transient && bytes > WC_BATCH_KEY) {
         if (bytes > WC_ARENA_BLOCK)
             return wc_tab_count_long(t, key, len, h, first, s->sc);
-        if (bytes > WC_BATCH_KEY)
-            return wc_tab_count(t, key, len, h, first, 1);
+        return wc_tab_count(t, key, len, h, first, 1);
+    }
+    /* A ring: the oldest pending word is looked up when a new one comes,
+     * so every look-up is WC_BATCH words after its prefetch. */
+    unsigned k;
+    if (s->npend == WC_BATCH) {
+        const struct wc_pending *p = &s->pend[s->head];
+        int rc = wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
+        if (rc != WC_OK)
+            return rc;
+        k = s->head;
+        s->head = (s->head + 1) % WC_BATCH;
+    } else {
+        k = (s->head + s->npend++) % WC_BATCH;
+    }
+    if (transient) { /* the scratch buffer is reused by the next word */
         if (bytes <= 16 && key == s->sc->buf && s->sc->cap >= 16)
-            memcpy(s->pkeys[s->npend], key, 16); /* no call: one size */
+            memcpy(s->pkeys[k], key, 16); /* no call: one size */
         else
-            memcpy(s->pkeys[s->npend], key, bytes);
-        key = s->pkeys[s->npend];
+            memcpy(s->pkeys[k], key, bytes);
+        key = s->pkeys[k];
     }
     __builtin_prefetch(&t->ents[h & t->mask]);
-    s->pend[s->npend++] =
-        (struct wc_pending){key, len, h, first, transient || s->copy};
-    return s->npend == WC_BATCH ? wc_flush(s) : WC_OK;
+    s->pend[k] = (struct wc_pending){key, len, h, first, transient || s->copy};
+    return WC_OK;
 }
 
 WC_INLINE int wc_emit_needles(void *ctx, const void *key, size_t len,
