@@ -41,7 +41,8 @@
  *     counts right), or the right result;
  *   - on every kernel this CPU runs (wc_force_kernel): the byte-class masks
  *     of the text's bytes equal the scalar kernel's, and wc_words_foreach
- *     gives the same words;
+ *     gives the same words; frequencies at 1, 2, 3, 4 threads run on the
+ *     scalar, SSE2, AVX2, AVX-512 kernel (those this CPU runs);
  *   - invalid UTF-8 (text or needle, when the mode decodes it) fails with
  *     WC_EUTF8 at the offset that a literal validator written here finds
  *     (where CPython's UnicodeDecodeError starts), at every thread count.
@@ -602,7 +603,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int threads = 1; threads <= 4; threads++) {
         o.threads = threads;
 
-        /* frequencies */
+        /* frequencies, on kernel threads - 1 (scalar, sse2, avx2, avx512)
+         * where this CPU runs it: the runs of space mode (freq_space.c)
+         * come from each kernel's masks. */
+        wc_force_kernel("auto");
+        (void)wc_force_kernel(kernels[threads - 1]);
         wc_freq *f = wc_freq_new(width, &o);
         if (f == NULL)
             abort();
@@ -625,6 +630,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             qsort(d, nd, sizeof *d, by_first);
         }
         wc_freq_free(f);
+        wc_force_kernel("auto");
 
         /* frequencies again, the (knob >> 3)th allocation failing (and
          * every later one with bit 2): WC_ENOMEM leaves the table empty and

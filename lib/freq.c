@@ -21,115 +21,11 @@
 #include <string.h>
 
 #include "freq.h"
+#include "freq_sink.h"
 #include "pool.h"
 #include "progress.h"
 
 /* ---- the parallel job ---------------------------------------------------- */
-
-/* Look-ups of words that are slices of the text are batched: the home slot
- * of each is prefetched when the word is found and looked up WC_BATCH words
- * later, so that the cache misses of the rarer words overlap (most of the
- * time of frequencies() on a large vocabulary is those misses). */
-#define WC_BATCH 16
-/* Transient (folded) keys up to this many bytes are copied into the batch
- * (longer ones are counted at once). */
-#define WC_BATCH_KEY 64
-
-struct wc_pending {
-    const void *key;
-    size_t len;
-    uint64_t h;
-    uint64_t first;
-    int copy;
-};
-
-/*
- * Where the words of a range go (the sink of the enumerators): every
- * non-empty word into a table (count_all), or the words equal to a needle
- * into counts[id] (count_needles).  One sink serves the spans of a text in
- * memory and the windows of a file or stream; for a window every key kept
- * is copied (its buffer is reused) and positions are offset by the window's
- * place in the text.
- */
-struct wc_sink {
-    struct wc_tab *tab;           /* count_all: the table filled */
-    const struct wc_tab *needles; /* count_needles: the needles, read only */
-    uint64_t *counts;             /* count_needles: by needle id */
-    struct wc_scratch *sc;        /* of the enumerator: transient keys */
-    uint64_t pos;                 /* added to every position */
-    int copy;                     /* copy every key kept, not only transient */
-    unsigned npend;               /* words pending, from pend[head] on */
-    unsigned head;
-    struct wc_pending pend[WC_BATCH];
-    uint64_t pkeys[WC_BATCH][WC_BATCH_KEY / 8]; /* copies of transient keys */
-};
-
-static int wc_flush(struct wc_sink *s)
-{
-    int rc = WC_OK;
-    for (; s->npend > 0 && rc == WC_OK; s->npend--) {
-        const struct wc_pending *p = &s->pend[s->head];
-        rc = wc_tab_count(s->tab, p->key, p->len, p->h, p->first, p->copy);
-        s->head = (s->head + 1) % WC_BATCH;
-    }
-    s->npend = 0;
-    s->head = 0;
-    return rc;
-}
-
-WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
-                          unsigned sub, int transient)
-{
-    struct wc_sink *s = ctx;
-    if (len == 0)
-        return WC_OK; /* frequencies leave out empty words */
-    struct wc_tab *t = s->tab;
-    size_t bytes = len * (size_t)t->kw;
-    uint64_t h = wc_key_hash(key, bytes);
-    uint64_t first = (s->pos + (uint64_t)pos) * 4 + sub;
-    if (transient && bytes > WC_BATCH_KEY) {
-        if (bytes > WC_ARENA_BLOCK)
-            return wc_tab_count_long(t, key, len, h, first, s->sc);
-        return wc_tab_count(t, key, len, h, first, 1);
-    }
-    /* A ring: the oldest pending word is looked up when a new one comes,
-     * so every look-up is WC_BATCH words after its prefetch. */
-    unsigned k;
-    if (s->npend == WC_BATCH) {
-        const struct wc_pending *p = &s->pend[s->head];
-        int rc = wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
-        if (rc != WC_OK)
-            return rc;
-        k = s->head;
-        s->head = (s->head + 1) % WC_BATCH;
-    } else {
-        k = (s->head + s->npend++) % WC_BATCH;
-    }
-    if (transient) { /* the scratch buffer is reused by the next word */
-        if (bytes <= 16 && key == s->sc->buf && s->sc->cap >= 16)
-            memcpy(s->pkeys[k], key, 16); /* no call: one size */
-        else
-            memcpy(s->pkeys[k], key, bytes);
-        key = s->pkeys[k];
-    }
-    __builtin_prefetch(&t->ents[h & t->mask]);
-    s->pend[k] = (struct wc_pending){key, len, h, first, transient || s->copy};
-    return WC_OK;
-}
-
-WC_INLINE int wc_emit_needles(void *ctx, const void *key, size_t len,
-                              size_t pos, unsigned sub, int transient)
-{
-    (void)pos, (void)sub, (void)transient;
-    struct wc_sink *s = ctx;
-    const struct wc_tab *t = s->needles;
-    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
-    size_t slot = 0;
-    const struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
-    if (e != NULL)
-        s->counts[e->first]++;
-    return WC_OK;
-}
 
 /* What one thread fills: its own table (count_all) or counts indexed by
  * needle id (count_needles), through its sink. */
@@ -297,6 +193,8 @@ static void wc_fjob_task(void *ctx, size_t task)
         rc = job->needles != NULL
             ? wc_words_range(job->x, lo, hi, &s->sc, wc_emit_needles, &s->sink,
                              &err)
+            : job->x->words == WC_WORDS_SPACE
+            ? wc_freq_space_words(job->x, lo, hi, &s->sink, &err)
             : wc_words_range(job->x, lo, hi, &s->sc, wc_emit_all, &s->sink,
                              &err);
         if (rc != WC_OK)
@@ -445,7 +343,9 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
     if (counts != NULL) {
         rc = wc_words_range(&x, lo, hi, &sc, wc_emit_needles, &w, err);
     } else {
-        rc = wc_words_range(&x, lo, hi, &sc, wc_emit_all, &w, err);
+        rc = x.words == WC_WORDS_SPACE
+            ? wc_freq_space_words(&x, lo, hi, &w, err)
+            : wc_words_range(&x, lo, hi, &sc, wc_emit_all, &w, err);
         int frc = wc_flush(&w);
         if (rc == WC_OK)
             rc = frc;

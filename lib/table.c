@@ -120,6 +120,14 @@ static void wc_hash_key(void)
     (void)pthread_once(&wc_secret_once, wc_secret_init);
 }
 
+const uint64_t wc_key_lo_mask[17] = {
+    0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFull,
+    0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull,
+    ~0ull, ~0ull, ~0ull, ~0ull};
+const uint64_t wc_key_hi_mask[17] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFFull, 0xFFFFull, 0xFFFFFFull, 0xFFFFFFFFull,
+    0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ~0ull};
+
 /* ---- slots, growth, insertion --------------------------------------------- */
 
 /* Slot arrays of at least this many bytes are mapped with transparent huge
@@ -287,6 +295,8 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
     size_t bytes = len * (size_t)t->kw;
     struct wc_ent *e = &t->ents[slot];
     if (bytes <= WC_INLINE_KEY) {
+        /* Zero past the key: wc_tab_find16 compares all 16 bytes. */
+        memset(e->key.bytes, 0, WC_INLINE_KEY);
         memcpy(e->key.bytes, key, bytes);
     } else if (copy) {
         e->key.big.ptr = wc_arena_copy(&t->arena, key, bytes);

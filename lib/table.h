@@ -57,44 +57,86 @@ WC_INLINE uint32_t wc_load32(const uint8_t *p)
     return v;
 }
 
+/* A key of n <= 16 bytes as two words: bytes [0, 8) and [8, 16) of the key
+ * read little-endian, zero past n.  Loads within the key only (at most two
+ * overlapping loads a word).  Callers that may read 16 bytes at p mask two
+ * plain loads instead (wc_key_mask16): the same two words. */
+WC_INLINE void wc_key_ab(const uint8_t *p, size_t n, uint64_t *a, uint64_t *b)
+{
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    uint8_t k[16] = {0};
+    memcpy(k, p, n);
+    *a = wc_load64(k);
+    *b = wc_load64(k + 8);
+#else
+    if (n >= 8) {
+        *a = wc_load64(p);
+        /* bytes [8, n): the top n - 8 bytes of the load ending at n */
+        *b = n == 8 ? 0 : wc_load64(p + n - 8) >> (8 * (16 - n));
+    } else if (n >= 4) {
+        *a = (uint64_t)wc_load32(p) |
+             ((uint64_t)wc_load32(p + n - 4) << (8 * (n - 4)));
+        *b = 0;
+    } else {
+        *a = n == 0 ? 0
+                    : (uint64_t)p[0] | ((uint64_t)p[n >> 1] << (8 * (n >> 1))) |
+                          ((uint64_t)p[n - 1] << (8 * (n - 1)));
+        *b = 0;
+    }
+#endif
+}
+
+/* The masks of wc_key_mask16, by length 0..16. */
+extern const uint64_t wc_key_lo_mask[17], wc_key_hi_mask[17];
+
+/* wc_key_ab for a key of n <= 16 bytes at p with p[0 .. 16) readable. */
+WC_INLINE void wc_key_mask16(const uint8_t *p, size_t n, uint64_t *a,
+                             uint64_t *b)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    *a = wc_load64(p) & wc_key_lo_mask[n];
+    *b = wc_load64(p + 8) & wc_key_hi_mask[n];
+#else
+    wc_key_ab(p, n, a, b);
+#endif
+}
+
+/* The hash of a key of n <= 16 bytes from its two words (wc_key_ab). */
+WC_INLINE uint64_t wc_hash_ab(uint64_t a, uint64_t b, size_t n)
+{
+    const uint64_t *s = wc_secret;
+    return wc_mum(s[1] ^ (uint64_t)n, wc_mum(a ^ s[1], b ^ s[0]) ^ s[2]);
+}
+
 /* The hash of n bytes at p (wyhash's structure); short keys are read with
- * at most two overlapping loads, never past the key. */
+ * at most two overlapping loads a word, never past the key. */
 WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
 {
     const uint64_t *s = wc_secret;
     uint64_t seed = s[0], a, b;
     if (n <= 16) {
-        if (n >= 4) {
-            size_t q = (n >> 3) << 2;
-            a = ((uint64_t)wc_load32(p) << 32) | wc_load32(p + q);
-            b = ((uint64_t)wc_load32(p + n - 4) << 32) | wc_load32(p + n - 4 - q);
-        } else if (n > 0) {
-            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
-            b = 0;
-        } else {
-            a = b = 0;
-        }
-    } else {
-        size_t i = n;
-        if (i > 48) {
-            uint64_t s1 = seed, s2 = seed;
-            do {
-                seed = wc_mum(wc_load64(p) ^ s[1], wc_load64(p + 8) ^ seed);
-                s1 = wc_mum(wc_load64(p + 16) ^ s[2], wc_load64(p + 24) ^ s1);
-                s2 = wc_mum(wc_load64(p + 32) ^ s[3], wc_load64(p + 40) ^ s2);
-                p += 48;
-                i -= 48;
-            } while (i > 48);
-            seed ^= s1 ^ s2;
-        }
-        while (i > 16) {
-            seed = wc_mum(wc_load64(p) ^ s[1], wc_load64(p + 8) ^ seed);
-            p += 16;
-            i -= 16;
-        }
-        a = wc_load64(p + i - 16);
-        b = wc_load64(p + i - 8);
+        wc_key_ab(p, n, &a, &b);
+        return wc_hash_ab(a, b, n);
     }
+    size_t i = n;
+    if (i > 48) {
+        uint64_t s1 = seed, s2 = seed;
+        do {
+            seed = wc_mum(wc_load64(p) ^ s[1], wc_load64(p + 8) ^ seed);
+            s1 = wc_mum(wc_load64(p + 16) ^ s[2], wc_load64(p + 24) ^ s1);
+            s2 = wc_mum(wc_load64(p + 32) ^ s[3], wc_load64(p + 40) ^ s2);
+            p += 48;
+            i -= 48;
+        } while (i > 48);
+        seed ^= s1 ^ s2;
+    }
+    while (i > 16) {
+        seed = wc_mum(wc_load64(p) ^ s[1], wc_load64(p + 8) ^ seed);
+        p += 16;
+        i -= 16;
+    }
+    a = wc_load64(p + i - 16);
+    b = wc_load64(p + i - 8);
     return wc_mum(s[1] ^ (uint64_t)n, wc_mum(a ^ s[1], b ^ seed) ^ s[2]);
 }
 
@@ -249,6 +291,37 @@ WC_INLINE uint64_t wc_key_hash(const void *key, size_t bytes)
     return wc_hash(key, bytes) | ((uint64_t)1 << 31);
 }
 
+WC_INLINE uint64_t wc_key_hash_ab(uint64_t a, uint64_t b, size_t bytes)
+{
+    return wc_hash_ab(a, b, bytes) | ((uint64_t)1 << 31);
+}
+
+/* wc_tab_find for a key of at most WC_INLINE_KEY bytes given as its two
+ * words (wc_key_ab): an entry's inline key is zero past its length
+ * (wc_tab_insert), so two compares decide. */
+WC_INLINE struct wc_ent *wc_tab_find16(const struct wc_tab *t, uint64_t a,
+                                       uint64_t b, size_t len, uint64_t h,
+                                       size_t *slot)
+{
+    size_t j = h & t->mask;
+    uint32_t hl[2] = {(uint32_t)h, (uint32_t)len};
+    uint64_t want;
+    memcpy(&want, hl, 8);
+    for (;;) {
+        struct wc_ent *e = &t->ents[j];
+        uint64_t got;
+        memcpy(&got, e, 8);
+        if (got == want && wc_load64(e->key.bytes) == a &&
+            wc_load64(e->key.bytes + 8) == b)
+            return e;
+        if (e->hash == 0) {
+            *slot = j;
+            return NULL;
+        }
+        j = (j + 1) & t->mask;
+    }
+}
+
 /* Count one word (hash h) into t; `copy` when the key is transient. */
 WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
                            uint64_t h, uint64_t first, int copy)
@@ -262,6 +335,24 @@ WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
     } else if (first < e->first) {
         /* Not for the spans of one task, which come in order; kept so that
          * no caller depends on the order in which it counts. */
+        e->first = first;
+    }
+    e->count++;
+    return WC_OK;
+}
+
+/* wc_tab_count for a key of at most WC_INLINE_KEY bytes as two words. */
+WC_INLINE int wc_tab_count16(struct wc_tab *t, uint64_t a, uint64_t b,
+                             size_t len, uint64_t h, uint64_t first)
+{
+    size_t slot = 0;
+    struct wc_ent *e = wc_tab_find16(t, a, b, len, h, &slot);
+    if (e == NULL) {
+        uint64_t key[2] = {a, b};
+        e = wc_tab_insert(t, slot, key, len, h, first, 1);
+        if (e == NULL)
+            return WC_ENOMEM;
+    } else if (first < e->first) {
         e->first = first;
     }
     e->count++;

@@ -1,0 +1,166 @@
+/*
+ * freq_sink.h - private to the core: where the words of a count go (the
+ * sink of the enumerators), for freq.c and freq_space.c.  Every non-empty
+ * word into a table (count_all), or the words equal to a needle into
+ * counts[id] (count_needles).
+ *
+ * Look-ups into a table are batched in a ring: the home slot of a word is
+ * prefetched when the word is found and looked up WC_BATCH words later, so
+ * that the cache misses of the rarer words overlap (most of the time of
+ * frequencies() on a large vocabulary is those misses).  A key of at most
+ * WC_INLINE_KEY bytes waits in the ring as its two words (wc_key_ab), and
+ * is compared with two loads; a longer one as a pointer (a transient one,
+ * whose buffer the enumerator reuses, copied into the ring up to
+ * WC_BATCH_KEY bytes and counted at once beyond).
+ */
+#ifndef WC_FREQ_SINK_H
+#define WC_FREQ_SINK_H
+
+#include "table.h"
+#include "words.h"
+
+#define WC_BATCH 16
+#define WC_BATCH_KEY 64
+
+struct wc_pending {
+    uint64_t a, b;   /* key NULL: the key, as two words */
+    const void *key; /* a key of more than WC_INLINE_KEY bytes */
+    size_t len;
+    uint64_t h;
+    uint64_t first;
+    int copy;
+};
+
+/*
+ * One sink serves the spans of a text in memory and the windows of a file
+ * or stream; for a window every key kept is copied (its buffer is reused)
+ * and positions are offset by the window's place in the text.
+ */
+struct wc_sink {
+    struct wc_tab *tab;           /* count_all: the table filled */
+    const struct wc_tab *needles; /* count_needles: the needles, read only */
+    uint64_t *counts;             /* count_needles: by needle id */
+    struct wc_scratch *sc;        /* of the enumerator: transient keys */
+    uint64_t pos;                 /* added to every position */
+    int copy;                     /* copy every key kept, not only transient */
+    unsigned npend;               /* words pending, from pend[head] on */
+    unsigned head;
+    struct wc_pending pend[WC_BATCH];
+    uint64_t pkeys[WC_BATCH][WC_BATCH_KEY / 8]; /* copies of transient keys */
+};
+
+WC_INLINE int wc_sink_look(struct wc_tab *t, const struct wc_pending *p)
+{
+    if (p->key == NULL)
+        return wc_tab_count16(t, p->a, p->b, p->len, p->h, p->first);
+    return wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
+}
+
+/* Look up every pending word, in order. */
+static inline int wc_flush(struct wc_sink *s)
+{
+    int rc = WC_OK;
+    for (; s->npend > 0 && rc == WC_OK; s->npend--) {
+        rc = wc_sink_look(s->tab, &s->pend[s->head]);
+        s->head = (s->head + 1) % WC_BATCH;
+    }
+    s->npend = 0;
+    s->head = 0;
+    return rc;
+}
+
+/* A ring slot for a new word (the oldest word looked up first when the ring
+ * is full): its index in *k. */
+WC_INLINE int wc_sink_slot(struct wc_sink *s, unsigned *k)
+{
+    if (s->npend == WC_BATCH) {
+        int rc = wc_sink_look(s->tab, &s->pend[s->head]);
+        if (rc != WC_OK)
+            return rc;
+        *k = s->head;
+        s->head = (s->head + 1) % WC_BATCH;
+    } else {
+        *k = (s->head + s->npend++) % WC_BATCH;
+    }
+    return WC_OK;
+}
+
+/* A word of at most WC_INLINE_KEY bytes, as its two words, into the ring;
+ * h = wc_key_hash_ab(a, b, bytes). */
+WC_INLINE int wc_sink_push16(struct wc_sink *s, uint64_t a, uint64_t b,
+                             size_t len, uint64_t h, uint64_t first)
+{
+    struct wc_tab *t = s->tab;
+    unsigned k;
+    int rc = wc_sink_slot(s, &k);
+    if (rc != WC_OK)
+        return rc;
+    __builtin_prefetch(&t->ents[h & t->mask]);
+    struct wc_pending *p = &s->pend[k];
+    p->a = a;
+    p->b = b;
+    p->key = NULL;
+    p->len = len;
+    p->h = h;
+    p->first = first;
+    return WC_OK;
+}
+
+/* The sink of count_all (wc_emit_fn). */
+WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
+                          unsigned sub, int transient)
+{
+    struct wc_sink *s = ctx;
+    if (len == 0)
+        return WC_OK; /* frequencies leave out empty words */
+    struct wc_tab *t = s->tab;
+    size_t bytes = len * (size_t)t->kw;
+    uint64_t first = (s->pos + (uint64_t)pos) * 4 + sub;
+    if (bytes <= WC_INLINE_KEY) {
+        uint64_t a, b;
+        wc_key_ab(key, bytes, &a, &b);
+        return wc_sink_push16(s, a, b, len, wc_key_hash_ab(a, b, bytes),
+                              first);
+    }
+    uint64_t h = wc_key_hash(key, bytes);
+    if (transient && bytes > WC_BATCH_KEY) {
+        if (bytes > WC_ARENA_BLOCK)
+            return wc_tab_count_long(t, key, len, h, first, s->sc);
+        return wc_tab_count(t, key, len, h, first, 1);
+    }
+    unsigned k;
+    int rc = wc_sink_slot(s, &k);
+    if (rc != WC_OK)
+        return rc;
+    if (transient) { /* the scratch buffer is reused by the next word */
+        memcpy(s->pkeys[k], key, bytes);
+        key = s->pkeys[k];
+    }
+    __builtin_prefetch(&t->ents[h & t->mask]);
+    s->pend[k] = (struct wc_pending){0, 0, key, len, h, first,
+                                     transient || s->copy};
+    return WC_OK;
+}
+
+/* The sink of count_needles (wc_emit_fn). */
+WC_INLINE int wc_emit_needles(void *ctx, const void *key, size_t len,
+                              size_t pos, unsigned sub, int transient)
+{
+    (void)pos, (void)sub, (void)transient;
+    struct wc_sink *s = ctx;
+    const struct wc_tab *t = s->needles;
+    uint64_t h = wc_key_hash(key, len * (size_t)t->kw);
+    size_t slot = 0;
+    const struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    if (e != NULL)
+        s->counts[e->first]++;
+    return WC_OK;
+}
+
+/* The words of [lo, hi) of a text in space mode into a count_all sink,
+ * found from the separator masks as runs (freq_space.c); the same words,
+ * positions and errors as wc_words_range with wc_emit_all. */
+int wc_freq_space_words(const struct wc_wtext *x, size_t lo, size_t hi,
+                        struct wc_sink *s, size_t *err);
+
+#endif /* WC_FREQ_SINK_H */

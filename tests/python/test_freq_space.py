@@ -1,0 +1,86 @@
+"""Space words counted as runs (lib/freq_space.c): a run starts after a
+separator and ends at the next one, both found from 64-unit mask words, and
+a word of at most 16 bytes is read with two masked 8-byte loads (safe loads
+in the last 16 bytes of the text) and lower-cased there when it is ASCII.
+Checked against a plain Python split, in first-occurrence order (the items,
+not only the counts), for bytes and for str of every width, casefold or not,
+one and two threads, and through files read in small windows: runs that
+cross 64-unit words and 1 KiB mask blocks, words of every length around 8
+and 16 bytes at the very end of the text, '\\r\\n' and stray '\\r' at the
+edges, and a non-ASCII character at every offset of a short word."""
+
+import collections
+import random
+import re
+
+import pytest
+
+import word_count
+
+
+def oracle(text, casefold):
+    words = [w for w in re.split(r"\r?\n| " if isinstance(text, str) else rb"\r?\n| ",
+                                 text) if w]
+    if casefold:
+        words = [w.casefold() if isinstance(w, str) else w.decode().casefold().encode()
+                 for w in words]
+    return list(collections.Counter(words).items())
+
+
+def texts():
+    rng = random.Random(1201)
+    out = []
+    # Every word length 0..40 ending the text, with and without a separator
+    # after it, and after a long run of separators.
+    for n in range(41):
+        w = "".join(rng.choice("aBcDeFgHxYz_9") for _ in range(n))
+        for tail in ("", " ", "\n", "\r", "\r\n", " \r"):
+            out.append("lead " + w + tail)
+            out.append(w + tail)
+            out.append(" \n  \n" * 9 + w.upper() + tail)
+    # Runs that start at every offset of a 64-unit word and cross into the
+    # next (and the 1 KiB mask block), with separators of every kind.
+    for k in list(range(50, 80)) + list(range(1010, 1040)):
+        for sep in (" ", "\n", "\r\n", "  "):
+            out.append("p" * k + sep + "Run" * 5 + sep + "r\r" + sep * 3 + "End")
+    # A non-ASCII character at every offset of a short word.
+    for n in range(1, 18):
+        for cut in range(n + 1):
+            for ch in ("É", "ß", "Σ", "ﬃ"):
+                w = "AbCdEfGhIjKlMnOpQr"[:n]
+                out.append((w[:cut] + ch + w[cut:] + " " + w + "\n") * 2)
+    # Random texts over separators, '\r' and letters.
+    for n in (63, 64, 65, 127, 128, 1023, 1024, 1025, 5000):
+        out.append("".join(rng.choice("aAbB \n\r  xyZ") for _ in range(n)))
+    return out
+
+
+TEXTS = texts()
+WIDEN = {"latin1": "", "ucs2": "Σ", "ucs4": "\U0001f600"}
+
+
+@pytest.mark.parametrize("casefold", [False, True])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kind", ["bytes", "latin1", "ucs2", "ucs4"])
+def test_runs_in_first_occurrence_order(kind, casefold, threads):
+    for text in TEXTS:
+        if kind == "bytes":
+            t = text.encode()
+        else:
+            # One wide character as a word of its own at the start makes the
+            # str that kind without changing the other words.
+            t = (WIDEN[kind] + " " + text) if WIDEN[kind] else text
+        got = list(word_count.frequencies(t, casefold=casefold, threads=threads).items())
+        assert got == oracle(t, casefold), (kind, t[:60])
+
+
+@pytest.mark.parametrize("casefold", [False, True])
+def test_runs_across_file_windows(tmp_path, casefold):
+    path = tmp_path / "t.txt"
+    text = "".join(TEXTS[::7]).encode()
+    path.write_bytes(text)
+    want = oracle(text, casefold)
+    for block in (1, 3, 64, 1000):
+        got = word_count.frequencies_file(path, casefold=casefold, block_size=block,
+                                          threads=2)
+        assert list(got.items()) == want, block
