@@ -193,10 +193,7 @@ static void wc_fjob_task(void *ctx, size_t task)
         rc = job->needles != NULL
             ? wc_words_range(job->x, lo, hi, &s->sc, wc_emit_needles, &s->sink,
                              &err)
-            : job->x->words == WC_WORDS_SPACE
-            ? wc_freq_space_words(job->x, lo, hi, &s->sink, &err)
-            : wc_words_range(job->x, lo, hi, &s->sc, wc_emit_all, &s->sink,
-                             &err);
+            : wc_freq_run_words(job->x, lo, hi, &s->sink, &err);
         if (rc != WC_OK)
             break;
         atomic_fetch_add_explicit(&job->done,
@@ -343,9 +340,7 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
     if (counts != NULL) {
         rc = wc_words_range(&x, lo, hi, &sc, wc_emit_needles, &w, err);
     } else {
-        rc = x.words == WC_WORDS_SPACE
-            ? wc_freq_space_words(&x, lo, hi, &w, err)
-            : wc_words_range(&x, lo, hi, &sc, wc_emit_all, &w, err);
+        rc = wc_freq_run_words(&x, lo, hi, &w, err);
         int frc = wc_flush(&w);
         if (rc == WC_OK)
             rc = frc;

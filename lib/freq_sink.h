@@ -1,6 +1,6 @@
 /*
  * freq_sink.h - private to the core: where the words of a count go (the
- * sink of the enumerators), for freq.c and freq_space.c.  Every non-empty
+ * sink of the enumerators), for freq.c and freq_runs.c.  Every non-empty
  * word into a table (count_all), or the words equal to a needle into
  * counts[id] (count_needles).
  *
@@ -157,10 +157,10 @@ WC_INLINE int wc_emit_needles(void *ctx, const void *key, size_t len,
     return WC_OK;
 }
 
-/* The words of [lo, hi) of a text in space mode into a count_all sink,
- * found from the separator masks as runs (freq_space.c); the same words,
- * positions and errors as wc_words_range with wc_emit_all. */
-int wc_freq_space_words(const struct wc_wtext *x, size_t lo, size_t hi,
-                        struct wc_sink *s, size_t *err);
+/* The words of [lo, hi) of a text into a count_all sink, found from the
+ * class masks as runs (freq_runs.c); the same words, positions and errors
+ * as wc_words_range with wc_emit_all. */
+int wc_freq_run_words(const struct wc_wtext *x, size_t lo, size_t hi,
+                      struct wc_sink *s, size_t *err);
 
 #endif /* WC_FREQ_SINK_H */

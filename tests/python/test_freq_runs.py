@@ -1,8 +1,12 @@
-"""Space words counted as runs (lib/freq_space.c): a run starts after a
+"""Words counted as runs (lib/freq_runs.c): a run starts after a
 separator and ends at the next one, both found from 64-unit mask words, and
 a word of at most 16 bytes is read with two masked 8-byte loads (safe loads
 in the last 16 bytes of the text) and lower-cased there when it is ASCII.
-Checked against a plain Python split, in first-occurrence order (the items,
+In unicode mode the runs are those of the ASCII word bytes where a 64-unit
+mask word is all ASCII, and the general enumerator takes over from the open
+run to the next edge where it is not.
+Checked against a plain Python split (re.findall(r"\\w+") in unicode mode),
+in first-occurrence order (the items,
 not only the counts), for bytes and for str of every width, casefold or not,
 one and two threads, and through files read in small windows: runs that
 cross 64-unit words and 1 KiB mask blocks, words of every length around 8
@@ -18,7 +22,13 @@ import pytest
 import word_count
 
 
-def oracle(text, casefold):
+def oracle(text, casefold, words="space"):
+    if words == "unicode":
+        t = text if isinstance(text, str) else text.decode()
+        found = re.findall(r"\w+", t.casefold() if casefold else t)
+        if not isinstance(text, str):
+            found = [w.encode() for w in found]
+        return list(collections.Counter(found).items())
     words = [w for w in re.split(r"\r?\n| " if isinstance(text, str) else rb"\r?\n| ",
                                  text) if w]
     if casefold:
@@ -49,9 +59,18 @@ def texts():
             for ch in ("É", "ß", "Σ", "ﬃ"):
                 w = "AbCdEfGhIjKlMnOpQr"[:n]
                 out.append((w[:cut] + ch + w[cut:] + " " + w + "\n") * 2)
+    # Unicode mode: punctuation between ASCII runs, and a non-ASCII
+    # character (word or not, folding to one or more) at every offset
+    # around a 64-unit word, inside, before and after a run that crosses it.
+    for k in range(54, 76):
+        for ch in ("é", "—", "\u0130", "ﬃ", "\u00a0", "Σ", "\u0301"):
+            out.append("ab-cd." * 8 + "x" * (k - 48) + ch + "Yz" * 20 + ",q_9" * 40)
+            out.append("w" * k + "," + ch + "Tail")
+            out.append(("Q" * 63 + ch + " ") * 3 + "end")
     # Random texts over separators, '\r' and letters.
     for n in (63, 64, 65, 127, 128, 1023, 1024, 1025, 5000):
         out.append("".join(rng.choice("aAbB \n\r  xyZ") for _ in range(n)))
+        out.append("".join(rng.choice("aAbB_9 ,.-xyZéΣ") for _ in range(n)))
     return out
 
 
@@ -59,10 +78,11 @@ TEXTS = texts()
 WIDEN = {"latin1": "", "ucs2": "Σ", "ucs4": "\U0001f600"}
 
 
+@pytest.mark.parametrize("words", ["space", "unicode"])
 @pytest.mark.parametrize("casefold", [False, True])
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("kind", ["bytes", "latin1", "ucs2", "ucs4"])
-def test_runs_in_first_occurrence_order(kind, casefold, threads):
+def test_runs_in_first_occurrence_order(kind, casefold, threads, words):
     for text in TEXTS:
         if kind == "bytes":
             t = text.encode()
@@ -70,17 +90,18 @@ def test_runs_in_first_occurrence_order(kind, casefold, threads):
             # One wide character as a word of its own at the start makes the
             # str that kind without changing the other words.
             t = (WIDEN[kind] + " " + text) if WIDEN[kind] else text
-        got = list(word_count.frequencies(t, casefold=casefold, threads=threads).items())
-        assert got == oracle(t, casefold), (kind, t[:60])
+        got = word_count.frequencies(t, casefold=casefold, threads=threads, words=words)
+        assert list(got.items()) == oracle(t, casefold, words), (kind, t[:60])
 
 
+@pytest.mark.parametrize("words", ["space", "unicode"])
 @pytest.mark.parametrize("casefold", [False, True])
-def test_runs_across_file_windows(tmp_path, casefold):
+def test_runs_across_file_windows(tmp_path, casefold, words):
     path = tmp_path / "t.txt"
     text = "".join(TEXTS[::7]).encode()
     path.write_bytes(text)
-    want = oracle(text, casefold)
+    want = oracle(text, casefold, words)
     for block in (1, 3, 64, 1000):
         got = word_count.frequencies_file(path, casefold=casefold, block_size=block,
-                                          threads=2)
+                                          threads=2, words=words)
         assert list(got.items()) == want, block

@@ -1,0 +1,228 @@
+/*
+ * freq_runs.c - the words of a text into a frequency table, found as runs
+ * from the class masks: the count_all enumerators of frequencies().
+ *
+ * Space mode: a word is a maximal run of units that are not separators (' ',
+ * '\n'), less a '\r' that ends it before a '\n'; the empty words between
+ * separators are not counted, so they are never looked at.  The separator
+ * masks come 1 KiB (units) at a time from the chosen class kernel
+ * (kernels/wmask.h); each 64-unit word of a mask gives the starts of the
+ * runs (a unit after a separator) and their ends (a separator after a
+ * unit), which alternate, so they pair up in order: no branch a unit, and
+ * none a separator.  A word of at most 16 bytes is read with two masked
+ * 8-byte loads (wc_key_mask16) and, when casefold asks and it is ASCII,
+ * lower-cased in those two words; everything else goes word by word
+ * through the general enumerator's code (words.h: wc_space_word).
+ *
+ * Unicode mode: a word is a run of word code points.  Where a 64-unit
+ * word of the masks holds only ASCII, the runs are those of the ASCII word
+ * bytes [0-9A-Za-z_] (WC_WMASK_WORD), paired as above, and folding is
+ * lower-casing; a 64-unit word with a unit >= 0x80 (WC_WMASK_HIGH) goes,
+ * from the start of the open run (or of the word) to the next edge
+ * (wc_word_edge), to the general enumerator, which decodes, classifies and
+ * folds code point by code point.
+ *
+ * The words, positions and errors are wc_words_range's with wc_emit_all:
+ * tests/python/test_freq_runs.py and fuzz/fuzz_words.c compare the two.
+ */
+#include "freq_sink.h"
+
+/* The run [ws, k) (k a separator, or len) into the sink. */
+WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
+                           size_t ws, size_t k, struct wc_sink *s, size_t *err)
+{
+    const void *t = x->text;
+    size_t e = k;
+    /* "\r\n" ends the line: the '\r' is not in the word. */
+    if (k < x->len && WC_UNIT(t, w, k) == '\n' && WC_UNIT(t, w, k - 1) == '\r')
+        e--;
+    size_t n = e - ws, bytes = n * (size_t)w;
+    if (n == 0)
+        return WC_OK;
+    if (bytes <= WC_INLINE_KEY && (!fold || (w == 1 && s->tab->kw == 1))) {
+        const uint8_t *p = (const uint8_t *)t + ws * (size_t)w;
+        uint64_t a, b;
+        if ((x->len - ws) * (size_t)w >= 16)
+            wc_key_mask16(p, bytes, &a, &b);
+        else
+            wc_key_ab(p, bytes, &a, &b);
+        if (!fold || ((a | b) & 0x8080808080808080ull) == 0) {
+            if (fold) { /* ASCII: its fold is the word lower-cased */
+                a = wc_lower8(a);
+                b = wc_lower8(b);
+            }
+            return wc_sink_push16(s, a, b, n, wc_key_hash_ab(a, b, bytes),
+                                  (s->pos + (uint64_t)ws) * 4);
+        }
+    }
+    return wc_space_word(x, w, fold, ws, e, s->sc, wc_emit_all, s, err);
+}
+
+WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
+                            size_t lo, size_t hi, struct wc_sink *s,
+                            size_t *err)
+{
+    uint64_t m[WC_SEPIT_WORDS];
+    uint8_t st[64], en[64];
+    size_t ws = lo;
+    int in = 0;        /* a run is open, from ws */
+    uint64_t prev = 1; /* the unit before is a separator (or lo) */
+    int rc;
+    for (size_t base = lo; base < hi; base += WC_SEPIT_WORDS * 64) {
+        size_t n = hi - base < WC_SEPIT_WORDS * 64 ? hi - base
+                                                   : WC_SEPIT_WORDS * 64;
+        wc_wmask_units(x->text, w, base, n, WC_WMASK_SPACE, m);
+        for (size_t wi = 0; wi * 64 < n; wi++) {
+            uint64_t sep = m[wi], sh = (sep << 1) | prev;
+            uint64_t starts = ~sep & sh, ends = sep & ~sh;
+            prev = sep >> 63;
+            if (n - wi * 64 < 64) /* past hi: no unit */
+                starts &= ((uint64_t)1 << (n - wi * 64)) - 1;
+            unsigned ns = 0, ne = 0, i = 0, j = 0;
+            for (; starts != 0; starts &= starts - 1)
+                st[ns++] = (uint8_t)__builtin_ctzll(starts);
+            for (; ends != 0; ends &= ends - 1)
+                en[ne++] = (uint8_t)__builtin_ctzll(ends);
+            size_t b0 = base + wi * 64;
+            if (in && ne > 0) {
+                if ((rc = wc_space_run(x, w, fold, ws, b0 + en[0], s, err)) != WC_OK)
+                    return rc;
+                in = 0;
+                j = 1;
+            }
+            for (; j < ne; i++, j++)
+                if ((rc = wc_space_run(x, w, fold, b0 + st[i], b0 + en[j], s,
+                                       err)) != WC_OK)
+                    return rc;
+            if (i < ns) {
+                ws = b0 + st[i];
+                in = 1;
+            }
+        }
+    }
+    /* A run open at hi: hi is the end of the text (else a separator comes
+     * before it), where a word ends with no '\r' taken off. */
+    return in ? wc_space_run(x, w, fold, ws, hi, s, err) : WC_OK;
+}
+
+/* The ASCII word run [ws, e) of unicode mode (e: a non-word ASCII unit,
+ * or hi) into the sink. */
+WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
+                         size_t e, struct wc_sink *s, size_t *err)
+{
+    size_t n = e - ws, bytes = n * (size_t)w;
+    const uint8_t *p = (const uint8_t *)x->text + ws * (size_t)w;
+    if (bytes <= WC_INLINE_KEY) {
+        uint64_t a, b;
+        if ((x->len - ws) * (size_t)w >= 16)
+            wc_key_mask16(p, bytes, &a, &b);
+        else
+            wc_key_ab(p, bytes, &a, &b);
+        if (fold) { /* ASCII (w == 1): its fold is the run lower-cased */
+            a = wc_lower8(a);
+            b = wc_lower8(b);
+        }
+        return wc_sink_push16(s, a, b, n, wc_key_hash_ab(a, b, bytes),
+                              (s->pos + (uint64_t)ws) * 4);
+    }
+    if (fold)
+        return wc_words_unicode_fold(x, w, ws, e, s->sc, wc_emit_all, s, err);
+    return wc_emit_all(s, p, n, ws, 0, 0);
+}
+
+/* unicode mode, [lo, hi): lo and hi are edges (wc_word_edge).  Folding
+ * here needs w == 1 and UTF-8 keys (the caller checks). */
+WC_INLINE int wc_uni_runs(const struct wc_wtext *x, int w, int fold,
+                          size_t lo, size_t hi, struct wc_sink *s, size_t *err)
+{
+    uint64_t mw[WC_SEPIT_WORDS], mh[WC_SEPIT_WORDS];
+    uint8_t st[64], en[64];
+    int rc;
+    size_t pos = lo;
+next:
+    while (pos < hi) {
+        /* pos is lo or an edge: no run is open before it. */
+        size_t ws = pos;
+        int in = 0;
+        uint64_t prev = 1;
+        for (size_t base = pos; base < hi; base += WC_SEPIT_WORDS * 64) {
+            size_t n = hi - base < WC_SEPIT_WORDS * 64 ? hi - base
+                                                       : WC_SEPIT_WORDS * 64;
+            wc_wmask_units(x->text, w, base, n, WC_WMASK_WORD, mw);
+            wc_wmask_units(x->text, w, base, n, WC_WMASK_HIGH, mh);
+            for (size_t wi = 0; wi * 64 < n; wi++) {
+                size_t b0 = base + wi * 64;
+                if (mh[wi] != 0) {
+                    /* Not ASCII: the general enumerator, from the open run
+                     * (or here: the unit before is a non-word ASCII one, or
+                     * this is pos) to the next edge. */
+                    size_t glo = in ? ws : b0;
+                    size_t end = hi - b0 > 64 ? b0 + 64 : hi;
+                    size_t ghi = end < hi ? wc_word_edge(x, end) : hi;
+                    if (ghi > hi)
+                        ghi = hi;
+                    rc = fold ? wc_words_unicode_fold(x, w, glo, ghi, s->sc,
+                                                      wc_emit_all, s, err)
+                              : wc_words_unicode(x, w, glo, ghi, wc_emit_all,
+                                                 s, err);
+                    if (rc != WC_OK)
+                        return rc;
+                    pos = ghi;
+                    goto next;
+                }
+                /* Past hi the mask is 0, a non-word unit: a run open there
+                 * ends at hi (the end of the text, or an edge: a non-word
+                 * code point). */
+                uint64_t sep = ~mw[wi], sh = (sep << 1) | prev;
+                uint64_t starts = ~sep & sh, ends = sep & ~sh;
+                prev = sep >> 63;
+                unsigned ns = 0, ne = 0, i = 0, j = 0;
+                for (; starts != 0; starts &= starts - 1)
+                    st[ns++] = (uint8_t)__builtin_ctzll(starts);
+                for (; ends != 0; ends &= ends - 1)
+                    en[ne++] = (uint8_t)__builtin_ctzll(ends);
+                if (in && ne > 0) {
+                    if ((rc = wc_uni_run(x, w, fold, ws, b0 + en[0], s,
+                                         err)) != WC_OK)
+                        return rc;
+                    in = 0;
+                    j = 1;
+                }
+                for (; j < ne; i++, j++)
+                    if ((rc = wc_uni_run(x, w, fold, b0 + st[i], b0 + en[j],
+                                         s, err)) != WC_OK)
+                        return rc;
+                if (i < ns) {
+                    ws = b0 + st[i];
+                    in = 1;
+                }
+            }
+        }
+        return in ? wc_uni_run(x, w, fold, ws, hi, s, err) : WC_OK;
+    }
+    return WC_OK;
+}
+
+int wc_freq_run_words(const struct wc_wtext *x, size_t lo, size_t hi,
+                      struct wc_sink *s, size_t *err)
+{
+    int fold = x->fold != 0;
+    if (x->words == WC_WORDS_UNICODE) {
+        if (fold && (x->width != 1 || s->tab->kw != 1))
+            return wc_words_range(x, lo, hi, s->sc, wc_emit_all, s, err);
+        switch (x->width * 2 + fold) {
+        case 2: return wc_uni_runs(x, 1, 0, lo, hi, s, err);
+        case 3: return wc_uni_runs(x, 1, 1, lo, hi, s, err);
+        case 4: return wc_uni_runs(x, 2, 0, lo, hi, s, err);
+        default: return wc_uni_runs(x, 4, 0, lo, hi, s, err);
+        }
+    }
+    switch (x->width * 2 + fold) {
+    case 2: return wc_space_runs(x, 1, 0, lo, hi, s, err);
+    case 3: return wc_space_runs(x, 1, 1, lo, hi, s, err);
+    case 4: return wc_space_runs(x, 2, 0, lo, hi, s, err);
+    case 5: return wc_space_runs(x, 2, 1, lo, hi, s, err);
+    case 8: return wc_space_runs(x, 4, 0, lo, hi, s, err);
+    default: return wc_space_runs(x, 4, 1, lo, hi, s, err);
+    }
+}
