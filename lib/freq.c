@@ -267,7 +267,7 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
             /* Folded keys of a str text were counted as UTF-8
              * (fold_utf8): each takes its narrowest width now; a UTF-8
              * text's keys stay UTF-8. */
-            int narrow = f->x.fold_utf8 && !f->x.utf8;
+            int narrow = (f->x.fold_utf8 || f->x.keys_utf8) && !f->x.utf8;
             if (rc == WC_OK && narrow)
                 rc = wc_tab_narrow_keys(res);
             if (rc == WC_OK) {
@@ -298,7 +298,21 @@ int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
 {
     if (f->tab.n != 0)
         return WC_EINVAL; /* a table of needles */
-    return wc_freq_run(f, text, len, 0, err_offset);
+    if (f->x.width != 2 || f->counted)
+        return wc_freq_run(f, text, len, 0, err_offset);
+    /* Every word of a 2-byte text is counted as UTF-8 (an ASCII word of 16
+     * units then fits the entry, and is read as fast as in a bytes text)
+     * and narrowed at the end; not needles, which are looked up as slices.
+     * After a failure the table is as it was: of 2-byte keys. */
+    int kw = f->kw;
+    f->x.keys_utf8 = 1;
+    f->kw = f->tab.kw = 1;
+    int rc = wc_freq_run(f, text, len, 0, err_offset);
+    if (rc != WC_OK) {
+        f->x.keys_utf8 = 0;
+        f->kw = f->tab.kw = kw;
+    }
+    return rc;
 }
 
 /* ---- windows of a longer text: files and streams (input_words.c) ------- */

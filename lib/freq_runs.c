@@ -22,10 +22,97 @@
  * (wc_word_edge), to the general enumerator, which decodes, classifies and
  * folds code point by code point.
  *
+ * The words of a 2-byte text are counted as UTF-8 keys (keys_utf8, set by
+ * wc_freq_count_all; narrowed when counting ends): an ASCII word of up to
+ * 16 units is packed into the two words of a 16-byte key, so it costs what
+ * the same word of a bytes text costs.
+ *
  * The words, positions and errors are wc_words_range's with wc_emit_all:
  * tests/python/test_freq_runs.py and fuzz/fuzz_words.c compare the two.
  */
 #include "freq_sink.h"
+
+/* ---- the words of a 2-byte text, as UTF-8 keys --------------------------- */
+
+/* 4 units (each < 0x100) in v packed into 4 bytes. */
+WC_INLINE uint64_t wc_pack4(uint64_t v)
+{
+    return (v & 0xFF) | ((v >> 8) & 0xFF00) | ((v >> 16) & 0xFF0000) |
+           ((v >> 24) & 0xFF000000);
+}
+
+/* The n <= 16 units of a 2-byte text at p as the two words of a key of n
+ * bytes (wc_key_ab) when they are all ASCII: 1, else 0.  room: units
+ * readable at p. */
+WC_INLINE int wc_pack_ascii(const uint8_t *p, size_t n, size_t room,
+                            uint64_t *a, uint64_t *b)
+{
+    uint64_t v[4] = {0, 0, 0, 0}, bad = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (room >= 16) {
+        for (size_t i = 0; i < 4; i++) {
+            size_t k = 2 * n > 8 * i ? 2 * n - 8 * i : 0;
+            v[i] = wc_load64(p + 8 * i) & wc_key_lo_mask[k > 8 ? 8 : k];
+            bad |= v[i];
+        }
+        bad &= 0xFF80FF80FF80FF80ull;
+    } else
+#endif
+    {
+        (void)room;
+        for (size_t i = 0; i < n; i++) {
+            uint16_t u;
+            memcpy(&u, p + 2 * i, 2);
+            bad |= u & 0xFF80u;
+            v[i / 4] |= (uint64_t)u << (16 * (i % 4));
+        }
+    }
+    *a = wc_pack4(v[0]) | (wc_pack4(v[1]) << 32);
+    *b = wc_pack4(v[2]) | (wc_pack4(v[3]) << 32);
+    return bad == 0;
+}
+
+/* A word of a 2-byte text (a slice, transient 0) into a count_all sink as
+ * UTF-8 (wc_emit_fn): keys_utf8. */
+static int wc_emit_u8(void *ctx, const void *key, size_t len, size_t pos,
+                      unsigned sub, int transient)
+{
+    (void)transient;
+    struct wc_sink *s = ctx;
+    if (len > SIZE_MAX / 3 - 1)
+        return WC_ENOMEM;
+    int rc = wc_scratch_reserve(s->sc, len * 3 + 1);
+    if (rc != WC_OK)
+        return rc;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint16_t u;
+        memcpy(&u, (const uint8_t *)key + 2 * i, 2);
+        n += wc_utf8_encode(u, s->sc->buf + n);
+    }
+    return wc_emit_all(s, s->sc->buf, n, pos, sub, 1);
+}
+
+/* The word [ws, e) of a 2-byte text (keys_utf8), at most 16 units: into the
+ * sink at once when it is ASCII (1), else 0 (*rc untouched). */
+WC_INLINE int wc_ascii_word2(const struct wc_wtext *x, int fold, size_t ws,
+                             size_t e, struct wc_sink *s, int *rc)
+{
+    uint64_t a, b;
+    size_t n = e - ws;
+    if (!wc_pack_ascii((const uint8_t *)x->text + 2 * ws, n,
+                       (x->len - ws) * 2 >= 32 ? 16 : 0, &a, &b))
+        return 0;
+    if (fold) {
+        a = wc_lower8(a);
+        b = wc_lower8(b);
+    }
+    *rc = wc_sink_push16(s, a, b, n, wc_key_hash_ab(a, b, n),
+                         (s->pos + (uint64_t)ws) * 4);
+    return 1;
+}
+
+/* ---- space mode ------------------------------------------------------------ */
 
 /* The run [ws, k) (k a separator, or len) into the sink. */
 WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
@@ -39,6 +126,13 @@ WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
     size_t n = e - ws, bytes = n * (size_t)w;
     if (n == 0)
         return WC_OK;
+    if (w == 2 && x->keys_utf8) {
+        int rc;
+        if (n <= WC_INLINE_KEY && wc_ascii_word2(x, fold, ws, e, s, &rc))
+            return rc;
+        return fold ? wc_space_word(x, w, 1, ws, e, s->sc, wc_emit_all, s, err)
+                    : wc_space_word(x, w, 0, ws, e, s->sc, wc_emit_u8, s, err);
+    }
     if (bytes <= WC_INLINE_KEY && (!fold || (w == 1 && s->tab->kw == 1))) {
         const uint8_t *p = (const uint8_t *)t + ws * (size_t)w;
         uint64_t a, b;
@@ -105,6 +199,8 @@ WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
     return in ? wc_space_run(x, w, fold, ws, hi, s, err) : WC_OK;
 }
 
+/* ---- unicode mode ---------------------------------------------------------- */
+
 /* The ASCII word run [ws, e) of unicode mode (e: a non-word ASCII unit,
  * or hi) into the sink. */
 WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
@@ -112,6 +208,14 @@ WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
 {
     size_t n = e - ws, bytes = n * (size_t)w;
     const uint8_t *p = (const uint8_t *)x->text + ws * (size_t)w;
+    if (w == 2 && x->keys_utf8) {
+        int rc;
+        if (n <= WC_INLINE_KEY && wc_ascii_word2(x, fold, ws, e, s, &rc))
+            return rc; /* always: the run is ASCII */
+        return fold ? wc_words_unicode_fold(x, w, ws, e, s->sc, wc_emit_all,
+                                            s, err)
+                    : wc_emit_u8(s, p, n, ws, 0, 0);
+    }
     if (bytes <= WC_INLINE_KEY) {
         uint64_t a, b;
         if ((x->len - ws) * (size_t)w >= 16)
@@ -131,7 +235,7 @@ WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
 }
 
 /* unicode mode, [lo, hi): lo and hi are edges (wc_word_edge).  Folding
- * here needs w == 1 and UTF-8 keys (the caller checks). */
+ * here needs w <= 2 and UTF-8 keys (the caller checks). */
 WC_INLINE int wc_uni_runs(const struct wc_wtext *x, int w, int fold,
                           size_t lo, size_t hi, struct wc_sink *s, size_t *err)
 {
@@ -163,6 +267,9 @@ next:
                         ghi = hi;
                     rc = fold ? wc_words_unicode_fold(x, w, glo, ghi, s->sc,
                                                       wc_emit_all, s, err)
+                         : w == 2 && x->keys_utf8
+                              ? wc_words_unicode(x, w, glo, ghi, wc_emit_u8,
+                                                 s, err)
                               : wc_words_unicode(x, w, glo, ghi, wc_emit_all,
                                                  s, err);
                     if (rc != WC_OK)
@@ -208,12 +315,13 @@ int wc_freq_run_words(const struct wc_wtext *x, size_t lo, size_t hi,
 {
     int fold = x->fold != 0;
     if (x->words == WC_WORDS_UNICODE) {
-        if (fold && (x->width != 1 || s->tab->kw != 1))
+        if (fold && (x->width == 4 || s->tab->kw != 1))
             return wc_words_range(x, lo, hi, s->sc, wc_emit_all, s, err);
         switch (x->width * 2 + fold) {
         case 2: return wc_uni_runs(x, 1, 0, lo, hi, s, err);
         case 3: return wc_uni_runs(x, 1, 1, lo, hi, s, err);
         case 4: return wc_uni_runs(x, 2, 0, lo, hi, s, err);
+        case 5: return wc_uni_runs(x, 2, 1, lo, hi, s, err);
         default: return wc_uni_runs(x, 4, 0, lo, hi, s, err);
         }
     }

@@ -38,6 +38,7 @@ int wc_wtext_init(struct wc_wtext *x, const void *text, size_t len, int width,
     x->words = o->words;
     x->fold = o->casefold != 0;
     x->fold_utf8 = 0;
+    x->keys_utf8 = 0;
     x->replace = x->utf8 && o->utf8 == WC_UTF8_REPLACE;
     return WC_OK;
 }
