@@ -22,86 +22,112 @@
  * (wc_word_edge), to the general enumerator, which decodes, classifies and
  * folds code point by code point.
  *
- * The words of a 2-byte text are counted as UTF-8 keys (keys_utf8, set by
- * wc_freq_count_all; narrowed when counting ends): an ASCII word of up to
- * 16 units is packed into the two words of a 16-byte key, so it costs what
- * the same word of a bytes text costs.
+ * The words of a 2-byte text, and those of a 4-byte text without casefold,
+ * are counted as UTF-8 keys (keys_utf8, set by wc_freq_count_all; narrowed
+ * when counting ends): an ASCII word of up to 16 units is packed into the
+ * two words of a 16-byte key, so it costs what the same word of a bytes
+ * text costs.
  *
  * The words, positions and errors are wc_words_range's with wc_emit_all:
  * tests/python/test_freq_runs.py and fuzz/fuzz_words.c compare the two.
  */
 #include "freq_sink.h"
 
-/* ---- the words of a 2-byte text, as UTF-8 keys --------------------------- */
+/* ---- the words of a wide text, as UTF-8 keys ------------------------------ */
 
-/* 4 units (each < 0x100) in v packed into 4 bytes. */
-WC_INLINE uint64_t wc_pack4(uint64_t v)
+/* 4 units (each < 0x100) in v packed into 4 bytes (2-byte units), or 2
+ * units into 2 bytes (4-byte units). */
+WC_INLINE uint64_t wc_pack_units(uint64_t v, int w)
 {
+    if (w == 4)
+        return (v & 0xFF) | ((v >> 24) & 0xFF00);
     return (v & 0xFF) | ((v >> 8) & 0xFF00) | ((v >> 16) & 0xFF0000) |
            ((v >> 24) & 0xFF000000);
 }
 
-/* The n <= 16 units of a 2-byte text at p as the two words of a key of n
- * bytes (wc_key_ab) when they are all ASCII: 1, else 0.  room: units
- * readable at p. */
-WC_INLINE int wc_pack_ascii(const uint8_t *p, size_t n, size_t room,
+/* The n <= 16 units (of w = 2 or 4 bytes) at p as the two words of a key
+ * of n bytes (wc_key_ab) when they are all ASCII: 1, else 0.  full: 16
+ * units are readable at p. */
+WC_INLINE int wc_pack_ascii(const uint8_t *p, int w, size_t n, int full,
                             uint64_t *a, uint64_t *b)
 {
-    uint64_t v[4] = {0, 0, 0, 0}, bad = 0;
+    uint64_t k[2] = {0, 0}, bad = 0;
+    const uint64_t high = w == 2 ? 0xFF80FF80FF80FF80ull
+                                 : 0xFFFFFF80FFFFFF80ull;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (room >= 16) {
-        for (size_t i = 0; i < 4; i++) {
-            size_t k = 2 * n > 8 * i ? 2 * n - 8 * i : 0;
-            v[i] = wc_load64(p + 8 * i) & wc_key_lo_mask[k > 8 ? 8 : k];
-            bad |= v[i];
+    if (full) {
+        /* 8-byte loads: 4 (w 2) or 2 (w 4) units each, masked to the word */
+        size_t per = (size_t)(8 / w), bytes = n * (size_t)w;
+        for (size_t i = 0; i < (size_t)(2 * w); i++) {
+            size_t r = bytes > 8 * i ? bytes - 8 * i : 0;
+            uint64_t v = wc_load64(p + 8 * i) & wc_key_lo_mask[r > 8 ? 8 : r];
+            bad |= v & high;
+            size_t at = i * per; /* the key byte of the first unit */
+            k[at / 8] |= wc_pack_units(v, w) << (8 * (at % 8));
         }
-        bad &= 0xFF80FF80FF80FF80ull;
     } else
 #endif
     {
-        (void)room;
+        (void)full, (void)high;
         for (size_t i = 0; i < n; i++) {
-            uint16_t u;
-            memcpy(&u, p + 2 * i, 2);
-            bad |= u & 0xFF80u;
-            v[i / 4] |= (uint64_t)u << (16 * (i % 4));
+            uint32_t u;
+            if (w == 2) {
+                uint16_t h;
+                memcpy(&h, p + 2 * i, 2);
+                u = h;
+            } else {
+                memcpy(&u, p + 4 * i, 4);
+            }
+            bad |= u >= 0x80;
+            k[i / 8] |= (uint64_t)(u & 0xFF) << (8 * (i % 8));
         }
     }
-    *a = wc_pack4(v[0]) | (wc_pack4(v[1]) << 32);
-    *b = wc_pack4(v[2]) | (wc_pack4(v[3]) << 32);
+    *a = k[0];
+    *b = k[1];
     return bad == 0;
 }
 
-/* A word of a 2-byte text (a slice, transient 0) into a count_all sink as
- * UTF-8 (wc_emit_fn): keys_utf8. */
-static int wc_emit_u8(void *ctx, const void *key, size_t len, size_t pos,
-                      unsigned sub, int transient)
+/* A word of a wide text (a slice, transient 0) into a count_all sink as
+ * UTF-8 (wc_emit_fn, keys_utf8): every unit by wc_utf8_encode_any, so that
+ * no two words of 4-byte units, whatever their values, get one key. */
+WC_INLINE int wc_emit_u8(void *ctx, const void *key, size_t len, size_t pos,
+                         unsigned sub, int w)
 {
-    (void)transient;
     struct wc_sink *s = ctx;
-    if (len > SIZE_MAX / 3 - 1)
+    if (len > (SIZE_MAX - 1) / 7)
         return WC_ENOMEM;
-    int rc = wc_scratch_reserve(s->sc, len * 3 + 1);
+    int rc = wc_scratch_reserve(s->sc, len * (w == 2 ? 3 : 7) + 1);
     if (rc != WC_OK)
         return rc;
     size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint16_t u;
-        memcpy(&u, (const uint8_t *)key + 2 * i, 2);
-        n += wc_utf8_encode(u, s->sc->buf + n);
-    }
+    for (size_t i = 0; i < len; i++)
+        n += wc_utf8_encode_any(WC_UNIT(key, w, i), s->sc->buf + n);
     return wc_emit_all(s, s->sc->buf, n, pos, sub, 1);
 }
 
-/* The word [ws, e) of a 2-byte text (keys_utf8), at most 16 units: into the
+static int wc_emit_u8_2(void *ctx, const void *key, size_t len, size_t pos,
+                        unsigned sub, int transient)
+{
+    (void)transient;
+    return wc_emit_u8(ctx, key, len, pos, sub, 2);
+}
+
+static int wc_emit_u8_4(void *ctx, const void *key, size_t len, size_t pos,
+                        unsigned sub, int transient)
+{
+    (void)transient;
+    return wc_emit_u8(ctx, key, len, pos, sub, 4);
+}
+
+/* The word [ws, e) of a wide text (keys_utf8), at most 16 units: into the
  * sink at once when it is ASCII (1), else 0 (*rc untouched). */
-WC_INLINE int wc_ascii_word2(const struct wc_wtext *x, int fold, size_t ws,
-                             size_t e, struct wc_sink *s, int *rc)
+WC_INLINE int wc_ascii_word(const struct wc_wtext *x, int w, int fold,
+                            size_t ws, size_t e, struct wc_sink *s, int *rc)
 {
     uint64_t a, b;
     size_t n = e - ws;
-    if (!wc_pack_ascii((const uint8_t *)x->text + 2 * ws, n,
-                       (x->len - ws) * 2 >= 32 ? 16 : 0, &a, &b))
+    if (!wc_pack_ascii((const uint8_t *)x->text + (size_t)w * ws, w, n,
+                       x->len - ws >= 16, &a, &b))
         return 0;
     if (fold) {
         a = wc_lower8(a);
@@ -126,12 +152,14 @@ WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
     size_t n = e - ws, bytes = n * (size_t)w;
     if (n == 0)
         return WC_OK;
-    if (w == 2 && x->keys_utf8) {
+    if (w != 1 && x->keys_utf8) {
         int rc;
-        if (n <= WC_INLINE_KEY && wc_ascii_word2(x, fold, ws, e, s, &rc))
+        if (n <= WC_INLINE_KEY && wc_ascii_word(x, w, fold, ws, e, s, &rc))
             return rc;
-        return fold ? wc_space_word(x, w, 1, ws, e, s->sc, wc_emit_all, s, err)
-                    : wc_space_word(x, w, 0, ws, e, s->sc, wc_emit_u8, s, err);
+        if (fold) /* folded keys are UTF-8 (fold_utf8) */
+            return wc_space_word(x, w, 1, ws, e, s->sc, wc_emit_all, s, err);
+        return wc_space_word(x, w, 0, ws, e, s->sc,
+                             w == 2 ? wc_emit_u8_2 : wc_emit_u8_4, s, err);
     }
     if (bytes <= WC_INLINE_KEY && (!fold || (w == 1 && s->tab->kw == 1))) {
         const uint8_t *p = (const uint8_t *)t + ws * (size_t)w;
@@ -208,13 +236,13 @@ WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
 {
     size_t n = e - ws, bytes = n * (size_t)w;
     const uint8_t *p = (const uint8_t *)x->text + ws * (size_t)w;
-    if (w == 2 && x->keys_utf8) {
+    if (w != 1 && x->keys_utf8) {
         int rc;
-        if (n <= WC_INLINE_KEY && wc_ascii_word2(x, fold, ws, e, s, &rc))
+        if (n <= WC_INLINE_KEY && wc_ascii_word(x, w, fold, ws, e, s, &rc))
             return rc; /* always: the run is ASCII */
         return fold ? wc_words_unicode_fold(x, w, ws, e, s->sc, wc_emit_all,
                                             s, err)
-                    : wc_emit_u8(s, p, n, ws, 0, 0);
+                    : wc_emit_u8(s, p, n, ws, 0, w);
     }
     if (bytes <= WC_INLINE_KEY) {
         uint64_t a, b;
@@ -267,8 +295,10 @@ next:
                         ghi = hi;
                     rc = fold ? wc_words_unicode_fold(x, w, glo, ghi, s->sc,
                                                       wc_emit_all, s, err)
-                         : w == 2 && x->keys_utf8
-                              ? wc_words_unicode(x, w, glo, ghi, wc_emit_u8,
+                         : w != 1 && x->keys_utf8
+                              ? wc_words_unicode(x, w, glo, ghi,
+                                                 w == 2 ? wc_emit_u8_2
+                                                        : wc_emit_u8_4,
                                                  s, err)
                               : wc_words_unicode(x, w, glo, ghi, wc_emit_all,
                                                  s, err);

@@ -10,8 +10,8 @@
 #include "table.h"
 #include "utf8.h"
 
-/* Decode n bytes of our own UTF-8 (wc_utf8_encode: surrogates included)
- * into out in units of `width` (every code point fits). */
+/* Decode n bytes of our own UTF-8 (wc_utf8_encode, surrogates included, or
+ * wc_utf8_encode_any) into out in units of `width` (every unit fits). */
 static size_t wc_utf8_to_units(const uint8_t *k, size_t n, void *out, int width)
 {
     size_t m = 0;
@@ -27,9 +27,13 @@ static size_t wc_utf8_to_units(const uint8_t *k, size_t n, void *out, int width)
             c = ((b & 0x0F) << 12) | ((k[j + 1] & 0x3Fu) << 6) | (k[j + 2] & 0x3Fu);
             j += 3;
         } else {
-            c = ((b & 0x07) << 18) | ((k[j + 1] & 0x3Fu) << 12) |
-                ((k[j + 2] & 0x3Fu) << 6) | (k[j + 3] & 0x3Fu);
-            j += 4;
+            /* 4 bytes, or the longer forms of wc_utf8_encode_any (keys
+             * of 4-byte texts, whose units may be any 32-bit value) */
+            size_t l = wc_utf8_any_len((uint8_t)b);
+            c = b & (0x7Fu >> l);
+            for (size_t i = 1; i < l; i++)
+                c = (c << 6) | (k[j + i] & 0x3Fu);
+            j += l;
         }
         if (width == 1)
             ((uint8_t *)out)[m] = (uint8_t)c;
@@ -50,7 +54,7 @@ static int wc_narrow_width(const uint8_t *k, size_t n, size_t *units)
     uint8_t max = 0;
     for (size_t j = 0; j < n; m++) {
         uint8_t b = k[j];
-        j += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        j += wc_utf8_any_len(b);
         if (b > max)
             max = b;
     }

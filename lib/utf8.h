@@ -105,4 +105,38 @@ WC_INLINE size_t wc_utf8_encode(uint32_t c, uint8_t *out)
     return 4;
 }
 
+/* The length of the sequence of wc_utf8_encode_any that lead byte b
+ * starts. */
+WC_INLINE size_t wc_utf8_any_len(uint8_t b)
+{
+    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF8 ? 4
+         : b < 0xFC ? 5 : b < 0xFE ? 6 : 7;
+}
+
+/* Any 32-bit value as a byte sequence, one-to-one: wc_utf8_encode's for
+ * values below 0x200000, and beyond it the 5- and 6-byte forms of the
+ * original UTF-8 (leads 0xF8, 0xFC) and a 7-byte one (lead 0xFE).  For the
+ * keys of 4-byte texts, whose units the C API lets be any 32-bit value
+ * (CPython's never pass U+10FFFF).  At most 7 bytes. */
+WC_INLINE size_t wc_utf8_encode_any(uint32_t c, uint8_t *out)
+{
+    if (c < 0x200000) {
+        if (c < 0x10000)
+            return wc_utf8_encode(c, out);
+        out[0] = (uint8_t)(0xF0 | (c >> 18));
+        out[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+        out[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        out[3] = (uint8_t)(0x80 | (c & 0x3F));
+        return 4;
+    }
+    size_t n = c < 0x4000000 ? 5 : c < 0x80000000u ? 6 : 7;
+    static const uint8_t lead[8] = {0, 0, 0, 0, 0, 0xF8, 0xFC, 0xFE};
+    for (size_t i = n - 1; i > 0; i--) {
+        out[i] = (uint8_t)(0x80 | (c & 0x3F));
+        c >>= 6;
+    }
+    out[0] = (uint8_t)(lead[n] | c);
+    return n;
+}
+
 #endif /* WC_UTF8_H */

@@ -50,8 +50,9 @@ struct wc_wtext {
                     * of 4 keeps keys short and in the table entry) and
                     * narrow the keys when counting ends; 0 (wc_wtext_init):
                     * the documented key forms */
-    int keys_utf8; /* width 2, count_all: every key is UTF-8 while counting
-                    * (freq_runs.c) and narrowed when counting ends */
+    int keys_utf8; /* count_all of a width 2 text, or width 4 without fold:
+                    * every key is UTF-8 while counting (freq_runs.c) and
+                    * narrowed when counting ends */
 };
 
 /* Check the arguments and fill *x (words.c). */

@@ -518,37 +518,61 @@ static void test_unicode_words(void)
 }
 
 /* 4-byte units beyond Unicode (the C API allows any 32-bit value) stay
- * distinct words when folded: 0x20000020 is not ' ', 0xFFFFFFFF not 0x1FFFFF. */
+ * distinct words, folded or not (unfolded, every word of a 4-byte text is
+ * counted as a UTF-8 key and narrowed after: the long forms of
+ * wc_utf8_encode_any): 0x20000020 is not ' ', 0xFFFFFFFF not 0x1FFFFF,
+ * 0x4000000 not 0x3FFFFFF.  Unfolded keys come back in their narrowest
+ * width, folded ones as UTF-32. */
 static void test_fold_wide_units(void)
 {
-    static const uint32_t text[] = {0x20000020, ' ', 0xFFFFFFFF, ' ', 0x1FFFFF,
-                                    ' ', 'A', ' ', 'a', ' ', 0x110000};
-    wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .threads = 1};
-    wc_freq *f = wc_freq_new(4, &o);
-    CHECK(f != NULL, "wc_freq_new");
-    if (f == NULL)
-        return;
-    size_t err = 0;
-    CHECK(wc_freq_count_all(f, text, sizeof text / sizeof text[0], &err) == WC_OK,
-          "count");
-    CHECK(wc_freq_sort(f, 0) == WC_OK, "sort");
-    CHECK_EQ(wc_freq_size(f), 5, "distinct words");
-    static const uint32_t want[] = {0x20000020, 0xFFFFFFFF, 0x1FFFFF, 'a', 0x110000};
-    static const uint64_t counts[] = {1, 1, 1, 2, 1};
-    for (size_t i = 0; i < 5 && i < wc_freq_size(f); i++) {
-        const void *key;
-        size_t len;
-        int width;
-        uint64_t count;
-        wc_freq_get(f, i, &key, &len, &width, &count);
-        uint32_t u = 0;
-        if (width == 4 && len == 1)
-            memcpy(&u, key, 4);
-        CHECK(width == 4 && len == 1 && u == want[i] && count == counts[i],
-              "word %zu: width %d len %zu unit %#x count %llu", i, width, len,
-              (unsigned)u, (unsigned long long)count);
+    static const uint32_t text[] = {
+        0x20000020, ' ', 0xFFFFFFFF, ' ', 0x1FFFFF, ' ', 'A', ' ', 'a', ' ',
+        0x110000, ' ', 0x4000000, 0x3FFFFFF, ' ', 0x3FFFFFF, 0x4000000, ' ',
+        0x80000000, ' ', 0x7FFFFFFF, ' ', 0xFFFFFFFF};
+    static const uint32_t want[2][10][2] = {
+        {{0x20000020}, {0xFFFFFFFF}, {0x1FFFFF}, {'A'}, {'a'}, {0x110000},
+         {0x4000000, 0x3FFFFFF}, {0x3FFFFFF, 0x4000000}, {0x80000000},
+         {0x7FFFFFFF}},
+        {{0x20000020}, {0xFFFFFFFF}, {0x1FFFFF}, {'a'}, {0x110000},
+         {0x4000000, 0x3FFFFFF}, {0x3FFFFFF, 0x4000000}, {0x80000000},
+         {0x7FFFFFFF}}};
+    static const uint64_t counts[2][10] = {{1, 2, 1, 1, 1, 1, 1, 1, 1, 1},
+                                           {1, 2, 1, 2, 1, 1, 1, 1, 1}};
+    static const size_t nwant[2] = {10, 9};
+    for (int fold = 0; fold < 2; fold++) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = fold, .threads = 1};
+        wc_freq *f = wc_freq_new(4, &o);
+        CHECK(f != NULL, "wc_freq_new");
+        if (f == NULL)
+            return;
+        size_t err = 0;
+        CHECK(wc_freq_count_all(f, text, sizeof text / sizeof text[0], &err) ==
+                  WC_OK, "count");
+        CHECK(wc_freq_sort(f, 0) == WC_OK, "sort");
+        CHECK_EQ(wc_freq_size(f), nwant[fold], "distinct words, fold %d", fold);
+        for (size_t i = 0; i < nwant[fold] && i < wc_freq_size(f); i++) {
+            const void *key;
+            size_t len;
+            int width;
+            uint64_t count;
+            wc_freq_get(f, i, &key, &len, &width, &count);
+            size_t wl = want[fold][i][1] != 0 ? 2 : 1;
+            /* folded keys of a 4-byte text stay UTF-32 */
+            int ww = !fold && want[fold][i][0] < 0x100 ? 1 : 4;
+            int same = width == ww && len == wl && count == counts[fold][i];
+            for (size_t j = 0; same && j < wl; j++) {
+                uint32_t u = 0;
+                if (width == 4)
+                    memcpy(&u, (const uint8_t *)key + 4 * j, 4);
+                else
+                    u = ((const uint8_t *)key)[j];
+                same = u == want[fold][i][j];
+            }
+            CHECK(same, "fold %d word %zu: width %d len %zu count %llu", fold,
+                  i, width, len, (unsigned long long)count);
+        }
+        wc_freq_free(f);
     }
-    wc_freq_free(f);
 }
 
 /* ---- cancelling a count in memory (wc_freq_set_progress) --------------------- */
