@@ -51,39 +51,42 @@ WC_INLINE uint64_t wc_pack_units(uint64_t v, int w)
 WC_INLINE int wc_pack_ascii(const uint8_t *p, int w, size_t n, int full,
                             uint64_t *a, uint64_t *b)
 {
-    uint64_t k[2] = {0, 0}, bad = 0;
-    const uint64_t high = w == 2 ? 0xFF80FF80FF80FF80ull
-                                 : 0xFFFFFF80FFFFFF80ull;
+    uint64_t ka = 0, kb = 0, bad = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (full) {
-        /* 8-byte loads: 4 (w 2) or 2 (w 4) units each, masked to the word */
-        size_t per = (size_t)(8 / w), bytes = n * (size_t)w;
-        for (size_t i = 0; i < (size_t)(2 * w); i++) {
+        /* 8-byte loads, 4 (w 2) or 2 (w 4) units each, masked to the word;
+         * the key's two words in registers (no array: a 16-byte reload of
+         * two 8-byte stores stalls store forwarding). */
+        const uint64_t high = w == 2 ? 0xFF80FF80FF80FF80ull
+                                     : 0xFFFFFF80FFFFFF80ull;
+        size_t bytes = n * (size_t)w, loads = (size_t)(2 * w);
+        unsigned shift = (unsigned)(64 / w); /* the bits a load packs into */
+        for (size_t i = 0; i < loads; i++) {
             size_t r = bytes > 8 * i ? bytes - 8 * i : 0;
             uint64_t v = wc_load64(p + 8 * i) & wc_key_lo_mask[r > 8 ? 8 : r];
             bad |= v & high;
-            size_t at = i * per; /* the key byte of the first unit */
-            k[at / 8] |= wc_pack_units(v, w) << (8 * (at % 8));
+            uint64_t u = wc_pack_units(v, w);
+            if (i < loads / 2)
+                ka |= u << (shift * i);
+            else
+                kb |= u << (shift * (i - loads / 2));
         }
-    } else
-#endif
-    {
-        (void)full, (void)high;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t u;
-            if (w == 2) {
-                uint16_t h;
-                memcpy(&h, p + 2 * i, 2);
-                u = h;
-            } else {
-                memcpy(&u, p + 4 * i, 4);
-            }
-            bad |= u >= 0x80;
-            k[i / 8] |= (uint64_t)(u & 0xFF) << (8 * (i % 8));
-        }
+        *a = ka;
+        *b = kb;
+        return bad == 0;
     }
-    *a = k[0];
-    *b = k[1];
+#endif
+    (void)full;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = WC_UNIT(p, w, i);
+        bad |= u >= 0x80;
+        if (i < 8)
+            ka |= (uint64_t)(u & 0xFF) << (8 * i);
+        else
+            kb |= (uint64_t)(u & 0xFF) << (8 * (i - 8));
+    }
+    *a = ka;
+    *b = kb;
     return bad == 0;
 }
 

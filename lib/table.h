@@ -371,9 +371,10 @@ int wc_tab_count_long(struct wc_tab *t, const void *key, size_t len,
  * of s; out of memory: WC_ENOMEM and t and s as they were. */
 int wc_tab_merge(struct wc_tab *t, struct wc_tab *s);
 
-/* Give each key of t (folded keys counted as UTF-8) the narrowest width
- * that holds its code points; an entry's hash field then holds its key's
- * width.  Out of memory: WC_ENOMEM and t as it was. */
+/* Give each key of t (keys counted as UTF-8) the narrowest width that
+ * holds its code points; an entry's hash field then holds its key's width.
+ * Packs t first (wc_tab_pack).  Out of memory: WC_ENOMEM and t's keys as
+ * they were. */
 int wc_tab_narrow_keys(struct wc_tab *t);
 
 /* For tests: new tables start with this many slots (a power of two, at

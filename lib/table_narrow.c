@@ -45,6 +45,24 @@ static size_t wc_utf8_to_units(const uint8_t *k, size_t n, void *out, int width)
     return m;
 }
 
+/* 1 when the UTF-8 key k[0 .. n) of entry e is ASCII (then it is its own
+ * narrowest form: the same bytes, width 1).  An inline key is zero past n
+ * (wc_tab_insert): two loads. */
+static int wc_key_ascii(const struct wc_ent *e, const uint8_t *k, size_t n)
+{
+    const uint64_t high = 0x8080808080808080ull;
+    if (n <= WC_INLINE_KEY)
+        return ((wc_load64(e->key.bytes) | wc_load64(e->key.bytes + 8)) &
+                high) == 0;
+    uint64_t any = 0;
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        any |= wc_load64(k + j);
+    for (; j < n; j++)
+        any |= k[j];
+    return (any & high) == 0;
+}
+
 /* The width and length of the narrowest form of the UTF-8 key k[0 .. n).
  * The lead bytes bound the code points: below 0xC4 is at most U+FF, below
  * 0xF0 in the BMP. */
@@ -73,14 +91,16 @@ static int wc_narrow_width(const uint8_t *k, size_t n, size_t *units)
  * (when it had a block of its own) is freed.  So at the peak a key takes its
  * UTF-8 size plus its final size at most, and no scratch buffer.  Out of
  * memory: WC_ENOMEM and t as it was (the new block is the only allocation,
- * made before any key changes).
+ * made before any key changes; t is packed either way).
  */
 int wc_tab_narrow_keys(struct wc_tab *t)
 {
+    /* Dense first: two passes over the n entries, not over every slot. */
+    wc_tab_pack(t);
     size_t total = 0;
-    for (size_t i = 0; i <= t->mask; i++) {
+    for (size_t i = 0; i < t->n; i++) {
         const struct wc_ent *e = &t->ents[i];
-        if (e->hash == 0)
+        if (wc_key_ascii(e, wc_ent_key(e, 1), wc_ent_len(e)))
             continue;
         size_t n;
         int w = wc_narrow_width(wc_ent_key(e, 1), wc_ent_len(e), &n);
@@ -96,13 +116,16 @@ int wc_tab_narrow_keys(struct wc_tab *t)
             return WC_ENOMEM;
     }
     int settle = 0;
-    for (size_t i = 0; i <= t->mask; i++) {
+    for (size_t i = 0; i < t->n; i++) {
         struct wc_ent *e = &t->ents[i];
-        if (e->hash == 0)
-            continue;
         uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1); /* a copy: ours */
         size_t len = wc_ent_len(e), n;
-        int w = wc_narrow_width(k, len, &n);
+        int ascii = wc_key_ascii(e, k, len);
+        if (ascii && len <= WC_INLINE_KEY) { /* as it is, of width 1 */
+            e->hash = 1;
+            continue;
+        }
+        int w = ascii ? (n = len, 1) : wc_narrow_width(k, len, &n);
         size_t bytes = n * (size_t)w;
         struct wc_ablock *own = len > WC_INLINE_KEY
             ? wc_arena_own_block(k, len) : NULL;
