@@ -363,8 +363,8 @@ static uint64_t count_in(const struct wlist *l, const void *key, size_t bytes)
 
 /* ---- the table against the distinct words ----------------------------------- */
 
-/* Keys narrowed by wc_freq_get: folded keys of Latin-1 and UCS-2 texts,
- * every key of a UCS-2 text, and of a UCS-4 text without casefold. */
+/* Keys narrowed by wc_freq_get: every key of a UCS-2 or UCS-4 text, and
+ * the folded keys of a Latin-1 one. */
 static int o_narrow;
 
 static uint32_t unit_at(const void *p, int width, size_t j)
@@ -435,8 +435,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .utf8 = enc == 0,
     };
     int tile = (ctl & 0x70) == 0x70;
-    o_narrow = (o.casefold && !o.utf8 && width != 4) || width == 2 ||
-               (width == 4 && !o.casefold);
+    o_narrow = !o.utf8 && (o.casefold || width != 1);
     /* Bit 7: tables start at 2 to 16 slots (every count grows them and the
      * merges of the threads' tables grow their targets), and one more
      * frequencies count runs with an allocation failing (byte 1). */

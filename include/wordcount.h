@@ -293,9 +293,8 @@ WC_API int wc_freq_sort_top(wc_freq *f, size_t k);
 
 /* The number of distinct words, and word i in the current order.  Keys as
  * wc_words_foreach hands them out, except the words counted by
- * wc_freq_count_all in a text of width 2 (and of width 4 without
- * casefold) and the folded words of a text that is not UTF-8: each of those
- * comes in the narrowest width that holds
+ * wc_freq_count_all in a text of width 2 or 4 and the folded words of a
+ * Latin-1 text: each of those comes in the narrowest width that holds
  * its code points (*width 1: Latin-1, 2: UCS-2, 4: UTF-32), as CPython
  * stores a str. */
 WC_API size_t wc_freq_size(const wc_freq *f);

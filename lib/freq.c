@@ -298,13 +298,13 @@ int wc_freq_count_all(wc_freq *f, const void *text, size_t len,
 {
     if (f->tab.n != 0)
         return WC_EINVAL; /* a table of needles */
-    if (f->counted || !(f->x.width == 2 || (f->x.width == 4 && !f->x.fold)))
+    if (f->counted || f->x.width == 1)
         return wc_freq_run(f, text, len, 0, err_offset);
-    /* Every word of a 2-byte text, and of a 4-byte one without casefold
-     * (whose folded keys are UTF-32), is counted as UTF-8 (an ASCII word of
-     * 16 units then fits the entry, and is read as fast as in a bytes text)
-     * and narrowed at the end; not needles, which are looked up as slices.
-     * After a failure the table is as it was: of the text's width. */
+    /* Every word of a 2- or 4-byte text is counted as UTF-8 (an ASCII word
+     * of 16 units then fits the entry, and is read as fast as in a bytes
+     * text) and narrowed at the end; not needles, which are looked up as
+     * slices.  After a failure the table is as it was: of the text's width
+     * (of UTF-8 with casefold). */
     int kw = f->kw;
     f->x.keys_utf8 = 1;
     f->kw = f->tab.kw = 1;

@@ -16,13 +16,14 @@ wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
     wc_freq *f = wc_calloc(1, sizeof *f);
     if (f == NULL)
         return NULL;
-    /* Folded words of 1- and 2-byte texts are counted as UTF-8 (shorter
-     * keys, more of them inline) and narrowed in wc_tab_narrow_keys.
-     * Not those of 4-byte texts: the C API lets their units be any 32-bit
-     * value, and wc_utf8_encode (like every buffer sized for its output)
-     * covers 21 bits only, so 0x20000020 would come back as ' ' and merge
-     * with other words (fuzz_words, seed ucs4_specials_casefold). */
-    x.fold_utf8 = x.fold && width != 4;
+    /* Folded words of a str are counted as UTF-8 (shorter keys, more of
+     * them inline) and narrowed in wc_tab_narrow_keys.  The C API lets the
+     * units of a 4-byte text be any 32-bit value: a unit beyond U+10FFFF
+     * folds to itself, and the fold encodes it with wc_utf8_encode_any (up
+     * to 7 bytes, within the 12 a unit that wc_fold_word reserves), so that
+     * 0x20000020 does not come back as ' ' and merge with other words
+     * (fuzz_words, seed ucs4_specials_casefold; test_words.c). */
+    x.fold_utf8 = x.fold;
     f->x = x;
     f->threads = opts->threads;
     f->kw = x.fold ? wc_fold_width(&x) : width;

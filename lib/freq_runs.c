@@ -22,8 +22,7 @@
  * (wc_word_edge), to the general enumerator, which decodes, classifies and
  * folds code point by code point.
  *
- * The words of a 2-byte text, and those of a 4-byte text without casefold,
- * are counted as UTF-8 keys (keys_utf8, set by wc_freq_count_all; narrowed
+ * The words of a 2- or 4-byte text are counted as UTF-8 keys (keys_utf8, set by wc_freq_count_all; narrowed
  * when counting ends): an ASCII word of up to 16 units is packed into the
  * two words of a 16-byte key, so it costs what the same word of a bytes
  * text costs.
@@ -266,7 +265,7 @@ WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
 }
 
 /* unicode mode, [lo, hi): lo and hi are edges (wc_word_edge).  Folding
- * here needs w <= 2 and UTF-8 keys (the caller checks). */
+ * here needs UTF-8 keys (the caller checks). */
 WC_INLINE int wc_uni_runs(const struct wc_wtext *x, int w, int fold,
                           size_t lo, size_t hi, struct wc_sink *s, size_t *err)
 {
@@ -348,14 +347,15 @@ int wc_freq_run_words(const struct wc_wtext *x, size_t lo, size_t hi,
 {
     int fold = x->fold != 0;
     if (x->words == WC_WORDS_UNICODE) {
-        if (fold && (x->width == 4 || s->tab->kw != 1))
+        if (fold && s->tab->kw != 1)
             return wc_words_range(x, lo, hi, s->sc, wc_emit_all, s, err);
         switch (x->width * 2 + fold) {
         case 2: return wc_uni_runs(x, 1, 0, lo, hi, s, err);
         case 3: return wc_uni_runs(x, 1, 1, lo, hi, s, err);
         case 4: return wc_uni_runs(x, 2, 0, lo, hi, s, err);
         case 5: return wc_uni_runs(x, 2, 1, lo, hi, s, err);
-        default: return wc_uni_runs(x, 4, 0, lo, hi, s, err);
+        case 8: return wc_uni_runs(x, 4, 0, lo, hi, s, err);
+        default: return wc_uni_runs(x, 4, 1, lo, hi, s, err);
         }
     }
     switch (x->width * 2 + fold) {

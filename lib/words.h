@@ -50,9 +50,9 @@ struct wc_wtext {
                     * of 4 keeps keys short and in the table entry) and
                     * narrow the keys when counting ends; 0 (wc_wtext_init):
                     * the documented key forms */
-    int keys_utf8; /* count_all of a width 2 text, or width 4 without fold:
-                    * every key is UTF-8 while counting (freq_runs.c) and
-                    * narrowed when counting ends */
+    int keys_utf8; /* count_all of a width 2 or 4 text: every key is UTF-8
+                    * while counting (freq_runs.c) and narrowed when
+                    * counting ends */
 };
 
 /* Check the arguments and fill *x (words.c). */
@@ -195,7 +195,7 @@ WC_INLINE int wc_fold_word(const struct wc_wtext *x, int w, size_t s, size_t e,
             int nf = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
             for (int j = 0; j < nf; j++) {
                 if (out8)
-                    n += wc_utf8_encode(f[j], o8 + n);
+                    n += wc_utf8_encode_any(f[j], o8 + n);
                 else
                     o32[n++] = f[j];
             }
@@ -535,7 +535,7 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
                     (rc = wc_scratch_reserve(sc, (n + 1) * 4)) != WC_OK)
                     return rc;
                 if (out8)
-                    n += wc_utf8_encode(f[j], sc->buf + n);
+                    n += wc_utf8_encode_any(f[j], sc->buf + n);
                 else
                     ((uint32_t *)(void *)sc->buf)[n++] = f[j];
             } else if (run != SIZE_MAX) {
