@@ -83,23 +83,6 @@ static PyObject *wc_search_words(PyObject *contents, PyObject *needle,
     return rc == WC_OK ? PyLong_FromUnsignedLongLong(count) : NULL;
 }
 
-/* A text in memory as the core's wc_read_fn (no Python: called with the GIL
- * released). */
-typedef struct {
-    const char *p;
-    size_t left;
-} wc_mem;
-
-static ptrdiff_t wc_mem_read(void *arg, void *buf, size_t n)
-{
-    wc_mem *m = arg;
-    size_t k = m->left < n ? m->left : n;
-    memcpy(buf, m->p, k);
-    m->p += k;
-    m->left -= k;
-    return (ptrdiff_t)k;
-}
-
 /* search() with the default words and progress= (a callable): the kernels
  * count on the pool as without it, the calling thread stopping between
  * windows of the text to report (and for Ctrl-C). */
