@@ -32,6 +32,10 @@
  */
 #include "freq_sink.h"
 
+#ifdef __SSE2__ /* x86-64's baseline: no dispatch needed */
+#include <emmintrin.h>
+#endif
+
 /* ---- the words of a wide text, as UTF-8 keys ------------------------------ */
 
 /* 4 units (each < 0x100) in v packed into 4 bytes (2-byte units), or 2
@@ -51,7 +55,44 @@ WC_INLINE int wc_pack_ascii(const uint8_t *p, int w, size_t n, int full,
                             uint64_t *a, uint64_t *b)
 {
     uint64_t ka = 0, kb = 0, bad = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef __SSE2__
+    if (full) {
+        /* The 16 units in 2 (w 2) or 4 (w 4) vectors, those past n zeroed,
+         * checked below 0x80 and narrowed by saturating packs (a unit at
+         * or above 0x80 fails the check before any pack could hide it). */
+        const __m128i zero = _mm_setzero_si128();
+        __m128i v[4];
+        for (int i = 0; i < w; i++)
+            v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        __m128i any = zero;
+        if (w == 2) {
+            __m128i nn = _mm_set1_epi16((short)n);
+            v[0] = _mm_and_si128(v[0], _mm_cmpgt_epi16(
+                nn, _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7)));
+            v[1] = _mm_and_si128(v[1], _mm_cmpgt_epi16(
+                nn, _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15)));
+            any = _mm_and_si128(_mm_or_si128(v[0], v[1]),
+                                _mm_set1_epi16((short)0xFF80));
+        } else {
+            __m128i nn = _mm_set1_epi32((int)n);
+            for (int i = 0; i < 4; i++) {
+                __m128i idx = _mm_setr_epi32(4 * i, 4 * i + 1, 4 * i + 2,
+                                             4 * i + 3);
+                v[i] = _mm_and_si128(v[i], _mm_cmpgt_epi32(nn, idx));
+                any = _mm_or_si128(any, v[i]);
+            }
+            any = _mm_and_si128(any, _mm_set1_epi32((int)0xFFFFFF80u));
+            v[0] = _mm_packs_epi32(v[0], v[1]); /* units < 0x80: exact */
+            v[1] = _mm_packs_epi32(v[2], v[3]);
+        }
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(any, zero)) != 0xFFFF)
+            return 0;
+        __m128i k = _mm_packus_epi16(v[0], v[1]);
+        *a = (uint64_t)_mm_cvtsi128_si64(k);
+        *b = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(k, k));
+        return 1;
+    }
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (full) {
         /* 8-byte loads, 4 (w 2) or 2 (w 4) units each, masked to the word;
          * the key's two words in registers (no array: a 16-byte reload of
