@@ -166,6 +166,15 @@ static int wc_fjob_claim(struct wc_fjob *job, size_t *lo, size_t *hi)
  * one starts at or after stop_at (an error before it, or a stop) every later
  * one does too.  The cancel point is between spans.
  */
+/* The words of [lo, hi) counted as needles: one instance of the enumerator
+ * with this sink, for the pool's tasks and the windows of files. */
+static int wc_needle_words(const struct wc_wtext *x, size_t lo, size_t hi,
+                           struct wc_scratch *sc, struct wc_sink *s,
+                           size_t *err)
+{
+    return wc_words_range(x, lo, hi, sc, wc_emit_needles, s, err);
+}
+
 static void wc_fjob_task(void *ctx, size_t task)
 {
     struct wc_fjob *job = ctx;
@@ -189,10 +198,8 @@ static void wc_fjob_task(void *ctx, size_t task)
             }
             job->states[task] = s;
         }
-        /* Two calls, so that each inlines its sink. */
         rc = job->needles != NULL
-            ? wc_words_range(job->x, lo, hi, &s->sc, wc_emit_needles, &s->sink,
-                             &err)
+            ? wc_needle_words(job->x, lo, hi, &s->sc, &s->sink, &err)
             : wc_freq_run_words(job->x, lo, hi, &s->sink, &err);
         if (rc != WC_OK)
             break;
@@ -353,7 +360,7 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                         .sc = &sc, .pos = pos, .copy = 1};
     int rc;
     if (counts != NULL) {
-        rc = wc_words_range(&x, lo, hi, &sc, wc_emit_needles, &w, err);
+        rc = wc_needle_words(&x, lo, hi, &sc, &w, err);
     } else {
         rc = wc_freq_run_words(&x, lo, hi, &w, err);
         int frc = wc_flush(&w);

@@ -36,6 +36,42 @@
 #include <emmintrin.h>
 #endif
 
+/* The loops below are specialised for each width and fold: fn(x, w, fold,
+ * a, b, s, err) with the two as constants, so the compiler drops what a
+ * case does not need.  WC_SPECIALISE(name, fn) makes the six cases, each a
+ * function of its own (not inlined), and name(x, w, fold, ...), which calls
+ * the one asked for.  What a word rarely needs (the general enumerator:
+ * long, non-ASCII or folded words) is such a call too, not inlined at every
+ * call site of every loop: the builds of this file (the sanitized ones
+ * above all) then take seconds, where one function holding every case took
+ * clang with ASan and UBSan 14 minutes and 5 GB. */
+#define WC_SPECIALISE_CASE(name, fn, w, fold)                                 \
+    static __attribute__((noinline)) int name##_##w##fold(                    \
+        const struct wc_wtext *x, size_t a, size_t b, struct wc_sink *s,       \
+        size_t *err)                                                           \
+    {                                                                          \
+        return fn(x, w, fold, a, b, s, err);                                   \
+    }
+#define WC_SPECIALISE(name, fn)                                                \
+    WC_SPECIALISE_CASE(name, fn, 1, 0)                                         \
+    WC_SPECIALISE_CASE(name, fn, 1, 1)                                         \
+    WC_SPECIALISE_CASE(name, fn, 2, 0)                                         \
+    WC_SPECIALISE_CASE(name, fn, 2, 1)                                         \
+    WC_SPECIALISE_CASE(name, fn, 4, 0)                                         \
+    WC_SPECIALISE_CASE(name, fn, 4, 1)                                         \
+    static int name(const struct wc_wtext *x, int w, int fold, size_t a,       \
+                    size_t b, struct wc_sink *s, size_t *err)                  \
+    {                                                                          \
+        switch (w * 2 + (fold != 0)) {                                         \
+        case 2: return name##_10(x, a, b, s, err);                             \
+        case 3: return name##_11(x, a, b, s, err);                             \
+        case 4: return name##_20(x, a, b, s, err);                             \
+        case 5: return name##_21(x, a, b, s, err);                             \
+        case 8: return name##_40(x, a, b, s, err);                             \
+        default: return name##_41(x, a, b, s, err);                            \
+        }                                                                      \
+    }
+
 /* ---- the words of a wide text, as UTF-8 keys ------------------------------ */
 
 /* 4 units (each < 0x100) in v packed into 4 bytes (2-byte units), or 2
@@ -183,6 +219,23 @@ WC_INLINE int wc_ascii_word(const struct wc_wtext *x, int w, int fold,
 
 /* ---- space mode ------------------------------------------------------------ */
 
+/* The word [ws, e) of space mode through the general code, emitted as
+ * wc_words_range would (wide texts with keys_utf8: as UTF-8). */
+WC_INLINE int wc_space_general(const struct wc_wtext *x, int w, int fold,
+                               size_t ws, size_t e, struct wc_sink *s,
+                               size_t *err)
+{
+    if (w != 1 && x->keys_utf8) {
+        if (fold) /* folded keys are UTF-8 (fold_utf8) */
+            return wc_space_word(x, w, 1, ws, e, s->sc, wc_emit_all, s, err);
+        return wc_space_word(x, w, 0, ws, e, s->sc,
+                             w == 2 ? wc_emit_u8_2 : wc_emit_u8_4, s, err);
+    }
+    return wc_space_word(x, w, fold, ws, e, s->sc, wc_emit_all, s, err);
+}
+
+WC_SPECIALISE(wc_space_slow, wc_space_general)
+
 /* The run [ws, k) (k a separator, or len) into the sink. */
 WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
                            size_t ws, size_t k, struct wc_sink *s, size_t *err)
@@ -199,10 +252,7 @@ WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
         int rc;
         if (n <= WC_INLINE_KEY && wc_ascii_word(x, w, fold, ws, e, s, &rc))
             return rc;
-        if (fold) /* folded keys are UTF-8 (fold_utf8) */
-            return wc_space_word(x, w, 1, ws, e, s->sc, wc_emit_all, s, err);
-        return wc_space_word(x, w, 0, ws, e, s->sc,
-                             w == 2 ? wc_emit_u8_2 : wc_emit_u8_4, s, err);
+        return wc_space_slow(x, w, fold, ws, e, s, err);
     }
     if (bytes <= WC_INLINE_KEY && (!fold || (w == 1 && s->tab->kw == 1))) {
         const uint8_t *p = (const uint8_t *)t + ws * (size_t)w;
@@ -220,7 +270,7 @@ WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
                                   (s->pos + (uint64_t)ws) * 4);
         }
     }
-    return wc_space_word(x, w, fold, ws, e, s->sc, wc_emit_all, s, err);
+    return wc_space_slow(x, w, fold, ws, e, s, err);
 }
 
 WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
@@ -272,6 +322,38 @@ WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
 
 /* ---- unicode mode ---------------------------------------------------------- */
 
+/* An ASCII word run [ws, e) of unicode mode that is not a short key of a
+ * bytes text (nor a short ASCII word of a wide one). */
+WC_INLINE int wc_uni_long(const struct wc_wtext *x, int w, int fold,
+                          size_t ws, size_t e, struct wc_sink *s, size_t *err)
+{
+    const uint8_t *p = (const uint8_t *)x->text + ws * (size_t)w;
+    if (fold)
+        return wc_words_unicode_fold(x, w, ws, e, s->sc, wc_emit_all, s, err);
+    if (w != 1 && x->keys_utf8)
+        return wc_emit_u8(s, p, e - ws, ws, 0, w);
+    return wc_emit_all(s, p, e - ws, ws, 0, 0);
+}
+
+WC_SPECIALISE(wc_uni_slow, wc_uni_long)
+
+/* [glo, ghi) of unicode mode (edges, holding a code point >= 0x80) by the
+ * general enumerator. */
+WC_INLINE int wc_uni_general(const struct wc_wtext *x, int w, int fold,
+                             size_t glo, size_t ghi, struct wc_sink *s,
+                             size_t *err)
+{
+    if (fold)
+        return wc_words_unicode_fold(x, w, glo, ghi, s->sc, wc_emit_all, s,
+                                     err);
+    if (w != 1 && x->keys_utf8)
+        return wc_words_unicode(x, w, glo, ghi,
+                                w == 2 ? wc_emit_u8_2 : wc_emit_u8_4, s, err);
+    return wc_words_unicode(x, w, glo, ghi, wc_emit_all, s, err);
+}
+
+WC_SPECIALISE(wc_uni_mixed, wc_uni_general)
+
 /* The ASCII word run [ws, e) of unicode mode (e: a non-word ASCII unit,
  * or hi) into the sink. */
 WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
@@ -283,9 +365,7 @@ WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
         int rc;
         if (n <= WC_INLINE_KEY && wc_ascii_word(x, w, fold, ws, e, s, &rc))
             return rc; /* always: the run is ASCII */
-        return fold ? wc_words_unicode_fold(x, w, ws, e, s->sc, wc_emit_all,
-                                            s, err)
-                    : wc_emit_u8(s, p, n, ws, 0, w);
+        return wc_uni_slow(x, w, fold, ws, e, s, err);
     }
     if (bytes <= WC_INLINE_KEY) {
         uint64_t a, b;
@@ -300,9 +380,7 @@ WC_INLINE int wc_uni_run(const struct wc_wtext *x, int w, int fold, size_t ws,
         return wc_sink_push16(s, a, b, n, wc_key_hash_ab(a, b, bytes),
                               (s->pos + (uint64_t)ws) * 4);
     }
-    if (fold)
-        return wc_words_unicode_fold(x, w, ws, e, s->sc, wc_emit_all, s, err);
-    return wc_emit_all(s, p, n, ws, 0, 0);
+    return wc_uni_slow(x, w, fold, ws, e, s, err);
 }
 
 /* unicode mode, [lo, hi): lo and hi are edges (wc_word_edge).  Folding
@@ -336,16 +414,8 @@ next:
                     size_t ghi = end < hi ? wc_word_edge(x, end) : hi;
                     if (ghi > hi)
                         ghi = hi;
-                    rc = fold ? wc_words_unicode_fold(x, w, glo, ghi, s->sc,
-                                                      wc_emit_all, s, err)
-                         : w != 1 && x->keys_utf8
-                              ? wc_words_unicode(x, w, glo, ghi,
-                                                 w == 2 ? wc_emit_u8_2
-                                                        : wc_emit_u8_4,
-                                                 s, err)
-                              : wc_words_unicode(x, w, glo, ghi, wc_emit_all,
-                                                 s, err);
-                    if (rc != WC_OK)
+                    if ((rc = wc_uni_mixed(x, w, fold, glo, ghi, s, err)) !=
+                        WC_OK)
                         return rc;
                     pos = ghi;
                     goto next;
@@ -383,6 +453,9 @@ next:
     return WC_OK;
 }
 
+WC_SPECIALISE(wc_space_loop, wc_space_runs)
+WC_SPECIALISE(wc_uni_loop, wc_uni_runs)
+
 int wc_freq_run_words(const struct wc_wtext *x, size_t lo, size_t hi,
                       struct wc_sink *s, size_t *err)
 {
@@ -390,21 +463,7 @@ int wc_freq_run_words(const struct wc_wtext *x, size_t lo, size_t hi,
     if (x->words == WC_WORDS_UNICODE) {
         if (fold && s->tab->kw != 1)
             return wc_words_range(x, lo, hi, s->sc, wc_emit_all, s, err);
-        switch (x->width * 2 + fold) {
-        case 2: return wc_uni_runs(x, 1, 0, lo, hi, s, err);
-        case 3: return wc_uni_runs(x, 1, 1, lo, hi, s, err);
-        case 4: return wc_uni_runs(x, 2, 0, lo, hi, s, err);
-        case 5: return wc_uni_runs(x, 2, 1, lo, hi, s, err);
-        case 8: return wc_uni_runs(x, 4, 0, lo, hi, s, err);
-        default: return wc_uni_runs(x, 4, 1, lo, hi, s, err);
-        }
+        return wc_uni_loop(x, x->width, fold, lo, hi, s, err);
     }
-    switch (x->width * 2 + fold) {
-    case 2: return wc_space_runs(x, 1, 0, lo, hi, s, err);
-    case 3: return wc_space_runs(x, 1, 1, lo, hi, s, err);
-    case 4: return wc_space_runs(x, 2, 0, lo, hi, s, err);
-    case 5: return wc_space_runs(x, 2, 1, lo, hi, s, err);
-    case 8: return wc_space_runs(x, 4, 0, lo, hi, s, err);
-    default: return wc_space_runs(x, 4, 1, lo, hi, s, err);
-    }
+    return wc_space_loop(x, x->width, fold, lo, hi, s, err);
 }

@@ -49,11 +49,19 @@ struct wc_sink {
     uint64_t pkeys[WC_BATCH][WC_BATCH_KEY / 8]; /* copies of transient keys */
 };
 
+/* A pending word of more than WC_INLINE_KEY bytes: out of line, so that
+ * the ring (inlined wherever a word is pushed) holds one look-up's code. */
+static __attribute__((noinline, unused)) int
+wc_sink_look_key(struct wc_tab *t, const struct wc_pending *p)
+{
+    return wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
+}
+
 WC_INLINE int wc_sink_look(struct wc_tab *t, const struct wc_pending *p)
 {
     if (p->key == NULL)
         return wc_tab_count16(t, p->a, p->b, p->len, p->h, p->first);
-    return wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
+    return wc_sink_look_key(t, p);
 }
 
 /* Look up every pending word, in order. */

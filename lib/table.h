@@ -322,12 +322,12 @@ WC_INLINE struct wc_ent *wc_tab_find16(const struct wc_tab *t, uint64_t a,
     }
 }
 
-/* Count one word (hash h) into t; `copy` when the key is transient. */
-WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
-                           uint64_t h, uint64_t first, int copy)
+/* The count of a word looked up in t: e its entry, or NULL and slot where
+ * it goes (key, len, h, first, copy: wc_tab_insert's). */
+WC_INLINE int wc_tab_bump(struct wc_tab *t, struct wc_ent *e, size_t slot,
+                          const void *key, size_t len, uint64_t h,
+                          uint64_t first, int copy)
 {
-    size_t slot = 0;
-    struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
     if (e == NULL) {
         e = wc_tab_insert(t, slot, key, len, h, first, copy);
         if (e == NULL)
@@ -341,22 +341,23 @@ WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
     return WC_OK;
 }
 
+/* Count one word (hash h) into t; `copy` when the key is transient. */
+WC_INLINE int wc_tab_count(struct wc_tab *t, const void *key, size_t len,
+                           uint64_t h, uint64_t first, int copy)
+{
+    size_t slot = 0;
+    struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
+    return wc_tab_bump(t, e, slot, key, len, h, first, copy);
+}
+
 /* wc_tab_count for a key of at most WC_INLINE_KEY bytes as two words. */
 WC_INLINE int wc_tab_count16(struct wc_tab *t, uint64_t a, uint64_t b,
                              size_t len, uint64_t h, uint64_t first)
 {
     size_t slot = 0;
     struct wc_ent *e = wc_tab_find16(t, a, b, len, h, &slot);
-    if (e == NULL) {
-        uint64_t key[2] = {a, b};
-        e = wc_tab_insert(t, slot, key, len, h, first, 1);
-        if (e == NULL)
-            return WC_ENOMEM;
-    } else if (first < e->first) {
-        e->first = first;
-    }
-    e->count++;
-    return WC_OK;
+    uint64_t key[2] = {a, b};
+    return wc_tab_bump(t, e, slot, key, len, h, first, 1);
 }
 
 /* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not
