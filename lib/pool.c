@@ -211,13 +211,21 @@ static void *wc_worker(void *arg)
         /* A job to join, a stop, or the idle time up.  No job is taken
          * while a fork is prepared: the forking thread waits for the busy
          * workers only. */
-        struct timespec deadline;
-        if (wc_idle_ms >= 0)
-            wc_deadline(&deadline, wc_idle_ms);
+        struct timespec deadline = {0, 0};
+        long idle_ms = wc_idle_ms;
+        if (idle_ms >= 0)
+            wc_deadline(&deadline, idle_ms);
         bool idle_up = false;
         while (!wc_stopping && !idle_up &&
                (wc_queue == NULL || atomic_load(&wc_forking))) {
-            if (wc_idle_ms < 0)
+            if (wc_idle_ms != idle_ms) {
+                /* wc_pool_set_idle: the new time, counted from now (the
+                 * deadline of "never" was never set). */
+                idle_ms = wc_idle_ms;
+                if (idle_ms >= 0)
+                    wc_deadline(&deadline, idle_ms);
+            }
+            if (idle_ms < 0)
                 pthread_cond_wait(&wc_work_cv, &wc_mu);
             else if (pthread_cond_timedwait(&wc_work_cv, &wc_mu, &deadline) ==
                      ETIMEDOUT)

@@ -325,6 +325,35 @@ static void test_idle_exit(void)
     free(t);
 }
 
+/* Idle workers take a new idle time from wc_pool_set_idle at once: from
+ * 10 minutes, and from never (-1), to 20 ms, the workers of a count exit
+ * (polled up to 60 s, far below the 10 minutes they waited for before;
+ * with never, their deadline was never set). */
+static void test_idle_change(void)
+{
+    size_t n = 2 * wc_parallel_threshold() + 7;
+    uint8_t *t = xmalloc(n);
+    fill(t, n, 41);
+    uint64_t want = ref_count(t, n, (const uint8_t *)"ab", 2);
+    const long before[2] = {600000, -1};
+    for (int k = 0; k < 2; k++) {
+        wc_pool_set_idle(before[k]);
+        uint64_t got = 0;
+        CHECK(wc_count_parallel(t, n, "ab", 2, 1, 3, &got) == WC_OK &&
+                  got == want, "count, idle %ld", before[k]);
+        CHECK(wc_pool_started_workers() >= 1, "workers, idle %ld", before[k]);
+        sleep_us(20000); /* the workers wait, with the old time */
+        wc_pool_set_idle(20);
+        for (int i = 0; i < 6000 && wc_pool_started_workers() > 0; i++)
+            sleep_us(10000);
+        CHECK(wc_pool_started_workers() == 0,
+              "idle %ld -> 20 ms: %d workers left after 60 s", before[k],
+              wc_pool_started_workers());
+    }
+    wc_pool_set_idle(-1);
+    free(t);
+}
+
 static void test_shutdown_while_counting(void)
 {
     size_t n = 4 * wc_parallel_threshold() + 3;
@@ -420,6 +449,7 @@ int main(void)
     test_shutdown_restart();
     test_fork_during_count();
     test_idle_exit();
+    test_idle_change();
     test_shutdown_while_counting();
     test_fork_in_callback();
     wc_pool_shutdown(); /* so that leak checkers see every thread joined */
