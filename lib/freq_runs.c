@@ -168,7 +168,8 @@ WC_INLINE int wc_pack_ascii(const uint8_t *p, int w, size_t n, int full,
 
 /* A word of a wide text (a slice, transient 0) into a count_all sink as
  * UTF-8 (wc_emit_fn, keys_utf8): every unit by wc_utf8_encode_any, so that
- * no two words of 4-byte units, whatever their values, get one key. */
+ * no two words of 4-byte units, whatever their values, get one key (ASCII
+ * units are their own encoding: 16 of them packed at once). */
 WC_INLINE int wc_emit_u8(void *ctx, const void *key, size_t len, size_t pos,
                          unsigned sub, int w)
 {
@@ -178,10 +179,25 @@ WC_INLINE int wc_emit_u8(void *ctx, const void *key, size_t len, size_t pos,
     int rc = wc_scratch_reserve(s->sc, len * (w == 2 ? 3 : 7) + 1);
     if (rc != WC_OK)
         return rc;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += wc_utf8_encode_any(WC_UNIT(key, w, i), s->sc->buf + n);
-    return wc_emit_all(s, s->sc->buf, n, pos, sub, 1);
+    /* 16 ASCII units at once where they are (wc_pack_ascii); where a block
+     * of 16 is not ASCII (or fewer are left), its units one by one. */
+    const uint8_t *p = key;
+    uint8_t *out = s->sc->buf;
+    size_t n = 0, i = 0;
+    while (i < len) {
+        uint64_t a, b;
+        if (len - i >= 16 &&
+            wc_pack_ascii(p + (size_t)w * i, w, 16, 1, &a, &b)) {
+            memcpy(out + n, &a, 8);
+            memcpy(out + n + 8, &b, 8);
+            n += 16;
+            i += 16;
+            continue;
+        }
+        for (size_t stop = len - i < 16 ? len : i + 16; i < stop; i++)
+            n += wc_utf8_encode_any(WC_UNIT(p, w, i), out + n);
+    }
+    return wc_emit_all(s, out, n, pos, sub, 1);
 }
 
 static int wc_emit_u8_2(void *ctx, const void *key, size_t len, size_t pos,
