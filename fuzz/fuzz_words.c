@@ -374,12 +374,14 @@ static uint32_t unit_at(const void *p, int width, size_t j)
                         : ((const uint32_t *)p)[j];
 }
 
-static void expect_table(const char *what, wc_freq *f, const struct wlist *l,
-                         const struct distinct *d, size_t nd)
+/* The table holds the nd words of d; its first `upto` are d's first, in
+ * d's order. */
+static void expect_prefix(const char *what, wc_freq *f, const struct wlist *l,
+                          const struct distinct *d, size_t nd, size_t upto)
 {
     if (wc_freq_size(f) != nd)
         failf(what, wc_freq_size(f), nd);
-    for (size_t i = 0; i < nd; i++) {
+    for (size_t i = 0; i < upto && i < nd; i++) {
         const void *key;
         size_t len;
         int width;
@@ -408,6 +410,12 @@ static void expect_table(const char *what, wc_freq *f, const struct wlist *l,
             !same_key(key, len * (size_t)width, wl_key(l, d[i].first), w->bytes))
             failf(what, i, (size_t)count);
     }
+}
+
+static void expect_table(const char *what, wc_freq *f, const struct wlist *l,
+                         const struct distinct *d, size_t nd)
+{
+    expect_prefix(what, f, l, d, nd, nd);
 }
 
 /* ---- the input ----------------------------------------------------------------- */
@@ -629,6 +637,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             qsort(d, nd, sizeof *d, by_count);
             expect_table("frequencies by count", f, &words, d, nd);
+            /* The top k (0 to nd + 1, from the input) from the order of
+             * first occurrence: the first k by count, no word lost. */
+            size_t k = ((size_t)knob * 7 + len + (size_t)threads) % (nd + 2);
+            if (wc_freq_sort(f, 0) != WC_OK || wc_freq_sort_top(f, k) != WC_OK)
+                abort();
+            expect_prefix("frequencies, top k", f, &words, d, nd, k);
+            if (wc_freq_sort(f, 1) != WC_OK)
+                abort();
+            expect_table("frequencies by count after top k", f, &words, d, nd);
             qsort(d, nd, sizeof *d, by_first);
         }
         wc_freq_free(f);

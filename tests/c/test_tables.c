@@ -203,6 +203,16 @@ static double time_merge(const wc_freq *like, size_t n)
     return t;
 }
 
+/* Valgrind runs the program on its own, 20-50 times slower, with costs of
+ * its own that grow with the memory touched: a ratio of two times is not
+ * the program's there (test_merge_linear's linear merge measured 2.70 and
+ * 3.02 under it, against 2.0-2.3 without). */
+static int under_valgrind(void)
+{
+    const char *pre = getenv("LD_PRELOAD"); /* valgrind preloads its own */
+    return pre != NULL && strstr(pre, "vgpreload") != NULL;
+}
+
 static void test_merge_linear(void)
 {
     wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
@@ -214,6 +224,13 @@ static void test_merge_linear(void)
      * of frequencies' two thread tables over 9 million distinct tokens). */
     size_t n = 144000;
     double t1 = 1e9, t2 = 1e9;
+    if (under_valgrind()) { /* the merges checked for memory errors only */
+        time_merge(like, n);
+        time_merge(like, 2 * n);
+        printf("merge: not timed under valgrind\n");
+        wc_freq_free(like);
+        return;
+    }
     for (int round = 0; round < 5; round++) {
         double a = time_merge(like, n), b = time_merge(like, 2 * n);
         t1 = a < t1 ? a : t1;
@@ -634,6 +651,8 @@ static long minor_faults(void)
  * memory or valgrind's, which fault as the table is touched. */
 static int faults_are_ours(void)
 {
+    if (under_valgrind())
+        return 0;
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     return 0;
 #elif defined(__has_feature)
@@ -641,8 +660,7 @@ static int faults_are_ours(void)
     return 0;
 #endif
 #endif
-    const char *pre = getenv("LD_PRELOAD"); /* valgrind preloads its own */
-    return pre == NULL || strstr(pre, "vgpreload") == NULL;
+    return 1;
 }
 
 static void test_slots_written(void)
