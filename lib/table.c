@@ -234,6 +234,13 @@ static uint64_t wc_ent_hash(const struct wc_ent *e, int kw, size_t mask)
     return wc_key_hash(wc_ent_key(e, kw), wc_ent_len(e) * (size_t)kw);
 }
 
+static _Atomic size_t wc_moved_max; /* wc_test_table_moved_max */
+
+size_t wc_test_table_moved_max(void)
+{
+    return atomic_exchange(&wc_moved_max, 0);
+}
+
 /* Move the entries to a slot array of nslots (a power of two that holds
  * them).  Out of memory: WC_ENOMEM and t as it was. */
 static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
@@ -241,6 +248,10 @@ static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
     struct wc_ent *s = wc_slots_alloc(nslots);
     if (s == NULL)
         return WC_ENOMEM;
+    size_t most = atomic_load_explicit(&wc_moved_max, memory_order_relaxed);
+    while (t->n > most &&
+           !atomic_compare_exchange_weak(&wc_moved_max, &most, t->n))
+        ;
     size_t mask = nslots - 1;
     for (size_t i = 0; i <= t->mask; i++) {
         if (t->ents[i].hash == 0)

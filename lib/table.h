@@ -382,6 +382,10 @@ int wc_tab_narrow_keys(struct wc_tab *t);
  * least 2; 0: the default), so that small texts grow and merge tables. */
 void wc_test_table_min(size_t slots);
 
+/* For tests: the most entries that one growth of a table moved since the
+ * last call (which sets it to 0 again). */
+size_t wc_test_table_moved_max(void);
+
 /* Merge s (packed, its entries in order of first occurrence) into t, t's
  * words first: a word new to t gets first = base + its index in s (base
  * above every first in t) and its key copied; counts added.  Linear in the
