@@ -66,4 +66,9 @@ int wc_freq_io_merge(wc_freq *into, wc_freq *from);
 /* Add counts[0 .. nids) to f's needle counts. */
 int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
 
+/* For tests: sort by count in two passes (by first occurrence, then by
+ * count), as texts of 2^31 units or more are, even where one key holds
+ * both (1), or as usual (0). */
+void wc_test_sort_split(int on);
+
 #endif /* WC_FREQ_H */

@@ -230,6 +230,12 @@ static void test_merge_order(int counted_first, size_t table_min)
           counted_first, table_min);
     CHECK(table_by_count_is(dst, &o), "counted_first %d min %zu: by count",
           counted_first, table_min);
+    /* The two-pass sort of texts too long for one key of count and first
+     * occurrence, on the same table. */
+    wc_test_sort_split(1);
+    CHECK(table_by_count_is(dst, &o), "counted_first %d min %zu: by count, "
+          "in two passes", counted_first, table_min);
+    wc_test_sort_split(0);
     wc_freq_free(dst);
     wc_test_table_min(0);
     free(o.w);
