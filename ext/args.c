@@ -342,6 +342,16 @@ PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
     PyObject *result = PyObject_CallNoArgs(wc_get_state(module)->counter);
     if (result == NULL)
         return NULL;
+    /* From 3.11, a dict whose keys are all str keeps no hash in its
+     * entries: each probe of a slot reads the key object's cached hash, a
+     * cache miss once the words outgrow the cache.  One key of another type
+     * (None: never a word) makes it keep the hashes beside the keys for good,
+     * which building a large Counter takes a third less time with; the key
+     * is deleted at the end, so the Counter is equal either way. */
+    if (is_str && PyDict_SetItem(result, Py_None, Py_None) < 0) {
+        Py_DECREF(result);
+        return NULL;
+    }
     size_t n = wc_freq_size(f);
     if (top >= 0 && (size_t)top < n)
         n = (size_t)top;
@@ -361,6 +371,10 @@ PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
         }
         Py_DECREF(k);
         Py_DECREF(c);
+    }
+    if (is_str && PyDict_DelItem(result, Py_None) < 0) {
+        Py_DECREF(result);
+        return NULL;
     }
     return result;
 }

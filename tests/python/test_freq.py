@@ -478,3 +478,27 @@ def test_folded_str_keys_come_back_in_the_strs_kind():
         got = word_count.frequencies(text, words=words, casefold=True)
         check(got, oracle(text, words, True))
         assert all(type(k) is str for k in got)
+
+
+@pytest.mark.parametrize("top", [None, 0, 1, 3])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_counter_of_str_keys_holds_no_placeholder(top, threads):
+    """The Counter of str keys is built with a None key first (so the dict
+    keeps hashes beside its keys, ext/args.c), deleted at the end: it must be
+    gone, the Counter equal to the oracle's in order, and as usable as any."""
+    text = "b a b\nc a b None\n" * 3 + "\u0100 \U00010000 d"
+    want = oracle(text)
+    got = word_count.frequencies(text, top=top, threads=threads)
+    assert None not in got and None not in dict(got)
+    assert all(type(k) is str for k in got)
+    if top is None:
+        check(got, want)
+    else:
+        assert list(got.items()) == want.most_common(top)
+    assert len(got) == len(list(got)) == len(dict(got))
+    got["zz"] += 2
+    got.update(["b"])
+    assert got["zz"] == 2 and got[None] == 0
+    if top is None:
+        assert got["b"] == want["b"] + 1
+    assert got == collections.Counter(dict(got)) and got.copy() == got
