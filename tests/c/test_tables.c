@@ -755,6 +755,51 @@ static void test_slots_written(void)
     }
 }
 
+/* Two tables sharing half their words merge into the first's slots when
+ * the union fits them (1024 slots hold 640 words; the union is 600): the
+ * merge's sample estimated 666 with its margin and doubled t, which with
+ * two threads on code text gave a 42 MB table for 305k words. */
+static uint64_t s_first(size_t i) /* earlier than t's for k200 .. k299 */
+{
+    return i < 300 ? i * 4 - 2 : (1000 + i) * 4;
+}
+
+static void test_merge_fits(void)
+{
+    struct wc_tab t, s;
+    wc_test_table_min(1024);
+    CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
+    CHECK_EQ(wc_tab_init(&s, 1), WC_OK, "init");
+    wc_test_table_min(0);
+    char key[16];
+    for (size_t i = 0; i < 600; i++) {
+        int len = snprintf(key, sizeof key, "k%zu", i);
+        uint64_t h = wc_key_hash(key, (size_t)len);
+        if (i < 400)
+            CHECK_EQ(wc_tab_count(&t, key, (size_t)len, h, i * 4, 1), WC_OK, "t");
+        if (i >= 200)
+            CHECK_EQ(wc_tab_count(&s, key, (size_t)len, h, s_first(i), 1),
+                     WC_OK, "s");
+    }
+    CHECK(t.mask + 1 == 1024 && s.mask + 1 == 1024, "400 words in 1024 slots");
+    CHECK_EQ(wc_tab_merge(&t, &s), WC_OK, "merge");
+    CHECK(t.mask + 1 == 1024, "the union of 600 words in %zu slots, not 1024",
+          (size_t)t.mask + 1);
+    size_t ok = 0;
+    for (size_t i = 0; i < 600; i++) {
+        int len = snprintf(key, sizeof key, "k%zu", i);
+        size_t slot = 0;
+        const struct wc_ent *e = wc_tab_find(&t, key, (size_t)len,
+                                             wc_key_hash(key, (size_t)len), &slot);
+        ok += e != NULL && e->count == (i >= 200 && i < 400 ? 2u : 1u) &&
+              e->first == (i < 200 || (i >= 300 && i < 400) ? i * 4 : s_first(i));
+    }
+    CHECK(ok == 600 && t.n == 600, "%zu of 600 words with their counts and "
+          "first occurrences, %zu in t", ok, t.n);
+    wc_tab_free(&s);
+    wc_tab_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -765,6 +810,7 @@ int main(int argc, char **argv)
         test_top_k();
         test_home_slots();
         test_room_made_early();
+        test_merge_fits();
         test_slots_written();
         test_huge_keys();
         test_oom_memory();
