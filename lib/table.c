@@ -235,10 +235,16 @@ static uint64_t wc_ent_hash(const struct wc_ent *e, int kw, size_t mask)
 }
 
 static _Atomic size_t wc_moved_max; /* wc_test_table_moved_max */
+static _Atomic size_t wc_grows;     /* wc_test_table_grows */
 
 size_t wc_test_table_moved_max(void)
 {
     return atomic_exchange(&wc_moved_max, 0);
+}
+
+size_t wc_test_table_grows(void)
+{
+    return atomic_exchange(&wc_grows, 0);
 }
 
 /* Move the entries to a slot array of nslots (a power of two that holds
@@ -248,6 +254,7 @@ static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
     struct wc_ent *s = wc_slots_alloc(nslots);
     if (s == NULL)
         return WC_ENOMEM;
+    atomic_fetch_add_explicit(&wc_grows, t->n != 0, memory_order_relaxed);
     size_t most = atomic_load_explicit(&wc_moved_max, memory_order_relaxed);
     while (t->n > most &&
            !atomic_compare_exchange_weak(&wc_moved_max, &most, t->n))

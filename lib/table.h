@@ -386,6 +386,10 @@ void wc_test_table_min(size_t slots);
  * last call (which sets it to 0 again). */
 size_t wc_test_table_moved_max(void);
 
+/* For tests: how many times a table that held entries grew (moved them)
+ * since the last call (which sets it to 0 again). */
+size_t wc_test_table_grows(void);
+
 /* Merge s (packed, its entries in order of first occurrence) into t, t's
  * words first: a word new to t gets first = base + its index in s (base
  * above every first in t) and its key copied; counts added.  Linear in the

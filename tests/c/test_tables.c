@@ -677,6 +677,53 @@ static void test_room_made_early(void)
     free(text);
 }
 
+/* A task's table starts with room for its share's first words (one per
+ * 256 bytes, at most 40,000): 4 MiB of text whose 16,000 distinct words
+ * all come in its first 128 KiB grows its table at most twice (once for
+ * the projection after the first span).  A table of 1,024 slots grew six
+ * times, five of them inside the first span. */
+static void test_first_room(void)
+{
+    const size_t nw = (size_t)1 << 19, vocab = 16000; /* words of 8 bytes */
+    uint8_t *text = xmalloc(nw * 8);
+    uint32_t *want = xmalloc(vocab * sizeof *want);
+    memset(want, 0, vocab * sizeof *want);
+    for (size_t i = 0; i < nw; i++) {
+        size_t w = i < vocab ? i : (size_t)(rnd() % vocab);
+        want[w]++;
+        uint8_t *p = text + 8 * i; /* "w%06zu " */
+        p[0] = 'w';
+        for (int d = 6; d >= 1; d--, w /= 10)
+            p[d] = (uint8_t)('0' + w % 10);
+        p[7] = ' ';
+    }
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    size_t err = 0;
+    (void)wc_test_table_grows();
+    CHECK_EQ(wc_freq_count_all(f, text, nw * 8, &err), WC_OK, "count");
+    size_t grows = wc_test_table_grows();
+    CHECK(wc_freq_size(f) == vocab, "%zu words of %zu", wc_freq_size(f), vocab);
+    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
+    size_t bad = 0;
+    for (size_t i = 0; i < wc_freq_size(f); i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        size_t w = 0;
+        for (size_t d = 1; d < 7 && d < len; d++)
+            w = w * 10 + (size_t)(((const uint8_t *)key)[d] - '0');
+        bad += len != 7 || w >= vocab || count != want[w];
+    }
+    CHECK(bad == 0, "%zu words counted wrong", bad);
+    CHECK(grows <= 2, "the table grew %zu times", grows);
+    wc_freq_free(f);
+    free(want);
+    free(text);
+}
+
 static void test_home_slots(void)
 {
     unsigned char hit[64] = {0};
@@ -811,6 +858,7 @@ int main(int argc, char **argv)
         test_home_slots();
         test_room_made_early();
         test_merge_fits();
+        test_first_room();
         test_slots_written();
         test_huge_keys();
         test_oom_memory();
