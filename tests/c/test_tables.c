@@ -615,6 +615,42 @@ static void test_top_k(void)
  * the hash may not fix a low bit (it once had bit 0 set to mark used
  * slots, which left every even slot without a key of its own and doubled
  * the clusters).  4,096 keys over 64 slots reach every one of them. */
+/* Word w of the numbered words "w%06zu " (8 bytes) at p. */
+static void put_word(uint8_t *p, size_t w)
+{
+    p[0] = 'w';
+    for (int d = 6; d >= 1; d--, w /= 10)
+        p[d] = (uint8_t)('0' + w % 10);
+    p[7] = ' ';
+}
+
+/* Count the 8-byte numbered words of text[0 .. nw * 8) on one thread into
+ * a new table; then (sorted) how many of its words are not "w%06zu" with
+ * w < vocab counted want[w] times (*bad), and the table. */
+static wc_freq *count_numbered(const uint8_t *text, size_t nw,
+                               const uint32_t *want, size_t vocab, size_t *bad)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    size_t err = 0;
+    CHECK(f != NULL, "new");
+    CHECK_EQ(wc_freq_count_all(f, text, nw * 8, &err), WC_OK, "count");
+    *bad = 0;
+    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
+    for (size_t i = 0; i < wc_freq_size(f); i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        size_t w = 0;
+        for (size_t d = 1; d < 7 && d < len; d++)
+            w = w * 10 + (size_t)(((const uint8_t *)key)[d] - '0');
+        *bad += len != 7 || w >= vocab || count != want[w];
+    }
+    return f;
+}
+
 /* A count makes room early for the words to come (freq.c:
  * wc_wstate_project): over 8 MiB (eight spans) whose vocabulary grows as
  * the square root of the text, as natural ones do, no growth of the table
@@ -632,12 +668,7 @@ static void test_room_made_early(void)
         while ((uint64_t)(due + 1) * (due + 1) * nw <=
                (uint64_t)vocab * vocab * (i + 1))
             due++;
-        size_t w = seen < due ? seen++ : (size_t)(rnd() % seen);
-        uint8_t *p = text + 8 * i; /* "w%06zu " */
-        p[0] = 'w';
-        for (int d = 6; d >= 1; d--, w /= 10)
-            p[d] = (uint8_t)('0' + w % 10);
-        p[7] = ' ';
+        put_word(text + 8 * i, seen < due ? seen++ : (size_t)(rnd() % seen));
     }
     memset(want, 0, vocab * sizeof *want);
     for (size_t i = 0; i < nw; i++) {
@@ -646,27 +677,12 @@ static void test_room_made_early(void)
             w = w * 10 + (size_t)(text[8 * i + d] - '0');
         want[w]++;
     }
-    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
-    wc_freq *f = wc_freq_new(1, &o);
-    size_t err = 0;
+    size_t bad;
     (void)wc_test_table_moved_max();
-    CHECK_EQ(wc_freq_count_all(f, text, nw * 8, &err), WC_OK, "count");
+    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
     size_t moved = wc_test_table_moved_max();
     CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
           wc_freq_size(f), seen);
-    size_t bad = 0;
-    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
-    for (size_t i = 0; i < wc_freq_size(f); i++) {
-        const void *key;
-        size_t len;
-        int width;
-        uint64_t count;
-        wc_freq_get(f, i, &key, &len, &width, &count);
-        size_t w = 0;
-        for (size_t d = 1; d < 7 && d < len; d++)
-            w = w * 10 + (size_t)(((const uint8_t *)key)[d] - '0');
-        bad += len != 7 || w >= vocab || count != want[w];
-    }
     CHECK(bad == 0, "%zu words counted wrong", bad);
     printf("room made early: one growth moved at most %zu of %zu words\n",
            moved, vocab);
@@ -691,32 +707,13 @@ static void test_first_room(void)
     for (size_t i = 0; i < nw; i++) {
         size_t w = i < vocab ? i : (size_t)(rnd() % vocab);
         want[w]++;
-        uint8_t *p = text + 8 * i; /* "w%06zu " */
-        p[0] = 'w';
-        for (int d = 6; d >= 1; d--, w /= 10)
-            p[d] = (uint8_t)('0' + w % 10);
-        p[7] = ' ';
+        put_word(text + 8 * i, w);
     }
-    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
-    wc_freq *f = wc_freq_new(1, &o);
-    size_t err = 0;
+    size_t bad;
     (void)wc_test_table_grows();
-    CHECK_EQ(wc_freq_count_all(f, text, nw * 8, &err), WC_OK, "count");
+    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
     size_t grows = wc_test_table_grows();
     CHECK(wc_freq_size(f) == vocab, "%zu words of %zu", wc_freq_size(f), vocab);
-    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
-    size_t bad = 0;
-    for (size_t i = 0; i < wc_freq_size(f); i++) {
-        const void *key;
-        size_t len;
-        int width;
-        uint64_t count;
-        wc_freq_get(f, i, &key, &len, &width, &count);
-        size_t w = 0;
-        for (size_t d = 1; d < 7 && d < len; d++)
-            w = w * 10 + (size_t)(((const uint8_t *)key)[d] - '0');
-        bad += len != 7 || w >= vocab || count != want[w];
-    }
     CHECK(bad == 0, "%zu words counted wrong", bad);
     CHECK(grows <= 2, "the table grew %zu times", grows);
     wc_freq_free(f);
