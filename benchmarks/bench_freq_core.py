@@ -24,6 +24,12 @@ that they share the machine's load; MB/s = corpus bytes / min seconds):
   bytes        frequencies(data, threads=1), data the corpus as UTF-8 bytes
                (what the C reference reads)
   bytes cf     frequencies(data, casefold=True, threads=1)
+  core         benchmarks/core_freq.c (build/c/core_freq, which make bench
+               builds) on the same bytes: the core's count and sort of the
+               bytes row, without the Counter (bytes minus core: the cost
+               of the Python objects); best count + best sort of 3 rounds
+               in its process
+  core x2      the same on 2 threads
   C ref        benchmarks/ref_wordfreq.c (-i for casefold) on the same bytes,
                its own counting time (the file read excluded)
   polars       pl.DataFrame({"l": lines}).select(pl.col("l").str.split(" ")
@@ -129,6 +135,26 @@ def ref_row(exe: str, path: str, fold: bool):
     return run
 
 
+def core_exe() -> str | None:
+    exe = os.path.join(os.path.dirname(HERE), "build", "c", "core_freq")
+    if not os.access(exe, os.X_OK):
+        say("core rows left out: no build/c/core_freq (make bench builds it)")
+        return None
+    return exe
+
+
+def core_row(exe: str, path: str, threads: int):
+    """core_freq's count + sort, as it times them, best of 3 rounds in its
+    process (its first round, in a fresh process, is not the warm process
+    the other rows run in)."""
+    def run():
+        out = subprocess.run([exe, path, "--rounds", "3", "--threads", str(threads)],
+                             capture_output=True, text=True, check=True).stdout
+        m = re.search(r"count ([0-9.]+) ms .* sort ([0-9.]+) ms", out)
+        return (float(m.group(1)) + float(m.group(2))) / 1e3
+    return run
+
+
 def polars_row():
     try:
         import polars as pl
@@ -194,6 +220,7 @@ def main(argv=None) -> int:
     say(f"bench_freq_core: kernel {word_count.kernel()}, "
         f"{load}, min of {args.rounds} interleaved rounds")
     exe = build_ref()
+    core = core_exe()
     pol = polars_row()
     results = {}
     tmp = tempfile.mkdtemp(prefix="wc-freq-core-")
@@ -233,6 +260,9 @@ def main(argv=None) -> int:
             "bytes": lambda: word_count.frequencies(data, threads=1),
             "bytes cf": lambda: word_count.frequencies(data, casefold=True, threads=1),
         }
+        if core:
+            rows["core"] = core_row(core, path, 1)
+            rows["core x2"] = core_row(core, path, 2)
         if exe:
             rows["C ref"] = ref_row(exe, path, False)
             rows["C ref -i"] = ref_row(exe, path, True)
@@ -246,6 +276,11 @@ def main(argv=None) -> int:
         say(f"{name}: {len(data) / 1e6:.1f} MB, {len(c):,} distinct words")
         for k in rows:
             say(f"  {k:<12} {best[k]:8.3f} s  {mbs[k]:8.1f} MB/s")
+        if "core" in best:
+            py = best["bytes"] - best["core"]
+            say(f"  bytes - core {py:8.3f} s  (the Counter's {len(c):,} keys and counts: "
+                f"{100 * py / best['bytes']:.0f}% of the bytes row, "
+                f"{py * 1e9 / len(c):.0f} ns a word)")
         del text, data, c, got
         if name != "high":
             os.unlink(path)
