@@ -120,12 +120,11 @@ int wc_tab_narrow_keys(struct wc_tab *t)
         struct wc_ent *e = &t->ents[i];
         uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1); /* a copy: ours */
         size_t len = wc_ent_len(e), n;
-        int ascii = wc_key_ascii(e, k, len);
-        if (ascii && len <= WC_INLINE_KEY) { /* as it is, of width 1 */
+        if (wc_key_ascii(e, k, len)) { /* as it is, of width 1 */
             e->hash = 1;
             continue;
         }
-        int w = ascii ? (n = len, 1) : wc_narrow_width(k, len, &n);
+        int w = wc_narrow_width(k, len, &n);
         size_t bytes = n * (size_t)w;
         struct wc_ablock *own = len > WC_INLINE_KEY
             ? wc_arena_own_block(k, len) : NULL;
