@@ -345,9 +345,10 @@ PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
     /* From 3.11, a dict whose keys are all str keeps no hash in its
      * entries: each probe of a slot reads the key object's cached hash, a
      * cache miss once the words outgrow the cache.  One key of another type
-     * (None: never a word) makes it keep the hashes beside the keys for good,
-     * which building a large Counter takes a third less time with; the key
-     * is deleted at the end, so the Counter is equal either way. */
+     * (None: never a word) makes it keep the hashes beside the keys for
+     * good: a Counter of 305k code words was built in 49-55 ms instead of
+     * 65-74.  The key is deleted at the end, so the Counter is equal
+     * either way. */
     if (is_str && PyDict_SetItem(result, Py_None, Py_None) < 0) {
         Py_DECREF(result);
         return NULL;
