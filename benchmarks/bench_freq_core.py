@@ -146,9 +146,15 @@ def core_exe() -> str | None:
 def core_row(exe: str, path: str, threads: int):
     """core_freq's count + sort, as it times them, best of 3 rounds in its
     process (its first round, in a fresh process, is not the warm process
-    the other rows run in)."""
+    the other rows run in).  The first call also checks its distinct words
+    and total against core_freq's plain reference (--check, after the
+    timing; a difference exits 1, which fails the run)."""
+    checked = []
+
     def run():
-        out = subprocess.run([exe, path, "--rounds", "3", "--threads", str(threads)],
+        check = [] if checked else ["--check"]
+        checked.append(1)
+        out = subprocess.run([exe, path, "--rounds", "3", "--threads", str(threads)] + check,
                              capture_output=True, text=True, check=True).stdout
         m = re.search(r"count ([0-9.]+) ms .* sort ([0-9.]+) ms", out)
         return (float(m.group(1)) + float(m.group(2))) / 1e3
