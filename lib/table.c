@@ -1,7 +1,8 @@
 /*
  * table.c - the hash table of words (table.h): the key of the hash, the
- * slot arrays, growth, insertion, and the merges of two tables (the
- * narrowing of folded keys when counting ends is in table_narrow.c).
+ * slot arrays, growth, insertion, and the merges of tables, serial and
+ * parallel (the narrowing of folded keys when counting ends is in
+ * table_narrow.c).
  */
 #define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <errno.h>
@@ -154,7 +155,9 @@ static void wc_slots_populate(void *p, size_t bytes)
         ((volatile uint8_t *)p)[i] = 0;
 }
 
-static struct wc_ent *wc_slots_alloc(size_t nslots)
+/* A slot array of nslots, all empty; pages of a mapped one written now
+ * when `populate` (else the caller writes them: wc_slots_populate). */
+static struct wc_ent *wc_slots_alloc(size_t nslots, int populate)
 {
     size_t bytes = nslots * sizeof(struct wc_ent);
     if (wc_fail_alloc())
@@ -166,7 +169,8 @@ static struct wc_ent *wc_slots_alloc(size_t nslots)
         if (p == MAP_FAILED)
             return NULL;
         (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: may be refused */
-        wc_slots_populate(p, bytes);
+        if (populate)
+            wc_slots_populate(p, bytes);
         return p;
     }
 #endif
@@ -207,7 +211,7 @@ int wc_tab_init(struct wc_tab *t, int kw)
     memset(t, 0, sizeof *t);
     t->kw = kw;
     size_t nslots = atomic_load_explicit(&wc_tab_min, memory_order_relaxed);
-    t->ents = wc_slots_alloc(nslots);
+    t->ents = wc_slots_alloc(nslots, 1);
     if (t->ents == NULL)
         return WC_ENOMEM;
     t->mask = nslots - 1;
@@ -251,7 +255,7 @@ size_t wc_test_table_grows(void)
  * them).  Out of memory: WC_ENOMEM and t as it was. */
 static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
 {
-    struct wc_ent *s = wc_slots_alloc(nslots);
+    struct wc_ent *s = wc_slots_alloc(nslots, 1);
     if (s == NULL)
         return WC_ENOMEM;
     atomic_fetch_add_explicit(&wc_grows, t->n != 0, memory_order_relaxed);
@@ -489,6 +493,315 @@ int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
     free(hit);
     wc_arena_adopt(&t->arena, &s->arena);
     return WC_OK;
+}
+
+/* ---- the parallel merge ---------------------------------------------------- */
+
+/*
+ * The tables of a parallel count merged by the threads that filled them.
+ * Every table's slots are a whole number of units (the fewest slots of any
+ * of them: all are powers of two), and each unit is cut into one range a
+ * part.  Part k adds every entry of the sources whose home slot lies in
+ * its range of a unit: in the target, where its probes never leave that
+ * range (one that reaches the range's end is deferred, kept in the part's
+ * list and done by the serial pass after), and in a source, whose runs of
+ * slots in the part's ranges it reads (and on past each up to an empty
+ * slot, for the entries pushed there).  So no two parts touch one slot of
+ * the target, and none needs a lock.  An entry is added where a serial
+ * merge would find or put it: slots only ever fill, so a key is found or
+ * placed by its part within the range, or its probe runs past the range,
+ * which the serial pass walks with nothing else moving.  All entries of
+ * one key have one home, so one part sees them all.
+ *
+ * The target is the first table itself when it holds the union (a sample
+ * says so, as in wc_tab_merge, and it cannot fill up: the sum of the
+ * tables' entries stays under 15/16 of its slots), else a fresh slot array
+ * of the union's size into which every table, the first too, is added (a
+ * serial merge grew the first table, moving its entries, then added the
+ * others').  The parts fault in a fresh array's pages, a share each.  Keys
+ * are not copied: the other tables' arenas move to the first (they must
+ * only be freed after), as in wc_tab_merge.
+ */
+
+/* The most entries a part defers before it leaves the rest of its range to
+ * the serial pass (a probe leaves a range only near its end: a few a
+ * part). */
+#define WC_PMERGE_DEFER 1024
+
+static _Atomic size_t wc_pmerge_cap = WC_PMERGE_DEFER;
+static _Atomic size_t wc_pmerge_deferred, wc_pmerge_resumed;
+
+void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed)
+{
+    atomic_store(&wc_pmerge_cap, cap == 0 ? WC_PMERGE_DEFER : cap);
+    *deferred = atomic_exchange(&wc_pmerge_deferred, 0);
+    *resumed = atomic_exchange(&wc_pmerge_resumed, 0);
+}
+
+/* Whether a plan has room for its sources' entries: the sum under 15/16
+ * of the target's slots, so a probe always meets an empty slot. */
+static int wc_pmerge_fits(size_t total, size_t nslots)
+{
+    return total <= nslots / 16 * 15;
+}
+
+int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
+                       struct wc_tab *const *others, size_t nothers,
+                       size_t nparts)
+{
+    memset(m, 0, sizeof *m);
+    if (nparts == 0 || nothers == 0 || nothers > SIZE_MAX / 2 - 1)
+        return WC_EINVAL;
+    size_t total = t->n, est = t->n;
+    for (size_t i = 0; i < nothers; i++) {
+        const struct wc_tab *s = others[i];
+        if (s->kw != t->kw || s->packed || s->n > SIZE_MAX / 32 - total)
+            return WC_EINVAL;
+        total += s->n;
+        /* The words of s new to t, estimated from a sample of 256 (in hash
+         * order: a random one); a union estimated short only makes the
+         * table fuller than its load, never full (wc_pmerge_fits). */
+        size_t seen = 0, nfresh = 0;
+        for (size_t k = 0; k <= s->mask && seen < 256; k++) {
+            const struct wc_ent *e = &s->ents[k];
+            if (e->hash == 0)
+                continue;
+            size_t slot = 0;
+            seen++;
+            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), wc_ent_len(e),
+                                  wc_ent_hash(e, s->kw, t->mask), &slot) == NULL;
+        }
+        est += seen == 0 ? 0 : (size_t)((double)s->n * nfresh / seen);
+    }
+    size_t nslots = wc_tab_slots_for(est);
+    m->fresh = nslots > t->mask + 1 || !wc_pmerge_fits(total, t->mask + 1);
+    if (m->fresh) {
+        while (!wc_pmerge_fits(total, nslots)) {
+            if (nslots > SIZE_MAX / 2 / sizeof(struct wc_ent))
+                return WC_ENOMEM;
+            nslots *= 2;
+        }
+    } else {
+        nslots = t->mask + 1;
+    }
+    /* The unit: the fewest slots of the target and the sources. */
+    size_t unit = nslots;
+    if (!m->fresh && t->mask + 1 < unit)
+        unit = t->mask + 1;
+    for (size_t i = 0; i < nothers; i++)
+        if (others[i]->mask + 1 < unit)
+            unit = others[i]->mask + 1;
+    if (nparts > unit / 64)
+        nparts = unit / 64 > 0 ? unit / 64 : 1; /* ranges of 64+ slots */
+    m->unit = unit;
+    m->t = t;
+    m->nparts = nparts;
+    m->cap = atomic_load_explicit(&wc_pmerge_cap, memory_order_relaxed);
+    m->nsrc = nothers + m->fresh;
+    m->src = wc_malloc(m->nsrc * sizeof *m->src);
+    m->parts = wc_calloc(nparts, sizeof *m->parts);
+    if (m->src != NULL && m->parts != NULL && nparts <= SIZE_MAX / m->cap)
+        m->defer = wc_malloc(nparts * m->cap * sizeof *m->defer);
+    if (m->defer == NULL ||
+        (m->fresh && (m->ents = wc_slots_alloc(nslots, 0)) == NULL)) {
+        wc_tab_pmerge_free(m);
+        return WC_ENOMEM;
+    }
+    if (m->fresh)
+        m->src[0] = t;
+    for (size_t i = 0; i < nothers; i++)
+        m->src[m->fresh + i] = others[i];
+    if (!m->fresh)
+        m->ents = t->ents;
+    m->mask = nslots - 1;
+    return WC_OK;
+}
+
+/* Add entry e (of a source) to the target at its home slot j, probing
+ * up to slot hi (excluded): 1 when done, 0 when the probe reached hi. */
+static int wc_pmerge_add(struct wc_pmerge *m, const struct wc_ent *e,
+                         size_t j, size_t hi, size_t *added)
+{
+    int kw = m->t->kw;
+    size_t len = wc_ent_len(e), bytes = len * (size_t)kw;
+    for (; j < hi; j++) {
+        struct wc_ent *d = &m->ents[j];
+        if (d->hash == 0) {
+            *d = *e;
+            ++*added;
+            return 1;
+        }
+        if (d->hash == e->hash && d->len == e->len &&
+            (bytes <= WC_INLINE_KEY
+                 ? memcmp(d->key.bytes, e->key.bytes, WC_INLINE_KEY) == 0
+                 : wc_ent_len(d) == len &&
+                       memcmp(d->key.big.ptr, e->key.big.ptr, bytes) == 0)) {
+            d->count += e->count;
+            if (e->first < d->first)
+                d->first = e->first;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The range [lo, hi) of part k, within [0, unit). */
+static void wc_pmerge_range(const struct wc_pmerge *m, size_t k, size_t *lo,
+                            size_t *hi)
+{
+    size_t q = m->unit / m->nparts, r = m->unit % m->nparts;
+    *lo = k * q + (k < r ? k : r);
+    *hi = *lo + q + (k < r);
+}
+
+/* wc_pmerge_add on the whole slot array, wrapping (the serial pass). */
+static void wc_pmerge_add_any(struct wc_pmerge *m, const struct wc_ent *e,
+                              size_t home, size_t *added)
+{
+    if (!wc_pmerge_add(m, e, home, m->mask + 1, added))
+        (void)wc_pmerge_add(m, e, 0, home, added); /* never full: done */
+}
+
+/*
+ * The entries of the sources whose home is in part k's range [lo, hi) of
+ * each unit: in a source, each run of slots [q unit + lo, q unit + hi), and
+ * on past its end up to an empty slot (the entries pushed there from a
+ * home in the run); an entry counts where its home is, so once.  In the
+ * target its home is in the same part's range of a unit (the unit divides
+ * every table's slots and the home is the hash modulo the slots), and a
+ * part's probe stops at that range's end: the entry is deferred.  From
+ * position *pos on (source, run, offset); a part (defer not NULL) that
+ * fills its list returns 0 with *pos where it stopped; the serial pass
+ * (defer NULL) probes anywhere.  Returns 1 when done.
+ */
+static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
+                          size_t pos[3], const struct wc_ent **defer,
+                          size_t *ndefer, size_t *added)
+{
+    size_t mask = m->mask, unit = m->unit, width = hi - lo;
+    for (; pos[0] < m->nsrc; pos[0]++, pos[1] = 0, pos[2] = 0) {
+        const struct wc_tab *s = m->src[pos[0]];
+        size_t smask = s->mask;
+        for (; pos[1] <= smask / unit; pos[1]++, pos[2] = 0) {
+            size_t base = pos[1] * unit + lo;
+            for (;; pos[2]++) {
+                size_t j = (base + pos[2]) & smask;
+                const struct wc_ent *e = &s->ents[j];
+                if (e->hash == 0) {
+                    if (pos[2] >= width)
+                        break; /* past the run, at an empty slot */
+                    continue;
+                }
+                const struct wc_ent *ahead = &s->ents[(j + 8) & smask];
+                if (ahead->hash != 0) {
+                    size_t h8 = wc_ent_hash(ahead, s->kw, mask) & mask;
+                    if ((h8 & (unit - 1)) - lo < width)
+                        __builtin_prefetch(&m->ents[h8]);
+                }
+                size_t shome = wc_ent_hash(e, s->kw, smask) & smask;
+                if (shome - base >= width)
+                    continue; /* its home is another run's */
+                size_t home = wc_ent_hash(e, s->kw, mask) & mask;
+                if (defer == NULL) {
+                    wc_pmerge_add_any(m, e, home, added);
+                } else if (!wc_pmerge_add(m, e, home,
+                                          (home & ~(unit - 1)) + hi, added)) {
+                    if (*ndefer == m->cap)
+                        return 0;
+                    defer[(*ndefer)++] = e;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/* Fault in part k's share of a fresh mapped array's pages (what
+ * wc_slots_populate does for a table, split between the parts: any part
+ * may fault in a page, which writes nothing; on a kernel without
+ * MADV_POPULATE_WRITE the pages fault as they are written). */
+static void wc_pmerge_populate(struct wc_pmerge *m, size_t k)
+{
+#ifdef MADV_POPULATE_WRITE
+    size_t pages = (m->mask + 1) * sizeof(struct wc_ent) / 4096;
+    size_t a = pages * k / m->nparts, b = pages * (k + 1) / m->nparts;
+    if (b > a)
+        (void)madvise((uint8_t *)m->ents + a * 4096, (b - a) * 4096,
+                      MADV_POPULATE_WRITE);
+#else
+    (void)m, (void)k;
+#endif
+}
+
+void wc_tab_pmerge_part(struct wc_pmerge *m, size_t k)
+{
+    struct wc_pmerge_part *p = &m->parts[k];
+    size_t lo, hi, pos[3] = {0, 0, 0}, ndefer = 0, added = 0;
+    wc_pmerge_range(m, k, &lo, &hi);
+    /* A mapped array (wc_slots_alloc did not write it; a smaller one was
+     * zeroed by memset). */
+    if (m->fresh && (m->mask + 1) * sizeof(struct wc_ent) >= WC_HUGE_SLOTS)
+        wc_pmerge_populate(m, k);
+    int done = wc_pmerge_scan(m, lo, hi, pos, m->defer + k * m->cap,
+                              &ndefer, &added);
+    /* Written once, at the end: the parts share cache lines. */
+    memcpy(p->pos, pos, sizeof pos);
+    p->ndefer = ndefer;
+    p->added = added;
+    p->ran = 1;
+    p->done = done;
+}
+
+void wc_tab_pmerge_finish(struct wc_pmerge *m)
+{
+    struct wc_tab *t = m->t;
+    size_t added = 0, deferred = 0, resumed = 0;
+    for (size_t k = 0; k < m->nparts; k++) {
+        struct wc_pmerge_part *p = &m->parts[k];
+        const struct wc_ent **defer = m->defer + k * m->cap;
+        added += p->added;
+        for (size_t j = 0; j < p->ndefer; j++) {
+            const struct wc_ent *e = defer[j];
+            wc_pmerge_add_any(m, e, wc_ent_hash(e, t->kw, m->mask) & m->mask,
+                              &added);
+        }
+        deferred += p->ndefer;
+        if (!p->done) { /* its list filled, or it never ran: the rest here */
+            size_t lo, hi, pos[3] = {0, 0, 0};
+            if (p->ran)
+                memcpy(pos, p->pos, sizeof pos);
+            wc_pmerge_range(m, k, &lo, &hi);
+            (void)wc_pmerge_scan(m, lo, hi, pos, NULL, NULL, &added);
+            resumed++;
+        }
+    }
+    atomic_fetch_add_explicit(&wc_pmerge_deferred, deferred, memory_order_relaxed);
+    atomic_fetch_add_explicit(&wc_pmerge_resumed, resumed, memory_order_relaxed);
+    if (m->fresh) {
+        wc_slots_free(t->ents, t->mask + 1);
+        t->ents = m->ents;
+        t->mask = m->mask;
+        t->n = added;
+        m->ents = NULL;
+    } else {
+        t->n += added;
+    }
+    for (size_t i = m->fresh; i < m->nsrc; i++)
+        wc_arena_adopt(&t->arena, &m->src[i]->arena);
+    wc_tab_pmerge_free(m);
+    /* A union estimated short may leave t past its load (never full):
+     * grown now, a hint (out of memory, t is valid as it is). */
+    (void)wc_tab_reserve(t, 0);
+}
+
+void wc_tab_pmerge_free(struct wc_pmerge *m)
+{
+    if (m->fresh && m->ents != NULL)
+        wc_slots_free(m->ents, m->mask + 1);
+    free(m->src);
+    free(m->parts);
+    free(m->defer);
+    memset(m, 0, sizeof *m);
 }
 
 /* ---- the ordered merge ----------------------------------------------------- */

@@ -390,6 +390,49 @@ size_t wc_test_table_moved_max(void);
  * since the last call (which sets it to 0 again). */
 size_t wc_test_table_grows(void);
 
+/* ---- the parallel merge (table.c says how) ------------------------------ */
+
+struct wc_pmerge_part {
+    size_t pos[3];       /* where it stopped when not done */
+    size_t ndefer;       /* its deferred entries */
+    size_t added;        /* entries new to the target */
+    int ran, done;
+};
+
+struct wc_pmerge {
+    struct wc_tab *t;           /* the first table: the result */
+    struct wc_tab **src;        /* the tables added to the target */
+    size_t nsrc, nparts, cap;
+    size_t unit;                /* the fewest slots of a table: a part's
+                                 * range is one of each unit's */
+    int fresh;                  /* the target is a fresh slot array */
+    struct wc_ent *ents;        /* the target's slots */
+    size_t mask;
+    struct wc_pmerge_part *parts;
+    const struct wc_ent **defer; /* cap a part */
+};
+
+/* Plan the merge of tables others[0 .. nothers) into t by nparts parts
+ * (fewer for a small table: m->nparts).  WC_EINVAL when the tables cannot
+ * merge so, WC_ENOMEM when out of memory: nothing changed either way (a
+ * serial wc_tab_merge then does).  Then wc_tab_pmerge_part(m, k) for every
+ * k < m->nparts, on any threads at once, and wc_tab_pmerge_finish(m)
+ * (serial; it cannot fail, and does the work of any part that did not
+ * run): t holds the union, counts added and the earliest first
+ * occurrences kept, and the arenas of the others (free them after). */
+int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
+                       struct wc_tab *const *others, size_t nothers,
+                       size_t nparts);
+void wc_tab_pmerge_part(struct wc_pmerge *m, size_t k);
+void wc_tab_pmerge_finish(struct wc_pmerge *m);
+/* Release a plan without merging (after init only: t is as it was). */
+void wc_tab_pmerge_free(struct wc_pmerge *m);
+
+/* For tests: parts defer at most cap entries (0: the default) from now on;
+ * *deferred and *resumed: the entries deferred and the parts whose rest the
+ * serial pass did since the last call. */
+void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed);
+
 /* Merge s (packed, its entries in order of first occurrence) into t, t's
  * words first: a word new to t gets first = base + its index in s (base
  * above every first in t) and its key copied; counts added.  Linear in the

@@ -28,6 +28,7 @@
 
 #include "check.h"
 #include "freq.h"
+#include "pool.h"
 
 /* The calling thread's CPU time: the counts and merges timed here run on
  * it (one thread), and time spent waiting for a core on a loaded machine is
@@ -844,6 +845,165 @@ static void test_merge_fits(void)
     wc_tab_free(&t);
 }
 
+/* ---- the parallel merge ------------------------------------------------ */
+
+/* Word i of the parallel merge's tables: "p<i>", or past 16 bytes for
+ * every seventh (a key kept by pointer, in the text below). */
+static size_t pm_word(size_t i, char *buf)
+{
+    return (size_t)snprintf(buf, 64, i % 7 == 0 ? "p%zu-a-word-longer-than-16" : "p%zu",
+                            i);
+}
+
+/* Table j of `ntabs` holds word i when (i + j) % 3 != 0 (so each word is
+ * in about two thirds of them), i times ((i % 5) + 1), first at
+ * (i * 8 + j) * 4 + ... ; the union's count and first are worked out from
+ * that rule, not from the core. */
+static int pm_has(size_t i, size_t j)
+{
+    return (i + j) % 3 != 0;
+}
+
+static uint64_t pm_first(size_t i, size_t j)
+{
+    return ((uint64_t)i * 16 + (j * 5) % 11) * 4;
+}
+
+static char pm_keys[4000][64];
+
+/* One merge of ntabs tables of nwords words by nparts parts (order: the
+ * parts run first to last, or last to first; skip: one part not run at
+ * all), t reserved for `room` words first (in place when the union fits,
+ * else a fresh array); checks every word.  Returns whether the merge
+ * was into a fresh array. */
+static int pm_case(size_t nwords, size_t ntabs, size_t nparts, size_t room,
+                   int reverse, int skip, size_t min_slots)
+{
+    struct wc_tab tabs[4];
+    wc_test_table_min(min_slots);
+    for (size_t j = 0; j < ntabs; j++) {
+        CHECK_EQ(wc_tab_init(&tabs[j], 1), WC_OK, "init");
+        if (j == 0 && room > 0)
+            CHECK_EQ(wc_tab_reserve(&tabs[0], room), WC_OK, "reserve");
+        for (size_t i = 0; i < nwords; i++) {
+            if (!pm_has(i, j))
+                continue;
+            size_t len = pm_word(i, pm_keys[i]);
+            uint64_t h = wc_key_hash(pm_keys[i], len);
+            for (size_t r = 0; r <= i % 5; r++)
+                CHECK_EQ(wc_tab_count(&tabs[j], pm_keys[i], len, h,
+                                      pm_first(i, j) + 4 * r, 0),
+                         WC_OK, "count");
+        }
+    }
+    wc_test_table_min(0);
+    struct wc_tab *others[3];
+    for (size_t j = 1; j < ntabs; j++)
+        others[j - 1] = &tabs[j];
+    struct wc_pmerge m;
+    CHECK_EQ(wc_tab_pmerge_init(&m, &tabs[0], others, ntabs - 1, nparts),
+             WC_OK, "plan");
+    int fresh = m.fresh;
+    for (size_t q = 0; q < m.nparts; q++) {
+        size_t k = reverse ? m.nparts - 1 - q : q;
+        if (!(skip && k == m.nparts / 2))
+            wc_tab_pmerge_part(&m, k);
+    }
+    wc_tab_pmerge_finish(&m);
+    size_t ok = 0, want_n = 0;
+    for (size_t i = 0; i < nwords; i++) {
+        uint64_t count = 0, first = UINT64_MAX;
+        for (size_t j = 0; j < ntabs; j++)
+            if (pm_has(i, j)) {
+                count += i % 5 + 1;
+                if (pm_first(i, j) < first)
+                    first = pm_first(i, j);
+            }
+        if (count == 0)
+            continue;
+        want_n++;
+        size_t len = strlen(pm_keys[i]), slot = 0;
+        const struct wc_ent *e = wc_tab_find(&tabs[0], pm_keys[i], len,
+                                             wc_key_hash(pm_keys[i], len), &slot);
+        ok += e != NULL && e->count == count && e->first == first;
+    }
+    CHECK(ok == want_n && tabs[0].n == want_n,
+          "%zu tables of %zu words by %zu parts (%s, %s%s): %zu of %zu words "
+          "right, %zu in the table", ntabs, nwords, nparts,
+          fresh ? "fresh" : "in place", reverse ? "reversed" : "in order",
+          skip ? ", one part not run" : "", ok, want_n, tabs[0].n);
+    for (size_t j = 0; j < ntabs; j++)
+        wc_tab_free(&tabs[j]);
+    return fresh;
+}
+
+static void pm_task(void *ctx, size_t k)
+{
+    wc_tab_pmerge_part(ctx, k);
+}
+
+static void test_pmerge(void)
+{
+    size_t deferred, resumed;
+    wc_test_pmerge(0, &deferred, &resumed);
+    /* In place (t reserved for the union) and fresh; parts of 64 slots at
+     * loads near the limit, so probes cross the ranges' ends. */
+    CHECK(!pm_case(3000, 2, 2, 4000, 0, 0, 0), "t reserved: in place");
+    CHECK(pm_case(3000, 3, 3, 0, 1, 0, 0), "t too small: a fresh array");
+    CHECK(!pm_case(3000, 4, 64, 6000, 0, 0, 0), "t reserved: in place");
+    pm_case(3000, 2, 100, 0, 1, 0, 64);
+    pm_case(600, 3, 7, 0, 0, 1, 64); /* a part that never ran */
+    pm_case(5, 2, 4, 0, 0, 0, 0);    /* fewer words than parts */
+    wc_test_pmerge(0, &deferred, &resumed);
+    CHECK(deferred > 0, "probes that left a part's range were deferred "
+          "(%zu)", deferred);
+    CHECK(resumed == 1, "the part that did not run was done by the serial "
+          "pass (%zu)", resumed);
+    /* A deferral list of one entry: parts stop early and the serial pass
+     * does their rest. */
+    wc_test_pmerge(1, &deferred, &resumed);
+    pm_case(3000, 3, 64, 0, 0, 0, 64);
+    wc_test_pmerge(0, &deferred, &resumed);
+    CHECK(resumed > 0, "parts whose list filled were resumed (%zu)", resumed);
+    /* The parts on threads at once (TSan sees any slot two of them touch),
+     * into a fresh mapped array (the union, 60,000 words, needs 131,072
+     * slots, 5 MB; each table has 65,536). */
+    wc_test_table_min(0);
+    struct wc_tab a, b;
+    CHECK_EQ(wc_tab_init(&a, 1), WC_OK, "init");
+    CHECK_EQ(wc_tab_init(&b, 1), WC_OK, "init");
+    for (size_t i = 0; i < 60000; i++) {
+        char key[32];
+        int len = snprintf(key, sizeof key, "t%zu", i);
+        uint64_t h = wc_key_hash(key, (size_t)len);
+        if (i % 3 != 0)
+            CHECK_EQ(wc_tab_count(&a, key, (size_t)len, h, i * 8, 1), WC_OK, "a");
+        if (i % 3 != 1)
+            CHECK_EQ(wc_tab_count(&b, key, (size_t)len, h, i * 8 + 4, 1), WC_OK, "b");
+    }
+    struct wc_tab *ob = &b;
+    struct wc_pmerge m;
+    CHECK_EQ(wc_tab_pmerge_init(&m, &a, &ob, 1, 4), WC_OK, "plan");
+    CHECK(m.fresh && m.mask + 1 == 131072, "a fresh array of %zu slots",
+          (size_t)m.mask + 1);
+    CHECK_EQ(wc_pool_run(4, pm_task, &m, m.nparts), WC_OK, "pool");
+    wc_tab_pmerge_finish(&m);
+    size_t ok = 0;
+    for (size_t i = 0; i < 60000; i++) {
+        char key[32];
+        int len = snprintf(key, sizeof key, "t%zu", i);
+        size_t slot = 0;
+        const struct wc_ent *e = wc_tab_find(&a, key, (size_t)len,
+                                             wc_key_hash(key, (size_t)len), &slot);
+        ok += e != NULL && e->count == (i % 3 == 2 ? 2u : 1u) &&
+              e->first == (i % 3 == 0 ? i * 8 + 4 : i * 8);
+    }
+    CHECK(ok == 60000 && a.n == 60000, "4 threads: %zu of 60000 words right, "
+          "%zu in the table", ok, a.n);
+    wc_tab_free(&b);
+    wc_tab_free(&a);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -855,6 +1015,7 @@ int main(int argc, char **argv)
         test_home_slots();
         test_room_made_early();
         test_merge_fits();
+        test_pmerge();
         test_first_room();
         test_slots_written();
         test_huge_keys();
