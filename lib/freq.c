@@ -470,6 +470,27 @@ int wc_freq_io_merge(wc_freq *into, wc_freq *from)
     return rc;
 }
 
+int wc_freq_io_merge_many(wc_freq *const *from, size_t n, int threads,
+                          size_t *big)
+{
+    size_t b = SIZE_MAX, nothers = 0;
+    for (size_t k = 0; k < n; k++)
+        if (from[k] != NULL && (b == SIZE_MAX || from[k]->tab.n > from[b]->tab.n))
+            b = k;
+    *big = b;
+    if (b == SIZE_MAX)
+        return WC_OK;
+    struct wc_tab **others = wc_malloc(n * sizeof *others);
+    if (others == NULL)
+        return WC_ENOMEM;
+    for (size_t k = 0; k < n; k++)
+        if (from[k] != NULL && k != b)
+            others[nothers++] = &from[k]->tab;
+    int rc = wc_merge_tables(&from[b]->tab, others, nothers, threads);
+    free(others);
+    return rc;
+}
+
 int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts)
 {
     if (f->needle_counts == NULL) {

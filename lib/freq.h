@@ -63,6 +63,14 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
  * moved to `into`).  WC_ENOMEM: both are as they were. */
 int wc_freq_io_merge(wc_freq *into, wc_freq *from);
 
+/* The count-all tables from[0 .. n) (NULL ones left out) merged into the
+ * one with the most words, *big its index (SIZE_MAX: none), by up to
+ * `threads` threads (as the tables of a count in memory); the others may
+ * only be freed after.  WC_ENOMEM: their words partly moved (the caller
+ * drops them all). */
+int wc_freq_io_merge_many(wc_freq *const *from, size_t n, int threads,
+                          size_t *big);
+
 /* Add counts[0 .. nids) to f's needle counts. */
 int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
 

@@ -176,18 +176,19 @@ static int wc_wslots_reduce(wc_freq *f, int needles, size_t nids,
         free(sum);
         return rc;
     }
-    /* The slots into one table first, then that into f: f gets all of
-     * this input's words or, out of memory, none. */
-    wc_freq *all = NULL;
-    for (size_t k = 0; k < nslots && rc == WC_OK; k++)
-        if (slots[k].tab != NULL) {
-            if (all == NULL)
-                all = slots[k].tab;
-            else
-                rc = wc_freq_io_merge(all, slots[k].tab);
-        }
-    if (rc == WC_OK && all != NULL)
-        rc = wc_freq_io_merge(f, all);
+    /* The slots into one table first (by the threads that filled them),
+     * then that into f: f gets all of this input's words or, out of
+     * memory, none. */
+    wc_freq **tabs = malloc(nslots * sizeof *tabs);
+    if (tabs == NULL)
+        return WC_ENOMEM;
+    for (size_t k = 0; k < nslots; k++)
+        tabs[k] = slots[k].tab;
+    size_t big = SIZE_MAX;
+    rc = wc_freq_io_merge_many(tabs, nslots, (int)nslots, &big);
+    if (rc == WC_OK && big != SIZE_MAX)
+        rc = wc_freq_io_merge(f, tabs[big]);
+    free(tabs);
     return rc;
 }
 
