@@ -390,7 +390,27 @@ size_t wc_test_table_moved_max(void);
  * since the last call (which sets it to 0 again). */
 size_t wc_test_table_grows(void);
 
-/* ---- the parallel merge (table.c says how) ------------------------------ */
+/* ---- shared by table.c and table_merge.c --------------------------------- */
+
+/* Slot arrays of at least this many bytes are mapped with transparent huge
+ * pages asked for: look-ups in a table of 100,000+ words land on random
+ * pages, and with 4 KiB pages nearly every one (and its prefetch) was a TLB
+ * miss too (perf showed the prefetch stalling on page walks); the kernel
+ * zeroes the pages, as calloc would. */
+#define WC_HUGE_SLOTS ((size_t)2 << 20)
+
+/* A slot array of nslots, all empty (NULL: out of memory); the pages of a
+ * mapped one (WC_HUGE_SLOTS bytes or more) written now when `populate`. */
+struct wc_ent *wc_slots_alloc(size_t nslots, int populate);
+void wc_slots_free(struct wc_ent *s, size_t nslots);
+
+/* The slots a table of n entries has (n at most SIZE_MAX / 16). */
+size_t wc_tab_slots_for(size_t n);
+
+/* The hash of entry e as far as a table of mask + 1 slots looks at it. */
+uint64_t wc_ent_hash(const struct wc_ent *e, int kw, size_t mask);
+
+/* ---- the parallel merge (table_merge.c says how) -------------------------- */
 
 struct wc_pmerge_part {
     size_t pos[3];       /* where it stopped when not done */

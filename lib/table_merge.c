@@ -1,0 +1,509 @@
+/*
+ * table_merge.c - the merges of hash tables of words (table.h): two tables
+ * one after another (wc_tab_merge), several by the threads that filled
+ * them (wc_tab_pmerge_*), and a file's table into the result in order
+ * (wc_tab_merge_ordered).
+ */
+#define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "table.h"
+
+/* One pass over the entries of s, each looked up in t (prefetched 8
+ * entries ahead): with `add` each is added to t, which must have room for
+ * the new ones (wc_tab_reserve); without, t is only read.  hit (or NULL):
+ * one entry per entry of s, in slot order; a pass without `add` stores
+ * there where each was found (NULL: not in t), and a pass with `add` then
+ * takes the entries found from it instead of looking them up again (t must
+ * not have moved its entries in between).  Returns how many were not in
+ * t. */
+static size_t wc_tab_merge_pass(struct wc_tab *t, const struct wc_tab *s,
+                                int add, struct wc_ent **hit)
+{
+    size_t fresh = 0, i = 0;
+    for (size_t k = 0; k <= s->mask; k++) {
+        const struct wc_ent *e = &s->ents[k];
+        if (k + 8 <= s->mask && s->ents[k + 8].hash != 0)
+            __builtin_prefetch(&t->ents[s->ents[k + 8].hash & t->mask]);
+        if (e->hash == 0)
+            continue;
+        struct wc_ent *d;
+        if (add && hit != NULL && (d = hit[i++]) != NULL) {
+            if (e->first < d->first)
+                d->first = e->first;
+            d->count += e->count;
+            continue;
+        }
+        const void *key = wc_ent_key(e, s->kw);
+        size_t slot = 0, len = wc_ent_len(e);
+        uint64_t h = wc_ent_hash(e, s->kw, t->mask);
+        d = wc_tab_find(t, key, len, h, &slot);
+        if (!add && hit != NULL)
+            hit[i++] = d;
+        if (d == NULL) {
+            fresh++;
+            if (!add)
+                continue;
+            /* Never NULL: no grow (reserved), no copy. */
+            d = wc_tab_insert(t, slot, key, len, h, e->first, 0);
+        } else if (!add) {
+            continue;
+        } else if (e->first < d->first) {
+            d->first = e->first;
+        }
+        d->count += e->count;
+    }
+    return fresh;
+}
+
+/*
+ * Merge table s into t: counts added, the earlier first occurrence kept;
+ * keys of s that live in s's arena stay there, and the arena moves to t (s
+ * must only be freed after).  Linear in the entries of s whatever the sizes
+ * and loads: t is grown first to hold the union, because entries taken from
+ * s in slot order arrive in hash order, and a table that grew while they
+ * came would have them pile up into one cluster near the slots already
+ * taken (each further insert then walks it: quadratic).  With the final
+ * capacity fixed, linear probing costs the same in any insertion order.
+ * The grow is also the only allocation: out of memory, t and s are as they
+ * were (WC_ENOMEM).
+ */
+int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
+{
+    size_t fresh = s->n;
+    size_t need = t->n + s->n, cap = t->mask + 1;
+    if (t->n != 0 && s->n != 0 && s->n <= SIZE_MAX / 16 - t->n &&
+        need * 16 > cap * WC_TAB_LOAD) {
+        /* Room for all of s grows t, but the tables of one text often
+         * share most words: the union may need less.  A sample of s (in
+         * hash order: a random one) says whether it may; if so the new
+         * keys are counted, else the room for all of s is what the union
+         * needs anyway.  The sample errs towards counting (its estimate
+         * less a margin of 1/8 of s): a union that fits t's slots but was
+         * estimated just past them doubled t (a table of code text's 305k
+         * words went to 1M slots, 42 MB, in the merge of two threads). */
+        size_t seen = 0, nfresh = 0;
+        for (size_t k = 0; k <= s->mask && seen < 256; k++) {
+            const struct wc_ent *e = &s->ents[k];
+            if (e->hash == 0)
+                continue;
+            size_t slot = 0;
+            seen++;
+            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), wc_ent_len(e),
+                                  wc_ent_hash(e, s->kw, t->mask), &slot) == NULL;
+        }
+        size_t est = (size_t)((double)s->n * nfresh / seen), margin = s->n / 8;
+        est = est > margin ? est - margin : 0;
+        if (wc_tab_slots_for(t->n + (est < s->n ? est : s->n)) <
+            wc_tab_slots_for(need))
+            fresh = SIZE_MAX;
+    }
+    struct wc_ent **hit = NULL;
+    if (fresh == SIZE_MAX) {
+        /* Where each word of s is in t, kept for the pass that adds them
+         * (if t need not grow in between): each is looked up once.  Out of
+         * memory, the second pass looks them up again. */
+        hit = wc_malloc(s->n * sizeof *hit);
+        fresh = wc_tab_merge_pass(t, s, 0, hit);
+    }
+    size_t mask = t->mask;
+    if (wc_tab_reserve(t, fresh) != WC_OK) {
+        free(hit);
+        return WC_ENOMEM;
+    }
+    wc_tab_merge_pass(t, s, 1, t->mask == mask ? hit : NULL);
+    free(hit);
+    wc_arena_adopt(&t->arena, &s->arena);
+    return WC_OK;
+}
+
+/* ---- the parallel merge ---------------------------------------------------- */
+
+/*
+ * The tables of a parallel count merged by the threads that filled them.
+ * Every table's slots are a whole number of units (the fewest slots of any
+ * of them: all are powers of two), and each unit is cut into one range a
+ * part.  Part k adds every entry of the sources whose home slot lies in
+ * its range of a unit: in the target, where its probes never leave that
+ * range (one that reaches the range's end is deferred, kept in the part's
+ * list and done by the serial pass after), and in a source, whose runs of
+ * slots in the part's ranges it reads (and on past each up to an empty
+ * slot, for the entries pushed there).  So no two parts touch one slot of
+ * the target, and none needs a lock.  An entry is added where a serial
+ * merge would find or put it: slots only ever fill, so a key is found or
+ * placed by its part within the range, or its probe runs past the range,
+ * which the serial pass walks with nothing else moving.  All entries of
+ * one key have one home, so one part sees them all.
+ *
+ * The target is the first table itself when it holds the union (a sample
+ * says so, as in wc_tab_merge, and it cannot fill up: the sum of the
+ * tables' entries stays under 15/16 of its slots), else a fresh slot array
+ * of the union's size into which every table, the first too, is added (a
+ * serial merge grew the first table, moving its entries, then added the
+ * others').  The parts fault in a fresh array's pages, a share each.  Keys
+ * are not copied: the other tables' arenas move to the first (they must
+ * only be freed after), as in wc_tab_merge.
+ */
+
+/* The most entries a part defers before it leaves the rest of its range to
+ * the serial pass (a probe leaves a range only near its end: a few a
+ * part). */
+#define WC_PMERGE_DEFER 1024
+
+static _Atomic size_t wc_pmerge_cap = WC_PMERGE_DEFER;
+static _Atomic size_t wc_pmerge_deferred, wc_pmerge_resumed;
+
+void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed)
+{
+    atomic_store(&wc_pmerge_cap, cap == 0 ? WC_PMERGE_DEFER : cap);
+    *deferred = atomic_exchange(&wc_pmerge_deferred, 0);
+    *resumed = atomic_exchange(&wc_pmerge_resumed, 0);
+}
+
+/* Whether a plan has room for its sources' entries: the sum under 15/16
+ * of the target's slots, so a probe always meets an empty slot. */
+static int wc_pmerge_fits(size_t total, size_t nslots)
+{
+    return total <= nslots / 16 * 15;
+}
+
+int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
+                       struct wc_tab *const *others, size_t nothers,
+                       size_t nparts)
+{
+    memset(m, 0, sizeof *m);
+    if (nparts == 0 || nothers == 0 || nothers > SIZE_MAX / 2 - 1)
+        return WC_EINVAL;
+    size_t total = t->n, est = t->n;
+    for (size_t i = 0; i < nothers; i++) {
+        const struct wc_tab *s = others[i];
+        if (s->kw != t->kw || s->packed || s->n > SIZE_MAX / 32 - total)
+            return WC_EINVAL;
+        total += s->n;
+        /* The words of s new to t, estimated from a sample of 256 (in hash
+         * order: a random one); a union estimated short only makes the
+         * table fuller than its load, never full (wc_pmerge_fits). */
+        size_t seen = 0, nfresh = 0;
+        for (size_t k = 0; k <= s->mask && seen < 256; k++) {
+            const struct wc_ent *e = &s->ents[k];
+            if (e->hash == 0)
+                continue;
+            size_t slot = 0;
+            seen++;
+            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), wc_ent_len(e),
+                                  wc_ent_hash(e, s->kw, t->mask), &slot) == NULL;
+        }
+        est += seen == 0 ? 0 : (size_t)((double)s->n * nfresh / seen);
+    }
+    size_t nslots = wc_tab_slots_for(est);
+    m->fresh = nslots > t->mask + 1 || !wc_pmerge_fits(total, t->mask + 1);
+    if (m->fresh) {
+        while (!wc_pmerge_fits(total, nslots)) {
+            if (nslots > SIZE_MAX / 2 / sizeof(struct wc_ent))
+                return WC_ENOMEM;
+            nslots *= 2;
+        }
+    } else {
+        nslots = t->mask + 1;
+    }
+    /* The unit: the fewest slots of the target and the sources. */
+    size_t unit = nslots;
+    if (!m->fresh && t->mask + 1 < unit)
+        unit = t->mask + 1;
+    for (size_t i = 0; i < nothers; i++)
+        if (others[i]->mask + 1 < unit)
+            unit = others[i]->mask + 1;
+    if (nparts > unit / 64)
+        nparts = unit / 64 > 0 ? unit / 64 : 1; /* ranges of 64+ slots */
+    m->unit = unit;
+    m->t = t;
+    m->nparts = nparts;
+    m->cap = atomic_load_explicit(&wc_pmerge_cap, memory_order_relaxed);
+    m->nsrc = nothers + m->fresh;
+    m->src = wc_malloc(m->nsrc * sizeof *m->src);
+    m->parts = wc_calloc(nparts, sizeof *m->parts);
+    if (m->src != NULL && m->parts != NULL && nparts <= SIZE_MAX / m->cap)
+        m->defer = wc_malloc(nparts * m->cap * sizeof *m->defer);
+    if (m->defer == NULL ||
+        (m->fresh && (m->ents = wc_slots_alloc(nslots, 0)) == NULL)) {
+        wc_tab_pmerge_free(m);
+        return WC_ENOMEM;
+    }
+    if (m->fresh)
+        m->src[0] = t;
+    for (size_t i = 0; i < nothers; i++)
+        m->src[m->fresh + i] = others[i];
+    if (!m->fresh)
+        m->ents = t->ents;
+    m->mask = nslots - 1;
+    return WC_OK;
+}
+
+/* Add entry e (of a source) to the target at its home slot j, probing
+ * up to slot hi (excluded): 1 when done, 0 when the probe reached hi. */
+static int wc_pmerge_add(struct wc_pmerge *m, const struct wc_ent *e,
+                         size_t j, size_t hi, size_t *added)
+{
+    int kw = m->t->kw;
+    size_t len = wc_ent_len(e), bytes = len * (size_t)kw;
+    for (; j < hi; j++) {
+        struct wc_ent *d = &m->ents[j];
+        if (d->hash == 0) {
+            *d = *e;
+            ++*added;
+            return 1;
+        }
+        if (d->hash == e->hash && d->len == e->len &&
+            (bytes <= WC_INLINE_KEY
+                 ? memcmp(d->key.bytes, e->key.bytes, WC_INLINE_KEY) == 0
+                 : wc_ent_len(d) == len &&
+                       memcmp(d->key.big.ptr, e->key.big.ptr, bytes) == 0)) {
+            d->count += e->count;
+            if (e->first < d->first)
+                d->first = e->first;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The range [lo, hi) of part k, within [0, unit). */
+static void wc_pmerge_range(const struct wc_pmerge *m, size_t k, size_t *lo,
+                            size_t *hi)
+{
+    size_t q = m->unit / m->nparts, r = m->unit % m->nparts;
+    *lo = k * q + (k < r ? k : r);
+    *hi = *lo + q + (k < r);
+}
+
+/* wc_pmerge_add on the whole slot array, wrapping (the serial pass). */
+static void wc_pmerge_add_any(struct wc_pmerge *m, const struct wc_ent *e,
+                              size_t home, size_t *added)
+{
+    if (!wc_pmerge_add(m, e, home, m->mask + 1, added))
+        (void)wc_pmerge_add(m, e, 0, home, added); /* never full: done */
+}
+
+/*
+ * The entries of the sources whose home is in part k's range [lo, hi) of
+ * each unit: in a source, each run of slots [q unit + lo, q unit + hi), and
+ * on past its end up to an empty slot (the entries pushed there from a
+ * home in the run); an entry counts where its home is, so once.  In the
+ * target its home is in the same part's range of a unit (the unit divides
+ * every table's slots and the home is the hash modulo the slots), and a
+ * part's probe stops at that range's end: the entry is deferred.  From
+ * position *pos on (source, run, offset); a part (defer not NULL) that
+ * fills its list returns 0 with *pos where it stopped; the serial pass
+ * (defer NULL) probes anywhere.  Returns 1 when done.
+ */
+static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
+                          size_t pos[3], const struct wc_ent **defer,
+                          size_t *ndefer, size_t *added)
+{
+    size_t mask = m->mask, unit = m->unit, width = hi - lo;
+    for (; pos[0] < m->nsrc; pos[0]++, pos[1] = 0, pos[2] = 0) {
+        const struct wc_tab *s = m->src[pos[0]];
+        size_t smask = s->mask;
+        for (; pos[1] <= smask / unit; pos[1]++, pos[2] = 0) {
+            size_t base = pos[1] * unit + lo;
+            for (;; pos[2]++) {
+                size_t j = (base + pos[2]) & smask;
+                const struct wc_ent *e = &s->ents[j];
+                if (e->hash == 0) {
+                    if (pos[2] >= width)
+                        break; /* past the run, at an empty slot */
+                    continue;
+                }
+                const struct wc_ent *ahead = &s->ents[(j + 8) & smask];
+                if (ahead->hash != 0) {
+                    size_t h8 = wc_ent_hash(ahead, s->kw, mask) & mask;
+                    if ((h8 & (unit - 1)) - lo < width)
+                        __builtin_prefetch(&m->ents[h8]);
+                }
+                size_t shome = wc_ent_hash(e, s->kw, smask) & smask;
+                if (shome - base >= width)
+                    continue; /* its home is another run's */
+                size_t home = wc_ent_hash(e, s->kw, mask) & mask;
+                if (defer == NULL) {
+                    wc_pmerge_add_any(m, e, home, added);
+                } else if (!wc_pmerge_add(m, e, home,
+                                          (home & ~(unit - 1)) + hi, added)) {
+                    if (*ndefer == m->cap)
+                        return 0;
+                    defer[(*ndefer)++] = e;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/* Fault in part k's share of a fresh mapped array's pages (what
+ * wc_slots_populate does for a table, split between the parts: any part
+ * may fault in a page, which writes nothing; on a kernel without
+ * MADV_POPULATE_WRITE the pages fault as they are written). */
+static void wc_pmerge_populate(struct wc_pmerge *m, size_t k)
+{
+#ifdef MADV_POPULATE_WRITE
+    size_t pages = (m->mask + 1) * sizeof(struct wc_ent) / 4096;
+    size_t a = pages * k / m->nparts, b = pages * (k + 1) / m->nparts;
+    if (b > a)
+        (void)madvise((uint8_t *)m->ents + a * 4096, (b - a) * 4096,
+                      MADV_POPULATE_WRITE);
+#else
+    (void)m, (void)k;
+#endif
+}
+
+void wc_tab_pmerge_part(struct wc_pmerge *m, size_t k)
+{
+    struct wc_pmerge_part *p = &m->parts[k];
+    size_t lo, hi, pos[3] = {0, 0, 0}, ndefer = 0, added = 0;
+    wc_pmerge_range(m, k, &lo, &hi);
+    /* A mapped array (wc_slots_alloc did not write it; a smaller one was
+     * zeroed by memset). */
+    if (m->fresh && (m->mask + 1) * sizeof(struct wc_ent) >= WC_HUGE_SLOTS)
+        wc_pmerge_populate(m, k);
+    int done = wc_pmerge_scan(m, lo, hi, pos, m->defer + k * m->cap,
+                              &ndefer, &added);
+    /* Written once, at the end: the parts share cache lines. */
+    memcpy(p->pos, pos, sizeof pos);
+    p->ndefer = ndefer;
+    p->added = added;
+    p->ran = 1;
+    p->done = done;
+}
+
+void wc_tab_pmerge_finish(struct wc_pmerge *m)
+{
+    struct wc_tab *t = m->t;
+    size_t added = 0, deferred = 0, resumed = 0;
+    for (size_t k = 0; k < m->nparts; k++) {
+        struct wc_pmerge_part *p = &m->parts[k];
+        const struct wc_ent **defer = m->defer + k * m->cap;
+        added += p->added;
+        for (size_t j = 0; j < p->ndefer; j++) {
+            const struct wc_ent *e = defer[j];
+            wc_pmerge_add_any(m, e, wc_ent_hash(e, t->kw, m->mask) & m->mask,
+                              &added);
+        }
+        deferred += p->ndefer;
+        if (!p->done) { /* its list filled, or it never ran: the rest here */
+            size_t lo, hi, pos[3] = {0, 0, 0};
+            if (p->ran)
+                memcpy(pos, p->pos, sizeof pos);
+            wc_pmerge_range(m, k, &lo, &hi);
+            (void)wc_pmerge_scan(m, lo, hi, pos, NULL, NULL, &added);
+            resumed++;
+        }
+    }
+    atomic_fetch_add_explicit(&wc_pmerge_deferred, deferred, memory_order_relaxed);
+    atomic_fetch_add_explicit(&wc_pmerge_resumed, resumed, memory_order_relaxed);
+    if (m->fresh) {
+        wc_slots_free(t->ents, t->mask + 1);
+        t->ents = m->ents;
+        t->mask = m->mask;
+        t->n = added;
+        m->ents = NULL;
+    } else {
+        t->n += added;
+    }
+    for (size_t i = m->fresh; i < m->nsrc; i++)
+        wc_arena_adopt(&t->arena, &m->src[i]->arena);
+    wc_tab_pmerge_free(m);
+    /* A union estimated short may leave t past its load (never full):
+     * grown now, a hint (out of memory, t is valid as it is). */
+    (void)wc_tab_reserve(t, 0);
+}
+
+void wc_tab_pmerge_free(struct wc_pmerge *m)
+{
+    if (m->fresh && m->ents != NULL)
+        wc_slots_free(m->ents, m->mask + 1);
+    free(m->src);
+    free(m->parts);
+    free(m->defer);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- the ordered merge ----------------------------------------------------- */
+
+/*
+ * Merge s into t keeping t's order first: s is packed with its entries in
+ * order of first occurrence; a key of s new to t gets first = base + i (i:
+ * its index in s) and is copied into t's arena, so s may be freed at once.
+ * With base above every first in t, t's order of first occurrence is its
+ * own words, then the new words of s in the order of s (file order, then
+ * position, for the tables of files merged one after another).  Counts are
+ * added; a word t has keeps its first.
+ *
+ * Linear in the entries of s: a read-only pass finds the new keys and their
+ * bytes, t is grown to hold the union (as in wc_tab_merge), and their copies
+ * are allocated (one region of t's arena, and a block each for keys over
+ * WC_ARENA_BLOCK) before any entry changes.  Out of memory: WC_ENOMEM, and
+ * t holds the same words and counts as before (perhaps with more slots).
+ */
+int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
+                         uint64_t base)
+{
+    /* The keys over WC_ARENA_BLOCK are copied at once into blocks of their
+     * own (rare: one allocation each), kept apart until nothing can fail. */
+    struct wc_arena big = {NULL};
+    const void **bigkey = NULL;
+    size_t fresh = 0, small = 0, nbig = 0, bigcap = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct wc_ent *e = &s->ents[s->order != NULL ? s->order[i] : i];
+        size_t slot = 0, len = wc_ent_len(e), b = len * (size_t)s->kw;
+        const void *key = wc_ent_key(e, s->kw);
+        if (wc_tab_find(t, key, len, wc_ent_hash(e, s->kw, t->mask), &slot) != NULL)
+            continue;
+        fresh++;
+        if (b > WC_ARENA_BLOCK) {
+            if (nbig == bigcap) {
+                bigcap = bigcap ? 2 * bigcap : 4;
+                const void **grown = wc_realloc(bigkey, bigcap * sizeof *bigkey);
+                if (grown == NULL)
+                    goto nomem;
+                bigkey = grown;
+            }
+            if ((bigkey[nbig++] = wc_arena_copy(&big, key, b)) == NULL)
+                goto nomem;
+        } else if (b > WC_INLINE_KEY) {
+            small += (b + 7) & ~(size_t)7; /* <= the bytes of s's keys */
+        }
+    }
+    uint8_t *out = NULL;
+    if (wc_tab_reserve(t, fresh) != WC_OK ||
+        (small > 0 && (out = wc_arena_copy(&t->arena, NULL, small)) == NULL))
+        goto nomem;
+    /* Nothing fails from here. */
+    size_t j = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct wc_ent *e = &s->ents[s->order != NULL ? s->order[i] : i];
+        size_t slot = 0, len = wc_ent_len(e), b = len * (size_t)s->kw;
+        const void *key = wc_ent_key(e, s->kw);
+        uint64_t h = wc_ent_hash(e, s->kw, t->mask);
+        struct wc_ent *d = wc_tab_find(t, key, len, h, &slot);
+        if (d == NULL) {
+            if (b > WC_ARENA_BLOCK) {
+                key = bigkey[j++];
+            } else if (b > WC_INLINE_KEY) {
+                memcpy(out, key, b);
+                key = out;
+                out += (b + 7) & ~(size_t)7;
+            }
+            /* Never NULL: no grow (reserved), no copy. */
+            d = wc_tab_insert(t, slot, key, len, h, base + i, 0);
+        }
+        d->count += e->count;
+    }
+    wc_arena_adopt(&t->arena, &big);
+    free(bigkey);
+    return WC_OK;
+nomem:
+    wc_arena_free(&big);
+    free(bigkey);
+    return WC_ENOMEM;
+}
