@@ -79,4 +79,8 @@ int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
  * both (1), or as usual (0). */
 void wc_test_sort_split(int on);
 
+/* For tests: the most parts (threads) that a pass of a sort was split
+ * into since the last call (which sets it to 0 again). */
+size_t wc_test_sort_parts(void);
+
 #endif /* WC_FREQ_H */

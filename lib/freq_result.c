@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "freq_result.h"
+#include "pool.h"
 
 wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
 {
@@ -109,29 +110,107 @@ static int wc_by_count(const void *a, const void *b)
  * count of a large code text (perf).  The entries do not move: a gather
  * into a copy took n entries more memory, and moves in place along the
  * permutation's cycles are a chain of dependent cache misses (slower than
- * the sort).  Returns the order (n indices, malloc'd), or NULL when out of
- * memory. */
+ * the sort).  With several threads and enough words, each pass is split
+ * between the pool's threads (wc_radix_pass).  Returns the order (n
+ * indices, malloc'd), or NULL when out of memory or when a pass of the
+ * pool was lost in a fork() child (the caller then sorts with qsort). */
 #define WC_RADIX_BITS 11
 static _Atomic int wc_sort_split; /* wc_test_sort_split */
+static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
+
+size_t wc_test_sort_parts(void)
+{
+    return atomic_exchange(&wc_sort_parts, 0);
+}
 
 void wc_test_sort_split(int on)
 {
     atomic_store(&wc_sort_split, on);
 }
 
-static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count)
+struct wc_rkey {
+    uint64_t key;
+    size_t i;
+};
+
+/* A pass of the radix sort split between parts: part p histograms and then
+ * scatters pairs [n p / nparts, n (p + 1) / nparts) of a into b, at
+ * offsets that put its pairs of each digit after those of the parts before
+ * (so the sort stays stable). */
+struct wc_rjob {
+    struct wc_rkey *a, *b;
+    size_t n, nparts;
+    unsigned sh;
+    size_t *cnt; /* nparts histograms of 1 << WC_RADIX_BITS */
+};
+
+static void wc_radix_count_task(void *ctx, size_t p)
 {
-    struct wc_rkey {
-        uint64_t key;
-        size_t i;
-    };
+    struct wc_rjob *j = ctx;
+    const size_t mask = ((size_t)1 << WC_RADIX_BITS) - 1;
+    size_t *cnt = j->cnt + p * (mask + 1);
+    memset(cnt, 0, (mask + 1) * sizeof *cnt);
+    for (size_t i = j->n * p / j->nparts, e = j->n * (p + 1) / j->nparts;
+         i < e; i++)
+        cnt[(j->a[i].key >> j->sh) & mask]++;
+}
+
+static void wc_radix_scatter_task(void *ctx, size_t p)
+{
+    struct wc_rjob *j = ctx;
+    const size_t mask = ((size_t)1 << WC_RADIX_BITS) - 1;
+    size_t *cnt = j->cnt + p * (mask + 1);
+    for (size_t i = j->n * p / j->nparts, e = j->n * (p + 1) / j->nparts;
+         i < e; i++)
+        j->b[cnt[(j->a[i].key >> j->sh) & mask]++] = j->a[i];
+}
+
+/* One pass, digit at sh, of a into b: by `threads` threads (the pool)
+ * when there are several, else on this one.  0, or WC_EFORKED from the
+ * pool (a part may not have run). */
+static int wc_radix_pass(struct wc_rjob *j, int threads)
+{
+    const size_t mask = ((size_t)1 << WC_RADIX_BITS) - 1;
+    if (j->nparts > 1) {
+        int rc = wc_pool_run(threads, wc_radix_count_task, j, j->nparts);
+        if (rc != WC_OK)
+            return rc;
+    } else {
+        wc_radix_count_task(j, 0);
+    }
+    size_t sum = 0;
+    for (size_t d = 0; d <= mask; d++)
+        for (size_t p = 0; p < j->nparts; p++) {
+            size_t c = j->cnt[p * (mask + 1) + d];
+            j->cnt[p * (mask + 1) + d] = sum;
+            sum += c;
+        }
+    if (j->nparts > 1)
+        return wc_pool_run(threads, wc_radix_scatter_task, j, j->nparts);
+    wc_radix_scatter_task(j, 0);
+    return WC_OK;
+}
+
+/* The pairs a part sorts, at least: fewer than this and one thread sorts
+ * them all (a pass costs two jobs of the pool). */
+#define WC_RADIX_PART ((size_t)1 << 15)
+
+static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
+                              int threads)
+{
     if (n > SIZE_MAX / sizeof(struct wc_rkey))
         return NULL;
+    size_t nparts = threads > 1 ? n / WC_RADIX_PART : 1;
+    if (nparts > (size_t)threads)
+        nparts = (size_t)threads;
+    if (nparts < 1)
+        nparts = 1;
     struct wc_rkey *a = wc_malloc(n * sizeof *a), *b = wc_malloc(n * sizeof *b);
-    size_t *cnt = wc_malloc(((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
+    size_t *cnt = wc_malloc(nparts * ((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
     int ok = a != NULL && b != NULL && cnt != NULL;
+    if (ok && nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
+        atomic_store_explicit(&wc_sort_parts, nparts, memory_order_relaxed);
     if (ok) {
-        const size_t mask = ((size_t)1 << WC_RADIX_BITS) - 1;
         uint64_t all = 0, cmax = 0;
         for (size_t i = 0; i < n; i++) {
             a[i].key = e[i].first;
@@ -157,7 +236,7 @@ static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count)
             }
             by_count = 0;
         }
-        for (int round = 0; round < 1 + by_count; round++) {
+        for (int round = 0; ok && round < 1 + by_count; round++) {
             if (round == 1) {
                 /* By count, most common first: cmax - count ascending. */
                 all = 0;
@@ -168,17 +247,11 @@ static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count)
             }
             for (unsigned sh = 0; sh < 64 && (all >> sh) != 0;
                  sh += WC_RADIX_BITS) {
-                memset(cnt, 0, (mask + 1) * sizeof *cnt);
-                for (size_t i = 0; i < n; i++)
-                    cnt[(a[i].key >> sh) & mask]++;
-                size_t sum = 0;
-                for (size_t d = 0; d <= mask; d++) {
-                    size_t c = cnt[d];
-                    cnt[d] = sum;
-                    sum += c;
+                struct wc_rjob j = {a, b, n, nparts, sh, cnt};
+                if (wc_radix_pass(&j, threads) != WC_OK) {
+                    ok = 0; /* the caller sorts with qsort */
+                    break;
                 }
-                for (size_t i = 0; i < n; i++)
-                    b[cnt[(a[i].key >> sh) & mask]++] = a[i];
                 struct wc_rkey *t = a;
                 a = b;
                 b = t;
@@ -210,7 +283,9 @@ int wc_freq_sort(wc_freq *f, int by_count)
     f->counted = 1;
     free(t->order);
     t->order = NULL;
-    if (t->n > 1 && (t->order = wc_radix_order(t->ents, t->n, by_count != 0)) == NULL)
+    int threads = f->threads == 0 ? wc_default_threads() : f->threads;
+    if (t->n > 1 &&
+        (t->order = wc_radix_order(t->ents, t->n, by_count != 0, threads)) == NULL)
         qsort(t->ents, t->n, sizeof *t->ents, by_count ? wc_by_count : wc_by_first);
     return WC_OK;
 }

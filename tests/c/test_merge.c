@@ -345,6 +345,79 @@ static void test_merge_oom(void)
     free(all.w);
 }
 
+/* The sort split between threads: 100,000 words whose first occurrences
+ * come in the order of their numbers and whose counts are 1 + (7919 i mod
+ * 13), sorted on 1 to 4 threads (a pass in up to 3 parts: one per 32,768
+ * words), by first occurrence and by count, the latter in one pass and in
+ * two.  The expected orders come from the numbers. */
+#define SORT_WORDS 100000
+
+static uint64_t sort_count(size_t i)
+{
+    return 1 + (uint64_t)(i * 7919 % 13);
+}
+
+static int sorted_as(wc_freq *f, int by_count)
+{
+    size_t n = wc_freq_size(f), pos = 0;
+    if (n != SORT_WORDS)
+        return 0;
+    for (uint64_t c = 13; c >= 1; c--)
+        for (size_t i = 0; i < SORT_WORDS; i++) {
+            if (by_count && sort_count(i) != c)
+                continue;
+            const void *key;
+            size_t len;
+            int width;
+            uint64_t count;
+            char want[16];
+            int wl = snprintf(want, sizeof want, "w%zu", i);
+            wc_freq_get(f, pos++, &key, &len, &width, &count);
+            if (len != (size_t)wl || memcmp(key, want, len) != 0 ||
+                count != sort_count(i))
+                return 0;
+            if (!by_count && pos == SORT_WORDS)
+                return 1;
+        }
+    return pos == SORT_WORDS;
+}
+
+static void test_sort_threads(void)
+{
+    size_t cap = (size_t)SORT_WORDS * 14 * 8, len = 0;
+    uint8_t *t = xmalloc(cap);
+    for (size_t i = 0; i < SORT_WORDS; i++)
+        len += (size_t)snprintf((char *)t + len, cap - len, "w%zu ", i);
+    for (size_t r = 1; r < 13; r++) /* the later occurrences, scattered */
+        for (size_t k = 0; k < SORT_WORDS; k++) {
+            size_t i = (k * 7 + r * 4999) % SORT_WORDS;
+            if (sort_count(i) > r)
+                len += (size_t)snprintf((char *)t + len, cap - len, "w%zu\n", i);
+        }
+    size_t most = 0;
+    for (int threads = 1; threads <= 4; threads++) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
+        for (int mode = 0; mode < 3; mode++) {
+            wc_freq *f = wc_freq_new(1, &o);
+            CHECK(f != NULL, "wc_freq_new");
+            CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
+            wc_test_sort_split(mode == 2);
+            CHECK_EQ(wc_freq_sort(f, mode != 0), WC_OK, "sort");
+            wc_test_sort_split(0);
+            size_t parts = wc_test_sort_parts();
+            if (parts > most)
+                most = parts;
+            CHECK(sorted_as(f, mode != 0), "%d threads (%zu parts): %s",
+                  threads, parts, mode == 0 ? "by first occurrence"
+                  : mode == 1 ? "by count" : "by count, in two passes");
+            wc_freq_free(f);
+        }
+    }
+    CHECK(most == 3, "a pass of the sort was split into %zu parts at most, "
+          "not 3", most);
+    free(t);
+}
+
 int main(void)
 {
     test_merge_order(0, 0);
@@ -354,5 +427,6 @@ int main(void)
     test_merge_empty();
     test_merge_refused();
     test_merge_oom();
+    test_sort_threads();
     return check_report();
 }
