@@ -58,6 +58,23 @@ static size_t wc_tab_merge_pass(struct wc_tab *t, const struct wc_tab *s,
     return fresh;
 }
 
+/* The words of s not in t, estimated from a sample of 256 words of s (in
+ * hash order: a random one). */
+static size_t wc_tab_sample_fresh(const struct wc_tab *t, const struct wc_tab *s)
+{
+    size_t seen = 0, nfresh = 0;
+    for (size_t k = 0; k <= s->mask && seen < 256; k++) {
+        const struct wc_ent *e = &s->ents[k];
+        if (e->hash == 0)
+            continue;
+        size_t slot = 0;
+        seen++;
+        nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), wc_ent_len(e),
+                              wc_ent_hash(e, s->kw, t->mask), &slot) == NULL;
+    }
+    return seen == 0 ? 0 : (size_t)((double)s->n * nfresh / seen);
+}
+
 /*
  * Merge table s into t: counts added, the earlier first occurrence kept;
  * keys of s that live in s's arena stay there, and the arena moves to t (s
@@ -84,17 +101,7 @@ int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
          * less a margin of 1/8 of s): a union that fits t's slots but was
          * estimated just past them doubled t (a table of code text's 305k
          * words went to 1M slots, 42 MB, in the merge of two threads). */
-        size_t seen = 0, nfresh = 0;
-        for (size_t k = 0; k <= s->mask && seen < 256; k++) {
-            const struct wc_ent *e = &s->ents[k];
-            if (e->hash == 0)
-                continue;
-            size_t slot = 0;
-            seen++;
-            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), wc_ent_len(e),
-                                  wc_ent_hash(e, s->kw, t->mask), &slot) == NULL;
-        }
-        size_t est = (size_t)((double)s->n * nfresh / seen), margin = s->n / 8;
+        size_t est = wc_tab_sample_fresh(t, s), margin = s->n / 8;
         est = est > margin ? est - margin : 0;
         if (wc_tab_slots_for(t->n + (est < s->n ? est : s->n)) <
             wc_tab_slots_for(need))
@@ -182,20 +189,9 @@ int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
         if (s->kw != t->kw || s->packed || s->n > SIZE_MAX / 32 - total)
             return WC_EINVAL;
         total += s->n;
-        /* The words of s new to t, estimated from a sample of 256 (in hash
-         * order: a random one); a union estimated short only makes the
-         * table fuller than its load, never full (wc_pmerge_fits). */
-        size_t seen = 0, nfresh = 0;
-        for (size_t k = 0; k <= s->mask && seen < 256; k++) {
-            const struct wc_ent *e = &s->ents[k];
-            if (e->hash == 0)
-                continue;
-            size_t slot = 0;
-            seen++;
-            nfresh += wc_tab_find(t, wc_ent_key(e, s->kw), wc_ent_len(e),
-                                  wc_ent_hash(e, s->kw, t->mask), &slot) == NULL;
-        }
-        est += seen == 0 ? 0 : (size_t)((double)s->n * nfresh / seen);
+        /* A union estimated short only makes the table fuller than its
+         * load, never full (wc_pmerge_fits). */
+        est += wc_tab_sample_fresh(t, s);
     }
     size_t nslots = wc_tab_slots_for(est);
     m->fresh = nslots > t->mask + 1 || !wc_pmerge_fits(total, t->mask + 1);
