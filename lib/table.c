@@ -188,8 +188,6 @@ void wc_slots_free(struct wc_ent *s, size_t nslots)
     free(s);
 }
 
-#define WC_TAB_MIN 1024
-
 static _Atomic size_t wc_tab_min = WC_TAB_MIN;
 
 void wc_test_table_min(size_t slots)

@@ -404,6 +404,9 @@ size_t wc_test_table_grows(void);
 struct wc_ent *wc_slots_alloc(size_t nslots, int populate);
 void wc_slots_free(struct wc_ent *s, size_t nslots);
 
+/* The fewest slots of a table (but for tests: wc_test_table_min). */
+#define WC_TAB_MIN 1024
+
 /* The slots a table of n entries has (n at most SIZE_MAX / 16). */
 size_t wc_tab_slots_for(size_t n);
 

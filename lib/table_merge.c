@@ -169,6 +169,13 @@ void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed)
     *resumed = atomic_exchange(&wc_pmerge_resumed, 0);
 }
 
+/* The load a merged table may reach, in 1/16 (a table being counted into
+ * grows past WC_TAB_LOAD, 10/16): the union of two threads' tables of 20 MB
+ * of English text (174k words) stays in the 262,144 slots of the larger
+ * one, where at 10/16 it was moved into 524,288; 10.7M distinct words fill
+ * 2^24 slots, not 2^25 (1.3 GB, whose zeroing was most of the merge). */
+#define WC_MERGED_LOAD 12
+
 /* Whether a plan has room for its sources' entries: the sum under 15/16
  * of the target's slots, so a probe always meets an empty slot. */
 static int wc_pmerge_fits(size_t total, size_t nslots)
@@ -193,7 +200,11 @@ int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
          * load, never full (wc_pmerge_fits). */
         est += wc_tab_sample_fresh(t, s);
     }
-    size_t nslots = wc_tab_slots_for(est);
+    /* The union may fill the target up to WC_MERGED_LOAD: a merged table
+     * is read out, not counted into (an insert after grows it first). */
+    size_t nslots = WC_TAB_MIN;
+    while (est * 16 > nslots * WC_MERGED_LOAD && nslots <= SIZE_MAX / 4)
+        nslots *= 2;
     m->fresh = nslots > t->mask + 1 || !wc_pmerge_fits(total, t->mask + 1);
     if (m->fresh) {
         while (!wc_pmerge_fits(total, nslots)) {
@@ -409,9 +420,10 @@ void wc_tab_pmerge_finish(struct wc_pmerge *m)
     for (size_t i = m->fresh; i < m->nsrc; i++)
         wc_arena_adopt(&t->arena, &m->src[i]->arena);
     wc_tab_pmerge_free(m);
-    /* A union estimated short may leave t past its load (never full):
-     * grown now, a hint (out of memory, t is valid as it is). */
-    (void)wc_tab_reserve(t, 0);
+    /* A union estimated short may leave t past WC_MERGED_LOAD (never
+     * full): grown now, a hint (out of memory, t is valid as it is). */
+    if (t->n * 16 > (t->mask + 1) * WC_MERGED_LOAD)
+        (void)wc_tab_reserve(t, 0);
 }
 
 void wc_tab_pmerge_free(struct wc_pmerge *m)

@@ -951,6 +951,12 @@ static void test_pmerge(void)
     CHECK(!pm_case(3000, 2, 2, 4000, 0, 0, 0), "t reserved: in place");
     CHECK(pm_case(3000, 3, 3, 0, 1, 0, 0), "t too small: a fresh array");
     CHECK(!pm_case(3000, 4, 64, 6000, 0, 0, 0), "t reserved: in place");
+    /* Two tables of 467 words (pm_has: every word is in one or both):
+     * their union of 700 words fills t's 1,024 slots past a counted
+     * table's load (10/16: 640) but within a merged one's (12/16: 768),
+     * and stays in them; before, the merge moved it into 2,048. */
+    CHECK(!pm_case(700, 2, 2, 0, 0, 0, 1024), "a union of 11/16 of t's "
+          "slots: in place");
     pm_case(3000, 2, 100, 0, 1, 0, 64);
     pm_case(600, 3, 7, 0, 0, 1, 64); /* a part that never ran */
     pm_case(5, 2, 4, 0, 0, 0, 0);    /* fewer words than parts */
