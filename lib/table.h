@@ -452,9 +452,11 @@ void wc_tab_pmerge_finish(struct wc_pmerge *m);
 void wc_tab_pmerge_free(struct wc_pmerge *m);
 
 /* For tests: parts defer at most cap entries (0: the default) from now on;
- * *deferred and *resumed: the entries deferred and the parts whose rest the
- * serial pass did since the last call. */
-void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed);
+ * *deferred, *resumed and *merges: the entries deferred, the parts whose
+ * rest the serial pass did, and the parallel merges done since the last
+ * call. */
+void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed,
+                    size_t *merges);
 
 /* Merge s (packed, its entries in order of first occurrence) into t, t's
  * words first: a word new to t gets first = base + its index in s (base

@@ -160,13 +160,15 @@ int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
 #define WC_PMERGE_DEFER 1024
 
 static _Atomic size_t wc_pmerge_cap = WC_PMERGE_DEFER;
-static _Atomic size_t wc_pmerge_deferred, wc_pmerge_resumed;
+static _Atomic size_t wc_pmerge_deferred, wc_pmerge_resumed, wc_pmerges;
 
-void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed)
+void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed,
+                    size_t *merges)
 {
     atomic_store(&wc_pmerge_cap, cap == 0 ? WC_PMERGE_DEFER : cap);
     *deferred = atomic_exchange(&wc_pmerge_deferred, 0);
     *resumed = atomic_exchange(&wc_pmerge_resumed, 0);
+    *merges = atomic_exchange(&wc_pmerges, 0);
 }
 
 /* The load a merged table may reach, in 1/16 (a table being counted into
@@ -408,6 +410,7 @@ void wc_tab_pmerge_finish(struct wc_pmerge *m)
     }
     atomic_fetch_add_explicit(&wc_pmerge_deferred, deferred, memory_order_relaxed);
     atomic_fetch_add_explicit(&wc_pmerge_resumed, resumed, memory_order_relaxed);
+    atomic_fetch_add_explicit(&wc_pmerges, 1, memory_order_relaxed);
     if (m->fresh) {
         wc_slots_free(t->ents, t->mask + 1);
         t->ents = m->ents;

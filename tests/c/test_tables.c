@@ -944,8 +944,8 @@ static void pm_task(void *ctx, size_t k)
 
 static void test_pmerge(void)
 {
-    size_t deferred, resumed;
-    wc_test_pmerge(0, &deferred, &resumed);
+    size_t deferred, resumed, merges;
+    wc_test_pmerge(0, &deferred, &resumed, &merges);
     /* In place (t reserved for the union) and fresh; parts of 64 slots at
      * loads near the limit, so probes cross the ranges' ends. */
     CHECK(!pm_case(3000, 2, 2, 4000, 0, 0, 0), "t reserved: in place");
@@ -960,16 +960,16 @@ static void test_pmerge(void)
     pm_case(3000, 2, 100, 0, 1, 0, 64);
     pm_case(600, 3, 7, 0, 0, 1, 64); /* a part that never ran */
     pm_case(5, 2, 4, 0, 0, 0, 0);    /* fewer words than parts */
-    wc_test_pmerge(0, &deferred, &resumed);
+    wc_test_pmerge(0, &deferred, &resumed, &merges);
     CHECK(deferred > 0, "probes that left a part's range were deferred "
           "(%zu)", deferred);
     CHECK(resumed == 1, "the part that did not run was done by the serial "
           "pass (%zu)", resumed);
     /* A deferral list of one entry: parts stop early and the serial pass
      * does their rest. */
-    wc_test_pmerge(1, &deferred, &resumed);
+    wc_test_pmerge(1, &deferred, &resumed, &merges);
     pm_case(3000, 3, 64, 0, 0, 0, 64);
-    wc_test_pmerge(0, &deferred, &resumed);
+    wc_test_pmerge(0, &deferred, &resumed, &merges);
     CHECK(resumed > 0, "parts whose list filled were resumed (%zu)", resumed);
     /* The parts on threads at once (TSan sees any slot two of them touch),
      * into a fresh mapped array (the union, 60,000 words, needs 131,072
@@ -1010,6 +1010,40 @@ static void test_pmerge(void)
     wc_tab_free(&a);
 }
 
+/* A file counted on 3 threads merges their tables in parallel too
+ * (wc_freq_io_merge_many), to the words and counts of its construction. */
+static void test_pmerge_file(void)
+{
+    size_t len, deferred, resumed, merges;
+    uint64_t want[NW];
+    uint8_t *text = oom_text(&len, want);
+    char path[] = "/tmp/wc_test_tables_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0)
+        return;
+    CHECK_EQ(write(fd, text, len), len, "write");
+    close(fd);
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .utf8 = 1,
+                      .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    wc_io_options io = {.threads = 3, .block_size = 4096};
+    CHECK(f != NULL, "wc_freq_new");
+    size_t threshold = wc_parallel_threshold();
+    wc_set_parallel_threshold(4096); /* 100 KB: on 3 threads */
+    wc_test_pmerge(0, &deferred, &resumed, &merges);
+    CHECK_EQ(wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL), WC_OK,
+             "count the file");
+    wc_test_pmerge(0, &deferred, &resumed, &merges);
+    wc_set_parallel_threshold(threshold);
+    CHECK(merges == 1, "the threads' tables merged in parallel (%zu merges)",
+          merges);
+    CHECK(table_is(f, want, 1), "the file's words and counts");
+    wc_freq_free(f);
+    unlink(path);
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -1022,6 +1056,7 @@ int main(int argc, char **argv)
         test_room_made_early();
         test_merge_fits();
         test_pmerge();
+        test_pmerge_file();
         test_first_room();
         test_slots_written();
         test_huge_keys();
