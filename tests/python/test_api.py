@@ -191,34 +191,53 @@ def test_no_threads_until_search():
 
 def test_gil_is_released_during_allow_threads():
     """While one thread counts a large text with the GIL released, another
-    Python thread keeps running Python code."""
+    Python thread keeps running Python code: it records times that fall
+    strictly between the count's start and end.  With a GIL, the switch
+    interval is 10 s meanwhile, so the ticker runs only where this thread
+    gives the GIL up (its sleeps, and the count if it releases the GIL): a
+    count that held the GIL leaves no time inside (str.count: 0 in every
+    try).  Up to 10 counts a function: on a loaded machine, or on 2 cores
+    both counting for search(threads=2), the ticker may get no CPU during
+    one ~10 ms count (CI saw that once)."""
     text = word_count.default_text() * 150  # ~129 MB
-    done = threading.Event()
-    ticks = []
-
-    def ticker():
-        while not done.is_set():
-            ticks.append(1)
-            time.sleep(0)
 
     for fn in (word_count.search_sequential_allow_threads, word_count.search):
-        ticks.clear()
-        done.clear()
+        done = threading.Event()
+        ticks = []
+
+        def ticker():
+            while not done.is_set():
+                ticks.append(time.perf_counter())
+                time.sleep(0)
+
+        # Only with a GIL (a process-wide setting: pytest-run-parallel runs
+        # this test on 4 threads at once on 3.13t, where the GIL is off).
+        gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+        old = sys.getswitchinterval()
+        if gil:
+            sys.setswitchinterval(10)
         t = threading.Thread(target=ticker)
         t.start()
+        inside = []
         try:
-            # Give the ticker the GIL, then count: only a released GIL lets
-            # it tick while the count runs.
-            while not ticks:
-                time.sleep(0.001)
-            before = len(ticks)
-            count = fn(text, "is", threads=2) if fn is word_count.search else fn(text, "is")
-            during = len(ticks) - before
+            for _ in range(10):
+                # Give the ticker the GIL, then count.
+                n = len(ticks)
+                while len(ticks) == n:
+                    time.sleep(0.001)
+                t0 = time.perf_counter()
+                count = fn(text, "is", threads=2) if fn is word_count.search else fn(text, "is")
+                t1 = time.perf_counter()
+                assert count == 1_500_000
+                inside.append(sum(1 for x in list(ticks) if t0 < x < t1))
+                if inside[-1] > 0:
+                    break
         finally:
             done.set()
             t.join()
-        assert count == 1_500_000
-        assert during > 0, fn.__name__
+            if gil:
+                sys.setswitchinterval(old)
+        assert inside[-1] > 0, (fn.__name__, inside)
 
 
 def test_two_python_threads_at_once():
