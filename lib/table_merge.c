@@ -217,9 +217,11 @@ int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
     } else {
         nslots = t->mask + 1;
     }
-    /* The unit: the fewest slots of the target and the sources. */
+    /* The unit: the fewest slots of the target and the sources (t is
+     * one or the other: a run of a unit must fit in every table, or a
+     * scan of a smaller one wraps and reads its entries twice). */
     size_t unit = nslots;
-    if (!m->fresh && t->mask + 1 < unit)
+    if (t->mask + 1 < unit)
         unit = t->mask + 1;
     for (size_t i = 0; i < nothers; i++)
         if (others[i]->mask + 1 < unit)
@@ -317,7 +319,9 @@ static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
         size_t smask = s->mask;
         for (; pos[1] <= smask / unit; pos[1]++, pos[2] = 0) {
             size_t base = pos[1] * unit + lo;
-            for (;; pos[2]++) {
+            /* Past smask the scan has seen every slot: a run of the whole
+             * table (one part, a unit of its slots) wraps onto itself. */
+            for (; pos[2] <= smask; pos[2]++) {
                 size_t j = (base + pos[2]) & smask;
                 const struct wc_ent *e = &s->ents[j];
                 if (e->hash == 0) {

@@ -876,8 +876,9 @@ static char pm_keys[4000][64];
  * all), t reserved for `room` words first (in place when the union fits,
  * else a fresh array); checks every word.  Returns whether the merge
  * was into a fresh array. */
-static int pm_case(size_t nwords, size_t ntabs, size_t nparts, size_t room,
-                   int reverse, int skip, size_t min_slots)
+static int pm_case_first(size_t nwords, size_t first_words, size_t ntabs,
+                         size_t nparts, size_t room, int reverse, int skip,
+                         size_t min_slots)
 {
     struct wc_tab tabs[4];
     wc_test_table_min(min_slots);
@@ -886,9 +887,9 @@ static int pm_case(size_t nwords, size_t ntabs, size_t nparts, size_t room,
         if (j == 0 && room > 0)
             CHECK_EQ(wc_tab_reserve(&tabs[0], room), WC_OK, "reserve");
         for (size_t i = 0; i < nwords; i++) {
-            if (!pm_has(i, j))
-                continue;
             size_t len = pm_word(i, pm_keys[i]);
+            if (!pm_has(i, j) || (j == 0 && i >= first_words))
+                continue;
             uint64_t h = wc_key_hash(pm_keys[i], len);
             for (size_t r = 0; r <= i % 5; r++)
                 CHECK_EQ(wc_tab_count(&tabs[j], pm_keys[i], len, h,
@@ -914,7 +915,7 @@ static int pm_case(size_t nwords, size_t ntabs, size_t nparts, size_t room,
     for (size_t i = 0; i < nwords; i++) {
         uint64_t count = 0, first = UINT64_MAX;
         for (size_t j = 0; j < ntabs; j++)
-            if (pm_has(i, j)) {
+            if (pm_has(i, j) && (j > 0 || i < first_words)) {
                 count += i % 5 + 1;
                 if (pm_first(i, j) < first)
                     first = pm_first(i, j);
@@ -935,6 +936,14 @@ static int pm_case(size_t nwords, size_t ntabs, size_t nparts, size_t room,
     for (size_t j = 0; j < ntabs; j++)
         wc_tab_free(&tabs[j]);
     return fresh;
+}
+
+/* pm_case with every table holding its share of all nwords words. */
+static int pm_case(size_t nwords, size_t ntabs, size_t nparts, size_t room,
+                   int reverse, int skip, size_t min_slots)
+{
+    return pm_case_first(nwords, nwords, ntabs, nparts, room, reverse, skip,
+                         min_slots);
 }
 
 static void pm_task(void *ctx, size_t k)
@@ -965,6 +974,18 @@ static void test_pmerge(void)
           "(%zu)", deferred);
     CHECK(resumed == 1, "the part that did not run was done by the serial "
           "pass (%zu)", resumed);
+    /* t with fewer slots than the others (a fresh array): the unit is at
+     * most t's slots too, so its words go to the parts by their homes as
+     * the others' do, and a part defers only probes that cross its
+     * range's end (with a unit of the others' slots, 100 of t's 200 went
+     * to parts whose range did not hold their home: all deferred). */
+    CHECK(pm_case_first(3000, 300, 2, 2, 0, 0, 0, 64), "t smaller: fresh");
+    wc_test_pmerge(0, &deferred, &resumed, &merges);
+    CHECK(deferred < 20, "t smaller: %zu entries deferred", deferred);
+    /* Tables of 2 to 8 slots, one part: a run is a whole table, and the
+     * scan of it ends after its last slot (it wrapped onto its start and
+     * read those entries twice; the fuzzer found it). */
+    CHECK(pm_case_first(40, 3, 3, 1, 0, 0, 0, 2), "t of 4 slots: fresh");
     /* A deferral list of one entry: parts stop early and the serial pass
      * does their rest. */
     wc_test_pmerge(1, &deferred, &resumed, &merges);
