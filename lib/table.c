@@ -197,12 +197,17 @@ void wc_test_table_min(size_t slots)
     atomic_store(&wc_tab_min, slots);
 }
 
+size_t wc_tab_min_slots(void)
+{
+    return atomic_load_explicit(&wc_tab_min, memory_order_relaxed);
+}
+
 int wc_tab_init(struct wc_tab *t, int kw)
 {
     wc_hash_key();
     memset(t, 0, sizeof *t);
     t->kw = kw;
-    size_t nslots = atomic_load_explicit(&wc_tab_min, memory_order_relaxed);
+    size_t nslots = wc_tab_min_slots();
     t->ents = wc_slots_alloc(nslots, 1);
     if (t->ents == NULL)
         return WC_ENOMEM;

@@ -407,6 +407,9 @@ void wc_slots_free(struct wc_ent *s, size_t nslots);
 /* The fewest slots of a table (but for tests: wc_test_table_min). */
 #define WC_TAB_MIN 1024
 
+/* The slots of a new table: WC_TAB_MIN, or what wc_test_table_min set. */
+size_t wc_tab_min_slots(void);
+
 /* The slots a table of n entries has (n at most SIZE_MAX / 16). */
 size_t wc_tab_slots_for(size_t n);
 
@@ -457,6 +460,9 @@ void wc_tab_pmerge_free(struct wc_pmerge *m);
  * call. */
 void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed,
                     size_t *merges);
+
+/* For tests: the most parts of a parallel merge since the last call. */
+size_t wc_test_pmerge_parts(void);
 
 /* Merge s (packed, its entries in order of first occurrence) into t, t's
  * words first: a word new to t gets first = base + its index in s (base

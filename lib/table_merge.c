@@ -161,6 +161,7 @@ int wc_tab_merge(struct wc_tab *t, struct wc_tab *s)
 
 static _Atomic size_t wc_pmerge_cap = WC_PMERGE_DEFER;
 static _Atomic size_t wc_pmerge_deferred, wc_pmerge_resumed, wc_pmerges;
+static _Atomic size_t wc_pmerge_parts;
 
 void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed,
                     size_t *merges)
@@ -169,6 +170,11 @@ void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed,
     *deferred = atomic_exchange(&wc_pmerge_deferred, 0);
     *resumed = atomic_exchange(&wc_pmerge_resumed, 0);
     *merges = atomic_exchange(&wc_pmerges, 0);
+}
+
+size_t wc_test_pmerge_parts(void)
+{
+    return atomic_exchange(&wc_pmerge_parts, 0);
 }
 
 /* The load a merged table may reach, in 1/16 (a table being counted into
@@ -204,7 +210,7 @@ int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
     }
     /* The union may fill the target up to WC_MERGED_LOAD: a merged table
      * is read out, not counted into (an insert after grows it first). */
-    size_t nslots = WC_TAB_MIN;
+    size_t min = wc_tab_min_slots(), nslots = min;
     while (est * 16 > nslots * WC_MERGED_LOAD && nslots <= SIZE_MAX / 4)
         nslots *= 2;
     m->fresh = nslots > t->mask + 1 || !wc_pmerge_fits(total, t->mask + 1);
@@ -226,8 +232,12 @@ int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
     for (size_t i = 0; i < nothers; i++)
         if (others[i]->mask + 1 < unit)
             unit = others[i]->mask + 1;
-    if (nparts > unit / 64)
-        nparts = unit / 64 > 0 ? unit / 64 : 1; /* ranges of 64+ slots */
+    /* Ranges of 64 slots or more; tests that shrink tables below
+     * WC_TAB_MIN (wc_test_table_min) shrink them in proportion, down to
+     * one slot, so that small texts merge in many parts too. */
+    size_t range = 64 * min / WC_TAB_MIN > 0 ? 64 * min / WC_TAB_MIN : 1;
+    if (nparts > unit / range)
+        nparts = unit / range > 0 ? unit / range : 1;
     m->unit = unit;
     m->t = t;
     m->nparts = nparts;
@@ -415,6 +425,10 @@ void wc_tab_pmerge_finish(struct wc_pmerge *m)
     atomic_fetch_add_explicit(&wc_pmerge_deferred, deferred, memory_order_relaxed);
     atomic_fetch_add_explicit(&wc_pmerge_resumed, resumed, memory_order_relaxed);
     atomic_fetch_add_explicit(&wc_pmerges, 1, memory_order_relaxed);
+    size_t most = atomic_load_explicit(&wc_pmerge_parts, memory_order_relaxed);
+    while (m->nparts > most &&
+           !atomic_compare_exchange_weak(&wc_pmerge_parts, &most, m->nparts))
+        ;
     if (m->fresh) {
         wc_slots_free(t->ents, t->mask + 1);
         t->ents = m->ents;

@@ -1065,6 +1065,62 @@ static void test_pmerge_file(void)
     free(text);
 }
 
+/* Tables shrunk for a test (wc_test_table_min) merge in parts of ranges
+ * shrunk in proportion: 5 words (tables of 64 slots) on 3 threads merge
+ * in 3 parts, so that the fuzzers' small inputs run the parts, their
+ * deferrals and the serial pass (with ranges of 64+ slots, tables under
+ * 128 slots had one part), to the text's words and counts.  The threads
+ * take spans as they come, and one may take them all (no merge): counted
+ * again until there was a merge. */
+static void test_pmerge_small(void)
+{
+    enum { WORDS = 5, LINES = 2000 };
+    size_t deferred, resumed, merges = 0, parts = 0, tries = 0, len = 0;
+    char *text = malloc(LINES * WORDS * 4 + 1);
+    CHECK(text != NULL, "malloc");
+    if (text == NULL)
+        return;
+    for (size_t l = 0; l < LINES; l++)
+        for (size_t w = 0; w < WORDS; w++)
+            len += (size_t)sprintf(text + len, "w%02zu%c", w,
+                                   w + 1 < WORDS ? ' ' : '\n');
+    wc_set_parallel_threshold(64);
+    wc_test_table_min(8);
+    wc_test_pmerge(0, &deferred, &resumed, &merges);
+    (void)wc_test_pmerge_parts();
+    for (merges = 0; merges == 0 && tries < 200; tries++) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 3};
+        wc_freq *f = wc_freq_new(1, &o);
+        CHECK(f != NULL, "wc_freq_new");
+        if (f == NULL)
+            break;
+        CHECK_EQ(wc_freq_count_all(f, text, len, NULL), WC_OK, "count");
+        wc_test_pmerge(0, &deferred, &resumed, &merges);
+        parts = wc_test_pmerge_parts();
+        CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
+        size_t right = 0;
+        for (size_t i = 0; i < wc_freq_size(f) && i < WORDS; i++) {
+            const void *k;
+            size_t l;
+            int w;
+            uint64_t c;
+            char want[8];
+            snprintf(want, sizeof want, "w%02zu", i);
+            wc_freq_get(f, i, &k, &l, &w, &c);
+            right += l == 3 && memcmp(k, want, 3) == 0 && c == LINES;
+        }
+        CHECK(wc_freq_size(f) == WORDS && right == WORDS,
+              "%zu of %d words right, %zu in all", right, WORDS,
+              wc_freq_size(f));
+        wc_freq_free(f);
+    }
+    wc_test_table_min(0);
+    wc_set_parallel_threshold(0);
+    CHECK(merges == 1 && parts == 3, "tables of 64 slots merged in %zu parts "
+          "(%zu merges in %zu counts)", parts, merges, tries);
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -1078,6 +1134,7 @@ int main(int argc, char **argv)
         test_merge_fits();
         test_pmerge();
         test_pmerge_file();
+        test_pmerge_small();
         test_first_room();
         test_slots_written();
         test_huge_keys();
