@@ -23,6 +23,7 @@ def test_fork_child_after_parent_used_the_pool():
     """A child made by multiprocessing's fork start method, after the parent
     used search (so the parent's pool has workers the child does not
     inherit), gets the right count in time."""
+    word_count.shutdown_pool()  # fresh workers (test_lifecycle.py says why)
     assert word_count.search(TEXT, "is", threads=2) == 30_000
     assert word_count._word_count._pool_workers() >= 1
     ctx = multiprocessing.get_context("fork")
@@ -82,6 +83,7 @@ def test_default_threads_used_by_search():
 def test_pool_grows_to_the_largest_request():
     text = TEXT * 2
     want = reference_count(word_count.ZEN, "is") * 6000
+    word_count.shutdown_pool()  # fresh workers (test_lifecycle.py says why)
     for threads in (1, 2, 7, 3):
         assert word_count.search(text, "is", threads=threads) == want
     assert word_count._word_count._pool_workers() >= 6
