@@ -360,20 +360,32 @@ static void test_oom_memory(void)
     free(text);
 }
 
+/* oom_text written to a new file named from path (mkstemp's template):
+ * the text, or NULL when the file could not be made. */
+static uint8_t *oom_file(char *path, size_t *len, uint64_t want[NW])
+{
+    uint8_t *text = oom_text(len, want);
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0) {
+        free(text);
+        return NULL;
+    }
+    CHECK_EQ(write(fd, text, *len), *len, "write");
+    close(fd);
+    return text;
+}
+
 /* A file counted into a table that holds its words once already: out of
  * memory leaves exactly those, else it holds them twice. */
 static void test_oom_file(void)
 {
     size_t len;
     uint64_t want[NW];
-    uint8_t *text = oom_text(&len, want);
     char path[] = "/tmp/wc_test_tables_XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0, "mkstemp");
-    if (fd < 0)
+    uint8_t *text = oom_file(path, &len, want);
+    if (text == NULL)
         return;
-    CHECK_EQ(write(fd, text, len), len, "write");
-    close(fd);
     wc_test_table_min(8);
     for (int threads = 1; threads <= 3; threads += 2) {
         for (int persistent = 0; persistent <= 1; persistent++) {
@@ -1037,14 +1049,10 @@ static void test_pmerge_file(void)
 {
     size_t len, deferred, resumed, merges;
     uint64_t want[NW];
-    uint8_t *text = oom_text(&len, want);
     char path[] = "/tmp/wc_test_tables_XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0, "mkstemp");
-    if (fd < 0)
+    uint8_t *text = oom_file(path, &len, want);
+    if (text == NULL)
         return;
-    CHECK_EQ(write(fd, text, len), len, "write");
-    close(fd);
     wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .utf8 = 1,
                       .threads = 1};
     wc_freq *f = wc_freq_new(1, &o);
