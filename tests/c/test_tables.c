@@ -232,10 +232,18 @@ static void test_merge_linear(void)
         wc_freq_free(like);
         return;
     }
-    for (int round = 0; round < 5; round++) {
-        double a = time_merge(like, n), b = time_merge(like, 2 * n);
-        t1 = a < t1 ? a : t1;
-        t2 = b < t2 ? b : t2;
+    /* Up to 3 measurements of 5 rounds: meson runs the tests side by side,
+     * and another test's memory traffic once made this 3.61 in CI (2.0-2.3
+     * alone); a quadratic merge fails all three. */
+    int linear = 0;
+    for (int tries = 0; tries < 3 && !linear; tries++) {
+        t1 = t2 = 1e9;
+        for (int round = 0; round < 5; round++) {
+            double a = time_merge(like, n), b = time_merge(like, 2 * n);
+            t1 = a < t1 ? a : t1;
+            t2 = b < t2 ? b : t2;
+        }
+        linear = t2 < 3.0 * t1;
     }
     printf("merge: %zu + %zu words %.1f ms, twice that %.1f ms: ratio %.2f\n",
            n, n, t1 * 1e3, t2 * 1e3, t2 / t1);
