@@ -68,7 +68,7 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
         /* Callers read the words in order: the entry 16 words on, at a
          * random place, is fetched while they make objects of this one. */
         if (i + 16 < t->n)
-            __builtin_prefetch(&t->ents[t->order[i + 16]]);
+            wc_ent_prefetch(&t->ents[t->order[i + 16]]);
         e = &t->ents[t->order[i]];
     }
     int w = f->narrow ? (int)e->hash : f->kw;

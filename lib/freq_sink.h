@@ -103,7 +103,7 @@ WC_INLINE int wc_sink_push16(struct wc_sink *s, uint64_t a, uint64_t b,
     int rc = wc_sink_slot(s, &k);
     if (rc != WC_OK)
         return rc;
-    __builtin_prefetch(&t->ents[h & t->mask]);
+    wc_tab_prefetch(t, h);
     struct wc_pending *p = &s->pend[k];
     p->a = a;
     p->b = b;
@@ -144,7 +144,7 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
         memcpy(s->pkeys[k], key, bytes);
         key = s->pkeys[k];
     }
-    __builtin_prefetch(&t->ents[h & t->mask]);
+    wc_tab_prefetch(t, h);
     s->pend[k] = (struct wc_pending){0, 0, key, len, h, first,
                                      transient || s->copy};
     return WC_OK;

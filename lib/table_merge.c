@@ -26,7 +26,7 @@ static size_t wc_tab_merge_pass(struct wc_tab *t, const struct wc_tab *s,
     for (size_t k = 0; k <= s->mask; k++) {
         const struct wc_ent *e = &s->ents[k];
         if (k + 8 <= s->mask && s->ents[k + 8].hash != 0)
-            __builtin_prefetch(&t->ents[s->ents[k + 8].hash & t->mask]);
+            wc_tab_prefetch(t, s->ents[k + 8].hash);
         if (e->hash == 0)
             continue;
         struct wc_ent *d;
@@ -343,7 +343,7 @@ static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
                 if (ahead->hash != 0) {
                     size_t h8 = wc_ent_hash(ahead, s->kw, mask) & mask;
                     if ((h8 & (unit - 1)) - lo < width)
-                        __builtin_prefetch(&m->ents[h8]);
+                        wc_ent_prefetch(&m->ents[h8]);
                 }
                 size_t shome = wc_ent_hash(e, s->kw, smask) & smask;
                 if (shome - base >= width)
