@@ -233,6 +233,36 @@ WC_INLINE int wc_ascii_word(const struct wc_wtext *x, int w, int fold,
     return 1;
 }
 
+/* ---- the edges of the runs ----------------------------------------------- */
+
+/* The set bits of x (baseline x86-64 has no popcnt instruction, and the
+ * builtin would call libgcc). */
+WC_INLINE unsigned wc_popcount64(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* The positions of the set bits of m, lowest first, into out (room for
+ * 72: they are written 8 at a time, the last round past the count with
+ * 63s), and how many.  The starts and ends of the runs of a 64-unit word
+ * alternate, so one such list holds both (one loop, whose rounds of 8 have
+ * no branch between them, instead of a loop a start and a loop an end, each
+ * of whose exits the branch predictor missed). */
+WC_INLINE unsigned wc_bit_positions(uint64_t m, uint8_t *out)
+{
+    unsigned n = wc_popcount64(m);
+    for (unsigned k = 0; k < n; k += 8)
+        for (unsigned q = 0; q < 8; q++) {
+            /* bit 63 set: ctz is defined, and right while m holds bits */
+            out[k + q] = (uint8_t)__builtin_ctzll(m | ((uint64_t)1 << 63));
+            m &= m - 1;
+        }
+    return n;
+}
+
 /* ---- space mode ------------------------------------------------------------ */
 
 /* The word [ws, e) of space mode through the general code, emitted as
@@ -294,7 +324,7 @@ WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
                             size_t *err)
 {
     uint64_t m[WC_SEPIT_WORDS];
-    uint8_t st[64], en[64];
+    uint8_t ed[72];
     size_t ws = lo;
     int in = 0;        /* a run is open, from ws */
     uint64_t prev = 1; /* the unit before is a separator (or lo) */
@@ -304,29 +334,26 @@ WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
                                                    : WC_SEPIT_WORDS * 64;
         wc_wmask_units(x->text, w, base, n, WC_WMASK_SPACE, m);
         for (size_t wi = 0; wi * 64 < n; wi++) {
-            uint64_t sep = m[wi], sh = (sep << 1) | prev;
-            uint64_t starts = ~sep & sh, ends = sep & ~sh;
+            /* The edges: a unit after a separator starts a run, a
+             * separator after a unit ends one. */
+            uint64_t sep = m[wi], edges = sep ^ ((sep << 1) | prev);
             prev = sep >> 63;
-            if (n - wi * 64 < 64) /* past hi: no unit */
-                starts &= ((uint64_t)1 << (n - wi * 64)) - 1;
-            unsigned ns = 0, ne = 0, i = 0, j = 0;
-            for (; starts != 0; starts &= starts - 1)
-                st[ns++] = (uint8_t)__builtin_ctzll(starts);
-            for (; ends != 0; ends &= ends - 1)
-                en[ne++] = (uint8_t)__builtin_ctzll(ends);
+            if (n - wi * 64 < 64) /* past hi: no unit (nor separator) */
+                edges &= ((uint64_t)1 << (n - wi * 64)) - 1;
+            unsigned ne = wc_bit_positions(edges, ed), i = 0;
             size_t b0 = base + wi * 64;
             if (in && ne > 0) {
-                if ((rc = wc_space_run(x, w, fold, ws, b0 + en[0], s, err)) != WC_OK)
+                if ((rc = wc_space_run(x, w, fold, ws, b0 + ed[0], s, err)) != WC_OK)
                     return rc;
                 in = 0;
-                j = 1;
+                i = 1;
             }
-            for (; j < ne; i++, j++)
-                if ((rc = wc_space_run(x, w, fold, b0 + st[i], b0 + en[j], s,
-                                       err)) != WC_OK)
+            for (; i + 1 < ne; i += 2)
+                if ((rc = wc_space_run(x, w, fold, b0 + ed[i], b0 + ed[i + 1],
+                                       s, err)) != WC_OK)
                     return rc;
-            if (i < ns) {
-                ws = b0 + st[i];
+            if (i < ne) {
+                ws = b0 + ed[i];
                 in = 1;
             }
         }
@@ -405,7 +432,7 @@ WC_INLINE int wc_uni_runs(const struct wc_wtext *x, int w, int fold,
                           size_t lo, size_t hi, struct wc_sink *s, size_t *err)
 {
     uint64_t mw[WC_SEPIT_WORDS], mh[WC_SEPIT_WORDS];
-    uint8_t st[64], en[64];
+    uint8_t ed[72];
     int rc;
     size_t pos = lo;
 next:
@@ -439,27 +466,22 @@ next:
                 /* Past hi the mask is 0, a non-word unit: a run open there
                  * ends at hi (the end of the text, or an edge: a non-word
                  * code point). */
-                uint64_t sep = ~mw[wi], sh = (sep << 1) | prev;
-                uint64_t starts = ~sep & sh, ends = sep & ~sh;
+                uint64_t sep = ~mw[wi], edges = sep ^ ((sep << 1) | prev);
                 prev = sep >> 63;
-                unsigned ns = 0, ne = 0, i = 0, j = 0;
-                for (; starts != 0; starts &= starts - 1)
-                    st[ns++] = (uint8_t)__builtin_ctzll(starts);
-                for (; ends != 0; ends &= ends - 1)
-                    en[ne++] = (uint8_t)__builtin_ctzll(ends);
+                unsigned ne = wc_bit_positions(edges, ed), i = 0;
                 if (in && ne > 0) {
-                    if ((rc = wc_uni_run(x, w, fold, ws, b0 + en[0], s,
+                    if ((rc = wc_uni_run(x, w, fold, ws, b0 + ed[0], s,
                                          err)) != WC_OK)
                         return rc;
                     in = 0;
-                    j = 1;
+                    i = 1;
                 }
-                for (; j < ne; i++, j++)
-                    if ((rc = wc_uni_run(x, w, fold, b0 + st[i], b0 + en[j],
+                for (; i + 1 < ne; i += 2)
+                    if ((rc = wc_uni_run(x, w, fold, b0 + ed[i], b0 + ed[i + 1],
                                          s, err)) != WC_OK)
                         return rc;
-                if (i < ns) {
-                    ws = b0 + st[i];
+                if (i < ne) {
+                    ws = b0 + ed[i];
                     in = 1;
                 }
             }

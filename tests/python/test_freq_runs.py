@@ -9,9 +9,10 @@ Checked against a plain Python split (re.findall(r"\\w+") in unicode mode),
 in first-occurrence order (the items,
 not only the counts), for bytes and for str of every width, casefold or not,
 one and two threads, and through files read in small windows: runs that
-cross 64-unit words and 1 KiB mask blocks, words of every length around 8
-and 16 bytes at the very end of the text, '\\r\\n' and stray '\\r' at the
-edges, and a non-ASCII character at every offset of a short word."""
+cross 64-unit words and 1 KiB mask blocks, 64-unit words whose every unit
+is an edge (a run's start or end), words of every length around 8 and 16
+bytes at the very end of the text, '\\r\\n' and stray '\\r' at the edges,
+and a non-ASCII character at every offset of a short word."""
 
 import collections
 import random
@@ -67,6 +68,14 @@ def texts():
             out.append("ab-cd." * 8 + "x" * (k - 48) + ch + "Yz" * 20 + ",q_9" * 40)
             out.append("w" * k + "," + ch + "Tail")
             out.append(("Q" * 63 + ch + " ") * 3 + "end")
+    # Every unit an edge (words of one unit, one separator apart): 64 edges
+    # in a 64-unit word, the most that its list of edges holds (they are
+    # written 8 at a time), and words of 1-2 units at every offset, so that
+    # the edges of a 64-unit word cross every multiple of 8.
+    for lead in range(3):
+        out.append("x" * lead + " " + "a b\nC " * 80)
+        out.append(" " * lead + "".join(rng.choice(["a ", "bb ", "c\n", "D  ", "é "])
+                                        for _ in range(300)))
     # Random texts over separators, '\r' and letters.
     for n in (63, 64, 65, 127, 128, 1023, 1024, 1025, 5000):
         out.append("".join(rng.choice("aAbB \n\r  xyZ") for _ in range(n)))
