@@ -245,19 +245,19 @@ WC_INLINE unsigned wc_popcount64(uint64_t x)
     return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* The positions of the set bits of m, lowest first, into out (room for
- * 72: they are written 8 at a time, the last round past the count with
- * 63s), and how many.  The starts and ends of the runs of a 64-unit word
- * alternate, so one such list holds both (one loop, whose rounds of 8 have
- * no branch between them, instead of a loop a start and a loop an end, each
- * of whose exits the branch predictor missed). */
-WC_INLINE unsigned wc_bit_positions(uint64_t m, uint8_t *out)
+/* The positions b0 + i of the set bits i of m, lowest first, into out
+ * (room for 72: they are written 8 at a time, the last round past the
+ * count with b0 + 63s), and how many.  The starts and ends of the runs of
+ * a 64-unit word alternate, so one such list holds both (one loop, whose
+ * rounds of 8 have no branch between them, instead of a loop a start and a
+ * loop an end, each of whose exits the branch predictor missed). */
+WC_INLINE unsigned wc_edge_positions(uint64_t m, size_t b0, size_t *out)
 {
     unsigned n = wc_popcount64(m);
     for (unsigned k = 0; k < n; k += 8)
         for (unsigned q = 0; q < 8; q++) {
             /* bit 63 set: ctz is defined, and right while m holds bits */
-            out[k + q] = (uint8_t)__builtin_ctzll(m | ((uint64_t)1 << 63));
+            out[k + q] = b0 + (size_t)__builtin_ctzll(m | ((uint64_t)1 << 63));
             m &= m - 1;
         }
     return n;
@@ -288,8 +288,11 @@ WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
 {
     const void *t = x->text;
     size_t e = k;
-    /* "\r\n" ends the line: the '\r' is not in the word. */
-    if (k < x->len && WC_UNIT(t, w, k) == '\n' && WC_UNIT(t, w, k - 1) == '\r')
+    /* "\r\n" ends the line: the '\r' is not in the word.  The run is not
+     * empty (k - 1 is its last unit), and its last unit is looked at
+     * first: it is seldom '\r', where the separator after a word is '\n'
+     * at random, a branch the predictor missed. */
+    if (WC_UNIT(t, w, k - 1) == '\r' && k < x->len && WC_UNIT(t, w, k) == '\n')
         e--;
     size_t n = e - ws, bytes = n * (size_t)w;
     if (n == 0)
@@ -324,7 +327,7 @@ WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
                             size_t *err)
 {
     uint64_t m[WC_SEPIT_WORDS];
-    uint8_t ed[72];
+    size_t ed[73];
     size_t ws = lo;
     int in = 0;        /* a run is open, from ws */
     uint64_t prev = 1; /* the unit before is a separator (or lo) */
@@ -340,22 +343,18 @@ WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
             prev = sep >> 63;
             if (n - wi * 64 < 64) /* past hi: no unit (nor separator) */
                 edges &= ((uint64_t)1 << (n - wi * 64)) - 1;
-            unsigned ne = wc_bit_positions(edges, ed), i = 0;
-            size_t b0 = base + wi * 64;
-            if (in && ne > 0) {
-                if ((rc = wc_space_run(x, w, fold, ws, b0 + ed[0], s, err)) != WC_OK)
-                    return rc;
-                in = 0;
-                i = 1;
-            }
+            /* ed[0] is the start of the run open before this word, if
+             * one is (then the first edge ends it): from there, the edges
+             * pair up as runs, with no branch on whether one was open. */
+            ed[0] = ws;
+            unsigned ne = 1 + wc_edge_positions(edges, base + wi * 64, ed + 1);
+            unsigned i = in ? 0 : 1;
             for (; i + 1 < ne; i += 2)
-                if ((rc = wc_space_run(x, w, fold, b0 + ed[i], b0 + ed[i + 1],
-                                       s, err)) != WC_OK)
+                if ((rc = wc_space_run(x, w, fold, ed[i], ed[i + 1], s, err)) !=
+                    WC_OK)
                     return rc;
-            if (i < ne) {
-                ws = b0 + ed[i];
-                in = 1;
-            }
+            in = i < ne; /* a run is open from ed[i] */
+            ws = ed[in ? i : 0];
         }
     }
     /* A run open at hi: hi is the end of the text (else a separator comes
@@ -432,7 +431,7 @@ WC_INLINE int wc_uni_runs(const struct wc_wtext *x, int w, int fold,
                           size_t lo, size_t hi, struct wc_sink *s, size_t *err)
 {
     uint64_t mw[WC_SEPIT_WORDS], mh[WC_SEPIT_WORDS];
-    uint8_t ed[72];
+    size_t ed[73];
     int rc;
     size_t pos = lo;
 next:
@@ -468,22 +467,16 @@ next:
                  * code point). */
                 uint64_t sep = ~mw[wi], edges = sep ^ ((sep << 1) | prev);
                 prev = sep >> 63;
-                unsigned ne = wc_bit_positions(edges, ed), i = 0;
-                if (in && ne > 0) {
-                    if ((rc = wc_uni_run(x, w, fold, ws, b0 + ed[0], s,
+                /* As in wc_space_runs: ed[0] the open run's start. */
+                ed[0] = ws;
+                unsigned ne = 1 + wc_edge_positions(edges, b0, ed + 1);
+                unsigned i = in ? 0 : 1;
+                for (; i + 1 < ne; i += 2)
+                    if ((rc = wc_uni_run(x, w, fold, ed[i], ed[i + 1], s,
                                          err)) != WC_OK)
                         return rc;
-                    in = 0;
-                    i = 1;
-                }
-                for (; i + 1 < ne; i += 2)
-                    if ((rc = wc_uni_run(x, w, fold, b0 + ed[i], b0 + ed[i + 1],
-                                         s, err)) != WC_OK)
-                        return rc;
-                if (i < ne) {
-                    ws = b0 + ed[i];
-                    in = 1;
-                }
+                in = i < ne;
+                ws = ed[in ? i : 0];
             }
         }
         return in ? wc_uni_run(x, w, fold, ws, hi, s, err) : WC_OK;
