@@ -246,7 +246,7 @@ WC_INLINE unsigned wc_popcount64(uint64_t x)
 }
 
 /* The positions b0 + i of the set bits i of m, lowest first, into out
- * (room for 72: they are written 8 at a time, the last round past the
+ * (room for 64: they are written 8 at a time, the last round past the
  * count with b0 + 63s), and how many.  The starts and ends of the runs of
  * a 64-unit word alternate, so one such list holds both (one loop, whose
  * rounds of 8 have no branch between them, instead of a loop a start and a
@@ -327,7 +327,7 @@ WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
                             size_t *err)
 {
     uint64_t m[WC_SEPIT_WORDS];
-    size_t ed[73];
+    size_t ed[65]; /* the open run's start, then a word's edges */
     size_t ws = lo;
     int in = 0;        /* a run is open, from ws */
     uint64_t prev = 1; /* the unit before is a separator (or lo) */
@@ -431,7 +431,7 @@ WC_INLINE int wc_uni_runs(const struct wc_wtext *x, int w, int fold,
                           size_t lo, size_t hi, struct wc_sink *s, size_t *err)
 {
     uint64_t mw[WC_SEPIT_WORDS], mh[WC_SEPIT_WORDS];
-    size_t ed[73];
+    size_t ed[65]; /* the open run's start, then a word's edges */
     int rc;
     size_t pos = lo;
 next:
