@@ -272,7 +272,13 @@ static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
     wc_slots_free(t->ents, t->mask + 1);
     t->ents = s;
     t->mask = mask;
+    t->load = 0;
     return WC_OK;
+}
+
+void wc_tab_may_fill(struct wc_tab *t)
+{
+    t->load = WC_FULL_LOAD;
 }
 
 /* The slots a table of n entries has (n at most SIZE_MAX / 16). */
@@ -306,7 +312,7 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
                                     const void *key, size_t len, uint64_t h,
                                     uint64_t first, int copy)
 {
-    if ((t->n + 1) * 16 > (t->mask + 1) * WC_TAB_LOAD) {
+    if ((t->n + 1) * 16 > (t->mask + 1) * (t->load ? t->load : WC_TAB_LOAD)) {
         if (wc_tab_reserve(t, 1) != WC_OK)
             return NULL;
         wc_tab_find(t, key, len, h, &slot);

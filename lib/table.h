@@ -224,6 +224,8 @@ struct wc_tab {
     size_t n;
     int kw;              /* bytes per key unit */
     int packed;
+    unsigned load;       /* the load (in 1/16) past which an insert grows
+                          * the table: 0, WC_TAB_LOAD; wc_tab_may_fill */
     size_t *order;       /* after a full sort (freq_result.c): the entries in
                           * order are ents[order[0]], ents[order[1]], ...;
                           * NULL: ents[0], ents[1], ... */
@@ -247,6 +249,16 @@ WC_INLINE void wc_tab_prefetch(const struct wc_tab *t, uint64_t h)
 
 /* Grow beyond this load (in 1/16): linear probing stays short. */
 #define WC_TAB_LOAD 10
+
+/* The load a table may reach when few words are left to insert (a merged
+ * table, wc_tab_pmerge_init; a table near the end of its share of a text,
+ * wc_tab_may_fill). */
+#define WC_FULL_LOAD 12
+
+/* Let t fill to WC_FULL_LOAD before an insert grows it, until it grows
+ * (for the last words of a count, which a doubling of the table would
+ * hold at twice the memory). */
+void wc_tab_may_fill(struct wc_tab *t);
 
 /* An empty table of keys of kw bytes a unit; WC_ENOMEM when out of memory. */
 int wc_tab_init(struct wc_tab *t, int kw);

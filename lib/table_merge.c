@@ -177,12 +177,13 @@ size_t wc_test_pmerge_parts(void)
     return atomic_exchange(&wc_pmerge_parts, 0);
 }
 
-/* The load a merged table may reach, in 1/16 (a table being counted into
- * grows past WC_TAB_LOAD, 10/16): the union of two threads' tables of 20 MB
- * of English text (174k words) stays in the 262,144 slots of the larger
- * one, where at 10/16 it was moved into 524,288; 10.7M distinct words fill
- * 2^24 slots, not 2^25 (1.3 GB, whose zeroing was most of the merge). */
-#define WC_MERGED_LOAD 12
+/* A merged table may fill its slots to WC_FULL_LOAD (a table being counted
+ * into grows past WC_TAB_LOAD, 10/16): the union of two threads' tables of
+ * 20 MB of English text (174k words) stays in the 262,144 slots of the
+ * larger one, where at 10/16 it was moved into 524,288; 10.7M distinct
+ * words fill 2^24 slots, not 2^25 (1.3 GB, whose zeroing was most of the
+ * merge). */
+#define WC_MERGED_LOAD WC_FULL_LOAD
 
 /* Whether a plan has room for its sources' entries: the sum under 15/16
  * of the target's slots, so a probe always meets an empty slot. */
@@ -433,6 +434,7 @@ void wc_tab_pmerge_finish(struct wc_pmerge *m)
         wc_slots_free(t->ents, t->mask + 1);
         t->ents = m->ents;
         t->mask = m->mask;
+        t->load = 0;
         t->n = added;
         m->ents = NULL;
     } else {

@@ -742,6 +742,37 @@ static void test_first_room(void)
     free(text);
 }
 
+/* Near the end of its share, a table whose words projected to the end of
+ * the share fit 12/16 of its slots fills to there rather than double for
+ * its last words (freq.c: wc_wstate_project, wc_tab_may_fill): 8 MiB (8
+ * spans) of 700,000 words, each new at an even rate, cross 10/16 of 2^20
+ * slots (655,360) in the last span and end in those slots.  A table that
+ * grew at 10/16 ended in 2^21 (84 MB instead of 42).  The counts are the
+ * generator's. */
+static void test_fills_at_the_end(void)
+{
+    const size_t nw = (size_t)1 << 20, vocab = 700000; /* words of 8 bytes */
+    uint8_t *text = xmalloc(nw * 8);
+    uint32_t *want = xmalloc(vocab * sizeof *want);
+    memset(want, 0, vocab * sizeof *want);
+    size_t seen = 0;
+    for (size_t i = 0; i < nw; i++) {
+        size_t due = (size_t)((uint64_t)vocab * (i + 1) / nw);
+        size_t w = seen < due ? seen++ : (size_t)(rnd() % (seen ? seen : 1));
+        want[w]++;
+        put_word(text + 8 * i, w);
+    }
+    size_t bad;
+    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
+    CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
+          wc_freq_size(f), seen);
+    CHECK(bad == 0, "%zu words counted wrong", bad);
+    CHECK_EQ(f->tab.mask + 1, (size_t)1 << 20, "slots of %zu words", vocab);
+    wc_freq_free(f);
+    free(want);
+    free(text);
+}
+
 static void test_home_slots(void)
 {
     unsigned char hit[64] = {0};
@@ -1159,6 +1190,7 @@ int main(int argc, char **argv)
         test_pmerge_file();
         test_pmerge_small();
         test_first_room();
+        test_fills_at_the_end();
         test_slots_written();
         test_huge_keys();
         test_oom_memory();
