@@ -88,8 +88,9 @@ int wc_get_errors(PyObject *errors, wc_word_opts *opts);
 int wc_word_opts_special(const wc_word_opts *opts);
 
 /* A collections.Counter of a sorted table's words (top < 0: all of them);
- * keys are str when is_str, else bytes. */
-PyObject *wc_freq_counter(PyObject *module, const wc_freq *f, int is_str,
+ * keys are str when is_str, else bytes.  The words read go back to the OS
+ * as it goes (wc_freq_release): f is only to be freed after. */
+PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
                           Py_ssize_t top);
 
 #endif /* WC_EXT_ARGS_H */

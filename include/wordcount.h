@@ -281,14 +281,15 @@ WC_API uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
 /*
  * Order the words: by_count = 0: by first occurrence in the text; 1: by
  * count, most common first, ties by first occurrence (the order does not
- * depend on the thread count).  Returns WC_OK or WC_ENOMEM.
+ * depend on the thread count).  Returns WC_OK, WC_ENOMEM, or WC_EINVAL
+ * after wc_freq_release.
  */
 WC_API int wc_freq_sort(wc_freq *f, int by_count);
 
 /* As wc_freq_sort(f, 1) for the k most common words only: words 0 ..
  * min(k, n) - 1 are the first of wc_freq_sort(f, 1), in its order; the
  * others follow in no given order.  O(n log k) time: no full sort for a
- * small k.  Returns WC_OK or WC_ENOMEM. */
+ * small k.  Returns WC_OK, WC_ENOMEM, or WC_EINVAL after wc_freq_release. */
 WC_API int wc_freq_sort_top(wc_freq *f, size_t k);
 
 /* The number of distinct words, and word i in the current order.  Keys as
@@ -300,6 +301,18 @@ WC_API int wc_freq_sort_top(wc_freq *f, size_t k);
 WC_API size_t wc_freq_size(const wc_freq *f);
 WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
                         size_t *len, int *width, uint64_t *count);
+
+/*
+ * After a sort: words 0 .. i - 1 will not be read again, so the memory they
+ * hold may go back to the OS (a reader of the words in order calls it as it
+ * goes, so that a table of millions of words shrinks while their copies
+ * grow).  From then on wc_freq_get gives those words as empty, count 0,
+ * and the table cannot be sorted or merged again (WC_EINVAL); it may be
+ * read on from word i, and freed.  Before wc_freq_sort or wc_freq_sort_top
+ * it does nothing.
+ */
+WC_API void wc_freq_release(wc_freq *f, size_t i);
+
 /*
  * Add the words of src to dst (two count-all tables that cut words alike:
  * the same wc_freq_new arguments), keeping dst's order: counts are added,

@@ -33,6 +33,8 @@ struct wc_freq {
      * holds first_end_n words (counts only add words and lower firsts). */
     uint64_t first_end;
     size_t first_end_n;
+    int sorted;         /* wc_freq_sort or wc_freq_sort_top has run */
+    size_t released;    /* wc_freq_release: words 0 .. released-1 are gone */
 };
 
 /* WC_OK if f can count a byte (UTF-8) text read from a file: width 1, not

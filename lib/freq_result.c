@@ -62,14 +62,14 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
                  int *width, uint64_t *count)
 {
     /* Dense after wc_freq_sort; before it, slot i may be empty. */
-    const struct wc_tab *t = &f->tab;
-    const struct wc_ent *e = &t->ents[i];
-    if (t->order != NULL) {
-        /* Callers read the words in order: the entry 16 words on, at a
-         * random place, is fetched while they make objects of this one. */
-        if (i + 16 < t->n)
-            wc_ent_prefetch(&t->ents[t->order[i + 16]]);
-        e = &t->ents[t->order[i]];
+    const struct wc_ent *e = &f->tab.ents[i];
+    if (i < f->released) { /* wc_freq_release: an empty word */
+        static const uint64_t none;
+        *key = &none;
+        *len = 0;
+        *width = f->kw;
+        *count = 0;
+        return;
     }
     int w = f->narrow ? (int)e->hash : f->kw;
     *key = wc_ent_key(e, w);
@@ -107,13 +107,11 @@ static int wc_by_count(const void *a, const void *b)
  * the digits that some key has.  Linear, where
  * qsort's comparisons of 48-byte entries were a sixth of the time of a
  * frequencies() count of 100,000 distinct words, and a third of a top=K
- * count of a large code text (perf).  The entries do not move: a gather
- * into a copy took n entries more memory, and moves in place along the
- * permutation's cycles are a chain of dependent cache misses (slower than
- * the sort).  With several threads and enough words, each pass is split
- * between the pool's threads (wc_radix_pass).  Returns the order (n
- * indices, malloc'd), or NULL when out of memory or when a pass of the
- * pool was lost in a fork() child (the caller then sorts with qsort). */
+ * count of a large code text (perf).  With several threads and enough
+ * words, each pass is split between the pool's threads (wc_radix_pass) in
+ * parts (wc_sort_nparts).  Returns the order (n indices, malloc'd),
+ * or NULL when out of memory or when a pass of the pool was lost in a
+ * fork() child (the caller then sorts with qsort). */
 #define WC_RADIX_BITS 11
 static _Atomic int wc_sort_split; /* wc_test_sort_split */
 static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
@@ -195,16 +193,21 @@ static int wc_radix_pass(struct wc_rjob *j, int threads)
  * them all (a pass costs two jobs of the pool). */
 #define WC_RADIX_PART ((size_t)1 << 15)
 
+/* The parts of a pass over n entries on `threads` threads. */
+static size_t wc_sort_nparts(size_t n, int threads)
+{
+    size_t nparts = threads > 1 ? n / WC_RADIX_PART : 1;
+    if (nparts > (size_t)threads)
+        nparts = (size_t)threads;
+    return nparts < 1 ? 1 : nparts;
+}
+
 static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
                               int threads)
 {
     if (n > SIZE_MAX / sizeof(struct wc_rkey))
         return NULL;
-    size_t nparts = threads > 1 ? n / WC_RADIX_PART : 1;
-    if (nparts > (size_t)threads)
-        nparts = (size_t)threads;
-    if (nparts < 1)
-        nparts = 1;
+    size_t nparts = wc_sort_nparts(n, threads);
     struct wc_rkey *a = wc_malloc(n * sizeof *a), *b = wc_malloc(n * sizeof *b);
     size_t *cnt = wc_malloc(nparts * ((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
     int ok = a != NULL && b != NULL && cnt != NULL;
@@ -276,17 +279,82 @@ static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
     return order;
 }
 
+void wc_freq_release(wc_freq *f, size_t i)
+{
+    if (!f->sorted)
+        return;
+    if (i > f->tab.n)
+        i = f->tab.n;
+    if (i > f->released) {
+        wc_tab_release_slots(&f->tab, 0, i);
+        f->released = i;
+    }
+}
+
+/* The gather of the entries into their order: part p writes entries
+ * [n p / nparts, n (p + 1) / nparts) of the fresh array. */
+struct wc_gjob {
+    struct wc_ent *to;
+    const struct wc_ent *from;
+    const size_t *order;
+    size_t n, nparts;
+};
+
+static void wc_gather_task(void *ctx, size_t p)
+{
+    const struct wc_gjob *j = ctx;
+    size_t e = j->n * (p + 1) / j->nparts;
+    for (size_t i = j->n * p / j->nparts; i < e; i++) {
+        if (i + 16 < e) /* reads at random places, fetched ahead */
+            wc_ent_prefetch(&j->from[j->order[i + 16]]);
+        j->to[i] = j->from[j->order[i]];
+    }
+}
+
+/* Move t's n entries into the order `order` (entry i becomes the one at
+ * order[i]): a gather into a fresh slot array, whose pages past the n
+ * entries are never written (so never take memory), the old one freed
+ * after; by the pool's threads as the sort's passes are.  Moves in place
+ * along the permutation's cycles would need no copy, but are a chain of
+ * dependent cache misses (slower than the sort).  WC_ENOMEM, and t as it
+ * was, when the array cannot be had. */
+static int wc_tab_gather(struct wc_tab *t, const size_t *order, int threads)
+{
+    size_t nslots = t->mask + 1;
+    struct wc_gjob j = {wc_slots_alloc(nslots, 0), t->ents, order, t->n,
+                        wc_sort_nparts(t->n, threads)};
+    if (j.to == NULL)
+        return WC_ENOMEM;
+    /* A part lost in a fork() child (WC_EFORKED): all again, here. */
+    if (j.nparts == 1 || wc_pool_run(threads, wc_gather_task, &j, j.nparts) != WC_OK) {
+        j.nparts = 1;
+        wc_gather_task(&j, 0);
+    }
+    wc_slots_free(t->ents, nslots);
+    t->ents = j.to;
+    return WC_OK;
+}
+
+/* The entries are moved into their order (wc_tab_gather), so that the
+ * caller reads them in the order of memory and can give back what it has
+ * read (wc_freq_release): a read-out into a Python Counter of 10 million
+ * words holds them no longer than it needs them.  Without the memory for
+ * the gather, or for the radix sort, qsort sorts in place. */
 int wc_freq_sort(wc_freq *f, int by_count)
 {
+    if (f->released != 0)
+        return WC_EINVAL;
     struct wc_tab *t = &f->tab;
     wc_tab_pack(t);
-    f->counted = 1;
-    free(t->order);
-    t->order = NULL;
+    f->counted = f->sorted = 1;
     int threads = f->threads == 0 ? wc_default_threads() : f->threads;
-    if (t->n > 1 &&
-        (t->order = wc_radix_order(t->ents, t->n, by_count != 0, threads)) == NULL)
-        qsort(t->ents, t->n, sizeof *t->ents, by_count ? wc_by_count : wc_by_first);
+    if (t->n > 1) {
+        size_t *order = wc_radix_order(t->ents, t->n, by_count != 0, threads);
+        if (order == NULL || wc_tab_gather(t, order, threads) != WC_OK)
+            qsort(t->ents, t->n, sizeof *t->ents,
+                  by_count ? wc_by_count : wc_by_first);
+        free(order);
+    }
     return WC_OK;
 }
 
@@ -378,8 +446,10 @@ static int wc_select_top(struct wc_ent *e, size_t n, size_t k)
 
 int wc_freq_sort_top(wc_freq *f, size_t k)
 {
+    if (f->released != 0)
+        return WC_EINVAL;
     wc_tab_pack(&f->tab);
-    f->counted = 1;
+    f->counted = f->sorted = 1;
     size_t n = f->tab.n;
     if (k == 0 || n <= 1)
         return WC_OK;
@@ -387,9 +457,6 @@ int wc_freq_sort_top(wc_freq *f, size_t k)
      * does, and the full sort needs no copy of the k. */
     if (k >= n / 2)
         return wc_freq_sort(f, 1);
-    /* The selection moves entries: an order of an earlier sort goes. */
-    free(f->tab.order);
-    f->tab.order = NULL;
     if (!wc_select_top(f->tab.ents, n, k))
         return wc_freq_sort(f, 1);
     return WC_OK;
@@ -513,6 +580,7 @@ int wc_freq_merge_into(wc_freq *dst, wc_freq *src)
 {
     /* The same key form: the same cut and width, keys not narrowed. */
     if (dst == NULL || src == NULL || dst == src || dst->tab.packed ||
+        src->released != 0 ||
         dst->nneedles != 0 || src->nneedles != 0 || dst->narrow ||
         src->narrow || dst->kw != src->kw || dst->x.width != src->x.width ||
         dst->x.words != src->x.words || dst->x.fold != src->x.fold ||

@@ -219,8 +219,6 @@ void wc_tab_free(struct wc_tab *t)
 {
     wc_slots_free(t->ents, t->mask + 1);
     wc_arena_free(&t->arena);
-    free(t->order);
-    t->order = NULL;
     t->ents = NULL;
     t->n = 0;
 }
@@ -338,9 +336,29 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
     return e;
 }
 
+void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b)
+{
+#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
+    long page = sysconf(_SC_PAGESIZE);
+    if ((t->mask + 1) * sizeof(struct wc_ent) < WC_HUGE_SLOTS || page <= 0)
+        return;
+    if (b > t->mask + 1)
+        b = t->mask + 1;
+    if (a >= b)
+        return;
+    uintptr_t from = (uintptr_t)(t->ents + a), end = (uintptr_t)(t->ents + b);
+    from = (from + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    end &= ~((uintptr_t)page - 1);
+    if (from < end)
+        (void)madvise((void *)from, end - from, MADV_DONTNEED);
+#else
+    (void)t, (void)a, (void)b;
+#endif
+}
+
 /* Move the entries to the front, densely (no more look-ups after).  The
  * pages of a mapped slot array past the last entry go back to the OS: a
- * table is between 5/16 and 10/16 full, and what follows (the sort, the
+ * table is between 5/16 and 12/16 full, and what follows (the sort, the
  * caller's read-out into a Python dict of as many keys) runs while the
  * table is still held. */
 void wc_tab_pack(struct wc_tab *t)
@@ -352,17 +370,7 @@ void wc_tab_pack(struct wc_tab *t)
         if (t->ents[i].hash != 0)
             t->ents[w++] = t->ents[i];
     t->packed = 1;
-#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
-    size_t bytes = (t->mask + 1) * sizeof(struct wc_ent);
-    long page = sysconf(_SC_PAGESIZE);
-    if (bytes >= WC_HUGE_SLOTS && page > 0) {
-        uintptr_t from = (uintptr_t)(t->ents + w);
-        from = (from + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-        uintptr_t end = (uintptr_t)t->ents + bytes;
-        if (from < end) /* a hint: the pages are read as zeros if kept */
-            (void)madvise((void *)from, end - from, MADV_DONTNEED);
-    }
-#endif
+    wc_tab_release_slots(t, w, t->mask + 1);
 }
 
 /* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not

@@ -226,9 +226,6 @@ struct wc_tab {
     int packed;
     unsigned load;       /* the load (in 1/16) past which an insert grows
                           * the table: 0, WC_TAB_LOAD; wc_tab_may_fill */
-    size_t *order;       /* after a full sort (freq_result.c): the entries in
-                          * order are ents[order[0]], ents[order[1]], ...;
-                          * NULL: ents[0], ents[1], ... */
     struct wc_arena arena;
 };
 
@@ -431,6 +428,11 @@ size_t wc_test_table_grows(void);
 struct wc_ent *wc_slots_alloc(size_t nslots, int populate);
 void wc_slots_free(struct wc_ent *s, size_t nslots);
 
+/* Slots [a, b) of t are read no more (until written again): the whole pages
+ * they fill in a mapped slot array go back to the OS (a hint: they read as
+ * zeros, empty slots, whether or not they go). */
+void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b);
+
 /* The fewest slots of a table (but for tests: wc_test_table_min). */
 #define WC_TAB_MIN 1024
 
@@ -462,7 +464,8 @@ struct wc_pmerge {
     struct wc_ent *ents;        /* the target's slots */
     size_t mask;
     struct wc_pmerge_part *parts;
-    const struct wc_ent **defer; /* cap a part */
+    struct wc_ent *defer;       /* cap a part: copies (the sources' slots go
+                                 * back to the OS as the parts pass them) */
 };
 
 /* Plan the merge of tables others[0 .. nothers) into t by nparts parts
@@ -472,7 +475,10 @@ struct wc_pmerge {
  * k < m->nparts, on any threads at once, and wc_tab_pmerge_finish(m)
  * (serial; it cannot fail, and does the work of any part that did not
  * run): t holds the union, counts added and the earliest first
- * occurrences kept, and the arenas of the others (free them after). */
+ * occurrences kept, and the arenas of the others (free them after).  The
+ * parts give the slots of the sources back to the OS as they pass them (of
+ * the others, and of t when it moves to a fresh array): once the parts
+ * have run, the others are only to be freed. */
 int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
                        struct wc_tab *const *others, size_t nothers,
                        size_t nparts);

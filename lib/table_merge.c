@@ -237,6 +237,15 @@ int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
      * WC_TAB_MIN (wc_test_table_min) shrink them in proportion, down to
      * one slot, so that small texts merge in many parts too. */
     size_t range = 64 * min / WC_TAB_MIN > 0 ? 64 * min / WC_TAB_MIN : 1;
+    /* A fresh array of more than 16 MiB: parts of 16 MiB of it or less (at
+     * most 256), taken in order, so that the sources' slots go back as the
+     * parts pass them while the target's pages fill, a part's share at a
+     * time: the peak is the sources' slots and a few parts', not the
+     * sources' and the target's.  (Two threads' tables of 10.2M words, 2^23
+     * slots each, into 2^24: 1.34 GB at once in two parts.) */
+    size_t by_size = nslots / (((size_t)16 << 20) / sizeof(struct wc_ent));
+    if (m->fresh && nparts < by_size)
+        nparts = by_size < 256 ? by_size : 256;
     if (nparts > unit / range)
         nparts = unit / range > 0 ? unit / range : 1;
     m->unit = unit;
@@ -246,7 +255,8 @@ int wc_tab_pmerge_init(struct wc_pmerge *m, struct wc_tab *t,
     m->nsrc = nothers + m->fresh;
     m->src = wc_malloc(m->nsrc * sizeof *m->src);
     m->parts = wc_calloc(nparts, sizeof *m->parts);
-    if (m->src != NULL && m->parts != NULL && nparts <= SIZE_MAX / m->cap)
+    if (m->src != NULL && m->parts != NULL &&
+        nparts <= SIZE_MAX / sizeof *m->defer / m->cap)
         m->defer = wc_malloc(nparts * m->cap * sizeof *m->defer);
     if (m->defer == NULL ||
         (m->fresh && (m->ents = wc_slots_alloc(nslots, 0)) == NULL)) {
@@ -321,21 +331,24 @@ static void wc_pmerge_add_any(struct wc_pmerge *m, const struct wc_ent *e,
  * (defer NULL) probes anywhere.  Returns 1 when done.
  */
 static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
-                          size_t pos[3], const struct wc_ent **defer,
+                          size_t pos[3], struct wc_ent *defer,
                           size_t *ndefer, size_t *added)
 {
     size_t mask = m->mask, unit = m->unit, width = hi - lo;
     for (; pos[0] < m->nsrc; pos[0]++, pos[1] = 0, pos[2] = 0) {
-        const struct wc_tab *s = m->src[pos[0]];
+        struct wc_tab *s = m->src[pos[0]];
         size_t smask = s->mask;
         for (; pos[1] <= smask / unit; pos[1]++, pos[2] = 0) {
             size_t base = pos[1] * unit + lo;
+            size_t gap = SIZE_MAX; /* the run's first empty slot */
             /* Past smask the scan has seen every slot: a run of the whole
              * table (one part, a unit of its slots) wraps onto itself. */
             for (; pos[2] <= smask; pos[2]++) {
                 size_t j = (base + pos[2]) & smask;
                 const struct wc_ent *e = &s->ents[j];
                 if (e->hash == 0) {
+                    if (gap == SIZE_MAX)
+                        gap = pos[2];
                     if (pos[2] >= width)
                         break; /* past the run, at an empty slot */
                     continue;
@@ -356,9 +369,15 @@ static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
                                           (home & ~(unit - 1)) + hi, added)) {
                     if (*ndefer == m->cap)
                         return 0;
-                    defer[(*ndefer)++] = e;
+                    defer[(*ndefer)++] = *e;
                 }
             }
+            /* The run is done.  Its slots after its first empty one are
+             * read by no other part: the scans of the runs before stop at
+             * that empty slot, whose entries they fetch 8 ahead (those
+             * after start at the run's end).  A part gives them back. */
+            if (defer != NULL && gap < width)
+                wc_tab_release_slots(s, base + gap + 9, base + width);
         }
     }
     return 1;
@@ -406,10 +425,10 @@ void wc_tab_pmerge_finish(struct wc_pmerge *m)
     size_t added = 0, deferred = 0, resumed = 0;
     for (size_t k = 0; k < m->nparts; k++) {
         struct wc_pmerge_part *p = &m->parts[k];
-        const struct wc_ent **defer = m->defer + k * m->cap;
+        const struct wc_ent *defer = m->defer + k * m->cap;
         added += p->added;
         for (size_t j = 0; j < p->ndefer; j++) {
-            const struct wc_ent *e = defer[j];
+            const struct wc_ent *e = &defer[j];
             wc_pmerge_add_any(m, e, wc_ent_hash(e, t->kw, m->mask) & m->mask,
                               &added);
         }
@@ -485,7 +504,7 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
     const void **bigkey = NULL;
     size_t fresh = 0, small = 0, nbig = 0, bigcap = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const struct wc_ent *e = &s->ents[s->order != NULL ? s->order[i] : i];
+        const struct wc_ent *e = &s->ents[i];
         size_t slot = 0, len = wc_ent_len(e), b = len * (size_t)s->kw;
         const void *key = wc_ent_key(e, s->kw);
         if (wc_tab_find(t, key, len, wc_ent_hash(e, s->kw, t->mask), &slot) != NULL)
@@ -512,7 +531,7 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
     /* Nothing fails from here. */
     size_t j = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const struct wc_ent *e = &s->ents[s->order != NULL ? s->order[i] : i];
+        const struct wc_ent *e = &s->ents[i];
         size_t slot = 0, len = wc_ent_len(e), b = len * (size_t)s->kw;
         const void *key = wc_ent_key(e, s->kw);
         uint64_t h = wc_ent_hash(e, s->kw, t->mask);

@@ -821,6 +821,86 @@ static int faults_are_ours(void)
     return 1;
 }
 
+/* The pages of [p, p + bytes) (p page-aligned) in memory now. */
+static size_t resident_pages(const void *p, size_t bytes)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (bytes + page - 1) / page;
+    unsigned char *v = malloc(n);
+    size_t in = 0;
+    CHECK(v != NULL && mincore((void *)(uintptr_t)p, bytes, v) == 0, "mincore");
+    for (size_t i = 0; v != NULL && i < n; i++)
+        in += v[i] & 1;
+    free(v);
+    return in;
+}
+
+/* After a sort, the words read so far give their memory back
+ * (wc_freq_release): the pages of the first half of 200,000 words (8 MB of
+ * entries, in a mapped slot array) leave memory, the second half reads
+ * right after, and the table can no longer be sorted or merged.  Before a
+ * sort the call does nothing. */
+static void test_release_read_words(void)
+{
+    enum { N = 200000 };
+    char *text = malloc((size_t)N * 9 + 1);
+    CHECK(text != NULL, "malloc");
+    if (text == NULL)
+        return;
+    size_t len = 0;
+    for (size_t i = 0; i < N; i++)
+        len += (size_t)sprintf(text + len, "w%07zu ", i);
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o), *g = wc_freq_new(1, &o);
+    CHECK(f != NULL && g != NULL, "wc_freq_new");
+    if (f == NULL || g == NULL) {
+        wc_freq_free(f);
+        wc_freq_free(g);
+        free(text);
+        return;
+    }
+    CHECK_EQ(wc_freq_count_all(f, text, len, NULL), WC_OK, "count");
+    wc_freq_release(f, N); /* not sorted: nothing */
+    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort after a release before it");
+    const void *k0, *kh;
+    size_t l;
+    int w;
+    uint64_t c;
+    wc_freq_get(f, 0, &k0, &l, &w, &c);
+    wc_freq_get(f, N / 2, &kh, &l, &w, &c);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)k0 + page - 1) & ~(uintptr_t)(page - 1);
+    uintptr_t b = ((uintptr_t)kh - sizeof(struct wc_ent)) & ~(uintptr_t)(page - 1);
+    CHECK(b > a + 100 * page, "the first half's entries span %zu pages",
+          (size_t)(b - a) / page);
+    size_t before = faults_are_ours() ? resident_pages((void *)a, b - a) : 0;
+    wc_freq_release(f, N / 2);
+    if (faults_are_ours()) {
+        size_t after = resident_pages((void *)a, b - a);
+        CHECK(before == (b - a) / page && after == 0, "pages of the words "
+              "released: %zu of %zu in memory before, %zu after", before,
+              (size_t)(b - a) / page, after);
+    } else {
+        printf("release: residency not checked under a sanitizer or valgrind\n");
+    }
+    size_t right = 0;
+    for (size_t i = N / 2; i < N; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "w%07zu", i);
+        wc_freq_get(f, i, &kh, &l, &w, &c);
+        right += l == 8 && memcmp(kh, want, 8) == 0 && c == 1;
+    }
+    wc_freq_get(f, N / 2 - 1, &k0, &l, &w, &c);
+    CHECK(right == N / 2 && l == 0 && c == 0, "%zu of %d words right after the "
+          "release; a released word has %zu units, count %llu", right, N / 2, l,
+          (unsigned long long)c);
+    CHECK_EQ(wc_freq_sort(f, 1), WC_EINVAL, "sort after a release");
+    CHECK_EQ(wc_freq_sort_top(f, 3), WC_EINVAL, "top after a release");
+    CHECK_EQ(wc_freq_merge_into(g, f), WC_EINVAL, "merge after a release");
+    wc_freq_free(g);
+    wc_freq_free(f);
+    free(text);
+}
+
 static void test_slots_written(void)
 {
     if (!faults_are_ours()) {
@@ -1064,6 +1144,7 @@ static void test_pmerge(void)
     CHECK_EQ(wc_tab_pmerge_init(&m, &a, &ob, 1, 4), WC_OK, "plan");
     CHECK(m.fresh && m.mask + 1 == 131072, "a fresh array of %zu slots",
           (size_t)m.mask + 1);
+    size_t nparts = m.nparts;
     CHECK_EQ(wc_pool_run(4, pm_task, &m, m.nparts), WC_OK, "pool");
     wc_tab_pmerge_finish(&m);
     size_t ok = 0;
@@ -1078,6 +1159,15 @@ static void test_pmerge(void)
     }
     CHECK(ok == 60000 && a.n == 60000, "4 threads: %zu of 60000 words right, "
           "%zu in the table", ok, a.n);
+    /* The parts gave the other table's slots back as they passed them:
+     * all but a few pages a part (the start of each range, up to its first
+     * empty slot and 8 more, which the part before may read). */
+    size_t bytes = (b.mask + 1) * sizeof(struct wc_ent), page = (size_t)sysconf(_SC_PAGESIZE);
+    if (faults_are_ours()) {
+        size_t in = resident_pages(b.ents, bytes);
+        CHECK(in <= 2 * nparts, "the other table's slots: %zu of %zu pages "
+              "in memory after the merge", in, bytes / page);
+    }
     wc_tab_free(&b);
     wc_tab_free(&a);
 }
@@ -1192,6 +1282,7 @@ int main(int argc, char **argv)
         test_first_room();
         test_fills_at_the_end();
         test_slots_written();
+        test_release_read_words();
         test_huge_keys();
         test_oom_memory();
         test_oom_file();

@@ -79,6 +79,27 @@ def test_results_and_order_do_not_depend_on_the_hash_seed(tmp_path):
     assert got == dict(want)
 
 
+# ---- a large table read out whole -------------------------------------------------
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kind", ["str", "ucs2", "bytes"])
+def test_a_large_table_reads_out_whole(kind, threads):
+    # 150,000 distinct words (mapped slot arrays of 2^18 and more, merged
+    # from two threads' tables in parts): the Counter is read out of the
+    # sorted table giving back the pages of the words read (wc_freq_release,
+    # every 4,096 words), and the merge gives back the threads' slots as it
+    # passes them.  Every word, count and the order of first occurrence as
+    # Counter(text.split()) has them; some words long (keys in the arena).
+    rng = __import__("random").Random(8)
+    words = [f"w{i}" + ("-" + "x" * (i % 23) if i % 7 == 0 else "") for i in range(150000)]
+    seq = words + [rng.choice(words) for _ in range(100000)]
+    text = " ".join(seq) + ("\u0100" if kind == "ucs2" else "")
+    data = text.encode() if kind == "bytes" else text
+    got = word_count.frequencies(data, threads=threads)
+    want = collections.Counter(data.split())
+    assert list(got.items()) == list(want.items())
+
+
 # ---- out of memory -----------------------------------------------------------------
 
 def top_lines(counter: collections.Counter, k: int) -> list[bytes]:
