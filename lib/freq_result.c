@@ -312,17 +312,21 @@ static void wc_gather_task(void *ctx, size_t p)
 }
 
 /* Move t's n entries into the order `order` (entry i becomes the one at
- * order[i]): a gather into a fresh slot array, whose pages past the n
- * entries are never written (so never take memory), the old one freed
- * after; by the pool's threads as the sort's passes are.  Moves in place
- * along the permutation's cycles would need no copy, but are a chain of
- * dependent cache misses (slower than the sort).  WC_ENOMEM, and t as it
- * was, when the array cannot be had. */
+ * order[i]): a gather, by the pool's threads as the sort's passes are.  A
+ * mapped slot array is replaced by a fresh one, whose pages past the n
+ * entries are never written (so never take memory); a smaller one gets
+ * its entries back from a scratch copy of n (a fresh array of every slot,
+ * zeroed, cost a count of 2 KB of text 5%).  Moves in place along the
+ * permutation's cycles would need no copy, but are a chain of dependent
+ * cache misses (slower than the sort).  WC_ENOMEM, and t as it was, when
+ * the memory cannot be had. */
 static int wc_tab_gather(struct wc_tab *t, const size_t *order, int threads)
 {
     size_t nslots = t->mask + 1;
-    struct wc_gjob j = {wc_slots_alloc(nslots, 0), t->ents, order, t->n,
-                        wc_sort_nparts(t->n, threads)};
+    int mapped = nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS;
+    struct wc_gjob j = {mapped ? wc_slots_alloc(nslots, 0)
+                               : wc_malloc(t->n * sizeof *t->ents),
+                        t->ents, order, t->n, wc_sort_nparts(t->n, threads)};
     if (j.to == NULL)
         return WC_ENOMEM;
     /* A part lost in a fork() child (WC_EFORKED): all again, here. */
@@ -330,8 +334,13 @@ static int wc_tab_gather(struct wc_tab *t, const size_t *order, int threads)
         j.nparts = 1;
         wc_gather_task(&j, 0);
     }
-    wc_slots_free(t->ents, nslots);
-    t->ents = j.to;
+    if (mapped) {
+        wc_slots_free(t->ents, nslots);
+        t->ents = j.to;
+    } else {
+        memcpy(t->ents, j.to, t->n * sizeof *t->ents);
+        free(j.to);
+    }
     return WC_OK;
 }
 

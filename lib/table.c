@@ -336,15 +336,26 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
     return e;
 }
 
+static _Atomic int wc_release_zero;
+
+void wc_test_release_zero(int on)
+{
+    atomic_store(&wc_release_zero, on);
+}
+
 void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b)
 {
-#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
-    long page = sysconf(_SC_PAGESIZE);
-    if ((t->mask + 1) * sizeof(struct wc_ent) < WC_HUGE_SLOTS || page <= 0)
-        return;
     if (b > t->mask + 1)
         b = t->mask + 1;
     if (a >= b)
+        return;
+    if (atomic_load_explicit(&wc_release_zero, memory_order_relaxed)) {
+        memset(t->ents + a, 0, (b - a) * sizeof *t->ents);
+        return;
+    }
+#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
+    long page = sysconf(_SC_PAGESIZE);
+    if ((t->mask + 1) * sizeof(struct wc_ent) < WC_HUGE_SLOTS || page <= 0)
         return;
     uintptr_t from = (uintptr_t)(t->ents + a), end = (uintptr_t)(t->ents + b);
     from = (from + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);

@@ -406,6 +406,13 @@ int wc_tab_narrow_keys(struct wc_tab *t);
  * least 2; 0: the default), so that small texts grow and merge tables. */
 void wc_test_table_min(size_t slots);
 
+/* For tests: on (1), wc_tab_release_slots zeroes exactly the slots it is
+ * given, in every slot array, instead of giving back the whole pages of a
+ * mapped one: a read of a released slot then finds it empty (a word lost,
+ * which the oracles see) at any slot, not only at page edges, and in the
+ * small tables of the fuzzers too (and TSan sees the writes). */
+void wc_test_release_zero(int on);
+
 /* For tests: the most entries that one growth of a table moved since the
  * last call (which sets it to 0 again). */
 size_t wc_test_table_moved_max(void);
