@@ -21,7 +21,9 @@
  *   - wc_count_parallel with 1 to 4 threads and the input's thread count, on
  *     the text itself and (control bits 2, 6 and 7) on the text repeated past
  *     wc_parallel_threshold(), so that the pool splits it into chunks;
- *   - wc_count_byte_parallel (the plain pass) against a byte loop.
+ *   - wc_count_byte_parallel (the plain pass) against a byte loop;
+ *   - the unicode needle kernels (wc_ucount*) against the scalar one, on
+ *     the whole text and a random range (tests/c/ukernel_check.h).
  * A disagreement aborts, which libFuzzer reports as a crash with the input.
  */
 #include <stdio.h>
@@ -31,6 +33,7 @@
 #include "count.h"
 #include "kernels/kernels.h"
 #include "../tests/c/reference.h"
+#include "../tests/c/ukernel_check.h"
 
 static const char *const kernels[] = {"scalar", "sse2", "avx2", "avx512"};
 #define NKERNELS 4
@@ -59,23 +62,6 @@ static uint32_t unit_of(uint8_t b, int width)
     if (b < 0xF0 || width == 1)
         return b;
     return width == 2 ? wide16[b - 0xF0] : wide32[b - 0xF0];
-}
-
-/* n units of `width` bytes from 32-bit values. */
-static void *pack(const uint32_t *u, size_t n, int width)
-{
-    void *p = malloc(n * (size_t)width + 1); /* + 1: never malloc(0) */
-    if (p == NULL)
-        abort();
-    for (size_t k = 0; k < n; k++) {
-        if (width == 1)
-            ((uint8_t *)p)[k] = (uint8_t)u[k];
-        else if (width == 2)
-            ((uint16_t *)p)[k] = (uint16_t)u[k];
-        else
-            ((uint32_t *)p)[k] = u[k];
-    }
-    return p;
 }
 
 static int match_end(const void *t, size_t len, size_t m, int width)
@@ -113,7 +99,7 @@ static uint64_t count_in_ranges(const uint32_t *u, size_t len, const void *nd,
             hi = len;
         size_t from = lo > 0 ? lo - 1 : 0;
         size_t to = hi + m + 1 < len ? hi + m + 1 : len;
-        void *window = pack(u + from, to - from, width);
+        void *window = uk_pack(u + from, to - from, width);
         /* The kernel indexes from the text's start: shift the pointer back
          * (never dereferenced below `from`, or ASan reports it). */
         const char *t = (const char *)window - from * (size_t)width;
@@ -160,8 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t k = 0; k < size; k++)
         u[k] = unit_of(data[k], width);
     const uint32_t *nu = u, *tu = u + m;
-    void *nd = pack(nu, m, width);
-    void *t = pack(tu, len, width);
+    void *nd = uk_pack(nu, m, width);
+    void *t = uk_pack(tu, len, width);
     uint64_t want = ref_count32(tu, len, nu, m);
     int impossible = wc_needle_impossible(nd, m, width);
     if (impossible && want != 0)
@@ -179,6 +165,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (got != want)
                 fail("ranges", got, want, width, len, m);
         }
+        /* The unicode needle kernel against the scalar one (any needle: the
+         * two must agree whatever its units), on the whole text and on a
+         * random range, each from a copy of that range alone. */
+        if (m > 0) {
+            size_t lo = len > 0 ? (size_t)(next_rand() % (len + 1)) : 0;
+            size_t hi = lo + (len > lo ? (size_t)(next_rand() % (len - lo + 1)) : 0);
+            if (!uk_range_agrees(tu, 0, len, nu, m, width) ||
+                !uk_range_agrees(tu, lo, hi, nu, m, width))
+                fail("unicode needle kernel", 0, 0, width, len, m);
+        }
     }
     (void)wc_force_kernel(kernels[next_rand() % NKERNELS]); /* may be refused */
     check_parallel(t, len, nd, m, width, want, extra_threads, "parallel");
@@ -195,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         for (size_t r = 0; r < reps; r++)
             memcpy(bu + r * len, tu, len * sizeof *bu);
-        void *big = pack(bu, big_len, width);
+        void *big = uk_pack(bu, big_len, width);
         uint64_t big_want = ref_count32(bu, big_len, nu, m);
         check_parallel(big, big_len, nd, m, width, big_want, extra_threads,
                        "parallel, tiled");

@@ -36,7 +36,8 @@
  *     needles that are words of the text, the count of equal words in
  *     wc_words_foreach's list; for ASCII needles of ASCII texts with
  *     casefold, the literal count; for every needle, the same count at
- *     every thread count;
+ *     every thread count, and counted alone (in unicode mode without
+ *     casefold: by the unicode needle kernels) the same count or error;
  *   - with a failing allocation: WC_ENOMEM with the table empty (it then
  *     counts right), or the right result;
  *   - on every kernel this CPU runs (wc_force_kernel): the byte-class masks
@@ -702,6 +703,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (rc != WC_EUTF8 || err != text_err)
                 failf("count_many: invalid UTF-8 not reported at its offset",
                       err, text_err);
+            /* The first needle alone (the unicode needle kernels' path in
+             * unicode mode): the same error at the same offset. */
+            wc_freq *g = wc_freq_new(width, &o);
+            size_t id1 = WC_NO_ID, err1 = 0;
+            if (g == NULL)
+                abort();
+            if (n > 0 && nds[0].utf8_err == NO_ERROR &&
+                wc_freq_add_needle(g, nds[0].p, nds[0].len, nds[0].width, &id1,
+                                   &err1) == WC_OK &&
+                (wc_freq_count_needles(g, text, len, &err1) != WC_EUTF8 ||
+                 err1 != text_err))
+                failf("one needle: invalid UTF-8 not reported at its offset",
+                      err1, text_err);
+            wc_freq_free(g);
         } else {
             if (rc != WC_OK)
                 failf("count_many failed", (size_t)-rc, (size_t)threads);
@@ -709,6 +724,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (nds[k].utf8_err != NO_ERROR)
                     continue;
                 uint64_t got = wc_freq_needle_count(f, ids[k]);
+                /* The needle alone: in unicode mode without casefold the
+                 * unicode needle kernels count it (needle_unicode.c), not
+                 * the table of words; the same count either way. */
+                wc_freq *g = wc_freq_new(width, &o);
+                size_t id1 = WC_NO_ID, err1 = 0;
+                if (g == NULL ||
+                    wc_freq_add_needle(g, nds[k].p, nds[k].len, nds[k].width,
+                                       &id1, &err1) != WC_OK ||
+                    wc_freq_count_needles(g, text, len, &err1) != WC_OK)
+                    failf("one needle failed", k, (size_t)threads);
+                if (wc_freq_needle_count(g, id1) != got)
+                    failf("one needle against count_many",
+                          (size_t)wc_freq_needle_count(g, id1), (size_t)got);
+                wc_freq_free(g);
                 if (nds[k].exact && got != nds[k].want)
                     failf("count_many", (size_t)got, (size_t)nds[k].want);
                 if (threads == 1)

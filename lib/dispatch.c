@@ -57,6 +57,9 @@ struct wc_kernel_entry {
     wc_kernel16_fn fn16;
     wc_kernel32_fn fn32;
     wc_byte_fn byte_fn;
+    wc_ukernel8_fn ufn8; /* unicode mode (kernels.h: wc_ucount*) */
+    wc_ukernel16_fn ufn16;
+    wc_ukernel32_fn ufn32;
     wc_wmask_fn wmask; /* the byte classes of the word enumerators */
     wc_wmaskw_fn wmaskw; /* the same for 16- and 32-bit units */
     wc_lower_fn lower; /* their ASCII lower-casing */
@@ -68,15 +71,19 @@ struct wc_kernel_entry {
 /* Best first: the automatic choice is the first one supported. */
 static const struct wc_kernel_entry wc_kernels[] = {
     {"avx512", wc_count8_avx512, wc_count16_avx512, wc_count32_avx512, wc_byte_count_avx512,
+     wc_ucount8_avx512, wc_ucount16_avx512, wc_ucount32_avx512,
      wc_wmask_avx512, wc_wmaskw_avx512, wc_lower_avx512,
      &wc_have_avx512, &wc_have_wmask_avx512, WC_F_AVX512},
     {"avx2", wc_count8_avx2, wc_count16_avx2, wc_count32_avx2, wc_byte_count_avx2,
+     wc_ucount8_avx2, wc_ucount16_avx2, wc_ucount32_avx2,
      wc_wmask_avx2, wc_wmaskw_avx2, wc_lower_avx2,
      &wc_have_avx2, &wc_have_wmask_avx2, WC_F_AVX2},
     {"sse2", wc_count8_sse2, wc_count16_sse2, wc_count32_sse2, wc_byte_count_sse2,
+     wc_ucount8_sse2, wc_ucount16_sse2, wc_ucount32_sse2,
      wc_wmask_sse2, wc_wmaskw_sse2, wc_lower_sse2,
      &wc_have_sse2, &wc_have_wmask_sse2, WC_F_SSE2},
     {"scalar", wc_count8_scalar, wc_count16_scalar, wc_count32_scalar, wc_byte_count_scalar,
+     wc_ucount8_scalar, wc_ucount16_scalar, wc_ucount32_scalar,
      wc_wmask_scalar, wc_wmaskw_scalar, wc_lower_scalar,
      NULL, NULL, 0},
 };
@@ -146,6 +153,21 @@ wc_kernel16_fn wc_kernel16(void)
 wc_kernel32_fn wc_kernel32(void)
 {
     return wc_current()->fn32;
+}
+
+wc_ukernel8_fn wc_ukernel8(void)
+{
+    return wc_current()->ufn8;
+}
+
+wc_ukernel16_fn wc_ukernel16(void)
+{
+    return wc_current()->ufn16;
+}
+
+wc_ukernel32_fn wc_ukernel32(void)
+{
+    return wc_current()->ufn32;
 }
 
 wc_byte_fn wc_byte_kernel(void)

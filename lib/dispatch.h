@@ -13,5 +13,9 @@ wc_kernel8_fn wc_kernel8(void);
 wc_kernel16_fn wc_kernel16(void);
 wc_kernel32_fn wc_kernel32(void);
 wc_byte_fn wc_byte_kernel(void);
+/* The same for unicode mode's needle (kernels.h: wc_ucount*). */
+wc_ukernel8_fn wc_ukernel8(void);
+wc_ukernel16_fn wc_ukernel16(void);
+wc_ukernel32_fn wc_ukernel32(void);
 
 #endif /* WC_DISPATCH_H */

@@ -39,6 +39,7 @@ struct wc_wstate {
 struct wc_fjob {
     const struct wc_wtext *x;
     const struct wc_tab *needles; /* NULL: count every word */
+    const struct wc_uneedle *un;  /* with needles: f->un */
     size_t nneedles;
     int kw;
     size_t step;    /* the least length of a span, in units */
@@ -101,6 +102,8 @@ static struct wc_wstate *wc_wstate_new(const struct wc_fjob *job)
     s->sink.needles = job->needles;
     s->sink.counts = s->counts;
     s->sink.sc = &s->sc;
+    if (job->un != NULL)
+        s->sink.un = *job->un;
     return s;
 }
 
@@ -180,6 +183,8 @@ static int wc_needle_words(const struct wc_wtext *x, size_t lo, size_t hi,
                            struct wc_scratch *sc, struct wc_sink *s,
                            size_t *err)
 {
+    if (s->un.key != NULL)
+        return wc_uneedle_count(&s->un, x, lo, hi, &s->counts[s->un.id], err);
     return wc_words_range(x, lo, hi, sc, wc_emit_needles, s, err);
 }
 
@@ -316,7 +321,7 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
     int threads = f->threads == 0 ? wc_default_threads() : f->threads;
     struct wc_fjob job = {
         .x = &f->x, .needles = needles ? &f->tab : NULL,
-        .nneedles = f->nneedles, .kw = f->kw, .rc = WC_OK,
+        .un = needles ? &f->un : NULL, .nneedles = f->nneedles, .kw = f->kw, .rc = WC_OK,
     };
     if (needles && f->needle_counts == NULL) {
         f->needle_counts = wc_calloc(f->nneedles + 1, sizeof *f->needle_counts);
@@ -452,6 +457,7 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                         .sc = &sc, .pos = pos, .copy = 1};
     int rc;
     if (counts != NULL) {
+        w.un = f->un;
         rc = wc_needle_words(&x, lo, hi, &sc, &w, err);
     } else {
         rc = wc_freq_run_words(&x, lo, hi, &w, err);

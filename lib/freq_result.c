@@ -569,6 +569,10 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
     if (e == NULL)
         return WC_ENOMEM;
     *id = (size_t)e->first;
+    /* Once here, not for each span or window of a count: it reads the
+     * needle through (a needle as long as a file, read for each of its
+     * windows, would cost the file's size times their number). */
+    wc_uneedle_init(&f->un, &f->x, &f->tab);
     return WC_OK;
 }
 

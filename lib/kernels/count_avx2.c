@@ -15,6 +15,9 @@ typedef __m256i wc_bits;
 #define WC_AND(a, b) _mm256_and_si256((a), (b))
 #define WC_SPLAT(c) WC_CAT3(_mm256_set1_epi, WC_BITS, )(c)
 #define WC_EQ(v, s) WC_CAT3(_mm256_cmpeq_epi, WC_BITS, )((v), (s))
+#define WC_GT(v, s) WC_CAT3(_mm256_cmpgt_epi, WC_BITS, )((v), (s)) /* signed */
+#define WC_ANDNOT(a, b) _mm256_andnot_si256((a), (b)) /* ~a & b */
+#define WC_VOR(v, w) _mm256_or_si256((v), (w))
 #define WC_MASK(b) ((uint64_t)(uint32_t)_mm256_movemask_epi8(b))
 #define WC_UB (WC_BITS / 8)
 

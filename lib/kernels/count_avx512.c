@@ -15,6 +15,9 @@ typedef __mmask64 wc_bits;
 #define WC_AND(a, b) ((wc_bits)((a) & (b)))
 #define WC_SPLAT(c) WC_CAT3(_mm512_set1_epi, WC_BITS, )(c)
 #define WC_EQ(v, s) WC_CAT3(_mm512_cmpeq_epi, WC_BITS, _mask)((v), (s))
+#define WC_GT(v, s) WC_CAT3(_mm512_cmpgt_epi, WC_BITS, _mask)((v), (s)) /* signed */
+#define WC_ANDNOT(a, b) ((wc_bits)(~(a) & (b)))
+#define WC_VOR(v, w) _mm512_or_si512((v), (w))
 #define WC_MASK(b) ((uint64_t)(b))
 #define WC_UB 1
 

@@ -31,3 +31,16 @@ uint64_t wc_byte_count_scalar(const uint8_t *t, size_t n, uint8_t c)
         count += t[i] == c;
     return count;
 }
+
+#define WC_DEFINE_USCALAR(NAME, T, UMATCH)                                    \
+    uint64_t NAME(const T *t, size_t lo, size_t hi, const T *needle,          \
+                  size_t m, wc_ucheck_fn check, void *ctx)                    \
+    {                                                                         \
+        if (m == 0 || lo >= hi)                                               \
+            return 0;                                                         \
+        return UMATCH(t, lo, hi, lo, hi, needle, m, check, ctx);              \
+    }
+
+WC_DEFINE_USCALAR(wc_ucount8_scalar, uint8_t, wc_umatch8)
+WC_DEFINE_USCALAR(wc_ucount16_scalar, uint16_t, wc_umatch16)
+WC_DEFINE_USCALAR(wc_ucount32_scalar, uint32_t, wc_umatch32)

@@ -62,6 +62,20 @@
 #define WC_IS(v, c) WC_EQ((v), WC_SPLAT(c))
 #define WC_SEP(v) WC_OR(WC_IS(v, ' '), WC_IS(v, '\n'))
 
+/* The vectors a kernel compares with: each unit of a needle of at most
+ * WC_EXACT units, else its first and last. */
+#define WC_NEEDLE_UNITS WC_CAT4(wc_needle_units, WC_BITS, _, WC_ISA)
+static inline void WC_NEEDLE_UNITS(wc_vec *unit, const WC_T *needle, size_t m)
+{
+    if (m <= WC_EXACT) {
+        for (size_t j = 0; j < m; j++)
+            unit[j] = WC_SPLAT(needle[j]);
+    } else {
+        unit[0] = WC_SPLAT(needle[0]);
+        unit[1] = WC_SPLAT(needle[m - 1]);
+    }
+}
+
 uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
                    const WC_T *needle, size_t m)
 {
@@ -76,13 +90,7 @@ uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
     const int nl_ends = m == 0 || needle[m - 1] != '\r';
     const size_t exact = m <= WC_EXACT ? m : 2;
     wc_vec unit[WC_EXACT];
-    if (m <= WC_EXACT) {
-        for (size_t j = 0; j < m; j++)
-            unit[j] = WC_SPLAT(needle[j]);
-    } else {
-        unit[0] = WC_SPLAT(needle[0]);
-        unit[1] = WC_SPLAT(needle[m - 1]);
-    }
+    WC_NEEDLE_UNITS(unit, needle, m);
     for (; i + WC_N <= hi && i + WC_N + m + 1 <= len; i += WC_N) {
         const WC_T *p = t + i;
         wc_bits v = WC_SEP(WC_AT(p - 1));
@@ -112,6 +120,80 @@ uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
     return count;
 }
 
+/*
+ * The unicode-mode kernel (kernels.h: wc_ucount*): the same packed pair,
+ * with the boundary filters "not an ASCII word unit" on both sides, by
+ * signed comparisons (a unit >= 0x80, negative or above 0x7F, is never in
+ * a range of ASCII word units).  A place whose neighbour is a unit >= 0x80
+ * (in the HIGH mask) goes to check(); the others are exact.
+ */
+#define WC_UKERNEL WC_CAT4(wc_ucount, WC_BITS, _, WC_ISA)
+#define WC_UMATCH WC_CAT3(wc_umatch, WC_BITS, )
+#define WC_IN(v, a, b) WC_ANDNOT(WC_GT(v, WC_SPLAT(b)), WC_GT(v, WC_SPLAT((a) - 1)))
+#define WC_WORDV(v)                                                           \
+    WC_OR(WC_OR(WC_IN(v, '0', '9'), WC_IN(WC_VOR(v, WC_SPLAT(0x20)), 'a', 'z')), \
+          WC_IS(v, '_'))
+#if WC_BITS == 8
+#define WC_HIGHV(v) WC_GT(WC_SPLAT(0), v)
+#else
+#define WC_HIGHV(v) WC_OR(WC_GT(WC_SPLAT(0), v), WC_GT(v, WC_SPLAT(0x7F)))
+#endif
+
+uint64_t WC_UKERNEL(const WC_T *t, size_t lo, size_t hi, const WC_T *needle,
+                    size_t m, wc_ucheck_fn check, void *ctx)
+{
+    if (m == 0 || lo >= hi || m > hi - lo)
+        return 0;
+    /* Place lo has no left neighbour to look at: the scalar rule. */
+    uint64_t count = WC_UMATCH(t, lo, hi, lo, lo + 1, needle, m, check, ctx);
+    size_t i = lo + 1;
+    const size_t exact = m <= WC_EXACT ? m : 2;
+    wc_vec unit[WC_EXACT];
+    WC_NEEDLE_UNITS(unit, needle, m);
+    /* The loads read T[i-1 .. i+WC_N-1+m]: within [lo, hi). */
+    for (; i + WC_N + m <= hi; i += WC_N) {
+        const WC_T *p = t + i;
+        wc_vec before = WC_AT(p - 1), after = WC_AT(p + m);
+        wc_bits v;
+        if (m <= WC_EXACT) {
+            v = WC_EQ(WC_AT(p), unit[0]);
+            for (size_t j = 1; j < exact; j++)
+                v = WC_AND(v, WC_EQ(WC_AT(p + j), unit[j]));
+        } else {
+            v = WC_AND(WC_EQ(WC_AT(p), unit[0]), WC_EQ(WC_AT(p + m - 1), unit[1]));
+        }
+        v = WC_ANDNOT(WC_WORDV(before), WC_ANDNOT(WC_WORDV(after), v));
+        uint64_t mask = WC_MASK(v) & WC_ONE_BIT_A_UNIT;
+        if (mask == 0)
+            continue;
+        uint64_t high = WC_MASK(WC_OR(WC_HIGHV(before), WC_HIGHV(after))) & mask;
+        if (m <= WC_EXACT) {
+            count += (uint64_t)__builtin_popcountll(mask & ~high);
+            for (; high != 0; high &= high - 1)
+                count += (uint64_t)check(ctx, i + (size_t)__builtin_ctzll(high) / WC_UB);
+        } else {
+            /* The boundaries first: a place inside a word of non-ASCII
+             * letters is then no compare (m units at each of them would
+             * be quadratic in a word as long as the text). */
+            for (; mask != 0; mask &= mask - 1) {
+                unsigned b = (unsigned)__builtin_ctzll(mask);
+                if ((high >> b) & 1 && !check(ctx, i + b / WC_UB))
+                    continue;
+                count += memcmp(p + b / WC_UB, needle, m * sizeof(WC_T)) == 0;
+            }
+        }
+    }
+    if (i < hi)
+        count += WC_UMATCH(t, lo, hi, i, hi, needle, m, check, ctx);
+    return count;
+}
+
+#undef WC_UKERNEL
+#undef WC_UMATCH
+#undef WC_IN
+#undef WC_WORDV
+#undef WC_HIGHV
+
 #if WC_BITS == 8
 /*
  * The plain pass: how many bytes of t[0 .. n) equal c.  Not a word count:
@@ -131,6 +213,7 @@ uint64_t WC_CAT3(wc_byte_count_, WC_ISA, )(const uint8_t *t, size_t n, uint8_t c
 }
 #endif
 
+#undef WC_NEEDLE_UNITS
 #undef WC_AT
 #undef WC_IS
 #undef WC_SEP

@@ -47,7 +47,42 @@ typedef uint64_t (*wc_kernel32_fn)(const uint32_t *t, size_t len, size_t lo,
 /* The plain pass (the benchmarks' yardstick): bytes of t[0 .. n) equal to c. */
 typedef uint64_t (*wc_byte_fn)(const uint8_t *t, size_t n, uint8_t c);
 
-/* Every instruction set has the same four functions, named by suffix. */
+/*
+ * The needle kernels of unicode mode (the CLI's default: grep's words), for
+ * a needle of m >= 1 units that are all word code points, in a range [lo,
+ * hi) whose ends no word crosses (lo: the text's start, or the start of a
+ * non-word code point; hi: the text's end, or the same).  A place i in
+ * [lo, hi - m] counts when
+ *   body:  T[i .. i+m) == N;
+ *   left:  i == lo, or T[i-1] is not an ASCII word unit [0-9A-Za-z_];
+ *   right: i + m == hi, or T[i+m] is not an ASCII word unit;
+ * and, when a neighbour that is looked at is a unit >= 0x80 (part of a code
+ * point that may or may not be a word character, or of invalid UTF-8),
+ * check(ctx, i) says 1 (the caller decodes the neighbours and classifies
+ * them).  check() depends on the neighbours of [i, i+m) only, so a kernel
+ * may ask before it compares the body: a needle of m > 4 units is compared
+ * only at places whose boundaries hold, the starts of words, so that a text
+ * that is one word of non-ASCII letters costs no m units a place (n m in
+ * all).  The kernel reads T[lo .. hi) only.
+ */
+typedef int (*wc_ucheck_fn)(void *ctx, size_t i);
+typedef uint64_t (*wc_ukernel8_fn)(const uint8_t *t, size_t lo, size_t hi,
+                                   const uint8_t *needle, size_t m,
+                                   wc_ucheck_fn check, void *ctx);
+typedef uint64_t (*wc_ukernel16_fn)(const uint16_t *t, size_t lo, size_t hi,
+                                    const uint16_t *needle, size_t m,
+                                    wc_ucheck_fn check, void *ctx);
+typedef uint64_t (*wc_ukernel32_fn)(const uint32_t *t, size_t lo, size_t hi,
+                                    const uint32_t *needle, size_t m,
+                                    wc_ucheck_fn check, void *ctx);
+
+/* An ASCII word unit: [0-9A-Za-z_] (every unit >= 0x80 is not). */
+WC_INLINE int wc_ascii_word_unit(uint32_t u)
+{
+    return u - '0' < 10 || (u | 0x20) - 'a' < 26 || u == '_';
+}
+
+/* Every instruction set has the same functions, named by suffix. */
 #define WC_DECLARE_KERNELS(isa)                                               \
     uint64_t wc_count8_##isa(const uint8_t *t, size_t len, size_t lo,         \
                              size_t hi, const uint8_t *needle, size_t m);     \
@@ -55,7 +90,16 @@ typedef uint64_t (*wc_byte_fn)(const uint8_t *t, size_t n, uint8_t c);
                               size_t hi, const uint16_t *needle, size_t m);   \
     uint64_t wc_count32_##isa(const uint32_t *t, size_t len, size_t lo,       \
                               size_t hi, const uint32_t *needle, size_t m);   \
-    uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c);
+    uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c);       \
+    uint64_t wc_ucount8_##isa(const uint8_t *t, size_t lo, size_t hi,         \
+                              const uint8_t *needle, size_t m,                \
+                              wc_ucheck_fn check, void *ctx);                 \
+    uint64_t wc_ucount16_##isa(const uint16_t *t, size_t lo, size_t hi,       \
+                               const uint16_t *needle, size_t m,              \
+                               wc_ucheck_fn check, void *ctx);                \
+    uint64_t wc_ucount32_##isa(const uint32_t *t, size_t lo, size_t hi,       \
+                               const uint32_t *needle, size_t m,              \
+                               wc_ucheck_fn check, void *ctx);
 
 WC_DECLARE_KERNELS(scalar)
 WC_DECLARE_KERNELS(sse2)
@@ -75,7 +119,19 @@ WC_DECLARE_KERNELS(avx512)
                               size_t hi, const uint32_t *needle, size_t m)    \
     { return wc_count32_scalar(t, len, lo, hi, needle, m); }                  \
     uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c)       \
-    { return wc_byte_count_scalar(t, n, c); }
+    { return wc_byte_count_scalar(t, n, c); }                                 \
+    uint64_t wc_ucount8_##isa(const uint8_t *t, size_t lo, size_t hi,         \
+                              const uint8_t *needle, size_t m,                \
+                              wc_ucheck_fn check, void *ctx)                  \
+    { return wc_ucount8_scalar(t, lo, hi, needle, m, check, ctx); }           \
+    uint64_t wc_ucount16_##isa(const uint16_t *t, size_t lo, size_t hi,       \
+                               const uint16_t *needle, size_t m,              \
+                               wc_ucheck_fn check, void *ctx)                 \
+    { return wc_ucount16_scalar(t, lo, hi, needle, m, check, ctx); }          \
+    uint64_t wc_ucount32_##isa(const uint32_t *t, size_t lo, size_t hi,       \
+                               const uint32_t *needle, size_t m,              \
+                               wc_ucheck_fn check, void *ctx)                 \
+    { return wc_ucount32_scalar(t, lo, hi, needle, m, check, ctx); }
 
 /* Each SIMD file defines wc_have_<isa> as 1 when it was compiled with its
  * instruction set, 0 when the build left it out.  dispatch.c asks these. */
@@ -104,6 +160,39 @@ extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
             return !(m > 0 && t[e - 1] == '\r');                              \
         return c == '\r' && e + 1 < len && t[e + 1] == '\n';                  \
     }
+
+/* The unicode-mode rule (wc_ucount*) at the places [a, b) of [lo, hi): the
+ * scalar kernel, and the vector kernels' first place and tail. */
+#define WC_DEFINE_UMATCH(NAME, T)                                             \
+    WC_INLINE uint64_t NAME(const T *t, size_t lo, size_t hi, size_t a,       \
+                            size_t b, const T *needle, size_t m,              \
+                            wc_ucheck_fn check, void *ctx)                    \
+    {                                                                         \
+        uint64_t count = 0;                                                   \
+        for (size_t i = a; i < b && m <= hi - i; i++) {                       \
+            int high = 0;                                                     \
+            if (i > lo) {                                                     \
+                if (wc_ascii_word_unit(t[i - 1]))                             \
+                    continue;                                                 \
+                high = t[i - 1] >= 0x80;                                      \
+            }                                                                 \
+            if (i + m < hi) {                                                 \
+                if (wc_ascii_word_unit(t[i + m]))                             \
+                    continue;                                                 \
+                high |= t[i + m] >= 0x80;                                     \
+            }                                                                 \
+            /* The boundaries before the body: linear (see wc_ucount*). */    \
+            if (high && !check(ctx, i))                                       \
+                continue;                                                     \
+            count += t[i] == needle[0] &&                                     \
+                     memcmp(t + i, needle, m * sizeof(T)) == 0;               \
+        }                                                                     \
+        return count;                                                         \
+    }
+
+WC_DEFINE_UMATCH(wc_umatch8, uint8_t)
+WC_DEFINE_UMATCH(wc_umatch16, uint16_t)
+WC_DEFINE_UMATCH(wc_umatch32, uint32_t)
 
 WC_DEFINE_MATCH_AT(wc_match_at8, uint8_t)
 WC_DEFINE_MATCH_AT(wc_match_at16, uint16_t)

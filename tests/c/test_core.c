@@ -13,6 +13,7 @@
 #include "check.h"
 #include "count.h"
 #include "pool.h"
+#include "ukernel_check.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -315,8 +316,63 @@ static void test_misc(void)
     CHECK_EQ(wc_count("a", 1, "a", 1, 3), 0, "bad width counts 0");
 }
 
+/* The unicode needle kernels against the scalar one: every width, texts of
+ * every length to 300 units from an alphabet of ASCII word and non-word
+ * units and units >= 0x80 (and, wide, units whose low byte is an ASCII word
+ * unit), every needle length to 9, the needle planted often, random
+ * ranges; every range also as [lo, len). */
+static void test_ukernels(void)
+{
+    static const uint32_t alpha[] = {'i', 's', 'x', '_', '0', '9', 'Z', ' ', '-',
+                                     '\n', 0x7F, 0x80, 0xC3, 0xA9, 0xFF, '/', ':',
+                                     '@', '[', '`', '{'};
+    static const uint32_t wide[] = {0x0169, 0x4E2D, 0xFF41, 0x8030, 0xFFFF,
+                                    0x10073, 0x80000061, 0xFFFFFF5F};
+    uint64_t r = 7;
+    int bad = 0;
+    for (int k = 0; k < NKERNELS; k++) {
+        if (wc_force_kernel(kernel_names[k]) != WC_OK)
+            continue;
+        for (int width = 1; width <= 4; width *= 2) {
+            for (size_t len = 0; len <= 300; len++) {
+                uint32_t u[310], nd[10];
+                size_t m = 1 + len % 9;
+                for (size_t j = 0; j < m; j++) {
+                    r = r * 6364136223846793005ull + 1442695040888963407ull;
+                    nd[j] = alpha[(r >> 33) % 7]; /* word units, or ' ' */
+                }
+                for (size_t j = 0; j < len; j++) {
+                    r = r * 6364136223846793005ull + 1442695040888963407ull;
+                    uint64_t x = r >> 33;
+                    if (width > 1 && x % 11 == 0)
+                        u[j] = wide[(x >> 8) % (width == 2 ? 5 : 8)];
+                    else
+                        u[j] = alpha[(x >> 8) % (sizeof alpha / sizeof alpha[0])];
+                    if (j + m <= len && x % 5 == 0) { /* the needle, often */
+                        memcpy(u + j, nd, m * sizeof *u);
+                        j += m - 1;
+                    }
+                }
+                for (size_t lo = 0; lo < len + 1; lo += 1 + lo / 3) {
+                    r = r * 6364136223846793005ull + 1442695040888963407ull;
+                    size_t hi = lo + (r >> 33) % (len - lo + 1);
+                    if (!uk_range_agrees(u, lo, hi, nd, m, width) ||
+                        !uk_range_agrees(u, lo, len, nd, m, width)) {
+                        if (bad++ < 5)
+                            fprintf(stderr, "ukernel %s: width %d len %zu lo %zu m %zu\n",
+                                    kernel_names[k], width, len, lo, m);
+                    }
+                }
+            }
+        }
+    }
+    wc_force_kernel("auto");
+    CHECK(bad == 0, "unicode needle kernels agree with the scalar one");
+}
+
 int main(void)
 {
+    test_ukernels();
     test_vectors();
     test_kernels_random();
     test_wide_random();
