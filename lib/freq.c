@@ -183,8 +183,8 @@ static int wc_needle_words(const struct wc_wtext *x, size_t lo, size_t hi,
                            struct wc_scratch *sc, struct wc_sink *s,
                            size_t *err)
 {
-    if (s->un.key != NULL)
-        return wc_uneedle_count(&s->un, x, lo, hi, &s->counts[s->un.id], err);
+    if (s->un.n != 0)
+        return wc_uneedle_count(&s->un, x, lo, hi, s->counts, err);
     return wc_words_range(x, lo, hi, sc, wc_emit_needles, s, err);
 }
 

@@ -26,8 +26,8 @@ struct wc_freq {
                          * entry's hash field holds its key's width */
     struct wc_tab tab;
     size_t nneedles;    /* needle ids: 0 .. nneedles-1 (entry.first) */
-    struct wc_uneedle un; /* the one needle of unicode mode, for its kernels
-                           * (set as needles are added: wc_uneedle_init) */
+    struct wc_uneedle un; /* the needles of unicode mode for its kernels
+                           * (made as needles are added: wc_uneedle_init) */
     uint64_t *needle_counts;
     wc_progress_fn progress; /* wc_freq_set_progress */
     void *progress_arg;

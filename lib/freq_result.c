@@ -538,8 +538,8 @@ static int wc_needle_key(const wc_freq *f, const void *nd, size_t m, int nw,
     return WC_OK;
 }
 
-int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
-                       size_t *id, size_t *err_offset)
+static int wc_freq_add_needle_to(wc_freq *f, const void *needle, size_t nlen,
+                                 int nwidth, size_t *id, size_t *err_offset)
 {
     *id = WC_NO_ID;
     if ((nwidth != 1 && nwidth != 2 && nwidth != 4) || f->counted ||
@@ -569,11 +569,22 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
     if (e == NULL)
         return WC_ENOMEM;
     *id = (size_t)e->first;
-    /* Once here, not for each span or window of a count: it reads the
-     * needle through (a needle as long as a file, read for each of its
-     * windows, would cost the file's size times their number). */
-    wc_uneedle_init(&f->un, &f->x, &f->tab);
     return WC_OK;
+}
+
+int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
+                       size_t *id, size_t *err_offset)
+{
+    int rc = wc_freq_add_needle_to(f, needle, nlen, nwidth, id, err_offset);
+    /* The needles for the unicode kernels, made again whatever happened
+     * (an insert may have moved the keys they point to, even one that
+     * failed), and here rather than for each span or window of a count:
+     * it reads the needles through (a needle as long as a file, read for
+     * each of its windows, would cost the file's size times their
+     * number). */
+    if (!f->counted)
+        wc_uneedle_init(&f->un, &f->x, &f->tab);
+    return rc;
 }
 
 /* Above every first occurrence in f: kept by the merges, found again (one

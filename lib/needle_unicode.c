@@ -1,12 +1,12 @@
 /*
- * needle_unicode.c - one needle in unicode mode without casefold, counted by
+ * needle_unicode.c - a few needles in unicode mode without casefold, counted by
  * the unicode needle kernels (kernels.h: wc_ucount*): a SIMD pass finds the
  * places where the needle stands between units that are not ASCII word
  * characters, exact where both neighbours are ASCII; where a neighbour is
  * not ASCII, the code points on either side are decoded and classified
  * here (wc_uneedle_check).  Word by word, a needle of English text ran at
  * 1.4 GB/s on two threads; it then costs about what the space-mode kernels
- * cost.  A strict UTF-8 text is validated first, 8 bytes a step where they
+ * cost.  Up to WC_UNEEDLE_MAX needles, one pass each.  A strict UTF-8 text is validated first, 8 bytes a step where they
  * are ASCII, so that an invalid byte is reported at the same offset as the
  * enumerator reports it (wc_words_unicode).
  */
@@ -17,37 +17,36 @@
 void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
                      const struct wc_tab *needles)
 {
-    u->key = NULL;
+    u->n = 0;
     if (x->words != WC_WORDS_UNICODE || x->fold || needles == NULL ||
-        needles->n != 1 || needles->kw != x->width)
+        needles->n == 0 || needles->n > WC_UNEEDLE_MAX ||
+        needles->kw != x->width || needles->packed)
         return;
+    size_t n = 0;
     for (size_t k = 0; k <= needles->mask; k++) {
         const struct wc_ent *e = &needles->ents[k];
         if (e->hash == 0)
             continue;
         size_t m = wc_ent_len(e);
-        if (m == 0)
-            return; /* the empty needle: no word is empty */
-        u->key = wc_ent_key(e, needles->kw);
-        u->len = m;
-        u->id = (size_t)e->first;
+        u->key[n] = wc_ent_key(e, needles->kw);
+        u->len[n] = m;
+        u->id[n] = (size_t)e->first;
         /* The needle's code points (it is valid UTF-8 when the text is
-         * UTF-8: wc_freq_add_needle checks). */
-        u->word = 1;
+         * UTF-8: wc_freq_add_needle checks); the empty needle equals no
+         * word (none is empty). */
+        int word = m > 0;
         struct wc_wtext nx = *x;
-        nx.text = u->key;
+        nx.text = u->key[n];
         nx.len = m;
-        for (size_t i = 0; i < m;) {
+        for (size_t i = 0; i < m && word;) {
             uint32_t c;
             size_t l = wc_next_cp(&nx, x->width, i, m, &c);
-            if (l == 0 || !wc_uni_isword(c)) {
-                u->word = 0;
-                break;
-            }
+            word = l != 0 && wc_uni_isword(c);
             i += l;
         }
-        return;
+        u->word[n++] = word;
     }
+    u->n = n;
 }
 
 struct wc_uctx {
@@ -121,7 +120,7 @@ static size_t wc_utf8_first_bad(const uint8_t *t, size_t lo, size_t hi)
 }
 
 int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
-                     size_t lo, size_t hi, uint64_t *count, size_t *err)
+                     size_t lo, size_t hi, uint64_t *counts, size_t *err)
 {
     if (x->width == 1 && x->utf8 && !x->replace) {
         size_t bad = wc_utf8_first_bad(x->text, lo, hi);
@@ -130,22 +129,26 @@ int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
             return WC_EUTF8;
         }
     }
-    if (!u->word || lo >= hi)
-        return WC_OK;
-    struct wc_uctx c = {x, lo, hi, u->len};
-    switch (x->width) {
-    case 1:
-        *count += wc_ukernel8()(x->text, lo, hi, u->key, u->len,
+    for (size_t k = 0; k < u->n; k++) {
+        if (!u->word[k] || lo >= hi)
+            continue;
+        struct wc_uctx c = {x, lo, hi, u->len[k]};
+        uint64_t got;
+        switch (x->width) {
+        case 1:
+            got = wc_ukernel8()(x->text, lo, hi, u->key[k], u->len[k],
                                 wc_uneedle_check, &c);
-        break;
-    case 2:
-        *count += wc_ukernel16()(x->text, lo, hi, u->key, u->len,
+            break;
+        case 2:
+            got = wc_ukernel16()(x->text, lo, hi, u->key[k], u->len[k],
                                  wc_uneedle_check, &c);
-        break;
-    default:
-        *count += wc_ukernel32()(x->text, lo, hi, u->key, u->len,
+            break;
+        default:
+            got = wc_ukernel32()(x->text, lo, hi, u->key[k], u->len[k],
                                  wc_uneedle_check, &c);
-        break;
+            break;
+        }
+        counts[u->id[k]] += got;
     }
     return WC_OK;
 }

@@ -71,12 +71,15 @@ def test_sigint_during_long_count_repeated(tmp_path, kind):
 # In-memory word counts (count_many, frequencies, search with words= or
 # casefold=) run with the GIL released, and the calling thread takes it back
 # between spans of about 1 MiB, at most every 0.1 s, to run the signal
-# handlers: Ctrl-C stops the count.  The text is 64 GiB that would take
-# minutes to count: one 8 MiB block of a file mapped 8,192 times, end to end,
-# into one reserved range of addresses (8 MiB of memory, whatever the size),
-# seen as a memoryview.  That the call did not complete is shown by what it
-# read: the pages of the range that were touched (its Rss in
-# /proc/self/smaps), a small part of the 64 GiB.
+# handlers: Ctrl-C stops the count.  The text is 256 GiB that would take
+# seconds to minutes to count: one 32 MiB block of a file mapped 8,192
+# times, end to end, into one reserved range of addresses (32 MiB of memory,
+# whatever the size), seen as a memoryview.  That the call did not complete
+# is shown by what it read: the pages of the range that were touched (its
+# Rss in /proc/self/smaps), a small part of the 256 GiB.  (64 GiB was too
+# little once unicode mode's needles got SIMD kernels: search(words=
+# "unicode") read 4.36 GB of it in the 0.3 s before the signal and the
+# stop, more than a sixteenth.)
 MEMORY_SCRIPT = r"""
 import ctypes, mmap, os, signal, sys, tempfile, threading, time
 sys.path.insert(0, sys.argv[2])
@@ -85,7 +88,7 @@ import word_count as w
 name = sys.argv[1]
 fn = CALLS[name]
 
-BLOCK_SIZE, COPIES = 8 << 20, 8192
+BLOCK_SIZE, COPIES = 32 << 20, 8192
 unit = w.ZEN + "Straße İSTANBUL naïve NAÏVE Σίσυφος ΣΊΣΥΦΟΣ\n"
 data = (unit.encode() * (BLOCK_SIZE // len(unit.encode()) + 1))[:BLOCK_SIZE]
 data = data[:data.rindex(b"\n") + 1]
@@ -174,6 +177,6 @@ def test_sigint_during_in_memory_word_counts(name):
     delays = [float(d) for d in lines[0].split()]
     read = [int(n) for n in lines[1].split()]
     print(f"{name}: KeyboardInterrupt {delays} s after SIGINT; "
-          f"{[round(n / 2**20) for n in read]} MiB of the 64 GiB text read")
+          f"{[round(n / 2**20) for n in read]} MiB of the 256 GiB text read")
     assert len(delays) == 3
     assert max(delays) < 5.0

@@ -1,16 +1,20 @@
-"""One needle in unicode mode without casefold (the CLI's default, grep's
+"""A few needles in unicode mode without casefold (the CLI's default, grep's
 words): counted by the unicode needle kernels (lib/needle_unicode.c,
 kernels.h: wc_ucount*) rather than word by word.  Checked on every kernel,
 at every length around the vector widths, for bytes (strict and replace)
 and str of every width, against the words of re (the core's Unicode
-version: unicode_oracle.findall_words) and against count_many, which counts
-the same needle word by word (two needles: never the kernels)."""
+version: unicode_oracle.findall_words) and against count_many with more
+needles than the kernels take (WC_UNEEDLE_MAX, 8), which counts word by
+word."""
 
 from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -46,8 +50,16 @@ def check(text, needle, threads):
     got_b = word_count.search(data, needle.encode(), words="unicode", threads=threads)
     assert got_b == want, (needle, data[:120])
     # word by word, for the same answer
-    many = word_count.count_many(text, [needle, "\x01never"], words="unicode", threads=threads)
-    assert many[needle] == want
+    assert word_by_word(text, [needle], threads)[needle] == want
+
+
+FILLERS = ["\x01never%d" % i for i in range(9)]  # no word: 0, on either path
+
+
+def word_by_word(text, needles, threads=1):
+    """count_many with more needles than the kernels take: the table."""
+    return word_count.count_many(text, list(needles) + FILLERS, words="unicode",
+                                 threads=threads)
 
 
 def test_every_kernel_every_length(kernel):
@@ -193,3 +205,50 @@ def test_one_long_word_of_non_ascii_letters_is_linear(kernel, as_bytes):
     assert run(n, n // 4) == 0 and run(4 * n, n) == 0 and run(n, n) == 1
     ratio = cpu_min(lambda: run(4 * n, n)) / cpu_min(lambda: run(n, n // 4))
     assert ratio < 9, ratio
+
+
+@pytest.mark.parametrize("k", [2, 3, 8, 9])
+def test_several_needles(kernel, k):
+    """count_many and wordcount -e with 2 to 8 needles (the kernels, a pass
+    each) and 9 (the table): the same counts as the words of re."""
+    rng = random.Random(6 + k)
+    needles = (NEEDLES * 2)[:k]
+    native._set_parallel_threshold(16)
+    try:
+        for n in (0, 1, 7, 64, 65, 300, 5000):
+            text = random_text(rng, n)
+            words = findall_words(text)
+            want = {nd: sum(1 for w in words if w == nd) for nd in needles}
+            for threads in (1, 2):
+                assert word_count.count_many(text, needles, words="unicode",
+                                             threads=threads) == want
+                got_b = word_count.count_many(text.encode(), [nd.encode() for nd in needles],
+                                              words="unicode", threads=threads)
+                assert got_b == {nd.encode(): c for nd, c in want.items()}
+    finally:
+        native._set_parallel_threshold(0)
+
+
+WORDCOUNT = Path(os.environ.get("WC_WORDCOUNT") or Path(sys.executable).parent / "wordcount")
+
+
+def run_cli(args):
+    r = subprocess.run([str(WORDCOUNT), "--no-progress", *args], capture_output=True,
+                       text=True, timeout=120, check=False)
+    assert r.returncode in (0, 1), r.stderr
+    return r.stdout
+
+
+def test_cli_several_words(tmp_path):
+    rng = random.Random(7)
+    text = random_text(rng, 30_000)
+    p = tmp_path / "t.txt"
+    p.write_bytes(text.encode())
+    words = findall_words(text)
+    args = []
+    for nd in ["is", "é", "中", "this"]:
+        args += ["-e", nd]
+    out = run_cli(args + [str(p)])
+    for line in out.splitlines():
+        nd, count = line.rsplit(":", 1)
+        assert int(count) == sum(1 for w in words if w == nd), line
