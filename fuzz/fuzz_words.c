@@ -704,12 +704,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 failf("count_many: invalid UTF-8 not reported at its offset",
                       err, text_err);
             /* The first needle alone (the unicode needle kernels' path in
-             * unicode mode): the same error at the same offset. */
-            wc_freq *g = wc_freq_new(width, &o);
+             * unicode mode): the same error at the same offset (on 1 and 3
+             * threads). */
+            wc_freq *g = threads % 2 == 1 ? wc_freq_new(width, &o) : NULL;
             size_t id1 = WC_NO_ID, err1 = 0;
-            if (g == NULL)
-                abort();
-            if (n > 0 && nds[0].utf8_err == NO_ERROR &&
+            if (g != NULL && n > 0 && nds[0].utf8_err == NO_ERROR &&
                 wc_freq_add_needle(g, nds[0].p, nds[0].len, nds[0].width, &id1,
                                    &err1) == WC_OK &&
                 (wc_freq_count_needles(g, text, len, &err1) != WC_EUTF8 ||
@@ -726,18 +725,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint64_t got = wc_freq_needle_count(f, ids[k]);
                 /* The needle alone: in unicode mode without casefold the
                  * unicode needle kernels count it (needle_unicode.c), not
-                 * the table of words; the same count either way. */
-                wc_freq *g = wc_freq_new(width, &o);
-                size_t id1 = WC_NO_ID, err1 = 0;
-                if (g == NULL ||
-                    wc_freq_add_needle(g, nds[k].p, nds[k].len, nds[k].width,
-                                       &id1, &err1) != WC_OK ||
-                    wc_freq_count_needles(g, text, len, &err1) != WC_OK)
-                    failf("one needle failed", k, (size_t)threads);
-                if (wc_freq_needle_count(g, id1) != got)
-                    failf("one needle against count_many",
-                          (size_t)wc_freq_needle_count(g, id1), (size_t)got);
-                wc_freq_free(g);
+                 * the table of words; the same count either way.  Needle k
+                 * at one thread count (they take turns: all four at every
+                 * count made the target 7 times slower). */
+                if (threads == 1 + (int)(k % 4)) {
+                    wc_freq *g = wc_freq_new(width, &o);
+                    size_t id1 = WC_NO_ID, err1 = 0;
+                    if (g == NULL ||
+                        wc_freq_add_needle(g, nds[k].p, nds[k].len,
+                                           nds[k].width, &id1, &err1) != WC_OK ||
+                        wc_freq_count_needles(g, text, len, &err1) != WC_OK)
+                        failf("one needle failed", k, (size_t)threads);
+                    if (wc_freq_needle_count(g, id1) != got)
+                        failf("one needle against count_many",
+                              (size_t)wc_freq_needle_count(g, id1), (size_t)got);
+                    wc_freq_free(g);
+                }
                 if (nds[k].exact && got != nds[k].want)
                     failf("count_many", (size_t)got, (size_t)nds[k].want);
                 if (threads == 1)
