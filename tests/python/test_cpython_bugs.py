@@ -35,3 +35,17 @@ def test_mmap_close_export_race():
     else:
         r = run("mmap_close_export_race.py", "2")
         assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+
+
+def test_mmap_export_count_race():
+    """3.13t loses updates of an mmap's export count (the BufferError that
+    test_freethreading.py tolerates there); with the GIL it never does."""
+    if FREE_THREADED and sys.version_info[:2] == (3, 13):
+        r = run("mmap_export_count_race.py", "20")
+        if r.returncode == 0:
+            pytest.skip("no lost export in 20 trials on this 3.13t: the tolerance "
+                        "in test_freethreading.py may be lifted")
+        assert r.returncode == 1, (r.returncode, r.stdout, r.stderr[-2000:])
+    else:
+        r = run("mmap_export_count_race.py", "2")
+        assert r.returncode == 0, (r.returncode, r.stdout, r.stderr[-2000:])

@@ -123,8 +123,16 @@ def test_threads_call_every_function_on_shared_objects(corpus):
     for t in workers:
         t.join(600)
     assert not any(t.is_alive() for t in workers), "a thread is stuck"
-    m.close()
     assert errors == []
+    try:
+        m.close()
+    except BufferError:
+        # CPython 3.13t counts an mmap's buffer exports with no lock and
+        # loses updates when threads export it at once (every export was
+        # released: tests/cpython_bugs/mmap_export_count_race.py shows it
+        # without word_count).  Elsewhere the count must be exact.
+        if not (FREE_THREADED and sys.version_info[:2] == (3, 13)):
+            raise
     if FREE_THREADED:
         assert not sys._is_gil_enabled()
 
