@@ -1,14 +1,15 @@
 /*
- * needle_unicode.c - a few needles in unicode mode without casefold, counted by
- * the unicode needle kernels (kernels.h: wc_ucount*): a SIMD pass finds the
- * places where the needle stands between units that are not ASCII word
- * characters, exact where both neighbours are ASCII; where a neighbour is
- * not ASCII, the code points on either side are decoded and classified
- * here (wc_uneedle_check).  Word by word, a needle of English text ran at
- * 1.4 GB/s on two threads; it then costs about what the space-mode kernels
- * cost.  Up to WC_UNEEDLE_MAX needles, one pass each.  A strict UTF-8 text is validated first, 8 bytes a step where they
- * are ASCII, so that an invalid byte is reported at the same offset as the
- * enumerator reports it (wc_words_unicode).
+ * needle_unicode.c - a few needles in unicode mode without casefold, counted
+ * by the unicode needle kernels (kernels.h: wc_ucount*), one pass each (up
+ * to WC_UNEEDLE_MAX): a SIMD pass finds the places where a needle stands
+ * between units that are not ASCII word characters, exact where both
+ * neighbours are ASCII; where a neighbour is not ASCII, the code points on
+ * either side are decoded and classified here (wc_uneedle_check).  Word by
+ * word, a needle of English text ran at 1.4 GB/s on two threads; it then
+ * costs about what the space-mode kernels cost.  A strict UTF-8 text is
+ * validated first, 8 bytes a step where they are ASCII, so that an invalid
+ * byte is reported at the same offset as the enumerator reports it
+ * (wc_words_unicode).
  */
 #include "dispatch.h"
 #include "needle_unicode.h"
