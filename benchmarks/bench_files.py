@@ -90,37 +90,44 @@ def make_log(directory: str, size_mb: int) -> str:
 
 
 def bench_log(args, wordcount: str) -> None:
-    """grep's words in a log: wordcount's default against grep and rg."""
+    """grep's words in a log: wordcount's default against grep and rg, with
+    and without -i (casefold: the needle 'error' in any case)."""
     path = make_log(args.dir, args.log_mb)
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         while f.read(1 << 24):
             pass
-    cmds = {
-        "wordcount ERROR": f"{wordcount} --no-progress ERROR {path}",
-        "grep -ow | wc -l (C.UTF-8)": f"LC_ALL=C.UTF-8 grep -ow ERROR {path} | wc -l",
-    }
-    if shutil.which("rg"):
-        cmds["rg -ow | wc -l"] = f"rg -ow ERROR {path} | wc -l"
-    expected = shell_count(cmds["grep -ow | wc -l (C.UTF-8)"])
-    rows = [Row(name, (lambda c=c: shell_count(c)), expected, nbytes=size)
-            for name, c in cmds.items()]
-    rows.append(Row("search_file(words='unicode')",
-                    lambda: word_count.search_file(path, "ERROR", words="unicode",
-                                                   errors="replace"),
-                    expected, nbytes=size))
-    say(f"\n{size / 1e6:,.0f} MB log {path}, needle 'ERROR', grep's words, count {expected:,}")
-    for r in rows:
-        run_row(r, min_rounds=3, max_time=args.max_time)
-    print(table(rows, f"grep's words in a {size / 1e6:,.0f} MB log (page cache warm)"))
-    med = {r.name: r.stats["median"] for r in rows}
-    gr = med["grep -ow | wc -l (C.UTF-8)"] / med["wordcount ERROR"]
-    print(target("bench_files", "log: wordcount vs grep -ow | wc -l", "-",
-                 f"{gr:.1f}x faster", None))
-    if "rg -ow | wc -l" in med:
-        rg = med["rg -ow | wc -l"] / med["wordcount ERROR"]
-        print(target("bench_files", "log: wordcount vs rg -ow | wc -l", "-",
-                     f"{rg:.1f}x faster", None))
+    for needle, i in (("ERROR", ""), ("error", "i")):
+        o = f"-o{i}w"
+        cmds = {
+            f"wordcount {'-i ' if i else ''}{needle}":
+                f"{wordcount} --no-progress {'-i ' if i else ''}{needle} {path}",
+            f"grep {o} | wc -l (C.UTF-8)": f"LC_ALL=C.UTF-8 grep {o} {needle} {path} | wc -l",
+        }
+        if shutil.which("rg"):
+            cmds[f"rg {o} | wc -l"] = f"rg {o} {needle} {path} | wc -l"
+        expected = shell_count(cmds[f"grep {o} | wc -l (C.UTF-8)"])
+        rows = [Row(name, (lambda c=c: shell_count(c)), expected, nbytes=size)
+                for name, c in cmds.items()]
+        rows.append(Row(f"search_file(words='unicode'{', casefold=True' if i else ''})",
+                        lambda n=needle, i=i: word_count.search_file(
+                            path, n, words="unicode", casefold=bool(i), errors="replace"),
+                        expected, nbytes=size))
+        say(f"\n{size / 1e6:,.0f} MB log {path}, needle {needle!r}{' with -i' if i else ''}, "
+            f"grep's words, count {expected:,}")
+        for r in rows:
+            run_row(r, min_rounds=3, max_time=args.max_time)
+        print(table(rows, f"grep's words in a {size / 1e6:,.0f} MB log"
+                          f"{', -i' if i else ''} (page cache warm)"))
+        med = {r.name: r.stats["median"] for r in rows}
+        ours = rows[0].name
+        what = f"log{' -i' if i else ''}: wordcount vs"
+        gr = med[f"grep {o} | wc -l (C.UTF-8)"] / med[ours]
+        print(target("bench_files", f"{what} grep {o} | wc -l", "-", f"{gr:.1f}x faster", None))
+        if f"rg {o} | wc -l" in med:
+            rg = med[f"rg {o} | wc -l"] / med[ours]
+            print(target("bench_files", f"{what} rg {o} | wc -l", "-", f"{rg:.1f}x faster",
+                         None))
 
 
 def shell_count(cmd: str) -> int:

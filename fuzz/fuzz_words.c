@@ -36,8 +36,10 @@
  *     needles that are words of the text, the count of equal words in
  *     wc_words_foreach's list; for ASCII needles of ASCII texts with
  *     casefold, the literal count; for every needle, the same count at
- *     every thread count, and counted alone (in unicode mode without
- *     casefold: by the unicode needle kernels) the same count or error;
+ *     every thread count, and counted alone (in unicode mode: by the
+ *     unicode needle kernels, with casefold when it folds to ASCII) the
+ *     same count or error, and among 9 needles that no text holds (word by
+ *     word) the same count;
  *   - with a failing allocation: WC_ENOMEM with the table empty (it then
  *     counts right), or the right result;
  *   - on every kernel this CPU runs (wc_force_kernel): the byte-class masks
@@ -58,6 +60,8 @@
 #include "kernels/wmask.h"
 
 #define MAX_NEEDLES 12
+/* needle_unicode.h's WC_UNEEDLE_MAX: more needles go word by word. */
+#define WC_UNEEDLE_MAX_TEST 8
 #define NO_ERROR ((size_t)-1)
 
 static void failf(const char *what, size_t a, size_t b)
@@ -738,6 +742,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         failf("one needle failed", k, (size_t)threads);
                     if (wc_freq_needle_count(g, id1) != got)
                         failf("one needle against count_many",
+                              (size_t)wc_freq_needle_count(g, id1), (size_t)got);
+                    wc_freq_free(g);
+                    /* And beside more needles than the kernels take (words
+                     * that no text holds: "\x01", "\x01\x01", ...): word by
+                     * word, the table's count, kernels or not in f. */
+                    static const uint8_t ones[WC_UNEEDLE_MAX_TEST + 1] = {
+                        1, 1, 1, 1, 1, 1, 1, 1, 1};
+                    g = wc_freq_new(width, &o);
+                    id1 = WC_NO_ID;
+                    int bad = g == NULL ||
+                              wc_freq_add_needle(g, nds[k].p, nds[k].len, nds[k].width,
+                                                 &id1, &err1) != WC_OK;
+                    for (size_t j = 1; j <= WC_UNEEDLE_MAX_TEST + 1 && !bad; j++) {
+                        size_t idj;
+                        bad = wc_freq_add_needle(g, ones, j, 1, &idj, &err1) != WC_OK;
+                    }
+                    if (bad || wc_freq_count_needles(g, text, len, &err1) != WC_OK)
+                        failf("one needle among fillers failed", k, (size_t)threads);
+                    if (wc_freq_needle_count(g, id1) != got)
+                        failf("count_many against word by word",
                               (size_t)wc_freq_needle_count(g, id1), (size_t)got);
                     wc_freq_free(g);
                 }

@@ -179,13 +179,27 @@ static int wc_fjob_claim(struct wc_fjob *job, size_t *lo, size_t *hi)
 
 /* The words of [lo, hi) counted as needles: one instance of the enumerator
  * with this sink, for the pool's tasks and the windows of files. */
+struct wc_needle_range {
+    const struct wc_wtext *x;
+    struct wc_scratch *sc;
+    struct wc_sink *s;
+};
+
+static int wc_needle_range(void *ctx, size_t lo, size_t hi, size_t *err)
+{
+    struct wc_needle_range *r = ctx;
+    return wc_words_range(r->x, lo, hi, r->sc, wc_emit_needles, r->s, err);
+}
+
 static int wc_needle_words(const struct wc_wtext *x, size_t lo, size_t hi,
                            struct wc_scratch *sc, struct wc_sink *s,
                            size_t *err)
 {
+    struct wc_needle_range r = {x, sc, s};
     if (s->un.n != 0)
-        return wc_uneedle_count(&s->un, x, lo, hi, s->counts, err);
-    return wc_words_range(x, lo, hi, sc, wc_emit_needles, s, err);
+        return wc_uneedle_count(&s->un, x, lo, hi, s->counts, wc_needle_range,
+                                &r, err);
+    return wc_needle_range(&r, lo, hi, err);
 }
 
 /*

@@ -19,9 +19,10 @@ void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
                      const struct wc_tab *needles)
 {
     u->n = 0;
-    if (x->words != WC_WORDS_UNICODE || x->fold || needles == NULL ||
-        needles->n == 0 || needles->n > WC_UNEEDLE_MAX ||
-        needles->kw != x->width || needles->packed)
+    u->fold = x->fold;
+    if (x->words != WC_WORDS_UNICODE || needles == NULL || needles->n == 0 ||
+        needles->n > WC_UNEEDLE_MAX || needles->packed ||
+        (!x->fold && needles->kw != x->width))
         return;
     size_t n = 0;
     for (size_t k = 0; k <= needles->mask; k++) {
@@ -29,23 +30,47 @@ void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
         if (e->hash == 0)
             continue;
         size_t m = wc_ent_len(e);
-        u->key[n] = wc_ent_key(e, needles->kw);
+        const void *key = wc_ent_key(e, needles->kw);
+        u->key[n] = key;
         u->len[n] = m;
         u->id[n] = (size_t)e->first;
-        /* The needle's code points (it is valid UTF-8 when the text is
-         * UTF-8: wc_freq_add_needle checks); the empty needle equals no
-         * word (none is empty). */
-        int word = m > 0;
+        /* The needle's code points (it is valid UTF-8 when its keys are:
+         * wc_freq_add_needle checks); the empty needle equals no word
+         * (none is empty). */
+        int word = m > 0, ascii = 1;
         struct wc_wtext nx = *x;
-        nx.text = u->key[n];
+        nx.text = key;
         nx.len = m;
+        nx.utf8 = needles->kw == 1 && (x->utf8 || x->fold);
         for (size_t i = 0; i < m && word;) {
             uint32_t c;
-            size_t l = wc_next_cp(&nx, x->width, i, m, &c);
+            size_t l = wc_next_cp(&nx, needles->kw, i, m, &c);
             word = l != 0 && wc_uni_isword(c);
+            ascii &= c < 0x80;
             i += l;
         }
-        u->word[n++] = word;
+        u->word[n] = word;
+        if (x->fold && word) {
+            /* Folded, the needle must be ASCII (the kernels compare
+             * ASCII letters without case), in the text's units. */
+            if (!ascii)
+                return;
+            if (needles->kw != x->width) {
+                if (m > WC_UNEEDLE_COPY)
+                    return;
+                for (size_t j = 0; j < m; j++) {
+                    uint32_t c = WC_UNIT(key, needles->kw, j);
+                    if (x->width == 1)
+                        ((uint8_t *)u->copy[n])[j] = (uint8_t)c;
+                    else if (x->width == 2)
+                        ((uint16_t *)u->copy[n])[j] = (uint16_t)c;
+                    else
+                        u->copy[n][j] = c;
+                }
+                u->key[n] = u->copy[n];
+            }
+        }
+        n++;
     }
     u->n = n;
 }
@@ -74,27 +99,136 @@ static uint32_t wc_cp_before8(const uint8_t *t, size_t lo, size_t i)
     return 0xFFFD;
 }
 
+/* The code points before and after the place i of a needle of u->m units,
+ * or WC_NONE where that side is an end of [lo, hi). */
+#define WC_NONE UINT32_MAX
+static void wc_uneighbours(const struct wc_uctx *u, size_t i, uint32_t *before,
+                           uint32_t *after)
+{
+    const struct wc_wtext *x = u->x;
+    *before = *after = WC_NONE;
+    if (i > u->lo)
+        *before = x->width == 1 && x->utf8 ? wc_cp_before8(x->text, u->lo, i)
+                                           : WC_UNIT(x->text, x->width, i - 1);
+    size_t e = i + u->m;
+    if (e < u->hi && wc_next_cp(x, x->width, e, u->hi, after) == 0)
+        *after = 0xFFFD;
+}
+
 /* The needle at i (its units equal) is a word: the code points on either
  * side are not word characters. */
 static int wc_uneedle_check(void *ctx, size_t i)
 {
-    const struct wc_uctx *u = ctx;
-    const struct wc_wtext *x = u->x;
-    int u8 = x->width == 1 && x->utf8;
-    uint32_t c;
-    if (i > u->lo) {
-        c = u8 ? wc_cp_before8(x->text, u->lo, i) : WC_UNIT(x->text, x->width, i - 1);
-        if (wc_uni_isword(c))
+    uint32_t b, a;
+    wc_uneighbours(ctx, i, &b, &a);
+    return (b == WC_NONE || !wc_uni_isword(b)) &&
+           (a == WC_NONE || !wc_uni_isword(a));
+}
+
+/* The same in the folded text: the last code point of the fold of the one
+ * before, and the first of the fold of the one after, are not word
+ * characters (U+0345 is none, its fold is; "İ" folds to "i" and U+0307). */
+static int wc_uneedle_check_fold(void *ctx, size_t i)
+{
+    uint32_t b, a, f[3];
+    unsigned fw;
+    wc_uneighbours(ctx, i, &b, &a);
+    if (b != WC_NONE) {
+        int n = wc_uni_fold(b, wc_uni_rec(b), f, &fw);
+        if ((fw >> (n - 1)) & 1)
             return 0;
     }
-    size_t e = i + u->m;
-    if (e < u->hi) {
-        if (wc_next_cp(x, x->width, e, u->hi, &c) == 0)
-            c = 0xFFFD;
-        if (wc_uni_isword(c))
+    if (a != WC_NONE) {
+        wc_uni_fold(a, wc_uni_rec(a), f, &fw);
+        if (fw & 1)
             return 0;
     }
     return 1;
+}
+
+/* A code point that is not ASCII but whose fold holds ASCII ("ß" folds to
+ * "ss", "ſ" to "s", "ﬁ" to "fi", the Kelvin sign to "k", "İ" to "i" and
+ * U+0307): the 19 of Unicode 14, from the tables whatever their version. */
+static int wc_folds_to_ascii(uint32_t c)
+{
+    if (c < 0x80)
+        return 0;
+    uint32_t f[3];
+    unsigned fw;
+    int n = wc_uni_fold(c, wc_uni_rec(c), f, &fw);
+    for (int k = 0; k < n; k++)
+        if (f[k] < 0x80)
+            return 1;
+    return 0;
+}
+
+/* The first code point of [k, hi) that folds to ASCII, or hi; *l its
+ * length.  ASCII is skipped 8 bytes a step; invalid UTF-8 (replace: the
+ * text was checked otherwise) is U+FFFD, which folds to itself. */
+static size_t wc_next_fold_ascii(const struct wc_wtext *x, size_t k, size_t hi,
+                                 size_t *l)
+{
+    const uint8_t *t = x->text;
+    int u8 = x->width == 1 && x->utf8;
+    while (k < hi) {
+        if (x->width == 1)
+            while (hi - k >= 8 && (wc_load64(t + k) & 0x8080808080808080ull) == 0)
+                k += 8;
+        if (k >= hi)
+            break;
+        uint32_t c;
+        size_t n = u8 ? wc_next_cp(x, 1, k, hi, &c) : 1;
+        if (!u8)
+            c = WC_UNIT(x->text, x->width, k);
+        if (n == 0) {
+            k++;
+            continue;
+        }
+        if (wc_folds_to_ascii(c)) {
+            *l = n;
+            return k;
+        }
+        k += n;
+    }
+    *l = 0;
+    return hi;
+}
+
+/* Unit k of x is ASCII and no word character: it folds to itself, so no
+ * word of the folded text crosses it. */
+static int wc_ascii_edge(const struct wc_wtext *x, size_t k)
+{
+    uint32_t c = WC_UNIT(x->text, x->width, k);
+    return c < 0x80 && !wc_ascii_word_unit(c);
+}
+
+/* Each needle of u in [lo, hi) by the kernels. */
+static void wc_uneedle_kernels(const struct wc_uneedle *u,
+                               const struct wc_wtext *x, size_t lo, size_t hi,
+                               uint64_t *counts)
+{
+    wc_ucheck_fn check = u->fold ? wc_uneedle_check_fold : wc_uneedle_check;
+    for (size_t k = 0; k < u->n; k++) {
+        if (!u->word[k] || lo >= hi)
+            continue;
+        struct wc_uctx c = {x, lo, hi, u->len[k]};
+        uint64_t got;
+        switch (x->width) {
+        case 1:
+            got = wc_ukernel8()(x->text, lo, hi, u->key[k], u->len[k], u->fold,
+                                check, &c);
+            break;
+        case 2:
+            got = wc_ukernel16()(x->text, lo, hi, u->key[k], u->len[k], u->fold,
+                                 check, &c);
+            break;
+        default:
+            got = wc_ukernel32()(x->text, lo, hi, u->key[k], u->len[k], u->fold,
+                                 check, &c);
+            break;
+        }
+        counts[u->id[k]] += got;
+    }
 }
 
 /* The first invalid byte of [lo, hi) of a UTF-8 text (lo is not inside a
@@ -121,7 +255,8 @@ static size_t wc_utf8_first_bad(const uint8_t *t, size_t lo, size_t hi)
 }
 
 int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
-                     size_t lo, size_t hi, uint64_t *counts, size_t *err)
+                     size_t lo, size_t hi, uint64_t *counts,
+                     wc_urange_fn words, void *wctx, size_t *err)
 {
     if (x->width == 1 && x->utf8 && !x->replace) {
         size_t bad = wc_utf8_first_bad(x->text, lo, hi);
@@ -130,26 +265,34 @@ int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
             return WC_EUTF8;
         }
     }
-    for (size_t k = 0; k < u->n; k++) {
-        if (!u->word[k] || lo >= hi)
-            continue;
-        struct wc_uctx c = {x, lo, hi, u->len[k]};
-        uint64_t got;
-        switch (x->width) {
-        case 1:
-            got = wc_ukernel8()(x->text, lo, hi, u->key[k], u->len[k],
-                                wc_uneedle_check, &c);
-            break;
-        case 2:
-            got = wc_ukernel16()(x->text, lo, hi, u->key[k], u->len[k],
-                                 wc_uneedle_check, &c);
-            break;
-        default:
-            got = wc_ukernel32()(x->text, lo, hi, u->key[k], u->len[k],
-                                 wc_uneedle_check, &c);
+    if (!u->fold) {
+        wc_uneedle_kernels(u, x, lo, hi, counts);
+        return WC_OK;
+    }
+    /* Casefold: the kernels see the ASCII letters of a needle in either
+     * case, which is the whole fold of a word that is ASCII.  A word of the
+     * folded text may also hold the ASCII of a letter that is not ("ſtop"
+     * folds to "stop"): the stretch around each such letter, between ASCII
+     * non-word units (folded, they stay what they are and end every word),
+     * goes word by word, and the kernels count the rest. */
+    for (size_t q = lo; q < hi;) {
+        size_t l, a = wc_next_fold_ascii(x, q, hi, &l);
+        if (a == hi) {
+            wc_uneedle_kernels(u, x, q, hi, counts);
             break;
         }
-        counts[u->id[k]] += got;
+        size_t s = a, e = a + l;
+        while (s > q && !wc_ascii_edge(x, s))
+            s--;
+        while (e < hi && !wc_ascii_edge(x, e))
+            e++;
+        /* [q, s) and [s, e) begin with an ASCII non-word unit (or are at
+         * lo), and [s, e) ends before one (or at hi). */
+        wc_uneedle_kernels(u, x, q, s, counts);
+        int rc = words(wctx, s, e, err);
+        if (rc != WC_OK)
+            return rc;
+        q = e;
     }
     return WC_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * needle_unicode.h - private to the core: up to 8 needles in unicode mode
- * without casefold (the CLI's default, grep's words) counted by the unicode
- * needle kernels (kernels.h: wc_ucount*) rather than word by word.
+ * (the CLI's default, grep's words), and with casefold when every needle
+ * folds to ASCII (grep -i), counted by the unicode needle kernels
+ * (kernels.h: wc_ucount*) rather than word by word.
  */
 #ifndef WC_NEEDLE_UNICODE_H
 #define WC_NEEDLE_UNICODE_H
@@ -14,6 +15,15 @@
  * by word through the table, one look-up a word whatever their number. */
 #define WC_UNEEDLE_MAX 8
 
+/* With casefold, a needle whose units are not the table's (a str text of
+ * 2 or 4 bytes a character, whose folded keys are UTF-32 or UTF-8) is
+ * copied in the text's units, up to this many (longer: word by word). */
+#define WC_UNEEDLE_COPY 32
+
+/* The words of [lo, hi) (ends as in wc_uneedle_count) counted one by one
+ * into the same counts: where folding may make ASCII of other letters. */
+typedef int (*wc_urange_fn)(void *ctx, size_t lo, size_t hi, size_t *err);
+
 /* The needles, in the text's units, when the kernels can count them. */
 struct wc_uneedle {
     size_t n;                        /* 0: count word by word */
@@ -23,22 +33,30 @@ struct wc_uneedle {
     int word[WC_UNEEDLE_MAX];        /* every code point of it is a word
                                       * character (else no word equals it:
                                       * a count of 0) */
+    int fold;                        /* casefold: every needle is ASCII */
+    uint32_t copy[WC_UNEEDLE_MAX][WC_UNEEDLE_COPY]; /* fold: keys in the
+                                                     * text's units */
 };
 
-/* u from the needle table of a count of x: set when x is in unicode mode
- * without casefold and the table holds 1 to WC_UNEEDLE_MAX needles (the
- * keys then point into the table, so u must be made again after any
- * insert: wc_freq_add_needle does, failed or not).  O(the needles), so it
- * is made as needles are added, not for each span or window. */
+/* u from the needle table of a count of x: set when x is in unicode mode,
+ * the table holds 1 to WC_UNEEDLE_MAX needles and, with casefold, every
+ * needle that is a word is ASCII once folded (as the table holds it).  The
+ * keys may point into the table, so u must be made again after any insert
+ * (wc_freq_add_needle does, failed or not), and into u itself, so a copy
+ * of u must not outlive it.  O(the needles), so it is made as needles are
+ * added, not for each span or window. */
 void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
                      const struct wc_tab *needles);
 
 /* The words equal to each of u's needles in [lo, hi) of x (lo and hi: 0,
- * len, or the start of a non-word code point) added to counts[id]: the
- * same counts, and the same error (WC_EUTF8 at the first invalid byte of a
- * strict UTF-8 text, *err its offset), as the words enumerated one by
- * one. */
+ * len, or the start of a code point whose fold starts with a non-word
+ * code point) added to counts[id]: the same counts, and the same error
+ * (WC_EUTF8 at the first invalid byte of a strict UTF-8 text, *err its
+ * offset), as the words enumerated one by one.  With casefold, the parts
+ * of [lo, hi) around letters that fold to ASCII (such as "ß", "ſ", "ﬁ",
+ * "K") go to words(wctx, a, b, err), whose error is returned. */
 int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
-                     size_t lo, size_t hi, uint64_t *counts, size_t *err);
+                     size_t lo, size_t hi, uint64_t *counts,
+                     wc_urange_fn words, void *wctx, size_t *err);
 
 #endif /* WC_NEEDLE_UNICODE_H */

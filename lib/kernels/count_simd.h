@@ -129,6 +129,7 @@ uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
  */
 #define WC_UKERNEL WC_CAT4(wc_ucount, WC_BITS, _, WC_ISA)
 #define WC_UMATCH WC_CAT3(wc_umatch, WC_BITS, )
+#define WC_UEQ WC_CAT3(wc_ueq, WC_BITS, )
 #define WC_IN(v, a, b) WC_ANDNOT(WC_GT(v, WC_SPLAT(b)), WC_GT(v, WC_SPLAT((a) - 1)))
 #define WC_WORDV(v)                                                           \
     WC_OR(WC_OR(WC_IN(v, '0', '9'), WC_IN(WC_VOR(v, WC_SPLAT(0x20)), 'a', 'z')), \
@@ -139,28 +140,49 @@ uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
 #define WC_HIGHV(v) WC_OR(WC_GT(WC_SPLAT(0), v), WC_GT(v, WC_SPLAT(0x7F)))
 #endif
 
-uint64_t WC_UKERNEL(const WC_T *t, size_t lo, size_t hi, const WC_T *needle,
-                    size_t m, wc_ucheck_fn check, void *ctx)
+/* The vectors OR'd into the text's units before they are compared with
+ * those of WC_NEEDLE_UNITS: 0x20 where fold and the needle's unit is a
+ * lowercase ASCII letter (then 'A' | 0x20 == 'a'; no other unit ORs to a
+ * letter), else 0. */
+#define WC_FOLD_UNITS WC_CAT4(wc_fold_units, WC_BITS, _, WC_ISA)
+static inline void WC_FOLD_UNITS(wc_vec *low, const WC_T *needle, size_t m,
+                                 int fold)
 {
-    if (m == 0 || lo >= hi || m > hi - lo)
-        return 0;
+    size_t n = m <= WC_EXACT ? m : 2;
+    for (size_t j = 0; j < n; j++) {
+        WC_T c = m <= WC_EXACT || j == 0 ? needle[j] : needle[m - 1];
+        low[j] = WC_SPLAT(fold && (uint32_t)c - 'a' < 26 ? 0x20 : 0);
+    }
+}
+
+/* Units p[0 ..) compared with a needle's: OR'd with low first when fold
+ * (a constant where WC_UBODY is inlined: no OR without it). */
+#define WC_UEQV(p, j, fold)                                                   \
+    WC_EQ((fold) ? WC_VOR(WC_AT(p), low[j]) : WC_AT(p), unit[j])
+
+#define WC_UBODY WC_CAT4(wc_ubody, WC_BITS, _, WC_ISA)
+WC_INLINE uint64_t WC_UBODY(const WC_T *t, size_t lo, size_t hi,
+                            const WC_T *needle, size_t m, const int fold,
+                            wc_ucheck_fn check, void *ctx)
+{
     /* Place lo has no left neighbour to look at: the scalar rule. */
-    uint64_t count = WC_UMATCH(t, lo, hi, lo, lo + 1, needle, m, check, ctx);
+    uint64_t count = WC_UMATCH(t, lo, hi, lo, lo + 1, needle, m, fold, check, ctx);
     size_t i = lo + 1;
     const size_t exact = m <= WC_EXACT ? m : 2;
-    wc_vec unit[WC_EXACT];
+    wc_vec unit[WC_EXACT], low[WC_EXACT];
     WC_NEEDLE_UNITS(unit, needle, m);
+    WC_FOLD_UNITS(low, needle, m, fold);
     /* The loads read T[i-1 .. i+WC_N-1+m]: within [lo, hi). */
     for (; i + WC_N + m <= hi; i += WC_N) {
         const WC_T *p = t + i;
         wc_vec before = WC_AT(p - 1), after = WC_AT(p + m);
         wc_bits v;
         if (m <= WC_EXACT) {
-            v = WC_EQ(WC_AT(p), unit[0]);
+            v = WC_UEQV(p, 0, fold);
             for (size_t j = 1; j < exact; j++)
-                v = WC_AND(v, WC_EQ(WC_AT(p + j), unit[j]));
+                v = WC_AND(v, WC_UEQV(p + j, j, fold));
         } else {
-            v = WC_AND(WC_EQ(WC_AT(p), unit[0]), WC_EQ(WC_AT(p + m - 1), unit[1]));
+            v = WC_AND(WC_UEQV(p, 0, fold), WC_UEQV(p + m - 1, 1, fold));
         }
         v = WC_ANDNOT(WC_WORDV(before), WC_ANDNOT(WC_WORDV(after), v));
         uint64_t mask = WC_MASK(v) & WC_ONE_BIT_A_UNIT;
@@ -179,17 +201,30 @@ uint64_t WC_UKERNEL(const WC_T *t, size_t lo, size_t hi, const WC_T *needle,
                 unsigned b = (unsigned)__builtin_ctzll(mask);
                 if ((high >> b) & 1 && !check(ctx, i + b / WC_UB))
                     continue;
-                count += memcmp(p + b / WC_UB, needle, m * sizeof(WC_T)) == 0;
+                count += (uint64_t)WC_UEQ(p + b / WC_UB, needle, m, fold);
             }
         }
     }
     if (i < hi)
-        count += WC_UMATCH(t, lo, hi, i, hi, needle, m, check, ctx);
+        count += WC_UMATCH(t, lo, hi, i, hi, needle, m, fold, check, ctx);
     return count;
+}
+
+uint64_t WC_UKERNEL(const WC_T *t, size_t lo, size_t hi, const WC_T *needle,
+                    size_t m, int fold, wc_ucheck_fn check, void *ctx)
+{
+    if (m == 0 || lo >= hi || m > hi - lo)
+        return 0;
+    return fold ? WC_UBODY(t, lo, hi, needle, m, 1, check, ctx)
+                : WC_UBODY(t, lo, hi, needle, m, 0, check, ctx);
 }
 
 #undef WC_UKERNEL
 #undef WC_UMATCH
+#undef WC_UEQ
+#undef WC_UEQV
+#undef WC_UBODY
+#undef WC_FOLD_UNITS
 #undef WC_IN
 #undef WC_WORDV
 #undef WC_HIGHV

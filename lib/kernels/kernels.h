@@ -66,14 +66,17 @@ typedef uint64_t (*wc_byte_fn)(const uint8_t *t, size_t n, uint8_t c);
  * all).  The kernel reads T[lo .. hi) only.
  */
 typedef int (*wc_ucheck_fn)(void *ctx, size_t i);
+/* With fold != 0 the body compares ASCII letters without case: unit j
+ * matches when T[i+j] == N[j], or N[j] is in 'a'..'z' and T[i+j] is
+ * N[j] - 0x20 (casefold of a needle whose fold is ASCII: needle_unicode.c). */
 typedef uint64_t (*wc_ukernel8_fn)(const uint8_t *t, size_t lo, size_t hi,
-                                   const uint8_t *needle, size_t m,
+                                   const uint8_t *needle, size_t m, int fold,
                                    wc_ucheck_fn check, void *ctx);
 typedef uint64_t (*wc_ukernel16_fn)(const uint16_t *t, size_t lo, size_t hi,
-                                    const uint16_t *needle, size_t m,
+                                    const uint16_t *needle, size_t m, int fold,
                                     wc_ucheck_fn check, void *ctx);
 typedef uint64_t (*wc_ukernel32_fn)(const uint32_t *t, size_t lo, size_t hi,
-                                    const uint32_t *needle, size_t m,
+                                    const uint32_t *needle, size_t m, int fold,
                                     wc_ucheck_fn check, void *ctx);
 
 /* An ASCII word unit: [0-9A-Za-z_] (every unit >= 0x80 is not). */
@@ -92,13 +95,13 @@ WC_INLINE int wc_ascii_word_unit(uint32_t u)
                               size_t hi, const uint32_t *needle, size_t m);   \
     uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c);       \
     uint64_t wc_ucount8_##isa(const uint8_t *t, size_t lo, size_t hi,         \
-                              const uint8_t *needle, size_t m,                \
+                              const uint8_t *needle, size_t m, int fold,      \
                               wc_ucheck_fn check, void *ctx);                 \
     uint64_t wc_ucount16_##isa(const uint16_t *t, size_t lo, size_t hi,       \
-                               const uint16_t *needle, size_t m,              \
+                               const uint16_t *needle, size_t m, int fold,    \
                                wc_ucheck_fn check, void *ctx);                \
     uint64_t wc_ucount32_##isa(const uint32_t *t, size_t lo, size_t hi,       \
-                               const uint32_t *needle, size_t m,              \
+                               const uint32_t *needle, size_t m, int fold,    \
                                wc_ucheck_fn check, void *ctx);
 
 WC_DECLARE_KERNELS(scalar)
@@ -163,9 +166,9 @@ extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
 
 /* The unicode-mode rule (wc_ucount*) at the places [a, b) of [lo, hi): the
  * scalar kernel, and the vector kernels' first place and tail. */
-#define WC_DEFINE_UMATCH(NAME, T)                                             \
+#define WC_DEFINE_UMATCH(NAME, T, UEQ)                                        \
     WC_INLINE uint64_t NAME(const T *t, size_t lo, size_t hi, size_t a,       \
-                            size_t b, const T *needle, size_t m,              \
+                            size_t b, const T *needle, size_t m, int fold,    \
                             wc_ucheck_fn check, void *ctx)                    \
     {                                                                         \
         uint64_t count = 0;                                                   \
@@ -184,15 +187,35 @@ extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
             /* The boundaries before the body: linear (see wc_ucount*). */    \
             if (high && !check(ctx, i))                                       \
                 continue;                                                     \
-            count += t[i] == needle[0] &&                                     \
-                     memcmp(t + i, needle, m * sizeof(T)) == 0;               \
+            count += UEQ(t + i, needle, m, fold);                             \
         }                                                                     \
         return count;                                                         \
     }
 
-WC_DEFINE_UMATCH(wc_umatch8, uint8_t)
-WC_DEFINE_UMATCH(wc_umatch16, uint16_t)
-WC_DEFINE_UMATCH(wc_umatch32, uint32_t)
+/* The body of the unicode-mode rule: p[0 .. m) equals the needle, with
+ * ASCII letters compared without case when fold (see wc_ukernel8_fn). */
+#define WC_DEFINE_UEQ(NAME, T)                                                \
+    WC_INLINE int NAME(const T *p, const T *needle, size_t m, int fold)       \
+    {                                                                         \
+        if (!fold)                                                            \
+            return p[0] == needle[0] &&                                       \
+                   memcmp(p, needle, m * sizeof(T)) == 0;                     \
+        for (size_t j = 0; j < m; j++) {                                      \
+            T n = needle[j];                                                  \
+            if (p[j] != n &&                                                  \
+                ((uint32_t)n - 'a' >= 26 || p[j] != (T)(n - 0x20)))           \
+                return 0;                                                     \
+        }                                                                     \
+        return 1;                                                             \
+    }
+
+WC_DEFINE_UEQ(wc_ueq8, uint8_t)
+WC_DEFINE_UEQ(wc_ueq16, uint16_t)
+WC_DEFINE_UEQ(wc_ueq32, uint32_t)
+
+WC_DEFINE_UMATCH(wc_umatch8, uint8_t, wc_ueq8)
+WC_DEFINE_UMATCH(wc_umatch16, uint16_t, wc_ueq16)
+WC_DEFINE_UMATCH(wc_umatch32, uint32_t, wc_ueq32)
 
 WC_DEFINE_MATCH_AT(wc_match_at8, uint8_t)
 WC_DEFINE_MATCH_AT(wc_match_at16, uint16_t)

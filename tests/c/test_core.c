@@ -319,13 +319,14 @@ static void test_misc(void)
 /* The unicode needle kernels against the scalar one: every width, texts of
  * every length to 300 units from an alphabet of ASCII word and non-word
  * units and units >= 0x80 (and, wide, units whose low byte is an ASCII word
- * unit), every needle length to 9, the needle planted often, random
- * ranges; every range also as [lo, len). */
+ * unit), every needle length to 9, the needle planted often (some of its
+ * letters in the other case), random ranges, with and without fold; every
+ * range also as [lo, len). */
 static void test_ukernels(void)
 {
     static const uint32_t alpha[] = {'i', 's', 'x', '_', '0', '9', 'Z', ' ', '-',
                                      '\n', 0x7F, 0x80, 0xC3, 0xA9, 0xFF, '/', ':',
-                                     '@', '[', '`', '{'};
+                                     '@', '[', '`', '{', 'I', 'S', 'X', 'z'};
     static const uint32_t wide[] = {0x0169, 0x4E2D, 0xFF41, 0x8030, 0xFFFF,
                                     0x10073, 0x80000061, 0xFFFFFF5F};
     uint64_t r = 7;
@@ -350,17 +351,21 @@ static void test_ukernels(void)
                         u[j] = alpha[(x >> 8) % (sizeof alpha / sizeof alpha[0])];
                     if (j + m <= len && x % 5 == 0) { /* the needle, often */
                         memcpy(u + j, nd, m * sizeof *u);
+                        for (size_t c = 0; c < m; c++) /* some letters in capitals */
+                            if ((nd[c] | 0x20) - 'a' < 26 && (x >> (12 + c)) & 1)
+                                u[j + c] ^= 0x20;
                         j += m - 1;
                     }
                 }
                 for (size_t lo = 0; lo < len + 1; lo += 1 + lo / 3) {
                     r = r * 6364136223846793005ull + 1442695040888963407ull;
                     size_t hi = lo + (r >> 33) % (len - lo + 1);
-                    if (!uk_range_agrees(u, lo, hi, nd, m, width) ||
-                        !uk_range_agrees(u, lo, len, nd, m, width)) {
+                    int fold = (int)(r >> 62) & 1;
+                    if (!uk_range_agrees(u, lo, hi, nd, m, width, fold) ||
+                        !uk_range_agrees(u, lo, len, nd, m, width, fold)) {
                         if (bad++ < 5)
-                            fprintf(stderr, "ukernel %s: width %d len %zu lo %zu m %zu\n",
-                                    kernel_names[k], width, len, lo, m);
+                            fprintf(stderr, "ukernel %s: width %d len %zu lo %zu m %zu "
+                                    "fold %d\n", kernel_names[k], width, len, lo, m, fold);
                     }
                 }
             }
