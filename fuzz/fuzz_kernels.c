@@ -167,14 +167,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         /* The unicode needle kernel against the scalar one (any needle: the
          * two must agree whatever its units), on the whole text and on a
-         * random range, each from a copy of that range alone, with or
-         * without fold. */
+         * random range, each from a copy of that range alone, in every
+         * rule (WC_UFOLD, WC_USPACE). */
         if (m > 0) {
             size_t lo = len > 0 ? (size_t)(next_rand() % (len + 1)) : 0;
             size_t hi = lo + (len > lo ? (size_t)(next_rand() % (len - lo + 1)) : 0);
-            int fold = (int)(next_rand() & 1);
-            if (!uk_range_agrees(tu, 0, len, nu, m, width, fold) ||
-                !uk_range_agrees(tu, lo, hi, nu, m, width, fold))
+            unsigned rule = (unsigned)next_rand() & (WC_UFOLD | WC_USPACE);
+            if (!uk_range_agrees(tu, 0, len, nu, m, width, rule) ||
+                !uk_range_agrees(tu, lo, hi, nu, m, width, rule))
                 fail("unicode needle kernel", 0, 0, width, len, m);
         }
     }

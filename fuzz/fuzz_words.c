@@ -60,7 +60,7 @@
 #include "kernels/wmask.h"
 
 #define MAX_NEEDLES 12
-/* needle_unicode.h's WC_UNEEDLE_MAX: more needles go word by word. */
+/* needle_words.h's WC_UNEEDLE_MAX: more needles go word by word. */
 #define WC_UNEEDLE_MAX_TEST 8
 #define NO_ERROR ((size_t)-1)
 
@@ -728,7 +728,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     continue;
                 uint64_t got = wc_freq_needle_count(f, ids[k]);
                 /* The needle alone: in unicode mode without casefold the
-                 * unicode needle kernels count it (needle_unicode.c), not
+                 * unicode needle kernels count it (needle_words.c), not
                  * the table of words; the same count either way.  Needle k
                  * at one thread count (they take turns: all four at every
                  * count made the target 7 times slower). */

@@ -12,7 +12,7 @@
 #ifndef WC_FREQ_H
 #define WC_FREQ_H
 
-#include "needle_unicode.h"
+#include "needle_words.h"
 #include "table.h"
 #include "words.h"
 

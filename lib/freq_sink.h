@@ -16,7 +16,7 @@
 #ifndef WC_FREQ_SINK_H
 #define WC_FREQ_SINK_H
 
-#include "needle_unicode.h"
+#include "needle_words.h"
 #include "table.h"
 #include "words.h"
 

@@ -34,11 +34,11 @@ uint64_t wc_byte_count_scalar(const uint8_t *t, size_t n, uint8_t c)
 
 #define WC_DEFINE_USCALAR(NAME, T, UMATCH)                                    \
     uint64_t NAME(const T *t, size_t lo, size_t hi, const T *needle,          \
-                  size_t m, int fold, wc_ucheck_fn check, void *ctx)          \
+                  size_t m, unsigned rule, wc_ucheck_fn check, void *ctx)     \
     {                                                                         \
         if (m == 0 || lo >= hi)                                               \
             return 0;                                                         \
-        return UMATCH(t, lo, hi, lo, hi, needle, m, fold, check, ctx);        \
+        return UMATCH(t, lo, hi, lo, hi, needle, m, rule, check, ctx);        \
     }
 
 WC_DEFINE_USCALAR(wc_ucount8_scalar, uint8_t, wc_umatch8)

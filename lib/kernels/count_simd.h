@@ -121,11 +121,12 @@ uint64_t WC_KERNEL(const WC_T *t, size_t len, size_t lo, size_t hi,
 }
 
 /*
- * The unicode-mode kernel (kernels.h: wc_ucount*): the same packed pair,
- * with the boundary filters "not an ASCII word unit" on both sides, by
- * signed comparisons (a unit >= 0x80, negative or above 0x7F, is never in
- * a range of ASCII word units).  A place whose neighbour is a unit >= 0x80
- * (in the HIGH mask) goes to check(); the others are exact.
+ * The words-count kernel (kernels.h: wc_ucount*): the same packed pair,
+ * with, in unicode mode, the boundary filters "not an ASCII word unit" on
+ * both sides, by signed comparisons (a unit >= 0x80, negative or above
+ * 0x7F, is never in a range of ASCII word units).  A place whose neighbour
+ * is a unit >= 0x80 (in the HIGH mask) goes to check(); the others are
+ * exact.  In space mode the boundaries are the space kernel's, exact.
  */
 #define WC_UKERNEL WC_CAT4(wc_ucount, WC_BITS, _, WC_ISA)
 #define WC_UMATCH WC_CAT3(wc_umatch, WC_BITS, )
@@ -162,18 +163,22 @@ static inline void WC_FOLD_UNITS(wc_vec *low, const WC_T *needle, size_t m,
 
 #define WC_UBODY WC_CAT4(wc_ubody, WC_BITS, _, WC_ISA)
 WC_INLINE uint64_t WC_UBODY(const WC_T *t, size_t lo, size_t hi,
-                            const WC_T *needle, size_t m, const int fold,
+                            const WC_T *needle, size_t m, const unsigned rule,
                             wc_ucheck_fn check, void *ctx)
 {
+    const int fold = (rule & WC_UFOLD) != 0, space = (rule & WC_USPACE) != 0;
     /* Place lo has no left neighbour to look at: the scalar rule. */
-    uint64_t count = WC_UMATCH(t, lo, hi, lo, lo + 1, needle, m, fold, check, ctx);
+    uint64_t count = WC_UMATCH(t, lo, hi, lo, lo + 1, needle, m, rule, check, ctx);
     size_t i = lo + 1;
     const size_t exact = m <= WC_EXACT ? m : 2;
+    /* Space mode: '\n' ends a word unless the needle ends with '\r'. */
+    const int nl_ends = needle[m - 1] != '\r';
     wc_vec unit[WC_EXACT], low[WC_EXACT];
     WC_NEEDLE_UNITS(unit, needle, m);
     WC_FOLD_UNITS(low, needle, m, fold);
-    /* The loads read T[i-1 .. i+WC_N-1+m]: within [lo, hi). */
-    for (; i + WC_N + m <= hi; i += WC_N) {
+    /* The loads read T[i-1 .. i+WC_N-1+m] (space mode: one more, for
+     * "\r\n"): within [lo, hi). */
+    for (; i + WC_N + m + (size_t)space <= hi; i += WC_N) {
         const WC_T *p = t + i;
         wc_vec before = WC_AT(p - 1), after = WC_AT(p + m);
         wc_bits v;
@@ -184,11 +189,21 @@ WC_INLINE uint64_t WC_UBODY(const WC_T *t, size_t lo, size_t hi,
         } else {
             v = WC_AND(WC_UEQV(p, 0, fold), WC_UEQV(p + m - 1, 1, fold));
         }
-        v = WC_ANDNOT(WC_WORDV(before), WC_ANDNOT(WC_WORDV(after), v));
-        uint64_t mask = WC_MASK(v) & WC_ONE_BIT_A_UNIT;
-        if (mask == 0)
-            continue;
-        uint64_t high = WC_MASK(WC_OR(WC_HIGHV(before), WC_HIGHV(after))) & mask;
+        uint64_t mask, high = 0;
+        if (space) {
+            /* The rule of the space kernels (WC_KERNEL above): exact. */
+            wc_bits right = WC_OR(WC_IS(after, ' '),
+                                  WC_AND(WC_IS(after, '\r'), WC_IS(WC_AT(p + m + 1), '\n')));
+            if (nl_ends)
+                right = WC_OR(right, WC_IS(after, '\n'));
+            mask = WC_MASK(WC_AND(WC_SEP(before), WC_AND(right, v))) & WC_ONE_BIT_A_UNIT;
+        } else {
+            v = WC_ANDNOT(WC_WORDV(before), WC_ANDNOT(WC_WORDV(after), v));
+            mask = WC_MASK(v) & WC_ONE_BIT_A_UNIT;
+            if (mask == 0)
+                continue;
+            high = WC_MASK(WC_OR(WC_HIGHV(before), WC_HIGHV(after))) & mask;
+        }
         if (m <= WC_EXACT) {
             count += (uint64_t)__builtin_popcountll(mask & ~high);
             for (; high != 0; high &= high - 1)
@@ -206,17 +221,25 @@ WC_INLINE uint64_t WC_UBODY(const WC_T *t, size_t lo, size_t hi,
         }
     }
     if (i < hi)
-        count += WC_UMATCH(t, lo, hi, i, hi, needle, m, fold, check, ctx);
+        count += WC_UMATCH(t, lo, hi, i, hi, needle, m, rule, check, ctx);
     return count;
 }
 
 uint64_t WC_UKERNEL(const WC_T *t, size_t lo, size_t hi, const WC_T *needle,
-                    size_t m, int fold, wc_ucheck_fn check, void *ctx)
+                    size_t m, unsigned rule, wc_ucheck_fn check, void *ctx)
 {
     if (m == 0 || lo >= hi || m > hi - lo)
         return 0;
-    return fold ? WC_UBODY(t, lo, hi, needle, m, 1, check, ctx)
-                : WC_UBODY(t, lo, hi, needle, m, 0, check, ctx);
+    switch (rule & (WC_UFOLD | WC_USPACE)) {
+    case 0:
+        return WC_UBODY(t, lo, hi, needle, m, 0, check, ctx);
+    case WC_UFOLD:
+        return WC_UBODY(t, lo, hi, needle, m, WC_UFOLD, check, ctx);
+    case WC_USPACE:
+        return WC_UBODY(t, lo, hi, needle, m, WC_USPACE, check, ctx);
+    default:
+        return WC_UBODY(t, lo, hi, needle, m, WC_UFOLD | WC_USPACE, check, ctx);
+    }
 }
 
 #undef WC_UKERNEL

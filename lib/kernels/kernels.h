@@ -48,12 +48,13 @@ typedef uint64_t (*wc_kernel32_fn)(const uint32_t *t, size_t len, size_t lo,
 typedef uint64_t (*wc_byte_fn)(const uint8_t *t, size_t n, uint8_t c);
 
 /*
- * The needle kernels of unicode mode (the CLI's default: grep's words), for
- * a needle of m >= 1 units that are all word code points, in a range [lo,
- * hi) whose ends no word crosses (lo: the text's start, or the start of a
- * non-word code point; hi: the text's end, or the same).  A place i in
- * [lo, hi - m] counts when
+ * The needle kernels of a words count (unicode mode, the CLI's default:
+ * grep's words; or space mode), for a needle of m >= 1 units, in a range
+ * [lo, hi) whose ends no word crosses (lo: the text's start, or the start
+ * of a non-word code point, or in space mode just after ' ' or '\n'; hi:
+ * the text's end, or the same).  A place i in [lo, hi - m] counts when
  *   body:  T[i .. i+m) == N;
+ * and, in unicode mode,
  *   left:  i == lo, or T[i-1] is not an ASCII word unit [0-9A-Za-z_];
  *   right: i + m == hi, or T[i+m] is not an ASCII word unit;
  * and, when a neighbour that is looked at is a unit >= 0x80 (part of a code
@@ -63,21 +64,28 @@ typedef uint64_t (*wc_byte_fn)(const uint8_t *t, size_t n, uint8_t c);
  * may ask before it compares the body: a needle of m > 4 units is compared
  * only at places whose boundaries hold, the starts of words, so that a text
  * that is one word of non-ASCII letters costs no m units a place (n m in
- * all).  The kernel reads T[lo .. hi) only.
+ * all).  In space mode (rule WC_USPACE) the boundaries are those of the
+ * rule above, with [lo, hi) for the text and no check():
+ *   left:  i == lo, or T[i-1] is ' ' or '\n';
+ *   right: with e = i + m, e == hi, or T[e] == ' ', or T[e] == '\n' and
+ *          N[m-1] != '\r', or T[e] == '\r' and e + 1 < hi and T[e+1] == '\n'.
+ * With WC_UFOLD the body compares ASCII letters without case: unit j
+ * matches when T[i+j] == N[j], or N[j] is in 'a'..'z' and T[i+j] is N[j] -
+ * 0x20 (casefold of needles that fold to ASCII: needle_words.c).  The
+ * kernel reads T[lo .. hi) only.
  */
+#define WC_UFOLD 1u
+#define WC_USPACE 2u
 typedef int (*wc_ucheck_fn)(void *ctx, size_t i);
-/* With fold != 0 the body compares ASCII letters without case: unit j
- * matches when T[i+j] == N[j], or N[j] is in 'a'..'z' and T[i+j] is
- * N[j] - 0x20 (casefold of a needle whose fold is ASCII: needle_unicode.c). */
 typedef uint64_t (*wc_ukernel8_fn)(const uint8_t *t, size_t lo, size_t hi,
-                                   const uint8_t *needle, size_t m, int fold,
-                                   wc_ucheck_fn check, void *ctx);
+                                   const uint8_t *needle, size_t m,
+                                   unsigned rule, wc_ucheck_fn check, void *ctx);
 typedef uint64_t (*wc_ukernel16_fn)(const uint16_t *t, size_t lo, size_t hi,
-                                    const uint16_t *needle, size_t m, int fold,
-                                    wc_ucheck_fn check, void *ctx);
+                                    const uint16_t *needle, size_t m,
+                                    unsigned rule, wc_ucheck_fn check, void *ctx);
 typedef uint64_t (*wc_ukernel32_fn)(const uint32_t *t, size_t lo, size_t hi,
-                                    const uint32_t *needle, size_t m, int fold,
-                                    wc_ucheck_fn check, void *ctx);
+                                    const uint32_t *needle, size_t m,
+                                    unsigned rule, wc_ucheck_fn check, void *ctx);
 
 /* An ASCII word unit: [0-9A-Za-z_] (every unit >= 0x80 is not). */
 WC_INLINE int wc_ascii_word_unit(uint32_t u)
@@ -95,14 +103,14 @@ WC_INLINE int wc_ascii_word_unit(uint32_t u)
                               size_t hi, const uint32_t *needle, size_t m);   \
     uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c);       \
     uint64_t wc_ucount8_##isa(const uint8_t *t, size_t lo, size_t hi,         \
-                              const uint8_t *needle, size_t m, int fold,      \
+                              const uint8_t *needle, size_t m, unsigned rule, \
                               wc_ucheck_fn check, void *ctx);                 \
     uint64_t wc_ucount16_##isa(const uint16_t *t, size_t lo, size_t hi,       \
-                               const uint16_t *needle, size_t m, int fold,    \
-                               wc_ucheck_fn check, void *ctx);                \
+                               const uint16_t *needle, size_t m,              \
+                               unsigned rule, wc_ucheck_fn check, void *ctx); \
     uint64_t wc_ucount32_##isa(const uint32_t *t, size_t lo, size_t hi,       \
-                               const uint32_t *needle, size_t m, int fold,    \
-                               wc_ucheck_fn check, void *ctx);
+                               const uint32_t *needle, size_t m,              \
+                               unsigned rule, wc_ucheck_fn check, void *ctx);
 
 WC_DECLARE_KERNELS(scalar)
 WC_DECLARE_KERNELS(sse2)
@@ -164,25 +172,37 @@ extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
         return c == '\r' && e + 1 < len && t[e + 1] == '\n';                  \
     }
 
-/* The unicode-mode rule (wc_ucount*) at the places [a, b) of [lo, hi): the
- * scalar kernel, and the vector kernels' first place and tail. */
+/* The rule of wc_ucount* at the places [a, b) of [lo, hi): the scalar
+ * kernel, and the vector kernels' first place and tail. */
 #define WC_DEFINE_UMATCH(NAME, T, UEQ)                                        \
     WC_INLINE uint64_t NAME(const T *t, size_t lo, size_t hi, size_t a,       \
-                            size_t b, const T *needle, size_t m, int fold,    \
-                            wc_ucheck_fn check, void *ctx)                    \
+                            size_t b, const T *needle, size_t m,              \
+                            unsigned rule, wc_ucheck_fn check, void *ctx)     \
     {                                                                         \
         uint64_t count = 0;                                                   \
+        int fold = (rule & WC_UFOLD) != 0;                                    \
         for (size_t i = a; i < b && m <= hi - i; i++) {                       \
+            size_t e = i + m;                                                 \
+            if (rule & WC_USPACE) {                                           \
+                if (i > lo && t[i - 1] != ' ' && t[i - 1] != '\n')            \
+                    continue;                                                 \
+                if (e < hi && t[e] != ' ' &&                                  \
+                    !(t[e] == '\n' && needle[m - 1] != '\r') &&               \
+                    !(t[e] == '\r' && e + 1 < hi && t[e + 1] == '\n'))        \
+                    continue;                                                 \
+                count += UEQ(t + i, needle, m, fold);                         \
+                continue;                                                     \
+            }                                                                 \
             int high = 0;                                                     \
             if (i > lo) {                                                     \
                 if (wc_ascii_word_unit(t[i - 1]))                             \
                     continue;                                                 \
                 high = t[i - 1] >= 0x80;                                      \
             }                                                                 \
-            if (i + m < hi) {                                                 \
-                if (wc_ascii_word_unit(t[i + m]))                             \
+            if (e < hi) {                                                     \
+                if (wc_ascii_word_unit(t[e]))                                 \
                     continue;                                                 \
-                high |= t[i + m] >= 0x80;                                     \
+                high |= t[e] >= 0x80;                                         \
             }                                                                 \
             /* The boundaries before the body: linear (see wc_ucount*). */    \
             if (high && !check(ctx, i))                                       \
@@ -193,7 +213,7 @@ extern const int wc_have_sse2, wc_have_avx2, wc_have_avx512;
     }
 
 /* The body of the unicode-mode rule: p[0 .. m) equals the needle, with
- * ASCII letters compared without case when fold (see wc_ukernel8_fn). */
+ * ASCII letters compared without case when fold (see WC_UFOLD). */
 #define WC_DEFINE_UEQ(NAME, T)                                                \
     WC_INLINE int NAME(const T *p, const T *needle, size_t m, int fold)       \
     {                                                                         \

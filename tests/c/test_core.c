@@ -316,17 +316,18 @@ static void test_misc(void)
     CHECK_EQ(wc_count("a", 1, "a", 1, 3), 0, "bad width counts 0");
 }
 
-/* The unicode needle kernels against the scalar one: every width, texts of
- * every length to 300 units from an alphabet of ASCII word and non-word
- * units and units >= 0x80 (and, wide, units whose low byte is an ASCII word
- * unit), every needle length to 9, the needle planted often (some of its
- * letters in the other case), random ranges, with and without fold; every
- * range also as [lo, len). */
+/* The words-count needle kernels against the scalar one: every width, texts
+ * of every length to 300 units from an alphabet of ASCII word and non-word
+ * units (' ', '\n', '\r' among them) and units >= 0x80 (and, wide, units
+ * whose low byte is an ASCII word unit), every needle length to 9 (some
+ * ending with '\r'), the needle planted often (some of its letters in the
+ * other case), random ranges, in every rule (fold, space mode); every range
+ * also as [lo, len). */
 static void test_ukernels(void)
 {
     static const uint32_t alpha[] = {'i', 's', 'x', '_', '0', '9', 'Z', ' ', '-',
                                      '\n', 0x7F, 0x80, 0xC3, 0xA9, 0xFF, '/', ':',
-                                     '@', '[', '`', '{', 'I', 'S', 'X', 'z'};
+                                     '@', '[', '`', '{', 'I', 'S', 'X', 'z', '\r'};
     static const uint32_t wide[] = {0x0169, 0x4E2D, 0xFF41, 0x8030, 0xFFFF,
                                     0x10073, 0x80000061, 0xFFFFFF5F};
     uint64_t r = 7;
@@ -342,6 +343,8 @@ static void test_ukernels(void)
                     r = r * 6364136223846793005ull + 1442695040888963407ull;
                     nd[j] = alpha[(r >> 33) % 7]; /* word units, or ' ' */
                 }
+                if (len % 4 == 3)
+                    nd[m - 1] = '\r'; /* space mode: not before "\n" */
                 for (size_t j = 0; j < len; j++) {
                     r = r * 6364136223846793005ull + 1442695040888963407ull;
                     uint64_t x = r >> 33;
@@ -360,12 +363,12 @@ static void test_ukernels(void)
                 for (size_t lo = 0; lo < len + 1; lo += 1 + lo / 3) {
                     r = r * 6364136223846793005ull + 1442695040888963407ull;
                     size_t hi = lo + (r >> 33) % (len - lo + 1);
-                    int fold = (int)(r >> 62) & 1;
-                    if (!uk_range_agrees(u, lo, hi, nd, m, width, fold) ||
-                        !uk_range_agrees(u, lo, len, nd, m, width, fold)) {
+                    unsigned rule = (unsigned)(r >> 61) & (WC_UFOLD | WC_USPACE);
+                    if (!uk_range_agrees(u, lo, hi, nd, m, width, rule) ||
+                        !uk_range_agrees(u, lo, len, nd, m, width, rule)) {
                         if (bad++ < 5)
                             fprintf(stderr, "ukernel %s: width %d len %zu lo %zu m %zu "
-                                    "fold %d\n", kernel_names[k], width, len, lo, m, fold);
+                                    "rule %u\n", kernel_names[k], width, len, lo, m, rule);
                     }
                 }
             }

@@ -1,5 +1,5 @@
 """A few needles in unicode mode without casefold (the CLI's default, grep's
-words): counted by the unicode needle kernels (lib/needle_unicode.c,
+words): counted by the unicode needle kernels (lib/needle_words.c,
 kernels.h: wc_ucount*) rather than word by word.  Checked on every kernel,
 at every length around the vector widths, for bytes (strict and replace)
 and str of every width, against the words of re (the core's Unicode

@@ -1,6 +1,6 @@
 """A few needles in unicode mode with casefold (grep -i's words, the CLI's
 -i): when every needle folds to ASCII, the unicode needle kernels count
-them with ASCII letters compared without case (lib/needle_unicode.c,
+them with ASCII letters compared without case (lib/needle_words.c,
 kernels.h: wc_ucount* with fold), and the stretches around letters that
 fold to ASCII ("ß" -> "ss", "ſ" -> "s", "ﬁ" -> "fi", the Kelvin sign ->
 "k", "İ" -> "i" + U+0307) go word by word.  Checked against the words of

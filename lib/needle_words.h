@@ -1,11 +1,11 @@
 /*
- * needle_unicode.h - private to the core: up to 8 needles in unicode mode
- * (the CLI's default, grep's words), and with casefold when every needle
- * folds to ASCII (grep -i), counted by the unicode needle kernels
- * (kernels.h: wc_ucount*) rather than word by word.
+ * needle_words.h - private to the core: up to 8 needles of a words count
+ * (unicode mode: the CLI's default, grep's words; space mode), and with
+ * casefold when every needle folds to ASCII (grep -i), counted by the
+ * needle kernels of kernels.h (wc_ucount*) rather than word by word.
  */
-#ifndef WC_NEEDLE_UNICODE_H
-#define WC_NEEDLE_UNICODE_H
+#ifndef WC_NEEDLE_WORDS_H
+#define WC_NEEDLE_WORDS_H
 
 #include "table.h"
 #include "words.h"
@@ -33,14 +33,16 @@ struct wc_uneedle {
     int word[WC_UNEEDLE_MAX];        /* every code point of it is a word
                                       * character (else no word equals it:
                                       * a count of 0) */
-    int fold;                        /* casefold: every needle is ASCII */
+    unsigned rule;                   /* WC_UFOLD (casefold: every needle
+                                      * is ASCII), WC_USPACE (space mode) */
     uint32_t copy[WC_UNEEDLE_MAX][WC_UNEEDLE_COPY]; /* fold: keys in the
                                                      * text's units */
 };
 
-/* u from the needle table of a count of x: set when x is in unicode mode,
- * the table holds 1 to WC_UNEEDLE_MAX needles and, with casefold, every
- * needle that is a word is ASCII once folded (as the table holds it).  The
+/* u from the needle table of a count of x: set when the table holds 1 to
+ * WC_UNEEDLE_MAX needles (in space mode, none empty) and, with casefold,
+ * every needle that can be a word is ASCII once folded (as the table holds
+ * it).  The
  * keys may point into the table, so u must be made again after any insert
  * (wc_freq_add_needle does, failed or not), and into u itself, so a copy
  * of u must not outlive it.  O(the needles), so it is made as needles are
@@ -49,8 +51,9 @@ void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
                      const struct wc_tab *needles);
 
 /* The words equal to each of u's needles in [lo, hi) of x (lo and hi: 0,
- * len, or the start of a code point whose fold starts with a non-word
- * code point) added to counts[id]: the same counts, and the same error
+ * len, or in unicode mode the start of a code point whose fold starts with
+ * a non-word code point, in space mode just after ' ' or '\n') added to
+ * counts[id]: the same counts, and the same error
  * (WC_EUTF8 at the first invalid byte of a strict UTF-8 text, *err its
  * offset), as the words enumerated one by one.  With casefold, the parts
  * of [lo, hi) around letters that fold to ASCII (such as "ß", "ſ", "ﬁ",
@@ -59,4 +62,4 @@ int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
                      size_t lo, size_t hi, uint64_t *counts,
                      wc_urange_fn words, void *wctx, size_t *err);
 
-#endif /* WC_NEEDLE_UNICODE_H */
+#endif /* WC_NEEDLE_WORDS_H */

@@ -1,28 +1,32 @@
 /*
- * needle_unicode.c - a few needles in unicode mode without casefold, counted
- * by the unicode needle kernels (kernels.h: wc_ucount*), one pass each (up
- * to WC_UNEEDLE_MAX): a SIMD pass finds the places where a needle stands
- * between units that are not ASCII word characters, exact where both
- * neighbours are ASCII; where a neighbour is not ASCII, the code points on
- * either side are decoded and classified here (wc_uneedle_check).  Word by
- * word, a needle of English text ran at 1.4 GB/s on two threads; it then
- * costs about what the space-mode kernels cost.  A strict UTF-8 text is
- * validated first, 8 bytes a step where they are ASCII, so that an invalid
- * byte is reported at the same offset as the enumerator reports it
- * (wc_words_unicode).
+ * needle_words.c - a few needles of a words count (unicode mode, the CLI's
+ * default; space mode, the Python API's; with casefold when they fold to
+ * ASCII), counted by the needle kernels of kernels.h (wc_ucount*), one pass
+ * each (up to WC_UNEEDLE_MAX).  In unicode mode a SIMD pass finds the
+ * places where a needle stands between units that are not ASCII word
+ * characters, exact where both neighbours are ASCII; where a neighbour is
+ * not ASCII, the code points on either side are decoded and classified
+ * here (wc_uneedle_check, or by their folds wc_uneedle_check_fold).  Word
+ * by word, a needle of English text ran at 1.4 GB/s on two threads; it
+ * then costs about what the space-mode kernels cost.  A strict UTF-8 text
+ * is validated first, 8 bytes a step where they are ASCII, so that an
+ * invalid byte is reported at the same offset as the enumerator reports it
+ * (wc_words_unicode).  In space mode the kernels apply the space rule,
+ * exact.  With casefold, the stretches around letters that fold to ASCII go
+ * word by word (wc_uneedle_count).
  */
 #include "dispatch.h"
-#include "needle_unicode.h"
+#include "needle_words.h"
 #include "unicode.h"
 
 void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
                      const struct wc_tab *needles)
 {
+    int space = x->words == WC_WORDS_SPACE;
     u->n = 0;
-    u->fold = x->fold;
-    if (x->words != WC_WORDS_UNICODE || needles == NULL || needles->n == 0 ||
-        needles->n > WC_UNEEDLE_MAX || needles->packed ||
-        (!x->fold && needles->kw != x->width))
+    u->rule = (x->fold ? WC_UFOLD : 0) | (space ? WC_USPACE : 0);
+    if (needles == NULL || needles->n == 0 || needles->n > WC_UNEEDLE_MAX ||
+        needles->packed || (!x->fold && needles->kw != x->width))
         return;
     size_t n = 0;
     for (size_t k = 0; k <= needles->mask; k++) {
@@ -34,9 +38,14 @@ void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
         u->key[n] = key;
         u->len[n] = m;
         u->id[n] = (size_t)e->first;
+        /* In space mode the empty needle counts empty words: word by word
+         * (it is rare). */
+        if (space && m == 0)
+            return;
         /* The needle's code points (it is valid UTF-8 when its keys are:
-         * wc_freq_add_needle checks); the empty needle equals no word
-         * (none is empty). */
+         * wc_freq_add_needle checks) are each a word character (unicode
+         * mode) or not ' ' and not '\n' (space mode), else it equals no
+         * word (a count of 0); the empty needle equals no unicode word. */
         int word = m > 0, ascii = 1;
         struct wc_wtext nx = *x;
         nx.text = key;
@@ -45,7 +54,11 @@ void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
         for (size_t i = 0; i < m && word;) {
             uint32_t c;
             size_t l = wc_next_cp(&nx, needles->kw, i, m, &c);
-            word = l != 0 && wc_uni_isword(c);
+            if (l == 0) { /* space mode: bytes, not decoded */
+                c = WC_UNIT(key, needles->kw, i);
+                l = 1;
+            }
+            word = space ? c != ' ' && c != '\n' : wc_uni_isword(c);
             ascii &= c < 0x80;
             i += l;
         }
@@ -202,12 +215,19 @@ static int wc_ascii_edge(const struct wc_wtext *x, size_t k)
     return c < 0x80 && !wc_ascii_word_unit(c);
 }
 
+/* Unit k of x is ' ' or '\n': space mode's words end there. */
+static int wc_space_edge(const struct wc_wtext *x, size_t k)
+{
+    uint32_t c = WC_UNIT(x->text, x->width, k);
+    return c == ' ' || c == '\n';
+}
+
 /* Each needle of u in [lo, hi) by the kernels. */
 static void wc_uneedle_kernels(const struct wc_uneedle *u,
                                const struct wc_wtext *x, size_t lo, size_t hi,
                                uint64_t *counts)
 {
-    wc_ucheck_fn check = u->fold ? wc_uneedle_check_fold : wc_uneedle_check;
+    wc_ucheck_fn check = u->rule & WC_UFOLD ? wc_uneedle_check_fold : wc_uneedle_check;
     for (size_t k = 0; k < u->n; k++) {
         if (!u->word[k] || lo >= hi)
             continue;
@@ -215,15 +235,15 @@ static void wc_uneedle_kernels(const struct wc_uneedle *u,
         uint64_t got;
         switch (x->width) {
         case 1:
-            got = wc_ukernel8()(x->text, lo, hi, u->key[k], u->len[k], u->fold,
+            got = wc_ukernel8()(x->text, lo, hi, u->key[k], u->len[k], u->rule,
                                 check, &c);
             break;
         case 2:
-            got = wc_ukernel16()(x->text, lo, hi, u->key[k], u->len[k], u->fold,
+            got = wc_ukernel16()(x->text, lo, hi, u->key[k], u->len[k], u->rule,
                                  check, &c);
             break;
         default:
-            got = wc_ukernel32()(x->text, lo, hi, u->key[k], u->len[k], u->fold,
+            got = wc_ukernel32()(x->text, lo, hi, u->key[k], u->len[k], u->rule,
                                  check, &c);
             break;
         }
@@ -258,23 +278,27 @@ int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
                      size_t lo, size_t hi, uint64_t *counts,
                      wc_urange_fn words, void *wctx, size_t *err)
 {
-    if (x->width == 1 && x->utf8 && !x->replace) {
+    int space = (u->rule & WC_USPACE) != 0;
+    /* Space mode without casefold reads bytes as they are. */
+    if (x->width == 1 && x->utf8 && !x->replace && !(space && !x->fold)) {
         size_t bad = wc_utf8_first_bad(x->text, lo, hi);
         if (bad != SIZE_MAX) {
             *err = bad;
             return WC_EUTF8;
         }
     }
-    if (!u->fold) {
+    if (!(u->rule & WC_UFOLD)) {
         wc_uneedle_kernels(u, x, lo, hi, counts);
         return WC_OK;
     }
     /* Casefold: the kernels see the ASCII letters of a needle in either
      * case, which is the whole fold of a word that is ASCII.  A word of the
      * folded text may also hold the ASCII of a letter that is not ("ſtop"
-     * folds to "stop"): the stretch around each such letter, between ASCII
-     * non-word units (folded, they stay what they are and end every word),
-     * goes word by word, and the kernels count the rest. */
+     * folds to "stop"): the stretch around each such letter goes word by
+     * word, and the kernels count the rest.  The stretch ends where no word
+     * crosses: at ASCII non-word units in unicode mode (folded, they stay
+     * what they are and end every word), just after ' ' or '\n' in space
+     * mode. */
     for (size_t q = lo; q < hi;) {
         size_t l, a = wc_next_fold_ascii(x, q, hi, &l);
         if (a == hi) {
@@ -282,12 +306,21 @@ int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
             break;
         }
         size_t s = a, e = a + l;
-        while (s > q && !wc_ascii_edge(x, s))
-            s--;
-        while (e < hi && !wc_ascii_edge(x, e))
-            e++;
-        /* [q, s) and [s, e) begin with an ASCII non-word unit (or are at
-         * lo), and [s, e) ends before one (or at hi). */
+        if (space) {
+            while (s > q && !wc_space_edge(x, s - 1))
+                s--;
+            while (e < hi && !wc_space_edge(x, e))
+                e++;
+            e += e < hi;
+        } else {
+            while (s > q && !wc_ascii_edge(x, s))
+                s--;
+            while (e < hi && !wc_ascii_edge(x, e))
+                e++;
+        }
+        /* Unicode mode: [q, s) and [s, e) begin with an ASCII non-word
+         * unit (or are at lo), and [s, e) ends before one (or at hi); space
+         * mode: each begins and ends just after ' ' or '\n' (or at lo, hi). */
         wc_uneedle_kernels(u, x, q, s, counts);
         int rc = words(wctx, s, e, err);
         if (rc != WC_OK)
