@@ -36,10 +36,10 @@
  *     needles that are words of the text, the count of equal words in
  *     wc_words_foreach's list; for ASCII needles of ASCII texts with
  *     casefold, the literal count; for every needle, the same count at
- *     every thread count, and counted alone (in unicode mode: by the
- *     unicode needle kernels, with casefold when it folds to ASCII) the
- *     same count or error, and among 9 needles that no text holds (word by
- *     word) the same count;
+ *     every thread count, and counted alone (by the needle kernels, with
+ *     casefold when it folds to ASCII) the same count or error, and all of
+ *     them among 9 needles that no text holds (word by word) the same
+ *     counts;
  *   - with a failing allocation: WC_ENOMEM with the table empty (it then
  *     counts right), or the right result;
  *   - on every kernel this CPU runs (wc_force_kernel): the byte-class masks
@@ -727,9 +727,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (nds[k].utf8_err != NO_ERROR)
                     continue;
                 uint64_t got = wc_freq_needle_count(f, ids[k]);
-                /* The needle alone: in unicode mode without casefold the
-                 * unicode needle kernels count it (needle_words.c), not
-                 * the table of words; the same count either way.  Needle k
+                /* The needle alone: the needle kernels count it
+                 * (needle_words.c) where they take it, as they may f's
+                 * needles; the same count either way.  Needle k
                  * at one thread count (they take turns: all four at every
                  * count made the target 7 times slower). */
                 if (threads == 1 + (int)(k % 4)) {
@@ -744,26 +744,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         failf("one needle against count_many",
                               (size_t)wc_freq_needle_count(g, id1), (size_t)got);
                     wc_freq_free(g);
-                    /* And beside more needles than the kernels take (words
-                     * that no text holds: "\x01", "\x01\x01", ...): word by
-                     * word, the table's count, kernels or not in f. */
-                    static const uint8_t ones[WC_UNEEDLE_MAX_TEST + 1] = {
-                        1, 1, 1, 1, 1, 1, 1, 1, 1};
-                    g = wc_freq_new(width, &o);
-                    id1 = WC_NO_ID;
-                    int bad = g == NULL ||
-                              wc_freq_add_needle(g, nds[k].p, nds[k].len, nds[k].width,
-                                                 &id1, &err1) != WC_OK;
-                    for (size_t j = 1; j <= WC_UNEEDLE_MAX_TEST + 1 && !bad; j++) {
-                        size_t idj;
-                        bad = wc_freq_add_needle(g, ones, j, 1, &idj, &err1) != WC_OK;
-                    }
-                    if (bad || wc_freq_count_needles(g, text, len, &err1) != WC_OK)
-                        failf("one needle among fillers failed", k, (size_t)threads);
-                    if (wc_freq_needle_count(g, id1) != got)
-                        failf("count_many against word by word",
-                              (size_t)wc_freq_needle_count(g, id1), (size_t)got);
-                    wc_freq_free(g);
                 }
                 if (nds[k].exact && got != nds[k].want)
                     failf("count_many", (size_t)got, (size_t)nds[k].want);
@@ -772,6 +752,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 else if (got != first_counts[k])
                     failf("count_many differs between thread counts",
                           (size_t)got, (size_t)first_counts[k]);
+            }
+            /* All the needles again beside more than the kernels take
+             * (words that no text holds: "\x01", "\x01\x01", ...): word by
+             * word through the table, whether f's kernels counted them or
+             * not; once, on one thread. */
+            if (threads == 1) {
+                static const uint8_t ones[WC_UNEEDLE_MAX_TEST + 1] = {
+                    1, 1, 1, 1, 1, 1, 1, 1, 1};
+                wc_freq *g = wc_freq_new(width, &o);
+                size_t gid[MAX_NEEDLES], err1 = 0;
+                int bad = g == NULL;
+                for (size_t k = 0; k < n && !bad; k++)
+                    bad = nds[k].utf8_err == NO_ERROR &&
+                          wc_freq_add_needle(g, nds[k].p, nds[k].len, nds[k].width,
+                                             &gid[k], &err1) != WC_OK;
+                for (size_t j = 1; j <= WC_UNEEDLE_MAX_TEST + 1 && !bad; j++) {
+                    size_t idj;
+                    bad = wc_freq_add_needle(g, ones, j, 1, &idj, &err1) != WC_OK;
+                }
+                if (bad || wc_freq_count_needles(g, text, len, &err1) != WC_OK)
+                    failf("the needles among fillers failed", n, (size_t)threads);
+                for (size_t k = 0; k < n; k++)
+                    if (nds[k].utf8_err == NO_ERROR &&
+                        wc_freq_needle_count(g, gid[k]) != wc_freq_needle_count(f, ids[k]))
+                        failf("count_many against word by word",
+                              (size_t)wc_freq_needle_count(g, gid[k]),
+                              (size_t)wc_freq_needle_count(f, ids[k]));
+                wc_freq_free(g);
             }
         }
         wc_freq_free(f);
