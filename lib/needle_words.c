@@ -176,23 +176,17 @@ static int wc_folds_to_ascii(uint32_t c)
 }
 
 /* The first code point of [k, hi) that folds to ASCII, or hi; *l its
- * length.  ASCII is skipped 8 bytes a step; invalid UTF-8 (replace: the
- * text was checked otherwise) is U+FFFD, which folds to itself. */
-static size_t wc_next_fold_ascii(const struct wc_wtext *x, size_t k, size_t hi,
-                                 size_t *l)
+ * length.  The units >= 0x80 are found by the byte-class kernels (high,
+ * made for [.., hi), asked with k increasing), 64 a step; invalid UTF-8
+ * (replace: the text was checked otherwise) is U+FFFD, which folds to
+ * itself. */
+static size_t wc_next_fold_ascii(const struct wc_wtext *x, struct wc_sepit *high,
+                                 size_t k, size_t hi, size_t *l)
 {
-    const uint8_t *t = x->text;
     int u8 = x->width == 1 && x->utf8;
-    while (k < hi) {
-        if (x->width == 1)
-            while (hi - k >= 8 && (wc_load64(t + k) & 0x8080808080808080ull) == 0)
-                k += 8;
-        if (k >= hi)
-            break;
-        uint32_t c;
+    while ((k = wc_sepit_next(high, k, 0)) < hi) {
+        uint32_t c = WC_UNIT(x->text, x->width, k);
         size_t n = u8 ? wc_next_cp(x, 1, k, hi, &c) : 1;
-        if (!u8)
-            c = WC_UNIT(x->text, x->width, k);
         if (n == 0) {
             k++;
             continue;
@@ -299,8 +293,10 @@ int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
      * crosses: at ASCII non-word units in unicode mode (folded, they stay
      * what they are and end every word), just after ' ' or '\n' in space
      * mode. */
+    struct wc_sepit high;
+    wc_sepit_init(&high, x->text, hi, WC_WMASK_HIGH, x->width);
     for (size_t q = lo; q < hi;) {
-        size_t l, a = wc_next_fold_ascii(x, q, hi, &l);
+        size_t l, a = wc_next_fold_ascii(x, &high, q, hi, &l);
         if (a == hi) {
             wc_uneedle_kernels(u, x, q, hi, counts);
             break;
