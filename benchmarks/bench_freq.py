@@ -16,6 +16,8 @@ Rows, each pair checked equal before it is timed:
                                              per line-aligned chunk, Counters summed
                                              (pool started before timing)
   count_many(text, 1,000 needles)         vs a Python loop over text.split() with a set
+  count_many(text, 4 needles)             vs 4 search() calls (no target: both run the
+                                             search kernels, a pass a needle)
 
 Targets, reported as PASS or MISS, never asserted: frequencies at
 least 10x faster than Counter(text.split()); the unicode+casefold mode at
@@ -204,6 +206,13 @@ def main(argv=None) -> int:
          lambda: word_count.count_many(text, needles),
          "for w in text.split(): if w in set: +1",
          lambda: loop_set(text, needles), 5)
+    # A few needles: count_many runs the search kernels (a pass each), so
+    # it costs what as many search() calls cost, in space mode too.
+    few = vocab[:4]
+    pair("count_many with 4 needles vs 4 search calls",
+         "word_count.count_many(text, 4 needles)", lambda: word_count.count_many(text, few),
+         "{w: word_count.search(text, w) for w in 4 needles}",
+         lambda: {w: word_count.search(text, w) for w in few}, 1)
     print()
     for line in summary:
         say(line)
