@@ -161,7 +161,8 @@ static int wc_uneedle_check_fold(void *ctx, size_t i)
 
 /* A code point that is not ASCII but whose fold holds ASCII ("ß" folds to
  * "ss", "ſ" to "s", "ﬁ" to "fi", the Kelvin sign to "k", "İ" to "i" and
- * U+0307): the 19 of Unicode 14, from the tables whatever their version. */
+ * U+0307): 19 in Unicode 13 to 15.1, found from the tables, whatever their
+ * version. */
 static int wc_folds_to_ascii(uint32_t c)
 {
     if (c < 0x80)
