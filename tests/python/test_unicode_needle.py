@@ -185,6 +185,12 @@ def cpu_min(fn, rounds=3) -> float:
     return best
 
 
+def linear_ratio(run, n: int = 1 << 15) -> float:
+    """CPU time of run(4 n) over run(n): about 4 when linear, 16 when
+    quadratic."""
+    return cpu_min(lambda: run(4 * n)) / cpu_min(lambda: run(n))
+
+
 @pytest.mark.skipif(bool(os.environ.get("WC_SANITIZER")),
                     reason="timing ratios under the sanitizers mean little")
 @pytest.mark.parametrize("as_bytes", [False, True])
