@@ -102,8 +102,7 @@ static struct wc_wstate *wc_wstate_new(const struct wc_fjob *job)
     s->sink.needles = job->needles;
     s->sink.counts = s->counts;
     s->sink.sc = &s->sc;
-    if (job->un != NULL)
-        s->sink.un = *job->un;
+    s->sink.un = job->un;
     return s;
 }
 
@@ -196,8 +195,8 @@ static int wc_needle_words(const struct wc_wtext *x, size_t lo, size_t hi,
                            size_t *err)
 {
     struct wc_needle_range r = {x, sc, s};
-    if (s->un.n != 0)
-        return wc_uneedle_count(&s->un, x, lo, hi, s->counts, wc_needle_range,
+    if (s->un != NULL && s->un->n != 0)
+        return wc_uneedle_count(s->un, x, lo, hi, s->counts, wc_needle_range,
                                 &r, err);
     return wc_needle_range(&r, lo, hi, err);
 }
@@ -471,7 +470,7 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                         .sc = &sc, .pos = pos, .copy = 1};
     int rc;
     if (counts != NULL) {
-        w.un = f->un;
+        w.un = &f->un;
         rc = wc_needle_words(&x, lo, hi, &sc, &w, err);
     } else {
         rc = wc_freq_run_words(&x, lo, hi, &w, err);

@@ -41,8 +41,9 @@ struct wc_sink {
     struct wc_tab *tab;           /* count_all: the table filled */
     const struct wc_tab *needles; /* count_needles: the needles, read only */
     uint64_t *counts;             /* count_needles: by needle id */
-    struct wc_uneedle un;         /* count_needles: a few needles of
-                                   * unicode mode, counted by the kernels */
+    const struct wc_uneedle *un;  /* count_needles: the needles that the
+                                   * kernels count (the table's own, f->un;
+                                   * NULL or un->n 0: word by word) */
     struct wc_scratch *sc;        /* of the enumerator: transient keys */
     uint64_t pos;                 /* added to every position */
     int copy;                     /* copy every key kept, not only transient */

@@ -42,11 +42,11 @@ struct wc_uneedle {
 /* u from the needle table of a count of x: set when the table holds 1 to
  * WC_UNEEDLE_MAX needles (in space mode, none empty) and, with casefold,
  * every needle that can be a word is ASCII once folded (as the table holds
- * it).  The
- * keys may point into the table, so u must be made again after any insert
- * (wc_freq_add_needle does, failed or not), and into u itself, so a copy
- * of u must not outlive it.  O(the needles), so it is made as needles are
- * added, not for each span or window. */
+ * it).  The keys may point into the table, so u must be made again after
+ * any insert (wc_freq_add_needle does, failed or not), and into u itself
+ * (copy), so u is not copied: the sinks of the threads and windows point
+ * at the table's own (wc_freq: un).  O(the needles), so it is made as
+ * needles are added, not for each span or window. */
 void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
                      const struct wc_tab *needles);
 
