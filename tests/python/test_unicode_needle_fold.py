@@ -17,6 +17,7 @@ import random
 import pytest
 
 import word_count
+from test_space_needles import oracle as space_oracle
 from test_unicode_needle import FILLERS, linear_ratio, run_cli
 from unicode_oracle import casefold, findall_words
 
@@ -142,6 +143,53 @@ def test_invalid_utf8_replace_and_strict(kernel):
             else:
                 assert word_count.search(data, needle.encode(), words="unicode",
                                          casefold=True) == want
+
+
+@pytest.mark.parametrize("words", ["unicode", "space"])
+def test_invalid_utf8_where_the_scan_finds_it(kernel, words):
+    """With casefold, a strict text is checked by the scan for letters that
+    fold to ASCII as it goes (no pass of its own): an invalid byte before,
+    inside or after the stretch around such a letter, in any span of a
+    count on 1 or 2 threads, is reported at the offset bytes.decode
+    reports (the first of the text), and with errors='replace' the counts
+    are those of the text decoded so."""
+    rng = random.Random(31 if words == "unicode" else 32)
+    bad = [b"\xff", b"\x80", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf0\x9f\x98"]
+    fold_letters = ["\u017f", "\u00df", "\ufb01", "\u212a", "\u0130"]
+    native._set_parallel_threshold(16)
+    try:
+        for n in (50, 400, 3000):
+            for trial in range(6):
+                words_ = [rng.choice(PIECES) for _ in range(n)]
+                for _ in range(rng.randint(0, 4)):
+                    words_[rng.randrange(n)] = rng.choice(fold_letters) + "s"
+                parts = [w.encode() for w in words_]
+                for _ in range(rng.randint(1, 3)):
+                    at = rng.randrange(n)
+                    b = rng.choice(bad)
+                    parts[at] = rng.choice([b + parts[at], parts[at] + b, b])
+                data = b" ".join(parts)
+                want_err = None
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    want_err = e.start
+                assert want_err is not None
+                text = data.decode("utf-8", "replace")
+                for threads in (1, 2):
+                    for needles in (["is"], ["is", "ss", "k", "fi"]):
+                        bn = [nd.encode() for nd in needles]
+                        with pytest.raises(UnicodeDecodeError) as got:
+                            word_count.count_many(data, bn, words=words, casefold=True,
+                                                  threads=threads)
+                        assert got.value.start == want_err, (threads, needles, data[:200])
+                        got_r = word_count.count_many(data, bn, words=words, casefold=True,
+                                                      threads=threads, errors="replace")
+                        want = (oracle(text, needles) if words == "unicode"
+                                else space_oracle(text, needles, True))
+                        assert got_r == {nd.encode(): c for nd, c in want.items()}
+    finally:
+        native._set_parallel_threshold(0)
 
 
 @pytest.mark.parametrize("k", [2, 5, 8, 9])
