@@ -36,6 +36,13 @@ that they share the machine's load; MB/s = corpus bytes / min seconds):
                .explode().value_counts()) (zipf and high; bench-only dependency)
   Counter      Counter(text.split())
 
+Two bounds follow each corpus, derived from those rows (not timed): the
+result's keys and counts (bytes - core) are made and inserted into the
+Counter one by one, under the GIL, by CPython's own str, int and dict
+code, so space / Counter can be no more than Counter / (bytes - core),
+two threads no faster than that part plus half of the rest, and the high
+cardinality corpus no faster per byte than its part alone.
+
 Targets are printed as PASS / MISS, never asserted.
 
 Run: .venv/bin/python benchmarks/bench_freq_core.py [--size-mb N] [--rounds N]
@@ -229,6 +236,7 @@ def main(argv=None) -> int:
     core = core_exe()
     pol = polars_row()
     results = {}
+    counter_part = {}  # bytes - core, seconds
     tmp = tempfile.mkdtemp(prefix="wc-freq-core-")
     for name in args.corpora.split(","):
         if name == "zipf":
@@ -287,6 +295,17 @@ def main(argv=None) -> int:
             say(f"  bytes - core {py:8.3f} s  (the Counter's {len(c):,} keys and counts: "
                 f"{100 * py / best['bytes']:.0f}% of the bytes row, "
                 f"{py * 1e9 / len(c):.0f} ns a word)")
+            # What the Counter alone allows (bounds derived from the rows
+            # above, not measured rows): its keys and counts are made and
+            # inserted one by one under the GIL, whatever the count costs.
+            counter_part[name] = py
+            if py > 0:
+                say(f"  bound: space / Counter <= {best['Counter'] / py:.1f}x even if the "
+                    f"count took no time (Counter(text.split()) / (bytes - core))")
+                t1 = best["space"]
+                say(f"  bound: 2 threads / 1 <= {t1 / (py + (t1 - py) / 2):.2f}x if all "
+                    f"but the Counter's keys and counts halved (space row, bytes - core "
+                    f"serial)")
         del text, data, c, got
         if name != "high":
             os.unlink(path)
@@ -310,6 +329,12 @@ def main(argv=None) -> int:
     if "high" in results and "zipf" in results:
         r = results["zipf"][0]["space"] / results["high"][0]["space"]
         tgt("high cardinality: time per byte / zipf", "<= 3x", f"{r:.2f}x", r <= 3)
+        if "high" in counter_part:
+            # zipf's space MB/s times the seconds a MB of high's Counter
+            # part alone takes: the ratio above if the count took no time.
+            b = results["zipf"][0]["space"] * counter_part["high"] / (results["high"][1] / 1e6)
+            say(f"  bound: high cardinality time per byte / zipf >= {b:.1f}x even if the "
+                f"count took no time (high's bytes - core per byte, against zipf's space row)")
         mbs, n, d = results["high"]
         # The text is read from a file (its generation would set the peak).
         gen = f"t = open({os.path.join(tmp, 'high.txt')!r}, encoding='utf-8').read()"
