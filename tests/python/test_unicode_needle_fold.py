@@ -159,7 +159,7 @@ def test_invalid_utf8_where_the_scan_finds_it(kernel, words):
     native._set_parallel_threshold(16)
     try:
         for n in (50, 400, 3000):
-            for trial in range(6):
+            for _ in range(6):
                 words_ = [rng.choice(PIECES) for _ in range(n)]
                 for _ in range(rng.randint(0, 4)):
                     words_[rng.randrange(n)] = rng.choice(fold_letters) + "s"
