@@ -79,9 +79,10 @@ int wc_freq_io_merge_many(wc_freq *const *from, size_t n, int threads,
 /* Add counts[0 .. nids) to f's needle counts. */
 int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
 
-/* For tests: sort by count in two passes (by first occurrence, then by
- * count), as texts of 2^31 units or more are, even where one key holds
- * both (1), or as usual (0). */
+/* For tests: sort in rounds of 11 bits of the key (each round after the
+ * first reading the entries in the order of the one before), as keys too
+ * wide for one element beside the index are, even where they fit (1); or
+ * as usual (0). */
 void wc_test_sort_split(int on);
 
 /* For tests: the most parts (threads) that a pass of a sort was split

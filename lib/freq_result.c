@@ -101,17 +101,24 @@ static int wc_by_count(const void *a, const void *b)
 
 /* The order of the entries e[0 .. n) by first occurrence (distinct in a
  * table) or, with by_count, by count (most common first) then first
- * occurrence: an LSD radix sort, 11 bits a pass, of (key, index) pairs,
- * first by the first occurrence, then (stable) by the count's distance from
- * the largest count (or by both at once, where they fit one key), only over
- * the digits that some key has.  Linear, where
- * qsort's comparisons of 48-byte entries were a sixth of the time of a
- * frequencies() count of 100,000 distinct words, and a third of a top=K
- * count of a large code text (perf).  With several threads and enough
- * words, each pass is split between the pool's threads (wc_radix_pass) in
- * parts (wc_sort_nparts).  Returns the order (n indices, malloc'd),
- * or NULL when out of memory or when a pass of the pool was lost in a
- * fork() child (the caller then sorts with qsort). */
+ * occurrence: an LSD radix sort, 11 bits a pass, of 64-bit elements, each
+ * an entry's sort key above its index (the low ib bits), only over the
+ * digits that some key has.  The key is the first occurrence, by count
+ * below the count's distance from the largest; where it does not fit an
+ * element beside the index (texts of billions of units), it is sorted in
+ * rounds of the bits that do, the lowest first, each round after the first
+ * reading its keys from the entries in the order of the one before (stable,
+ * as every pass).  Linear, where qsort's comparisons of 48-byte entries
+ * were a sixth of the time of a frequencies() count of 100,000 distinct
+ * words, and a third of a top=K count of a large code text (perf).  One
+ * 8-byte element an entry, where pairs of key and index took 16: the sort
+ * of 300,000 code words took 10.3-10.8 ms instead of 14.2-15.2, of 2.16M
+ * random words 118-123 instead of 146-147 (core_freq).  With several
+ * threads and enough words, each pass is split between the pool's threads
+ * (wc_radix_pass) in parts (wc_sort_nparts).  Returns the sorted
+ * elements (n, malloc'd), whose low *ib bits are the indices in order, or
+ * NULL when out of memory or when a pass of the pool was lost in a fork()
+ * child (the caller then sorts with qsort). */
 #define WC_RADIX_BITS 11
 static _Atomic int wc_sort_split; /* wc_test_sort_split */
 static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
@@ -126,17 +133,12 @@ void wc_test_sort_split(int on)
     atomic_store(&wc_sort_split, on);
 }
 
-struct wc_rkey {
-    uint64_t key;
-    size_t i;
-};
-
 /* A pass of the radix sort split between parts: part p histograms and then
- * scatters pairs [n p / nparts, n (p + 1) / nparts) of a into b, at
- * offsets that put its pairs of each digit after those of the parts before
- * (so the sort stays stable). */
+ * scatters elements [n p / nparts, n (p + 1) / nparts) of a into b, at
+ * offsets that put its elements of each digit after those of the parts
+ * before (so the sort stays stable). */
 struct wc_rjob {
-    struct wc_rkey *a, *b;
+    uint64_t *a, *b;
     size_t n, nparts;
     unsigned sh;
     size_t *cnt; /* nparts histograms of 1 << WC_RADIX_BITS */
@@ -150,7 +152,7 @@ static void wc_radix_count_task(void *ctx, size_t p)
     memset(cnt, 0, (mask + 1) * sizeof *cnt);
     for (size_t i = j->n * p / j->nparts, e = j->n * (p + 1) / j->nparts;
          i < e; i++)
-        cnt[(j->a[i].key >> j->sh) & mask]++;
+        cnt[(j->a[i] >> j->sh) & mask]++;
 }
 
 static void wc_radix_scatter_task(void *ctx, size_t p)
@@ -160,7 +162,7 @@ static void wc_radix_scatter_task(void *ctx, size_t p)
     size_t *cnt = j->cnt + p * (mask + 1);
     for (size_t i = j->n * p / j->nparts, e = j->n * (p + 1) / j->nparts;
          i < e; i++)
-        j->b[cnt[(j->a[i].key >> j->sh) & mask]++] = j->a[i];
+        j->b[cnt[(j->a[i] >> j->sh) & mask]++] = j->a[i];
 }
 
 /* One pass, digit at sh, of a into b: by `threads` threads (the pool)
@@ -189,8 +191,8 @@ static int wc_radix_pass(struct wc_rjob *j, int threads)
     return WC_OK;
 }
 
-/* The pairs a part sorts, at least: fewer than this and one thread sorts
- * them all (a pass costs two jobs of the pool). */
+/* The elements a part sorts, at least: fewer than this and one thread
+ * sorts them all (a pass costs two jobs of the pool). */
 #define WC_RADIX_PART ((size_t)1 << 15)
 
 /* The parts of a pass over n entries on `threads` threads. */
@@ -202,81 +204,98 @@ static size_t wc_sort_nparts(size_t n, int threads)
     return nparts < 1 ? 1 : nparts;
 }
 
-static size_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
-                              int threads)
+/* The number of bits of x (0 for 0). */
+static unsigned wc_bits(uint64_t x)
 {
-    if (n > SIZE_MAX / sizeof(struct wc_rkey))
+    return x != 0 ? 64 - (unsigned)__builtin_clzll(x) : 0;
+}
+
+/* Bits [from, from + nb) of the key hi << fb | lo (lo below 2^fb; nb at
+ * most 63). */
+static uint64_t wc_key_bits(uint64_t hi, uint64_t lo, unsigned fb,
+                            unsigned from, unsigned nb)
+{
+    uint64_t v = 0;
+    if (from < fb)
+        v = lo >> from;
+    if (from + nb > fb) {
+        uint64_t h = from > fb ? (from - fb < 64 ? hi >> (from - fb) : 0) : hi;
+        unsigned at = from < fb ? fb - from : 0;
+        v |= at < 64 ? h << at : 0;
+    }
+    return v & (((uint64_t)1 << nb) - 1);
+}
+
+static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
+                                int threads, unsigned *ib)
+{
+    if (n < 2 || n > SIZE_MAX / 8)
         return NULL;
-    size_t nparts = wc_sort_nparts(n, threads);
-    struct wc_rkey *a = wc_malloc(n * sizeof *a), *b = wc_malloc(n * sizeof *b);
-    size_t *cnt = wc_malloc(nparts * ((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
-    int ok = a != NULL && b != NULL && cnt != NULL;
-    if (ok && nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
-        atomic_store_explicit(&wc_sort_parts, nparts, memory_order_relaxed);
-    if (ok) {
-        uint64_t all = 0, cmax = 0;
+    /* The key: (cmax - count) << fb | first, of kb bits (by count), else
+     * first (kb found in the first round); rounds of rb bits, rb + xb <=
+     * 64. */
+    uint64_t all = 0, cmax = 0;
+    unsigned fb = 0, kb = 0, xb = wc_bits(n - 1), rb = 64 - xb;
+    if (by_count) {
         for (size_t i = 0; i < n; i++) {
-            a[i].key = e[i].first;
-            a[i].i = i;
             all |= e[i].first;
             if (e[i].count > cmax)
                 cmax = e[i].count;
         }
-        /* By count, when the count's distance from the largest and the
-         * first occurrence fit one 64-bit key side by side (below 2^31
-         * units of text, always): one sort of that key, read from the
-         * entries in their order, instead of a second sort whose keys are
-         * read from the entries in the order of the first (a cache miss a
-         * word once the words outgrow the cache). */
-        int fb = all != 0 ? 64 - __builtin_clzll(all) : 0;
-        int cb = cmax != 0 ? 64 - __builtin_clzll(cmax) : 0;
-        if (by_count && fb + cb <= 64 &&
-            !atomic_load_explicit(&wc_sort_split, memory_order_relaxed)) {
-            all = 0;
-            for (size_t i = 0; i < n; i++) {
-                a[i].key = (cb != 0 ? (cmax - e[i].count) << fb : 0) | e[i].first;
-                all |= a[i].key;
+        fb = wc_bits(all);
+        kb = fb + wc_bits(cmax);
+    }
+    if (atomic_load_explicit(&wc_sort_split, memory_order_relaxed))
+        rb = WC_RADIX_BITS;
+    size_t nparts = wc_sort_nparts(n, threads);
+    uint64_t *a = wc_malloc(n * 8), *b = wc_malloc(n * 8);
+    size_t *cnt = wc_malloc(nparts * ((size_t)1 << WC_RADIX_BITS) * sizeof *cnt);
+    int ok = a != NULL && b != NULL && cnt != NULL;
+    if (ok && nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
+        atomic_store_explicit(&wc_sort_parts, nparts, memory_order_relaxed);
+    const uint64_t imask = ((uint64_t)1 << xb) - 1;
+    for (unsigned from = 0; ok && (from == 0 || from < kb); from += rb) {
+        uint64_t firsts = 0;
+        all = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = i;
+            if (from > 0) { /* the order of the round before */
+                k = (size_t)(a[i] & imask);
+                if (i + 16 < n) /* reads at random places, fetched ahead */
+                    __builtin_prefetch(&e[a[i + 16] & imask]);
             }
-            by_count = 0;
+            uint64_t key;
+            if (by_count) {
+                key = wc_key_bits(cmax - e[k].count, e[k].first, fb, from, rb);
+            } else {
+                key = (e[k].first >> from) & (((uint64_t)1 << rb) - 1);
+                firsts |= e[k].first;
+            }
+            a[i] = key << xb | k;
+            all |= key;
         }
-        for (int round = 0; ok && round < 1 + by_count; round++) {
-            if (round == 1) {
-                /* By count, most common first: cmax - count ascending. */
-                all = 0;
-                for (size_t i = 0; i < n; i++) {
-                    a[i].key = cmax - e[a[i].i].count;
-                    all |= a[i].key;
-                }
+        if (!by_count && from == 0)
+            kb = wc_bits(firsts);
+        for (unsigned sh = xb; sh < 64 && (all >> (sh - xb)) != 0;
+             sh += WC_RADIX_BITS) {
+            struct wc_rjob j = {a, b, n, nparts, sh, cnt};
+            if (wc_radix_pass(&j, threads) != WC_OK) {
+                ok = 0; /* the caller sorts with qsort */
+                break;
             }
-            for (unsigned sh = 0; sh < 64 && (all >> sh) != 0;
-                 sh += WC_RADIX_BITS) {
-                struct wc_rjob j = {a, b, n, nparts, sh, cnt};
-                if (wc_radix_pass(&j, threads) != WC_OK) {
-                    ok = 0; /* the caller sorts with qsort */
-                    break;
-                }
-                struct wc_rkey *t = a;
-                a = b;
-                b = t;
-            }
+            uint64_t *t = a;
+            a = b;
+            b = t;
         }
     }
-    size_t *order = NULL;
-    if (ok) {
-        /* The order, in place of the pairs (an index is no wider: index i
-         * is written below pair i, after it is read), then shrunk. */
-        order = (size_t *)(void *)a;
-        for (size_t i = 0; i < n; i++)
-            order[i] = a[i].i;
-        size_t *fit = realloc(order, n * sizeof *order);
-        if (fit != NULL)
-            order = fit;
+    if (!ok) {
+        free(a);
         a = NULL;
     }
-    free(a);
     free(b);
     free(cnt);
-    return order;
+    *ib = xb;
+    return a;
 }
 
 void wc_freq_release(wc_freq *f, size_t i)
@@ -296,7 +315,8 @@ void wc_freq_release(wc_freq *f, size_t i)
 struct wc_gjob {
     struct wc_ent *to;
     const struct wc_ent *from;
-    const size_t *order;
+    const uint64_t *order; /* the index of entry i in its low bits */
+    uint64_t imask;
     size_t n, nparts;
 };
 
@@ -306,27 +326,29 @@ static void wc_gather_task(void *ctx, size_t p)
     size_t e = j->n * (p + 1) / j->nparts;
     for (size_t i = j->n * p / j->nparts; i < e; i++) {
         if (i + 16 < e) /* reads at random places, fetched ahead */
-            wc_ent_prefetch(&j->from[j->order[i + 16]]);
-        j->to[i] = j->from[j->order[i]];
+            wc_ent_prefetch(&j->from[j->order[i + 16] & j->imask]);
+        j->to[i] = j->from[j->order[i] & j->imask];
     }
 }
 
 /* Move t's n entries into the order `order` (entry i becomes the one at
- * order[i]): a gather, by the pool's threads as the sort's passes are.  A
- * mapped slot array is replaced by a fresh one, whose pages past the n
- * entries are never written (so never take memory); a smaller one gets
- * its entries back from a scratch copy of n (a fresh array of every slot,
- * zeroed, cost a count of 2 KB of text 5%).  Moves in place along the
- * permutation's cycles would need no copy, but are a chain of dependent
- * cache misses (slower than the sort).  WC_ENOMEM, and t as it was, when
- * the memory cannot be had. */
-static int wc_tab_gather(struct wc_tab *t, const size_t *order, int threads)
+ * index order[i] & imask): a gather, by the pool's threads as the sort's
+ * passes are.  A mapped slot array is replaced by a fresh one, whose pages
+ * past the n entries are never written (so never take memory); a smaller
+ * one gets its entries back from a scratch copy of n (a fresh array of
+ * every slot, zeroed, cost a count of 2 KB of text 5%).  Moves in place
+ * along the permutation's cycles would need no copy, but are a chain of
+ * dependent cache misses (slower than the sort).  WC_ENOMEM, and t as it
+ * was, when the memory cannot be had. */
+static int wc_tab_gather(struct wc_tab *t, const uint64_t *order,
+                         uint64_t imask, int threads)
 {
     size_t nslots = t->mask + 1;
     int mapped = nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS;
     struct wc_gjob j = {mapped ? wc_slots_alloc(nslots, 0)
                                : wc_malloc(t->n * sizeof *t->ents),
-                        t->ents, order, t->n, wc_sort_nparts(t->n, threads)};
+                        t->ents, order, imask, t->n,
+                        wc_sort_nparts(t->n, threads)};
     if (j.to == NULL)
         return WC_ENOMEM;
     /* A part lost in a fork() child (WC_EFORKED): all again, here. */
@@ -358,8 +380,11 @@ int wc_freq_sort(wc_freq *f, int by_count)
     f->counted = f->sorted = 1;
     int threads = f->threads == 0 ? wc_default_threads() : f->threads;
     if (t->n > 1) {
-        size_t *order = wc_radix_order(t->ents, t->n, by_count != 0, threads);
-        if (order == NULL || wc_tab_gather(t, order, threads) != WC_OK)
+        unsigned ib = 0;
+        uint64_t *order = wc_radix_order(t->ents, t->n, by_count != 0,
+                                         threads, &ib);
+        uint64_t imask = ((uint64_t)1 << ib) - 1;
+        if (order == NULL || wc_tab_gather(t, order, imask, threads) != WC_OK)
             qsort(t->ents, t->n, sizeof *t->ents,
                   by_count ? wc_by_count : wc_by_first);
         free(order);

@@ -230,11 +230,14 @@ static void test_merge_order(int counted_first, size_t table_min)
           counted_first, table_min);
     CHECK(table_by_count_is(dst, &o), "counted_first %d min %zu: by count",
           counted_first, table_min);
-    /* The two-pass sort of texts too long for one key of count and first
-     * occurrence, on the same table. */
+    /* The sort in rounds of keys too wide for one element (large texts),
+     * on the same table: rounds of 11 bits, a round ending within the
+     * first occurrence, another across it and the count. */
     wc_test_sort_split(1);
     CHECK(table_by_count_is(dst, &o), "counted_first %d min %zu: by count, "
-          "in two passes", counted_first, table_min);
+          "in rounds", counted_first, table_min);
+    CHECK(table_is(dst, &o), "counted_first %d min %zu: by first occurrence, "
+          "in rounds", counted_first, table_min);
     wc_test_sort_split(0);
     wc_freq_free(dst);
     wc_test_table_min(0);
@@ -397,19 +400,21 @@ static void test_sort_threads(void)
     size_t most = 0;
     for (int threads = 1; threads <= 4; threads++) {
         wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
-        for (int mode = 0; mode < 3; mode++) {
+        for (int mode = 0; mode < 4; mode++) {
+            int by_count = mode == 1 || mode == 2;
             wc_freq *f = wc_freq_new(1, &o);
             CHECK(f != NULL, "wc_freq_new");
             CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
-            wc_test_sort_split(mode == 2);
-            CHECK_EQ(wc_freq_sort(f, mode != 0), WC_OK, "sort");
+            wc_test_sort_split(mode >= 2);
+            CHECK_EQ(wc_freq_sort(f, by_count), WC_OK, "sort");
             wc_test_sort_split(0);
             size_t parts = wc_test_sort_parts();
             if (parts > most)
                 most = parts;
-            CHECK(sorted_as(f, mode != 0), "%d threads (%zu parts): %s",
+            CHECK(sorted_as(f, by_count), "%d threads (%zu parts): %s",
                   threads, parts, mode == 0 ? "by first occurrence"
-                  : mode == 1 ? "by count" : "by count, in two passes");
+                  : mode == 1 ? "by count" : mode == 2 ? "by count, in rounds"
+                  : "by first occurrence, in rounds");
             wc_freq_free(f);
         }
     }
