@@ -381,17 +381,15 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
                 if (st[k] != NULL && k != big)
                     others[nothers++] = &st[k]->tab;
             rc = wc_merge_tables(res, others, nothers, threads);
-            /* Folded keys of a str text were counted as UTF-8
-             * (fold_utf8): each takes its narrowest width now; a UTF-8
-             * text's keys stay UTF-8. */
-            int narrow = (f->x.fold_utf8 || f->x.keys_utf8) && !f->x.utf8;
-            if (rc == WC_OK && narrow)
-                rc = wc_tab_narrow_keys(res);
             if (rc == WC_OK) {
                 struct wc_tab tmp = f->tab; /* empty: freed with st[big] */
                 f->tab = *res;
                 *res = tmp;
-                f->narrow = narrow;
+                /* The keys of a str text were counted as UTF-8
+                 * (fold_utf8, keys_utf8): each takes its narrowest width
+                 * when the words are sorted (wc_freq_narrow); a UTF-8
+                 * text's keys stay UTF-8. */
+                f->narrow_due = (f->x.fold_utf8 || f->x.keys_utf8) && !f->x.utf8;
             }
         }
         if (rc == WC_OK)

@@ -22,8 +22,8 @@
  * (wc_word_edge), to the general enumerator, which decodes, classifies and
  * folds code point by code point.
  *
- * The words of a 2- or 4-byte text are counted as UTF-8 keys (keys_utf8, set by wc_freq_count_all; narrowed
- * when counting ends): an ASCII word of up to 16 units is packed into the
+ * The words of a 2- or 4-byte text are counted as UTF-8 keys (keys_utf8,
+ * set by wc_freq_count_all; narrowed by the sort): an ASCII word of up to 16 units is packed into the
  * two words of a 16-byte key, so it costs what the same word of a bytes
  * text costs.
  *

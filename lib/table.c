@@ -1,7 +1,7 @@
 /*
  * table.c - the hash table of words (table.h): the key of the hash, the
  * slot arrays, growth, insertion (the merges of tables are in
- * table_merge.c, the narrowing of folded keys when counting ends in
+ * table_merge.c, the narrowing of UTF-8 keys of a str's count in
  * table_narrow.c).
  */
 #define _DEFAULT_SOURCE /* MADV_HUGEPAGE */

@@ -1,8 +1,10 @@
 /*
- * table_narrow.c - the narrowing of a table's folded keys when counting
- * ends (table.h: wc_tab_narrow_keys): folded words are kept as UTF-8 while
- * counting; a str result wants each key in the narrowest width that holds
- * its code points, as CPython stores a str.
+ * table_narrow.c - the narrowing of a table's UTF-8 keys when they are
+ * sorted (table.h: wc_tab_narrow_keys; freq_result.c: wc_freq_narrow): the
+ * words of a str (folded words of any text that is not UTF-8, and every word
+ * of a 2- or 4-byte one) are kept as UTF-8 while counting; a str result
+ * wants each key in the narrowest width that holds its code points, as
+ * CPython stores a str.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -89,19 +91,35 @@ static int wc_narrow_width(const uint8_t *k, size_t n, size_t *units)
  * never longer than their UTF-8: they are narrowed in place (a key's own
  * block shrinks after); wider keys go into one new block, and their UTF-8
  * (when it had a block of its own) is freed.  So at the peak a key takes its
- * UTF-8 size plus its final size at most, and no scratch buffer.  Out of
- * memory: WC_ENOMEM and t as it was (the new block is the only allocation,
- * made before any key changes; t is packed either way).
+ * UTF-8 size plus its final size at most, and a bit a key.  Out of memory:
+ * WC_ENOMEM and t's keys as they were (the bits and the new block are the
+ * only allocations, made before any key changes; t is packed either way,
+ * and the hash fields of its ASCII keys hold 1 already).
  */
 int wc_tab_narrow_keys(struct wc_tab *t)
 {
-    /* Dense first: two passes over the n entries, not over every slot. */
+    /* Dense first: a pass over the n entries, not over every slot. */
     wc_tab_pack(t);
+    /* It reads every key (fetched ahead), gives the ASCII ones their width
+     * at once and marks the others, which a second pass reads alone (it
+     * read every entry and key twice: wc_freq_narrow has the figures). */
+    size_t nw = (t->n + 63) / 64;
+    uint64_t *wide = wc_calloc(nw > 0 ? nw : 1, sizeof *wide);
+    if (wide == NULL)
+        return WC_ENOMEM;
     size_t total = 0;
     for (size_t i = 0; i < t->n; i++) {
-        const struct wc_ent *e = &t->ents[i];
-        if (wc_key_ascii(e, wc_ent_key(e, 1), wc_ent_len(e)))
+        struct wc_ent *e = &t->ents[i];
+        if (i + 16 < t->n && e[16].len > WC_INLINE_KEY) {
+            const uint8_t *k = e[16].key.big.ptr;
+            __builtin_prefetch(k);
+            __builtin_prefetch(k + wc_ent_len(&e[16]) - 1);
+        }
+        if (wc_key_ascii(e, wc_ent_key(e, 1), wc_ent_len(e))) {
+            e->hash = 1; /* as it is, of width 1 */
             continue;
+        }
+        wide[i / 64] |= (uint64_t)1 << (i % 64);
         size_t n;
         int w = wc_narrow_width(wc_ent_key(e, 1), wc_ent_len(e), &n);
         size_t bytes = n * (size_t)w;
@@ -112,47 +130,50 @@ int wc_tab_narrow_keys(struct wc_tab *t)
     uint8_t *out = NULL;
     if (total > 0) {
         out = wc_arena_copy(&fresh, NULL, total);
-        if (out == NULL)
+        if (out == NULL) {
+            free(wide);
             return WC_ENOMEM;
+        }
     }
     int settle = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        struct wc_ent *e = &t->ents[i];
-        uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1); /* a copy: ours */
-        size_t len = wc_ent_len(e), n;
-        if (wc_key_ascii(e, k, len)) { /* as it is, of width 1 */
-            e->hash = 1;
-            continue;
-        }
-        int w = wc_narrow_width(k, len, &n);
-        size_t bytes = n * (size_t)w;
-        struct wc_ablock *own = len > WC_INLINE_KEY
-            ? wc_arena_own_block(k, len) : NULL;
-        if (bytes <= WC_INLINE_KEY) {
-            uint8_t tmp[WC_INLINE_KEY]; /* k may be the entry's own bytes */
-            wc_utf8_to_units(k, len, tmp, w);
-            memcpy(e->key.bytes, tmp, bytes);
-            if (own != NULL)
-                own->fate = WC_DROP;
-        } else if (w == 1) {
-            /* In place: unit m is written after byte m on is read. */
-            wc_utf8_to_units(k, len, k, 1);
-            if (own != NULL && ((bytes + 7) & ~(size_t)7) < own->size) {
-                own->owner = &e->key.big.ptr;
-                own->used = (bytes + 7) & ~(size_t)7;
-                own->fate = WC_SHRINK;
+    for (size_t wi = 0; wi < nw; wi++) {
+        for (uint64_t bits = wide[wi]; bits != 0; bits &= bits - 1) {
+            size_t i = wi * 64 + (size_t)__builtin_ctzll(bits);
+            struct wc_ent *e = &t->ents[i];
+            /* A copy: ours to change. */
+            uint8_t *k = (uint8_t *)(uintptr_t)wc_ent_key(e, 1);
+            size_t len = wc_ent_len(e), n;
+            int w = wc_narrow_width(k, len, &n);
+            size_t bytes = n * (size_t)w;
+            struct wc_ablock *own = len > WC_INLINE_KEY
+                ? wc_arena_own_block(k, len) : NULL;
+            if (bytes <= WC_INLINE_KEY) {
+                uint8_t tmp[WC_INLINE_KEY]; /* k may be the entry's own bytes */
+                wc_utf8_to_units(k, len, tmp, w);
+                memcpy(e->key.bytes, tmp, bytes);
+                if (own != NULL)
+                    own->fate = WC_DROP;
+            } else if (w == 1) {
+                /* In place: unit m is written after byte m on is read. */
+                wc_utf8_to_units(k, len, k, 1);
+                if (own != NULL && ((bytes + 7) & ~(size_t)7) < own->size) {
+                    own->owner = &e->key.big.ptr;
+                    own->used = (bytes + 7) & ~(size_t)7;
+                    own->fate = WC_SHRINK;
+                }
+            } else {
+                wc_utf8_to_units(k, len, out, w);
+                e->key.big.ptr = out;
+                out += (bytes + 7) & ~(size_t)7;
+                if (own != NULL)
+                    own->fate = WC_DROP;
             }
-        } else {
-            wc_utf8_to_units(k, len, out, w);
-            e->key.big.ptr = out;
-            out += (bytes + 7) & ~(size_t)7;
-            if (own != NULL)
-                own->fate = WC_DROP;
+            settle |= own != NULL;
+            wc_ent_set_len(e, n, w);
+            e->hash = (uint32_t)w;
         }
-        settle |= own != NULL;
-        wc_ent_set_len(e, n, w);
-        e->hash = (uint32_t)w;
     }
+    free(wide);
     if (settle)
         wc_arena_settle(&t->arena);
     wc_arena_adopt(&t->arena, &fresh);

@@ -48,11 +48,11 @@ struct wc_wtext {
     int fold_utf8; /* folded keys are UTF-8 even when the text is not:
                     * frequencies set it (1 byte per ASCII character instead
                     * of 4 keeps keys short and in the table entry) and
-                    * narrow the keys when counting ends; 0 (wc_wtext_init):
+                    * narrow the keys when they sort them; 0 (wc_wtext_init):
                     * the documented key forms */
     int keys_utf8; /* count_all of a width 2 or 4 text: every key is UTF-8
                     * while counting (freq_runs.c) and narrowed when
-                    * counting ends */
+                    * sorted (wc_freq_sort) */
 };
 
 /* Check the arguments and fill *x (words.c). */

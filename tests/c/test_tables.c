@@ -10,7 +10,8 @@
  *   - every allocation of a count (count_all in memory on 1 and 3 threads,
  *     a file into a table that already holds words, needles) failing in
  *     turn, once or from then on: WC_ENOMEM and the table as it was, or
- *     WC_OK and the right counts; the table is read whole after each (ASan
+ *     WC_OK and the right counts; and of the sort that narrows the keys of
+ *     a 4-byte text: a sort again gives every key in its narrowest width; the table is read whole after each (ASan
  *     sees any key left dangling) and counts right once allocations work.
  * The expected counts come from how the texts are built, never from the
  * core.
@@ -361,6 +362,118 @@ static void test_oom_memory(void)
             CHECK(failed > 0, "threads %d: some counts ran out of memory", threads);
             CHECK_EQ(wrong, 0, "threads %d persistent %d: %zu failed", threads,
                      persistent, failed);
+        }
+    }
+    wc_test_table_min(0);
+    wc_set_parallel_threshold(0);
+    free(text);
+}
+
+/* ---- the keys of a wide text, narrowed by the sort ------------------------ */
+
+#define NWIDE 300
+
+/* Word j of the wide text, as code points into u (room for 40): short and
+ * long (past 16 bytes of UTF-8) ASCII, Latin-1, BMP and supplementary
+ * words, so that the narrowing gives keys of each width, inline and not.
+ * Returns its length. */
+static size_t wide_word(size_t j, uint32_t *u)
+{
+    static const uint32_t fill[5] = {'a', 'a', 0xE9, 0xE9, 0x3A9};
+    size_t n = 0, reps = j % 5 == 1 || j % 5 >= 3 ? 14 : 1;
+    for (size_t r = 0; r < reps; r++)
+        u[n++] = fill[j % 5];
+    if (j % 7 == 0)
+        u[n++] = 0x1F600;
+    for (size_t v = j + 1; v > 0; v /= 10) /* distinct: j's digits */
+        u[n++] = '0' + (uint32_t)(v % 10);
+    return n;
+}
+
+/* The narrowest width of code points u[0 .. n). */
+static int wide_width(const uint32_t *u, size_t n)
+{
+    uint32_t max = 0;
+    for (size_t k = 0; k < n; k++)
+        max = u[k] > max ? u[k] : max;
+    return max < 0x100 ? 1 : max < 0x10000 ? 2 : 4;
+}
+
+/* Whether f, sorted by first occurrence, holds word j with count
+ * j % 3 + 1 at place j, each key in its narrowest width. */
+static int wide_table_is(wc_freq *f)
+{
+    if (wc_freq_size(f) != NWIDE)
+        return 0;
+    for (size_t j = 0; j < NWIDE; j++) {
+        uint32_t u[40];
+        size_t n = wide_word(j, u);
+        int w = wide_width(u, n);
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, j, &key, &len, &width, &count);
+        if (width != w || len != n || count != j % 3 + 1)
+            return 0;
+        for (size_t k = 0; k < n; k++) {
+            uint32_t c = w == 1   ? ((const uint8_t *)key)[k]
+                         : w == 2 ? ((const uint16_t *)key)[k]
+                                  : ((const uint32_t *)key)[k];
+            if (c != u[k])
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* The keys of a 4-byte text are counted as UTF-8 and narrowed by the sort:
+ * every allocation of the sort failing in turn, once or from then on, gives
+ * WC_ENOMEM or WC_OK, and a sort after a failure gives every key in its
+ * narrowest width with its count. */
+static void test_oom_sort_wide(void)
+{
+    uint32_t *text = malloc(NWIDE * 3 * 41 * sizeof *text);
+    CHECK(text != NULL, "malloc");
+    if (text == NULL)
+        return;
+    size_t len = 0;
+    for (size_t r = 0; r < 3; r++) /* word j r + 1 times, j % 3 >= r */
+        for (size_t i = 0; i < NWIDE; i++) {
+            size_t j = r == 0 ? i : (i * 7 + r) % NWIDE;
+            if (j % 3 < r)
+                continue;
+            len += wide_word(j, text + len);
+            text[len++] = ' ';
+        }
+    wc_set_parallel_threshold(64); /* many spans, several tables */
+    wc_test_table_min(8);
+    for (int threads = 1; threads <= 3; threads += 2) {
+        for (int persistent = 0; persistent <= 1; persistent++) {
+            size_t failed = 0, wrong = 0;
+            for (uint64_t nth = 1; nth < 40; nth++) {
+                wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1,
+                                  .threads = threads};
+                wc_freq *f = wc_freq_new(4, &o);
+                if (f == NULL || wc_freq_count_all(f, text, len, NULL) != WC_OK) {
+                    wrong++;
+                    wc_freq_free(f);
+                    continue;
+                }
+                wc_test_fail_allocs(nth, persistent);
+                int rc = wc_freq_sort(f, 0);
+                wc_test_fail_allocs(0, 0);
+                if (rc == WC_ENOMEM) {
+                    failed++;
+                    rc = wc_freq_sort(f, 0);
+                }
+                wrong += rc != WC_OK || !wide_table_is(f);
+                wc_freq_free(f);
+            }
+            CHECK(failed > 0, "wide, threads %d: some sorts ran out of memory",
+                  threads);
+            CHECK_EQ(wrong, 0, "wide, threads %d persistent %d: %zu failed",
+                     threads, persistent, failed);
         }
     }
     wc_test_table_min(0);
@@ -1289,6 +1402,7 @@ int main(int argc, char **argv)
         test_release_read_words();
         test_huge_keys();
         test_oom_memory();
+        test_oom_sort_wide();
         test_oom_file();
         test_oom_needles();
     }
