@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -19,6 +20,13 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("default")
+
+# The Ctrl-C tests send SIGINT to child interpreters, which raise
+# KeyboardInterrupt only if they did not inherit SIGINT ignored: a shell
+# starts `cmd &` in a script (or under nohup) that way, and CI launched so
+# failed every one of them.  A handler here is the default again in a child.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 ALL_KERNELS = ("scalar", "sse2", "avx2", "avx512")
