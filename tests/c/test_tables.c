@@ -329,6 +329,65 @@ static int table_is(wc_freq *f, const uint64_t *want, uint64_t times)
     return bad == 0 && n == (times ? NW : 0);
 }
 
+/* One case of an out-of-memory test: its call with the nth allocation
+ * failing (and every later one when persistent), on `threads` threads.
+ * Returns 1 when the result is wrong; *failed is 1 when the call returned
+ * WC_ENOMEM. */
+typedef int (*oom_case_fn)(void *ctx, int threads, uint64_t nth,
+                           int persistent, int *failed);
+
+/* Every allocation of a case failing in turn (nth 1 .. nths - 1), once or
+ * from then on, on 1 and 3 threads: never a wrong result, and some calls
+ * out of memory. */
+static void oom_cases(const char *what, uint64_t nths, oom_case_fn one,
+                      void *ctx)
+{
+    for (int threads = 1; threads <= 3; threads += 2) {
+        for (int persistent = 0; persistent <= 1; persistent++) {
+            size_t failed = 0, wrong = 0;
+            for (uint64_t nth = 1; nth < nths; nth++) {
+                int f = 0;
+                wrong += (size_t)one(ctx, threads, nth, persistent, &f);
+                failed += (size_t)f;
+            }
+            CHECK(failed > 0, "%s, threads %d: some ran out of memory", what,
+                  threads);
+            CHECK_EQ(wrong, 0, "%s, threads %d persistent %d: %zu failed",
+                     what, threads, persistent, failed);
+        }
+    }
+}
+
+struct oom_memory {
+    const uint8_t *text;
+    size_t len;
+    const uint64_t *want;
+};
+
+static int oom_memory_case(void *ctx, int threads, uint64_t nth,
+                           int persistent, int *failed)
+{
+    const struct oom_memory *m = ctx;
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .utf8 = 1,
+                      .threads = threads};
+    wc_freq *f = wc_freq_new(1, &o);
+    if (f == NULL)
+        return 1;
+    wc_test_fail_allocs(nth, persistent);
+    int rc = wc_freq_count_all(f, m->text, m->len, NULL);
+    wc_test_fail_allocs(0, 0);
+    int wrong = 0;
+    if (rc == WC_ENOMEM) {
+        *failed = 1;
+        /* As before the count: empty, and it counts now. */
+        wrong = wc_freq_size(f) != 0;
+        rc = wc_freq_count_all(f, m->text, m->len, NULL);
+    }
+    wrong |= rc != WC_OK || !table_is(f, m->want, 1);
+    wc_freq_free(f);
+    return wrong;
+}
+
 static void test_oom_memory(void)
 {
     size_t len;
@@ -336,34 +395,8 @@ static void test_oom_memory(void)
     uint8_t *text = oom_text(&len, want);
     wc_set_parallel_threshold(64); /* many spans, several tables */
     wc_test_table_min(8);          /* tables grow and merge */
-    for (int threads = 1; threads <= 3; threads += 2) {
-        for (int persistent = 0; persistent <= 1; persistent++) {
-            size_t failed = 0, wrong = 0;
-            for (uint64_t nth = 1; nth < 400; nth++) {
-                wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1,
-                                  .utf8 = 1, .threads = threads};
-                wc_freq *f = wc_freq_new(1, &o);
-                if (f == NULL) {
-                    wrong++;
-                    continue;
-                }
-                wc_test_fail_allocs(nth, persistent);
-                int rc = wc_freq_count_all(f, text, len, NULL);
-                wc_test_fail_allocs(0, 0);
-                if (rc == WC_ENOMEM) {
-                    failed++;
-                    /* As before the count: empty, and it counts now. */
-                    wrong += wc_freq_size(f) != 0;
-                    rc = wc_freq_count_all(f, text, len, NULL);
-                }
-                wrong += rc != WC_OK || !table_is(f, want, 1);
-                wc_freq_free(f);
-            }
-            CHECK(failed > 0, "threads %d: some counts ran out of memory", threads);
-            CHECK_EQ(wrong, 0, "threads %d persistent %d: %zu failed", threads,
-                     persistent, failed);
-        }
-    }
+    struct oom_memory m = {text, len, want};
+    oom_cases("memory", 400, oom_memory_case, &m);
     wc_test_table_min(0);
     wc_set_parallel_threshold(0);
     free(text);
@@ -431,6 +464,33 @@ static int wide_table_is(wc_freq *f)
  * every allocation of the sort failing in turn, once or from then on, gives
  * WC_ENOMEM or WC_OK, and a sort after a failure gives every key in its
  * narrowest width with its count. */
+struct oom_wide {
+    const uint32_t *text;
+    size_t len;
+};
+
+static int oom_wide_case(void *ctx, int threads, uint64_t nth,
+                         int persistent, int *failed)
+{
+    const struct oom_wide *m = ctx;
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
+    wc_freq *f = wc_freq_new(4, &o);
+    if (f == NULL || wc_freq_count_all(f, m->text, m->len, NULL) != WC_OK) {
+        wc_freq_free(f);
+        return 1;
+    }
+    wc_test_fail_allocs(nth, persistent);
+    int rc = wc_freq_sort(f, 0);
+    wc_test_fail_allocs(0, 0);
+    if (rc == WC_ENOMEM) {
+        *failed = 1;
+        rc = wc_freq_sort(f, 0);
+    }
+    int wrong = rc != WC_OK || !wide_table_is(f);
+    wc_freq_free(f);
+    return wrong;
+}
+
 static void test_oom_sort_wide(void)
 {
     uint32_t *text = malloc(NWIDE * 3 * 41 * sizeof *text);
@@ -448,34 +508,8 @@ static void test_oom_sort_wide(void)
         }
     wc_set_parallel_threshold(64); /* many spans, several tables */
     wc_test_table_min(8);
-    for (int threads = 1; threads <= 3; threads += 2) {
-        for (int persistent = 0; persistent <= 1; persistent++) {
-            size_t failed = 0, wrong = 0;
-            for (uint64_t nth = 1; nth < 40; nth++) {
-                wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1,
-                                  .threads = threads};
-                wc_freq *f = wc_freq_new(4, &o);
-                if (f == NULL || wc_freq_count_all(f, text, len, NULL) != WC_OK) {
-                    wrong++;
-                    wc_freq_free(f);
-                    continue;
-                }
-                wc_test_fail_allocs(nth, persistent);
-                int rc = wc_freq_sort(f, 0);
-                wc_test_fail_allocs(0, 0);
-                if (rc == WC_ENOMEM) {
-                    failed++;
-                    rc = wc_freq_sort(f, 0);
-                }
-                wrong += rc != WC_OK || !wide_table_is(f);
-                wc_freq_free(f);
-            }
-            CHECK(failed > 0, "wide, threads %d: some sorts ran out of memory",
-                  threads);
-            CHECK_EQ(wrong, 0, "wide, threads %d persistent %d: %zu failed",
-                     threads, persistent, failed);
-        }
-    }
+    struct oom_wide m = {text, len};
+    oom_cases("wide, the sort", 40, oom_wide_case, &m);
     wc_test_table_min(0);
     wc_set_parallel_threshold(0);
     free(text);
@@ -497,6 +531,38 @@ static uint8_t *oom_file(char *path, size_t *len, uint64_t want[NW])
     return text;
 }
 
+struct oom_file {
+    const char *path;
+    const uint64_t *want;
+};
+
+static int oom_file_case(void *ctx, int threads, uint64_t nth,
+                         int persistent, int *failed)
+{
+    const struct oom_file *m = ctx;
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .utf8 = 1,
+                      .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    wc_io_options io = {.threads = threads, .block_size = 4096};
+    if (f == NULL ||
+        wc_freq_count_file(f, WC_COUNT_ALL, m->path, &io, NULL) != WC_OK) {
+        wc_freq_free(f);
+        return 1;
+    }
+    wc_test_fail_allocs(nth, persistent);
+    int rc = wc_freq_count_file(f, WC_COUNT_ALL, m->path, &io, NULL);
+    wc_test_fail_allocs(0, 0);
+    int wrong;
+    if (rc == WC_ENOMEM) {
+        *failed = 1;
+        wrong = !table_is(f, m->want, 1);
+    } else {
+        wrong = rc != WC_OK || !table_is(f, m->want, 2);
+    }
+    wc_freq_free(f);
+    return wrong;
+}
+
 /* A file counted into a table that holds its words once already: out of
  * memory leaves exactly those, else it holds them twice. */
 static void test_oom_file(void)
@@ -508,37 +574,8 @@ static void test_oom_file(void)
     if (text == NULL)
         return;
     wc_test_table_min(8);
-    for (int threads = 1; threads <= 3; threads += 2) {
-        for (int persistent = 0; persistent <= 1; persistent++) {
-            size_t failed = 0, wrong = 0;
-            for (uint64_t nth = 1; nth < 300; nth++) {
-                wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1,
-                                  .utf8 = 1, .threads = 1};
-                wc_freq *f = wc_freq_new(1, &o);
-                wc_io_options io = {.threads = threads, .block_size = 4096};
-                if (f == NULL ||
-                    wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL) != WC_OK) {
-                    wrong++;
-                    wc_freq_free(f);
-                    continue;
-                }
-                wc_test_fail_allocs(nth, persistent);
-                int rc = wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL);
-                wc_test_fail_allocs(0, 0);
-                if (rc == WC_ENOMEM) {
-                    failed++;
-                    wrong += !table_is(f, want, 1);
-                } else {
-                    wrong += rc != WC_OK || !table_is(f, want, 2);
-                }
-                wc_freq_free(f);
-            }
-            CHECK(failed > 0, "file, threads %d: some counts ran out of memory",
-                  threads);
-            CHECK_EQ(wrong, 0, "file, threads %d persistent %d: %zu failed",
-                     threads, persistent, failed);
-        }
-    }
+    struct oom_file m = {path, want};
+    oom_cases("file", 300, oom_file_case, &m);
     wc_test_table_min(0);
     unlink(path);
     free(text);
