@@ -21,7 +21,7 @@
 
 enum { WC_F_SSE2 = 1, WC_F_AVX2 = 2, WC_F_AVX512 = 4 };
 
-static int wc_cpu_features(void)
+static int wc_cpu_features_detect(void)
 {
     int f = 0;
 #ifdef WC_X86
@@ -48,6 +48,28 @@ static int wc_cpu_features(void)
     if (os_avx512 && (b & (1u << 16)) && (b & (1u << 30)))
         f |= WC_F_AVX512;
 #endif
+    return f;
+}
+
+static atomic_size_t wc_detections; /* wc_test_cpu_detections */
+
+size_t wc_test_cpu_detections(void)
+{
+    return atomic_load(&wc_detections);
+}
+
+/* CPUID traps to the hypervisor in a virtual machine (a VM exit each: 75 us
+ * for available_kernels() when each check asked again); ask once.  Every
+ * caller computes the same value, so a race only repeats it. */
+static int wc_cpu_features(void)
+{
+    static atomic_int cached = -1;
+    int f = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (f < 0) {
+        atomic_fetch_add(&wc_detections, 1);
+        f = wc_cpu_features_detect();
+        atomic_store_explicit(&cached, f, memory_order_relaxed);
+    }
     return f;
 }
 

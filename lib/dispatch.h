@@ -5,6 +5,8 @@
 #ifndef WC_DISPATCH_H
 #define WC_DISPATCH_H
 
+#include <stddef.h>
+
 #include "kernels/kernels.h"
 
 /* The kernels chosen once (dispatch.c), for each width, and the plain pass
@@ -17,5 +19,8 @@ wc_byte_fn wc_byte_kernel(void);
 wc_ukernel8_fn wc_ukernel8(void);
 wc_ukernel16_fn wc_ukernel16(void);
 wc_ukernel32_fn wc_ukernel32(void);
+
+/* Tests: how many times this process has asked the CPU for its features. */
+size_t wc_test_cpu_detections(void);
 
 #endif /* WC_DISPATCH_H */

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "count.h"
+#include "dispatch.h"
 #include "pool.h"
 #include "ukernel_check.h"
 
@@ -314,6 +315,12 @@ static void test_misc(void)
     CHECK_EQ(wc_force_kernel("auto"), WC_OK, "force auto");
     CHECK_EQ(strlen(wc_strerror(WC_ENOMEM)) > 0, 1, "strerror");
     CHECK_EQ(wc_count("a", 1, "a", 1, 3), 0, "bad width counts 0");
+    /* The tests before forced every kernel many times: the CPU was asked
+     * for its features once (CPUID is a VM exit in a virtual machine). */
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ(wc_kernel_supported("avx2") == wc_kernel_supported("avx2"), 1,
+                 "kernel_supported is stable");
+    CHECK_EQ(wc_test_cpu_detections(), 1, "CPU features detected once");
 }
 
 /* The words-count needle kernels against the scalar one: every width, texts
