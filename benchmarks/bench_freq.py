@@ -18,6 +18,8 @@ Rows, each pair checked equal before it is timed:
   count_many(text, 1,000 needles)         vs a Python loop over text.split() with a set
   count_many(text, 4 needles)             vs 4 search() calls (no target: both run the
                                              search kernels, a pass a needle)
+  frequencies(t) of 1, 10 and 100 lines   vs Counter(t.split()), time a call (no target:
+                                             what a call costs on short texts)
 
 Targets, reported as PASS or MISS, never asserted: frequencies at
 least 10x faster than Counter(text.split()); the unicode+casefold mode at
@@ -140,6 +142,42 @@ def loop_set(text: str, needles: list[str]) -> dict:
 
 # ---- main ----------------------------------------------------------------------
 
+def short_texts(text: str, summary: list) -> None:
+    """frequencies() against Counter(text.split()) on short texts (a line,
+    ten lines, a hundred lines of the corpus), where the fixed cost of a
+    call shows: time a call, best of 5 runs of enough calls for 0.1 s.
+    Checked equal first; no target."""
+    lines = text.split("\n")
+    print()
+    say("short texts: a call, best of 5 runs (frequencies(t) vs Counter(t.split()))")
+    for n in (1, 10, 100):
+        t = "\n".join(lines[:n])
+        assert word_count.frequencies(t) == counter_split(t)
+
+        def per_call(fn) -> float:
+            calls, best = 1, float("inf")
+            while True:
+                t0 = time.perf_counter()
+                for _ in range(calls):
+                    fn(t)
+                if time.perf_counter() - t0 >= 0.1:
+                    break
+                calls *= 2
+            for _ in range(5):
+                t0 = time.perf_counter()
+                for _ in range(calls):
+                    fn(t)
+                best = min(best, (time.perf_counter() - t0) / calls)
+            return best
+
+        ours, theirs = per_call(word_count.frequencies), per_call(counter_split)
+        what = f"short text, {n} line{'s' if n > 1 else ''} ({len(t):,} chars)"
+        summary.append(target("bench_freq", what + ": frequencies vs Counter(t.split())", "-",
+                              f"{ours * 1e6:.2f} us vs {theirs * 1e6:.2f} us "
+                              f"({theirs / ours:.2f}x)", None))
+        say("  " + summary[-1])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -213,6 +251,7 @@ def main(argv=None) -> int:
          "word_count.count_many(text, 4 needles)", lambda: word_count.count_many(text, few),
          "{w: word_count.search(text, w) for w in 4 needles}",
          lambda: {w: word_count.search(text, w) for w in few}, 1)
+    short_texts(text, summary)
     print()
     for line in summary:
         say(line)

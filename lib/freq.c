@@ -90,8 +90,8 @@ static struct wc_wstate *wc_wstate_new(const struct wc_fjob *job)
             free(s);
             return NULL;
         }
-    } else if (wc_tab_init(&s->tab, job->kw) != WC_OK) {
-        free(s);
+    } else if (wc_tab_init_for(&s->tab, job->kw, job->x->len / 2 + 1) != WC_OK) {
+        free(s); /* (words are separated: n units hold n / 2 + 1 at most) */
         return NULL;
     } else if (job->x->len / job->ntasks >= (size_t)256 * 1024) {
         size_t room = job->x->len / job->ntasks / 256;

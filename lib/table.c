@@ -211,10 +211,18 @@ size_t wc_tab_min_slots(void)
 
 int wc_tab_init(struct wc_tab *t, int kw)
 {
+    return wc_tab_init_for(t, kw, SIZE_MAX);
+}
+
+int wc_tab_init_for(struct wc_tab *t, int kw, size_t most)
+{
     wc_hash_key();
     memset(t, 0, sizeof *t);
     t->kw = kw;
     size_t nslots = wc_tab_min_slots();
+    while (nslots > WC_TAB_FLOOR && most <= SIZE_MAX / 16 &&
+           most * 16 <= nslots / 2 * WC_TAB_LOAD)
+        nslots /= 2;
     t->ents = wc_slots_alloc(nslots, 1);
     if (t->ents == NULL)
         return WC_ENOMEM;

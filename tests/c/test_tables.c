@@ -892,6 +892,90 @@ static void test_first_room(void)
     free(text);
 }
 
+/* A count of a short text makes a table for the words it can hold (n
+ * units hold n / 2 + 1), not WC_TAB_MIN slots (wc_tab_init_for): each
+ * frequencies() of a few words zeroed two tables of 40 KiB, half of its 4
+ * us.  Tables that grow from there, and the radix sort's narrower digits
+ * for fewer than 2,048 words (freq_result.c), give the counts and orders
+ * of a reference: texts of 1 to 3,000 distinct 8-byte words, each word w
+ * occurring 1 + w * 7 % 5 times, the first occurrences in order and the
+ * rest shuffled after them; by first occurrence and by count (ties by
+ * first occurrence). */
+static void test_small_texts(void)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    size_t err = 0;
+    CHECK(f != NULL && f->tab.mask + 1 == WC_TAB_FLOOR, "a new count's table "
+          "has %zu slots", f ? f->tab.mask + 1 : 0);
+    CHECK_EQ(wc_freq_count_all(f, "a b a", 5, &err), WC_OK, "count");
+    CHECK_EQ(f->tab.mask + 1, (size_t)WC_TAB_FLOOR, "slots for 'a b a'");
+    CHECK_EQ(wc_freq_sort(f, 1), WC_OK, "sort");
+    CHECK_EQ(wc_freq_size(f), (size_t)2, "words of 'a b a'");
+    wc_freq_free(f);
+
+    static const size_t vocabs[] = {1, 2, 3, 10, 100, 700, 2047, 2048, 3000};
+    for (size_t v = 0; v < sizeof vocabs / sizeof vocabs[0]; v++) {
+        size_t vocab = vocabs[v], nw = 0;
+        for (size_t w = 0; w < vocab; w++)
+            nw += 1 + w * 7 % 5;
+        uint8_t *text = xmalloc(nw * 8);
+        size_t *rest = xmalloc(nw * sizeof *rest), nrest = 0;
+        for (size_t w = 0; w < vocab; w++) {
+            put_word(text + 8 * w, w);
+            for (size_t k = 0; k < w * 7 % 5; k++)
+                rest[nrest++] = w;
+        }
+        for (size_t i = nrest; i > 1; i--) {
+            size_t j = (size_t)(rnd() % i), t = rest[i - 1];
+            rest[i - 1] = rest[j];
+            rest[j] = t;
+        }
+        for (size_t i = 0; i < nrest; i++)
+            put_word(text + 8 * (vocab + i), rest[i]);
+        /* The slots the text's units can need, at the table's load. */
+        size_t most = nw * 8 / 2 + 1, bound = WC_TAB_FLOOR;
+        while (most * 16 > bound * WC_TAB_LOAD && bound < WC_TAB_MIN)
+            bound *= 2;
+        /* The reference order by count: counts 5 down to 1, each in the
+         * order of the words (their first occurrences). */
+        size_t *by_count = xmalloc(vocab * sizeof *by_count), nb = 0;
+        for (size_t c = 5; c >= 1; c--)
+            for (size_t w = 0; w < vocab; w++)
+                if (1 + w * 7 % 5 == c)
+                    by_count[nb++] = w;
+        for (int order = 0; order < 2; order++) {
+            f = wc_freq_new(1, &o);
+            CHECK(f != NULL, "new");
+            CHECK_EQ(wc_freq_count_all(f, text, nw * 8, &err), WC_OK, "count");
+            if (bound < WC_TAB_MIN)
+                CHECK(f->tab.mask + 1 <= bound, "%zu words of %zu units in %zu "
+                      "slots, not %zu", vocab, nw * 8, f->tab.mask + 1, bound);
+            CHECK_EQ(wc_freq_sort(f, order), WC_OK, "sort");
+            CHECK_EQ(wc_freq_size(f), vocab, "words");
+            size_t bad = 0;
+            for (size_t i = 0; i < wc_freq_size(f) && i < vocab; i++) {
+                const void *key;
+                size_t len;
+                int width;
+                uint64_t count;
+                wc_freq_get(f, i, &key, &len, &width, &count);
+                size_t want = order ? by_count[i] : i;
+                uint8_t w8[8];
+                put_word(w8, want);
+                bad += len != 7 || memcmp(key, w8, 7) != 0 ||
+                       count != 1 + want * 7 % 5;
+            }
+            CHECK(bad == 0, "%zu words: %zu out of order or miscounted "
+                  "(by %s)", vocab, bad, order ? "count" : "first");
+            wc_freq_free(f);
+        }
+        free(by_count);
+        free(rest);
+        free(text);
+    }
+}
+
 /* Near the end of its share, a table whose words projected to the end of
  * the share fit 12/16 of its slots fills to there rather than double for
  * its last words (freq.c: wc_wstate_project, wc_tab_may_fill): 8 MiB (8
@@ -1434,6 +1518,7 @@ int main(int argc, char **argv)
         test_pmerge_file();
         test_pmerge_small();
         test_first_room();
+        test_small_texts();
         test_fills_at_the_end();
         test_slots_written();
         test_release_read_words();
