@@ -226,17 +226,27 @@ python-ft:
 # The full suite on 3.13t with the GIL off, then the API tests under
 # pytest-run-parallel (none when WORD_COUNT_SKIP_FT=1 and it cannot be built).
 test-ft:
-	@py=$$(tools/build-python-ft | tail -1); \
+	@py=$$(tools/build-python-ft) || exit 1; py=$$(echo "$$py" | tail -1); \
 	    if [ -z "$$py" ]; then echo "test-ft: SKIPPED: no free-threaded Python"; \
 	    else tools/test-python $$py 3.13t full; fi
 
-# The quick suite on each pyenv CPython, each in its own venv under build/.
+# The quick suite on each pyenv CPython, then the whole suite on each CPython
+# newer than pyenv has here (the one most users run), from Debian testing's
+# binary packages (tools/python-debian; WORD_COUNT_SKIP_DEBIAN_PYTHON=1 goes
+# on without them when they cannot be had), each in its own venv under build/.
+DEBIAN_PYTHONS ?= 3.14
 test-pythons:
 	@set -e; for v in $(PYENV_VERSIONS); do \
 	    py=$$(ls -d $(PYENV_ROOT)/versions/$$v.*/bin/python 2>/dev/null | sort -V | tail -1); \
 	    [ -n "$$py" ] || { echo "test-pythons: no CPython $$v in $(PYENV_ROOT)"; exit 1; }; \
 	    echo "== CPython $$v ($$py): quick suite"; \
 	    tools/test-python $$py $$v quick; \
+	done; \
+	for v in $(DEBIAN_PYTHONS); do \
+	    py=$$(tools/python-debian $$v) || exit 1; py=$$(echo "$$py" | tail -1); \
+	    if [ -z "$$py" ]; then echo "test-pythons: SKIPPED CPython $$v: not to be had"; continue; fi; \
+	    echo "== CPython $$v ($$py): the whole suite"; \
+	    tools/test-python $$py $$v full; \
 	done
 
 # The committed Unicode tables are what tools/gen_unicode.py makes (with a
@@ -254,7 +264,7 @@ check-unicode:
 .PHONY: bench-ft
 bench-ft: install
 	$(VPY) benchmarks/bench_ft.py $(BENCH_FT_ARGS)
-	@py=$$(tools/build-python-ft | tail -1); \
+	@py=$$(tools/build-python-ft) || exit 1; py=$$(echo "$$py" | tail -1); \
 	    if [ -z "$$py" ]; then echo "bench-ft: SKIPPED on 3.13t: no free-threaded Python"; \
 	    else tools/test-python $$py 3.13t setup && \
 	        PYTHON_GIL=0 build/venv-3.13t/bin/python benchmarks/bench_ft.py $(BENCH_FT_ARGS); fi

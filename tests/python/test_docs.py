@@ -10,8 +10,9 @@ big.log, logs/a.txt: FILES below):
 - ```console blocks: each "$ command" runs in sh (standard error joined to
   standard output) and must print exactly the lines under it.
 A block right under `<!-- docs-test: skip: REASON -->` is skipped (it needs a
-cluster, a network or a terminal); plain indented blocks (shell set-up such
-as `pip install`) are not run.
+cluster, a network or a terminal), and one under `<!-- docs-test: python >=
+3.14 -->` runs on that Python and later only; plain indented blocks (shell
+set-up such as `pip install`) are not run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 SKIP = re.compile(r"<!-- docs-test: skip: (.*?) -->\s*$")
+NEEDS = re.compile(r"<!-- docs-test: python >= (\d+)\.(\d+) -->\s*$")
 # The CLI under test: the installed one, or WC_WORDCOUNT's (make test-asan).
 CLI = Path(os.environ.get("WC_WORDCOUNT") or Path(sys.executable).parent / "wordcount")
 
@@ -54,12 +56,17 @@ def blocks():
         for m in FENCE.finditer(text):
             line = text.count("\n", 0, m.start()) + 1
             before = text[:m.start()].rstrip("\n").rsplit("\n", 1)[-1]
-            skip = SKIP.search(before)
+            skip, needs = SKIP.search(before), NEEDS.search(before)
             lang, code = m.group(1), m.group(2)
             rel = path.relative_to(ROOT)
+            marks = [pytest.mark.skip(reason=skip.group(1))] if skip else []
+            if needs:
+                want = (int(needs.group(1)), int(needs.group(2)))
+                marks.append(pytest.mark.skipif(
+                    sys.version_info[:2] < want,
+                    reason=f"needs Python {want[0]}.{want[1]} or later"))
             out.append(pytest.param(lang, code, str(rel), line, id=f"{rel}:{line}",
-                                    marks=[pytest.mark.skip(reason=skip.group(1))]
-                                    if skip else []))
+                                    marks=marks))
     return out
 
 

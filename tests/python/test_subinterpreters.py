@@ -6,15 +6,23 @@ holds no Python state.  Here several isolated interpreters (3.12's
 _xxsubinterpreters, 3.13's _interpreters; create() makes them isolated, with
 their own GIL, by default) import it and call every function from several
 threads at once, and their results must equal the main interpreter's.  One
-interpreter is finalized while another still counts on the shared pool.
+interpreter is finalized while another still counts on the shared pool.  On 3.14,
+concurrent.futures.InterpreterPoolExecutor runs word_count's functions in
+such interpreters too.
 """
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import random
 import sys
 import threading
 
 import pytest
+
+import word_count
+from helpers import reference_count
 
 try:
     import _interpreters as interpreters  # 3.13
@@ -170,3 +178,30 @@ def test_an_interpreter_finalized_while_another_counts(expected, tmp_path):
     assert result["long"] == repr(ns["results"](str(path), 3))
     import word_count
     assert word_count.search("is " * 300000, "is", threads=2) == 300000
+
+
+@pytest.mark.skipif(not hasattr(concurrent.futures, "InterpreterPoolExecutor"),
+                    reason="InterpreterPoolExecutor is new in CPython 3.14")
+def test_interpreter_pool_executor_counts_as_the_main_interpreter():
+    """3.14's InterpreterPoolExecutor (a worker thread per isolated
+    interpreter, callables and results pickled): word_count's functions go
+    to it by reference, and every count there equals the reference."""
+    rng = random.Random(14)
+    vocab = ["is", "Is", "this", "it", "the", "Straße", "x" * 20, ""]
+    texts = ["".join(rng.choice(vocab) + rng.choice([" ", " ", "\n", "  "])
+                     for _ in range(rng.randrange(1, 40000)))
+             for _ in range(12)]
+    with concurrent.futures.InterpreterPoolExecutor(max_workers=3) as pool:
+        counts = list(pool.map(word_count.search, texts, ["is"] * len(texts)))
+        data = list(pool.map(word_count.search, [t.encode() for t in texts],
+                             [b"is"] * len(texts)))
+        freqs = list(pool.map(word_count.frequencies, texts))
+        ids = {pool.submit(interpreters.get_current).result()[0]
+               for _ in range(12)}
+    want = [reference_count(t, "is") for t in texts]
+    assert counts == want and data == want
+    # Only spaces and newlines separate these words: str.split() agrees.
+    assert freqs == [collections.Counter(t.split()) for t in texts]
+    assert all(type(f) is collections.Counter for f in freqs)
+    # The work ran in subinterpreters, not the main one.
+    assert interpreters.get_current()[0] not in ids
