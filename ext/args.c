@@ -339,7 +339,7 @@ static PyObject *wc_key_object(int is_str, const void *key, size_t len,
 PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
                           Py_ssize_t top)
 {
-    PyObject *result = PyObject_CallNoArgs(wc_get_state(module)->counter);
+    PyObject *result = wc_new_counter(wc_get_state(module));
     if (result == NULL)
         return NULL;
     /* From 3.11, a dict whose keys are all str keeps no hash in its

@@ -27,6 +27,76 @@ wc_state *wc_get_state(PyObject *module)
     return (wc_state *)state;
 }
 
+/* ---- a new Counter ------------------------------------------------------ */
+
+/* Is attribute `name` of `obj` the str `want`?  1, 0, or -1 with an
+ * exception. */
+static int wc_attr_is(PyObject *obj, const char *name, const char *want)
+{
+    PyObject *v = PyObject_GetAttrString(obj, name);
+    if (v == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    int r = PyUnicode_Check(v) && PyUnicode_CompareWithASCIIString(v, want) == 0;
+    Py_DECREF(v);
+    return r;
+}
+
+/* Keep Counter.__init__ in st->counter_init if it is the standard
+ * library's: a Python function of the collections module named
+ * Counter.__init__, which without arguments calls dict.__init__() and
+ * update(None), both of which do nothing.  0, or -1 with an exception. */
+static int wc_counter_init_known(wc_state *st)
+{
+    st->counter_init = NULL;
+    st->init_name = PyUnicode_InternFromString("__init__");
+    if (st->init_name == NULL)
+        return -1;
+    if (!PyType_Check(st->counter))
+        return 0;
+    PyObject *init = PyObject_GetAttr(st->counter, st->init_name);
+    if (init == NULL)
+        return -1;
+    int known = PyFunction_Check(init) ? wc_attr_is(init, "__module__", "collections") : 0;
+    if (known > 0)
+        known = wc_attr_is(init, "__qualname__", "Counter.__init__");
+    if (known > 0)
+        st->counter_init = init;
+    else
+        Py_DECREF(init);
+    return known < 0 ? -1 : 0;
+}
+
+PyObject *wc_new_counter(wc_state *st)
+{
+    /* Counter() costs about 0.3 us, most of it running __init__ in Python,
+     * which does nothing here; a short frequencies() call takes about 1 us
+     * in all.  So the object is made by the type's tp_new alone, as
+     * Counter() makes it, while Counter.__init__ is still the one we
+     * checked (nothing replaced it since).  (A Counter.update that someone
+     * replaced is then not called with the None that __init__ passes it.) */
+    if (st->counter_init != NULL) {
+        PyObject *init = PyObject_GetAttr(st->counter, st->init_name);
+        if (init == NULL)
+            return NULL;
+        int same = init == st->counter_init;
+        Py_DECREF(init);
+        if (same) {
+            PyTypeObject *tp = (PyTypeObject *)st->counter;
+            PyObject *args = PyTuple_New(0);
+            if (args == NULL)
+                return NULL;
+            PyObject *c = tp->tp_new(tp, args, NULL);
+            Py_DECREF(args);
+            return c;
+        }
+    }
+    return PyObject_CallNoArgs(st->counter);
+}
+
 /* ---- the module -------------------------------------------------------- */
 
 static int wc_exec(PyObject *module)
@@ -44,7 +114,7 @@ static int wc_exec(PyObject *module)
         return -1;
     st->counter = PyObject_GetAttrString(collections, "Counter");
     Py_DECREF(collections);
-    if (st->counter == NULL)
+    if (st->counter == NULL || wc_counter_init_known(st) < 0)
         return -1;
     if (PyModule_AddFunctions(module, wc_search_methods) < 0 ||
         PyModule_AddFunctions(module, wc_freq_methods) < 0 ||
@@ -68,6 +138,8 @@ static int wc_traverse(PyObject *module, visitproc visit, void *arg)
     for (int k = 0; k < WC_KW_COUNT; k++)
         Py_VISIT(st->kw[k]);
     Py_VISIT(st->counter);
+    Py_VISIT(st->counter_init);
+    Py_VISIT(st->init_name);
     return 0;
 }
 
@@ -77,6 +149,8 @@ static int wc_clear(PyObject *module)
     for (int k = 0; k < WC_KW_COUNT; k++)
         Py_CLEAR(st->kw[k]);
     Py_CLEAR(st->counter);
+    Py_CLEAR(st->counter_init);
+    Py_CLEAR(st->init_name);
     return 0;
 }
 

@@ -41,9 +41,16 @@ enum wc_kw {
 typedef struct {
     PyObject *kw[WC_KW_COUNT];
     PyObject *counter; /* collections.Counter */
+    /* Counter.__init__ when it is the standard library's (which does nothing
+     * without arguments), else NULL: wc_new_counter. */
+    PyObject *counter_init;
+    PyObject *init_name; /* "__init__", interned */
 } wc_state;
 
 wc_state *wc_get_state(PyObject *module);
+
+/* A new, empty collections.Counter; NULL with an exception. */
+PyObject *wc_new_counter(wc_state *st);
 
 /* A METH_FASTCALL | METH_KEYWORDS function as a PyMethodDef's ml_meth. */
 #define WC_FASTCALL(fn) ((PyCFunction)(void (*)(void))(fn))
