@@ -284,7 +284,7 @@ static void wc_fjob_task(void *ctx, size_t task)
                                   (uint64_t)(hi - lo) * (uint64_t)job->x->width,
                                   memory_order_relaxed);
     }
-    if (s != NULL && s->sink.npend > 0) {
+    if (s != NULL && wc_sink_pending(&s->sink)) {
         int frc = wc_flush(&s->sink);
         if (rc == WC_OK)
             rc = frc;
