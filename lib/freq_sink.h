@@ -10,13 +10,15 @@
  * large vocabulary is those misses).  A key of at most WC_INLINE_KEY bytes
  * (most words) waits as its two words (wc_key_ab) in arrays of
  * WC_SHORT_BATCH, all looked up together when they are full, in one tight
- * loop (wc_sink_flush16): the words of a ring, each looked up as the next
- * came, took about 15% more time on prose (the ring's state went through
- * memory a word).  A longer key waits in a ring of WC_BATCH as a pointer (a
- * transient one, whose buffer the enumerator reuses, copied into the ring up
- * to WC_BATCH_KEY bytes and counted at once beyond).  The two are looked up
- * in different orders: a count does not depend on the order, and the first
- * occurrence of a word is the least position looked up (wc_tab_bump).
+ * loop (wc_sink_flush16): when they waited in the ring below, each looked
+ * up as the next came, the count took 7-13% more time (the ring's state
+ * went through memory a word; benchmarks/core_freq.c on prose, code and
+ * Zipf).  A longer key waits in a ring of WC_BATCH as a pointer (a
+ * transient one, whose buffer the enumerator reuses, copied into the ring
+ * up to WC_BATCH_KEY bytes and counted at once beyond).  The two are looked
+ * up in different orders, but a key always waits in the same one (its
+ * length decides), and the first occurrence kept is the least position
+ * looked up anyway (wc_tab_bump).
  */
 #ifndef WC_FREQ_SINK_H
 #define WC_FREQ_SINK_H
