@@ -58,8 +58,9 @@ test-py: install
 test: test-c test-py
 
 # What the benchmarks need from Debian: ripgrep and grep to compare with,
-# wamerican for the word-frequency corpus.  Missing ones only leave rows out.
-BENCH_APT := ripgrep wamerican
+# wamerican for the word-frequency corpus, linux-doc for its English prose
+# (the kernel's documentation).  Missing ones only leave rows out.
+BENCH_APT := ripgrep wamerican linux-doc
 BENCH_DATA := build/bench-data
 # Each script appends its targets here; summary.py prints them as one table.
 BENCH_RESULTS := build/bench-results.jsonl

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Word frequencies per core, side by side in one run: the core against a
-plain C reference, polars and Counter, on three corpora, and the cost of
+plain C reference, polars and Counter, on four corpora, and the cost of
 high cardinality.
 
 Corpora (each made once per run, deterministic):
   zipf   the Zipf corpus of bench_freq.py (wamerican words, 1/rank)
-  prose  real English text from this machine's Debian docs: every
+  prose  English text from this machine's Debian docs: every
          /usr/share/doc/*/copyright and changelog*.gz (sorted by path,
          decoded as UTF-8 with errors="replace"), repeated up to the size
+         (changelogs: names, addresses, versions; a tenth of the words
+         longer than 16 characters), but linux-doc's
+  english  English prose: the Linux kernel's documentation from Debian's
+         linux-doc package (make bench installs it), every
+         Documentation/**/*.rst.gz but the translations (sorted by path),
+         repeated up to the size; left out where it is not installed
   code   the Python standard library's .py files (runs of spaces), repeated
          up to the size
   high   random tokens of 4 to 12 lowercase letters, one space apart, a
@@ -16,8 +22,8 @@ Corpora (each made once per run, deterministic):
 Rows (min of N rounds, the rows of a corpus interleaved round by round so
 that they share the machine's load; MB/s = corpus bytes / min seconds):
   space        frequencies(text, threads=1)  (text: a str, as users pass it;
-               the prose and code corpora hold characters beyond Latin-1,
-               so their str is 2 or 4 bytes a character)
+               the prose, english and code corpora hold characters
+               beyond Latin-1, so their str is 2 or 4 bytes a character)
   casefold     frequencies(text, casefold=True, threads=1)
   unicode+cf   frequencies(text, words="unicode", casefold=True, threads=1)
   space x2     frequencies(text, threads=2)
@@ -79,8 +85,11 @@ def repeat_to(text: str, size: int) -> str:
 
 def prose_corpus(size: int) -> str:
     parts = []
-    paths = sorted(glob.glob("/usr/share/doc/*/copyright") +
-                   glob.glob("/usr/share/doc/*/changelog*.gz"))
+    # Not linux-doc's (make bench installs it for the english corpus): the
+    # prose stays what it was before.
+    paths = sorted(p for p in glob.glob("/usr/share/doc/*/copyright") +
+                   glob.glob("/usr/share/doc/*/changelog*.gz")
+                   if not p.startswith("/usr/share/doc/linux-doc-"))
     total = 0
     for p in paths:
         try:
@@ -96,6 +105,20 @@ def prose_corpus(size: int) -> str:
         total += len(parts[-1])
         if total >= size:
             break
+    return repeat_to("".join(parts), size)
+
+
+def english_corpus(size: int) -> str:
+    parts = []
+    paths = [p for p in glob.glob("/usr/share/doc/linux-doc-*/Documentation/**/*.rst.gz",
+                                  recursive=True)
+             if "/Documentation/translations/" not in p]
+    for p in sorted(paths):
+        try:
+            with gzip.open(p, "rb") as f:
+                parts.append(f.read().decode("utf-8", "replace"))
+        except (OSError, EOFError):
+            continue
     return repeat_to("".join(parts), size)
 
 
@@ -220,7 +243,7 @@ def main(argv=None) -> int:
     ap.add_argument("--size-mb", type=int, default=50)
     ap.add_argument("--high-mb", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--corpora", default="zipf,prose,code,high")
+    ap.add_argument("--corpora", default="zipf,prose,english,code,high")
     ap.add_argument("--quick", action="store_true", help="10 MB corpora, 2 rounds")
     args = ap.parse_args(argv)
     if args.quick:
@@ -244,6 +267,8 @@ def main(argv=None) -> int:
             text = corpus(args.size_mb)[0]
         elif name == "prose":
             text = prose_corpus(size)
+        elif name == "english":
+            text = english_corpus(size)
         elif name == "code":
             text = code_corpus(size)
         elif name == "high":
@@ -319,6 +344,13 @@ def main(argv=None) -> int:
         if "C ref" in mbs:
             r = mbs["space"] / mbs["C ref"]
             tgt(f"{name}: space / C reference", ">= 3.5x", f"{r:.2f}x", r >= 3.5)
+            if "core" in mbs:
+                # Like for like: the C reference counts and stops (it makes
+                # no result); the core counts and sorts, in C, no Python
+                # objects.  The line above also pays for the Counter.
+                r = mbs["core"] / mbs["C ref"]
+                tgt(f"{name}: core (count + sort) / C reference (count)", ">= 3.5x",
+                    f"{r:.2f}x", r >= 3.5)
         r = mbs["space x2"] / mbs["space"]
         tgt(f"{name}: 2 threads / 1", ">= 1.8x", f"{r:.2f}x", r >= 1.8)
         r = mbs["space"] / mbs["Counter"]
