@@ -322,33 +322,6 @@ WC_INLINE int wc_space_run(const struct wc_wtext *x, int w, int fold,
     return wc_space_slow(x, w, fold, ws, e, s, err);
 }
 
-/*
- * The first 2 KiB of the next block of units (from k, before hi) fetched
- * into the cache while the words of this block are counted, so that its
- * class masks do not wait for memory.  The text is read in blocks of 1,024
- * units (1 to 4 KiB) with the look-ups of their words between, and the
- * hardware's prefetcher, which stops at each 4 KiB page, left the mask
- * kernel waiting at the start of every block: 12% of the count of the
- * UCS-2 prose in the kernel, at about 6 GB/s where this machine reads 11-14.
- * With it the counts took 5-8% less (benchmarks/core_freq.c, interleaved:
- * the 50 MB prose 73.5-74.0 ms to 68.0-69.7, as UCS-2 99.0-100.1 to
- * 93.8-95.5, 20 MB of Zipf 24.5-24.8 to 22.7-23.0).  Fetching all of a
- * block of 4-byte units (64 lines) made the code as UCS-4 slower; 2 KiB
- * (32 lines) did not.
- */
-WC_INLINE void wc_prefetch_next(const struct wc_wtext *x, int w, size_t k,
-                                size_t hi)
-{
-    if (k >= hi)
-        return;
-    size_t bytes = (hi - k) * (size_t)w;
-    if (bytes > 2048)
-        bytes = 2048;
-    const uint8_t *p = (const uint8_t *)x->text + k * (size_t)w;
-    for (size_t b = 0; b < bytes; b += 64)
-        __builtin_prefetch(p + b);
-}
-
 WC_INLINE int wc_space_runs(const struct wc_wtext *x, int w, int fold,
                             size_t lo, size_t hi, struct wc_sink *s,
                             size_t *err)
