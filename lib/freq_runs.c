@@ -180,7 +180,12 @@ WC_INLINE int wc_emit_u8(void *ctx, const void *key, size_t len, size_t pos,
     if (rc != WC_OK)
         return rc;
     /* 16 ASCII units at once where they are (wc_pack_ascii); where a block
-     * of 16 is not ASCII (or fewer are left), its units one by one. */
+     * of 16 is not ASCII, its units one by one.  Fewer than 16 left of a
+     * word of 16 or more, all ASCII so far (out and the units then line
+     * up): its last 16 units at once if they are ASCII, over units already
+     * written (which they repeat), else one by one (the tail of a long
+     * word of a UCS-2 text took 17% of the instructions of this function,
+     * callgrind on 5 MB of the prose corpus). */
     const uint8_t *p = key;
     uint8_t *out = s->sc->buf;
     size_t n = 0, i = 0;
@@ -193,6 +198,13 @@ WC_INLINE int wc_emit_u8(void *ctx, const void *key, size_t len, size_t pos,
             n += 16;
             i += 16;
             continue;
+        }
+        if (len - i < 16 && len >= 16 && n == i &&
+            wc_pack_ascii(p + (size_t)w * (len - 16), w, 16, 1, &a, &b)) {
+            memcpy(out + len - 16, &a, 8);
+            memcpy(out + len - 8, &b, 8);
+            n = i = len;
+            break;
         }
         for (size_t stop = len - i < 16 ? len : i + 16; i < stop; i++)
             n += wc_utf8_encode_any(WC_UNIT(p, w, i), out + n);
