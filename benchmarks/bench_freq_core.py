@@ -6,10 +6,10 @@ high cardinality.
 Corpora (each made once per run, deterministic):
   zipf   the Zipf corpus of bench_freq.py (wamerican words, 1/rank)
   prose  English text from this machine's Debian docs: every
-         /usr/share/doc/*/copyright and changelog*.gz (sorted by path,
-         decoded as UTF-8 with errors="replace"), repeated up to the size
-         (changelogs: names, addresses, versions; a tenth of the words
-         longer than 16 characters), but linux-doc's
+         /usr/share/doc/*/copyright and changelog*.gz but linux-doc's
+         (sorted by path, decoded as UTF-8 with errors="replace"),
+         repeated up to the size (changelogs: names, addresses,
+         versions; a tenth of the words longer than 16 characters)
   english  English prose: the Linux kernel's documentation from Debian's
          linux-doc package (make bench installs it), every
          Documentation/**/*.rst.gz but the translations (sorted by path),
