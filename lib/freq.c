@@ -79,11 +79,22 @@ static void wc_wstate_free(struct wc_wstate *s)
  * 31-32 without).  A share under 256 KiB keeps the smallest table. */
 #define WC_FIRST_ROOM 40000
 
+/* The sink's buffers of pending words (from its `pend` on, 2.8 KB) end a
+ * task's state: wc_wstate_new does not zero them. */
+_Static_assert(offsetof(struct wc_wstate, sink) + sizeof(struct wc_sink) ==
+                   sizeof(struct wc_wstate),
+               "the sink ends a task's state");
+
 static struct wc_wstate *wc_wstate_new(const struct wc_fjob *job)
 {
-    struct wc_wstate *s = wc_calloc(1, sizeof *s);
+    /* Zeroed up to the sink's buffers only: frequencies() of 5,000 lines
+     * of English took 15% fewer instructions (callgrind, which counts each
+     * byte a `rep stos` of calloc stores) and a call on an 11-word line
+     * 1.86-1.91 us instead of 1.91-1.97 (timeit, interleaved). */
+    struct wc_wstate *s = wc_malloc(sizeof *s);
     if (s == NULL)
         return NULL;
+    memset(s, 0, offsetof(struct wc_wstate, sink) + offsetof(struct wc_sink, pend));
     if (job->needles != NULL) {
         s->counts = wc_calloc(job->nneedles + 1, sizeof *s->counts);
         if (s->counts == NULL) {

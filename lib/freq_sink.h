@@ -58,6 +58,8 @@ struct wc_sink {
     unsigned npend;               /* long words pending, from pend[head] on */
     unsigned head;
     unsigned nshort;              /* short words pending: short_*[0, nshort) */
+    /* From here on, buffers that are written before they are read (a
+     * task's sink leaves them as malloc gave them: freq.c). */
     struct wc_pending pend[WC_BATCH];
     uint64_t pkeys[WC_BATCH][WC_BATCH_KEY / 8]; /* copies of transient keys */
     uint64_t short_a[WC_SHORT_BATCH], short_b[WC_SHORT_BATCH];
