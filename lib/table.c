@@ -352,10 +352,16 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
 }
 
 static _Atomic int wc_release_zero;
+static _Atomic size_t wc_released; /* wc_test_released_slots */
 
 void wc_test_release_zero(int on)
 {
     atomic_store(&wc_release_zero, on);
+}
+
+size_t wc_test_released_slots(void)
+{
+    return atomic_exchange(&wc_released, 0);
 }
 
 void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b)
@@ -364,6 +370,7 @@ void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b)
         b = t->mask + 1;
     if (a >= b)
         return;
+    atomic_fetch_add_explicit(&wc_released, b - a, memory_order_relaxed);
     if (atomic_load_explicit(&wc_release_zero, memory_order_relaxed)) {
         memset(t->ents + a, 0, (b - a) * sizeof *t->ents);
         return;

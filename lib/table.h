@@ -418,6 +418,10 @@ void wc_test_table_min(size_t slots);
  * small tables of the fuzzers too (and TSan sees the writes). */
 void wc_test_release_zero(int on);
 
+/* For tests: how many slots wc_tab_release_slots was given (after it
+ * clamps them to the table) since the last call, which sets it to 0. */
+size_t wc_test_released_slots(void);
+
 /* For tests: the most entries that one growth of a table moved since the
  * last call (which sets it to 0 again). */
 size_t wc_test_table_moved_max(void);
