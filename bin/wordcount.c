@@ -146,6 +146,18 @@ static void die_usage(const char *fmt, ...)
     exit(2);
 }
 
+/* Exit 0 after --help or --version once what they printed is written,
+ * else 2 with the error, as grep does (a full disk, a closed pipe with
+ * SIGPIPE ignored). */
+_Noreturn static void exit_flushed(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+        exit(2);
+    }
+    exit(0);
+}
+
 static void die_nomem(void)
 {
     fprintf(stderr, "%s: out of memory\n", prog);
@@ -369,8 +381,8 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
         die_usage("-v (--invert-match) is not supported: wordcount counts "
                   "words, not lines (-L lists the files without WORD)");
         break;
-    case OPT_HELP: fputs(wordcount_help, stdout); exit(0);
-    case OPT_VERSION: printf("wordcount %s\n", WC_VERSION); exit(0);
+    case OPT_HELP: fputs(wordcount_help, stdout); exit_flushed();
+    case OPT_VERSION: printf("wordcount %s\n", WC_VERSION); exit_flushed();
     }
 }
 
@@ -688,10 +700,14 @@ static int count_top(struct cli *c, int fd, const wc_io_options *o)
     return rc;
 }
 
-/* Count what fd holds (path: its name for messages and output). */
-static void count_fd(struct cli *c, const char *path, int fd)
+/* Count what fd holds (path: its name for messages and output), after
+ * prefix_len bytes read from it already (prefix). */
+static void count_fd(struct cli *c, const char *path, int fd,
+                     const void *prefix, size_t prefix_len)
 {
     wc_io_options o = options(c, path);
+    o.prefix = prefix;
+    o.prefix_len = prefix_len;
     int rc;
     if (c->top >= 0) {
         rc = count_top(c, fd, &o);
@@ -708,15 +724,52 @@ static void count_fd(struct cli *c, const char *path, int fd)
     report(c, path, rc);
 }
 
-/* grep's binary files: a NUL byte in the first 32 KiB. */
-static int is_binary(int fd)
+/* grep's binary files: a NUL byte in the first 32 KiB (of a regular file,
+ * from offset `at`). */
+#define BINARY_HEAD 32768
+static int is_binary(int fd, off_t at)
 {
-    static char buf[32768];
+    static char buf[BINARY_HEAD];
     ssize_t n;
     do
-        n = pread(fd, buf, sizeof buf, 0);
+        n = pread(fd, buf, sizeof buf, at);
     while (n < 0 && errno == EINTR);
     return n > 0 && memchr(buf, 0, (size_t)n) != NULL;
+}
+
+/* Standard input.  With --binary-files=without-match it is skipped when
+ * binary, as grep does: a NUL byte in its first 32 KiB from where it
+ * stands (read ahead from a pipe, and then counted first). */
+static void count_stdin(struct cli *c, const char *path)
+{
+    int fd = STDIN_FILENO;
+    struct stat st;
+    if (!c->skip_binary || fstat(fd, &st) != 0) {
+        count_fd(c, path, fd, NULL, 0); /* (an fstat error: reported there) */
+        return;
+    }
+    if (S_ISREG(st.st_mode)) {
+        off_t at = lseek(fd, 0, SEEK_CUR);
+        if (!is_binary(fd, at < 0 ? 0 : at))
+            count_fd(c, path, fd, NULL, 0);
+        return;
+    }
+    static char head[BINARY_HEAD];
+    size_t n = 0;
+    while (n < sizeof head) {
+        ssize_t r = read(fd, head + n, sizeof head - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            report(c, path, WC_EIO);
+            return;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (memchr(head, 0, n) == NULL)
+        count_fd(c, path, fd, head, n);
 }
 
 static const char *base_name(const char *path)
@@ -789,10 +842,10 @@ static void count_at(struct cli *c, int dirfd, const char *name,
         report(c, path, WC_EIO);
     } else if (regular_only && !S_ISREG(st.st_mode)) {
         /* replaced by something else since the walk saw it: skipped */
-    } else if (c->skip_binary && S_ISREG(st.st_mode) && is_binary(fd)) {
+    } else if (c->skip_binary && S_ISREG(st.st_mode) && is_binary(fd, 0)) {
         /* --binary-files=without-match */
     } else {
-        count_fd(c, path, fd);
+        count_fd(c, path, fd, NULL, 0);
     }
     close(fd);
 }
@@ -966,7 +1019,7 @@ static void walk_root(struct cli *c, const char *path, int implicit)
 static void count_operand(struct cli *c, const char *path)
 {
     if (strcmp(path, "-") == 0) {
-        count_fd(c, path, STDIN_FILENO);
+        count_stdin(c, path);
         return;
     }
     struct stat st;
@@ -1111,7 +1164,9 @@ int main(int argc, char **argv)
     if (c.nfiles == 0 && !c.recursive && isatty(STDIN_FILENO)) {
         /* No silent wait for a terminal: most likely a FILE was meant. */
         fputs(wordcount_help, stderr);
-        if (!c.needle_opts && access(c.needles[0], F_OK) == 0)
+        /* (--top takes no WORD: then there is none to name.) */
+        if (!c.needle_opts && c.nneedles > 0 &&
+            access(c.needles[0], F_OK) == 0)
             fprintf(stderr, "\n%s: '%s' is taken as the WORD and no FILE is "
                     "given: wordcount WORD %s?\n", prog, c.needles[0],
                     c.needles[0]);

@@ -376,7 +376,8 @@ typedef struct wc_io_options {
     wc_progress_fn progress; /* NULL: none */
     void *progress_arg;
     unsigned interval_ms;  /* between progress calls; 0: 100 ms */
-    const void *prefix;    /* wc_count_fd only: bytes that come before the
+    const void *prefix;    /* counts of an fd only (wc_count_fd,
+                              wc_freq_count_fd): bytes that come before the
                               fd's content (what a caller's own buffer read
                               ahead from the fd); the fd is then read as a
                               stream */

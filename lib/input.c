@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 
 #include "input.h"
 #include "pool.h"
@@ -127,8 +130,45 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
 
 /* ---- the opened input ------------------------------------------------------ */
 
+/*
+ * Whether the size of the regular file at fd is made up: the files of the
+ * kernel's pseudo file systems (sysfs reports 4,096 bytes for an attribute
+ * of a few, /proc 0 for most), which are then read to their end as a
+ * stream, as cat and grep read them, rather than failing as a file that
+ * shrank.  They keep no blocks on a disk, so only a file with none (or a
+ * sparse one) costs the fstatfs call.
+ */
+static int wc_size_unknown(int fd, const struct stat *st)
+{
+#ifdef __linux__
+    static const unsigned long pseudo[] = {
+        0x9fa0,     /* proc */
+        0x62656572, /* sysfs */
+        0x64626720, /* debugfs */
+        0x74726163, /* tracefs */
+        0x73636673, /* securityfs */
+        0x27e0eb,   /* cgroup */
+        0x63677270, /* cgroup2 */
+        0x62656570, /* configfs */
+        0xde5e81e4, /* efivarfs */
+        0x6165676c, /* pstore */
+        0xcafe4a11, /* bpf */
+    };
+    struct statfs fs;
+    if (st->st_blocks != 0 || fstatfs(fd, &fs) != 0)
+        return 0;
+    for (size_t k = 0; k < sizeof pseudo / sizeof pseudo[0]; k++)
+        if ((unsigned long)fs.f_type == pseudo[k])
+            return 1;
+#else
+    (void)fd, (void)st;
+#endif
+    return 0;
+}
+
 /* A regular file (from the fd's offset) to read on the pool, unless a
- * prefix must come first; anything else as a stream. */
+ * prefix must come first or its size is made up; anything else as a
+ * stream. */
 static int wc_input_fd(struct wc_input *in, int fd, const wc_io_options *o,
                        const uint8_t *prefix, size_t prefix_len)
 {
@@ -140,7 +180,8 @@ static int wc_input_fd(struct wc_input *in, int fd, const wc_io_options *o,
         errno = EISDIR;
         return WC_EIO;
     }
-    if (prefix_len == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    if (prefix_len == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        !wc_size_unknown(fd, &st)) {
         off_t base = lseek(fd, 0, SEEK_CUR);
         if (base >= 0) {
             uint64_t size = (uint64_t)st.st_size;

@@ -264,6 +264,48 @@ def test_binary_files(tmp_path):
 
 
 @needs_grep
+def test_binary_stdin(tmp_path):
+    """-I skips a binary standard input as it skips a binary file, as grep
+    -I does: a pipe (whose first 32 KiB are read to tell, then counted), a
+    file on stdin (from where its offset stands), and text behind a pipe's
+    first 32 KiB is still counted whole."""
+    binary = b"ERROR\x00\nERROR\n"
+    for opt in ("-I", "--binary-files=without-match"):
+        r = wc("-c", opt, "ERROR", "-", input=binary)
+        assert (r.returncode, r.stdout) == (1, b"")
+        assert grep("-c", opt, "-w", "ERROR", input=binary).stdout in (b"0\n", b"")
+        r = wc("-l", opt, "ERROR", input=binary)
+        assert (r.returncode, r.stdout) == (1, b"")
+    assert wc("-I", "ERROR", input=b"ERROR x ERROR\n").stdout == b"2\n"
+    assert wc("ERROR", input=binary).stdout == b"2\n"  # counted without -I
+    # Text longer than what is read ahead to tell: all of it counted.
+    big = b"ERROR y\n" * 20_000
+    assert wc("-I", "ERROR", input=big).stdout == b"20000\n"
+    assert wc("-I", "--top", "1", input=big).stdout == wc("--top", "1", input=big).stdout
+    assert wc("-I", "-e", "ERROR", "-e", "y", input=big).stdout == b"ERROR:20000\ny:20000\n"
+    # A file on stdin: binary or not from its offset on.
+    f = tmp_path / "f"
+    f.write_bytes(b"skip\x00\n" + b"ERROR\n")
+    with open(f, "rb") as fh:
+        assert wc("-I", "ERROR", stdin=fh).returncode == 1
+    with open(f, "rb") as fh:
+        fh.seek(6)
+        assert wc("-I", "ERROR", stdin=fh).stdout == b"1\n"
+
+
+def test_help_and_version_write_errors():
+    """--help and --version report a failed write and exit 2, as grep does."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    for opt in ("--help", "--version"):
+        with open("/dev/full", "wb") as full:
+            r = subprocess.run([str(WORDCOUNT), opt], stdout=full, stderr=subprocess.PIPE,
+                               timeout=30, check=False)
+        assert r.returncode == 2 and b"write error" in r.stderr, (opt, r)
+        assert wc(opt).returncode == 0
+
+
+@needs_grep
 def test_double_dash_ends_options(tmp_path):
     dash = tmp_path / "-e"
     dash.write_bytes(b"-v x -v\n")
@@ -319,6 +361,21 @@ def test_terminal_stdin_prints_usage():
     assert r.returncode == 2
     assert r.stdout == b""
     assert r.stderr.startswith(b"Usage: wordcount")
+
+
+def test_terminal_stdin_without_word_prints_usage():
+    """--top takes no WORD: with a terminal on stdin and no FILE it prints
+    the usage and exits 2 too (it crashed: there was no WORD to name)."""
+    for args in (["--top", "5"], ["--top=3", "--json"]):
+        master, slave = os.openpty()
+        try:
+            r = subprocess.run([str(WORDCOUNT), *args], stdin=slave, capture_output=True,
+                               timeout=30, check=False)
+        finally:
+            os.close(slave)
+            os.close(master)
+        assert r.returncode == 2, (args, r)
+        assert r.stdout == b"" and r.stderr.startswith(b"Usage: wordcount")
 
 
 def test_invert_match_refused():
