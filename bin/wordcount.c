@@ -1059,13 +1059,30 @@ static void warn_needles(const struct cli *c)
     if (c->words.words != WC_WORDS_UNICODE || c->quiet || c->no_messages)
         return;
     wc_word_opts o = {WC_WORDS_UNICODE, 0, WC_UTF8_REPLACE, 1};
+    /* With -i the text is folded, then cut into words (semantics.md): the
+     * WORD's fold (space mode's fold of it whole) must be one word too;
+     * 'İstanbul' folds to 'i̇stanbul', whose U+0307 is no word character. */
+    wc_word_opts fo = {WC_WORDS_UNICODE, 1, WC_UTF8_REPLACE, 1};
+    wc_word_opts whole = {WC_WORDS_SPACE, 1, WC_UTF8_REPLACE, 1};
     for (size_t k = 0; k < c->nneedles; k++) {
         size_t w[3] = {0, 0, 0};
         wc_words_foreach(c->needles[k], c->lens[k], 1, &o, count_word, w, NULL);
-        if (w[0] != 1 || w[1] != 0 || w[2] != c->lens[k])
-            fprintf(stderr, "%s: warning: '%.*s' is not one word (letters, digits, "
-                    "'_'), so it is never counted; --words=space counts words "
-                    "between spaces\n", prog, (int)c->lens[k], c->needles[k]);
+        int one = w[0] == 1 && w[1] == 0 && w[2] == c->lens[k], folded = 0;
+        if (one && c->words.casefold) {
+            size_t f[3] = {0, 0, 0};
+            wc_words_foreach(c->needles[k], c->lens[k], 1, &whole, count_word,
+                             f, NULL);
+            memset(w, 0, sizeof w);
+            wc_words_foreach(c->needles[k], c->lens[k], 1, &fo, count_word, w,
+                             NULL);
+            folded = !(f[0] == 1 && w[0] == 1 && w[1] == 0 && w[2] == f[2]);
+            one = !folded;
+        }
+        if (!one)
+            fprintf(stderr, "%s: warning: '%.*s'%s is not one word (letters, "
+                    "digits, '_'), so it is never counted; --words=space counts "
+                    "words between spaces\n", prog, (int)c->lens[k],
+                    c->needles[k], folded ? " case-folded (-i)" : "");
     }
 }
 

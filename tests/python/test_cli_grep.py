@@ -348,6 +348,21 @@ def test_not_one_word_warns():
     assert (r.stdout, r.stderr) == (b"1\n", b"")
 
 
+def test_not_one_word_case_folded_warns():
+    """With -i a WORD whose fold is not one word (İ folds to i and U+0307,
+    no word character) is never counted, and the tool says so; a WORD
+    whose fold is one word (ẞ to ss, ﬁ to fi) counts without a warning.
+    Oracle: re's words of the folded text, and of the folded WORD."""
+    for n in ["İstanbul", "İ", "ẞ", "Straße", "ΣΑΣ", "ﬁ", "istanbul", "x"]:
+        text = f"{n} x {n.upper()}\n"
+        want = re.findall(r"\w+", text.casefold()).count(n.casefold())
+        countable = re.fullmatch(r"\w+", n.casefold()) is not None
+        r = wc("-i", n, "-", input=text.encode())
+        assert r.stdout == f"{want}\n".encode(), n
+        assert (b"never counted" in r.stderr) == (not countable), (n, r.stderr)
+        assert countable == (want > 0), n
+
+
 def test_terminal_stdin_prints_usage():
     """No FILE and a terminal on stdin: usage on stderr and exit 2 at once,
     never a silent wait (a pty that nobody writes to)."""
