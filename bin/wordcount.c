@@ -349,8 +349,11 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_WITH_FILENAME: c->with_filename = 1; break;
     case OPT_NO_FILENAME: c->with_filename = 0; break;
     case OPT_COLOR:
-        if (arg == NULL || strcmp(arg, "always") == 0 || strcmp(arg, "yes") == 0 ||
-            strcmp(arg, "force") == 0)
+        /* A bare --color is auto, as grep's. */
+        if (arg == NULL)
+            c->color = -1;
+        else if (strcmp(arg, "always") == 0 || strcmp(arg, "yes") == 0 ||
+                 strcmp(arg, "force") == 0)
             c->color = 1;
         else if (strcmp(arg, "never") == 0 || strcmp(arg, "no") == 0 ||
                  strcmp(arg, "none") == 0)

@@ -315,6 +315,7 @@ def test_double_dash_ends_options(tmp_path):
     assert r.stdout == grep("-c", "-w", "x", "--", "-e", cwd=tmp_path).stdout
 
 
+@needs_grep
 def test_color(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_bytes(b"x\n")
@@ -326,6 +327,9 @@ def test_color(tmp_path):
     assert wc("--color=always", "-l", "x", a, b).stdout == f"\033[35m{a}\033[m\n".encode()
     for when in ("never", "auto"):  # auto: stdout is a pipe here
         assert b"\033" not in wc(f"--color={when}", "x", a, b).stdout
+    # A bare --color is auto, as grep's (it was always).
+    assert b"\033" not in wc("--color", "x", a, b).stdout
+    assert (b"\033" in grep("--color", "x", a).stdout) is False
     assert wc("--color=sometimes", "x", a).returncode == 2
 
 
