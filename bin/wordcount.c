@@ -1194,6 +1194,13 @@ int main(int argc, char **argv)
         return 2;
     }
     warn_needles(&c);
+    if (c.threads == 0 && !c.quiet && !c.no_messages) {
+        int n = wc_default_threads(); /* reads WORD_COUNT_THREADS */
+        if (wc_threads_env_invalid())
+            fprintf(stderr, "%s: warning: WORD_COUNT_THREADS='%s' is not a "
+                    "whole number from 1 to %d; using %d threads\n", prog,
+                    getenv("WORD_COUNT_THREADS"), WC_MAX_THREADS, n);
+    }
     make_table(&c);
     c.tty = isatty(STDERR_FILENO);
     if (c.progress < 0)

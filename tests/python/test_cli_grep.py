@@ -397,6 +397,22 @@ def test_terminal_stdin_without_word_prints_usage():
         assert r.stdout == b"" and r.stderr.startswith(b"Usage: wordcount")
 
 
+def test_threads_env_invalid_warns():
+    """WORD_COUNT_THREADS that is not a whole number from 1 to 256: a
+    warning (as the Python API gives) and the default threads; -j N, -s and
+    -q say nothing."""
+    for bad in ("abc", "0", "100000", "2x"):
+        env = {**os.environ, "WORD_COUNT_THREADS": bad}
+        r = wc("x", "-", input=b"x y x\n", env=env)
+        assert r.stdout == b"2\n"
+        assert f"WORD_COUNT_THREADS='{bad}' is not a whole number".encode() in r.stderr
+        for quiet in (["-j", "2"], ["-s"]):
+            r = wc(*quiet, "x", "-", input=b"x y x\n", env=env)
+            assert (r.stdout, r.stderr) == (b"2\n", b""), quiet
+    env = {**os.environ, "WORD_COUNT_THREADS": "2"}
+    assert wc("x", "-", input=b"x\n", env=env).stderr == b""
+
+
 def test_invert_match_refused():
     r = wc("-v", "x", "-", input=b"x\n")
     assert r.returncode == 2 and b"-v" in r.stderr
