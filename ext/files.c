@@ -19,6 +19,7 @@
  * does, and both take and release the GIL through call->ts. */
 typedef struct {
     wc_call *call;
+    const char *fname;    /* the function, for messages */
     PyObject *read;       /* the object's bound read method */
     PyObject *pending;    /* exact bytes: what read() returned beyond n */
     Py_ssize_t pending_pos;
@@ -55,18 +56,18 @@ static ptrdiff_t wc_py_read(void *arg, void *buf, size_t n)
     }
     if (r == Py_None) {
         Py_DECREF(r);
-        PyErr_SetString(PyExc_BlockingIOError,
-                        "search_stream: read() returned None (a non-blocking "
-                        "stream with no data ready)");
+        PyErr_Format(PyExc_BlockingIOError,
+                     "%s: read() returned None (a non-blocking stream with "
+                     "no data ready)", c->fname);
         got = WC_EINTR;
         goto out;
     }
     if (!PyObject_CheckBuffer(r) || PyUnicode_Check(r)) {
         PyErr_Format(PyExc_TypeError,
-                     "search_stream needs a binary file object: read() "
+                     "%s needs a binary file object: read() "
                      "returned '%.200s', not bytes (for text streams pass "
                      "their .buffer, e.g. sys.stdin.buffer)",
-                     Py_TYPE(r)->tp_name);
+                     c->fname, Py_TYPE(r)->tp_name);
         Py_DECREF(r);
         got = WC_EINTR;
         goto out;
@@ -297,8 +298,9 @@ static PyObject *wc_stream_name(PyObject *fileobj)
 }
 
 /* wc_stream_fd with `fd`, our own duplicate of the object's descriptor. */
-static int wc_stream_dup(PyObject *fileobj, int fd, int buffered, wc_target *t,
-                         wc_io_options *opt, wc_call *call)
+static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
+                         int buffered, wc_target *t, wc_io_options *opt,
+                         wc_call *call)
 {
     PyObject *r = PyObject_CallMethod(fileobj, "seekable", NULL);
     if (r == NULL)
@@ -332,7 +334,7 @@ static int wc_stream_dup(PyObject *fileobj, int fd, int buffered, wc_target *t,
             return -1;
         if (!PyBytes_Check(r)) {
             Py_DECREF(r);
-            PyErr_SetString(PyExc_TypeError, "search_stream: peek() did not return bytes");
+            PyErr_Format(PyExc_TypeError, "%s: peek() did not return bytes", fname);
             return -1;
         }
         prefix = PyObject_CallMethod(fileobj, "read", "n", PyBytes_GET_SIZE(r));
@@ -341,7 +343,7 @@ static int wc_stream_dup(PyObject *fileobj, int fd, int buffered, wc_target *t,
             return -1;
         if (!PyBytes_Check(prefix)) {
             Py_DECREF(prefix);
-            PyErr_SetString(PyExc_TypeError, "search_stream: read() did not return bytes");
+            PyErr_Format(PyExc_TypeError, "%s: read() did not return bytes", fname);
             return -1;
         }
         opt->prefix = PyBytes_AS_STRING(prefix);
@@ -379,8 +381,8 @@ static int wc_stream_dup(PyObject *fileobj, int fd, int buffered, wc_target *t,
  * Python code that runs meanwhile (tell(), the progress callback, signal
  * handlers, other threads) may close the object, and its number may then
  * name another file. */
-static int wc_stream_fd(PyObject *fileobj, int buffered, wc_target *t,
-                        wc_io_options *opt, wc_call *call)
+static int wc_stream_fd(const char *fname, PyObject *fileobj, int buffered,
+                        wc_target *t, wc_io_options *opt, wc_call *call)
 {
     PyObject *r = PyObject_CallMethod(fileobj, "fileno", NULL);
     if (r == NULL)
@@ -398,7 +400,7 @@ static int wc_stream_fd(PyObject *fileobj, int buffered, wc_target *t,
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }
-    int rc = wc_stream_dup(fileobj, fd, buffered, t, opt, call);
+    int rc = wc_stream_dup(fname, fileobj, fd, buffered, t, opt, call);
     close(fd);
     return rc;
 }
@@ -432,8 +434,8 @@ static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
     wc_io_options opt = {.block_size = block, .threads = threads,
                          .progress = wc_on_progress, .progress_arg = &call};
     if (os_file)
-        return wc_stream_fd(fileobj, buffered, t, &opt, &call);
-    wc_reader reader = {.call = &call};
+        return wc_stream_fd(fname, fileobj, buffered, t, &opt, &call);
+    wc_reader reader = {.call = &call, .fname = fname};
     reader.read = PyObject_GetAttrString(fileobj, "read");
     if (reader.read == NULL) {
         if (PyErr_ExceptionMatches(PyExc_AttributeError))

@@ -175,6 +175,11 @@ void wc_pool_safe_point(void)
 
 unsigned wc_pool_generation(void)
 {
+    /* The fork handlers count the generations, so the first call registers
+     * them: a count on one thread never starts the pool, and a fork from
+     * its progress callback went unseen (the child read on from the
+     * parent's pipe and returned a part of its count). */
+    pthread_once(&wc_once, wc_pool_init);
     return atomic_load_explicit(&wc_gen, memory_order_relaxed);
 }
 

@@ -446,6 +446,18 @@ def test_stream_bad_objects(tmp_path):
     with pytest.raises(TypeError, match="binary file object.*'object'"):
         word_count.search_stream(object(), "a")
 
+    class Nones:
+        def read(self, n):
+            return None
+
+    # Each message names the function called (frequencies_stream's named
+    # search_stream).
+    for fn, args in ((word_count.search_stream, ("a",)), (word_count.frequencies_stream, ())):
+        with pytest.raises(TypeError, match=f"^{fn.__name__} needs a binary file object: read"):
+            fn(Strs(), *args)
+        with pytest.raises(BlockingIOError, match=f"^{fn.__name__}: read\\(\\) returned None"):
+            fn(Nones(), *args)
+
     class NotCallable:
         read = 3
 

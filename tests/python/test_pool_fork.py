@@ -147,6 +147,26 @@ def test_fork_in_progress_callback(tmp_path, what):
     pytest.skip("the count never lasted past the first progress call")
 
 
+def test_fork_in_progress_callback_before_the_pool_started():
+    """A stream counted on the calling thread alone never starts the pool:
+    a fork from its progress callback is seen all the same, and the child's
+    count raises RuntimeError.  (It returned a part of the count: the child
+    read on from the pipe the parent was reading, 1,024 of 10,000.)"""
+    body = """
+    data = b"a b " * 10000
+    rp, wp = os.pipe()
+    os.write(wp, data)
+    os.close(wp)
+    want = reference(data, b"a")
+    parent = run(lambda: w.search_stream(open(rp, "rb", buffering=0), b"a",
+                                         progress=lambda done, total: fork_now()))
+    finish(parent, want)
+    """
+    out = run_harness(body)
+    assert check_fork_outcome(out)
+    assert out["child"][0] == "RuntimeError", out
+
+
 def test_fork_in_signal_handler_during_in_memory_count():
     """A SIGALRM handler that forks, run (by the count's Ctrl-C check) while
     frequencies() counts a text in memory on the pool."""
