@@ -229,6 +229,44 @@ def test_sysfs_files():
         pytest.skip("no sysfs file here reports more bytes than it holds")
 
 
+def _bytes_read() -> int:
+    with open("/proc/self/io") as f:
+        return int(next(line for line in f if line.startswith("rchar:")).split()[1])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="no /proc/self/io")
+@pytest.mark.parametrize("call", ["frequencies_file", "search_file casefold"])
+def test_progress_stops_a_file_of_one_word(tmp_path, call):
+    """A file that is one word (4 GiB of NUL bytes, sparse, no separator):
+    the progress callback is called while the word is read (it was called
+    only at the start and the end, after the whole word had been read into
+    memory), so raising from it stops the count long before the file's
+    end.  On one thread: with more, the caller may be waiting for the
+    worker that reads the word, and makes no call meanwhile."""
+    path = tmp_path / "word"
+    size = 4 << 30
+    with open(path, "wb") as f:
+        f.truncate(size)
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        if len(calls) >= 2:
+            raise Stop
+
+    before = _bytes_read()
+    with pytest.raises(Stop):
+        if call == "frequencies_file":
+            word_count.frequencies_file(path, progress=progress, threads=1)
+        else:
+            word_count.search_file(path, "x", casefold=True, progress=progress, threads=1)
+    assert _bytes_read() - before < size // 2
+
+
 def test_truncated_while_read(tmp_path, rng):
     """The file shrinks after the count began: OSError(EIO), never a crash."""
     path = tmp_path / "t"
