@@ -1073,6 +1073,20 @@ static size_t resident_pages(const void *p, size_t bytes)
  * entries, in a mapped slot array) leave memory, the second half reads
  * right after, and the table can no longer be sorted or merged.  Before a
  * sort the call does nothing. */
+/* Whether word i of f is "w" and i in `digits` digits, counted `count`
+ * times. */
+static int word_is(const wc_freq *f, size_t i, int digits, uint64_t count)
+{
+    const void *k;
+    size_t l;
+    int w;
+    uint64_t c;
+    char want[32];
+    int n = snprintf(want, sizeof want, "w%0*zu", digits, i);
+    wc_freq_get(f, i, &k, &l, &w, &c);
+    return n > 0 && l == (size_t)n && memcmp(k, want, l) == 0 && c == count;
+}
+
 /* The text "w0000000 w0000001 ..." of n distinct words (NULL: out of
  * memory), its length in *len. */
 static char *distinct_words(size_t n, size_t *len)
@@ -1126,12 +1140,8 @@ static void test_release_read_words(void)
         printf("release: residency not checked under a sanitizer or valgrind\n");
     }
     size_t right = 0;
-    for (size_t i = N / 2; i < N; i++) {
-        char want[16];
-        snprintf(want, sizeof want, "w%07zu", i);
-        wc_freq_get(f, i, &kh, &l, &w, &c);
-        right += l == 8 && memcmp(kh, want, 8) == 0 && c == 1;
-    }
+    for (size_t i = N / 2; i < N; i++)
+        right += word_is(f, i, 7, 1);
     wc_freq_get(f, N / 2 - 1, &k0, &l, &w, &c);
     CHECK(right == N / 2 && l == 0 && c == 0, "%zu of %d words right after the "
           "release; a released word has %zu units, count %llu", right, N / 2, l,
@@ -1162,14 +1172,7 @@ static void test_release_linear(void)
         for (size_t i = 0; i < N; i++) {
             if (i % STEP == 0)
                 wc_freq_release(f, i);
-            const void *k;
-            size_t l;
-            int w;
-            uint64_t c;
-            char want[16];
-            snprintf(want, sizeof want, "w%07zu", i);
-            wc_freq_get(f, i, &k, &l, &w, &c);
-            right += l == 8 && memcmp(k, want, 8) == 0 && c == 1;
+            right += word_is(f, i, 7, 1);
         }
         size_t given = wc_test_released_slots();
         CHECK(right == N, "%zu of %d words right", right, N);
@@ -1532,16 +1535,8 @@ static void test_pmerge_small(void)
           "(%zu merges)", parts, merges);
     size_t right = 0;
     if (f != NULL && wc_freq_sort(f, 0) == WC_OK) {
-        for (size_t i = 0; i < wc_freq_size(f) && i < WORDS; i++) {
-            const void *k;
-            size_t l;
-            int w;
-            uint64_t c;
-            char want[8];
-            snprintf(want, sizeof want, "w%02zu", i);
-            wc_freq_get(f, i, &k, &l, &w, &c);
-            right += l == 3 && memcmp(k, want, 3) == 0 && c == LINES;
-        }
+        for (size_t i = 0; i < wc_freq_size(f) && i < WORDS; i++)
+            right += word_is(f, i, 2, LINES);
     }
     CHECK(f != NULL && wc_freq_size(f) == WORDS && right == WORDS,
           "%zu of %d words right", right, WORDS);
