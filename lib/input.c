@@ -327,6 +327,19 @@ static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
     return *blk < bl->nblocks;
 }
 
+/* The caller's progress calls while it waits for workers still inside a
+ * block (one that reads a word of gigabytes: input_words.c); a stop it
+ * asks for is seen by them between their reads. */
+static void wc_blocks_wait(void *arg)
+{
+    struct wc_blocks *bl = arg;
+    if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
+        return;
+    int rc = wc_tick_caller(bl->tk, bl->caller, &bl->done);
+    if (rc != 0)
+        wc_blocks_fail(bl, rc, 0, 0);
+}
+
 /* A pool task: its slot made ready, then the blocks it claims. */
 static void wc_blocks_task(void *arg, size_t task)
 {
@@ -379,7 +392,8 @@ int wc_blocks_run(struct wc_blocks *bl, struct wc_input *in,
     }
     bl->nslots = nslots;
     (void)posix_fadvise(bl->fd, (off_t)base, (off_t)bytes, POSIX_FADV_SEQUENTIAL);
-    int lost = wc_pool_run(threads, wc_blocks_task, bl, nslots);
+    int lost = wc_pool_run_wait(threads, wc_blocks_task, bl, nslots,
+                                wc_blocks_wait, bl);
 
     pthread_mutex_destroy(&bl->mu);
     if (bl->err == WC_EIO)

@@ -302,7 +302,41 @@ static int wc_grow(int want)
     return wc_nlive;
 }
 
+/* The caller's wait for its job's workers (wc_mu held; returned held):
+ * WC_EFORKED when wait() forked and this is the child. */
+static int wc_join(struct wc_job *job, void (*wait)(void *), void *wait_arg)
+{
+    while (job->active > 0) {
+        if (wait == NULL) {
+            pthread_cond_wait(&wc_done_cv, &wc_mu);
+            continue;
+        }
+        struct timespec ts; /* wc_done_cv waits on CLOCK_REALTIME */
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += WC_POOL_WAIT_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&wc_done_cv, &wc_mu, &ts) != ETIMEDOUT ||
+            job->active == 0)
+            continue;
+        pthread_mutex_unlock(&wc_mu);
+        wait(wait_arg);
+        pthread_mutex_lock(&wc_mu);
+        if (job->gen != wc_pool_generation())
+            return WC_EFORKED; /* the workers are gone with their tasks */
+    }
+    return WC_OK;
+}
+
 int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks)
+{
+    return wc_pool_run_wait(threads, fn, ctx, ntasks, NULL, NULL);
+}
+
+int wc_pool_run_wait(int threads, wc_task_fn fn, void *ctx, size_t ntasks,
+                     void (*wait)(void *), void *wait_arg)
 {
     struct wc_job job = {.fn = fn, .ctx = ctx, .ntasks = ntasks};
     atomic_init(&job.next, 0);
@@ -342,8 +376,7 @@ int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks)
         } else {
             if (job.joined < job.wanted)
                 wc_unqueue(&job);
-            while (job.active > 0)
-                pthread_cond_wait(&wc_done_cv, &wc_mu);
+            rc = wc_join(&job, wait, wait_arg);
         }
         pthread_mutex_unlock(&wc_mu);
     }

@@ -20,6 +20,14 @@ typedef void (*wc_task_fn)(void *ctx, size_t task);
  */
 int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
 
+/* wc_pool_run, and while the caller, its own tasks done, waits for workers
+ * still inside theirs, wait(wait_arg) every WC_POOL_WAIT_MS on it, with no
+ * lock held (the caller's progress callback: a worker's task may be long,
+ * a word of a file that runs on for gigabytes).  wait may fork(). */
+#define WC_POOL_WAIT_MS 50
+int wc_pool_run_wait(int threads, wc_task_fn fn, void *ctx, size_t ntasks,
+                     void (*wait)(void *), void *wait_arg);
+
 /* How long an idle worker waits for a job before it exits, in ms (< 0:
  * forever); WORD_COUNT_POOL_IDLE sets it at first use.  For tests. */
 void wc_pool_set_idle(long ms);

@@ -98,6 +98,61 @@ static void test_pool_run(void)
         pthread_join(th[k], NULL);
 }
 
+/* ---- wc_pool_run_wait: the caller's wait calls back ---------------------- */
+
+/* A task on a worker runs until the caller's wait callback releases it (a
+ * long task, as a worker reading a word of gigabytes): the callback must be
+ * called while the caller waits, on the caller, or the worker gives up
+ * after 10 s and the test fails. */
+struct held {
+    pthread_t caller;
+    atomic_int on_worker, released, waits, wrong_thread, gave_up;
+};
+
+static void held_task(void *ctx, size_t task)
+{
+    struct held *h = ctx;
+    (void)task;
+    if (pthread_equal(pthread_self(), h->caller))
+        return;
+    atomic_store(&h->on_worker, 1);
+    for (int ms = 0; !atomic_load(&h->released); ms++) {
+        if (ms == 10000) {
+            atomic_store(&h->gave_up, 1);
+            return;
+        }
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+}
+
+static void held_wait(void *ctx)
+{
+    struct held *h = ctx;
+    if (!pthread_equal(pthread_self(), h->caller))
+        atomic_store(&h->wrong_thread, 1);
+    if (atomic_fetch_add(&h->waits, 1) + 1 == 3)
+        atomic_store(&h->released, 1);
+}
+
+static void test_pool_run_wait(void)
+{
+    int tried = 0;
+    for (; tried < 50; tried++) {
+        struct held h = {.caller = pthread_self()};
+        CHECK_EQ(wc_pool_run_wait(2, held_task, &h, 2, held_wait, &h), WC_OK,
+                 "run_wait");
+        if (!atomic_load(&h.on_worker))
+            continue; /* the caller ran both tasks: nothing waited */
+        CHECK(!atomic_load(&h.gave_up) && atomic_load(&h.waits) >= 3,
+              "the caller's wait called back %d times (the worker gave up: %d)",
+              atomic_load(&h.waits), atomic_load(&h.gave_up));
+        CHECK(!atomic_load(&h.wrong_thread), "wait called on a worker");
+        break;
+    }
+    if (tried == 50)
+        printf("run_wait: no task ran on a worker in 50 tries (not checked)\n");
+}
+
 /* ---- many callers of wc_count_parallel --------------------------------- */
 
 static const char *const kernels[] = {"scalar", "sse2", "avx2", "avx512", "auto"};
@@ -445,6 +500,7 @@ static void test_fork_in_callback(void)
 int main(void)
 {
     test_pool_run();
+    test_pool_run_wait();
     test_many_callers();
     test_shutdown_restart();
     test_fork_during_count();

@@ -235,14 +235,15 @@ def _bytes_read() -> int:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="no /proc/self/io")
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("call", ["frequencies_file", "search_file casefold"])
-def test_progress_stops_a_file_of_one_word(tmp_path, call):
+def test_progress_stops_a_file_of_one_word(tmp_path, call, threads):
     """A file that is one word (4 GiB of NUL bytes, sparse, no separator):
-    the progress callback is called while the word is read (it was called
+    the progress callback is called while the word is read, by the thread
+    that reads it or by the caller waiting for that worker (it was called
     only at the start and the end, after the whole word had been read into
     memory), so raising from it stops the count long before the file's
-    end.  On one thread: with more, the caller may be waiting for the
-    worker that reads the word, and makes no call meanwhile."""
+    end."""
     path = tmp_path / "word"
     size = 4 << 30
     with open(path, "wb") as f:
@@ -255,15 +256,21 @@ def test_progress_stops_a_file_of_one_word(tmp_path, call):
 
     def progress(done, total):
         calls.append(done)
-        if len(calls) >= 2:
+        if len(calls) <= 2:
+            # Slow first calls: the second comes when the calling thread
+            # claims its first block, and on 2 threads the worker takes
+            # the word's meanwhile, so that the caller waits for it.
+            time.sleep(0.15 * len(calls))
+        else:
             raise Stop
 
     before = _bytes_read()
     with pytest.raises(Stop):
         if call == "frequencies_file":
-            word_count.frequencies_file(path, progress=progress, threads=1)
+            word_count.frequencies_file(path, progress=progress, threads=threads)
         else:
-            word_count.search_file(path, "x", casefold=True, progress=progress, threads=1)
+            word_count.search_file(path, "x", casefold=True, progress=progress,
+                                   threads=threads)
     assert _bytes_read() - before < size // 2
 
 
