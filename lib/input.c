@@ -100,11 +100,25 @@ ptrdiff_t wc_pread_read(void *arg, void *buf, size_t n)
 }
 
 /* read() that retries on EINTR (asking the callback first, so that a signal
- * can stop a count blocked on an idle pipe) and waits on a non-blocking fd. */
+ * can stop a count blocked on an idle pipe) and waits on a non-blocking fd.
+ * With a callback, it waits for input in poll() first, calling back every
+ * interval: a pipe whose writer is silent (but open) blocked read() for
+ * good, and the callback, which could stop the count, was not called. */
 static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
 {
     struct wc_fd_reader *fr = arg;
     for (;;) {
+        if (fr->tk->fn != NULL) {
+            struct pollfd p = {.fd = fr->fd, .events = POLLIN};
+            int ready = poll(&p, 1, (int)fr->tk->interval_ms);
+            if (ready == 0 || (ready < 0 && errno == EINTR)) {
+                int stop = wc_tick(fr->tk, ready < 0);
+                if (stop != 0)
+                    return stop;
+                continue;
+            }
+            /* Ready, or poll() cannot tell: read() says. */
+        }
         ssize_t r = read(fr->fd, buf, n);
         if (r >= 0)
             return r;

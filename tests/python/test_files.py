@@ -466,6 +466,56 @@ def test_stream_pipe_with_buffered_prefix(rng):
     assert got == split_oracle(data[len(line):], b"ab")
 
 
+@pytest.mark.parametrize("via", ["search_stream", "frequencies_stream", "search_file fifo"])
+def test_progress_on_an_idle_pipe(tmp_path, via):
+    """A pipe whose writer is open but silent: the progress callback is
+    still called about every 0.1 s, so raising from it stops the count.
+    (read() blocked until the writer closed, with no call in between.)"""
+    if via == "search_file fifo":
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        wfd = os.open(fifo, os.O_WRONLY)
+        os.set_blocking(rfd, True)
+    else:
+        rfd, wfd = os.pipe()
+    os.write(wfd, b"x y ")
+    closed, done = threading.Event(), threading.Event()
+
+    def close_later():  # the end of the count without the calls
+        done.wait(5)
+        closed.set()
+        os.close(wfd)
+
+    closer = threading.Thread(target=close_later)
+    closer.start()
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        if len(calls) >= 3 and not closed.is_set():
+            raise Stop
+
+    try:
+        with pytest.raises(Stop):
+            if via == "search_stream":
+                with open(rfd, "rb", closefd=False) as f:
+                    word_count.search_stream(f, "x", progress=progress)
+            elif via == "frequencies_stream":
+                with open(rfd, "rb", closefd=False) as f:
+                    word_count.frequencies_stream(f, progress=progress)
+            else:
+                word_count.search_file(fifo, "x", progress=progress)
+    finally:
+        done.set()
+        closer.join()
+        os.close(rfd)
+
+
 def test_stream_subprocess_stdout(tmp_path):
     path = tmp_path / "zen"
     path.write_bytes(word_count.default_text(300).encode())
