@@ -523,6 +523,7 @@ static void test_freq_files(void)
         CHECK_EQ(wc_freq_size(f), 0, "nothing counted on error");
         wc_freq_free(f);
     }
+    unlink(path);
     free(t);
 }
 
@@ -620,7 +621,7 @@ int main(void)
     unlink(path);
     snprintf(path, sizeof path, "%s/off", tmpdir);
     unlink(path);
-    rmdir(tmpdir);
+    CHECK_EQ(rmdir(tmpdir), 0, "every test removed its files from %s", tmpdir);
     wc_pool_shutdown();
     return check_report();
 }

@@ -63,8 +63,24 @@ def _py(contents, needle, threads=None):
 # once to a file of their own and counted from it.  The needle is passed as
 # given (search_file and search_stream encode a str needle as UTF-8).
 _FILES_DIR: Optional[str] = None
+_FILES_PID = 0  # the process that made _FILES_DIR: only it removes it
 _FILES: dict[bytes, str] = {}
 _FILES_LOCK = threading.Lock()
+
+
+def remove_files() -> None:
+    """Remove the files this process made (at exit, and from children).
+
+    A forked child inherits both the directory and this atexit handler: it
+    leaves the parent's directory alone.  A child that made its own (the
+    parent had none) and leaves by os._exit, as multiprocessing's fork
+    children do, skips atexit: child_all_functions calls this itself."""
+    global _FILES_DIR
+    with _FILES_LOCK:
+        if _FILES_DIR is not None and _FILES_PID == os.getpid():
+            shutil.rmtree(_FILES_DIR, True)
+            _FILES_DIR = None
+            _FILES.clear()
 
 
 def _content_bytes(contents) -> bytes:
@@ -75,14 +91,16 @@ def _content_bytes(contents) -> bytes:
 
 def path_of(contents) -> str:
     """A file holding the bytes of `contents` (made once, removed at exit)."""
-    global _FILES_DIR
+    global _FILES_DIR, _FILES_PID
     data = _content_bytes(contents)
     with _FILES_LOCK:
         path = _FILES.get(data)
         if path is None:
             if _FILES_DIR is None:
                 _FILES_DIR = tempfile.mkdtemp(prefix="wc-reliability-")
-                atexit.register(shutil.rmtree, _FILES_DIR, True)
+                if _FILES_PID == 0:
+                    atexit.register(remove_files)
+                _FILES_PID = os.getpid()
             path = os.path.join(_FILES_DIR, f"{len(_FILES)}.txt")
             with open(path, "wb") as f:
                 f.write(data)
@@ -293,7 +311,10 @@ def child_count(args) -> int:
 
 
 def child_all_functions(needle: str) -> list[int]:
-    return [CALLS[name](CHILD_TEXT, needle, 2) for name in sorted(CALLS)]
+    try:
+        return [CALLS[name](CHILD_TEXT, needle, 2) for name in sorted(CALLS)]
+    finally:
+        remove_files()
 
 
 def child_all_expected(needle: str) -> list[int]:

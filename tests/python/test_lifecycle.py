@@ -159,6 +159,17 @@ def test_multiprocessing_start_methods_repeated(method):
             assert every == [child_all_expected("is")]
 
 
+def test_pool_children_leave_no_files(tmp_path, monkeypatch):
+    # A pool's workers end by SIGTERM (Pool.terminate at the with's end), so
+    # atexit never runs in them: the files a child wrote for the file and
+    # stream calls are removed by child_all_functions itself.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        every = pool.map_async(child_all_functions, ["is"]).get(timeout=CHILD_TIMEOUT)
+        assert every == [child_all_expected("is")]
+    assert not list(tmp_path.iterdir())
+
+
 SHUTDOWN_SCRIPT = r"""
 import sys, threading, time
 import word_count as w
