@@ -1193,6 +1193,7 @@ int main(int argc, char **argv)
         cli_free(&c);
         return 2;
     }
+    make_table(&c); /* first: a WORD it refuses needs no warning */
     warn_needles(&c);
     if (c.threads == 0 && !c.quiet && !c.no_messages) {
         int n = wc_default_threads(); /* reads WORD_COUNT_THREADS */
@@ -1201,7 +1202,6 @@ int main(int argc, char **argv)
                     "whole number from 1 to %d; using %d threads\n", prog,
                     getenv("WORD_COUNT_THREADS"), WC_MAX_THREADS, n);
     }
-    make_table(&c);
     c.tty = isatty(STDERR_FILENO);
     if (c.progress < 0)
         c.progress = c.tty;

@@ -31,7 +31,8 @@ needs_grep = pytest.mark.skipif(GREP is None, reason="GNU grep is not installed"
 
 
 def wc(*args, input=None, **kw):
-    return subprocess.run([str(WORDCOUNT), *map(str, args)], input=input,
+    args = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args]
+    return subprocess.run([str(WORDCOUNT), *args], input=input,
                           capture_output=True, timeout=120, check=False, **kw)
 
 
@@ -343,6 +344,12 @@ def test_strict_utf8_and_invalid_bytes(tmp_path):
     assert r.stderr == f"wordcount: {p}: not UTF-8 at byte offset 3 (--strict-utf8)\n".encode()
     assert wc("-i", "error", p).stdout == b"2\n"
     assert wc("-i", "--strict-utf8", "error", p).returncode == 2
+    # A WORD that is not UTF-8 is refused in words=unicode: that one error,
+    # not also a warning that it is never counted.
+    r = wc("--strict-utf8", b"caf\xe9", p)
+    assert (r.returncode, r.stdout) == (2, b"")
+    assert r.stderr == (b"wordcount: WORD 'caf\xe9' is not UTF-8 (at byte 3)\n"
+                        b"Try 'wordcount --help' for more information.\n")
 
 
 def test_not_one_word_warns():
