@@ -327,16 +327,23 @@ int wc_input_close(struct wc_input *in, int rc)
 
 /* ---- a regular file on the pool ------------------------------------------- */
 
-/* A task's next block: 1 with *blk; 0 when none is left or the job stopped;
- * WC_EINTR (or WC_EFORKED) when the caller's callback (on the calling
- * thread, between its blocks) asked to stop. */
-static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
+int wc_blocks_stopped(struct wc_blocks *bl)
 {
     if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
+        return 1;
+    int rc = wc_tick_caller(bl->tk, bl->caller, &bl->done);
+    if (rc == 0)
         return 0;
-    int stop = wc_tick_caller(bl->tk, bl->caller, &bl->done);
-    if (stop != 0)
-        return stop;
+    wc_blocks_fail(bl, rc, 0, 0);
+    return 1;
+}
+
+/* A task's next block: 1 with *blk; 0 when none is left or the job
+ * stopped. */
+static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
+{
+    if (wc_blocks_stopped(bl))
+        return 0;
     *blk = atomic_fetch_add_explicit(&bl->next, 1, memory_order_relaxed);
     return *blk < bl->nblocks;
 }
@@ -346,12 +353,7 @@ static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
  * asks for is seen by them between their reads. */
 static void wc_blocks_wait(void *arg)
 {
-    struct wc_blocks *bl = arg;
-    if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
-        return;
-    int rc = wc_tick_caller(bl->tk, bl->caller, &bl->done);
-    if (rc != 0)
-        wc_blocks_fail(bl, rc, 0, 0);
+    (void)wc_blocks_stopped(arg);
 }
 
 /* A pool task: its slot made ready, then the blocks it claims. */
@@ -364,11 +366,8 @@ static void wc_blocks_task(void *arg, size_t task)
         return;
     }
     uint64_t blk = 0;
-    int r;
-    while ((r = wc_blocks_next(bl, &blk)) > 0)
+    while (wc_blocks_next(bl, &blk))
         bl->fns->block(bl->ctx, slot, blk);
-    if (r < 0)
-        wc_blocks_fail(bl, r, 0, 0);
 }
 
 int wc_blocks_run(struct wc_blocks *bl, struct wc_input *in,

@@ -193,6 +193,12 @@ void wc_blocks_range(const struct wc_blocks *bl, uint64_t blk, uint64_t *start,
 void wc_blocks_fail(struct wc_blocks *bl, int code, int err_errno,
                     uint64_t utf8_at);
 
+/* Whether the job is to stop: it failed, or the caller's callback (called
+ * here when this is the calling thread and its interval has passed) asked
+ * for it, WC_EINTR (or WC_EFORKED in a fork child), which then fails the
+ * job.  Tasks ask between blocks, and between reads inside a long one. */
+int wc_blocks_stopped(struct wc_blocks *bl);
+
 /* pread the file's bytes [a, a + n) into buf, which has n + WC_IO_ALIGN
  * bytes and is page-aligned; *out: where they are.  WC_EIO (errno),
  * WC_ETRUNCATED, or WC_OK. */

@@ -131,12 +131,8 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
          * called (and a stop seen) between these reads too, not only
          * between blocks (a file of one 1 GiB word made no call for 3.8 s:
          * nothing could stop it). */
-        if (atomic_load_explicit(&bl->stop, memory_order_relaxed))
+        if (wc_blocks_stopped(bl))
             return;
-        if ((rc = wc_tick_caller(bl->tk, bl->caller, &bl->done)) != 0) {
-            wc_blocks_fail(bl, rc, 0, 0);
-            return;
-        }
     }
     if (lo < hi) {
         size_t err = 0;
