@@ -6,7 +6,7 @@ B (lines as Rust's str::lines), so counts over such pieces add up to the
 count of the whole.  A range [lo, hi) of a file owns the lines that START in
 it: both ends are moved forward to the next line start (`line_start`), and
 neighbouring ranges move their shared end to the same place, so every line
-belongs to exactly one range.  `count_file_range` counts such a range with
+belongs to exactly one range (`line_range`).  `count_file_range` counts such a range with
 the C core (pread in blocks on the core's threads, the GIL released);
 `count_stream_range` counts one of a file object (an fsspec file of a remote
 file system).
@@ -56,7 +56,8 @@ def split_ranges(sizes: Sequence[int], nranks: int) -> List[List[Tuple[int, int,
 def line_start(f: BinaryIO, x: int, size: int) -> int:
     """The first line start at or after byte x of the file f of `size` bytes:
     0 for x == 0, else just after the first "\\n" at or after x - 1, or
-    `size` if there is none."""
+    `size` if there is none before it (a `size` below the file's own size
+    bounds the search)."""
     if x <= 0:
         return 0
     pos = x - 1
@@ -70,6 +71,19 @@ def line_start(f: BinaryIO, x: int, size: int) -> int:
             return pos + i + 1
         pos += len(probe)
     return size
+
+
+def line_range(f: BinaryIO, lo: int, hi: int, size: int) -> Tuple[int, int]:
+    """The bytes [start, end) of the lines that start in bytes [lo, hi) of the
+    file f of `size` bytes; start == end when no line starts there.  The
+    start is looked for in [lo, hi) only, and the end only when a line
+    starts there: a range costs its own bytes and those it counts, so the
+    ranges of a file with few newlines cost the file's size in all, where
+    each looking to the end of the file for its start made them quadratic."""
+    start = line_start(f, lo, hi)
+    if start >= hi:
+        return hi, hi
+    return start, line_start(f, hi, size)
 
 
 def _readinto(f, mv: memoryview) -> int:

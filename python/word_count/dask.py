@@ -57,7 +57,7 @@ import argparse
 import os
 import sys
 from collections import Counter
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence
 
 import dask
 from dask.utils import parse_bytes
@@ -67,7 +67,7 @@ import word_count
 
 from ._cli import add_word_options, word_options, write_top
 from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
-                      count_stream, count_stream_range, line_start, merge, top_words)
+                      count_stream, count_stream_range, line_range, merge, top_words)
 
 __all__ = ["search_files", "frequencies_files", "main"]
 
@@ -88,11 +88,6 @@ def _is_local(fs) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
-def _aligned(f, lo: int, hi: int, size: int) -> Tuple[int, int]:
-    """The bytes [start, end) of the lines that start in [lo, hi)."""
-    return line_start(f, lo, size), line_start(f, hi, size)
-
-
 def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
                 needle: Optional[bytes], options: dict):
     """The per-range task: the C core on the whole lines that start in bytes
@@ -109,7 +104,7 @@ def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
         with fs.open(path, "rb") as f:
             return count_stream(f, needle, options)
     with fs.open(path, "rb") as f:
-        start, end = _aligned(f, lo, hi, size)
+        start, end = line_range(f, lo, hi, size)
         if start >= end:
             return 0 if needle is not None else Counter()
         if not _is_local(fs):

@@ -41,11 +41,11 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 import word_count
 
-__all__ = ["split_ranges", "line_start", "count_range", "CHUNK", "main"]
+__all__ = ["split_ranges", "line_start", "line_range", "count_range", "CHUNK", "main"]
 
 from ._cli import add_word_options, word_options, write_top
 from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
-                      line_start, merge, split_ranges)
+                      line_range, line_start, merge, split_ranges)
 
 Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of that file
 
@@ -69,8 +69,7 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
                 start = end = 0
             else:
                 with open(paths[i], "rb", buffering=0) as f:
-                    start = line_start(f, lo, sizes[i])
-                    end = line_start(f, hi, sizes[i])
+                    start, end = line_range(f, lo, hi, sizes[i])
                 if start >= end:
                     continue
                 got = count_file_range(paths[i], start, end, needle, options,

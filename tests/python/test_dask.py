@@ -15,6 +15,7 @@ distributed = pytest.importorskip("distributed", reason="the dask extra is not i
 
 import word_count  # noqa: E402
 import word_count.dask as wd  # noqa: E402
+from word_count._ranges import line_range  # noqa: E402
 from dist_layouts import (  # noqa: E402
     LAYOUTS, NEEDLES, SPLIT_WORD, expected_count, frequencies_oracle, write_files)
 from helpers import reference_count  # noqa: E402
@@ -58,7 +59,7 @@ def test_ranges_partition_each_file(files):
                     pieces.append(data)
                     continue
                 with fs.open(p, "rb") as f:
-                    start, end = wd._aligned(f, lo, hi, n)
+                    start, end = line_range(f, lo, hi, n)
                 pieces.append(data[start:end])
             assert b"".join(pieces) == data, (path, size)
             nonempty = [b for b in pieces if b]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import shutil
 import subprocess
@@ -29,13 +30,44 @@ def _rank_pieces(path, data, nranks, chunk):
         mine = []
         for _, lo, hi in ranges:
             with open(path, "rb", buffering=0) as f:
-                start = wm.line_start(f, lo, len(data))
-                end = wm.line_start(f, hi, len(data))
+                start, end = wm.line_range(f, lo, hi, len(data))
                 if start < end:
                     mine += wm.count_range(f, start, end, lambda b: [bytes(b)],
                                            lambda acc, x: acc + x, [], chunk=chunk)
         pieces.append(mine)
     return pieces
+
+
+class _CountingReader(io.BytesIO):
+    """A file of `data` that counts the bytes read from it."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, n=-1):
+        got = super().read(n)
+        self.bytes_read += len(got)
+        return got
+
+
+@pytest.mark.parametrize("data", [b"is " * 100_000, b"is " * 100_000 + b"\n",
+                                  b"x" * 300_000 + b"\nis\n" + b"y" * 1000])
+def test_line_ranges_read_each_byte_about_once(data):
+    """The ranges of a file of few newlines find where their lines start in
+    their own bytes: 100 ranges of one 300 KB line read the file about
+    twice in all, where each looking to the end for its start read it 50
+    times over.  The pieces are still the file, in order."""
+    for nranks in (1, 10, 100):
+        f = _CountingReader(data)
+        pieces = []
+        for ranges in wm.split_ranges([len(data)], nranks):
+            for _, lo, hi in ranges:
+                start, end = wm.line_range(f, lo, hi, len(data))
+                assert start <= end
+                pieces.append(data[start:end])
+        assert b"".join(pieces) == data
+        assert f.bytes_read <= 3 * len(data), (nranks, f.bytes_read)
 
 
 def test_split_ranges_cover_the_files_once():
