@@ -43,12 +43,17 @@ def split_ranges(sizes: Sequence[int], nranks: int) -> List[List[Tuple[int, int,
     out: List[List[Tuple[int, int, int]]] = [[] for _ in range(nranks)]
     base = 0  # offset of file i in the sequence of all files
     for i, size in enumerate(sizes):
-        for r in range(nranks):
+        # Rank r has bytes [total * r // nranks, total * (r + 1) // nranks)
+        # of all: a file meets only the ranks from the one that holds its
+        # first byte on (files x ranks steps for every rank was quadratic).
+        r = base * nranks // total if size > 0 else nranks
+        while r < nranks and total * r // nranks < base + size:
             lo = total * r // nranks
             hi = total * (r + 1) // nranks
             start, end = max(lo, base) - base, min(hi, base + size) - base
             if start < end:
                 out[r].append((i, start, end))
+            r += 1
         base += size
     return out
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import random
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -68,6 +70,44 @@ def test_line_ranges_read_each_byte_about_once(data):
                 pieces.append(data[start:end])
         assert b"".join(pieces) == data
         assert f.bytes_read <= 3 * len(data), (nranks, f.bytes_read)
+
+
+def _split_ranges_every_rank(sizes, nranks):
+    """The oracle: every file tried against every rank's bytes."""
+    total, base, out = sum(sizes), 0, [[] for _ in range(nranks)]
+    for i, size in enumerate(sizes):
+        for r in range(nranks):
+            lo, hi = total * r // nranks, total * (r + 1) // nranks
+            start, end = max(lo, base) - base, min(hi, base + size) - base
+            if start < end:
+                out[r].append((i, start, end))
+        base += size
+    return out
+
+
+def test_split_ranges_as_every_rank_against_every_file():
+    rng = random.Random(7)
+    for _ in range(500):
+        sizes = [rng.choice([0, 1, 2, 3, 7, 100, 4096]) for _ in range(rng.randrange(0, 12))]
+        nranks = rng.randrange(1, 40)
+        assert wm.split_ranges(sizes, nranks) == _split_ranges_every_rank(sizes, nranks)
+
+
+def test_split_ranges_costs_files_plus_ranks():
+    """Each file meets only the ranks of its own bytes: 5,000 files on 512
+    ranks cost about what they cost on 16 (trying every file on every rank
+    made it 32 times as much)."""
+    sizes = [4096] * 5000
+
+    def best(nranks):
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            wm.split_ranges(sizes, nranks)
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    assert best(512) / best(16) < 8
 
 
 def test_split_ranges_cover_the_files_once():
