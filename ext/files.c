@@ -636,6 +636,10 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
         int saved = errno;
         PyEval_RestoreThread(call.ts);
         errno = saved;
+        /* The core counts the range's offsets from lo; the exception names
+         * the place in the file. */
+        if (rc == WC_EUTF8)
+            t.ue.offset += lo;
         if (rc != WC_OK)
             wc_target_raise(&t, rc, args[0]);
         ok = rc == WC_OK;

@@ -183,11 +183,31 @@ class _Bounded:
         return data
 
 
-def count_stream_range(f, start: int, end: int, needle: Optional[bytes], options: dict):
+def count_stream_range(f, start: int, end: int, needle: Optional[bytes], options: dict,
+                       name: Optional[str] = None):
     """count_file_range for a seekable file object (fsspec's remote files):
-    the C core reads the range with f.read(n)."""
+    the C core reads the range with f.read(n).  Invalid UTF-8 raises a
+    UnicodeDecodeError that names its offset in the file (and `name`), as
+    count_file_range's does, not in the range."""
     f.seek(start)
-    return count_stream(_Bounded(f, end - start), needle, options)
+    try:
+        return count_stream(_Bounded(f, end - start), needle, options)
+    except UnicodeDecodeError as e:
+        offset = getattr(e, "file_offset", None)
+        if offset is None:
+            raise
+        raise _decode_error_at(e, start + offset, name) from None
+
+
+def _decode_error_at(e: UnicodeDecodeError, offset: int, name: Optional[str]):
+    """e (raised by the C core for a stream) placed at `offset` of file `name`."""
+    reason = e.reason.rpartition(" at byte offset ")[0] or e.reason
+    where = f"of {name!r}" if name is not None else "of the stream"
+    moved = UnicodeDecodeError(e.encoding, e.object, e.start, e.end,
+                               f"{reason} at byte offset {offset} {where}")
+    moved.file_offset = offset  # type: ignore[attr-defined]
+    moved.filename = name  # type: ignore[attr-defined]
+    return moved
 
 
 def _count_whole(source, needle: Optional[bytes], options: dict, freq_fn, search_fn):

@@ -108,7 +108,7 @@ def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
         if start >= end:
             return 0 if needle is not None else Counter()
         if not _is_local(fs):
-            return count_stream_range(f, start, end, needle, options)
+            return count_stream_range(f, start, end, needle, options, path)
     return count_file_range(path, start, end, needle, options, options.get("threads") or 1)
 
 

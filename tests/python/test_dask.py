@@ -320,3 +320,31 @@ def test_cli_counts_proc_files():
     assert r.returncode == 0, r.stderr
     assert int(r.stdout) == reference_count(data, needle) == \
         word_count.search_file(PROC_FILES[0], needle)
+
+
+
+@needs_frequencies
+def test_decode_error_names_its_offset_in_the_file(tmp_path):
+    """Invalid UTF-8 (words='unicode', errors='strict') in a range raises a
+    UnicodeDecodeError at its offset in the file, not in the range (it said
+    byte 4 of a file whose bad byte is at 1204), for local files and
+    fsspec's others alike.  Oracle: data.index."""
+    fsspec = pytest.importorskip("fsspec")
+    data = b"hello world\n" * 100 + b"bad \xff byte\n" + b"x\n" * 10
+    at = data.index(b"\xff")
+    local = tmp_path / "bad.txt"
+    local.write_bytes(data)
+    with fsspec.filesystem("memory").open("memory://wc-decode/bad.txt", "wb") as f:
+        f.write(data)
+    # fsspec's memory file system gives every open() of a file one shared
+    # file object, so its ranges are read one after another (synchronous).
+    for url, name, scheduler in [(str(local), str(local), "threads"),
+                                 ("memory://wc-decode/bad.txt", "/wc-decode/bad.txt",
+                                  "synchronous")]:
+        for blocksize in (1, 100, 1000, None):
+            for count in (lambda: wd.frequencies_files(url, words="unicode", blocksize=blocksize),
+                          lambda: wd.search_files(url, "x", words="unicode", blocksize=blocksize)):
+                with pytest.raises(UnicodeDecodeError) as e, dask.config.set(scheduler=scheduler):
+                    count()
+                assert e.value.file_offset == at, (url, blocksize)
+                assert f"at byte offset {at} of {name!r}" in str(e.value), (url, blocksize)

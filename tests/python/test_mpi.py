@@ -269,3 +269,16 @@ def test_mpi_missing_is_one_line_and_exit_2():
     assert r.returncode == 2, r.stderr
     lines = r.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("word_count.mpi: "), r.stderr
+
+
+def test_rank_decode_error_names_its_offset_in_the_file(tmp_path):
+    """A rank's range with invalid UTF-8 (words='unicode') reports the bad
+    byte's offset in the file, not in the range.  Oracle: data.index."""
+    data = b"hello world\n" * 100 + b"bad \xff byte\n" + b"x\n" * 10
+    at = data.index(b"\xff")
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    for lo in (0, 1000, 1200):
+        acc, errors = wm._rank_work([str(path)], [len(data)], [(0, lo, len(data))], None,
+                                    {"words": "unicode"})
+        assert len(errors) == 1 and f"at byte offset {at} of" in errors[0], errors
