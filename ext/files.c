@@ -652,7 +652,36 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
     return result;
 }
 
+/* _file_size(path): the size to cut the file into ranges by, or None for
+ * one read whole as a stream (wc_file_size). */
+static PyObject *wc_py_file_size(PyObject *module, PyObject *path)
+{
+    (void)module;
+    PyObject *path_bytes = NULL;
+    if (!PyUnicode_FSConverter(path, &path_bytes))
+        return NULL;
+    uint64_t size = 0;
+    int rc, saved;
+    Py_BEGIN_ALLOW_THREADS
+    rc = wc_file_size(PyBytes_AS_STRING(path_bytes), &size);
+    saved = errno;
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_bytes);
+    if (rc != WC_OK) {
+        errno = saved;
+        return wc_raise_path(rc, path);
+    }
+    if (size == WC_SIZE_UNKNOWN)
+        Py_RETURN_NONE;
+    return PyLong_FromUnsignedLongLong(size);
+}
+
 PyMethodDef wc_files_methods[] = {
+    {"_file_size", wc_py_file_size, METH_O,
+     "_file_size($module, path, /)\n--\n\n"
+     "The size to cut a file into byte ranges by, or None for one to read\n"
+     "whole as a stream (not a regular file, empty, or on /proc or sysfs,\n"
+     "whose sizes are made up).  For word_count.dask and word_count.mpi."},
     {"_count_range", WC_FASTCALL(wc_count_range), METH_FASTCALL,
      "_count_range($module, path, start, end, needle, words, casefold,\n"
      "             errors, threads, block_size, /)\n--\n\n"

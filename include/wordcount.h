@@ -425,6 +425,13 @@ WC_API int wc_count_file_range(const char *path, uint64_t lo, uint64_t hi,
                                const size_t lens[], size_t nneedles,
                                const wc_io_options *opt, uint64_t counts[]);
 
+/* The size to cut the file at `path` into byte ranges by (wc_count_file_range):
+ * *size its size, or WC_SIZE_UNKNOWN for a file to read whole as a stream, as
+ * wc_count_file reads it: not a regular file (a FIFO, a device), empty, or one
+ * whose size is made up (proc reports 0, sysfs 4,096 for a few bytes).
+ * WC_EIO (errno) when it cannot be looked at, or is a directory (EISDIR). */
+WC_API int wc_file_size(const char *path, uint64_t *size);
+
 /*
  * Count a stream whose bytes `read` supplies (Python file objects, ...), on
  * the calling thread.  opt->threads and opt->prefix are ignored.

@@ -152,7 +152,7 @@ static ptrdiff_t wc_fd_read(void *arg, void *buf, size_t n)
  * shrank.  They keep no blocks on a disk, so only a file with none (or a
  * sparse one) costs the fstatfs call.
  */
-static int wc_size_unknown(int fd, const struct stat *st)
+static int wc_size_unknown(int fd, const char *path, const struct stat *st)
 {
 #ifdef __linux__
     static const unsigned long pseudo[] = {
@@ -169,15 +169,31 @@ static int wc_size_unknown(int fd, const struct stat *st)
         0xcafe4a11, /* bpf */
     };
     struct statfs fs;
-    if (st->st_blocks != 0 || fstatfs(fd, &fs) != 0)
+    if (st->st_blocks != 0 ||
+        (path != NULL ? statfs(path, &fs) : fstatfs(fd, &fs)) != 0)
         return 0;
     for (size_t k = 0; k < sizeof pseudo / sizeof pseudo[0]; k++)
         if ((unsigned long)fs.f_type == pseudo[k])
             return 1;
 #else
-    (void)fd, (void)st;
+    (void)fd, (void)path, (void)st;
 #endif
     return 0;
+}
+
+int wc_file_size(const char *path, uint64_t *size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return WC_EIO;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return WC_EIO;
+    }
+    *size = S_ISREG(st.st_mode) && st.st_size > 0 &&
+            !wc_size_unknown(-1, path, &st) ? (uint64_t)st.st_size
+                                            : WC_SIZE_UNKNOWN;
+    return WC_OK;
 }
 
 /* A regular file (from the fd's offset) to read on the pool, unless a
@@ -195,7 +211,7 @@ static int wc_input_fd(struct wc_input *in, int fd, const wc_io_options *o,
         return WC_EIO;
     }
     if (prefix_len == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        !wc_size_unknown(fd, &st)) {
+        !wc_size_unknown(fd, NULL, &st)) {
         off_t base = lseek(fd, 0, SEEK_CUR);
         if (base >= 0) {
             uint64_t size = (uint64_t)st.st_size;

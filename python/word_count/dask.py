@@ -65,6 +65,7 @@ from fsspec.core import get_fs_token_paths
 
 import word_count
 
+from . import _word_count
 from ._cli import add_word_options, word_options, write_top
 from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
                       count_stream, count_stream_range, line_range, merge, top_words)
@@ -139,14 +140,19 @@ def _ranges(urlpath, blocksize, storage_options) -> list:
                          f"not {blocksize!r}")
     out = []
     for path in paths:
-        info = fs.info(path)
-        if info.get("type") == "directory":
-            raise IsADirectoryError(21, "Is a directory", path)
-        size = info.get("size")
+        if _is_local(fs):
+            # The C core's look: sysfs files report 4,096 bytes and hold a
+            # few, /proc ones 0 (None: read whole, as a stream).
+            size = _word_count._file_size(path)
+        else:
+            info = fs.info(path)
+            if info.get("type") == "directory":
+                raise IsADirectoryError(21, "Is a directory", path)
+            size = info.get("size")
         if not size:
             # Not known, or 0: empty, or a file that reports 0 and still has
-            # bytes (/proc, sysfs).  search_file reads those as streams: so
-            # does one task here.
+            # bytes (/proc).  search_file reads those as streams: so does one
+            # task here.
             out.append((fs, path, 0, None, None))
             continue
         step = blocksize or max(size, 1)

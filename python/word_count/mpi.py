@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 import sys
 from collections import Counter
 from typing import Iterable, List, Optional, Sequence, Tuple
@@ -43,6 +42,7 @@ import word_count
 
 __all__ = ["split_ranges", "line_start", "line_range", "count_range", "CHUNK", "main"]
 
+from . import _word_count
 from ._cli import add_word_options, word_options, write_top
 from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
                       line_range, line_start, merge, split_ranges)
@@ -105,17 +105,15 @@ def _one_line(e: BaseException) -> str:
 
 def _plan(paths: Sequence[str]) -> Tuple[List[Optional[int]], List[str]]:
     """Each path's size: an int > 0 for a regular file that is split into
-    ranges; None for one read whole as a stream (its size is not known: 0
-    for /proc files and empty files, FIFOs, devices), as search_file reads
-    them; -1 for one that cannot be counted (reported)."""
+    ranges; None for one read whole as a stream (its size is not known or
+    made up: 0 for /proc files, 4,096 for sysfs ones; empty files, FIFOs,
+    devices), as search_file reads them; -1 for one that cannot be counted
+    (reported)."""
     sizes: List[Optional[int]] = []
     errors: List[str] = []
     for path in paths:
         try:
-            st = os.stat(path)
-            if stat.S_ISDIR(st.st_mode):
-                raise IsADirectoryError(21, "Is a directory")
-            sizes.append(st.st_size if stat.S_ISREG(st.st_mode) and st.st_size > 0 else None)
+            sizes.append(_word_count._file_size(path))
         except OSError as e:
             errors.append(f"{path}: {e.strerror or e}")
             sizes.append(-1)

@@ -307,6 +307,39 @@ static void test_proc(void)
     }
 }
 
+/* wc_file_size: what the front ends cut into ranges (regular files) and
+ * what they read whole (pseudo files, empty ones, FIFOs); errors. */
+static void test_file_size(void)
+{
+    char path[300];
+    uint64_t size = 0;
+    snprintf(path, sizeof path, "%s/sized", tmpdir);
+    write_file(path, (const uint8_t *)"is x\n", 5);
+    CHECK_EQ(wc_file_size(path, &size), WC_OK, "regular");
+    CHECK_EQ(size, 5, "regular size");
+    write_file(path, (const uint8_t *)"", 0);
+    CHECK_EQ(wc_file_size(path, &size), WC_OK, "empty");
+    CHECK_EQ(size, WC_SIZE_UNKNOWN, "empty: read whole");
+    unlink(path);
+    errno = 0;
+    CHECK_EQ(wc_file_size(path, &size), WC_EIO, "missing");
+    CHECK_EQ(errno, ENOENT, "missing errno");
+    errno = 0;
+    CHECK_EQ(wc_file_size(tmpdir, &size), WC_EIO, "directory");
+    CHECK_EQ(errno, EISDIR, "directory errno");
+    /* Sizes made up: /proc says 0, sysfs 4,096 for a few bytes. */
+    static const char *const pseudo[] = {
+        "/proc/version", "/sys/kernel/mm/transparent_hugepage/enabled",
+        "/sys/devices/system/cpu/online"};
+    for (size_t k = 0; k < sizeof pseudo / sizeof *pseudo; k++) {
+        if (access(pseudo[k], R_OK) != 0)
+            continue;
+        size = 0;
+        CHECK_EQ(wc_file_size(pseudo[k], &size), WC_OK, "%s", pseudo[k]);
+        CHECK_EQ(size, WC_SIZE_UNKNOWN, "%s: read whole", pseudo[k]);
+    }
+}
+
 /* ---- errors, truncation, progress, cancellation -------------------------- */
 
 static void test_errors(void)
@@ -612,6 +645,7 @@ int main(void)
     test_pipes();
     test_reader_and_prefix();
     test_proc();
+    test_file_size();
     test_errors();
     test_truncate_progress_cancel();
     test_freq_files();

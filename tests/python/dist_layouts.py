@@ -4,6 +4,7 @@ on a bare "\\r" and on empty lines; and the independent oracles for them."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 
@@ -71,3 +72,19 @@ def frequencies_oracle(contents) -> Counter:
     for data in contents:
         total.update(w for line in lines_oracle(data) for w in line.split(b" ") if w)
     return total
+
+
+def _made_up(path: str) -> bool:
+    try:
+        return os.path.getsize(path) != len(open(path, "rb").read())
+    except OSError:
+        return False
+
+
+# Files of the kernel's pseudo file systems whose size is made up, which the
+# front ends must read whole as streams (as search_file does): /proc reports
+# 0 bytes, sysfs 4,096 for an attribute of a few.  Their contents do not
+# change while the tests run.
+PROC_FILES = [p for p in ("/proc/filesystems", "/proc/version") if _made_up(p)]
+SYS_FILES = [p for p in ("/sys/kernel/mm/transparent_hugepage/enabled",
+                         "/sys/devices/system/cpu/online") if _made_up(p)]

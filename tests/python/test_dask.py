@@ -17,7 +17,8 @@ import word_count  # noqa: E402
 import word_count.dask as wd  # noqa: E402
 from word_count._ranges import line_range  # noqa: E402
 from dist_layouts import (  # noqa: E402
-    LAYOUTS, NEEDLES, SPLIT_WORD, expected_count, frequencies_oracle, write_files)
+    LAYOUTS, NEEDLES, PROC_FILES, SPLIT_WORD, SYS_FILES, expected_count, frequencies_oracle,
+    write_files)
 from helpers import reference_count  # noqa: E402
 
 HAVE_FREQUENCIES = hasattr(word_count, "frequencies")
@@ -280,7 +281,6 @@ def test_cli_unreachable_scheduler(files):
     _one_line_failure(r)
 
 
-PROC_FILES = [p for p in ("/proc/filesystems", "/proc/version") if os.path.exists(p)]
 needs_proc = pytest.mark.skipif(not PROC_FILES, reason="needs /proc")
 
 
@@ -291,14 +291,15 @@ def _proc_needles(data: bytes):
 
 @needs_proc
 def test_files_of_unknown_size_are_read_as_streams(tmp_path):
-    """/proc files report size 0 and still have bytes: search_file reads them
-    as streams, and so must the Dask tasks (they counted 0).  The contents of
-    these two files do not change while the test runs."""
+    """/proc files report size 0 and still have bytes, sysfs ones 4,096 and
+    hold a few: search_file reads them as streams, and so must the Dask
+    tasks (they counted 0, and failed as files that shrank).  The contents
+    of these files do not change while the test runs."""
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    for path in PROC_FILES:
-        assert os.path.getsize(path) == 0
+    for path in PROC_FILES + SYS_FILES:
         data = open(path, "rb").read()
+        assert os.path.getsize(path) != len(data)
         assert data
         for needle in _proc_needles(data):
             want = reference_count(data, needle)
@@ -308,8 +309,8 @@ def test_files_of_unknown_size_are_read_as_streams(tmp_path):
         assert wd.search_files([path, str(empty)], _proc_needles(data)[0]) == \
             reference_count(data, _proc_needles(data)[0])
     if HAVE_FREQUENCIES:
-        datas = [open(p, "rb").read() for p in PROC_FILES]
-        assert wd.frequencies_files(PROC_FILES) == frequencies_oracle(datas)
+        datas = [open(p, "rb").read() for p in PROC_FILES + SYS_FILES]
+        assert wd.frequencies_files(PROC_FILES + SYS_FILES) == frequencies_oracle(datas)
 
 
 @needs_proc

@@ -16,7 +16,8 @@ import pytest
 
 import word_count
 import word_count.mpi as wm
-from dist_layouts import LAYOUTS, NEEDLES, SPLIT_WORD, expected_count, frequencies_oracle, write_files
+from dist_layouts import (LAYOUTS, NEEDLES, PROC_FILES, SPLIT_WORD, SYS_FILES, expected_count,
+                          frequencies_oracle, write_files)
 from helpers import reference_count
 
 
@@ -204,7 +205,6 @@ def test_mpiexec_top(files):
 
 # ---- files of unknown size; failures ---------------------------------------
 
-PROC_FILES = [p for p in ("/proc/filesystems", "/proc/version") if os.path.exists(p)]
 needs_proc = pytest.mark.skipif(not PROC_FILES, reason="needs /proc")
 
 
@@ -217,9 +217,10 @@ def test_plan_reads_unknown_sizes_as_streams_once(tmp_path):
     full = tmp_path / "full"
     full.write_bytes(b"is x\n" * 10)
     paths = [PROC_FILES[0], str(full), str(empty), str(tmp_path), str(tmp_path / "missing")]
-    sizes, errors = wm._plan(paths)
-    assert sizes == [None, 50, None, -1, -1]
-    assert len(errors) == 2
+    sizes, errors = wm._plan(paths + SYS_FILES)
+    assert sizes == [None, 50, None, -1, -1] + [None] * len(SYS_FILES)
+    assert errors == [f"{tmp_path}: Is a directory",
+                      f"{tmp_path / 'missing'}: No such file or directory"]
     for nranks in range(1, 5):
         streams = []
         covered = 0
@@ -230,15 +231,16 @@ def test_plan_reads_unknown_sizes_as_streams_once(tmp_path):
                 else:
                     assert i == 1
                     covered += hi - lo
-        assert sorted(streams) == [0, 2]
+        assert sorted(streams) == [0, 2] + list(range(5, 5 + len(SYS_FILES)))
         assert covered == 50
 
 
 @needs_mpi
 @needs_proc
 def test_mpiexec_counts_proc_files():
-    """They counted 0 (their size is 0); search_file reads them as streams."""
-    for path in PROC_FILES:
+    """They counted 0 (their size is 0), and sysfs ones failed (4,096 bytes
+    that are not there); search_file reads them as streams."""
+    for path in PROC_FILES + SYS_FILES:
         data = open(path, "rb").read()
         words = sorted({w for line in data.split(b"\n") for w in line.split(b" ") if w})
         for needle in words[:2]:
@@ -246,9 +248,9 @@ def test_mpiexec_counts_proc_files():
             assert r.returncode == 0, r.stderr
             assert int(r.stdout) == reference_count(data, needle) == \
                 word_count.search_file(path, needle)
-    r = _run(2, "--top", "100", *PROC_FILES)
+    r = _run(2, "--top", "100", *PROC_FILES, *SYS_FILES)
     assert r.returncode == 0, r.stderr
-    full = frequencies_oracle([open(p, "rb").read() for p in PROC_FILES])
+    full = frequencies_oracle([open(p, "rb").read() for p in PROC_FILES + SYS_FILES])
     want = sorted(full.items(), key=lambda kv: -kv[1])[:100]
     assert r.stdout == b"".join(b"%7d %s\n" % (n, w) for w, n in want)
 
