@@ -53,7 +53,13 @@ static ptrdiff_t wc_source_read(struct wc_source *src, uint8_t *buf, size_t n)
         src->prefix_pos += k;
         return (ptrdiff_t)k;
     }
+    /* The reader may run the caller's code (a Python read(), or a signal
+     * handler during it) that forks: the child must not go on reading the
+     * parent's stream (both would read one pipe, each counting a part). */
+    unsigned gen = wc_pool_generation();
     ptrdiff_t r = src->read(src->arg, buf, n);
+    if (wc_pool_generation() != gen)
+        return WC_EFORKED;
     if (r > (ptrdiff_t)n)
         return WC_EINVAL; /* a reader that broke its contract */
     return r;

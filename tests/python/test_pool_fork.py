@@ -167,6 +167,43 @@ def test_fork_in_progress_callback_before_the_pool_started():
     assert out["child"][0] == "RuntimeError", out
 
 
+@pytest.mark.parametrize("what", ["search_stream", "frequencies_stream"])
+def test_fork_in_a_streams_read(what):
+    """A stream's read() (Python code: it, or a signal handler during it, may
+    fork) that forks: the child's count raises RuntimeError at once, and the
+    parent's is whole.  (The child read on from the pipe the parent was
+    reading, and each counted a part.)  The child's read() returns a word of
+    its own, so that the pipe's bytes are all the parent's."""
+    body = """
+    data = b"a b " * 100000
+    rp, wp = os.pipe()
+    import threading
+    threading.Thread(target=lambda: (os.write(wp, data), os.close(wp)), daemon=True).start()
+    calls = [0]
+    class Reader:
+        def read(self, n):
+            calls[0] += 1
+            if calls[0] == 5:
+                fork_now()
+                if state["child"]:
+                    try:
+                        os.close(wp)  # its writer is the parent's thread
+                    except OSError:
+                        pass
+                    return b"a "
+            return os.read(rp, min(n, 4096))
+    want = reference(data, b"a")
+    if sys.argv[1] == "search_stream":
+        parent = run(lambda: w.search_stream(Reader(), b"a"))
+    else:
+        parent = run(lambda: w.frequencies_stream(Reader())[b"a"])
+    finish(parent, want)
+    """
+    out = run_harness(body, what)
+    assert check_fork_outcome(out)
+    assert out["child"][0] == "RuntimeError", out
+
+
 def test_fork_in_signal_handler_during_in_memory_count():
     """A SIGALRM handler that forks, run (by the count's Ctrl-C check) while
     frequencies() counts a text in memory on the pool."""
