@@ -80,13 +80,15 @@ void wc_raise_chained(PyObject *type, const char *fmt, ...)
  * at `at`.  CPython's own decoder, run on data[at:stop], gives the reason
  * and the bad sequence's end, so the exception reads as bytes.decode()'s.
  * With ue (a file or stream), the reason also names the place in the file
- * and `name`, and the exception gets file_offset and filename attributes.
- * `fallback` is the reason when data[at:stop] decodes (which the core's
+ * and `name`, and the exception gets file_offset and filename attributes;
+ * with ue and `what` (a large text in memory), the reason names the place
+ * in `what` and there are no attributes.  `fallback` is the reason when data[at:stop] decodes (which the core's
  * decoder, equal to CPython's, only reports when the data changed).
  */
 static PyObject *wc_raise_utf8_at(PyObject *obj, const char *data, size_t at,
                                   size_t stop, const char *fallback,
-                                  const wc_utf8_error *ue, PyObject *name)
+                                  const wc_utf8_error *ue, PyObject *name,
+                                  const char *what)
 {
     Py_ssize_t start = (Py_ssize_t)at, end = start + 1;
     PyObject *reason = NULL;
@@ -118,8 +120,9 @@ static PyObject *wc_raise_utf8_at(PyObject *obj, const char *data, size_t at,
         PyObject *full = name != NULL
             ? PyUnicode_FromFormat("%U at byte offset %llu of %R", reason,
                                    (unsigned long long)ue->offset, name)
-            : PyUnicode_FromFormat("%U at byte offset %llu of the stream",
-                                   reason, (unsigned long long)ue->offset);
+            : PyUnicode_FromFormat("%U at byte offset %llu of %s", reason,
+                                   (unsigned long long)ue->offset,
+                                   what != NULL ? what : "the stream");
         Py_SETREF(reason, full);
         if (reason == NULL)
             return NULL;
@@ -131,7 +134,7 @@ static PyObject *wc_raise_utf8_at(PyObject *obj, const char *data, size_t at,
     Py_DECREF(reason);
     if (exc == NULL)
         return NULL;
-    if (ue != NULL) {
+    if (ue != NULL && what == NULL) {
         PyObject *off = PyLong_FromUnsignedLongLong(ue->offset);
         if (off == NULL || PyObject_SetAttrString(exc, "file_offset", off) < 0 ||
             PyObject_SetAttrString(exc, "filename", name != NULL ? name : Py_None) < 0) {
@@ -146,13 +149,36 @@ static PyObject *wc_raise_utf8_at(PyObject *obj, const char *data, size_t at,
     return NULL;
 }
 
+/* The in-memory texts (not bytes objects) an error copies whole, at most;
+ * above, the bytes this far on either side of the bad one. */
+#define WC_UTF8_ERROR_WHOLE ((size_t)1 << 20)
+#define WC_UTF8_ERROR_AROUND 16
+
 static PyObject *wc_raise_utf8(PyObject *obj, const void *data, size_t len,
                                size_t off)
 {
     /* A UTF-8 sequence is at most 4 bytes: enough to learn its error. */
     size_t stop = len - off < 4 ? len : off + 4;
-    return wc_raise_utf8_at(obj, data, off, stop,
-                            "invalid UTF-8 (word_count core)", NULL, NULL);
+    if (PyBytes_CheckExact(obj) || len <= WC_UTF8_ERROR_WHOLE)
+        return wc_raise_utf8_at(obj, data, off, stop,
+                                "invalid UTF-8 (word_count core)", NULL, NULL,
+                                NULL);
+    /* UnicodeDecodeError copies any other buffer whole (a bytearray, an
+     * mmap of gigabytes: a second copy, or MemoryError): above
+     * WC_UTF8_ERROR_WHOLE bytes its object is the bytes around the bad one,
+     * as for a file, and the reason names the offset in the text. */
+    size_t lo = off < WC_UTF8_ERROR_AROUND ? 0 : off - WC_UTF8_ERROR_AROUND;
+    size_t hi = len - off <= WC_UTF8_ERROR_AROUND ? len
+                                                  : off + WC_UTF8_ERROR_AROUND;
+    PyObject *near = PyBytes_FromStringAndSize((const char *)data + lo,
+                                               (Py_ssize_t)(hi - lo));
+    if (near == NULL)
+        return NULL;
+    wc_utf8_error ue = {.offset = off};
+    wc_raise_utf8_at(near, PyBytes_AS_STRING(near), off - lo, stop - lo,
+                     "invalid UTF-8 (word_count core)", &ue, NULL, "the text");
+    Py_DECREF(near);
+    return NULL;
 }
 
 PyObject *wc_raise_text(int rc, PyObject *obj, const void *data, size_t len,
@@ -170,7 +196,7 @@ PyObject *wc_raise_utf8_io(const wc_utf8_error *ue, PyObject *name)
     if (obj == NULL)
         return NULL;
     wc_raise_utf8_at(obj, (const char *)ue->context, ue->context_at,
-                     ue->context_len, "invalid UTF-8", ue, name);
+                     ue->context_len, "invalid UTF-8", ue, name, NULL);
     Py_DECREF(obj);
     return NULL;
 }

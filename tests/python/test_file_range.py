@@ -77,8 +77,10 @@ def test_every_range_frequencies(path, many_blocks, threads, block):
                 if isinstance(want, UnicodeDecodeError):
                     with pytest.raises(UnicodeDecodeError) as e:
                         count_file_range(path, lo, hi, None, opts, threads, block)
-                    # The offset counts from lo, as Python's decoder does.
-                    assert f"at byte offset {want.start} " in str(e.value), where
+                    # The offset is the bad byte's in the file (it counted
+                    # from lo, which front ends then gave as the file's).
+                    assert f"at byte offset {lo + want.start} " in str(e.value), where
+                    assert e.value.file_offset == lo + want.start, where
                     continue
                 got = count_file_range(path, lo, hi, None, opts, threads, block)
                 assert list(got.items()) == list(want.items()), where

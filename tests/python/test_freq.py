@@ -14,6 +14,7 @@ oracle Counter's own most_common breaks them).
 
 from __future__ import annotations
 
+import array
 import collections
 import glob
 import os
@@ -336,6 +337,34 @@ def test_invalid_utf8_raises_as_decode(bad, prefix, words, casefold, small_chunk
             assert (got.value.start, got.value.end, got.value.reason) == (
                 want.value.start, want.value.end, want.value.reason)
             assert got.value.object == data
+
+
+@pytest.mark.parametrize("bad", BAD[:4], ids=lambda b: b.hex())
+def test_invalid_utf8_in_a_large_buffer_is_not_copied(bad):
+    """A bytes object is the exception's object as bytes.decode() makes it;
+    UnicodeDecodeError copies any other buffer whole (an mmap of 64 GiB:
+    MemoryError, or the OOM killer).  Above 1 MiB its object is the bytes
+    around the bad one, start and end index them, and the reason names the
+    offset.  Oracle: bytes.decode() of the same bytes."""
+    at = 1_500_000
+    data = b"ab cd\n" * (at // 6) + bad + b" tail" + b" x" * 100_000
+    assert data.index(bad) == at
+    with pytest.raises(UnicodeDecodeError) as want:
+        data.decode()
+    for text in (bytearray(data), memoryview(data), array.array("B", data)):
+        for call in (lambda: word_count.frequencies(text, words="unicode"),
+                     lambda: word_count.search(text, b"ab", words="unicode")):
+            with pytest.raises(UnicodeDecodeError) as got:
+                call()
+            e = got.value
+            assert isinstance(e.object, bytes) and len(e.object) <= 32
+            assert data.find(e.object) == at - e.start
+            assert e.end - e.start == want.value.end - want.value.start
+            assert e.reason == f"{want.value.reason} at byte offset {at} of the text"
+    # Small buffers are copied, as bytes.decode() of them would be.
+    with pytest.raises(UnicodeDecodeError) as got:
+        word_count.frequencies(bytearray(b"ab " + bad), words="unicode")
+    assert got.value.object == b"ab " + bad and got.value.start == 3
 
 
 def test_invalid_utf8_at_end_of_data():
