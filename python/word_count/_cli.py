@@ -6,8 +6,11 @@ space, the word; as `wordcount --top` and `uniq -c` print it)."""
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import sys
 from collections import Counter
-from typing import BinaryIO, Optional
+from typing import BinaryIO, Callable, NoReturn, Optional
 
 
 def add_word_options(p: argparse.ArgumentParser) -> None:
@@ -34,3 +37,30 @@ def write_top(counter: Counter, top: Optional[int], out: BinaryIO) -> None:
         key = word if isinstance(word, bytes) else word.encode("utf-8", "surrogateescape")
         out.write(b"%7d %s\n" % (n, key))
     out.flush()
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """Run a command line's main() as the program: its return value is the
+    exit status.  Ctrl-C and a closed standard output (`| head`) end the
+    process as the signal's default action would, as they end wordcount and
+    grep: no traceback, and no wait at exit for a thread still counting (a
+    Dask task's, in a read of a FIFO that never returns, kept the process
+    alive after Ctrl-C)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        _die_by(signal.SIGINT)
+    except BrokenPipeError:
+        _die_by(signal.SIGPIPE)
+    sys.exit(code)
+
+
+def _die_by(signum: int) -> NoReturn:
+    try:
+        sys.stderr.flush()
+    except Exception:
+        pass
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # not reached

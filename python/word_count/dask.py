@@ -54,6 +54,7 @@ line ``word_count.dask: ...`` and exits 2 (1 means "none found").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections import Counter
@@ -283,16 +284,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if a.scheduler:
             from distributed import Client
             client = Client(a.scheduler)
+        # The progress bar goes to standard error, never into the result.
+        with contextlib.redirect_stdout(sys.stderr):
+            if a.top is NO_TOP:
+                needle, paths = os.fsencode(a.args[0]), a.args[1:]
+                result = search_files(paths, needle, blocksize=_blocksize_arg(a.blocksize),
+                                      client=client, progress=a.progress, **options)
+            else:
+                result = frequencies_files(a.args, blocksize=_blocksize_arg(a.blocksize),
+                                           client=client, progress=a.progress, **options)
         if a.top is NO_TOP:
-            needle, paths = os.fsencode(a.args[0]), a.args[1:]
-            n = search_files(paths, needle, blocksize=_blocksize_arg(a.blocksize),
-                             client=client, progress=a.progress, **options)
-            print(n)
-            return 0 if n else 1
-        freq = frequencies_files(a.args, blocksize=_blocksize_arg(a.blocksize),
-                                 client=client, progress=a.progress, **options)
-        write_top(freq, a.top, sys.stdout.buffer)
-        return 0 if freq else 1
+            print(result)
+        else:
+            write_top(result, a.top, sys.stdout.buffer)
+        return 0 if result else 1
+    except BrokenPipeError:
+        raise  # run_main: as grep, ended by SIGPIPE
     except Exception as e:
         # Exit status 1 means "none found" (grep's convention), so every
         # failure is 2 with one line: a missing file, an fsspec protocol
@@ -311,5 +318,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 if __name__ == "__main__":
     # Run main() from word_count.dask, not from __main__: the task functions
     # must be pickled by reference (as word_count.dask.*) for the workers.
+    from word_count._cli import run_main
     from word_count.dask import main as _main
-    sys.exit(_main())
+    run_main(_main)

@@ -43,7 +43,7 @@ import word_count
 __all__ = ["split_ranges", "line_start", "line_range", "count_range", "CHUNK", "main"]
 
 from . import _word_count
-from ._cli import add_word_options, word_options, write_top
+from ._cli import add_word_options, run_main, word_options, write_top
 from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
                       line_range, line_start, merge, split_ranges)
 
@@ -218,4 +218,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -5,8 +5,10 @@ including when a worker process dies mid-job."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -349,3 +351,70 @@ def test_decode_error_names_its_offset_in_the_file(tmp_path):
                     count()
                 assert e.value.file_offset == at, (url, blocksize)
                 assert f"at byte offset {at} of {name!r}" in str(e.value), (url, blocksize)
+
+
+def _blocked_in_fifo(module: str, tmp_path):
+    """`python -m word_count.<module> is FIFO`, started with Ctrl-C's default
+    action (a test run in the background ignores SIGINT), once it reads the
+    FIFO (its writer is open and silent); returns (process, writer fd)."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # exec keeps a default action (an ignored signal stays ignored).
+    exec_default_sigint = ("import os, signal, sys; "
+                           "signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                           "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
+    p = subprocess.Popen([sys.executable, "-c", exec_default_sigint, "-m", module, "is",
+                          str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while True:  # opening for writing succeeds once a reader has it open
+        try:
+            return p, os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            if time.monotonic() > deadline or p.poll() is not None:
+                p.kill()
+                pytest.fail(f"{module} never opened the FIFO: {p.communicate()}")
+            time.sleep(0.05)
+
+
+@pytest.mark.parametrize("module", ["word_count.dask", "word_count.mpi"])
+def test_cli_ctrl_c_ends_at_once_and_quietly(module, tmp_path):
+    """Ctrl-C ends the command lines as it ends wordcount and grep: at once,
+    by the signal, no traceback.  (word_count.dask went on running: its task
+    thread, blocked in the FIFO's read, was waited for at exit.)"""
+    if module.endswith("mpi"):
+        pytest.importorskip("mpi4py")
+    p, w = _blocked_in_fifo(module, tmp_path)
+    try:
+        time.sleep(0.5)
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            pytest.fail(f"{module} still ran 20 s after Ctrl-C")
+    finally:
+        os.close(w)
+    assert (p.returncode, out, err) == (-signal.SIGINT, b"", b"")
+
+
+def test_cli_progress_bar_goes_to_stderr(files):
+    path, data = next(iter(files.items()))
+    r = _cli("is", path, "--progress")
+    assert r.returncode in (0, 1), r.stderr
+    assert r.stdout == b"%d\n" % reference_count(data, b"is")
+    assert b"Completed" in r.stderr
+
+
+def test_cli_closed_stdout_ends_by_sigpipe(tmp_path):
+    """`python -m word_count.dask --top all FILE | head -1`: ended by SIGPIPE,
+    as grep is, with nothing on stderr (it said "[Errno 32] Broken pipe")."""
+    path = tmp_path / "words.txt"
+    path.write_bytes(b" ".join(b"w%d" % i for i in range(100_000)) + b"\n")
+    p = subprocess.Popen([sys.executable, "-m", "word_count.dask", "--top", "all", str(path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline().endswith(b"\n")
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=60) == -signal.SIGPIPE, err
+    assert err == b""
