@@ -62,7 +62,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import dask
 from dask.utils import parse_bytes
-from fsspec.core import get_fs_token_paths
+from fsspec.core import get_fs_token_paths, url_to_fs
 
 import word_count
 
@@ -128,19 +128,46 @@ def _tree(values: list, combine: Callable, split_every: int, empty: Any):
     return values[0]
 
 
+def _files(urlpath, storage_options) -> list:
+    """(fs, path) for every file of urlpath, in order.  A str (or path) is
+    what dask.bytes.read_bytes takes: a glob when it holds "*".  In a list
+    (the command line's paths), an item that exists is that file whatever
+    its characters ("a[1].txt", "what?.txt": fsspec takes them for globs),
+    any other item is a glob of the files it matches, which must match one:
+    a missing file or a glob that matches nothing raises FileNotFoundError."""
+    if isinstance(urlpath, (str, os.PathLike)):
+        fs, _, paths = get_fs_token_paths(urlpath, mode="rb", storage_options=storage_options)
+        if not paths:
+            raise OSError(f"{urlpath} resolved to no files")
+        return [(fs, path) for path in paths]
+    out = []
+    for item in urlpath:
+        item = os.fspath(item)
+        fs, path = url_to_fs(item, **(storage_options or {}))
+        if fs.exists(path):
+            out.append((fs, path))
+            continue
+        if any(c in path for c in "*?["):
+            matches = [p for p in sorted(fs.glob(path)) if not fs.isdir(p)]
+            if matches:
+                out += [(fs, p) for p in matches]
+                continue
+        raise FileNotFoundError(2, "No such file or directory", item)
+    if not out:
+        raise OSError("no files given")
+    return out
+
+
 def _ranges(urlpath, blocksize, storage_options) -> list:
     """(fs, path, lo, hi, size) for every range of every file, files apart.
     The ranges are not line-aligned: the tasks align them."""
-    fs, _, paths = get_fs_token_paths(urlpath, mode="rb", storage_options=storage_options)
-    if not paths:
-        raise OSError(f"{urlpath} resolved to no files")
     if isinstance(blocksize, str):
         blocksize = parse_bytes(blocksize)
     if blocksize is not None and (not isinstance(blocksize, int) or blocksize < 1):
         raise ValueError(f"blocksize must be None, a positive int or a size such as '64MiB', "
                          f"not {blocksize!r}")
     out = []
-    for path in paths:
+    for fs, path in _files(urlpath, storage_options):
         if _is_local(fs):
             # The C core's look: sysfs files report 4,096 bytes and hold a
             # few, /proc ones 0 (None: read whole, as a stream).

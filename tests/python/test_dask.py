@@ -418,3 +418,30 @@ def test_cli_closed_stdout_ends_by_sigpipe(tmp_path):
     err = p.stderr.read()
     assert p.wait(timeout=60) == -signal.SIGPIPE, err
     assert err == b""
+
+
+def test_a_list_of_paths_takes_each_file_as_it_is(tmp_path, monkeypatch):
+    """The command line's paths (a list): a file named like a glob is that
+    file (fsspec globbed "a[1].txt", which matched nothing or a1.txt, and
+    the file was left out silently), a glob that matches nothing and a
+    missing file are errors, and a glob skips directories as a str glob
+    does.  Oracle: each file's bytes split at spaces."""
+    monkeypatch.chdir(tmp_path)
+    files = {"a[1].txt": b"is is\n", "a1.txt": b"is\n", "b.txt": b"is\n", "what?.txt": b"is is is\n"}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "sub").mkdir()
+
+    def want(*names):
+        return sum(files[n].split().count(b"is") for n in names)
+
+    assert wd.search_files(["a[1].txt", "b.txt", "what?.txt"], "is") == want("a[1].txt", "b.txt",
+                                                                            "what?.txt")
+    assert wd.search_files(["a[1].txt"], "is") == want("a[1].txt")
+    assert wd.search_files(["b*.txt", "what?.txt"], "is") == want("b.txt", "what?.txt")
+    assert wd.search_files(["*"], "is") == want(*files)  # not sub/
+    for missing in (["b.txt", "nomatch*.txt"], ["b.txt", "missing.txt"]):
+        with pytest.raises(FileNotFoundError):
+            wd.search_files(missing, "is")
+    r = _cli("is", "a[1].txt", "b.txt", "what?.txt")
+    assert (r.returncode, r.stdout) == (0, b"%d\n" % want("a[1].txt", "b.txt", "what?.txt"))
