@@ -272,7 +272,7 @@ static void wc_fjob_task(void *ctx, size_t task)
             break;
         }
         size_t lo, hi;
-        if (!wc_fjob_claim(job, &lo, &hi) ||
+        if (wc_pool_leaving() || !wc_fjob_claim(job, &lo, &hi) ||
             lo >= atomic_load_explicit(&job->stop_at, memory_order_relaxed))
             break;
         if (s == NULL) {

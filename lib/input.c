@@ -364,7 +364,7 @@ int wc_blocks_stopped(struct wc_blocks *bl)
  * stopped. */
 static int wc_blocks_next(struct wc_blocks *bl, uint64_t *blk)
 {
-    if (wc_blocks_stopped(bl))
+    if (wc_blocks_stopped(bl) || wc_pool_leaving())
         return 0;
     *blk = atomic_fetch_add_explicit(&bl->next, 1, memory_order_relaxed);
     return *blk < bl->nblocks;

@@ -84,6 +84,7 @@ static int wc_busy;             /* workers inside a job */
 static int wc_parked;           /* busy workers parked for a fork */
 static atomic_int wc_forking;   /* a fork is being prepared: park */
 static bool wc_stopping;        /* wc_pool_shutdown() is stopping them */
+static atomic_bool wc_leave;    /* wc_stopping, for busy workers to see */
 static struct wc_job *wc_queue; /* jobs that still want workers, oldest first */
 static long wc_idle_ms;         /* < 0: never exit */
 static atomic_uint wc_gen;      /* one more in every fork child */
@@ -143,6 +144,8 @@ static void wc_run_tasks(struct wc_job *job)
     size_t t;
     for (;;) {
         wc_pool_safe_point();
+        if (wc_pool_leaving())
+            break; /* the job's caller runs the tasks left */
         t = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
         if (t >= job->ntasks)
             break;
@@ -171,6 +174,11 @@ void wc_pool_safe_point(void)
         pthread_cond_wait(&wc_state_cv, &wc_mu);
     wc_parked--;
     pthread_mutex_unlock(&wc_mu);
+}
+
+int wc_pool_leaving(void)
+{
+    return wc_in_worker && atomic_load_explicit(&wc_leave, memory_order_relaxed);
 }
 
 unsigned wc_pool_generation(void)
@@ -400,13 +408,17 @@ void wc_pool_shutdown(void)
     while (wc_stopping)
         pthread_cond_wait(&wc_state_cv, &wc_mu);
     wc_stopping = true;
+    atomic_store(&wc_leave, true);
     pthread_cond_broadcast(&wc_work_cv);
-    /* Busy workers exit when they leave their job; the jobs' callers finish
-     * the tasks nobody claimed, and new jobs meanwhile run on their callers
-     * alone (wc_grow starts no worker while stopping). */
+    /* Busy workers leave their job at their next piece of work
+     * (wc_pool_leaving), then exit; the jobs' callers do the rest, and new
+     * jobs meanwhile run on their callers alone (wc_grow starts no worker
+     * while stopping).  So this waits for a piece of work a worker, not for
+     * other callers' counts to end. */
     while (wc_nlive > 0)
         pthread_cond_wait(&wc_state_cv, &wc_mu);
     wc_reap();
+    atomic_store(&wc_leave, false);
     wc_stopping = false;
     pthread_cond_broadcast(&wc_state_cv);
     pthread_mutex_unlock(&wc_mu);

@@ -37,6 +37,12 @@ void wc_pool_set_idle(long ms);
  * where the worker holds no lock and its task's data is consistent. */
 void wc_pool_safe_point(void);
 
+/* Whether the calling thread is a worker that wc_pool_shutdown() is
+ * stopping: a task that works through a job's shared pieces (spans,
+ * blocks) leaves the rest to the job's other threads, its caller among
+ * them, before it claims the next. */
+int wc_pool_leaving(void);
+
 /* A number that changes in every fork() child (the pool's workers are then
  * gone): a callback that returns with another value has forked, and this
  * is the child. */

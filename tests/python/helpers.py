@@ -92,3 +92,35 @@ def unprivileged(argv: list) -> list:
     if setpriv is None:
         pytest.skip("running as root without setpriv (util-linux): root reads a file of mode 0")
     return [setpriv, f"--inh-caps={_NO_DAC}", f"--bounding-set={_NO_DAC}", *map(str, argv)]
+
+
+def mapped_text(block: bytes, copies: int) -> memoryview:
+    """A read-only text of `copies` times `block` (whose length is a multiple
+    of the page size) that costs one block of memory: a temporary file of the
+    block mapped `copies` times side by side.  The mapping lives as long as
+    the process (tests run it in a child interpreter)."""
+    import ctypes
+    import mmap
+    import os
+    import tempfile
+    assert len(block) % mmap.PAGESIZE == 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    PROT_NONE, MAP_FIXED, MAP_NORESERVE = 0, 0x10, 0x4000
+    total = len(block) * copies
+    base = libc.mmap(None, total, PROT_NONE,
+                     mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+    assert base not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
+    with tempfile.TemporaryFile() as f:
+        f.write(block)
+        f.flush()
+        for k in range(copies):
+            at = libc.mmap(base + k * len(block), len(block), mmap.PROT_READ,
+                           mmap.MAP_SHARED | MAP_FIXED, f.fileno(), 0)
+            assert at == base + k * len(block), os.strerror(ctypes.get_errno())
+    view = ctypes.pythonapi.PyMemoryView_FromMemory
+    view.restype = ctypes.py_object
+    view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+    return view(base, total, 0x100)  # PyBUF_READ

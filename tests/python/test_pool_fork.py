@@ -337,6 +337,52 @@ def test_shutdown_pool_while_other_threads_count():
     assert out.strip() == "ok"
 
 
+@pytest.mark.parametrize("call", ["frequencies", "count_many", "search-unicode"])
+def test_shutdown_pool_does_not_wait_for_other_counts(call):
+    """shutdown_pool() while another thread counts a large text on 2 threads:
+    its worker leaves at its next span and the count's caller does the rest,
+    so shutdown_pool() returns at once (it waited until the whole text was
+    counted: 30 s for 16 GiB, with Ctrl-C unseen meanwhile).  The count is
+    then stopped: it had read a small part of the 16 GiB when it saw the
+    stop."""
+    out = run_script("""
+    import sys, threading
+    sys.path.insert(0, %r)
+    from helpers import mapped_text
+    block = b"Alpha beta is\\n" * (8 << 20 >> 4)
+    text = mapped_text(block, 2048)
+    started, stop, seen = threading.Event(), threading.Event(), []
+    class Stop(Exception):
+        pass
+    def progress(done, total):
+        seen.append(done)
+        if done > 0:  # under way, its worker inside the job
+            started.set()
+        if stop.is_set():
+            raise Stop
+    calls = {"frequencies": lambda: w.frequencies(text, threads=2, progress=progress),
+             "count_many": lambda: w.count_many(text, [b"is", b"x"], threads=2,
+                                                progress=progress),
+             "search-unicode": lambda: w.search(text, b"is", words="unicode", threads=2,
+                                                progress=progress)}
+    def count():
+        try:
+            calls[%r]()
+        except Stop:
+            pass
+    t = threading.Thread(target=count)
+    t.start()
+    assert started.wait(60)
+    w.shutdown_pool()
+    stop.set()
+    t.join()
+    assert seen[-1] < len(text) // 8, (seen[-1], len(text))
+    assert w._word_count._pool_workers() == 0
+    print("ok")
+    """ % (os.path.dirname(os.path.abspath(__file__)), call))
+    assert out.strip() == "ok"
+
+
 def test_shutdown_pool_is_public():
     assert "shutdown_pool" in word_count.__all__
     word_count.shutdown_pool()
