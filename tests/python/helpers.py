@@ -94,11 +94,12 @@ def unprivileged(argv: list) -> list:
     return [setpriv, f"--inh-caps={_NO_DAC}", f"--bounding-set={_NO_DAC}", *map(str, argv)]
 
 
-def mapped_text(block: bytes, copies: int) -> memoryview:
-    """A read-only text of `copies` times `block` (whose length is a multiple
-    of the page size) that costs one block of memory: a temporary file of the
-    block mapped `copies` times side by side.  The mapping lives as long as
-    the process (tests run it in a child interpreter)."""
+def mapped_text(block: bytes, copies: int):
+    """(text, address): a read-only memoryview of `copies` times `block`
+    (whose length is a multiple of the page size) that costs one block of
+    memory, a temporary file of the block mapped `copies` times side by
+    side, and where it starts.  The mapping lives until the caller unmaps
+    it (tests run it in a child interpreter)."""
     import ctypes
     import mmap
     import os
@@ -123,4 +124,4 @@ def mapped_text(block: bytes, copies: int) -> memoryview:
     view = ctypes.pythonapi.PyMemoryView_FromMemory
     view.restype = ctypes.py_object
     view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
-    return view(base, total, 0x100)  # PyBUF_READ
+    return view(base, total, 0x100), base  # PyBUF_READ

@@ -350,7 +350,7 @@ def test_shutdown_pool_does_not_wait_for_other_counts(call):
     sys.path.insert(0, %r)
     from helpers import mapped_text
     block = b"Alpha beta is\\n" * (8 << 20 >> 4)
-    text = mapped_text(block, 2048)
+    text, _ = mapped_text(block, 2048)
     started, stop, seen = threading.Event(), threading.Event(), []
     class Stop(Exception):
         pass

@@ -81,8 +81,9 @@ def test_sigint_during_long_count_repeated(tmp_path, kind):
 # "unicode") read 4.36 GB of it in the 0.3 s before the signal and the
 # stop, more than a sixteenth.)
 MEMORY_SCRIPT = r"""
-import ctypes, mmap, os, signal, sys, tempfile, threading, time
+import ctypes, os, signal, sys, threading, time
 sys.path.insert(0, sys.argv[2])
+from helpers import mapped_text
 from reliability import CALLS, expected
 import word_count as w
 name = sys.argv[1]
@@ -94,28 +95,12 @@ data = (unit.encode() * (BLOCK_SIZE // len(unit.encode()) + 1))[:BLOCK_SIZE]
 data = data[:data.rindex(b"\n") + 1]
 data += b"\n" * (BLOCK_SIZE - len(data))  # no word crosses a block's end
 
+text, base = mapped_text(data, COPIES)
+total = BLOCK_SIZE * COPIES
 libc = ctypes.CDLL(None, use_errno=True)
-libc.mmap.restype = ctypes.c_void_p
-libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
-                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
 libc.munmap.argtypes = libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
 libc.madvise.argtypes += [ctypes.c_int]
-PROT_NONE, MAP_FIXED, MAP_NORESERVE, MADV_DONTNEED = 0, 0x10, 0x4000, 4
-total = BLOCK_SIZE * COPIES
-base = libc.mmap(None, total, PROT_NONE,
-                 mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-assert base not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
-with tempfile.TemporaryFile() as f:
-    f.write(data)
-    f.flush()
-    for k in range(COPIES):
-        at = libc.mmap(base + k * BLOCK_SIZE, BLOCK_SIZE, mmap.PROT_READ,
-                       mmap.MAP_SHARED | MAP_FIXED, f.fileno(), 0)
-        assert at == base + k * BLOCK_SIZE, os.strerror(ctypes.get_errno())
-view = ctypes.pythonapi.PyMemoryView_FromMemory
-view.restype = ctypes.py_object
-view.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
-text = view(base, total, 0x100)  # PyBUF_READ
+MADV_DONTNEED = 4
 assert len(text) == total and text[:len(data)] == data and text[-1:] == b"\n"
 
 def touched():
