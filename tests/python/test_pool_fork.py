@@ -342,8 +342,8 @@ def test_shutdown_pool_does_not_wait_for_other_counts(call):
     """shutdown_pool() while another thread counts a large text on 2 threads:
     its worker leaves at its next span and the count's caller does the rest,
     so shutdown_pool() returns at once (it waited until the whole text was
-    counted: 30 s for 16 GiB, with Ctrl-C unseen meanwhile).  The count is
-    then stopped: it had read a small part of the 16 GiB when it saw the
+    counted: Ctrl-C was seen 30 s late on 16 GiB).  The count is
+    then stopped: it had read a small part of the 14 GiB when it saw the
     stop."""
     out = run_script("""
     import sys, threading
