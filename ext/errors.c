@@ -82,8 +82,9 @@ void wc_raise_chained(PyObject *type, const char *fmt, ...)
  * With ue (a file or stream), the reason also names the place in the file
  * and `name`, and the exception gets file_offset and filename attributes;
  * with ue and `what` (a large text in memory), the reason names the place
- * in `what` and there are no attributes.  `fallback` is the reason when data[at:stop] decodes (which the core's
- * decoder, equal to CPython's, only reports when the data changed).
+ * in `what` and there are no attributes.  `fallback` is the reason when
+ * data[at:stop] decodes (which the core's decoder, equal to CPython's, only
+ * reports when the data changed).
  */
 static PyObject *wc_raise_utf8_at(PyObject *obj, const char *data, size_t at,
                                   size_t stop, const char *fallback,

@@ -332,9 +332,10 @@ void wc_freq_release(wc_freq *f, size_t i)
         /* From where the last call stopped, not from word 0: a read-out
          * that releases every 4,096 words made madvise() walk the whole
          * range again each time, quadratic (for 10.2M words, 0.76 s in
-         * madvise under strace -c, 0.10 s now).  wc_tab_release_slots gives back whole pages only, so the
-         * range starts one page (of up to 64 KiB) before, where the last
-         * call left the page that held word `released` unreleased. */
+         * madvise under strace -c, 0.10 s now).  wc_tab_release_slots
+         * gives back whole pages only, so the range starts one page (of up
+         * to 64 KiB) before, where the last call left the page that held
+         * word `released` unreleased. */
         size_t back = ((size_t)64 << 10) / sizeof(struct wc_ent) + 1;
         size_t a = f->released > back ? f->released - back : 0;
         wc_tab_release_slots(&f->tab, a, i);

@@ -413,8 +413,8 @@ void wc_pool_shutdown(void)
     /* Busy workers leave their job at their next piece of work
      * (wc_pool_leaving), then exit; the jobs' callers do the rest, and new
      * jobs meanwhile run on their callers alone (wc_grow starts no worker
-     * while stopping).  So this waits for a piece of work a worker, not for
-     * other callers' counts to end. */
+     * while stopping).  So this waits for one piece of work per worker, not
+     * for the other callers' counts to end. */
     while (wc_nlive > 0)
         pthread_cond_wait(&wc_state_cv, &wc_mu);
     wc_reap();
