@@ -23,6 +23,7 @@ equal counts (Counter.most_common's sort is stable).
 
 from __future__ import annotations
 
+import errno
 import io
 from collections import Counter
 from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence, Tuple
@@ -169,16 +170,23 @@ def count_file_range(path, start: int, end: int, needle: Optional[bytes], option
 
 class _Bounded:
     """The next `left` bytes of a file object, through read(n) only (no
-    fileno: search_stream would read the descriptor to its end)."""
+    fileno: search_stream would read the descriptor to its end).  A file
+    that ends before them (it shrank since its ranges were planned) raises
+    OSError(EIO), as count_file_range does, rather than give the count of
+    part of a range."""
 
-    def __init__(self, f, left: int):
+    def __init__(self, f, left: int, name: Optional[str] = None):
         self._f = f
         self._left = left
+        self._name = name
 
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0 or n > self._left:
             n = self._left
         data = self._f.read(n) if n else b""
+        if n and not data:
+            raise OSError(errno.EIO, f"the file ends {self._left} bytes before the end "
+                          "of the range it was planned with (it shrank)", self._name)
         self._left -= len(data)
         return data
 
@@ -191,7 +199,7 @@ def count_stream_range(f, start: int, end: int, needle: Optional[bytes], options
     count_file_range's does, not in the range."""
     f.seek(start)
     try:
-        return count_stream(_Bounded(f, end - start), needle, options)
+        return count_stream(_Bounded(f, end - start, name), needle, options)
     except UnicodeDecodeError as e:
         offset = getattr(e, "file_offset", None)
         if offset is None:

@@ -163,7 +163,8 @@ def _ranges(urlpath, blocksize, storage_options) -> list:
     The ranges are not line-aligned: the tasks align them."""
     if isinstance(blocksize, str):
         blocksize = parse_bytes(blocksize)
-    if blocksize is not None and (not isinstance(blocksize, int) or blocksize < 1):
+    if blocksize is not None and (not isinstance(blocksize, int) or isinstance(blocksize, bool)
+                                  or blocksize < 1):
         raise ValueError(f"blocksize must be None, a positive int or a size such as '64MiB', "
                          f"not {blocksize!r}")
     out = []

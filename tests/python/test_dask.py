@@ -4,6 +4,7 @@ including when a worker process dies mid-job."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -203,6 +204,38 @@ def test_bad_arguments(tmp_path, files):
         wd.search_files(str(tmp_path), "is")
     with pytest.raises(ValueError):
         wd.search_files(path, "is", blocksize=0)
+    for flag in (True, False):  # bool is an int: True was taken as 1 byte a block
+        with pytest.raises(ValueError, match="blocksize"):
+            wd.search_files(path, "is", blocksize=flag)
+
+
+def test_a_file_that_shrinks_after_the_plan_raises(tmp_path, monkeypatch):
+    """A file that is shorter when its range is counted than when its ranges
+    were planned raises OSError(EIO), local or remote (fsspec's memory file
+    system); the remote one was counted as far as it went, silently.  The
+    plan is made, then the file is cut, then the tasks run."""
+    fsspec = pytest.importorskip("fsspec")
+    data = b"is a word\n" * 1000
+    local = tmp_path / "shrink.txt"
+    memfs = fsspec.filesystem("memory")
+    real_ranges = wd._ranges
+
+    def plan_then_cut(urlpath, blocksize, storage_options):
+        plan = real_ranges(urlpath, blocksize, storage_options)
+        local.write_bytes(data[:len(data) // 2])
+        with memfs.open("/wc-shrink/shrink.txt", "wb") as f:
+            f.write(data[:len(data) // 2])
+        return plan
+
+    monkeypatch.setattr(wd, "_ranges", plan_then_cut)
+    for url in (str(local), "memory://wc-shrink/shrink.txt"):
+        for blocksize in (None, 4000):
+            local.write_bytes(data)
+            with memfs.open("/wc-shrink/shrink.txt", "wb") as f:
+                f.write(data)
+            with pytest.raises(OSError) as e, dask.config.set(scheduler="synchronous"):
+                wd.search_files(url, "is", blocksize=blocksize)
+            assert e.value.errno == errno.EIO, (url, blocksize)
 
 
 def _cli(*args):
