@@ -50,7 +50,7 @@ test-c: build/c/build.ninja
 	$(MESON) test -C build/c --print-errorlogs
 
 # pytest runs on the installed package, never the source tree: tests/python
-# has no access to python/ (see tests/python/test_install.py).
+# has no access to python/ (see test_api.py's test_installed_package_is_tested).
 test-py: install
 	$(VPY) -m pytest tests/python
 	$(VPY) -m pytest benchmarks/test_ways.py benchmarks/test_report.py

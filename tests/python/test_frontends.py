@@ -339,3 +339,24 @@ def test_command_lines_print_the_same_lines(option_files, opts):
                                capture_output=True, timeout=180)
             assert r.returncode == 0, (name, r.stderr)
             assert r.stdout == want, (name, k, r.stdout, want)
+
+
+@pytest.mark.parametrize("module,extra", [("dask", "dask"), ("mpi", "mpi4py")])
+def test_command_line_without_its_extra_says_so_and_exits_2(module, extra, tmp_path):
+    """`python -m word_count.dask` without dask printed a traceback and
+    exited 1, which means "none found"; it now says so in one line and
+    exits 2, as word_count.mpi does without mpi4py.  The extra is hidden by a
+    package of its name, earlier on the path, that cannot be imported."""
+    hide = tmp_path / "hide" / extra
+    hide.mkdir(parents=True)
+    (hide / "__init__.py").write_text(f"raise ImportError({'No module named ' + extra!r})\n")
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"is a word\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(tmp_path / "hide"), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    r = subprocess.run([sys.executable, "-m", f"word_count.{module}", "is", str(path)],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 2, r
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"word_count.{module}: {extra} is not installed"), r

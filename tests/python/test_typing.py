@@ -45,10 +45,18 @@ def test_misuse_is_rejected_line_by_line():
     assert found == marked, r.stdout
 
 
-def test_stubtest_agrees_with_the_module():
-    r = subprocess.run([sys.executable, "-m", "mypy.stubtest", "word_count",
-                        "--mypy-config-file", os.path.join(TYPING, "stubtest.ini")],
-                       capture_output=True, text=True, cwd=TYPING, timeout=600)
+def test_stubtest_agrees_with_the_module(tmp_path):
+    args = [sys.executable, "-m", "mypy.stubtest", "word_count",
+            "--mypy-config-file", os.path.join(TYPING, "stubtest.ini")]
+    try:
+        import dask  # noqa: F401
+    except ImportError:
+        # Without the dask extra (the test extra alone) word_count.dask
+        # cannot be imported, as documented: stubtest leaves it out.
+        allow = tmp_path / "allowlist.txt"
+        allow.write_text("word_count\\.dask\n")
+        args += ["--allowlist", str(allow)]
+    r = subprocess.run(args, capture_output=True, text=True, cwd=TYPING, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
