@@ -1055,6 +1055,34 @@ static int count_word(void *ctx, const void *key, size_t len, int width,
     return 0;
 }
 
+/* The WORD_COUNT_* variables that are set but ignored, said as the Python
+ * package says them (a RuntimeWarning at import); WORD_COUNT_THREADS only
+ * when no -j chose the threads. */
+static void warn_env(int threads_from_env)
+{
+    if (threads_from_env) {
+        int n = wc_default_threads(); /* reads WORD_COUNT_THREADS */
+        if (wc_threads_env_invalid())
+            fprintf(stderr, "%s: warning: WORD_COUNT_THREADS='%s' is not a "
+                    "whole number from 1 to %d; using %d threads\n", prog,
+                    getenv("WORD_COUNT_THREADS"), WC_MAX_THREADS, n);
+    }
+    if (wc_pool_idle_env_invalid())
+        fprintf(stderr, "%s: warning: WORD_COUNT_POOL_IDLE='%s' is not a "
+                "number of seconds (>= 0, or inf); idle workers exit after "
+                "2 s\n", prog, getenv("WORD_COUNT_POOL_IDLE"));
+    if (wc_hash_seed_env_invalid())
+        fprintf(stderr, "%s: warning: WORD_COUNT_HASH_SEED='%s' is not an "
+                "integer from 0 to 2**64 - 1; using a key drawn from the OS\n",
+                prog, getenv("WORD_COUNT_HASH_SEED"));
+    const char *kernel = getenv("WORD_COUNT_KERNEL");
+    if (kernel != NULL && *kernel != '\0' && strcmp(kernel, "auto") != 0 &&
+        !wc_kernel_supported(kernel))
+        fprintf(stderr, "%s: warning: WORD_COUNT_KERNEL='%s' is unknown or "
+                "not supported on this CPU; using '%s'\n", prog, kernel,
+                wc_kernel_name());
+}
+
 /* In unicode mode a WORD that is not one word (a hyphen, a space, an empty
  * one) can never be counted: say so rather than print 0 silently. */
 static void warn_needles(const struct cli *c)
@@ -1195,13 +1223,8 @@ int main(int argc, char **argv)
     }
     make_table(&c); /* first: a WORD it refuses needs no warning */
     warn_needles(&c);
-    if (c.threads == 0 && !c.quiet && !c.no_messages) {
-        int n = wc_default_threads(); /* reads WORD_COUNT_THREADS */
-        if (wc_threads_env_invalid())
-            fprintf(stderr, "%s: warning: WORD_COUNT_THREADS='%s' is not a "
-                    "whole number from 1 to %d; using %d threads\n", prog,
-                    getenv("WORD_COUNT_THREADS"), WC_MAX_THREADS, n);
-    }
+    if (!c.quiet && !c.no_messages)
+        warn_env(c.threads == 0);
     c.tty = isatty(STDERR_FILENO);
     if (c.progress < 0)
         c.progress = c.tty;

@@ -72,10 +72,28 @@ static PyObject *wc_available_cpus_py(PyObject *module, PyObject *unused)
     return PyLong_FromLong(wc_available_cpus());
 }
 
-static PyObject *wc_threads_env_invalid_py(PyObject *module, PyObject *unused)
+/* The names of the WORD_COUNT_* variables that are set but ignored, as the
+ * core reads them (WORD_COUNT_KERNEL: __init__.py asks _kernel_supported). */
+static PyObject *wc_invalid_env_py(PyObject *module, PyObject *unused)
 {
     (void)module, (void)unused;
-    return PyBool_FromLong(wc_threads_env_invalid());
+    const char *names[3];
+    Py_ssize_t n = 0;
+    if (wc_threads_env_invalid())
+        names[n++] = "WORD_COUNT_THREADS";
+    if (wc_pool_idle_env_invalid())
+        names[n++] = "WORD_COUNT_POOL_IDLE";
+    if (wc_hash_seed_env_invalid())
+        names[n++] = "WORD_COUNT_HASH_SEED";
+    PyObject *out = PyTuple_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *name = PyUnicode_FromString(names[i]);
+        if (name == NULL)
+            Py_CLEAR(out);
+        else
+            PyTuple_SET_ITEM(out, i, name);
+    }
+    return out;
 }
 
 /* Waits for the workers with the GIL released: a busy worker first finishes
@@ -118,9 +136,10 @@ PyMethodDef wc_introspect_methods[] = {
     {"available_cpus", wc_available_cpus_py, METH_NOARGS,
      "available_cpus($module, /)\n--\n\n"
      "The CPUs this process may use (affinity mask and cgroup quota)."},
-    {"_threads_env_invalid", wc_threads_env_invalid_py, METH_NOARGS,
-     "_threads_env_invalid($module, /)\n--\n\n"
-     "True if WORD_COUNT_THREADS is set but is not a valid thread count."},
+    {"_invalid_env", wc_invalid_env_py, METH_NOARGS,
+     "_invalid_env($module, /)\n--\n\n"
+     "The names of WORD_COUNT_THREADS, WORD_COUNT_POOL_IDLE and\n"
+     "WORD_COUNT_HASH_SEED that are set but not valid (and so ignored)."},
     {"_pool_workers", wc_pool_workers_py, METH_NOARGS,
      "_pool_workers($module, /)\n--\n\n"
      "Worker threads of the pool alive now."},

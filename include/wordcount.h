@@ -119,6 +119,13 @@ WC_API int wc_available_cpus(void);
  */
 WC_API int wc_threads_env_invalid(void);
 
+/* The same for WORD_COUNT_POOL_IDLE (a number of seconds >= 0, or "inf")
+ * and WORD_COUNT_HASH_SEED (an unsigned integer below 2^64: decimal, 0x hex
+ * or 0 octal): 1 when set but not one, and then ignored (the default idle
+ * time; a key drawn from the OS). */
+WC_API int wc_pool_idle_env_invalid(void);
+WC_API int wc_hash_seed_env_invalid(void);
+
 /*
  * Stop the pool's workers now and wait until they have exited (joined), so
  * that the process is single-threaded again (before fork(), for leak

@@ -113,19 +113,34 @@ static void wc_init_cvs(void)
     pthread_cond_init(&wc_state_cv, NULL);
 }
 
-static long wc_idle_from_env(void)
+/* WORD_COUNT_POOL_IDLE in ms (-1: never), or 0 when it is not a number of
+ * seconds >= 0 ("inf" is one). */
+static int wc_idle_parse(const char *env, long *ms)
 {
-    const char *env = getenv("WORD_COUNT_POOL_IDLE");
-    if (env == NULL || *env == '\0')
-        return WC_POOL_IDLE_MS;
     char *end;
     errno = 0;
     double s = strtod(env, &end);
     if (end == env || errno != 0 || *end != '\0' || s != s || s < 0)
-        return WC_POOL_IDLE_MS; /* not a number of seconds: the default */
-    if (s > 86400.0 * 365)
-        return -1; /* "inf" and the like: never */
-    return (long)(s * 1000.0 + 0.5);
+        return 0;
+    *ms = s > 86400.0 * 365 ? -1 /* "inf" and the like */
+                            : (long)(s * 1000.0 + 0.5);
+    return 1;
+}
+
+static long wc_idle_from_env(void)
+{
+    const char *env = getenv("WORD_COUNT_POOL_IDLE");
+    long ms;
+    if (env == NULL || *env == '\0' || !wc_idle_parse(env, &ms))
+        return WC_POOL_IDLE_MS; /* unset, or not a number of seconds */
+    return ms;
+}
+
+int wc_pool_idle_env_invalid(void)
+{
+    const char *env = getenv("WORD_COUNT_POOL_IDLE");
+    long ms;
+    return env != NULL && *env != '\0' && !wc_idle_parse(env, &ms);
 }
 
 static void wc_atfork_prepare(void);

@@ -80,20 +80,33 @@ static int wc_os_random(void *buf, size_t n)
     return got == n;
 }
 
+/* WORD_COUNT_HASH_SEED as a number: an unsigned integer below 2^64,
+ * decimal, 0x hex or 0 octal (strtoull's base 0).  strtoull alone would
+ * also take leading spaces and a sign ("-5" wraps around to 2^64 - 5). */
+static int wc_seed_from_env(const char *env, uint64_t *out)
+{
+    if (env == NULL || env[0] < '0' || env[0] > '9')
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(env, &end, 0);
+    if (errno != 0 || end == NULL || *end != '\0')
+        return 0;
+    *out = (uint64_t)v;
+    return 1;
+}
+
+int wc_hash_seed_env_invalid(void)
+{
+    const char *env = getenv("WORD_COUNT_HASH_SEED");
+    uint64_t x;
+    return env != NULL && *env != '\0' && !wc_seed_from_env(env, &x);
+}
+
 static void wc_secret_init(void)
 {
     uint64_t x = 0;
-    const char *env = getenv("WORD_COUNT_HASH_SEED");
-    char *end = NULL;
-    int fixed = 0;
-    if (env != NULL && *env != '\0') {
-        errno = 0;
-        unsigned long long v = strtoull(env, &end, 0);
-        if (errno == 0 && end != NULL && *end == '\0') {
-            x = (uint64_t)v;
-            fixed = 1;
-        }
-    }
+    int fixed = wc_seed_from_env(getenv("WORD_COUNT_HASH_SEED"), &x);
     if (!fixed && !wc_os_random(&x, sizeof x)) {
         /* No OS randomness at all: the clock, the pid and where the stack
          * and this library were mapped (ASLR). */

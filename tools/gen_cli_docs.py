@@ -2,7 +2,7 @@
 """Generate what `wordcount` shows and installs from its one source, the
 --help text (bin/wordcount.help):
 
-    gen_cli_docs.py SOURCE HELP_H MAN_PAGE BASH_COMPLETION ZSH_COMPLETION
+    gen_cli_docs.py SOURCE HELP_H MAN_PAGE BASH_COMPLETION ZSH_COMPLETION VERSION
 
 - HELP_H: the text as a C string (bin/wordcount.c prints it for --help);
 - MAN_PAGE: wordcount.1, the same text as roff (sections, options, paragraphs);
@@ -11,7 +11,8 @@
 
 The text's conventions: a line "Name:" at column 0 starts a section; a line
 "  -x, --long=ARG  description" is an option (continued by lines indented
-more); "Output format:" and "Exit status:" start the closing paragraphs.
+more); "Output format:", "Environment:" and "Exit status:" start the
+closing paragraphs (the man page's sections of those names).
 Run at build time by meson; tests/python/test_cli_docs.py checks the outputs.
 """
 
@@ -19,8 +20,6 @@ from __future__ import annotations
 
 import re
 import sys
-
-VERSION_RE = re.compile(r"^\s*version:\s*'([^']+)'", re.M)
 
 
 class Option:
@@ -63,7 +62,7 @@ def parse(text: str):
             sections.append((m.group(1), []))
             cur = "options"
             continue
-        m = re.match(r"^(Output format|Exit status):\s*(.*)$", line)
+        m = re.match(r"^(Output format|Environment|Exit status):\s*(.*)$", line)
         if m:
             closing.append((m.group(1), [m.group(2)]))
             cur = "closing"
@@ -113,7 +112,8 @@ def man(text: str, version: str) -> str:
         for o in opts:
             out += [".TP", "\\fB" + roff_escape(o.spec) + "\\fR", roff_escape(o.desc)]
     for title, para in closing:
-        out += [".SH " + title.upper(), roff_escape(" ".join(p.strip() for p in para))]
+        body = " ".join(p.strip() for p in para)
+        out += [".SH " + title.upper(), roff_escape(body[:1].upper() + body[1:])]
     out += [".SH SEE ALSO", "grep(1), rg(1), wc(1); python \\-m word_count \\-\\-help"]
     return "\n".join(out) + "\n"
 
@@ -186,16 +186,9 @@ _arguments -s -S \\
 
 
 def main(argv: list[str]) -> None:
-    src, help_h, man_page, bash_out, zsh_out = argv[1:6]
+    src, help_h, man_page, bash_out, zsh_out, version = argv[1:7]
     with open(src, encoding="utf-8") as f:
         text = f.read()
-    version = "0.1.0"
-    try:  # the project's version, from meson.build next to bin/
-        with open(src.rsplit("/", 2)[0] + "/meson.build", encoding="utf-8") as f:
-            m = VERSION_RE.search(f.read())
-            version = m.group(1) if m else version
-    except OSError:
-        pass
     for path, content in ((help_h, c_string(text)), (man_page, man(text, version)),
                           (bash_out, bash(text)), (zsh_out, zsh(text))):
         with open(path, "w", encoding="utf-8") as f:

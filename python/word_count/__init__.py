@@ -35,7 +35,7 @@ from ._word_count import (
 )
 from ._zen import DEFAULT_COUNT, DEFAULT_NEEDLE, ZEN, default_text
 
-__version__ = "0.1.0"
+__version__ = _word_count.CORE_VERSION  # meson.build's project() version
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -72,13 +72,19 @@ def available_kernels() -> list[str]:
     return [k for k in KERNELS if _word_count._kernel_supported(k)]
 
 
-if _word_count._threads_env_invalid():
-    _warnings.warn(
-        f"WORD_COUNT_THREADS={_os.environ.get('WORD_COUNT_THREADS')!r} is not a "
-        f"whole number from 1 to {MAX_THREADS}; using {default_threads()} threads",
-        RuntimeWarning,
-        stacklevel=2,
-    )
+_ignored = {
+    "WORD_COUNT_THREADS": f"is not a whole number from 1 to {MAX_THREADS}; "
+                          f"using {default_threads()} threads",
+    "WORD_COUNT_POOL_IDLE": "is not a number of seconds (>= 0, or inf); "
+                            "idle workers exit after 2 s",
+    "WORD_COUNT_HASH_SEED": "is not an integer from 0 to 2**64 - 1; "
+                            "using a key drawn from the OS",
+}
+_name = ""
+for _name in _word_count._invalid_env():
+    _warnings.warn(f"{_name}={_os.environ.get(_name)!r} {_ignored[_name]}",
+                   RuntimeWarning, stacklevel=2)
+del _ignored, _name
 _forced = _os.environ.get("WORD_COUNT_KERNEL", "")
 if _forced not in ("", "auto") and not _word_count._kernel_supported(_forced):
     _warnings.warn(

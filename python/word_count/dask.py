@@ -281,6 +281,8 @@ def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_B
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m word_count.dask",
+        usage=("%(prog)s [options] NEEDLE PATH [PATH ...]\n"
+               "       %(prog)s [options] --top K PATH [PATH ...]"),
         description="Count NEEDLE (or, with --top, every word) in files on Dask.",
         epilog="With --top K there is no NEEDLE: every argument is a path.")
     p.add_argument("args", nargs="+", metavar="NEEDLE PATH",

@@ -134,6 +134,8 @@ def _my_ranges(sizes: Sequence[Optional[int]], rank: int, nranks: int):
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="mpiexec -n N python -m word_count.mpi",
+        usage=("%(prog)s [options] NEEDLE FILE [FILE ...]\n"
+               "       %(prog)s [options] --top K FILE [FILE ...]"),
         description="Count NEEDLE (or, with --top, every word) in files, split over MPI ranks.",
         epilog="With --top K there is no NEEDLE: every argument is a file.")
     p.add_argument("args", nargs="+", metavar="NEEDLE FILE")

@@ -186,6 +186,13 @@ ENV_TABLE = [
     ("WORD_COUNT_KERNEL", "quantum"),
     ("WORD_COUNT_KERNEL", "AVX2"),
     ("WORD_COUNT_KERNEL", "avx2 "),
+    # These two were ignored without a word; "-5" was taken as 2**64 - 5.
+    ("WORD_COUNT_POOL_IDLE", "soon"),
+    ("WORD_COUNT_POOL_IDLE", "-1"),
+    ("WORD_COUNT_HASH_SEED", "abc"),
+    ("WORD_COUNT_HASH_SEED", "-5"),
+    ("WORD_COUNT_HASH_SEED", " 5"),
+    ("WORD_COUNT_HASH_SEED", str(2**64)),
 ]
 
 
@@ -210,6 +217,20 @@ def test_environment_garbage_warns_and_counts(var, value):
     assert kernel in word_count.available_kernels()
     assert second.split() == [str(reference_count(text, "is"))] * 3
     assert "RuntimeWarning" in r.stderr and var in r.stderr
+
+
+@pytest.mark.parametrize("var,value", [("WORD_COUNT_HASH_SEED", "12"),
+                                       ("WORD_COUNT_HASH_SEED", "0x9e3779b97f4a7c15"),
+                                       ("WORD_COUNT_HASH_SEED", str(2**64 - 1)),
+                                       ("WORD_COUNT_POOL_IDLE", "0.5"),
+                                       ("WORD_COUNT_POOL_IDLE", "inf"),
+                                       ("WORD_COUNT_THREADS", "3"),
+                                       ("WORD_COUNT_KERNEL", "scalar")])
+def test_environment_that_is_valid_says_nothing(var, value):
+    r = subprocess.run([sys.executable, "-W", "always", "-c", "import word_count"],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, var: value})
+    assert (r.returncode, r.stderr) == (0, "")
 
 
 # ---- what only files and streams have ------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -44,6 +45,15 @@ def test_installed():
     r = run("--version")
     assert r.returncode == 0
     assert r.stdout.decode().split() == ["wordcount", word_count.__version__]
+    # One version everywhere (it was written in five places): the package's
+    # metadata (pyproject.toml), the Python package, the C core, the tool.
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        assert version("fastwordcount") == word_count.__version__
+    except PackageNotFoundError:  # a build dir on PYTHONPATH without its metadata
+        pass
+    assert word_count.__version__ == word_count._word_count.CORE_VERSION
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+|rc\d+)?", word_count.__version__)
     r = run("--help")
     assert r.returncode == 0 and b"Usage: wordcount" in r.stdout
 

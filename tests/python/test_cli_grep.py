@@ -420,6 +420,24 @@ def test_threads_env_invalid_warns():
     assert wc("x", "-", input=b"x\n", env=env).stderr == b""
 
 
+@pytest.mark.parametrize("var,bad", [("WORD_COUNT_POOL_IDLE", "soon"),
+                                     ("WORD_COUNT_HASH_SEED", "-5"),
+                                     ("WORD_COUNT_KERNEL", "bogus")])
+def test_other_env_invalid_warns(var, bad):
+    """The other WORD_COUNT_* variables: the same warning as the Python API
+    (they were ignored without a word), the right count; -s and -q say
+    nothing, and a valid value says nothing."""
+    env = {**os.environ, var: bad}
+    r = wc("x", "-", input=b"x y x\n", env=env)
+    assert r.stdout == b"2\n"
+    assert r.stderr.startswith(f"wordcount: warning: {var}='{bad}' is ".encode()), r.stderr
+    assert r.stderr.count(b"\n") == 1
+    assert wc("-s", "x", "-", input=b"x y x\n", env=env).stderr == b""
+    good = {"WORD_COUNT_POOL_IDLE": "inf", "WORD_COUNT_HASH_SEED": "0x10",
+            "WORD_COUNT_KERNEL": "scalar"}[var]
+    assert wc("x", "-", input=b"x\n", env={**os.environ, var: good}).stderr == b""
+
+
 def test_invert_match_refused():
     r = wc("-v", "x", "-", input=b"x\n")
     assert r.returncode == 2 and b"-v" in r.stderr
@@ -548,6 +566,15 @@ def test_man_page_and_completions_installed():
         assert p.is_file(), p
     help_text = wc("--help").stdout.decode()
     roff = man.read_text()
+    # Every variable the tool reads has its section; sections start with a
+    # capital ("with one input" began OUTPUT FORMAT).
+    env = roff.split(".SH ENVIRONMENT\n", 1)[1].split(".SH ", 1)[0].replace("\\-", "-")
+    for var in ("WORD_COUNT_THREADS", "WORD_COUNT_KERNEL", "WORD_COUNT_POOL_IDLE",
+                "WORD_COUNT_HASH_SEED", "NO_COLOR"):
+        assert var in env, var
+    for title, body in re.findall(r"^\.SH ([A-Z ]+)\n(.)", roff, re.M):
+        if title in ("DESCRIPTION", "OUTPUT FORMAT", "ENVIRONMENT", "EXIT STATUS"):
+            assert not body.islower(), title  # (NAME and SEE ALSO are commands)
     # One source: every option of --help is in the man page and completions.
     man_opts = set(re.findall(r"--[a-z0-9-]+", roff.replace("\\-", "-")))
     opts = help_options(help_text)

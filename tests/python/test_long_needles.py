@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import word_count
-from helpers import reference_count
+from helpers import random_bytes, reference_count
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -53,7 +53,7 @@ def _files(tmp_path):
     """(path, needle, want): the file is one word, the needle is that word;
     the same word as needle in a file of that word twice on two lines."""
     rnd = random.Random(7)
-    word = bytes(rnd.choice(b"abcdefgh") for _ in range(SIZE))
+    word = random_bytes(rnd, b"abcdefgh", SIZE)
     one = tmp_path / "one.txt"
     one.write_bytes(word)
     two = tmp_path / "two.txt"
@@ -136,7 +136,7 @@ def test_search_stream_long_needle_is_linear():
     carried from buffer to buffer was the needle's length: a needle half as
     long as the stream took 140x a short one here."""
     rnd = random.Random(3)
-    data = bytes(rnd.choice(b"abc") for _ in range(32 * MIB))
+    data = random_bytes(rnd, b"abc", 32 * MIB)
     block = 256 * 1024
     r = CountingReader(data)
     assert word_count.search_stream(r, data, block_size=block) == 1
