@@ -146,16 +146,23 @@ static void die_usage(const char *fmt, ...)
     exit(2);
 }
 
+/* Write out and close standard output, saying why it failed (a full disk,
+ * a closed pipe with SIGPIPE ignored, an error that a file system such as
+ * NFS reports only at close(), as gnulib's close_stdout): 0 or -1. */
+static int close_stdout(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Exit 0 after --help or --version once what they printed is written,
- * else 2 with the error, as grep does (a full disk, a closed pipe with
- * SIGPIPE ignored). */
+ * else 2 with the error, as grep does. */
 _Noreturn static void exit_flushed(void)
 {
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
-        exit(2);
-    }
-    exit(0);
+    exit(close_stdout() == 0 ? 0 : 2);
 }
 
 static void die_nomem(void)
@@ -694,7 +701,9 @@ static int count_top(struct cli *c, int fd, const wc_io_options *o)
     int rc = wc_freq_count_fd(f, WC_COUNT_ALL, fd, o, &c->utf8);
     if (rc == WC_OK)
         rc = wc_freq_merge_into(c->table, f);
+    int saved = errno; /* the count's, for report(): free may change it */
     wc_freq_free(f);
+    errno = saved;
     if (rc == WC_EINVAL) {
         /* Not for tables made alike (make_table). */
         fprintf(stderr, "%s: internal error: the tables do not merge\n", prog);
@@ -1279,8 +1288,7 @@ int main(int argc, char **argv)
             printf("%" PRIu64 "\n", c.total[k]);
         }
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
+    if (close_stdout() != 0) {
         cli_free(&c);
         return 2;
     }

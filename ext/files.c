@@ -213,8 +213,8 @@ static int wc_run_file(PyObject *path, wc_target *t, int threads,
     int rc = wc_target_file(t, PyBytes_AS_STRING(path_bytes), &opt);
     int saved = errno;
     PyEval_RestoreThread(call.ts);
-    errno = saved;
     Py_DECREF(path_bytes);
+    errno = saved; /* the count's, for the OSError: after the free */
     if (rc != WC_OK) {
         wc_target_raise(t, rc, path);
         return -1;
@@ -311,6 +311,7 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
         return -1;
 
     PyObject *prefix = NULL;
+    off_t orig = 0; /* the descriptor's offset, where the object's buffer ends */
     if (seekable) {
         /* tell() is the logical position, whatever the object buffered:
          * count from there, then seek() the object to where the fd ends. */
@@ -321,7 +322,8 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
         Py_DECREF(r);
         if (pos == -1 && PyErr_Occurred())
             return -1;
-        if (lseek(fd, (off_t)pos, SEEK_SET) < 0) {
+        orig = lseek(fd, 0, SEEK_CUR);
+        if (orig < 0 || lseek(fd, (off_t)pos, SEEK_SET) < 0) {
             PyErr_SetFromErrno(PyExc_OSError);
             return -1;
         }
@@ -357,7 +359,16 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
     errno = saved;
     Py_XDECREF(prefix);
     if (rc != WC_OK) {
-        PyObject *name = wc_stream_name(fileobj);
+        /* The object stays as it was: its buffer ends at `orig` (a
+         * BufferedReader that had read ahead would give the bytes between
+         * tell() and there twice).  Should this lseek fail, the count's
+         * own error is the one raised. */
+        if (seekable)
+            (void)lseek(fd, orig, SEEK_SET);
+        /* An exception set by the count (the progress callable's, Ctrl-C's)
+         * is the one raised: looking the name up could clear it (a FileIO's
+         * did: a KeyboardInterrupt was raised instead). */
+        PyObject *name = PyErr_Occurred() ? NULL : wc_stream_name(fileobj);
         wc_target_raise(t, rc, name);
         Py_XDECREF(name);
         return -1;

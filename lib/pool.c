@@ -41,6 +41,7 @@
  * wc_mu again.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -122,8 +123,10 @@ static int wc_idle_parse(const char *env, long *ms)
     double s = strtod(env, &end);
     if (end == env || errno != 0 || *end != '\0' || s != s || s < 0)
         return 0;
-    *ms = s > 86400.0 * 365 ? -1 /* "inf" and the like */
-                            : (long)(s * 1000.0 + 0.5);
+    /* "inf", a year or more, and any time that a long cannot hold in ms
+     * (24.8 days where long has 32 bits): never. */
+    *ms = s > 86400.0 * 365 || s * 1000.0 + 0.5 >= (double)LONG_MAX
+              ? -1 : (long)(s * 1000.0 + 0.5);
     return 1;
 }
 
@@ -475,6 +478,7 @@ static void wc_atfork_child(void)
     wc_busy = 0;
     wc_parked = 0;
     wc_stopping = false;
+    atomic_store(&wc_leave, false); /* a shutdown under way is the parent's */
     wc_queue = NULL;
     atomic_store(&wc_forking, 0);
     atomic_fetch_add(&wc_gen, 1);

@@ -306,6 +306,49 @@ def test_help_and_version_write_errors():
         assert wc(opt).returncode == 0
 
 
+FAIL_CLOSE_STDOUT = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+/* fclose(stdout) fails with EIO, as a file system that reports a lost
+ * write only at close() (NFS) makes it fail. */
+int fclose(FILE *f)
+{
+    int (*real)(FILE *) = (int (*)(FILE *))dlsym(RTLD_NEXT, "fclose");
+    int rc = real(f);
+    if (f == stdout) {
+        errno = EIO;
+        return EOF;
+    }
+    return rc;
+}
+"""
+
+
+def test_error_at_close_of_stdout_is_reported(tmp_path):
+    """An error that only close() reports (NFS: a quota met by the flushed
+    data) is a write error and exit 2, as gnulib's close_stdout makes it in
+    grep and coreutils; standard output was never closed, so it went unseen
+    (exit 0).  A preloaded shim makes fclose(stdout) fail."""
+    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler for the shim")
+    src = tmp_path / "shim.c"
+    src.write_text(FAIL_CLOSE_STDOUT)
+    shim = tmp_path / "shim.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(shim), str(src), "-ldl"], check=True,
+                   timeout=120)
+    # After any preload already there (the ASan runtime comes first).
+    preload = " ".join(filter(None, [os.environ.get("LD_PRELOAD"), str(shim)]))
+    env = {**os.environ, "LD_PRELOAD": preload}
+    for args in (["x", "-"], ["--top", "2", "-"], ["--version"]):
+        r = wc(*args, input=b"x y x\n", env=env)
+        assert r.returncode == 2, (args, r)
+        assert r.stderr.endswith(b"wordcount: write error: Input/output error\n"), (args, r)
+    assert wc("x", "-", input=b"x y x\n").returncode == 0
+
+
 @needs_grep
 def test_double_dash_ends_options(tmp_path):
     dash = tmp_path / "-e"

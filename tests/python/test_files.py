@@ -394,6 +394,39 @@ def test_stream_regular_file_from_position(tmp_path, rng):
             assert f.tell() == len(data)
 
 
+def test_stream_that_fails_leaves_the_file_object_where_it_was(tmp_path, rng):
+    """A search_stream/frequencies_stream that raises (its progress callable,
+    a decode error) leaves the file object reading on from where it stood:
+    the descriptor was left where the count had moved it, so a
+    BufferedReader that had read ahead gave some bytes twice."""
+    data = random_text(rng, 50000) + b" \xff bad\n"
+    path = tmp_path / "t"
+    path.write_bytes(data)
+
+    def stop(done, total):
+        raise ValueError("stop")
+
+    # The progress callable's own exception, whatever the file object: an
+    # unbuffered one (FileIO) raised KeyboardInterrupt in its place.
+    calls = [(lambda f: word_count.search_stream(f, b"ab", progress=stop), ValueError),
+             (lambda f: word_count.frequencies_stream(f, progress=stop), ValueError),
+             (lambda f: word_count.search_stream(f, b"ab", words="unicode"), UnicodeDecodeError),
+             (lambda f: word_count.frequencies_stream(f, words="unicode"), UnicodeDecodeError)]
+    for call, exc in calls:
+        for opener in (lambda: open(path, "rb"), lambda: open(path, "rb", buffering=0),
+                       lambda: open(path, "r+b")):
+            with opener() as f:
+                head = f.read(1234)  # a BufferedReader now holds bytes read ahead
+                try:
+                    call(f)
+                except BaseException as e:
+                    assert type(e) is exc, (e, f)
+                else:
+                    pytest.fail("no exception")
+                assert f.tell() == len(head)
+                assert head + f.read() == data
+
+
 def test_stream_regular_file_threads(tmp_path, rng):
     """threads= of the streams: a regular file's descriptor is read in blocks
     on the pool (small blocks and the threshold lowered, so that every
