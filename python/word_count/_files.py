@@ -116,7 +116,8 @@ def search_stream(fileobj, needle, *, threads=None, progress=None,
     A file object over an OS file (open(..., "rb"), sys.stdin.buffer,
     subprocess pipes) is read through its file descriptor with the GIL
     released, starting at its current position (bytes it had read ahead
-    count too) and left at the end; any other object with read(n) (BytesIO,
+    count too) and left at the end (where it stood, if it is seekable and
+    the count raises); any other object with read(n) (BytesIO,
     gzip.GzipFile, sockets' makefile, ...) is read with .read(n) in blocks,
     the GIL held only around each call.  When the descriptor is a regular
     file (``open(path, "rb")``, stdin redirected from a file), what remains
