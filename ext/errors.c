@@ -10,15 +10,22 @@
 
 PyObject *wc_raise_path(int code, PyObject *path)
 {
+    /* An exception that Python code raised during the count (the progress
+     * callable, a stream's read(), a signal handler) is the one raised,
+     * whatever the count's code: a worker's I/O error or WC_ENOMEM may be
+     * the first error it kept, and in the child of a fork made there the
+     * code is WC_EFORKED (the child's SystemExit became a RuntimeError).
+     * Setting another exception over it would lose it. */
+    if (PyErr_Occurred())
+        return NULL;
     switch (code) {
     case WC_ENOMEM:
         return PyErr_NoMemory();
     case WC_EINVAL:
         PyErr_SetString(PyExc_ValueError, wc_strerror(code));
         return NULL;
-    case WC_EINTR: /* the progress callback's exception, or Ctrl-C */
-        if (!PyErr_Occurred())
-            PyErr_SetNone(PyExc_KeyboardInterrupt);
+    case WC_EINTR: /* Ctrl-C (a callback's exception is pending) */
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
         return NULL;
     case WC_EIO: /* errno is the system call's */
         return path != NULL ? PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path)
@@ -185,7 +192,8 @@ static PyObject *wc_raise_utf8(PyObject *obj, const void *data, size_t len,
 PyObject *wc_raise_text(int rc, PyObject *obj, const void *data, size_t len,
                         size_t off)
 {
-    return rc == WC_EUTF8 ? wc_raise_utf8(obj, data, len, off) : wc_raise(rc);
+    return rc == WC_EUTF8 && !PyErr_Occurred() ? wc_raise_utf8(obj, data, len, off)
+                                                : wc_raise(rc);
 }
 
 PyObject *wc_raise_utf8_io(const wc_utf8_error *ue, PyObject *name)

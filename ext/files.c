@@ -159,7 +159,7 @@ static int wc_target_reader(wc_target *t, wc_reader *r, const wc_io_options *o)
 
 static PyObject *wc_target_raise(wc_target *t, int rc, PyObject *name)
 {
-    if (rc == WC_EUTF8)
+    if (rc == WC_EUTF8 && !PyErr_Occurred()) /* else wc_raise_path keeps it */
         return wc_raise_utf8_io(&t->ue, name);
     return wc_raise_path(rc, name);
 }
@@ -269,7 +269,8 @@ static int wc_is_os_file(PyObject *io, PyObject *obj, int *buffered)
     int r = PyObject_IsInstance(obj, fileio);
     if (r == 0) {
         PyObject *br = PyObject_GetAttrString(io, "BufferedReader");
-        PyObject *brw = PyObject_GetAttrString(io, "BufferedRandom");
+        PyObject *brw = br != NULL ? PyObject_GetAttrString(io, "BufferedRandom")
+                                   : NULL; /* not with an exception set */
         if (br == NULL || brw == NULL) {
             r = -1;
         } else if ((r = PyObject_IsInstance(obj, br)) == 1 ||

@@ -54,8 +54,8 @@ def run(call):
     state["inside"] = True
     try:
         res = ["ok", call()]
-    except RuntimeError as e:
-        res = ["RuntimeError", str(e)]
+    except Exception as e:
+        res = [type(e).__name__, str(e)]
     finally:
         state["inside"] = False
     if state["child"]:
@@ -165,6 +165,47 @@ def test_fork_in_progress_callback_before_the_pool_started():
     out = run_harness(body)
     assert check_fork_outcome(out)
     assert out["child"][0] == "RuntimeError", out
+
+
+@pytest.mark.parametrize("what", ["search_file", "frequencies_file", "search_stream"])
+def test_the_childs_own_exception_from_a_callback_that_forked(tmp_path, what):
+    """A progress callable that forks and then raises in the child: the
+    child's count raises that exception, not the RuntimeError that says a
+    fork happened (which replaced it, and so a SystemExit), and the parent's
+    count is right."""
+    body = """
+    path, what, block = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    data = open(path, "rb").read()
+    def progress(done, total):
+        if 0 < done < total or what == "search_stream":
+            fork_now()
+            if state["child"]:
+                raise ValueError("the child's own")
+    want = reference(data, b"is")
+    if what == "search_file":
+        parent = run(lambda: w.search_file(path, b"is", threads=2, block_size=block,
+                                           progress=progress))
+    elif what == "search_stream":
+        rp, wp = os.pipe()
+        os.write(wp, data[:32768])
+        os.close(wp)
+        want = reference(data[:32768], b"is")
+        parent = run(lambda: w.search_stream(open(rp, "rb", buffering=0), b"is",
+                                             progress=progress))
+    else:
+        want = len(reference_freq(data))
+        parent = run(lambda: len(w.frequencies_file(path, threads=2, block_size=block,
+                                                    progress=progress)))
+    finish(parent, want)
+    """
+    for mib, block in ((8, 256), (16, 64), (32, 16)):
+        path, _ = make_file(tmp_path, mib)
+        out = run_harness(body, path, what, str(block))
+        assert out["parent"] == ["ok", out["want"]], out
+        if out["forked_inside"]:
+            assert out["child"] == ["ValueError", "the child's own"], out
+            return
+    pytest.skip("the count never lasted past the first progress call")
 
 
 @pytest.mark.parametrize("what", ["search_stream", "frequencies_stream"])

@@ -50,3 +50,20 @@ def test_count_many_rejects_an_unhashable_needle_before_counting():
     with pytest.raises(TypeError, match="needle 1 is an unhashable 'bytearray'"):
         word_count.count_many(b"is a is", [b"is", bytearray(b"a")])
     assert word_count.count_many(b"is a is", [b"is", bytes(bytearray(b"a"))]) == {b"is": 2, b"a": 1}
+
+
+def test_count_many_keeps_the_exception_of_a_needles_hash():
+    """A needle's __hash__ that raises anything but TypeError (Ctrl-C, a
+    MemoryError) raises that, as a dict would; it became "unhashable"."""
+    class Interrupting(bytearray):
+        def __hash__(self):
+            raise KeyboardInterrupt
+
+    class Unhashable(bytearray):
+        def __hash__(self):
+            raise TypeError("no")
+
+    with pytest.raises(KeyboardInterrupt):
+        word_count.count_many(b"is a is", [b"is", Interrupting(b"a")])
+    with pytest.raises(TypeError, match="needle 1 is an unhashable 'Unhashable'"):
+        word_count.count_many(b"is a is", [b"is", Unhashable(b"a")])
