@@ -117,6 +117,19 @@ def make_file(tmp_path, mib: int) -> tuple[str, bytes]:
     return str(path), data
 
 
+def forked_inside_a_file_count(tmp_path, body: str, what: str) -> dict:
+    """run_harness(body, path, what, block) on files of 8, 16 and 32 MiB (in
+    smaller blocks each time) until the fork happened inside the count; the
+    parent's count must be right each time.  Skips if it never did."""
+    for mib, block in ((8, 256), (16, 64), (32, 16)):
+        path, _ = make_file(tmp_path, mib)
+        out = run_harness(body, path, what, str(block))
+        assert out["parent"] == ["ok", out["want"]], out
+        if out["forked_inside"]:
+            return out
+    pytest.skip("the count never lasted past the first progress call")
+
+
 @pytest.mark.parametrize("what", ["search_file", "frequencies_file"])
 def test_fork_in_progress_callback(tmp_path, what):
     """os.fork() in a progress= callback while the pool's workers read the
@@ -140,11 +153,7 @@ def test_fork_in_progress_callback(tmp_path, what):
                                                       progress=progress)))
     finish(parent, want)
     """
-    for mib, block in ((8, 256), (16, 64), (32, 16)):
-        path, _ = make_file(tmp_path, mib)
-        if check_fork_outcome(run_harness(body, path, what, str(block))):
-            return
-    pytest.skip("the count never lasted past the first progress call")
+    check_fork_outcome(forked_inside_a_file_count(tmp_path, body, what))
 
 
 def test_fork_in_progress_callback_before_the_pool_started():
@@ -198,14 +207,8 @@ def test_the_childs_own_exception_from_a_callback_that_forked(tmp_path, what):
                                                     progress=progress)))
     finish(parent, want)
     """
-    for mib, block in ((8, 256), (16, 64), (32, 16)):
-        path, _ = make_file(tmp_path, mib)
-        out = run_harness(body, path, what, str(block))
-        assert out["parent"] == ["ok", out["want"]], out
-        if out["forked_inside"]:
-            assert out["child"] == ["ValueError", "the child's own"], out
-            return
-    pytest.skip("the count never lasted past the first progress call")
+    out = forked_inside_a_file_count(tmp_path, body, what)
+    assert out["child"] == ["ValueError", "the child's own"], out
 
 
 @pytest.mark.parametrize("what", ["search_stream", "frequencies_stream"])
