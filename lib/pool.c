@@ -114,8 +114,8 @@ static void wc_init_cvs(void)
     pthread_cond_init(&wc_state_cv, NULL);
 }
 
-/* WORD_COUNT_POOL_IDLE in ms (-1: never), or 0 when it is not a number of
- * seconds >= 0 ("inf" is one). */
+/* A WORD_COUNT_POOL_IDLE value: 1 with *ms its time in ms (-1: never), or 0
+ * when it is not a number of seconds >= 0 ("inf" is one). */
 static int wc_idle_parse(const char *env, long *ms)
 {
     char *end;
