@@ -13,6 +13,8 @@ DEPS   := 'meson-python>=0.18' 'meson>=1.1' ninja 'pytest>=7' 'hypothesis>=6' \
 DEPS   += 'dask[distributed]>=2024.1' 'mpi4py>=3.1' mpich
 # Per-test time limits of the reliability suites (a hang fails, not blocks).
 DEPS   += 'pytest-timeout>=2'
+# The suites spread over the CPUs (tools/run-pytest).
+DEPS   += 'pytest-xdist>=3.2'
 # The type stubs: mypy --strict on a typed example, and stubtest.
 DEPS   += 'mypy>=1.8'
 SOURCES := $(shell find include lib ext bin python tools -type f 2>/dev/null) \
@@ -51,8 +53,10 @@ test-c: build/c/build.ninja
 
 # pytest runs on the installed package, never the source tree: tests/python
 # has no access to python/ (see test_api.py's test_installed_package_is_tested).
+# tools/run-pytest spreads the tests over the CPUs, then runs the timing
+# ratios alone.
 test-py: install
-	$(VPY) -m pytest tests/python
+	tools/run-pytest $(VPY) tests/python
 	$(VPY) -m pytest benchmarks/test_ways.py benchmarks/test_report.py
 
 test: test-c test-py
@@ -144,7 +148,7 @@ test-asan-py: build/asan/.installed
 	test -x build/asan/site-packages/bin/wordcount
 	$(ASAN_PY_ENV) $(VPY) -c 'import word_count._word_count as m, sys; \
 	    sys.exit(0 if "/build/asan/" in m.__file__ else "not the ASan build: " + m.__file__)'
-	$(ASAN_PY_ENV) $(VPY) -m pytest -p no:cacheprovider --capture=sys tests/python
+	$(ASAN_PY_ENV) tools/run-pytest $(VPY) -p no:cacheprovider --capture=sys tests/python
 
 test-asan: test-asan-c test-asan-py
 
@@ -220,7 +224,7 @@ PYENV_VERSIONS ?= 3.9 3.10 3.12 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 
 # A free-threaded CPython 3.13 ("3.13t") built from Debian's source package
-# into build/python-ft (cached in ~/.cache/word-count; about 15 minutes cold).
+# into build/python-ft (cached in ~/.cache/word-count; a few minutes cold).
 python-ft:
 	tools/build-python-ft
 
@@ -259,7 +263,7 @@ check-unicode:
 
 # The seed's benchmark on the GIL build and on 3.13t: search_sequential from 1
 # and 2 Python threads side by side.  The 3.13t and its venv are made here as
-# `make test-ft` makes them (the interpreter once a machine: about 15 minutes
+# `make test-ft` makes them (the interpreter once a machine: a few minutes
 # cold, then copied from ~/.cache/word-count); WORD_COUNT_SKIP_FT=1 runs the
 # GIL build only when it cannot be built.
 .PHONY: bench-ft

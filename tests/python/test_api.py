@@ -189,6 +189,7 @@ def test_no_threads_until_search():
     assert after == ["1", "2"]
 
 
+@pytest.mark.timing
 def test_gil_is_released_during_allow_threads():
     """While one thread counts a large text with the GIL released, another
     Python thread keeps running Python code: it records times that fall

@@ -486,6 +486,7 @@ def test_invert_match_refused():
     assert r.returncode == 2 and b"-v" in r.stderr
 
 
+@pytest.mark.timing
 def test_many_needles_scale_linearly(tmp_path):
     """N needles: repeated ones are found by sorting, not by comparing each
     with every earlier one.  The time for 8x the needles stays within ~20x

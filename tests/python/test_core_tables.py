@@ -240,6 +240,7 @@ def cpu_min(fn, rounds=5) -> float:
     return best
 
 
+@pytest.mark.timing
 @pytest.mark.skipif(SANITIZED, reason="timing ratios under the sanitizers mean little")
 def test_worst_cases_grow_linearly():
     # CPU time (robust on a loaded machine) of size 4n over size n: about 4

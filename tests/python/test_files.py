@@ -641,6 +641,7 @@ def test_keyboard_interrupt(tmp_path, source, kwargs):
     assert float(r.stdout.split()[-1]) < 5.0  # SIGINT at 0.5 s
 
 
+@pytest.mark.timing
 def test_asyncio_to_thread_keeps_loop_responsive(tmp_path):
     path = tmp_path / "zen"
     text = word_count.default_text(200).encode()

@@ -129,6 +129,7 @@ def _stream_time(data: bytes, needle: bytes, block: int) -> float:
     return min(t)
 
 
+@pytest.mark.timing
 def test_search_stream_long_needle_is_linear():
     """search_stream with needles as long as the stream or half of it:
     read() gives each byte once, and the work is about that of a short

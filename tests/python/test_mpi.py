@@ -94,6 +94,7 @@ def test_split_ranges_as_every_rank_against_every_file():
         assert wm.split_ranges(sizes, nranks) == _split_ranges_every_rank(sizes, nranks)
 
 
+@pytest.mark.timing
 def test_split_ranges_costs_files_plus_ranks():
     """Each file meets only the ranks of its own bytes: 5,000 files on 512
     ranks cost about what they cost on 16 (trying every file on every rank

@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,65 @@ def test_test_pythons_skips_only_when_told():
                  WORD_COUNT_SKIP_DEBIAN_PYTHON="1")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "test-pythons: SKIPPED CPython 3.14" in r.stdout
+
+
+# tools/run-pytest: the suites spread over processes, then the `timing`
+# tests alone.  Each case is a small suite of its own in tmp_path.
+RUN_PYTEST = ROOT / "tools" / "run-pytest"
+SUITE = '''
+import os, pathlib
+LOG = pathlib.Path(__file__).with_name("ran.txt")
+
+def note(name):
+    with LOG.open("a") as f:
+        f.write(f"{name} {os.environ.get('PYTEST_XDIST_WORKER', 'alone')}\\n")
+
+def test_plain_a():
+    note("plain_a"); assert PLAIN
+
+def test_plain_b():
+    note("plain_b")
+
+@__import__("pytest").mark.timing
+def test_ratio():
+    note("ratio"); assert TIMING
+'''
+
+
+def run_suite(tmp_path, plain=True, timing=True, with_timing_test=True):
+    src = SUITE.replace("PLAIN", str(plain)).replace("TIMING", str(timing))
+    if not with_timing_test:
+        src = src[:src.index("@__import__")]
+    (tmp_path / "test_small.py").write_text(src)
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nmarkers =\n    timing: a ratio of times\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in SANITIZER_ENV and not k.startswith("PYTEST_")}
+    r = subprocess.run([str(RUN_PYTEST), sys.executable, "-p", "no:cacheprovider",
+                        "-q", str(tmp_path)], cwd=tmp_path, capture_output=True,
+                       text=True, env={**env, "WC_TEST_JOBS": "2"}, timeout=300)
+    log = tmp_path / "ran.txt"
+    ran = sorted(log.read_text().split("\n")[:-1]) if log.exists() else []
+    return r, ran
+
+
+def test_run_pytest_runs_timing_tests_alone_after_the_rest(tmp_path):
+    r, ran = run_suite(tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    names = {line.split()[0]: line.split()[1] for line in ran}
+    assert sorted(names) == ["plain_a", "plain_b", "ratio"], ran  # each once
+    assert names["plain_a"].startswith("gw") and names["plain_b"].startswith("gw")
+    assert names["ratio"] == "alone"
+
+
+@pytest.mark.parametrize("plain, timing", [(False, True), (True, False)])
+def test_run_pytest_fails_when_either_pass_fails(tmp_path, plain, timing):
+    r, ran = run_suite(tmp_path, plain=plain, timing=timing)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert len(ran) == 3  # a failure in the first pass does not skip the second
+
+
+def test_run_pytest_passes_a_suite_without_timing_tests(tmp_path):
+    r, ran = run_suite(tmp_path, with_timing_test=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(ran) == 2

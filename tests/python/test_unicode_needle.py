@@ -191,6 +191,7 @@ def linear_ratio(run, n: int = 1 << 15) -> float:
     return cpu_min(lambda: run(4 * n)) / cpu_min(lambda: run(n))
 
 
+@pytest.mark.timing
 @pytest.mark.skipif(bool(os.environ.get("WC_SANITIZER")),
                     reason="timing ratios under the sanitizers mean little")
 @pytest.mark.parametrize("as_bytes", [False, True])

@@ -242,6 +242,7 @@ def test_file_blocks(tmp_path):
             assert got == want, (needle, bs)
 
 
+@pytest.mark.timing
 @pytest.mark.skipif(bool(os.environ.get("WC_SANITIZER")),
                     reason="timing ratios under the sanitizers mean little")
 @pytest.mark.parametrize("unit", ["ß ", "ß", "aſ-", "\u212a" * 3 + "x" * 40 + " "])
