@@ -138,3 +138,37 @@ def test_run_pytest_passes_a_suite_without_timing_tests(tmp_path):
     r, ran = run_suite(tmp_path, with_timing_test=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert len(ran) == 2
+
+
+TIMERS = re.compile(r"\b(perf_counter|process_time|thread_time)\(")
+
+
+def test_every_test_that_times_is_marked_timing():
+    """A test that takes a ratio of times (time.perf_counter, process_time or
+    thread_time, in itself or in a helper it calls, also one imported from
+    another test module) carries @pytest.mark.timing, so that
+    tools/run-pytest runs it alone."""
+    import ast
+    tests = ROOT / "tests" / "python"
+    funcs = {}  # every module-level function of the test modules
+    for path in sorted(tests.glob("*.py")):
+        src = path.read_text()
+        for node in ast.parse(src).body:
+            if isinstance(node, ast.FunctionDef):
+                calls = {n.func.id for n in ast.walk(node)
+                         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+                marked = any("mark.timing" in ast.get_source_segment(src, d)
+                             for d in node.decorator_list)
+                funcs[(path.name, node.name)] = (
+                    bool(TIMERS.search(ast.get_source_segment(src, node))), calls, marked)
+    timing = {name for (_, name), (t, _, _) in funcs.items() if t}
+    while True:  # helpers that call a helper that times
+        more = {name for (_, name), (_, calls, _) in funcs.items()
+                if calls & timing} - timing
+        if not more:
+            break
+        timing |= more
+    unmarked = [f"{f}::{name}" for (f, name), (_, _, marked) in funcs.items()
+                if name.startswith("test_") and name in timing and not marked]
+    assert unmarked == []
+    assert len([1 for (_, n), v in funcs.items() if n.startswith("test_") and v[2]]) >= 9
