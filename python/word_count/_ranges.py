@@ -59,19 +59,21 @@ def split_ranges(sizes: Sequence[int], nranks: int) -> List[List[Tuple[int, int,
     return out
 
 
-def line_start(f: BinaryIO, x: int, size: int) -> int:
+def line_start(f: BinaryIO, x: int, size: int, grown: bool = False) -> int:
     """The first line start at or after byte x of the file f of `size` bytes:
     0 for x == 0, else just after the first "\\n" at or after x - 1, or
     `size` if there is none before it (a `size` below the file's own size
-    bounds the search)."""
+    bounds the search).  With `grown`, a line that runs on past `size` (the
+    file grew after `size` was taken) is followed to its end instead: just
+    after its "\\n", or the file's end."""
     if x <= 0:
         return 0
     pos = x - 1
-    while pos < size:
+    while pos < size or grown:
         f.seek(pos)
-        probe = f.read(min(_PROBE, size - pos))
-        if not probe:  # the file shrank
-            return size
+        probe = f.read(min(_PROBE, size - pos) if pos < size else _PROBE)
+        if not probe:  # the file shrank (before size), or its end (grown)
+            return max(size, pos)
         i = probe.find(b"\n")
         if i >= 0:
             return pos + i + 1
@@ -85,11 +87,15 @@ def line_range(f: BinaryIO, lo: int, hi: int, size: int) -> Tuple[int, int]:
     start is looked for in [lo, hi) only, and the end only when a line
     starts there: a range costs its own bytes and those it counts, so the
     ranges of a file with few newlines cost the file's size in all, where
-    each looking to the end of the file for its start made them quadratic."""
+    each looking to the end of the file for its start made them quadratic.
+    The last line of the file, when it had no "\\n" at `size` and the file
+    has grown since, is followed to its end (line_start's `grown`): a word
+    is never cut at the planned size, though the lines appended after it
+    are not the range's."""
     start = line_start(f, lo, hi)
     if start >= hi:
         return hi, hi
-    return start, line_start(f, hi, size)
+    return start, line_start(f, hi, size, grown=True)
 
 
 def _readinto(f, mv: memoryview) -> int:

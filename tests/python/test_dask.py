@@ -5,6 +5,7 @@ including when a worker process dies mid-job."""
 from __future__ import annotations
 
 import errno
+from collections import Counter
 import os
 import signal
 import subprocess
@@ -236,6 +237,45 @@ def test_a_file_that_shrinks_after_the_plan_raises(tmp_path, monkeypatch):
             with pytest.raises(OSError) as e, dask.config.set(scheduler="synchronous"):
                 wd.search_files(url, "is", blocksize=blocksize)
             assert e.value.errno == errno.EIO, (url, blocksize)
+
+
+def test_a_file_that_grows_after_the_plan_keeps_its_last_word_whole(tmp_path, monkeypatch):
+    """A file that did not end with a newline when its ranges were planned
+    and has grown since (a log being written): the last line is read to its
+    end, so its last word is whole ("island"; it was counted as "isl", cut at
+    the planned size); the lines appended after it are not counted, as
+    search_file does not count bytes appended after it opened a file.  Local
+    and remote (fsspec's memory file system), one range and several."""
+    fsspec = pytest.importorskip("fsspec")
+    planned = b"is a word\n" * 1000 + b"an isl"
+    grown = planned + b"and is\nis appended\n"
+    local = tmp_path / "grow.txt"
+    memfs = fsspec.filesystem("memory")
+    real_ranges = wd._ranges
+
+    def write(data):
+        local.write_bytes(data)
+        with memfs.open("/wc-grow/grow.txt", "wb") as f:
+            f.write(data)
+
+    def plan_then_grow(urlpath, blocksize, storage_options):
+        plan = real_ranges(urlpath, blocksize, storage_options)
+        write(grown)
+        return plan
+
+    monkeypatch.setattr(wd, "_ranges", plan_then_grow)
+    # The oracle: the planned text with its last line as it now reads.
+    want = Counter((planned + b"and is\n").split())
+    for url in (str(local), "memory://wc-grow/grow.txt"):
+        for blocksize in (None, 4000, 7):
+            write(planned)
+            with dask.config.set(scheduler="synchronous"):
+                got = wd.frequencies_files(url, blocksize=blocksize)
+            assert got == want, (url, blocksize)
+            assert b"isl" not in got
+            write(planned)
+            with dask.config.set(scheduler="synchronous"):
+                assert wd.search_files(url, "is", blocksize=blocksize) == 1001
 
 
 def _cli(*args):

@@ -73,6 +73,28 @@ def test_line_ranges_read_each_byte_about_once(data):
         assert f.bytes_read <= 3 * len(data), (nranks, f.bytes_read)
 
 
+@pytest.mark.parametrize("planned, appended, whole", [
+    (b"is a\nan isl", b"and is\nmore\n", b"is a\nan island is\n"),
+    (b"isl", b"and", b"island"),
+    (b"is a\nan is\n", b"land\n", b"is a\nan is\n"),  # ended with "\n": nothing more
+])
+def test_line_ranges_of_a_grown_file_end_with_its_last_line_whole(planned, appended, whole):
+    """Ranges planned on a file that has grown since (every rank plans with
+    the size it was given): the last line, open at the planned size, is read
+    to its end, so no word is cut there; the lines appended after it are not
+    in any range.  The pieces, in order, are the planned text and the rest of
+    its last line."""
+    data = planned + appended
+    for nranks in (1, 2, 3, 7):
+        f = _CountingReader(data)
+        pieces = []
+        for ranges in wm.split_ranges([len(planned)], nranks):
+            for _, lo, hi in ranges:
+                start, end = wm.line_range(f, lo, hi, len(planned))
+                pieces.append(data[start:end])
+        assert b"".join(pieces) == whole, nranks
+
+
 def _split_ranges_every_rank(sizes, nranks):
     """The oracle: every file tried against every rank's bytes."""
     total, base, out = sum(sizes), 0, [[] for _ in range(nranks)]
