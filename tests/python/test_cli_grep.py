@@ -272,9 +272,10 @@ def test_binary_stdin(tmp_path):
     first 32 KiB is still counted whole."""
     binary = b"ERROR\x00\nERROR\n"
     for opt in ("-I", "--binary-files=without-match"):
+        # Skipped is no match: 0, as grep -c prints (it printed nothing).
         r = wc("-c", opt, "ERROR", "-", input=binary)
-        assert (r.returncode, r.stdout) == (1, b"")
-        assert grep("-c", opt, "-w", "ERROR", input=binary).stdout in (b"0\n", b"")
+        assert (r.returncode, r.stdout) == (1, b"0\n")
+        assert grep("-c", opt, "-w", "ERROR", input=binary).stdout == b"0\n"
         r = wc("-l", opt, "ERROR", input=binary)
         assert (r.returncode, r.stdout) == (1, b"")
     assert wc("-I", "ERROR", input=b"ERROR x ERROR\n").stdout == b"2\n"
@@ -670,3 +671,164 @@ def test_grep_no_op_flags(corpus):
     want = f"{grep_ow('ERROR', path)}\n".encode()
     for flags in (["-w"], ["-F"], ["-wF"], ["-i", "--no-ignore-case"]):
         assert wc(*flags, "ERROR", path).stdout == want, flags
+
+
+def _answers_before_the_end(cmd, env=None):
+    """Run cmd with a pipe on stdin that gets one matching line and then
+    stays open: (returncode, stdout), or None when cmd still waits."""
+    p = subprocess.Popen([str(a) for a in cmd], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        p.stdin.write(b"a line\nthe ERROR here\n")
+        p.stdin.flush()
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            return None
+        return p.returncode, p.stdout.read()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        for f in (p.stdin, p.stdout, p.stderr):
+            try:
+                f.close()
+            except BrokenPipeError:
+                pass
+
+
+@needs_grep
+@pytest.mark.parametrize("words", [[], ["--words=space"], ["-i"], ["-e", "ERROR"] + [
+    f"-e{w}" for w in "abcdefgh"]])
+def test_quiet_and_list_answer_at_the_first_match_of_an_open_stream(words):
+    """-q, -l and -L stop at the first match, as grep does, so `tail -f log
+    | wordcount -q ERROR` answers: they read every input to its end (a
+    pipe that stays open: never).  The plain kernels, the table (unicode
+    words, -i, many WORDs) alike; grep is the oracle on the same pipe."""
+    word = [] if "-e" in words else ["ERROR"]
+    for opt in ("-q", "-l", "-L"):
+        got = _answers_before_the_end([WORDCOUNT, opt, *words, *word])
+        want = _answers_before_the_end([GREP, opt, "-w", "ERROR"], env=GREP_ENV)
+        assert want is not None
+        assert got == want, (opt, words)
+
+
+@needs_grep
+def test_quiet_and_list_on_files_as_grep(tmp_path):
+    """-q, -l and -L now read a piece at a time (whole lines); what they
+    answer is grep's on files whose match is in the first line, the last
+    (with and without its newline), past the first MiB, on a line of
+    several MiB, behind CRLF, and nowhere; a FIFO given as a FILE too."""
+    rng = random.Random(11)
+    filler = b"".join(rng.choice([b"x y\n", b"zz\r\n", b"ERRORS a\n", b"q " * 50 + b"\n"])
+                      for _ in range(60_000))
+    texts = {
+        "first": b"ERROR\n" + filler, "last": filler + b"ERROR\n",
+        "last-nonl": filler + b"z ERROR", "crlf": filler + b"a ERROR\r\n" + filler,
+        "long-line": filler + b"w " * (3 << 20) + b"ERROR " + b"v " * 100 + b"\n",
+        "none": filler, "empty": b"",
+        "late": filler * 4 + b"a ERROR\n",
+    }
+    # A regular file is read in pieces for its first MiBs, then counted whole
+    # from the start of the line it was in (1 + 2 + 4 MiB read): a line that
+    # starts just before 7 MiB and holds the only match.
+    for k in (1, 3, 5, 8):
+        start = (7 << 20) - k  # of the line with the match
+        head = b"ab\n" * (start // 3) + (b"c" * (start % 3))[1:] + b"\n" * (start % 3 > 0)
+        assert len(head) == start
+        texts[f"straddle-{k}"] = head + b"ERROR and more\n" + b"tail\n" * 10
+    paths = []
+    for name, data in texts.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(tmp_path / name)
+    for opt in ("-l", "-L"):
+        for words in ([], ["--words=space"], ["-i"]):
+            r = wc(opt, *words, "ERROR", *paths)
+            g = grep(opt, "-a", "-w", "ERROR", *paths)
+            assert (r.returncode, r.stdout) == (g.returncode, g.stdout), (opt, words)
+    for p in paths:
+        assert wc("-q", "ERROR", p).returncode == grep("-q", "-w", "ERROR", p).returncode, p
+    # A FIFO given, whose writer keeps it open after its matching line.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([str(WORDCOUNT), "-l", "ERROR", str(fifo)], stdout=subprocess.PIPE)
+    with open(fifo, "wb") as w:
+        w.write(b"an ERROR\n")
+        w.flush()
+        assert p.wait(timeout=20) == 0
+    assert p.stdout.read() == os.fsencode(fifo) + b"\n"
+    p.stdout.close()
+
+
+def test_quiet_a_line_longer_than_what_it_holds(tmp_path):
+    """A line of more than 64 MiB without a newline: -q and -l count the rest
+    of the input whole instead of holding it, and still find the WORD at its
+    end; a count with its own count of the pieces before it."""
+    f = tmp_path / "one-line"
+    f.write_bytes(b"a b\n" * 1000 + b"ERROR " + b"y " * (33 << 20) + b"z")
+    assert wc("-q", "ERROR", f).returncode == 0  # in what was held
+    assert wc("-q", "z", f).returncode == 0
+    f.write_bytes(b"a b\n" * 1000 + b"y " * (33 << 20) + b"ERROR")
+    assert wc("-q", "ERROR", f).returncode == 0
+    assert wc("-l", "ERROR", f).stdout == os.fsencode(f) + b"\n"
+    assert wc("-q", "--words=space", "ERROR", f).returncode == 0
+    assert wc("-l", "-e", "b", "-e", "zzz", f).stdout == os.fsencode(f) + b"\n"
+    assert wc("-L", "nothere", f).stdout == os.fsencode(f) + b"\n"
+
+
+def test_quiet_and_list_name_the_offset_of_bad_utf8_in_the_input(tmp_path):
+    """--strict-utf8 with -l reads a piece at a time: the offset it names is
+    in the input, the same as without -l, not in the piece."""
+    f = tmp_path / "bad"
+    f.write_bytes(b"no match here\n" * 300_000 + b"bad \xff byte\n")
+    whole = wc("--strict-utf8", "ERROR", f)
+    listed = wc("--strict-utf8", "-l", "ERROR", f)
+    assert whole.returncode == listed.returncode == 2
+    assert b"at byte offset 4200004 " in whole.stderr
+    assert whole.stderr == listed.stderr
+
+
+@needs_grep
+def test_binary_fifo_and_device_skipped_by_I(tmp_path):
+    """-I skips a binary FIFO or device given as a FILE as it skips a binary
+    standard input (it counted them; /dev/zero never ended), and a skipped
+    input is no match: 0 with -c, named by -L (it was left out of both)."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for cmd in ([WORDCOUNT, "-c", "-I", "is"], [GREP, "-c", "-I", "-w", "is"]):
+        p = subprocess.Popen([str(a) for a in cmd] + [str(fifo)], stdout=subprocess.PIPE,
+                             env=GREP_ENV)
+        with open(fifo, "wb") as w:
+            w.write(b"is\x00 is\n")
+        out = p.communicate(timeout=20)[0]
+        assert (p.returncode, out) == (1, b"0\n"), cmd
+    r = wc("-c", "-I", "is", "/dev/zero")
+    assert (r.returncode, r.stdout) == (1, b"0\n")
+    binary, text = tmp_path / "bin.dat", tmp_path / "a.txt"
+    binary.write_bytes(b"is\x00is\n")
+    text.write_bytes(b"it is\nthis is\n")
+    for opt in ("-c", "-L", "-l"):
+        r, g = wc(opt, "-I", "is", binary, text), grep(opt, "-I", "-w", "is", binary, text)
+        assert (r.returncode, r.stdout) == (g.returncode, g.stdout), opt
+    assert wc("-I", "is", binary).stdout == b"0\n"
+
+
+@needs_grep
+def test_include_exclude_match_name_suffixes_of_files_given(tmp_path):
+    """--include, --exclude and --exclude-dir match a FILE given by any
+    trailing part of its name after a '/', as grep's do (only the base name
+    was looked at: --exclude='src/*' let src/c.txt through); a directory
+    given and excluded is skipped without -r too, not an error."""
+    (tmp_path / "src").mkdir()
+    for name in ("a.txt", "b.c", "src/c.txt", "src/d.c"):
+        (tmp_path / name).write_bytes(b"is\n")
+    names = ["a.txt", "b.c", "src/c.txt", "src/d.c", str(tmp_path / "b.c"), "./src/d.c"]
+    for opts in (["--exclude=src/*"], ["--exclude=*.c"], [f"--exclude={tmp_path}/*"],
+                 ["--include=src/*"], ["--include=*.c", "--exclude=src*"], ["--exclude=c.txt"]):
+        r, g = wc("-l", *opts, "is", *names, cwd=tmp_path), grep("-l", *opts, "-w", "is", *names,
+                                                                  cwd=tmp_path)
+        assert (r.returncode, r.stdout) == (g.returncode, g.stdout), opts
+    for opts in (["--exclude-dir=src"], ["--exclude-dir=sr?"]):
+        r = wc("-l", *opts, "is", "src", "a.txt", cwd=tmp_path)
+        g = grep("-l", *opts, "-w", "is", "src", "a.txt", cwd=tmp_path)
+        assert (r.returncode, r.stdout, r.stderr) == (g.returncode, g.stdout, b""), opts
