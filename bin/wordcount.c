@@ -396,14 +396,37 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     }
 }
 
+/* The long option `name` (len bytes), or else the one it is the start of
+ * (getopt_long's abbreviations, as grep takes them: --ignore for
+ * --ignore-case); NULL when there is none, and a usage error when it starts
+ * several options (not aliases of one). */
 static const struct opt_def *find_long(const char *name, size_t len)
 {
-    for (size_t k = 0; k < NOPTS; k++)
-        if (opt_defs[k].long_name != NULL &&
-            strlen(opt_defs[k].long_name) == len &&
-            strncmp(opt_defs[k].long_name, name, len) == 0)
+    const struct opt_def *found = NULL;
+    int ambiguous = 0;
+    for (size_t k = 0; k < NOPTS; k++) {
+        const char *l = opt_defs[k].long_name;
+        if (l == NULL || strncmp(l, name, len) != 0)
+            continue;
+        if (strlen(l) == len)
             return &opt_defs[k];
-    return NULL;
+        if (found != NULL && (found->id != opt_defs[k].id ||
+                              found->has_arg != opt_defs[k].has_arg))
+            ambiguous = 1;
+        if (found == NULL)
+            found = &opt_defs[k];
+    }
+    if (ambiguous) {
+        fprintf(stderr, "%s: option '--%.*s' is ambiguous; possibilities:", prog,
+                (int)len, name);
+        for (size_t k = 0; k < NOPTS; k++)
+            if (opt_defs[k].long_name != NULL &&
+                strncmp(opt_defs[k].long_name, name, len) == 0)
+                fprintf(stderr, " '--%s'", opt_defs[k].long_name);
+        fprintf(stderr, "\nTry 'wordcount --help' for more information.\n");
+        exit(2);
+    }
+    return found;
 }
 
 /* GNU-style: options anywhere before "--", short options grouped (-rj4),
@@ -947,6 +970,64 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* Whether an rg glob (-g) matches path, as fnmatch with FNM_PATHNAME but
+ * a segment "**" matches any number of the path's segments, none too (the
+ * segments "**" and "*.c": any .c file at any depth; "src" and "**":
+ * everything in src), as rg's and git's do.  Segment by segment, each pair
+ * of a glob segment and a path segment matched at most once: time linear
+ * in their product, whatever "**"s the glob holds. */
+static int glob_matches(const char *glob, const char *path)
+{
+    if (strstr(glob, "**") == NULL)
+        return fnmatch(glob, path, FNM_PATHNAME) == 0;
+    /* The segments, as copies each ending in '\0'. */
+    size_t gn = 1, pn = 1;
+    for (const char *q = glob; *q; q++)
+        gn += *q == '/';
+    for (const char *q = path; *q; q++)
+        pn += *q == '/';
+    char *gs = xmalloc(strlen(glob) + 1), *ps = xmalloc(strlen(path) + 1);
+    strcpy(gs, glob);
+    strcpy(ps, path);
+    char **g = xreallocarray(NULL, gn, sizeof *g), **p = xreallocarray(NULL, pn, sizeof *p);
+    size_t i = 0, j = 0;
+    g[i++] = gs;
+    for (char *q = gs; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            g[i++] = q + 1;
+        }
+    p[j++] = ps;
+    for (char *q = ps; *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            p[j++] = q + 1;
+        }
+    /* m[j]: the glob's segments from gi on match the path's from j on;
+     * filled from the last glob segment back. */
+    unsigned char *m = xmalloc(pn + 1), *next = xmalloc(pn + 1);
+    for (j = 0; j <= pn; j++)
+        next[j] = j == pn;
+    for (size_t gi = gn; gi-- > 0;) {
+        int any = strcmp(g[gi], "**") == 0;
+        m[pn] = any && next[pn];
+        for (j = pn; j-- > 0;)
+            m[j] = any ? (next[j] || m[j + 1])
+                       : (next[j + 1] && fnmatch(g[gi], p[j], 0) == 0);
+        unsigned char *t = m;
+        m = next;
+        next = t;
+    }
+    int ok = next[0];
+    free(m);
+    free(next);
+    free(g);
+    free(p);
+    free(gs);
+    free(ps);
+    return ok;
+}
+
 /* Whether glob matches a FILE given by its name, as grep's --include,
  * --exclude and --exclude-dir match one: the whole name or any trailing
  * part of it that starts just after a '/' (`--exclude='src/?.txt'` skips
@@ -985,7 +1066,7 @@ static int file_wanted(const struct cli *c, const char *path, const char *rel,
                 decided = f->kind == F_INCLUDE;
         } else if (f->kind == F_GLOB) {
             const char *subject = strchr(f->glob, '/') ? rel : base;
-            if (fnmatch(f->glob, subject, FNM_PATHNAME) == 0) {
+            if (glob_matches(f->glob, subject)) {
                 if (f->negated)
                     return 0;
                 glob_in = 1;
@@ -1005,7 +1086,7 @@ static int dir_wanted(const struct cli *c, const char *path, const char *rel)
         if (f->kind == F_EXCLUDE_DIR && fnmatch(f->glob, base, 0) == 0)
             return 0;
         if (f->kind == F_GLOB && f->negated &&
-            fnmatch(f->glob, strchr(f->glob, '/') ? rel : base, FNM_PATHNAME) == 0)
+            glob_matches(f->glob, strchr(f->glob, '/') ? rel : base))
             return 0;
     }
     return 1;

@@ -219,8 +219,17 @@ def glob_reference(root: Path, globs: list[str]) -> list[str]:
     inc = [g for g in globs if not g.startswith("!")]
     exc = [g[1:] for g in globs if g.startswith("!")]
 
+    def segments_match(gs, ps):
+        # A "**" segment matches any number of path segments, none too.
+        if not gs:
+            return not ps
+        if gs[0] == "**":
+            return any(segments_match(gs[1:], ps[i:]) for i in range(len(ps) + 1))
+        return bool(ps) and fnmatch.fnmatchcase(ps[0], gs[0]) and segments_match(gs[1:], ps[1:])
+
     def match(g, rel):
-        return fnmatch.fnmatchcase(rel if "/" in g else rel.rsplit("/", 1)[-1], g)
+        subject = rel if "/" in g else rel.rsplit("/", 1)[-1]
+        return segments_match(g.split("/"), subject.split("/"))
 
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -241,9 +250,54 @@ def test_glob_as_rg(tmp_path):
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"ERROR\n")
-    for globs in (["*.c"], ["!*.c"], ["!gen"], ["*.c", "!src/gen"], ["src/*.py"], ["*.py", "*.md"]):
+    rg = shutil.which("rg")
+    for globs in (["*.c"], ["!*.c"], ["!gen"], ["*.c", "!src/gen"], ["src/*.py"], ["*.py", "*.md"],
+                  # "**" segments (they matched as "*": within one segment)
+                  ["**/*.c"], ["src/**"], ["!src/**"], ["**/gen/*"], ["src/**/e.c"], ["**"],
+                  ["!**/*.c"], ["src/**/*.c", "!gen"], ["**/**/*.py"], ["a**"]):
         r = wc("-r", "-l", *[f"--glob={g}" for g in globs], "ERROR", cwd=root)
-        assert sorted(r.stdout.decode().splitlines()) == glob_reference(root, globs), globs
+        got = sorted(r.stdout.decode().splitlines())
+        assert got == glob_reference(root, globs), globs
+        if rg is not None:  # the reference against ripgrep itself, where it is
+            o = subprocess.run([rg, "-l", "-uu", *[f"--glob={g}" for g in globs], "ERROR"],
+                               cwd=root, capture_output=True, check=False)
+            assert got == sorted(o.stdout.decode().splitlines()), globs
+    assert wc("-r", "-l", "-g", "**/*.c", "ERROR", cwd=root).stdout.count(b"\n") == 3
+
+
+def test_glob_double_star_is_linear(tmp_path):
+    """Many "**" segments against a deep path: each pair of segments is
+    matched once (a backtracking match tries every way to share the path
+    among them: 20 of them against 60 levels would not end)."""
+    deep = tmp_path.joinpath(*["d"] * 60)
+    deep.mkdir(parents=True)
+    (deep / "x.txt").write_bytes(b"ERROR\n")
+    glob = "/".join(["**"] * 20) + "/y.txt"
+    r = wc("-r", "-l", "-g", glob, "ERROR", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (1, b"")
+    r = wc("-r", "-l", "-g", "/".join(["**"] * 20) + "/x.txt", "ERROR", cwd=tmp_path)
+    assert r.stdout == b"/".join([b"d"] * 60) + b"/x.txt\n"
+
+
+@needs_grep
+def test_long_options_abbreviated_as_grep(tmp_path):
+    """A long option may be given by the start of its name when only one
+    option (or aliases of one) starts so, as getopt_long and grep take it;
+    several: exit 2 naming them.  (Only whole names were taken.)"""
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"is IS this is\n")
+    for opts in (["--ignore"], ["--cou"], ["--files-with-m"], ["--col=never"], ["--no-m"]):
+        full = {"--ignore": "--ignore-case", "--cou": "--count", "--files-with-m":
+                "--files-with-matches", "--col=never": "--color=never", "--no-m": "--no-messages"}
+        r, whole = wc(*opts, "is", f), wc(full[opts[0]], "is", f)
+        assert (r.returncode, r.stdout, r.stderr) == (whole.returncode, whole.stdout, b""), opts
+        assert grep(*opts, "-w", "is", f).returncode == 0, opts
+    for amb in ("--co", "--files-with"):
+        r, g = wc(amb, "is", f), grep(amb, "-w", "is", f)
+        assert r.returncode == g.returncode == 2
+        assert b"ambiguous" in r.stderr and b"ambiguous" in g.stderr
+        assert r.stdout == b""
+    assert wc("--nosuch", "is", f).returncode == 2
 
 
 @needs_grep
