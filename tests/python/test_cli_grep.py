@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import gzip
+import json
 import os
 import random
 import re
@@ -693,6 +694,35 @@ def test_man_page_and_completions_installed():
     first, second = r.stdout.decode().splitlines()[:2]
     assert set(first.split()) == {"--word-regexp", "--words="}
     assert set(second.split()) == {"unicode", "space"}
+
+
+def test_plain_meson_install_puts_man_page_and_completions_in_the_system_share(tmp_path):
+    """`meson setup --prefix=/usr` then `meson install` (as a distribution
+    builds): the man page in /usr/share/man/man1 and the completions in
+    /usr/share/{bash-completion,zsh}; they went to /usr/share/share/..., where
+    man and bash-completion never look.  A wheel's layout (-Dwheel=true,
+    what pyproject.toml gives meson-python) keeps {datadir}/share.  Read
+    from meson's own plan of the install (meson introspect --installed)."""
+    meson = shutil.which("meson", path=str(Path(sys.executable).parent)) or shutil.which("meson")
+    root = Path(__file__).resolve().parents[2]
+    if meson is None or not (root / "meson.build").is_file():
+        pytest.skip("needs meson and the source tree")
+    plans = {}
+    for wheel in ("false", "true"):
+        build = tmp_path / f"b-{wheel}"
+        r = subprocess.run([meson, "setup", str(build), "-Dpython=false", f"-Dwheel={wheel}",
+                            "--prefix=/usr"], cwd=root, capture_output=True, timeout=300,
+                           check=False)
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+        r = subprocess.run([meson, "introspect", str(build), "--installed"],
+                           capture_output=True, timeout=120, check=True)
+        plans[wheel] = {Path(k).name: v for k, v in json.loads(r.stdout).items()}
+    assert plans["false"]["wordcount.1"] == "/usr/share/man/man1/wordcount.1"
+    assert plans["false"]["wordcount.bash"] == "/usr/share/bash-completion/completions/wordcount.bash"
+    assert plans["false"]["_wordcount"] == "/usr/share/zsh/site-functions/_wordcount"
+    assert plans["true"]["wordcount.1"] == "/usr/share/share/man/man1/wordcount.1"
+    assert plans["true"]["_wordcount"] == "/usr/share/share/zsh/site-functions/_wordcount"
+    assert plans["false"]["wordcount"] == plans["true"]["wordcount"] == "/usr/bin/wordcount"
 
 
 @needs_grep
