@@ -36,9 +36,11 @@ static PyObject *wc_exact_needle(PyObject *nd, int is_str, Py_ssize_t k)
      * key (a bytearray) is refused before the count, not after.  The object
      * is ours (held by our tuple) while its __hash__ runs. */
     if (PyObject_Hash(nd) == -1) {
-        /* Unhashable: a TypeError, made to say why a key is needed.  Any
-         * other exception of a __hash__ (Ctrl-C, MemoryError) is its own. */
-        if (!PyErr_ExceptionMatches(PyExc_TypeError))
+        /* Unhashable: a TypeError, made to say why a key is needed (a
+         * writable memoryview says so with a ValueError).  Any other
+         * exception of a __hash__ (Ctrl-C, MemoryError) is its own. */
+        if (!PyErr_ExceptionMatches(PyExc_TypeError) &&
+            !(PyMemoryView_Check(nd) && PyErr_ExceptionMatches(PyExc_ValueError)))
             return NULL;
         PyErr_Clear();
         PyErr_Format(PyExc_TypeError,

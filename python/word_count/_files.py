@@ -124,7 +124,8 @@ def search_stream(fileobj, needle, *, threads=None, progress=None,
     is read in blocks on `threads` threads as search_file reads (default:
     default_threads()); a pipe or a read(n) is one stream on the calling
     thread.  `needle` and `progress` as for search_file (the total given to
-    `progress` is None), and so are `words`, `casefold` and `errors`.
+    `progress` is None while the stream's size is not known), and so are
+    `words`, `casefold` and `errors`.
     """
     return _call(_word_count.search_stream, progress, _stream_desc(fileobj),
                  fileobj, needle, threads=threads, block_size=block_size,

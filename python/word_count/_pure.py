@@ -21,12 +21,15 @@ def _as_pair(contents: object, needle: object) -> tuple[Text, Text]:
             f"not {type(contents).__name__!r} and {type(needle).__name__!r}"
         )
     if isinstance(contents, str):
-        return contents, needle  # type: ignore[return-value]
+        # Exact str copies of subclasses (a slice of one is a str): the words
+        # are then compared code point for code point, as the native
+        # functions compare them, never by a subclass's own __eq__.
+        return contents[:], needle[:]  # type: ignore[index,return-value]
     return _as_bytes(contents, "contents"), _as_bytes(needle, "needle")
 
 
 def _as_bytes(obj: object, what: str) -> bytes:
-    if isinstance(obj, bytes):
+    if type(obj) is bytes:
         return obj
     try:
         view = memoryview(obj)  # type: ignore[arg-type]

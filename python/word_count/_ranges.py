@@ -257,7 +257,11 @@ def merge(counters: Iterable[Counter]) -> Counter:
 
 
 def check_top(top) -> Optional[int]:
-    if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 0):
+    """top= as frequencies(top=) takes it: a wrong type is a TypeError, a
+    negative int a ValueError."""
+    if top is not None and (not isinstance(top, int) or isinstance(top, bool)):
+        raise TypeError(f"top must be None or an int >= 0, not {type(top).__name__!r}")
+    if top is not None and top < 0:
         raise ValueError(f"top must be None or an int >= 0, not {top!r}")
     return top
 

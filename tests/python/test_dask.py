@@ -308,6 +308,20 @@ def test_frequencies_every_layout(files, client):
 
 
 @needs_frequencies
+def test_top_of_a_wrong_type_is_a_type_error(files):
+    """top= is checked as frequencies(top=) checks it: a bool, a str or a
+    float is a TypeError (they were ValueErrors), a negative int a
+    ValueError."""
+    paths = list(files)
+    for bad in (True, "3", 1.0):
+        with pytest.raises(TypeError):
+            word_count.frequencies("a", top=bad)
+        with pytest.raises(TypeError):
+            wd.frequencies_files(paths, top=bad)
+    with pytest.raises(ValueError):
+        wd.frequencies_files(paths, top=-1)
+
+
 def test_frequencies_top(files):
     full = frequencies_oracle(files.values())
     top = wd.frequencies_files(list(files), top=3, blocksize=4)

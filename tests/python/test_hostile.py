@@ -570,3 +570,25 @@ def test_search_with_progress_runs_on_the_pool():
                        timeout=120, env={**os.environ, "WORD_COUNT_POOL_IDLE": "60"})
     assert r.returncode == 0, r.stderr
     assert int(r.stdout) >= 1
+
+
+def test_search_py_compares_subclass_needles_code_point_for_code_point():
+    """search_py, the pure-Python reference, compares the words with an
+    exact copy of the needle, as the native functions do: a subclass whose
+    __eq__ says yes to everything counted every word (3 where search gave
+    1), str and bytes alike."""
+    always = {"__eq__": lambda s, o: True, "__ne__": lambda s, o: False}
+    for base, text in ((str, "a b c a"), (bytes, b"a b c a")):
+        needle = type("Always", (base,), {**always, "__hash__": base.__hash__})(text[:1])
+        want = text.split(text[1:2]).count(text[:1])  # the oracle: 2
+        assert word_count.search_py(text, needle) == word_count.search(text, needle) == want
+        assert word_count.search_py(type("T", (base,), always)(text), needle) == want
+
+
+def test_count_many_writable_memoryview_needle_is_a_type_error():
+    """A needle the result could not use as a key: a writable memoryview
+    raised hash()'s ValueError; it is the TypeError that says to pass
+    bytes(...), as for a bytearray.  A read-only one is a key."""
+    with pytest.raises(TypeError, match=r"unhashable 'memoryview'.*bytes\(\.\.\.\)"):
+        word_count.count_many(b"a b a", [memoryview(bytearray(b"a"))])
+    assert word_count.count_many(b"a b a", [memoryview(b"a")]) == {b"a": 2}
