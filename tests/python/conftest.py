@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sysconfig
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -27,6 +28,16 @@ settings.load_profile("default")
 # failed every one of them.  A handler here is the default again in a child.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Dask's statistical profiler reads other threads' frames through
+# sys._current_frames(), which a free-threaded CPython 3.13 does without a
+# lock: a use-after-free (CPython gh-152355) that crashed a test-ft worker in
+# distributed/profile.py while the scheduler of the LocalCluster ran in it.
+# Off on such builds, for this process and (through the environment) for
+# the Dask workers and command lines the tests start; docs/interpreters.md
+# tells users the same.
+if sysconfig.get_config_var("Py_GIL_DISABLED"):
+    os.environ.setdefault("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "False")
 
 
 ALL_KERNELS = ("scalar", "sse2", "avx2", "avx512")

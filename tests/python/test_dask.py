@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 
 import pytest
@@ -50,6 +51,17 @@ def client():
     yield c
     c.close()
     cluster.close()
+
+
+@pytest.mark.skipif(not sysconfig.get_config_var("Py_GIL_DISABLED"),
+                    reason="a free-threaded build's setting")
+def test_dask_profiler_is_off_on_a_free_threaded_build(client):
+    """Dask's profiler reads other threads' frames, a use-after-free on
+    3.13t (CPython gh-152355) that crashed a test-ft worker: conftest turns
+    it off, here, in the scheduler's process and in the workers'."""
+    assert dask.config.get("distributed.worker.profile.enabled") is False
+    assert set(client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+               .values()) == {False}
 
 
 def test_ranges_partition_each_file(files):
