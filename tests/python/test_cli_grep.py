@@ -287,12 +287,12 @@ def test_long_options_abbreviated_as_grep(tmp_path):
     several: exit 2 naming them.  (Only whole names were taken.)"""
     f = tmp_path / "a.txt"
     f.write_bytes(b"is IS this is\n")
-    for opts in (["--ignore"], ["--cou"], ["--files-with-m"], ["--col=never"], ["--no-m"]):
-        full = {"--ignore": "--ignore-case", "--cou": "--count", "--files-with-m":
-                "--files-with-matches", "--col=never": "--color=never", "--no-m": "--no-messages"}
-        r, whole = wc(*opts, "is", f), wc(full[opts[0]], "is", f)
-        assert (r.returncode, r.stdout, r.stderr) == (whole.returncode, whole.stdout, b""), opts
-        assert grep(*opts, "-w", "is", f).returncode == 0, opts
+    full = {"--ignore": "--ignore-case", "--cou": "--count", "--files-with-m":
+            "--files-with-matches", "--col=never": "--color=never", "--no-m": "--no-messages"}
+    for short, name in full.items():
+        r, whole = wc(short, "is", f), wc(name, "is", f)
+        assert (r.returncode, r.stdout, r.stderr) == (whole.returncode, whole.stdout, b""), short
+        assert grep(short, "-w", "is", f).returncode == 0, short
     for amb in ("--co", "--files-with"):
         r, g = wc(amb, "is", f), grep(amb, "-w", "is", f)
         assert r.returncode == g.returncode == 2
