@@ -51,11 +51,16 @@ build/c/build.ninja: | $(VENV)/.deps
 test-c: build/c/build.ninja
 	$(MESON) test -C build/c --print-errorlogs
 
+# What the tests need from Debian: bash-completion's loader, which one test
+# runs on the installed completion (missing, that test is skipped).
+TEST_APT := bash-completion
+
 # pytest runs on the installed package, never the source tree: tests/python
 # has no access to python/ (see test_api.py's test_installed_package_is_tested).
 # tools/run-pytest spreads the tests over the CPUs, then runs the timing
 # ratios alone.
 test-py: install
+	-tools/apt-ensure $(TEST_APT)
 	tools/run-pytest $(VPY) tests/python
 	$(VPY) -m pytest benchmarks/test_ways.py benchmarks/test_report.py
 

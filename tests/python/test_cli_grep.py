@@ -696,6 +696,29 @@ def test_man_page_and_completions_installed():
     assert set(second.split()) == {"unicode", "space"}
 
 
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
+
+
+@pytest.mark.skipif(not BASH_COMPLETION.is_file() or shutil.which("bash") is None,
+                    reason="needs bash and the bash-completion package (make test installs it)")
+def test_bash_completion_loader_finds_the_installed_file(tmp_path):
+    """bash-completion's lazy loader (__load_completion, run on the first
+    Tab after `wordcount`) finds the file by the command's name in each
+    completions directory of $XDG_DATA_DIRS: `wordcount`, `wordcount.bash`
+    or `_wordcount`.  Ours is `wordcount.bash` (meson cannot give a
+    generated file the name of the executable built beside it): loaded from
+    the environment's share/ as a distribution's /usr/share would be."""
+    share = Path(sys.prefix) / "share"
+    script = (f"source {BASH_COMPLETION}; __load_completion wordcount || exit 3; "
+              "complete -p wordcount")
+    env = {**os.environ, "XDG_DATA_DIRS": str(share), "HOME": str(tmp_path),
+           "BASH_COMPLETION_USER_DIR": str(tmp_path / "none")}
+    r = subprocess.run(["bash", "-c", script], capture_output=True, timeout=60, env=env,
+                       check=False)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert r.stdout.decode().split()[-2:] == ["_wordcount", "wordcount"]
+
+
 def test_plain_meson_install_puts_man_page_and_completions_in_the_system_share(tmp_path):
     """`meson setup --prefix=/usr` then `meson install` (as a distribution
     builds): the man page in /usr/share/man/man1 and the completions in
