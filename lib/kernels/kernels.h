@@ -132,17 +132,17 @@ WC_DECLARE_KERNELS(avx512)
     uint64_t wc_byte_count_##isa(const uint8_t *t, size_t n, uint8_t c)       \
     { return wc_byte_count_scalar(t, n, c); }                                 \
     uint64_t wc_ucount8_##isa(const uint8_t *t, size_t lo, size_t hi,         \
-                              const uint8_t *needle, size_t m,                \
+                              const uint8_t *needle, size_t m, unsigned rule, \
                               wc_ucheck_fn check, void *ctx)                  \
-    { return wc_ucount8_scalar(t, lo, hi, needle, m, check, ctx); }           \
+    { return wc_ucount8_scalar(t, lo, hi, needle, m, rule, check, ctx); }     \
     uint64_t wc_ucount16_##isa(const uint16_t *t, size_t lo, size_t hi,       \
                                const uint16_t *needle, size_t m,              \
-                               wc_ucheck_fn check, void *ctx)                 \
-    { return wc_ucount16_scalar(t, lo, hi, needle, m, check, ctx); }          \
+                               unsigned rule, wc_ucheck_fn check, void *ctx)  \
+    { return wc_ucount16_scalar(t, lo, hi, needle, m, rule, check, ctx); }    \
     uint64_t wc_ucount32_##isa(const uint32_t *t, size_t lo, size_t hi,       \
                                const uint32_t *needle, size_t m,              \
-                               wc_ucheck_fn check, void *ctx)                 \
-    { return wc_ucount32_scalar(t, lo, hi, needle, m, check, ctx); }
+                               unsigned rule, wc_ucheck_fn check, void *ctx)  \
+    { return wc_ucount32_scalar(t, lo, hi, needle, m, rule, check, ctx); }
 
 /* Each SIMD file defines wc_have_<isa> as 1 when it was compiled with its
  * instruction set, 0 when the build left it out.  dispatch.c asks these. */

@@ -48,6 +48,17 @@ static inline int check_failed(void)
         }                                                                     \
     } while (0)
 
+/* Whether the test runs under a user-mode CPU emulator (qemu-user: `make
+ * test-cross` sets WC_TEST_EMULATED=1).  The emulator's own threads show in
+ * /proc/self/task, it aborts in a child forked from a threaded process, and
+ * madvise() advice is not applied, so the tests of thread counts, fork and
+ * page faults skip those checks there. */
+static inline int emulated(void)
+{
+    const char *e = getenv("WC_TEST_EMULATED");
+    return e != NULL && strcmp(e, "1") == 0;
+}
+
 /* Prints the closing line; the process's exit status. */
 static inline int check_report(void)
 {

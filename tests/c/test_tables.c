@@ -1043,7 +1043,7 @@ static long minor_faults(void)
  * memory or valgrind's, which fault as the table is touched. */
 static int faults_are_ours(void)
 {
-    if (under_valgrind())
+    if (under_valgrind() || emulated())
         return 0;
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     return 0;
