@@ -593,6 +593,16 @@ static void put_sep(const struct cli *c)
     fputs(c->color ? "\033[36m:\033[m" : ":", stdout);
 }
 
+static void report_msg(struct cli *c, const char *path, int rc, const char *msg);
+
+/* A length for printf's "%.*s": a WORD from -f (not NUL-terminated) of 2 GiB
+ * or more made (int) negative, and a negative precision prints up to a NUL,
+ * past the buffer.  Messages show at most the first 1 KiB. */
+static int print_len(size_t len)
+{
+    return len > 1024 ? 1024 : (int)len;
+}
+
 static void report(struct cli *c, const char *path, int rc)
 {
     const char *msg = rc == WC_EIO ? strerror(errno) : wc_strerror(rc);
@@ -602,6 +612,12 @@ static void report(struct cli *c, const char *path, int rc)
                  " (--strict-utf8)", c->utf8.offset);
         msg = utf8_msg;
     }
+    report_msg(c, path, rc, msg);
+}
+
+/* The result of one input: its counts (rc WC_OK), or the error msg. */
+static void report_msg(struct cli *c, const char *path, int rc, const char *msg)
+{
     clear_progress(c);
     if (rc != WC_OK) {
         /* -s: no messages about files that are missing or unreadable. */
@@ -1173,6 +1189,12 @@ static int cmp_names(const void *a, const void *b)
  * descriptors). */
 #define KEEP_OPEN_DEPTH 64
 
+/* The walk recurses a level a directory (walk() takes 480 bytes of stack a
+ * level built with -O2, about 1 KiB with ASan): a directory below this
+ * depth is reported as an error and skipped, so that a tree made 40,000
+ * levels deep cannot overflow the stack (it did: SIGSEGV). */
+#define WALK_MAX_DEPTH 4096
+
 /*
  * Count the files under the directory open at fd (owned), whose path is
  * p->s.  Returns an fd of the same directory (the one given, or one reopened
@@ -1222,6 +1244,12 @@ static int walk(struct cli *c, int fd, struct pathbuf *p,
                 if (!c->no_messages)
                     fprintf(stderr, "%s: %s: recursive directory loop, skipped\n",
                             prog, p->s);
+            } else if (me->depth >= WALK_MAX_DEPTH) {
+                /* (-s leaves it printed: it is not a missing file.) */
+                char msg[64];
+                snprintf(msg, sizeof msg, "more than %d directories deep, skipped",
+                         WALK_MAX_DEPTH);
+                report_msg(c, p->s, WC_EINVAL, msg);
             } else if (dir_wanted(c, p->s, rel)) {
                 int cfd = openat(fd, names[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC |
                                  (c->follow ? 0 : O_NOFOLLOW));
@@ -1384,7 +1412,7 @@ static void warn_needles(const struct cli *c)
         if (!one)
             fprintf(stderr, "%s: warning: '%.*s'%s is not one word (letters, "
                     "digits, '_'), so it is never counted; --words=space counts "
-                    "words between spaces\n", prog, (int)c->lens[k],
+                    "words between spaces\n", prog, print_len(c->lens[k]),
                     c->needles[k], folded ? " case-folded (-i)" : "");
     }
 }
@@ -1414,7 +1442,7 @@ static void make_table(struct cli *c)
         int rc = wc_freq_add_needle(c->table, c->needles[k], c->lens[k], 1,
                                     &c->ids[k], &err);
         if (rc == WC_EUTF8)
-            die_usage("WORD '%.*s' is not UTF-8 (at byte %zu)", (int)c->lens[k],
+            die_usage("WORD '%.*s' is not UTF-8 (at byte %zu)", print_len(c->lens[k]),
                       c->needles[k], err);
         if (rc != WC_OK) {
             fprintf(stderr, "%s: %s\n", prog, wc_strerror(rc));

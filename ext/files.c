@@ -314,6 +314,14 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
     PyObject *prefix = NULL;
     off_t orig = 0; /* the descriptor's offset, where the object's buffer ends */
     if (seekable) {
+        /* Bytes written to the object and not yet flushed go to the file
+         * first: the count moves the offset that the descriptor shares, so
+         * the seek() at the end would have flushed them at the end of the
+         * file instead of where they were written ("r+b"). */
+        r = PyObject_CallMethod(fileobj, "flush", NULL);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
         /* tell() is the logical position, whatever the object buffered:
          * count from there, then seek() the object to where the fd ends. */
         r = PyObject_CallMethod(fileobj, "tell", NULL);
@@ -379,6 +387,16 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
             PyErr_SetFromErrno(PyExc_OSError);
             return -1;
         }
+        /* Closed meanwhile (by the progress callable, a signal handler,
+         * another thread): the count, read through our duplicate, stands,
+         * and there is no position left to set. */
+        r = PyObject_GetAttrString(fileobj, "closed");
+        int closed = r == NULL ? -1 : PyObject_IsTrue(r);
+        Py_XDECREF(r);
+        if (closed < 0)
+            return -1;
+        if (closed)
+            return 0;
         r = PyObject_CallMethod(fileobj, "seek", "L", (long long)end);
         if (r == NULL)
             return -1;

@@ -309,8 +309,20 @@ int wc_input_open(struct wc_input *in, const struct wc_from *from,
     switch (from->kind) {
     case WC_FROM_FD:
         return wc_input_fd(in, from->fd, o, o->prefix, o->prefix_len);
-    case WC_FROM_PATH:
-        fd = open(from->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    case WC_FROM_PATH: {
+        /* A FIFO's open() waits for a writer, and a signal interrupts it
+         * (EINTR): retried as read() is, asking the callback first, so that
+         * a handler that raises stops the count and one that does not is
+         * not an error (it was: InterruptedError from search_file). */
+        struct wc_ticker tk;
+        wc_ticker_init(&tk, o->progress, o->progress_arg, o->interval_ms,
+                       WC_SIZE_UNKNOWN);
+        while ((fd = open(from->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0 &&
+               errno == EINTR) {
+            rc = wc_tick(&tk, 1);
+            if (rc != WC_OK)
+                return rc;
+        }
         if (fd < 0)
             return WC_EIO;
         rc = wc_input_fd(in, fd, o, NULL, 0);
@@ -322,6 +334,7 @@ int wc_input_open(struct wc_input *in, const struct wc_from *from,
         }
         in->own_fd = 1;
         return WC_OK;
+    }
     case WC_FROM_RANGE:
         return wc_input_range(in, from->path, from->lo, from->hi, o);
     default:

@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -281,3 +282,37 @@ def test_bad_file(tmp_path, rid, make, expected):
         assert word_count.search_file(path, "kB") == want
     else:
         assert word_count.search_file(path, "is") == expected
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signal handlers are set from the main thread")
+@pytest.mark.parametrize("fn", ["search_file", "frequencies_file"])
+def test_fifo_open_interrupted_by_a_signal_that_does_not_raise(tmp_path, fn):
+    """open() of a FIFO waits for its writer; a signal whose handler does
+    not raise interrupts it (EINTR).  search_file raised InterruptedError;
+    now the open is retried, as Python's own open() does (PEP 475), and the
+    count is that of what the writer wrote."""
+    import signal
+
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    data = b"is is\nis\r\n" * 100
+    ticks = []
+
+    def feed():
+        time.sleep(0.5)  # the reader is blocked in open() by then
+        with open(path, "wb") as f:
+            f.write(data)
+
+    old = signal.signal(signal.SIGALRM, lambda *a: ticks.append(1))
+    signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
+    try:
+        threading.Thread(target=feed, daemon=True).start()
+        got = getattr(word_count, fn)(path, "is") if fn == "search_file" else \
+            word_count.frequencies_file(path)[b"is"]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert ticks, "no signal came while the FIFO was being opened"
+    assert got == reference_count(data, b"is") == 300

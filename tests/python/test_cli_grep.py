@@ -458,6 +458,24 @@ def test_not_one_word_warns():
     assert (r.stdout, r.stderr) == (b"1\n", b"")
 
 
+def test_a_long_word_is_shown_in_messages_by_its_first_kib(tmp_path):
+    """A WORD of -f is not NUL-terminated and its message printed it with
+    printf's "%.*s" and an (int) length: from 2 GiB on, negative, which
+    prints up to a NUL past the buffer.  Messages now show its first 1,024
+    bytes (a WORD of 3,000 here, to keep the test small)."""
+    pats = tmp_path / "pats"
+    long_word = b"ab-" * 1000
+    pats.write_bytes(long_word + b"\n")
+    r = wc("-f", pats, "-", input=b"x\n")
+    line = r.stderr.split(b"\n")[0]
+    assert line.startswith(b"wordcount: warning: '" + long_word[:1024] + b"' is not one word")
+    bad = b"\xff" + b"a" * 2000
+    pats.write_bytes(bad + b"\n")
+    r = wc("--strict-utf8", "-f", pats, "-", input=b"x\n")
+    assert r.returncode == 2
+    assert r.stderr.startswith(b"wordcount: WORD '" + bad[:1024] + b"' is not UTF-8 (at byte 0)")
+
+
 def test_not_one_word_case_folded_warns():
     """With -i a WORD whose fold is not one word (İ folds to i and U+0307,
     no word character) is never counted, and the tool says so; a WORD
@@ -768,6 +786,55 @@ def test_dereference_recursive_as_grep(tmp_path):
     r = wc("-R", "-c", "ERROR", ".", cwd=root)
     assert r.stdout.decode().splitlines() == ["./file_link:2", "./link/b.txt:2", "./real/a.txt:1"]
     assert b"recursive directory loop" in r.stderr
+
+
+DEEP_TREE = r"""
+import os, sys
+# A tree `levels` directories deep under the cwd, built and removed by
+# chdir (its paths are far longer than PATH_MAX); a file at the top, one at
+# 100 levels and one at the bottom.
+levels, mode = int(sys.argv[1]), sys.argv[2]
+if mode == "make":
+    open("top.txt", "w").write("ERROR\n")
+    for i in range(levels):
+        os.mkdir("d"); os.chdir("d")
+        if i == 99:
+            open("mid.txt", "w").write("ERROR ERROR\n")
+    open("bottom.txt", "w").write("ERROR\n")
+else:
+    depth = 0
+    while os.path.isdir("d"):
+        os.chdir("d"); depth += 1
+    for _ in range(depth):
+        for name in os.listdir("."):
+            os.unlink(name)
+        os.chdir(".."); os.rmdir("d")
+"""
+
+
+def test_recursive_walk_of_a_very_deep_tree_is_an_error_not_a_crash(tmp_path):
+    """-r on a tree 20,000 directories deep (any user can make one): the
+    walk recursed a level a directory and overflowed the stack (SIGSEGV,
+    exit 139, with the default 8 MiB).  Now a directory more than 4,096
+    levels down is an error (exit 2, its path and why on stderr), and
+    everything above it is counted."""
+    script = tmp_path / "deep.py"
+    script.write_text(DEEP_TREE)
+    root = tmp_path / "t"
+    root.mkdir()
+    subprocess.run([sys.executable, str(script), "20000", "make"], cwd=root, check=True,
+                   timeout=300)
+    try:
+        r = wc("-r", "-c", "ERROR", ".", cwd=root)
+        assert r.returncode == 2, (r.returncode, r.stderr[-300:])
+        mid = "./" + "d/" * 100 + "mid.txt:2"
+        assert r.stdout.decode().splitlines() == [mid, "./top.txt:1"]
+        err = r.stderr.decode().splitlines()
+        assert len(err) == 1 and err[0].endswith(": more than 4096 directories deep, skipped")
+        assert err[0].startswith("wordcount: ./" + "d/" * 4096 + "d:")
+    finally:
+        subprocess.run([sys.executable, str(script), "0", "remove"], cwd=root, check=True,
+                       timeout=300)
 
 
 @needs_grep

@@ -291,6 +291,48 @@ def test_stream_file_closed_by_the_progress_callback(tmp_path):
         assert got == want, (fn, got, want)
 
 
+def test_regular_file_closed_by_the_progress_callback_keeps_the_count(tmp_path):
+    """The same with a regular file: the count read its duplicate to the
+    end, then the seek() of the closed object to that end raised
+    ValueError ("seek of closed file") and the count was lost."""
+    path = tmp_path / "t"
+    data = (word_count.ZEN * 10).encode()
+    path.write_bytes(data)
+    want = reference_count(data, b"is")
+    for fn in ("search", "frequencies"):
+        f = open(path, "rb")
+        f.read(1)  # counted from tell(): the rest
+        try:
+            if fn == "search":
+                got = word_count.search_stream(f, "is", progress=lambda d, t: f.close())
+            else:
+                got = word_count.frequencies_stream(f, progress=lambda d, t: f.close())[b"is"]
+        finally:
+            f.close()
+        assert got == reference_count(data[1:], b"is") == want, fn
+
+
+@pytest.mark.parametrize("fn", ["search", "frequencies"])
+def test_stream_of_a_file_with_unflushed_writes_leaves_them_in_place(tmp_path, fn):
+    """An "r+b" object holding written bytes not yet flushed: the count
+    moves the offset its descriptor shares, so the final seek() flushed
+    them at the end of the file (b"zzzz b b b\\na a ") instead of at 0.
+    Now they are flushed first, where they were written, and the count
+    reads the file from the object's position on."""
+    path = tmp_path / "t"
+    path.write_bytes(b"zzzz b b b\n")
+    with open(path, "r+b") as f:
+        f.write(b"a a ")
+        if fn == "search":
+            got = word_count.search_stream(f, "b")
+        else:
+            got = word_count.frequencies_stream(f)
+            assert got == Counter(b" b b b\n".split())
+            got = got[b"b"]
+        assert got == 3 and f.tell() == 11
+    assert path.read_bytes() == b"a a  b b b\n"
+
+
 def test_needle_bytearray_changed_by_progress_callback(tmp_path):
     """The needle of search_file is copied: the progress callback changing
     a bytearray needle during the count does not change what is counted."""
