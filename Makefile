@@ -238,7 +238,7 @@ fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 fuzz-ci:
 	$(MAKE) -j$$(nproc) fuzz FUZZ_SECONDS=20
 
-# ---- every interpreter we claim (README "Supported interpreters") ----------
+# ---- every interpreter we claim (docs/interpreters.md) ----------------------
 .PHONY: python-ft test-ft test-pythons check-unicode
 PYENV_VERSIONS ?= 3.9 3.10 3.12 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv

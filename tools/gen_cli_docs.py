@@ -13,7 +13,8 @@ The text's conventions: a line "Name:" at column 0 starts a section; a line
 "  -x, --long=ARG  description" is an option (continued by lines indented
 more); "Output format:", "Environment:" and "Exit status:" start the
 closing paragraphs (the man page's sections of those names).
-Run at build time by meson; tests/python/test_cli_docs.py checks the outputs.
+Run at build time by meson; tests/python/test_cli_grep.py
+(test_man_page_and_completions_installed) checks the outputs.
 """
 
 from __future__ import annotations

@@ -99,14 +99,31 @@ def line_range(f: BinaryIO, lo: int, hi: int, size: int) -> Tuple[int, int]:
 
 
 def _readinto(f, mv: memoryview) -> int:
-    """f.readinto(mv), or read and copy for file objects without it."""
+    """f.readinto(mv), or read and copy for file objects without it.  What
+    either returns is checked, as io.BufferedReader checks its raw file's:
+    None (a non-blocking file with nothing ready) raises BlockingIOError,
+    and a length outside [0, len(mv)] (or more bytes than asked) OSError;
+    they were taken as the end of the file or as bytes read, and the count
+    was silently wrong."""
     readinto = getattr(f, "readinto", None)
     if readinto is not None:
         try:
-            return readinto(mv)
+            n = readinto(mv)
         except (NotImplementedError, io.UnsupportedOperation):
             pass
+        else:
+            if n is None:
+                raise BlockingIOError(errno.EAGAIN, "readinto() returned None: "
+                                      "a non-blocking file with no data ready")
+            if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= len(mv):
+                raise OSError(f"readinto() returned {n!r}: not a length from 0 to {len(mv)}")
+            return n
     data = f.read(len(mv))
+    if data is None:
+        raise BlockingIOError(errno.EAGAIN, "read() returned None: "
+                              "a non-blocking file with no data ready")
+    if len(data) > len(mv):
+        raise OSError(f"read({len(mv)}) returned {len(data)} bytes")
     mv[:len(data)] = data
     return len(data)
 
@@ -190,6 +207,11 @@ class _Bounded:
         if n is None or n < 0 or n > self._left:
             n = self._left
         data = self._f.read(n) if n else b""
+        if data is None:
+            raise BlockingIOError(errno.EAGAIN, "read() returned None: "
+                                  "a non-blocking file with no data ready")
+        if len(data) > n:
+            raise OSError(f"read({n}) returned {len(data)} bytes", self._name)
         if n and not data:
             raise OSError(errno.EIO, f"the file ends {self._left} bytes before the end "
                           "of the range it was planned with (it shrank)", self._name)

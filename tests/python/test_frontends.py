@@ -236,6 +236,69 @@ def test_count_range_errors(tmp_path):
     assert count_file_range(str(path), 2, 2, b"ok", {}) == 0
 
 
+class _OddReads(io.RawIOBase):
+    """A readable file over `data` whose readinto() (or, with
+    readinto=False, read()) returns `odd` on its call number `at`."""
+
+    def __init__(self, data: bytes, odd, readinto: bool = True, at: int = 2):
+        self._f = io.BytesIO(data)
+        self._odd = odd
+        self._at = at
+        self._calls = 0
+        if not readinto:
+            self.readinto = None
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, pos, whence=0):
+        return self._f.seek(pos, whence)
+
+    def readinto(self, b):
+        self._calls += 1
+        n = self._f.readinto(b)
+        return self._odd if self._calls == self._at else n
+
+    def read(self, n=-1):
+        self._calls += 1
+        data = self._f.read(n)
+        return self._odd if self._calls == self._at else data
+
+
+@pytest.mark.parametrize("odd,exc", [(None, BlockingIOError), (-5, OSError),
+                                     (10**6, OSError), (2.5, OSError)])
+def test_count_range_refuses_odd_readinto_results(odd, exc):
+    """mpi.count_range took readinto()'s None as the end of the file, and a
+    negative or too large length as bytes read: 1,365, 38,634 or 2,729
+    matches of 40,000, and no error.  Now each is an error, as in
+    io.BufferedReader (a plain file object still counts right)."""
+    data = b"is a\nb is\n" * 20000
+    count = lambda b: reference_count(bytes(b), b"is")  # noqa: E731
+    add = lambda a, b: a + b  # noqa: E731
+    assert wm.count_range(io.BytesIO(data), 0, None, count, add, 0, chunk=4096) == 40000
+    with pytest.raises(exc):
+        wm.count_range(_OddReads(data, odd), 0, None, count, add, 0, chunk=4096)
+
+
+@pytest.mark.parametrize("odd,exc", [(None, BlockingIOError), (b"x" * 300000, OSError)])
+def test_count_range_refuses_odd_read_results(odd, exc):
+    """The same through read(n), for an object without readinto; and the
+    Dask front end's reader of a range says "read(n) returned more", not
+    that the file shrank by a negative number of bytes."""
+    from word_count._ranges import count_stream_range
+    data = b"is a\nb is\n" * 20000
+    count = lambda b: reference_count(bytes(b), b"is")  # noqa: E731
+    with pytest.raises(exc):
+        wm.count_range(_OddReads(data, odd, readinto=False), 0, None, count,
+                       lambda a, b: a + b, 0, chunk=4096)
+    with pytest.raises(exc) as e:
+        count_stream_range(_OddReads(data, odd, readinto=False, at=1), 0, len(data), b"is", {})
+    assert "shrank" not in str(e.value)
+
+
 def test_count_range_on_threads(tmp_path):
     """A range read in small blocks on several threads: the same count and
     the same Counter, order included, as the oracle."""
