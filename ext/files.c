@@ -256,8 +256,34 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
 
 /* ---- streams --------------------------------------------------------------- */
 
+/* 1 when obj's type reads as `base` does (its read and readinto are
+ * base's own: a subclass that overrides either, to decrypt or transform
+ * what it reads, is read through them, not through its descriptor), 0
+ * when not, -1 with an exception. */
+static int wc_reads_as(PyObject *obj, PyObject *base)
+{
+    static const char *const names[] = {"read", "readinto"};
+    int same = 1;
+    for (size_t i = 0; i < 2 && same == 1; i++) {
+        PyObject *a = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), names[i]);
+        PyObject *b = a != NULL ? PyObject_GetAttrString(base, names[i]) : NULL;
+        same = a == NULL || b == NULL ? -1 : a == b;
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+    }
+    return same;
+}
+
+/* 1 when obj is an instance of base that reads as base does. */
+static int wc_is_plain(PyObject *obj, PyObject *base)
+{
+    int r = PyObject_IsInstance(obj, base);
+    return r == 1 ? wc_reads_as(obj, base) : r;
+}
+
 /* 1 if `obj` reads straight from an OS file descriptor: an io.FileIO, or an
- * io.BufferedReader/BufferedRandom over one.  Only then is fileno() the
+ * io.BufferedReader/BufferedRandom over one, neither of a subclass that
+ * overrides read or readinto.  Only then is fileno() the
  * source of what read() returns (gzip.GzipFile also has a fileno(), of the
  * compressed file).  -1 on error. */
 static int wc_is_os_file(PyObject *io, PyObject *obj, int *buffered)
@@ -266,17 +292,17 @@ static int wc_is_os_file(PyObject *io, PyObject *obj, int *buffered)
     PyObject *fileio = PyObject_GetAttrString(io, "FileIO");
     if (fileio == NULL)
         return -1;
-    int r = PyObject_IsInstance(obj, fileio);
+    int r = wc_is_plain(obj, fileio);
     if (r == 0) {
         PyObject *br = PyObject_GetAttrString(io, "BufferedReader");
         PyObject *brw = br != NULL ? PyObject_GetAttrString(io, "BufferedRandom")
                                    : NULL; /* not with an exception set */
         if (br == NULL || brw == NULL) {
             r = -1;
-        } else if ((r = PyObject_IsInstance(obj, br)) == 1 ||
-                   (r == 0 && (r = PyObject_IsInstance(obj, brw)) == 1)) {
+        } else if ((r = wc_is_plain(obj, br)) == 1 ||
+                   (r == 0 && (r = wc_is_plain(obj, brw)) == 1)) {
             PyObject *raw = PyObject_GetAttrString(obj, "raw");
-            r = raw == NULL ? -1 : PyObject_IsInstance(raw, fileio);
+            r = raw == NULL ? -1 : wc_is_plain(raw, fileio);
             Py_XDECREF(raw);
             *buffered = r == 1;
         }

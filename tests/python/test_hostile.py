@@ -312,6 +312,62 @@ def test_regular_file_closed_by_the_progress_callback_keeps_the_count(tmp_path):
         assert got == reference_count(data[1:], b"is") == want, fn
 
 
+class _Upper(io.BufferedReader):
+    """A BufferedReader whose read() transforms what it reads."""
+
+    def read(self, n=-1):
+        return super().read(n).upper()
+
+
+class _UpperRaw(io.FileIO):
+    """A FileIO whose reads transform what they read."""
+
+    def readinto(self, b):
+        n = super().readinto(b)
+        b[:n] = bytes(b[:n]).upper()
+        return n
+
+    def read(self, n=-1):
+        return super().read(n).upper()
+
+    def readall(self):
+        return super().readall().upper()
+
+
+@pytest.mark.parametrize("make", ["buffered", "raw", "buffered-over-raw"])
+def test_stream_subclass_that_overrides_read_is_read_through_it(tmp_path, make):
+    """A subclass of io.BufferedReader or io.FileIO that overrides read or
+    readinto (to decrypt, decompress, transform): its descriptor holds
+    other bytes than it returns, and the count read the descriptor ("A" 0
+    times here).  Now such an object is read with read(n), as any other
+    object is; a plain subclass still goes through its descriptor."""
+    path = tmp_path / "t"
+    data = b"a b a\n" * 5000
+    path.write_bytes(data)
+
+    def opened():
+        if make == "buffered":
+            return _Upper(io.FileIO(path, "r"))
+        if make == "raw":
+            return _UpperRaw(path, "r")
+        return io.BufferedReader(_UpperRaw(path, "r"))
+
+    with opened() as f:  # the oracle: what the object's read() returns
+        want = reference_count(f.read(), b"A")
+    assert want == 10000
+    with opened() as f:
+        assert word_count.search_stream(f, "A") == want
+    with _Upper(io.FileIO(path, "r")) as f:
+        got = word_count.frequencies_stream(f)
+        assert got == Counter(data.upper().split()) and b"a" not in got
+
+    class Plain(io.BufferedReader):
+        pass
+
+    with Plain(io.FileIO(path, "r")) as f:
+        assert word_count.search_stream(f, "a") == reference_count(data, b"a")
+
+
 @pytest.mark.parametrize("fn", ["search", "frequencies"])
 def test_stream_of_a_file_with_unflushed_writes_leaves_them_in_place(tmp_path, fn):
     """An "r+b" object holding written bytes not yet flushed: the count
