@@ -256,10 +256,10 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
 
 /* ---- streams --------------------------------------------------------------- */
 
-/* 1 when obj's type reads as `base` does (its read and readinto are
- * base's own: a subclass that overrides either, to decrypt or transform
- * what it reads, is read through them, not through its descriptor), 0
- * when not, -1 with an exception. */
+/* 1 when obj reads as `base` does (its read and readinto are base's own:
+ * an object whose class or instance overrides either, to decrypt or
+ * transform what it reads, is read through them, not through its
+ * descriptor), 0 when not, -1 with an exception. */
 static int wc_reads_as(PyObject *obj, PyObject *base)
 {
     static const char *const names[] = {"read", "readinto"};
@@ -271,6 +271,23 @@ static int wc_reads_as(PyObject *obj, PyObject *base)
         Py_XDECREF(a);
         Py_XDECREF(b);
     }
+    if (same != 1)
+        return same;
+    /* f.read = ... on the instance (a BufferedReader has a __dict__). */
+    PyObject *d = PyObject_GetAttrString(obj, "__dict__");
+    if (d == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return 1;
+    }
+    for (size_t i = 0; i < 2 && same == 1 && PyDict_Check(d); i++) {
+        PyObject *key = PyUnicode_FromString(names[i]);
+        int has = key == NULL ? -1 : PyDict_Contains(d, key);
+        Py_XDECREF(key);
+        same = has < 0 ? -1 : !has;
+    }
+    Py_DECREF(d);
     return same;
 }
 
@@ -317,9 +334,12 @@ static int wc_is_os_file(PyObject *io, PyObject *obj, int *buffered)
 static PyObject *wc_stream_name(PyObject *fileobj)
 {
     PyObject *name = PyObject_GetAttrString(fileobj, "name");
-    if (name == NULL)
+    /* No name: the message says "the stream".  Anything else that getting
+     * it raised (a property's KeyboardInterrupt, MemoryError) stays set,
+     * and is the exception raised (wc_target_raise keeps a pending one). */
+    if (name == NULL && PyErr_ExceptionMatches(PyExc_AttributeError))
         PyErr_Clear();
-    else if (!PyUnicode_Check(name) && !PyBytes_Check(name))
+    else if (name != NULL && !PyUnicode_Check(name) && !PyBytes_Check(name))
         Py_CLEAR(name);
     return name;
 }
@@ -513,7 +533,9 @@ static int wc_run_stream(const char *fname, PyObject *fileobj, wc_target *t,
     Py_XDECREF(reader.read);
     Py_XDECREF(reader.pending);
     if (rc != WC_OK) {
-        PyObject *name = rc == WC_EUTF8 ? wc_stream_name(fileobj) : NULL;
+        /* As above: an exception set by the count is the one raised. */
+        PyObject *name = rc == WC_EUTF8 && !PyErr_Occurred()
+                             ? wc_stream_name(fileobj) : NULL;
         wc_target_raise(t, rc, name);
         Py_XDECREF(name);
         return -1;

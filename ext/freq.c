@@ -72,12 +72,12 @@ static PyObject *wc_exact_needles(PyObject *needles, int is_str)
     } else {
         PyObject *it = PyObject_GetIter(needles);
         if (it == NULL) {
-            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-                PyErr_Clear();
-                PyErr_Format(PyExc_TypeError,
-                             "needles must be an iterable of str or bytes, "
-                             "not '%.200s'", Py_TYPE(needles)->tp_name);
-            }
+            /* The TypeError of iter() (or one that the object's own
+             * __iter__ raised) stays as the cause. */
+            if (PyErr_ExceptionMatches(PyExc_TypeError))
+                wc_raise_chained(PyExc_TypeError,
+                                 "needles must be an iterable of str or bytes, "
+                                 "not '%.200s'", Py_TYPE(needles)->tp_name);
             return NULL;
         }
         items = PySequence_Tuple(it);

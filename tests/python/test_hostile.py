@@ -361,11 +361,57 @@ def test_stream_subclass_that_overrides_read_is_read_through_it(tmp_path, make):
         got = word_count.frequencies_stream(f)
         assert got == Counter(data.upper().split()) and b"a" not in got
 
+    with io.open(path, "rb") as f:  # read replaced on the instance
+        orig = f.read
+        f.read = lambda n=-1: orig(n).upper()
+        assert word_count.search_stream(f, "A") == 10000
+
     class Plain(io.BufferedReader):
         pass
 
     with Plain(io.FileIO(path, "r")) as f:
         assert word_count.search_stream(f, "a") == reference_count(data, b"a")
+
+
+class _NameRaises:
+    """A stream whose name property raises `exc`."""
+
+    def __init__(self, data: bytes, exc):
+        self._b = io.BytesIO(data)
+        self._exc = exc
+
+    def read(self, n=-1):
+        return self._b.read(n)
+
+    @property
+    def name(self):
+        raise self._exc
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, MemoryError])
+def test_stream_name_that_raises_is_not_swallowed(exc):
+    """The name of a stream is looked up for a decode error's message; what
+    looking it up raised was cleared, whatever it was, so a KeyboardInterrupt
+    or MemoryError became a UnicodeDecodeError.  Only a missing name (an
+    AttributeError) is passed over now."""
+    with pytest.raises(exc):
+        word_count.frequencies_stream(_NameRaises(b"ab \xff cd", exc()), words="unicode")
+    with pytest.raises(UnicodeDecodeError):
+        word_count.frequencies_stream(_NameRaises(b"ab \xff cd", AttributeError()),
+                                      words="unicode")
+
+
+def test_count_many_keeps_the_error_of_a_needles_iter():
+    """count_many replaced a TypeError raised by the needles' own __iter__
+    with its "must be an iterable" message, and the error was lost; it is
+    now the new error's __cause__."""
+    class It:
+        def __iter__(self):
+            raise TypeError("my bug")
+
+    with pytest.raises(TypeError, match="must be an iterable") as e:
+        word_count.count_many("a b", It())
+    assert isinstance(e.value.__cause__, TypeError) and str(e.value.__cause__) == "my bug"
 
 
 @pytest.mark.parametrize("fn", ["search", "frequencies"])
