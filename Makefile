@@ -179,13 +179,20 @@ test-valgrind: build/c/build.ninja
 # out, which no x86 build compiles (the needle kernels' stubs did not
 # compile for months).  WC_TEST_EMULATED=1 skips what qemu-user cannot
 # emulate: fork from threads, madvise advice, its own threads in /proc.
+# Then the CLI's tests run against the aarch64 wordcount (through a qemu
+# wrapper, WC_WORDCOUNT), with grep and the Python package as oracles.
 CROSS_APT := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-test-cross: | $(VENV)/.deps
+CROSS_WC := $(CURDIR)/build/aarch64/wordcount-qemu
+test-cross: install
 	tools/apt-ensure $(CROSS_APT)
 	@[ -f build/aarch64/build.ninja ] || $(MESON) setup build/aarch64 \
 	    --cross-file tools/cross-aarch64.ini -Dpython=false -Dtests=true --werror
 	$(MESON) compile -C build/aarch64
 	WC_TEST_EMULATED=1 $(MESON) test -C build/aarch64 --print-errorlogs --timeout-multiplier 4
+	printf '#!/bin/sh\nexec qemu-aarch64 -L /usr/aarch64-linux-gnu %s "$$@"\n' \
+	    "$(CURDIR)/build/aarch64/wordcount" > $(CROSS_WC) && chmod +x $(CROSS_WC)
+	WC_TEST_EMULATED=1 WC_WORDCOUNT=$(CROSS_WC) tools/run-pytest $(VPY) \
+	    tests/python/test_cli.py tests/python/test_cli_grep.py
 
 # libFuzzer targets (fuzz/*.c) with clang, ASan and UBSan, against the core's
 # sources compiled here with the same flags (and each kernel with its own).

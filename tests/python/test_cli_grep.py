@@ -387,6 +387,8 @@ def test_error_at_close_of_stdout_is_reported(tmp_path):
     data) is a write error and exit 2, as gnulib's close_stdout makes it in
     grep and coreutils; standard output was never closed, so it went unseen
     (exit 0).  A preloaded shim makes fclose(stdout) fail."""
+    if os.environ.get("WC_TEST_EMULATED") == "1":
+        pytest.skip("the shim is built for this machine, not the emulated wordcount")
     cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     if cc is None:
         pytest.skip("no C compiler for the shim")
