@@ -176,9 +176,10 @@ test-valgrind: build/c/build.ninja
 # The core where no x86 SIMD kernel exists: aarch64 (the wheels' other
 # architecture), cross-compiled by Debian's gcc, its C tests run under
 # qemu-user.  Every kernel is then a stub and every x86-only path is left
-# out, which no x86 build compiles (the needle kernels' stubs did not
-# compile for months).  WC_TEST_EMULATED=1 skips what qemu-user cannot
-# emulate: fork from threads, madvise advice, its own threads in /proc.
+# out, which no x86 build compiles (the needle kernels' stubs stopped
+# compiling with 15ba131, unseen).  WC_TEST_EMULATED=1 skips what qemu-user
+# cannot emulate: fork from threads, madvise advice, its own threads in
+# /proc.
 # Then the CLI's tests run against the aarch64 wordcount (through a qemu
 # wrapper, WC_WORDCOUNT), with grep and the Python package as oracles.
 CROSS_APT := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
