@@ -98,6 +98,22 @@ def line_range(f: BinaryIO, lo: int, hi: int, size: int) -> Tuple[int, int]:
     return start, line_start(f, hi, size, grown=True)
 
 
+def _not_ready(what: str) -> BlockingIOError:
+    return BlockingIOError(errno.EAGAIN, f"{what} returned None: "
+                           "a non-blocking file with no data ready")
+
+
+def _read_at_most(f, n: int, name: Optional[str] = None) -> bytes:
+    """f.read(n), checked: None raises BlockingIOError, more than n bytes
+    OSError(EIO)."""
+    data = f.read(n)
+    if data is None:
+        raise _not_ready("read()")
+    if len(data) > n:
+        raise OSError(errno.EIO, f"read({n}) returned {len(data)} bytes", name)
+    return data
+
+
 def _readinto(f, mv: memoryview) -> int:
     """f.readinto(mv), or read and copy for file objects without it.  What
     either returns is checked, as io.BufferedReader checks its raw file's:
@@ -113,17 +129,11 @@ def _readinto(f, mv: memoryview) -> int:
             pass
         else:
             if n is None:
-                raise BlockingIOError(errno.EAGAIN, "readinto() returned None: "
-                                      "a non-blocking file with no data ready")
+                raise _not_ready("readinto()")
             if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= len(mv):
                 raise OSError(f"readinto() returned {n!r}: not a length from 0 to {len(mv)}")
             return n
-    data = f.read(len(mv))
-    if data is None:
-        raise BlockingIOError(errno.EAGAIN, "read() returned None: "
-                              "a non-blocking file with no data ready")
-    if len(data) > len(mv):
-        raise OSError(f"read({len(mv)}) returned {len(data)} bytes")
+    data = _read_at_most(f, len(mv))
     mv[:len(data)] = data
     return len(data)
 
@@ -206,12 +216,7 @@ class _Bounded:
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0 or n > self._left:
             n = self._left
-        data = self._f.read(n) if n else b""
-        if data is None:
-            raise BlockingIOError(errno.EAGAIN, "read() returned None: "
-                                  "a non-blocking file with no data ready")
-        if len(data) > n:
-            raise OSError(f"read({n}) returned {len(data)} bytes", self._name)
+        data = _read_at_most(self._f, n, self._name) if n else b""
         if n and not data:
             raise OSError(errno.EIO, f"the file ends {self._left} bytes before the end "
                           "of the range it was planned with (it shrank)", self._name)
