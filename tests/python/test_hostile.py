@@ -82,17 +82,24 @@ def test_count_many_signal_handler_clears_the_list_during_the_count():
     fires every 10 ms, but runs only where the interpreter checks for
     signals: three runs or more between arming the timer and disarming it
     mean one at least ran inside the call (one may run before it starts,
-    one after it returns).  The text grows until that happened."""
+    one after it returns).  The text grows (4x a step, up to 28 GiB: the
+    Zen mapped more and more times, 3.4 MiB of memory) until that happened:
+    sizes that ended at 256 MiB gave 3 runs at most on CI's machine, and 2
+    on one 3 times as fast."""
     out = run_child("""
-        import signal, sys
+        import ctypes, signal, sys
+        sys.path.insert(0, sys.argv[1])
         import word_count as w
         from collections import Counter
+        from helpers import mapped_text
         words = (w.ZEN + " ").encode().split()
-        unit = w.ZEN.encode() * 64
-        oracle1 = Counter(unit.split())
-        runs = []
-        for mib in (8, 32, 128, 256):
-            text = unit * (mib * 2**20 // len(unit))
+        block = w.ZEN.encode() * 4096  # a multiple of the page size
+        oracle1 = Counter(block.split())
+        libc = ctypes.CDLL(None)
+        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        copies, ran = 2, [0]
+        while ran[0] < 3 and copies <= 8192:  # up to 28 GiB
+            text, base = mapped_text(block, copies)
             needles = [bytes(b"%s" % x) for x in words] + [b"w%d" % i for i in range(5000)]
             ran = [0]
             def handler(signum, frame):
@@ -102,13 +109,13 @@ def test_count_many_signal_handler_clears_the_list_during_the_count():
             signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)
             got = w.count_many(text, needles, threads=1)
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
-            runs.append(ran[0])
-            reps = len(text) // len(unit)
             for k, v in got.items():
-                assert v == oracle1.get(k, 0) * reps, (k, v)
-            if ran[0] >= 3:
-                break
-        print(max(runs))
+                assert v == oracle1.get(k, 0) * copies, (k, v)
+            assert len(got) == len(set(words)) + 5000
+            text.release()
+            libc.munmap(base, len(block) * copies)
+            copies *= 4
+        print(ran[0])
     """)
     assert int(out) >= 3, f"the handler never ran inside a count: {out}"
 
@@ -560,14 +567,16 @@ def test_progress_true_in_memory(capsys, monkeypatch):
 
 
 # A text in memory that would take minutes to count: one 8 MiB block of a
-# file mapped 8,192 times into one reserved range (64 GiB of addresses, 8 MiB
-# of memory), as test_signals.py does.  The progress callback stops it.
+# file mapped 32,768 times into one reserved range (256 GiB of addresses, 8
+# MiB of memory), as test_signals.py does.  The progress callback stops it
+# after about 0.4 s (search read 6.3 of 64 GiB by then on our 2 CPUs; more
+# CPUs read more).
 LONG_COUNT = """
     import ctypes, mmap, os, signal, sys, tempfile, threading, time
     sys.path.insert(0, sys.argv[1])
     import word_count as w
     from helpers import reference_count
-    BLOCK, COPIES = 8 << 20, 8192
+    BLOCK, COPIES = 8 << 20, 32768
     data = (w.ZEN.encode() * (BLOCK // len(w.ZEN) + 1))[:BLOCK]
     data = data[:data.rindex(b"\\n") + 1]
     data += b"\\n" * (BLOCK - len(data))

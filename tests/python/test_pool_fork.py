@@ -328,7 +328,9 @@ def test_idle_workers_exit_by_themselves():
     import time
     assert w.search(TEXT, "is", threads=3) == WANT
     assert w._word_count._pool_workers() == 2
-    # Poll (no time assert): the idle time is 0.2 s here, the bound generous.
+    # Poll (no time assert): the idle time is 2 s here (0.2 s let a stall
+    # of the test between a count and the check above make the workers
+    # leave first), the bound generous.
     deadline = time.monotonic() + 60
     while (w._word_count._pool_workers() or threads_now() > 1) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -339,7 +341,7 @@ def test_idle_workers_exit_by_themselves():
     assert w.search(TEXT, "is", threads=2) == WANT
     assert w._word_count._pool_workers() == 1
     print("ok")
-    """, env={"WORD_COUNT_POOL_IDLE": "0.2"})
+    """, env={"WORD_COUNT_POOL_IDLE": "2"})
     assert out.strip() == "ok"
 
 
@@ -387,17 +389,18 @@ def test_shutdown_pool_does_not_wait_for_other_counts(call):
     its worker leaves at its next span and the count's caller does the rest,
     so shutdown_pool() returns at once (it waited until the whole text was
     counted: Ctrl-C was seen 30 s late on 16 GiB).  The count is
-    then stopped: it had read less than a quarter of the 28 GiB when it saw
-    the stop.  Progress is reported every 0.1 s, so the stop is seen about
-    0.2 s into the count: 2.0 GB on CI's machine (the bound was an eighth of
-    14 GiB, 1.75 GiB, and failed there).  With the old wait the whole text
-    is counted before shutdown_pool() returns."""
+    then stopped: it had read less than a quarter of the 112 GiB (7 MiB of
+    memory mapped 16,384 times) when it saw the stop.  Progress is reported
+    every 0.1 s, so the stop is seen about 0.2 s into the count: 2.0 GB on
+    CI's machine, where an eighth of 14 GiB (1.75 GiB) failed; a quarter of
+    112 GiB leaves room for a machine 14 times as fast.  With the old wait
+    the whole text is counted before shutdown_pool() returns."""
     out = run_script("""
     import sys, threading
     sys.path.insert(0, %r)
     from helpers import mapped_text
     block = b"Alpha beta is\\n" * (8 << 20 >> 4)
-    text, _ = mapped_text(block, 4096)
+    text, _ = mapped_text(block, 16384)
     started, stop, seen = threading.Event(), threading.Event(), []
     class Stop(Exception):
         pass

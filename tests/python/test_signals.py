@@ -71,15 +71,18 @@ def test_sigint_during_long_count_repeated(tmp_path, kind):
 # In-memory word counts (count_many, frequencies, search with words= or
 # casefold=) run with the GIL released, and the calling thread takes it back
 # between spans of about 1 MiB, at most every 0.1 s, to run the signal
-# handlers: Ctrl-C stops the count.  The text is 256 GiB that would take
-# seconds to minutes to count: one 32 MiB block of a file mapped 8,192
-# times, end to end, into one reserved range of addresses (32 MiB of memory,
-# whatever the size), seen as a memoryview.  That the call did not complete
-# is shown by what it read: the pages of the range that were touched (its
-# Rss in /proc/self/smaps), a small part of the 256 GiB.  (64 GiB was too
+# handlers: Ctrl-C stops the count.  The text is 1 TiB that would take
+# minutes to count: one 32 MiB block of a file mapped 32,768 times, end to
+# end, into one reserved range of addresses (32 MiB of memory, whatever the
+# size), seen as a memoryview.  That the call did not complete is shown by
+# what it read: the pages of the range that were touched (its Rss in
+# /proc/self/smaps), less than a quarter of the text.  (64 GiB was too
 # little once unicode mode's needles got SIMD kernels: search(words=
 # "unicode") read 4.36 GB of it in the 0.3 s before the signal and the
-# stop, more than a sixteenth.)
+# stop; with 256 GiB and a bound of a sixteenth, count_many read up to 3.9
+# GiB here, about half the bound on a machine twice as fast as this one.
+# A count that does not stop reads all of it, so the bound does not need to
+# be tight.)
 MEMORY_SCRIPT = r"""
 import ctypes, os, signal, sys, threading, time
 sys.path.insert(0, sys.argv[2])
@@ -89,7 +92,7 @@ import word_count as w
 name = sys.argv[1]
 fn = CALLS[name]
 
-BLOCK_SIZE, COPIES = 32 << 20, 8192
+BLOCK_SIZE, COPIES = 32 << 20, 32768
 unit = w.ZEN + "Straße İSTANBUL naïve NAÏVE Σίσυφος ΣΊΣΥΦΟΣ\n"
 data = (unit.encode() * (BLOCK_SIZE // len(unit.encode()) + 1))[:BLOCK_SIZE]
 data = data[:data.rindex(b"\n") + 1]
@@ -135,7 +138,7 @@ for threads in (w.default_threads(), 1, 3):
     timer.join()
     read.append(touched())
     # The call stopped early: it read a small part of the text.
-    assert read[-1] < total // 16, (read[-1], total)
+    assert read[-1] < total // 4, (read[-1], total)
     assert libc.madvise(base, total, MADV_DONTNEED) == 0  # unmap what it read
     # The pool is free and counts right on every thread, by this function too.
     for small, needle in ((small_str, "Now"), (small_bytes, b"is"),
@@ -162,6 +165,6 @@ def test_sigint_during_in_memory_word_counts(name):
     delays = [float(d) for d in lines[0].split()]
     read = [int(n) for n in lines[1].split()]
     print(f"{name}: KeyboardInterrupt {delays} s after SIGINT; "
-          f"{[round(n / 2**20) for n in read]} MiB of the 256 GiB text read")
+          f"{[round(n / 2**20) for n in read]} MiB of the 1 TiB text read")
     assert len(delays) == 3
     assert max(delays) < 5.0
