@@ -580,6 +580,19 @@ static void clear_progress(struct cli *c)
     }
 }
 
+/* A write to standard output failed (a closed pipe with SIGPIPE ignored, a
+ * full disk): say so and exit 2 now, as grep does, rather than count and
+ * format the rest for nobody (or wait for a FIFO given after it). */
+static void exit_if_stdout_failed(struct cli *c)
+{
+    if (!ferror(stdout))
+        return;
+    clear_progress(c);
+    (void)close_stdout(); /* says why */
+    wc_pool_shutdown();
+    exit(2);
+}
+
 /* grep's colours: file names magenta, separators cyan. */
 static void put_name(const struct cli *c, const char *path)
 {
@@ -594,6 +607,7 @@ static void put_sep(const struct cli *c)
 }
 
 static void report_msg(struct cli *c, const char *path, int rc, const char *msg);
+static void write_result(struct cli *c, const char *path, int rc, const char *msg);
 
 /* A length for printf's "%.*s": a WORD from -f (not NUL-terminated) of 2 GiB
  * or more made (int) negative, and a negative precision prints up to a NUL,
@@ -617,6 +631,12 @@ static void report(struct cli *c, const char *path, int rc)
 
 /* The result of one input: its counts (rc WC_OK), or the error msg. */
 static void report_msg(struct cli *c, const char *path, int rc, const char *msg)
+{
+    write_result(c, path, rc, msg);
+    exit_if_stdout_failed(c);
+}
+
+static void write_result(struct cli *c, const char *path, int rc, const char *msg)
 {
     clear_progress(c);
     if (rc != WC_OK) {
@@ -1473,7 +1493,10 @@ static uint64_t print_top(struct cli *c)
         all += count;
         if (i >= k) {
             continue;
-        } else if (c->json) {
+        } else if (i % 1024 == 0) {
+            exit_if_stdout_failed(c);
+        }
+        if (c->json) {
             fputs(i ? ", [" : "[", stdout);
             json_str(key, len);
             printf(", %" PRIu64 "]", count);

@@ -382,29 +382,116 @@ int fclose(FILE *f)
 """
 
 
-def test_error_at_close_of_stdout_is_reported(tmp_path):
-    """An error that only close() reports (NFS: a quota met by the flushed
-    data) is a write error and exit 2, as gnulib's close_stdout makes it in
-    grep and coreutils; standard output was never closed, so it went unseen
-    (exit 0).  A preloaded shim makes fclose(stdout) fail."""
+def preload_shim(tmp_path, source: str) -> dict:
+    """The environment that preloads the C `source` built as a shared object,
+    after any preload already there (the ASan runtime comes first); skips
+    where it cannot apply."""
     if os.environ.get("WC_TEST_EMULATED") == "1":
         pytest.skip("the shim is built for this machine, not the emulated wordcount")
     cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
     if cc is None:
         pytest.skip("no C compiler for the shim")
     src = tmp_path / "shim.c"
-    src.write_text(FAIL_CLOSE_STDOUT)
+    src.write_text(source)
     shim = tmp_path / "shim.so"
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(shim), str(src), "-ldl"], check=True,
                    timeout=120)
-    # After any preload already there (the ASan runtime comes first).
     preload = " ".join(filter(None, [os.environ.get("LD_PRELOAD"), str(shim)]))
-    env = {**os.environ, "LD_PRELOAD": preload}
+    return {**os.environ, "LD_PRELOAD": preload}
+
+
+def test_error_at_close_of_stdout_is_reported(tmp_path):
+    """An error that only close() reports (NFS: a quota met by the flushed
+    data) is a write error and exit 2, as gnulib's close_stdout makes it in
+    grep and coreutils; standard output was never closed, so it went unseen
+    (exit 0).  A preloaded shim makes fclose(stdout) fail."""
+    env = preload_shim(tmp_path, FAIL_CLOSE_STDOUT)
     for args in (["x", "-"], ["--top", "2", "-"], ["--version"]):
         r = wc(*args, input=b"x y x\n", env=env)
         assert r.returncode == 2, (args, r)
         assert r.stderr.endswith(b"wordcount: write error: Input/output error\n"), (args, r)
     assert wc("x", "-", input=b"x y x\n").returncode == 0
+
+
+def closed_pipe():
+    """The write end of a pipe whose read end is closed: a write to it fails
+    with EPIPE in a process that ignores SIGPIPE, as the tests' children do
+    (restore_signals=False: Python ignores SIGPIPE, and they inherit that),
+    as a pipeline's writer does in a service that ignores it."""
+    r, w = os.pipe()
+    os.close(r)
+    return w
+
+
+def test_a_closed_pipe_stops_the_count_of_the_inputs_left(tmp_path):
+    """After a write to standard output failed (its reader gone, SIGPIPE
+    ignored), wordcount exits 2 with grep's message at the next result
+    instead of counting the inputs left: here a FIFO with no writer comes
+    after 2,000 files, whose lines fill stdio's buffer and fail; it went on
+    and waited for the FIFO for ever."""
+    names = []
+    for i in range(2000):
+        (tmp_path / f"f{i}").write_bytes(b"x\n")
+        names.append(f"f{i}")
+    os.mkfifo(tmp_path / "fifo")
+    w = closed_pipe()
+    try:
+        r = subprocess.run([str(WORDCOUNT), "x", *names, "fifo"], cwd=tmp_path, stdout=w,
+                           stderr=subprocess.PIPE, timeout=30, restore_signals=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("it went on after the write error, to wait for the FIFO's writer")
+    finally:
+        os.close(w)
+    assert r.returncode == 2, r
+    assert r.stderr == b"wordcount: write error: Broken pipe\n", r.stderr
+
+
+COUNT_FWRITE = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+/* Counts fwrite() calls on stdout (one a word of --top's lines), written to
+ * stderr at exit. */
+static unsigned long calls;
+size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
+{
+    static size_t (*real)(const void *, size_t, size_t, FILE *);
+    if (real == NULL)
+        real = (size_t (*)(const void *, size_t, size_t, FILE *))dlsym(RTLD_NEXT, "fwrite");
+    if (f == stdout)
+        calls++;
+    return real(p, size, n, f);
+}
+__attribute__((destructor)) static void report(void)
+{
+    fprintf(stderr, "fwrite calls: %lu\n", calls);
+}
+"""
+
+
+def test_a_closed_pipe_stops_the_top_lines(tmp_path):
+    """--top's lines stop at the first write error (their reader gone,
+    SIGPIPE ignored): of 20,000 words, about 1,024 more are formatted after
+    the buffer that failed, where all 20,000 were (a shim counts the fwrite
+    calls, one a line).  Exit 2 with grep's message, as before."""
+    env = preload_shim(tmp_path, COUNT_FWRITE)
+    text = tmp_path / "words"
+    text.write_bytes(b" ".join(b"w%d" % i for i in range(20000)))
+    open_ = subprocess.run([str(WORDCOUNT), "--top", "20000", str(text)], env=env,
+                           capture_output=True, timeout=60)
+    assert open_.returncode == 0 and open_.stdout.count(b"\n") == 20000
+    assert open_.stderr == b"fwrite calls: 20000\n"  # the shim counts
+    w = closed_pipe()
+    try:
+        r = subprocess.run([str(WORDCOUNT), "--top", "20000", str(text)], env=env, stdout=w,
+                           stderr=subprocess.PIPE, timeout=60, restore_signals=False)
+    finally:
+        os.close(w)
+    assert r.returncode == 2, r
+    lines = r.stderr.decode().splitlines()
+    assert lines[0] == "wordcount: write error: Broken pipe", lines
+    calls = int(lines[1].split(": ")[1])
+    assert calls <= 2048, calls
 
 
 @needs_grep
