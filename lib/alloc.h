@@ -11,7 +11,8 @@
 
 #include "common.h"
 
-/* Every allocation of the word and frequency code goes through these, so
+/* Every allocation of the word and frequency code, and of the reads of
+ * files and streams (input*.c, long_needles.c), goes through these, so
  * that the tests and the fuzzers can make any one of them fail
  * (wc_test_fail_allocs, words.c): a branch on a counter that is 0 outside
  * of tests. */
@@ -38,6 +39,16 @@ WC_INLINE void *wc_calloc(size_t n, size_t size)
 WC_INLINE void *wc_realloc(void *p, size_t n)
 {
     return wc_fail_alloc() ? NULL : realloc(p, n);
+}
+
+/* n bytes aligned to `align` (a power of two, a multiple of
+ * sizeof(void *)), freed by free(); NULL when out of memory. */
+WC_INLINE void *wc_aligned_alloc(size_t align, size_t n)
+{
+    void *p = NULL;
+    if (wc_fail_alloc() || posix_memalign(&p, align, n) != 0)
+        return NULL;
+    return p;
 }
 
 /* For tests: the nth allocation from now on (1: the next) fails, and with

@@ -18,6 +18,7 @@
 #include <sys/vfs.h>
 #endif
 
+#include "alloc.h"
 #include "input.h"
 #include "pool.h"
 
@@ -433,7 +434,7 @@ int wc_blocks_run(struct wc_blocks *bl, struct wc_input *in,
                                                     : (size_t)bl->nblocks;
     if (pthread_mutex_init(&bl->mu, NULL) != 0)
         return WC_ENOMEM;
-    bl->slots = calloc(nslots, fns->size);
+    bl->slots = wc_calloc(nslots, fns->size);
     if (bl->slots == NULL) {
         pthread_mutex_destroy(&bl->mu);
         return WC_ENOMEM;

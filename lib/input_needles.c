@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "dispatch.h"
 #include "input.h"
 #include "input_needles.h"
@@ -112,7 +113,7 @@ static int wc_io_prepare(const void *const needles[], const size_t lens[],
             return WC_EINVAL;
     /* Which needles can match at all, found once (memchr: a needle may be
      * as long as the file, and every block asks). */
-    uint8_t *ok = malloc(nneedles ? nneedles : 1);
+    uint8_t *ok = wc_malloc(nneedles ? nneedles : 1);
     if (ok == NULL)
         return WC_ENOMEM;
     for (size_t k = 0; k < nneedles; k++) {
@@ -150,7 +151,7 @@ static int wc_stream(struct wc_source *src, const struct wc_needles *nd,
     if (wc_long_init(&lm, nd, wc_long_min(o->block_size), limit, counts) != WC_OK)
         return WC_ENOMEM;
     size_t cap = o->block_size + nd->maxlen + 2;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = wc_malloc(cap);
     if (buf == NULL) {
         wc_long_free(&lm);
         return WC_ENOMEM;
@@ -227,10 +228,9 @@ static int wc_file_slot(void *ctx, void *s)
 {
     struct wc_file_job *job = ctx;
     struct wc_slot *slot = s;
-    void *buf = NULL;
-    if (posix_memalign(&buf, 4096, job->bl.block + job->nd->maxlen + 2 + WC_IO_ALIGN) == 0)
-        slot->buf = buf;
-    slot->counts = calloc(job->nd->n ? job->nd->n : 1, sizeof *slot->counts);
+    slot->buf = wc_aligned_alloc(4096, job->bl.block + job->nd->maxlen + 2 +
+                                           WC_IO_ALIGN);
+    slot->counts = wc_calloc(job->nd->n ? job->nd->n : 1, sizeof *slot->counts);
     return slot->buf != NULL && slot->counts != NULL ? WC_OK : WC_ENOMEM;
 }
 

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "freq.h"
 #include "input.h"
 #include "input_words.h"
@@ -75,8 +76,8 @@ static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
                 return WC_ENOMEM;
             cap *= 2;
         }
-        void *mem = NULL;
-        if (posix_memalign(&mem, 4096, cap + WC_IO_ALIGN) != 0)
+        void *mem = wc_aligned_alloc(4096, cap + WC_IO_ALIGN);
+        if (mem == NULL)
             return WC_ENOMEM;
         free(slot->mem);
         slot->mem = mem;
@@ -156,7 +157,7 @@ static int wc_wfile_slot(void *ctx, void *s)
     struct wc_wjob *job = ctx;
     struct wc_wslot *slot = s;
     if (job->needles)
-        slot->counts = calloc(job->nids + 1, sizeof *slot->counts);
+        slot->counts = wc_calloc(job->nids + 1, sizeof *slot->counts);
     else
         slot->tab = wc_freq_io_new_like(job->f);
     return slot->counts != NULL || slot->tab != NULL ? WC_OK : WC_ENOMEM;
@@ -171,7 +172,7 @@ static int wc_wslots_reduce(wc_freq *f, int needles, size_t nids,
 {
     int rc = WC_OK;
     if (needles) {
-        uint64_t *sum = calloc(nids + 1, sizeof *sum);
+        uint64_t *sum = wc_calloc(nids + 1, sizeof *sum);
         if (sum == NULL)
             return WC_ENOMEM;
         for (size_t k = 0; k < nslots; k++)
@@ -185,7 +186,7 @@ static int wc_wslots_reduce(wc_freq *f, int needles, size_t nids,
     /* The slots into one table first (by the threads that filled them),
      * then that into f: f gets all of this input's words or, out of
      * memory, none. */
-    wc_freq **tabs = malloc(nslots * sizeof *tabs);
+    wc_freq **tabs = wc_malloc(nslots * sizeof *tabs);
     if (tabs == NULL)
         return WC_ENOMEM;
     for (size_t k = 0; k < nslots; k++)
@@ -250,8 +251,8 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
                       struct wc_ticker *tk, wc_utf8_error *ue)
 {
     size_t cap = o->block_size + WC_WIO_EXTRA + WC_WIO_KEEP;
-    uint8_t *buf = malloc(cap);
-    uint64_t *counts = needles ? calloc(nids + 1, sizeof *counts) : NULL;
+    uint8_t *buf = wc_malloc(cap);
+    uint64_t *counts = needles ? wc_calloc(nids + 1, sizeof *counts) : NULL;
     wc_freq *tab = needles ? NULL : wc_freq_io_new_like(f);
     int rc = WC_OK;
     if (buf == NULL || (needles ? counts == NULL : tab == NULL)) {
@@ -282,7 +283,7 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
                     rc = WC_ENOMEM;
                     goto out;
                 }
-                uint8_t *grown = realloc(buf, cap * 2);
+                uint8_t *grown = wc_realloc(buf, cap * 2);
                 if (grown == NULL) {
                     rc = WC_ENOMEM;
                     goto out;

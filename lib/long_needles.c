@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "long_needles.h"
 
 /* The long needles (longer than lmin, at most limit bytes, possible);
@@ -17,9 +18,9 @@ int wc_long_init(struct wc_long *lm, const struct wc_needles *nd, size_t lmin,
         n += nd->len[k] > lmin && wc_needle_useful(nd, k, limit);
     if (n == 0)
         return WC_OK;
-    lm->ids = malloc(n * sizeof *lm->ids);
-    lm->cand = malloc(n * sizeof *lm->cand);
-    lm->head = malloc(lmin);
+    lm->ids = wc_malloc(n * sizeof *lm->ids);
+    lm->cand = wc_malloc(n * sizeof *lm->cand);
+    lm->head = wc_malloc(lmin);
     if (lm->ids == NULL || lm->cand == NULL || lm->head == NULL) {
         free(lm->ids);
         free(lm->cand);

@@ -30,6 +30,7 @@
 #include "check.h"
 #include "freq.h"
 #include "pool.h"
+#include "reference.h"
 
 /* The calling thread's CPU time: the counts and merges timed here run on
  * it (one thread), and time spent waiting for a core on a loaded machine is
@@ -622,6 +623,218 @@ static void test_oom_needles(void)
     CHECK(failed > 0, "needles: some ran out of memory");
     CHECK_EQ(wrong, 0, "needles: %zu failed", failed);
     wc_set_parallel_threshold(0);
+    free(text);
+}
+
+/* ---- out of memory in the reads of files and streams ----------------------- */
+
+/* The I/O layer's own allocations (the block slots, each thread's window,
+ * its growth for a word longer than a block, a stream's buffer and its
+ * growth, the long needles' state, the sums of the slots) fail like any
+ * other: every call returns WC_OK with the right counts or WC_ENOMEM,
+ * leaving a table's counts as they were, and frees what it took (the ASan
+ * build runs this too).  The text is oom_text and one word longer than a
+ * block (a window and a stream buffer grow for it), also a needle longer
+ * than wc_long_min of the block (long_needles.c). */
+
+#define OOM_IO_BLOCK 4096
+#define OOM_IO_LONG 9000 /* the long word: more than two blocks */
+#define OOM_IO_NEEDLES 6
+
+struct oom_io {
+    const char *path;
+    const uint8_t *text;
+    size_t len;
+    const uint64_t *want;             /* of oom_text's words */
+    const void *nd[OOM_IO_NEEDLES];
+    size_t nlen[OOM_IO_NEEDLES];
+    uint64_t nwant[OOM_IO_NEEDLES];   /* ref_count of each needle */
+};
+
+/* A stream of m->text in pieces of 1 to 5,000 bytes. */
+struct oom_reader {
+    const struct oom_io *m;
+    size_t at;
+};
+
+static ptrdiff_t oom_read(void *arg, void *buf, size_t n)
+{
+    struct oom_reader *r = arg;
+    size_t left = r->m->len - r->at, k = 1 + (size_t)(rnd() % 5000);
+    if (k > n)
+        k = n;
+    if (k > left)
+        k = left;
+    memcpy(buf, r->m->text + r->at, k);
+    r->at += k;
+    return (ptrdiff_t)k;
+}
+
+/* The table holds oom_text's words and the long word (count `times`). */
+static int oom_io_table_is(wc_freq *f, const struct oom_io *m, uint64_t times)
+{
+    wc_freq_sort(f, 0);
+    size_t n = wc_freq_size(f), bad = 0, longs = 0;
+    for (size_t i = 0; i < n; i++) {
+        const void *k;
+        size_t l;
+        int w;
+        uint64_t c;
+        wc_freq_get(f, i, &k, &l, &w, &c);
+        if (l == OOM_IO_LONG) {
+            longs++;
+            bad += c != times || memcmp(k, m->nd[0], l) != 0;
+            continue;
+        }
+        size_t id = word_of(k, l);
+        bad += id >= NW || c != m->want[id] * times;
+    }
+    return bad == 0 && longs == (times ? 1 : 0) && n == (times ? NW + 1 : 0);
+}
+
+/* kind 0: wc_count_file; 1: wc_count_reader; 2: wc_freq_count_reader of
+ * every word into a table that holds them once; 3: wc_freq_count_file of
+ * the needles' words. */
+static int oom_io_run(const struct oom_io *m, int kind, int threads,
+                      uint64_t nth, int persistent, int *failed)
+{
+    wc_io_options io = {.threads = threads, .block_size = OOM_IO_BLOCK};
+    struct oom_reader r = {m, 0};
+    if (kind <= 1) {
+        uint64_t counts[OOM_IO_NEEDLES];
+        wc_test_fail_allocs(nth, persistent);
+        int rc = kind == 0 ? wc_count_file(m->path, m->nd, m->nlen,
+                                           OOM_IO_NEEDLES, &io, counts)
+                           : wc_count_reader(oom_read, &r, m->nd, m->nlen,
+                                             OOM_IO_NEEDLES, &io, counts);
+        wc_test_fail_allocs(0, 0);
+        if (rc == WC_ENOMEM) {
+            *failed = 1;
+            return 0;
+        }
+        int wrong = rc != WC_OK;
+        for (size_t k = 0; k < OOM_IO_NEEDLES && !wrong; k++)
+            wrong = counts[k] != m->nwant[k];
+        return wrong;
+    }
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .casefold = 1, .utf8 = 1,
+                      .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    if (f == NULL)
+        return 1;
+    size_t ids[OOM_IO_NEEDLES];
+    int rc = WC_OK;
+    if (kind == 2) {
+        struct oom_reader r0 = {m, 0};
+        rc = wc_freq_count_reader(f, WC_COUNT_ALL, oom_read, &r0, &io, NULL);
+    } else {
+        for (size_t k = 0; k < OOM_IO_NEEDLES && rc == WC_OK; k++) {
+            size_t err = 0;
+            rc = wc_freq_add_needle(f, m->nd[k], m->nlen[k], 1, &ids[k], &err);
+        }
+    }
+    if (rc != WC_OK) {
+        wc_freq_free(f);
+        return 1;
+    }
+    wc_test_fail_allocs(nth, persistent);
+    rc = kind == 2
+             ? wc_freq_count_reader(f, WC_COUNT_ALL, oom_read, &r, &io, NULL)
+             : wc_freq_count_file(f, WC_COUNT_NEEDLES, m->path, &io, NULL);
+    wc_test_fail_allocs(0, 0);
+    uint64_t times = rc == WC_ENOMEM ? 1 : 2;
+    int wrong = rc != WC_OK && rc != WC_ENOMEM;
+    *failed = rc == WC_ENOMEM;
+    if (kind == 2) {
+        wrong |= !oom_io_table_is(f, m, times);
+    } else {
+        /* Casefold: the needles count their folded words; out of memory,
+         * still none. */
+        for (size_t k = 0; k < OOM_IO_NEEDLES && !wrong; k++)
+            wrong = wc_freq_needle_count(f, ids[k]) !=
+                    (rc == WC_OK ? m->nwant[k] : 0);
+    }
+    wc_freq_free(f);
+    return wrong;
+}
+
+static int oom_io_file(void *ctx, int threads, uint64_t nth, int persistent,
+                       int *failed)
+{
+    return oom_io_run(ctx, 0, threads, nth, persistent, failed);
+}
+
+static int oom_io_reader(void *ctx, int threads, uint64_t nth, int persistent,
+                         int *failed)
+{
+    return oom_io_run(ctx, 1, threads, nth, persistent, failed);
+}
+
+static int oom_io_freq_reader(void *ctx, int threads, uint64_t nth,
+                              int persistent, int *failed)
+{
+    return oom_io_run(ctx, 2, threads, nth, persistent, failed);
+}
+
+static int oom_io_freq_needles(void *ctx, int threads, uint64_t nth,
+                               int persistent, int *failed)
+{
+    return oom_io_run(ctx, 3, threads, nth, persistent, failed);
+}
+
+static void test_oom_io(void)
+{
+    size_t len;
+    uint64_t want[NW];
+    uint8_t *words = oom_text(&len, want);
+    /* oom_text, then the long word (lower case: its fold is itself). */
+    uint8_t *text = xmalloc(len + OOM_IO_LONG + 1);
+    memcpy(text, words, len);
+    memset(text + len, 'x', OOM_IO_LONG);
+    text[len + OOM_IO_LONG] = '\n';
+    len += OOM_IO_LONG + 1;
+    free(words);
+    char path[] = "/tmp/wc_test_tables_io_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0) {
+        free(text);
+        return;
+    }
+    CHECK_EQ(write(fd, text, len), len, "write");
+    close(fd);
+    /* Needles: the long word (longer than wc_long_min of the block), words
+     * of oom_text in lower case (counted as they are by wc_count_file, so
+     * 0 there, and folded by the table's needles), one in upper case, and
+     * one absent. */
+    static const char *const short_nd[] = {"k0001", "K0003", "k0014",
+                                           "K0021-long-word-of-the-arena",
+                                           "absent"};
+    struct oom_io m = {.path = path, .text = text, .len = len, .want = want};
+    m.nd[0] = text + len - OOM_IO_LONG - 1;
+    m.nlen[0] = OOM_IO_LONG;
+    for (size_t k = 1; k < OOM_IO_NEEDLES; k++) {
+        m.nd[k] = short_nd[k - 1];
+        m.nlen[k] = strlen(short_nd[k - 1]);
+    }
+    for (size_t k = 0; k < OOM_IO_NEEDLES; k++)
+        m.nwant[k] = ref_count(text, len, m.nd[k], m.nlen[k]);
+    CHECK(m.nwant[0] == 1 && m.nwant[2] == want[3] && m.nwant[1] == 0,
+          "the needles' counts: %llu %llu %llu", (unsigned long long)m.nwant[0],
+          (unsigned long long)m.nwant[1], (unsigned long long)m.nwant[2]);
+    wc_set_parallel_threshold(64); /* files of a few blocks on threads */
+    oom_cases("file needles", 60, oom_io_file, &m);
+    oom_cases("stream needles", 30, oom_io_reader, &m);
+    oom_cases("stream words", 300, oom_io_freq_reader, &m);
+    /* The table's needles fold: their counts are those of the folded
+     * words (oom_text's words k, and the long word). */
+    m.nwant[1] = want[1];
+    m.nwant[2] = want[3];
+    m.nwant[3] = 0; /* k0014 is only in k0014-long-word-of-the-arena */
+    m.nwant[4] = want[21];
+    oom_cases("file, the table's needles", 80, oom_io_freq_needles, &m);
+    wc_set_parallel_threshold(0);
+    unlink(path);
     free(text);
 }
 
@@ -1570,6 +1783,7 @@ int main(int argc, char **argv)
         test_oom_sort_wide();
         test_oom_file();
         test_oom_needles();
+        test_oom_io();
     }
     return check_report();
 }
