@@ -41,6 +41,16 @@ static int wc_affinity_cpus(void)
     return 0;
 }
 
+int wc_quota_threads(long long quota, long long period)
+{
+    if (quota <= 0 || period <= 0)
+        return 0;
+    /* Not (quota + period - 1) / period: a quota near LLONG_MAX (a file
+     * that says so, or strtoll's answer to a longer number) overflowed. */
+    long long n = quota / period + (quota % period != 0);
+    return n > WC_MAX_THREADS ? WC_MAX_THREADS : (int)n;
+}
+
 /* ceil(quota / period) from a cgroup file, or 0 when there is no limit. */
 static int wc_read_quota(const char *path, int v2)
 {
@@ -69,10 +79,7 @@ static int wc_read_quota(const char *path, int v2)
         if (!ok)
             return 0;
     }
-    if (period <= 0)
-        return 0;
-    long long n = (q + period - 1) / period;
-    return n > WC_MAX_THREADS ? WC_MAX_THREADS : (int)n;
+    return wc_quota_threads(q, period);
 }
 
 static int wc_cgroup_cpus(void)

@@ -11,4 +11,8 @@
  * whose affinity or environment may differ). */
 void wc_threads_after_fork(void);
 
+/* The threads a cgroup CPU quota allows: ceil(quota / period), at most
+ * WC_MAX_THREADS; 0 (no limit) when either is not positive. */
+int wc_quota_threads(long long quota, long long period);
+
 #endif /* WC_THREADS_H */

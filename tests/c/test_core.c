@@ -5,6 +5,7 @@
  *
  * Closes with "N passed, N failed" (what CI reads).
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "count.h"
 #include "dispatch.h"
 #include "pool.h"
+#include "threads.h"
 #include "ukernel_check.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -307,6 +309,19 @@ static void test_misc(void)
 {
     CHECK_EQ(wc_default_threads() >= 1, 1, "default threads");
     CHECK_EQ(wc_available_cpus() >= 1, 1, "available cpus");
+    /* The cgroup quota's threads: ceil(quota / period), capped, with no
+     * overflow for a quota near LLONG_MAX (it wrapped to a negative count,
+     * so the quota was ignored; UBSan called it undefined). */
+    CHECK_EQ(wc_quota_threads(150000, 100000), 2, "quota 1.5 CPUs");
+    CHECK_EQ(wc_quota_threads(100000, 100000), 1, "quota 1 CPU");
+    CHECK_EQ(wc_quota_threads(1, 100000), 1, "quota of 1 us");
+    CHECK_EQ(wc_quota_threads(1, LLONG_MAX), 1, "a huge period");
+    CHECK_EQ(wc_quota_threads(LLONG_MAX, 100000), WC_MAX_THREADS, "a huge quota");
+    CHECK_EQ(wc_quota_threads(LLONG_MAX, 1), WC_MAX_THREADS, "a huge quota, period 1");
+    CHECK_EQ(wc_quota_threads(LLONG_MAX - 1, LLONG_MAX), 1, "quota just under the period");
+    CHECK_EQ(wc_quota_threads(0, 100000), 0, "no quota");
+    CHECK_EQ(wc_quota_threads(-1, 100000), 0, "-1: no quota (v1)");
+    CHECK_EQ(wc_quota_threads(100000, 0), 0, "no period");
     CHECK_EQ(wc_kernel_supported("scalar"), 1, "scalar supported");
     CHECK_EQ(wc_kernel_supported("nonsense"), 0, "unknown kernel");
     CHECK_EQ(wc_force_kernel("nonsense"), WC_ENOKERNEL, "force unknown");
