@@ -99,6 +99,29 @@ int wc_get_int_or_none(PyObject *obj, const char *name, long long lo,
     return 1;
 }
 
+int wc_get_int(PyObject *obj, const char *name, long long lo, long long hi,
+               long long *out)
+{
+    /* True is an int whose value is 1: a caller who passed it meant
+     * something else, as for the parameters that may be None. */
+    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an int, not '%.200s'", name,
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow != 0 || v < lo || v > hi) {
+        PyErr_Format(PyExc_ValueError, "%s must be from %lld to %lld, got %R",
+                     name, lo, hi, obj);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int wc_get_threads(PyObject *obj, int *threads)
 {
     long long v = 0;

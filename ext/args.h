@@ -28,6 +28,12 @@ int wc_parse_args(PyObject *module, const char *fname, PyObject *const *args,
 int wc_get_int_or_none(PyObject *obj, const char *name, long long lo,
                        long long hi, const char *unit, long long *out);
 
+/* An int parameter that must be given: an int (not a bool) from lo to hi
+ * (hi < LLONG_MAX) into *out, else a TypeError or ValueError naming `name`
+ * and -1. */
+int wc_get_int(PyObject *obj, const char *name, long long lo, long long hi,
+               long long *out);
+
 /* threads=: None -> 0 (the default); else 1..WC_MAX_THREADS. */
 int wc_get_threads(PyObject *obj, int *threads);
 

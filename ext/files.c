@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -666,13 +667,11 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
                         "arguments");
         return NULL;
     }
-    long long start = PyLong_AsLongLong(args[1]), end;
-    if (start == -1 && PyErr_Occurred())
+    long long start, end;
+    if (wc_get_int(args[1], "start", 0, LLONG_MAX - 1, &start) < 0 ||
+        wc_get_int(args[2], "end", 0, LLONG_MAX - 1, &end) < 0)
         return NULL;
-    end = PyLong_AsLongLong(args[2]);
-    if (end == -1 && PyErr_Occurred())
-        return NULL;
-    if (start < 0 || end < start) {
+    if (end < start) {
         PyErr_Format(PyExc_ValueError, "bad byte range [%lld, %lld)", start, end);
         return NULL;
     }

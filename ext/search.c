@@ -187,13 +187,9 @@ static PyObject *wc_count_byte_py(PyObject *module, PyObject *const *args,
                       wc_search_params, 3, 2, 2, a) < 0 ||
         wc_get_threads(a[2], &threads) < 0)
         return NULL;
-    long byte = PyLong_AsLong(a[1]);
-    if (byte == -1 && PyErr_Occurred())
+    long long byte;
+    if (wc_get_int(a[1], "byte", 0, 255, &byte) < 0)
         return NULL;
-    if (byte < 0 || byte > 255) {
-        PyErr_SetString(PyExc_ValueError, "byte must be from 0 to 255");
-        return NULL;
-    }
     wc_text buf;
     if (wc_get_bytes(a[0], "contents", &buf) < 0)
         return NULL;

@@ -187,3 +187,37 @@ def test_invalid_utf8_needle_of_a_file_raises_as_bytes_decode(tmp_path):
         with pytest.raises(UnicodeDecodeError) as e:
             word_count.search_file(path, bad, words="unicode")
         _same_error(e.value, bad)
+
+
+def test_private_int_arguments_are_ints_not_bools(tmp_path):
+    """The private functions' ints (the byte range of _count_range, the
+    byte of _count_byte) convert as threads= does: True was taken as 1 (a
+    range from byte 1), a float was taken with a warning on 3.9, and an int
+    past 64 bits raised OverflowError where a smaller bad one raised
+    ValueError.  Oracle: bytes.split."""
+    from word_count import _word_count as ext
+    path = tmp_path / "t.txt"
+    path.write_bytes(TEXT)
+    args = (b"alpha", "space", False, "strict", 1, None)
+
+    def count_range(start, end):
+        return ext._count_range(str(path), start, end, *args)
+
+    assert count_range(0, len(TEXT)) == TEXT.split().count(b"alpha")
+    assert count_range(Int(0), Int(len(TEXT))) == TEXT.split().count(b"alpha")
+    for start, end in ((True, len(TEXT)), (0, True), (False, 0), (0.0, len(TEXT)),
+                       (None, len(TEXT)), ("0", len(TEXT))):
+        with pytest.raises(TypeError, match="must be an int"):
+            count_range(start, end)
+    for start, end in ((-1, len(TEXT)), (0, -1), (2 ** 70, 2 ** 70), (0, 2 ** 63),
+                       (3, 1)):
+        with pytest.raises(ValueError):
+            count_range(start, end)
+    assert ext._count_byte(TEXT, 32) == TEXT.count(b" ")
+    assert ext._count_byte(TEXT, Int(97)) == TEXT.count(b"a")
+    for bad in (True, False, 32.0, None):
+        with pytest.raises(TypeError, match="byte must be an int"):
+            ext._count_byte(TEXT, bad)
+    for bad in (-1, 256, 2 ** 70):
+        with pytest.raises(ValueError, match="byte must be from 0 to 255"):
+            ext._count_byte(TEXT, bad)
