@@ -305,11 +305,13 @@ static size_t word_of(const uint8_t *k, size_t l)
 }
 
 /* Read every key of f (ASan sees a dangling one) and compare its counts
- * with want[] times `times`; 0 words when times is 0. */
-static int table_is(wc_freq *f, const uint64_t *want, uint64_t times)
+ * with want[] times `times`, and the count of the word `extra` (of
+ * extra_len bytes; NULL: none) with `times`; no words when times is 0. */
+static int table_has(wc_freq *f, const uint64_t *want, uint64_t times,
+                     const void *extra, size_t extra_len)
 {
     wc_freq_sort(f, 0);
-    size_t n = wc_freq_size(f), bad = 0;
+    size_t n = wc_freq_size(f), bad = 0, extras = 0;
     uint64_t sum = 0;
     for (size_t i = 0; i < n; i++) {
         const void *k;
@@ -317,17 +319,28 @@ static int table_is(wc_freq *f, const uint64_t *want, uint64_t times)
         int w;
         uint64_t c;
         wc_freq_get(f, i, &k, &l, &w, &c);
+        for (size_t j = 0; j < l; j++)
+            sum += ((const uint8_t *)k)[j];
+        if (extra != NULL && l == extra_len && memcmp(k, extra, l) == 0) {
+            extras++;
+            bad += c != times;
+            continue;
+        }
         size_t id = word_of(k, l);
         const char *tail = "-long-word-of-the-arena";
         size_t want_len = id % 7 == 0 ? 5 + strlen(tail) : 5;
         if (id >= NW || l != want_len || c != want[id] * times ||
             (id % 7 == 0 && memcmp((const char *)k + 5, tail, strlen(tail)) != 0))
             bad++;
-        for (size_t j = 0; j < l; j++)
-            sum += ((const uint8_t *)k)[j];
     }
     (void)sum;
-    return bad == 0 && n == (times ? NW : 0);
+    size_t nextra = extra != NULL && times ? 1 : 0;
+    return bad == 0 && extras == nextra && n == (times ? NW + nextra : 0);
+}
+
+static int table_is(wc_freq *f, const uint64_t *want, uint64_t times)
+{
+    return table_has(f, want, times, NULL, 0);
 }
 
 /* One case of an out-of-memory test: its call with the nth allocation
@@ -670,28 +683,6 @@ static ptrdiff_t oom_read(void *arg, void *buf, size_t n)
     return (ptrdiff_t)k;
 }
 
-/* The table holds oom_text's words and the long word (count `times`). */
-static int oom_io_table_is(wc_freq *f, const struct oom_io *m, uint64_t times)
-{
-    wc_freq_sort(f, 0);
-    size_t n = wc_freq_size(f), bad = 0, longs = 0;
-    for (size_t i = 0; i < n; i++) {
-        const void *k;
-        size_t l;
-        int w;
-        uint64_t c;
-        wc_freq_get(f, i, &k, &l, &w, &c);
-        if (l == OOM_IO_LONG) {
-            longs++;
-            bad += c != times || memcmp(k, m->nd[0], l) != 0;
-            continue;
-        }
-        size_t id = word_of(k, l);
-        bad += id >= NW || c != m->want[id] * times;
-    }
-    return bad == 0 && longs == (times ? 1 : 0) && n == (times ? NW + 1 : 0);
-}
-
 /* kind 0: wc_count_file; 1: wc_count_reader; 2: wc_freq_count_reader of
  * every word into a table that holds them once; 3: wc_freq_count_file of
  * the needles' words. */
@@ -746,7 +737,7 @@ static int oom_io_run(const struct oom_io *m, int kind, int threads,
     int wrong = rc != WC_OK && rc != WC_ENOMEM;
     *failed = rc == WC_ENOMEM;
     if (kind == 2) {
-        wrong |= !oom_io_table_is(f, m, times);
+        wrong |= !table_has(f, m->want, times, m->nd[0], m->nlen[0]);
     } else {
         /* Casefold: the needles count their folded words; out of memory,
          * still none. */
