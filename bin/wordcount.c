@@ -935,7 +935,7 @@ static void count_fd(struct cli *c, const char *path, int fd,
 }
 
 /* grep's binary files: a NUL byte in the first 32 KiB (of a regular file,
- * from offset `at`). */
+ * from offset `at`).  1 binary, 0 not, -1 a read error (errno set). */
 #define BINARY_HEAD 32768
 static int is_binary(int fd, off_t at)
 {
@@ -944,6 +944,8 @@ static int is_binary(int fd, off_t at)
     do
         n = pread(fd, buf, sizeof buf, at);
     while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
     return n > 0 && memchr(buf, 0, (size_t)n) != NULL;
 }
 
@@ -953,6 +955,21 @@ static void skip_binary(struct cli *c, const char *path)
 {
     memset(c->counts, 0, c->nneedles * sizeof *c->counts);
     report(c, path, WC_OK);
+}
+
+/* A regular file with --binary-files=without-match: skipped when binary,
+ * counted when not, and a failed read of its head reported as the error it
+ * is (grep's "NAME: Input/output error", exit 2), never taken for text. */
+static void count_regular_unless_binary(struct cli *c, const char *path,
+                                        int fd, off_t at)
+{
+    int binary = is_binary(fd, at);
+    if (binary < 0)
+        report(c, path, WC_EIO);
+    else if (binary)
+        skip_binary(c, path);
+    else
+        count_fd(c, path, fd, NULL, 0);
 }
 
 /* An input that is not a regular file (a pipe, a FIFO, a device) with
@@ -991,10 +1008,7 @@ static void count_stdin(struct cli *c, const char *path)
         count_fd(c, path, fd, NULL, 0); /* (an fstat error: reported there) */
     } else if (S_ISREG(st.st_mode)) {
         off_t at = lseek(fd, 0, SEEK_CUR);
-        if (is_binary(fd, at < 0 ? 0 : at))
-            skip_binary(c, path);
-        else
-            count_fd(c, path, fd, NULL, 0);
+        count_regular_unless_binary(c, path, fd, at < 0 ? 0 : at);
     } else {
         count_read_ahead(c, path, fd);
     }
@@ -1151,8 +1165,8 @@ static void count_at(struct cli *c, int dirfd, const char *name,
         /* replaced by something else since the walk saw it: skipped */
     } else if (c->skip_binary && !S_ISREG(st.st_mode)) {
         count_read_ahead(c, path, fd); /* a FIFO or a device given */
-    } else if (c->skip_binary && is_binary(fd, 0)) {
-        skip_binary(c, path);
+    } else if (c->skip_binary) {
+        count_regular_unless_binary(c, path, fd, 0);
     } else {
         count_fd(c, path, fd, NULL, 0);
     }
