@@ -30,6 +30,8 @@ that they share the machine's load; MB/s = corpus bytes / min seconds):
   bytes        frequencies(data, threads=1), data the corpus as UTF-8 bytes
                (what the C reference reads)
   bytes cf     frequencies(data, casefold=True, threads=1)
+  arrays       frequencies_arrays(text, threads=1): the words and counts of
+               the space row as three flat arrays, no Python object a word
   core         benchmarks/core_freq.c (build/c/core_freq, which make bench
                builds) on the same bytes: the core's count and sort of the
                bytes row, without the Counter (bytes minus core: the cost
@@ -296,6 +298,11 @@ def main(argv=None) -> int:
         c.pop("", None)
         got = word_count.frequencies(text, threads=1)
         assert got == c, f"{name}: frequencies != Counter(re.split('[ \\n]', text))"
+        arr = word_count.frequencies_arrays(text, threads=1)
+        assert list(c.items()) == [
+            (arr.data[arr.offsets[i]:arr.offsets[i + 1]].decode("utf-8"), arr.counts[i])
+            for i in range(len(arr.counts))], f"{name}: frequencies_arrays != the Counter"
+        del arr
         rows = {
             "space": lambda: word_count.frequencies(text, threads=1),
             "casefold": lambda: word_count.frequencies(text, casefold=True, threads=1),
@@ -304,6 +311,7 @@ def main(argv=None) -> int:
             "space x2": lambda: word_count.frequencies(text, threads=2),
             "bytes": lambda: word_count.frequencies(data, threads=1),
             "bytes cf": lambda: word_count.frequencies(data, casefold=True, threads=1),
+            "arrays": lambda: word_count.frequencies_arrays(text, threads=1),
         }
         if core:
             rows["core"] = core_row(core, path, 1)
@@ -357,6 +365,8 @@ def main(argv=None) -> int:
                 r = mbs["core"] / mbs["C ref"]
                 tgt(f"{name}: core (count + sort) / C reference (count)", ">= 3.5x",
                     f"{r:.2f}x", r >= 3.5)
+        tgt(f"{name}: arrays (frequencies_arrays, space) per core MB/s", ">= 500",
+            f"{mbs['arrays']:.0f}", mbs["arrays"] >= 500)
         r = mbs["space x2"] / mbs["space"]
         tgt(f"{name}: 2 threads / 1", ">= 1.8x", f"{r:.2f}x", r >= 1.8)
         r = mbs["space"] / mbs["Counter"]
@@ -379,6 +389,7 @@ def main(argv=None) -> int:
         base = peak_rss(gen)
         rss = {
             "frequencies": peak_rss(gen + "; import word_count; c = word_count.frequencies(t)"),
+            "arrays": peak_rss(gen + "; import word_count; c = word_count.frequencies_arrays(t)"),
             "Counter": peak_rss(gen + "; import collections; c = collections.Counter(t.split())"),
         }
         if pol:
@@ -393,6 +404,13 @@ def main(argv=None) -> int:
                f"{rss['frequencies']:.0f} vs {rss['Counter']:.0f} MB", r)
         r = mbs["space"] / mbs["Counter"]
         tgt("high cardinality: space / Counter", ">= 5x", f"{r:.1f}x", r >= 5)
+        # The same words and counts with no object a word (one thread).
+        r = mbs["arrays"] / mbs["Counter"]
+        tgt("high cardinality: arrays (frequencies_arrays) / Counter", ">= 5x",
+            f"{r:.1f}x", r >= 5)
+        r = rss["arrays"] <= rss["Counter"]
+        tgt("high cardinality: arrays peak RSS vs Counter", "<= Counter",
+            f"{rss['arrays']:.0f} vs {rss['Counter']:.0f} MB", r)
     if os.path.exists(os.path.join(tmp, "high.txt")):
         os.unlink(os.path.join(tmp, "high.txt"))
     os.rmdir(tmp)

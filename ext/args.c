@@ -407,3 +407,50 @@ PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
     }
     return result;
 }
+
+/* The bytes of PyBytes_AS_STRING are 8-byte aligned (the object is, and
+ * its header is a multiple of 8 bytes), so the offsets and counts are
+ * written in place as int64 and uint64. */
+_Static_assert(offsetof(PyBytesObject, ob_sval) % 8 == 0,
+               "the bytes of a bytes object hold int64s aligned");
+
+PyObject *wc_freq_arrays(wc_freq *f, int is_str, Py_ssize_t top)
+{
+    size_t n = wc_freq_size(f);
+    if (top >= 0 && (size_t)top < n)
+        n = (size_t)top;
+    size_t size = wc_freq_packed_size(f, 0, n, is_str);
+    if (size > (size_t)PY_SSIZE_T_MAX || n >= (size_t)PY_SSIZE_T_MAX / 8)
+        return PyErr_NoMemory();
+    PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    PyObject *offsets = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n + 1) * 8);
+    PyObject *counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n * 8);
+    PyObject *result = NULL;
+    if (data == NULL || offsets == NULL || counts == NULL)
+        goto done;
+    uint8_t *d = (uint8_t *)PyBytes_AS_STRING(data);
+    int64_t *o = (int64_t *)(void *)PyBytes_AS_STRING(offsets);
+    uint64_t *c = (uint64_t *)(void *)PyBytes_AS_STRING(counts);
+    /* The three objects are ours alone until returned: they are filled
+     * with the GIL released (by a word's 4,096 the table shrinks as they
+     * grow, as in wc_freq_counter). */
+    size_t at = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t lo = 0; lo < n; lo += 4096) {
+        size_t hi = n - lo > 4096 ? lo + 4096 : n;
+        at = wc_freq_pack(f, lo, hi, is_str, d, at, o, c);
+        wc_freq_release(f, hi);
+    }
+    Py_END_ALLOW_THREADS
+    if (at != size) { /* the two passes read the same words */
+        PyErr_SetString(PyExc_SystemError, "word_count: packed words changed size");
+        goto done;
+    }
+    o[n] = (int64_t)at;
+    result = PyTuple_Pack(3, data, offsets, counts);
+done:
+    Py_XDECREF(data);
+    Py_XDECREF(offsets);
+    Py_XDECREF(counts);
+    return result;
+}

@@ -99,4 +99,9 @@ int wc_word_opts_special(const wc_word_opts *opts);
 PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
                           Py_ssize_t top);
 
+/* The same words as a tuple of three bytes: the keys one after another
+ * (UTF-8 when is_str), the int64 offsets of the n words and of their end
+ * (n + 1), the uint64 counts (n).  f is only to be freed after. */
+PyObject *wc_freq_arrays(wc_freq *f, int is_str, Py_ssize_t top);
+
 #endif /* WC_EXT_ARGS_H */

@@ -221,9 +221,11 @@ static const enum wc_kw wc_frequencies_params[] = {
     WC_KW_PROGRESS, WC_KW_ERRORS,
 };
 
+/* frequencies (arrays 0: a Counter) and _frequencies_arrays (1: the tuple
+ * of wc_freq_arrays). */
 static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
                                      Py_ssize_t top, wc_word_opts *o,
-                                     PyObject *progress)
+                                     PyObject *progress, int arrays)
 {
     wc_text text;
     if (wc_get_text(contents, "contents", &text) < 0)
@@ -242,25 +244,40 @@ static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
         wc_raise_text(rc, contents, text.data, text.len, err);
         goto done;
     }
-    result = wc_freq_counter(module, f, text.is_str, top);
+    result = arrays ? wc_freq_arrays(f, text.is_str, top)
+                    : wc_freq_counter(module, f, text.is_str, top);
 done:
     wc_freq_free(f);
     wc_text_release(&text);
     return result;
 }
 
-static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
-                                Py_ssize_t nargs, PyObject *kwnames)
+static PyObject *wc_frequencies_call(PyObject *module, const char *fname,
+                                     PyObject *const *args, Py_ssize_t nargs,
+                                     PyObject *kwnames, int arrays)
 {
     PyObject *a[7], *cb, *bar;
     wc_word_opts o;
     Py_ssize_t top;
-    if (wc_parse_word_call(module, "frequencies", args, nargs, kwnames,
+    if (wc_parse_word_call(module, fname, args, nargs, kwnames,
                            wc_frequencies_params, 1, a, &o) < 0 ||
         wc_get_top(a[1], &top) < 0 || wc_open_word_progress(a, &cb, &bar) < 0)
         return NULL;
-    return wc_progress_close(cb, bar,
-                             wc_frequencies_impl(module, a[0], top, &o, cb));
+    return wc_progress_close(
+        cb, bar, wc_frequencies_impl(module, a[0], top, &o, cb, arrays));
+}
+
+static PyObject *wc_frequencies(PyObject *module, PyObject *const *args,
+                                Py_ssize_t nargs, PyObject *kwnames)
+{
+    return wc_frequencies_call(module, "frequencies", args, nargs, kwnames, 0);
+}
+
+static PyObject *wc_frequencies_arrays(PyObject *module, PyObject *const *args,
+                                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    return wc_frequencies_call(module, "frequencies_arrays", args, nargs,
+                               kwnames, 1);
 }
 
 PyMethodDef wc_freq_methods[] = {
@@ -292,5 +309,13 @@ PyMethodDef wc_freq_methods[] = {
      "every word, in order of first occurrence; any int >= 0 (beyond the\n"
      "number of words: all of them).  `words`, `casefold`, `threads`,\n"
      "`progress`, `errors` and Ctrl-C as for count_many()."},
+    {"_frequencies_arrays", WC_FASTCALL(wc_frequencies_arrays),
+     METH_FASTCALL | METH_KEYWORDS,
+     "_frequencies_arrays($module, /, contents, *, top=None, words='space', "
+     "casefold=False, threads=None, progress=None, errors='strict')\n--\n\n"
+     "The words of frequencies() as (data, offsets, counts), three bytes:\n"
+     "the words one after another (UTF-8 for str contents), the native\n"
+     "int64 offsets of each word and of the end, the native uint64 counts.\n"
+     "word_count.frequencies_arrays() gives them as typed memoryviews."},
     {NULL, NULL, 0, NULL},
 };

@@ -321,6 +321,23 @@ WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
 WC_API void wc_freq_release(wc_freq *f, size_t i);
 
 /*
+ * Words lo .. hi - 1 (of wc_freq_get, in the current order) packed one
+ * after another, for a columnar result: as they are when utf8 is 0 (the
+ * keys of bytes); with utf8 1, every unit as UTF-8, a width 1 key taken
+ * as Latin-1 and a surrogate as its 3-byte form (what CPython's
+ * str.encode("utf-8", "surrogatepass") gives).  wc_freq_packed_size is
+ * the bytes they take; wc_freq_pack writes word i at data + offsets[i],
+ * from data + at on, and its count at counts[i], and returns the offset
+ * after the last (offsets and counts are indexed by word, data by byte:
+ * call it again for the next words with that offset).
+ */
+WC_API size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi,
+                                  int utf8);
+WC_API size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
+                           uint8_t *data, size_t at, int64_t *offsets,
+                           uint64_t *counts);
+
+/*
  * Add the words of src to dst (two count-all tables that cut words alike:
  * the same wc_freq_new arguments), keeping dst's order: counts are added,
  * and the words new to dst come after dst's own in order of first

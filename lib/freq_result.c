@@ -80,6 +80,62 @@ void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
     *count = e->count;
 }
 
+/* The bytes of key (len units of w bytes) as wc_freq_pack writes it; out
+ * NULL: only their number. */
+static size_t wc_pack_key(const void *key, size_t len, int w, int utf8,
+                          uint8_t *out)
+{
+    const uint8_t *p = key;
+    if (!utf8 || w == 1) {
+        size_t n = len;
+        if (utf8) /* Latin-1: a byte >= 0x80 takes two */
+            for (size_t i = 0; i < len; i++)
+                n += p[i] >> 7;
+        if (out == NULL)
+            return n;
+        if (n == len) {
+            memcpy(out, p, len);
+            return n;
+        }
+    }
+    uint8_t tmp[8];
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        size_t k = wc_utf8_encode_any(WC_UNIT(p, w, i), out != NULL ? out + n : tmp);
+        n += k;
+    }
+    return n;
+}
+
+size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
+{
+    size_t total = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const void *key;
+        size_t len;
+        int w;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &w, &count);
+        total += wc_pack_key(key, len, w, utf8, NULL);
+    }
+    return total;
+}
+
+size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
+                    uint8_t *data, size_t at, int64_t *offsets,
+                    uint64_t *counts)
+{
+    for (size_t i = lo; i < hi; i++) {
+        const void *key;
+        size_t len;
+        int w;
+        wc_freq_get(f, i, &key, &len, &w, &counts[i]);
+        offsets[i] = (int64_t)at;
+        at += wc_pack_key(key, len, w, utf8, data + at);
+    }
+    return at;
+}
+
 uint64_t wc_freq_needle_count(const wc_freq *f, size_t id)
 {
     if (id >= f->nneedles || f->needle_counts == NULL)

@@ -15,6 +15,7 @@ import os as _os
 import warnings as _warnings
 
 from . import _word_count
+from ._arrays import FrequencyArrays, frequencies_arrays
 from ._files import frequencies_file, frequencies_stream, search_file, search_stream
 from ._pure import search_py
 from ._word_count import (
@@ -40,6 +41,7 @@ __version__ = _word_count.CORE_VERSION  # meson.build's project() version
 __all__ = [
     "DEFAULT_COUNT",
     "DEFAULT_NEEDLE",
+    "FrequencyArrays",
     "GIL_RELEASE_THRESHOLD",
     "MAX_THREADS",
     "PARALLEL_THRESHOLD",
@@ -51,6 +53,7 @@ __all__ = [
     "default_text",
     "default_threads",
     "frequencies",
+    "frequencies_arrays",
     "frequencies_file",
     "frequencies_stream",
     "kernel",

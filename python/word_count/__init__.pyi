@@ -10,7 +10,7 @@ bytes.
 
 import os
 from collections import Counter
-from typing import BinaryIO, Callable, Final, Iterable, Literal, Optional, Protocol, Union, overload
+from typing import BinaryIO, Callable, Final, Iterable, Literal, NamedTuple, Optional, Protocol, Union, overload
 
 from typing_extensions import Buffer
 
@@ -30,6 +30,7 @@ __version__: Final[str]
 __all__ = [
     "DEFAULT_COUNT",
     "DEFAULT_NEEDLE",
+    "FrequencyArrays",
     "GIL_RELEASE_THRESHOLD",
     "MAX_THREADS",
     "PARALLEL_THRESHOLD",
@@ -41,6 +42,7 @@ __all__ = [
     "default_text",
     "default_threads",
     "frequencies",
+    "frequencies_arrays",
     "frequencies_file",
     "frequencies_stream",
     "kernel",
@@ -120,6 +122,21 @@ def frequencies(
     progress: _Progress = None,
     errors: _Errors = "strict",
 ) -> Counter[bytes]: ...
+class FrequencyArrays(NamedTuple):
+    data: bytes
+    offsets: memoryview
+    counts: memoryview
+
+def frequencies_arrays(
+    contents: Union[str, Buffer],
+    *,
+    top: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+    progress: _Progress = None,
+    errors: _Errors = "strict",
+) -> FrequencyArrays: ...
 @overload
 def search_sequential(contents: str, needle: str) -> int: ...
 @overload

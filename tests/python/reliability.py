@@ -162,6 +162,15 @@ def _frequencies_unicode_casefold(contents, needle, threads=None):
     return counts[_lookup_key(contents, needle, casefold=True)]
 
 
+def _frequencies_arrays(contents, needle, threads=None):
+    data, offsets, counts = word_count.frequencies_arrays(contents, threads=threads)
+    key = _lookup_key(contents, needle)
+    if isinstance(key, str):
+        key = key.encode("utf-8", "surrogatepass")
+    words = [data[offsets[i]:offsets[i + 1]] for i in range(len(counts))]
+    return dict(zip(words, counts)).get(key, 0)
+
+
 # Every counting function of the package, by name.
 CALLS: dict[str, Call] = {
     "search": _search,
@@ -178,9 +187,10 @@ CALLS: dict[str, Call] = {
     "search-casefold": _search_casefold,
     "frequencies": _frequencies,
     "frequencies-unicode-casefold": _frequencies_unicode_casefold,
+    "frequencies_arrays": _frequencies_arrays,
 }
 WORDS = {"count_many", "count_many-unicode", "search-unicode", "search-casefold",
-         "frequencies", "frequencies-unicode-casefold"}
+         "frequencies", "frequencies-unicode-casefold", "frequencies_arrays"}
 # The ones with a `threads=` keyword.
 THREADED = {"search", "search_file", "search_stream-file"} | WORDS
 # The ones that take the text itself as an object in memory (the others read
@@ -248,6 +258,7 @@ ORACLES: dict[str, Callable[[object, object], int]] = {
     "search-unicode": lambda c, n: word_oracle(c, n, words="unicode"),
     "search-casefold": lambda c, n: word_oracle(c, n, casefold=True),
     "frequencies": lambda c, n: word_oracle(c, n, empty=False),
+    "frequencies_arrays": lambda c, n: word_oracle(c, n, empty=False),
     "frequencies-unicode-casefold": lambda c, n: word_oracle(c, n, words="unicode",
                                                              casefold=True),
 }

@@ -31,6 +31,11 @@ assert_type(str_freq, Counter[str])
 bytes_freq = word_count.frequencies(data, top=2, words="unicode")
 assert_type(bytes_freq, Counter[bytes])
 assert_type(word_count.frequencies(bytearray(data)), Counter[bytes])
+arrays = word_count.frequencies_arrays(text, top=2)
+assert_type(arrays, word_count.FrequencyArrays)
+assert_type(arrays.data, bytes)
+assert_type(arrays.counts, memoryview)
+assert arrays.data == b"thecat" and arrays.counts.tolist() == [3, 1]
 assert_type(word_count.count_many(text, ["the", "cat"]), dict[str, int])
 assert_type(word_count.count_many(data, [b"the", b"cat"]), dict[bytes, int])
 

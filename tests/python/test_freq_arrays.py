@@ -1,0 +1,188 @@
+"""frequencies_arrays: the words and counts of frequencies() as three flat
+arrays (data, offsets, counts) instead of a Counter.
+
+Oracles: collections.Counter over the words of the semantics, written in
+Python (reliability.space_words: str.split per line; unicode_oracle's
+findall_words for words="unicode"; str.casefold), never the package.  The
+arrays are decoded in Python: word i is data[offsets[i]:offsets[i + 1]],
+UTF-8 with surrogatepass for str contents, the bytes themselves for bytes.
+Order: first occurrence without top (the oracle Counter is built in that
+order); with top=K, Counter.most_common(K) (ties by first occurrence).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+
+import pytest
+
+import unicode_oracle as uo
+import word_count
+from reliability import space_words
+
+
+def decode(r, is_str):
+    """The arrays as a list of (word, count), checking their layout."""
+    data, offsets, counts = r
+    assert isinstance(data, bytes)
+    assert offsets.format == "q" and offsets.itemsize == 8
+    assert counts.format == "Q" and counts.itemsize == 8
+    assert offsets.readonly and counts.readonly
+    n = len(counts)
+    assert len(offsets) == n + 1
+    assert offsets[0] == 0 and offsets[n] == len(data)
+    assert all(offsets[i] <= offsets[i + 1] for i in range(n))
+    words = [data[offsets[i]:offsets[i + 1]] for i in range(n)]
+    if is_str:
+        words = [w.decode("utf-8", "surrogatepass") for w in words]
+    return list(zip(words, counts))
+
+
+def oracle(text, words="space", casefold=False):
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = bytes(text)
+        if words == "unicode" or casefold:
+            t = text.decode("utf-8")
+            t = uo.casefold(t) if casefold else t
+            found = space_words(t) if words == "space" else uo.findall_words(t)
+            return Counter(w.encode("utf-8") for w in found if w)
+    elif casefold:
+        text = uo.casefold(text)
+    found = space_words(text) if words == "space" else uo.findall_words(text)
+    return Counter(w for w in found if w)
+
+
+def random_text(rng, alphabet, nwords, vocab=50, maxlen=24):
+    pool = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, maxlen)))
+            for _ in range(vocab)]
+    seps = [" ", " ", "  ", "\n", "\r\n"]
+    return "".join(rng.choice(pool) + rng.choice(seps) for _ in range(nwords))
+
+
+ALPHABETS = {
+    "ascii": "abcXYZ_09-.",
+    "latin1": "abcÄéßÿ\xa0",          # a str of 1-byte units beyond ASCII
+    "ucs2": "abΣσςİıﬀ\u2028",         # 2-byte units
+    "surrogates": "ab\ud800\udfff",   # lone surrogates (2-byte units)
+    "ucs4": "ab\U0001F600\U00010400é",  # 4-byte units
+}
+
+
+@pytest.mark.parametrize("alpha", sorted(ALPHABETS))
+@pytest.mark.parametrize("mode", [("space", False), ("space", True),
+                                  ("unicode", False), ("unicode", True)])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_str_words_and_counts_in_first_occurrence_order(alpha, mode, threads):
+    words, casefold = mode
+    rng = random.Random(hash((alpha, mode, threads)) & 0xFFFF)
+    # Above the GIL threshold and the parallel threshold, so that the
+    # threads split it; and more than 4,096 distinct words (the read-out's
+    # chunk) in the large ASCII case below.
+    text = random_text(rng, ALPHABETS[alpha], 30_000)
+    got = decode(word_count.frequencies_arrays(text, words=words, casefold=casefold,
+                                               threads=threads), True)
+    want = oracle(text, words, casefold)
+    assert got == list(want.items())
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_bytes_keys_are_the_bytes_themselves(kind, threads):
+    rng = random.Random(7)
+    # Invalid UTF-8 and Latin-1 bytes: space words of bytes are bytes, not
+    # UTF-8, and come back unchanged.
+    pool = [bytes(rng.randrange(33, 256) for _ in range(rng.randint(1, 20)))
+            for _ in range(300)]
+    raw = b"".join(rng.choice(pool) + rng.choice([b" ", b"\n", b"\r\n", b"  "])
+                   for _ in range(20_000))
+    got = decode(word_count.frequencies_arrays(kind(raw), threads=threads), False)
+    assert got == list(oracle(raw).items())
+
+
+def test_bytes_casefold_and_unicode_words_are_utf8():
+    text = "Straße STRASSE straße Ünïcode ünïcode x_1 x-1\n" * 300
+    raw = text.encode("utf-8")
+    for words in ("space", "unicode"):
+        got = decode(word_count.frequencies_arrays(raw, words=words, casefold=True), False)
+        assert got == list(oracle(raw, words, True).items())
+    replaced = b"ab\xff cd ab\n" * 1000
+    got = decode(word_count.frequencies_arrays(replaced, words="unicode", errors="replace"),
+                 False)
+    assert got == [(b"ab", 2000), (b"cd", 1000)]
+    with pytest.raises(UnicodeDecodeError):
+        word_count.frequencies_arrays(replaced, words="unicode")
+
+
+def test_many_distinct_words_across_read_out_chunks():
+    # 50,000 distinct words (the read-out packs 4,096 at a time), some
+    # longer than a table entry holds inline, each 1-3 times.
+    rng = random.Random(3)
+    vocab = ["w%d" % i + "x" * (i % 40) for i in range(50_000)]
+    seq = [w for w in vocab for _ in range(rng.randint(1, 3))]
+    rng.shuffle(seq)
+    text = " ".join(seq) + "\n"
+    for contents, is_str in ((text, True), (text.encode(), False)):
+        got = decode(word_count.frequencies_arrays(contents), is_str)
+        want = Counter(contents.split())
+        assert got == list(want.items())
+
+
+@pytest.mark.parametrize("top", [0, 1, 2, 5, 40, 41, 1000, 2**63])
+def test_top_is_most_common_order(top):
+    rng = random.Random(top % 97)
+    text = " ".join(rng.choice(["w%d" % i for i in range(41)])
+                    for _ in range(5000))
+    got = decode(word_count.frequencies_arrays(text, top=top), True)
+    assert got == Counter(text.split()).most_common(top)
+
+
+def test_empty_and_separator_only_texts():
+    for text in ("", " ", "\n\n", b"", b"  \r\n"):
+        r = word_count.frequencies_arrays(text)
+        assert r.data == b"" and list(r.offsets) == [0] and list(r.counts) == []
+
+
+def test_arguments_are_those_of_frequencies():
+    with pytest.raises(ValueError, match="top must be >= 0"):
+        word_count.frequencies_arrays("a b", top=-1)
+    with pytest.raises(TypeError):
+        word_count.frequencies_arrays("a b", top=True)
+    with pytest.raises(TypeError):
+        word_count.frequencies_arrays(123)
+    with pytest.raises(ValueError):
+        word_count.frequencies_arrays("a b", words="lines")
+    with pytest.raises(TypeError):
+        word_count.frequencies_arrays("a b", "extra")
+    with pytest.raises(ValueError, match="threads must be"):
+        word_count.frequencies_arrays("a b", threads=0)
+
+
+def test_result_is_a_named_tuple_of_three():
+    r = word_count.frequencies_arrays("b a b")
+    assert isinstance(r, word_count.FrequencyArrays)
+    data, offsets, counts = r
+    assert (r.data, r.offsets, r.counts) == (data, offsets, counts)
+    assert data == b"ba" and offsets.tolist() == [0, 1, 2] and counts.tolist() == [2, 1]
+
+
+def test_threads_calling_at_once_get_the_same_arrays():
+    text = random_text(random.Random(5), ALPHABETS["ucs2"], 40_000, vocab=2000)
+    want = list(oracle(text).items())
+    out, errors = [], []
+
+    def run():
+        try:
+            for _ in range(3):
+                out.append(decode(word_count.frequencies_arrays(text, threads=2), True))
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=run) for _ in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    assert len(out) == 12 and all(o == want for o in out)
