@@ -107,6 +107,10 @@ def test_threads_call_every_function_on_shared_objects(corpus):
                         assert got_f == freq, kind
                     top = word_count.frequencies(obj, top=3, threads=threads)
                     assert list(top.values()) == [c for _, c in freq.most_common(3)]
+                    arr = word_count.frequencies_arrays(obj, threads=threads)
+                    words = [arr.data[arr.offsets[i]:arr.offsets[i + 1]]
+                             for i in range(len(arr.counts))]
+                    assert list(zip(words, arr.counts)) == list(freq.items()), kind
                 for n in needles:
                     assert word_count.search_file(path, n, threads=threads) == want[n]
                     assert word_count.search_stream(io.BytesIO(data), n,

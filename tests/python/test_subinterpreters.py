@@ -65,6 +65,8 @@ def results(path, rounds=1):
                 out.append(list(word_count.frequencies(
                     obj, top=3, words="unicode", casefold=True,
                     threads=threads).items()))
+                arr = word_count.frequencies_arrays(obj, threads=threads)
+                out.append((arr.data, arr.offsets.tolist(), arr.counts.tolist()))
             out.append(word_count.search_file(path, "is", threads=threads))
             out.append(word_count.search_stream(io.BytesIO(data), b"is",
                                                 threads=threads))
