@@ -243,8 +243,10 @@ static PyObject *wc_needle_result(int ok, wc_target *t, size_t id, wc_text *pat,
 }
 
 /* Sort the table (the GIL released: a table of millions of words takes a
- * while) and make the Counter. */
-static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
+ * while) and make the Counter, or with `arrays` the tuple of
+ * wc_freq_arrays. */
+static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top,
+                                int arrays)
 {
     int rc;
     Py_BEGIN_ALLOW_THREADS
@@ -252,7 +254,7 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top)
     Py_END_ALLOW_THREADS
     if (rc != WC_OK)
         return wc_raise(rc);
-    return wc_freq_counter(module, f, 0, top);
+    return arrays ? wc_freq_arrays(f, 0, top) : wc_freq_counter(module, f, 0, top);
 }
 
 /* ---- streams --------------------------------------------------------------- */
@@ -608,11 +610,16 @@ static const enum wc_kw wc_freq_stream_params[] = {
     WC_KW_FILEOBJ, WC_KW_TOP, WC_KW_WORDS, WC_KW_CASEFOLD, WC_KW_THREADS,
     WC_KW_PROGRESS, WC_KW_BLOCK_SIZE, WC_KW_ERRORS};
 
+/* frequencies_file and frequencies_stream (stream 1), and with `arrays`
+ * their _arrays forms. */
 static PyObject *wc_frequencies_source(PyObject *module, PyObject *const *args,
                                        Py_ssize_t nargs, PyObject *kwnames,
-                                       int stream)
+                                       int stream, int arrays)
 {
-    const char *fname = stream ? "frequencies_stream" : "frequencies_file";
+    static const char *const names[2][2] = {
+        {"frequencies_file", "frequencies_file_arrays"},
+        {"frequencies_stream", "frequencies_stream_arrays"}};
+    const char *fname = names[stream][arrays];
     PyObject *a[8], *progress;
     int threads, err;
     size_t block;
@@ -632,7 +639,7 @@ static PyObject *wc_frequencies_source(PyObject *module, PyObject *const *args,
         return NULL;
     PyObject *result = NULL;
     if (wc_run_source(stream, fname, a[0], &t, threads, progress, block) == 0)
-        result = wc_freq_result(module, t.f, top);
+        result = wc_freq_result(module, t.f, top, arrays);
     wc_freq_free(t.f);
     return result;
 }
@@ -640,13 +647,28 @@ static PyObject *wc_frequencies_source(PyObject *module, PyObject *const *args,
 static PyObject *wc_frequencies_file(PyObject *module, PyObject *const *args,
                                      Py_ssize_t nargs, PyObject *kwnames)
 {
-    return wc_frequencies_source(module, args, nargs, kwnames, 0);
+    return wc_frequencies_source(module, args, nargs, kwnames, 0, 0);
 }
 
 static PyObject *wc_frequencies_stream(PyObject *module, PyObject *const *args,
                                        Py_ssize_t nargs, PyObject *kwnames)
 {
-    return wc_frequencies_source(module, args, nargs, kwnames, 1);
+    return wc_frequencies_source(module, args, nargs, kwnames, 1, 0);
+}
+
+static PyObject *wc_frequencies_file_arrays(PyObject *module,
+                                            PyObject *const *args,
+                                            Py_ssize_t nargs, PyObject *kwnames)
+{
+    return wc_frequencies_source(module, args, nargs, kwnames, 0, 1);
+}
+
+static PyObject *wc_frequencies_stream_arrays(PyObject *module,
+                                              PyObject *const *args,
+                                              Py_ssize_t nargs,
+                                              PyObject *kwnames)
+{
+    return wc_frequencies_source(module, args, nargs, kwnames, 1, 1);
 }
 
 /* ---- a byte range of a file (word_count.dask, word_count.mpi) ------------ */
@@ -724,7 +746,7 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
     }
     if (args[3] != Py_None)
         return wc_needle_result(ok, &t, id, &pat, owner);
-    PyObject *result = ok ? wc_freq_result(module, t.f, -1) : NULL;
+    PyObject *result = ok ? wc_freq_result(module, t.f, -1, 0) : NULL;
     wc_freq_free(t.f);
     return result;
 }
@@ -792,5 +814,22 @@ PyMethodDef wc_files_methods[] = {
      "A collections.Counter of the words in what remains of a binary file\n"
      "object (bytes keys).\n\n"
      "See word_count.frequencies_stream."},
+    {"_frequencies_file_arrays", WC_FASTCALL(wc_frequencies_file_arrays),
+     METH_FASTCALL | METH_KEYWORDS,
+     "_frequencies_file_arrays($module, /, path, *, top=None, words='space',\n"
+     "                         casefold=False, threads=None, progress=None,\n"
+     "                         block_size=None, errors='strict')\n--\n\n"
+     "The words of frequencies_file() as (data, offsets, counts), three\n"
+     "bytes (see _frequencies_arrays).\n\n"
+     "See word_count.frequencies_file_arrays."},
+    {"_frequencies_stream_arrays", WC_FASTCALL(wc_frequencies_stream_arrays),
+     METH_FASTCALL | METH_KEYWORDS,
+     "_frequencies_stream_arrays($module, /, fileobj, *, top=None,\n"
+     "                           words='space', casefold=False, threads=None,\n"
+     "                           progress=None, block_size=None,\n"
+     "                           errors='strict')\n--\n\n"
+     "The words of frequencies_stream() as (data, offsets, counts), three\n"
+     "bytes (see _frequencies_arrays).\n\n"
+     "See word_count.frequencies_stream_arrays."},
     {NULL, NULL, 0, NULL},
 };

@@ -15,7 +15,12 @@ import os as _os
 import warnings as _warnings
 
 from . import _word_count
-from ._arrays import FrequencyArrays, frequencies_arrays
+from ._arrays import (
+    FrequencyArrays,
+    frequencies_arrays,
+    frequencies_file_arrays,
+    frequencies_stream_arrays,
+)
 from ._files import frequencies_file, frequencies_stream, search_file, search_stream
 from ._pure import search_py
 from ._word_count import (
@@ -55,7 +60,9 @@ __all__ = [
     "frequencies",
     "frequencies_arrays",
     "frequencies_file",
+    "frequencies_file_arrays",
     "frequencies_stream",
+    "frequencies_stream_arrays",
     "kernel",
     "search",
     "search_file",

@@ -44,7 +44,9 @@ __all__ = [
     "frequencies",
     "frequencies_arrays",
     "frequencies_file",
+    "frequencies_file_arrays",
     "frequencies_stream",
+    "frequencies_stream_arrays",
     "kernel",
     "search",
     "search_file",
@@ -198,6 +200,28 @@ def frequencies_stream(
     progress: _Progress = None,
     block_size: Optional[int] = None,
 ) -> Counter[bytes]: ...
+def frequencies_file_arrays(
+    path: Union[str, bytes, os.PathLike[str], os.PathLike[bytes]],
+    *,
+    top: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+    errors: _Errors = "strict",
+) -> FrequencyArrays: ...
+def frequencies_stream_arrays(
+    fileobj: Union[BinaryIO, _Readable],
+    *,
+    top: Optional[int] = None,
+    words: _Words = "space",
+    casefold: bool = False,
+    threads: Optional[int] = None,
+    progress: _Progress = None,
+    block_size: Optional[int] = None,
+    errors: _Errors = "strict",
+) -> FrequencyArrays: ...
 @overload
 def search_py(contents: str, needle: str) -> int: ...
 @overload

@@ -116,6 +116,9 @@ def test_threads_call_every_function_on_shared_objects(corpus):
                     assert word_count.search_stream(io.BytesIO(data), n,
                                                     threads=threads) == want[n]
                 assert word_count.frequencies_file(path, threads=threads) == freq
+                arr = word_count.frequencies_file_arrays(path, threads=threads)
+                assert arr.counts.tolist() == list(freq.values())
+                assert arr.data == b"".join(freq)
                 assert word_count.frequencies_stream(io.BytesIO(data),
                                                      threads=threads) == freq
         except BaseException as e:  # reported by the main thread

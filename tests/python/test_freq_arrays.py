@@ -12,6 +12,7 @@ order); with top=K, Counter.most_common(K) (ties by first occurrence).
 
 from __future__ import annotations
 
+import io
 import random
 import threading
 from collections import Counter
@@ -186,3 +187,51 @@ def test_threads_calling_at_once_get_the_same_arrays():
         t.join()
     assert not errors
     assert len(out) == 12 and all(o == want for o in out)
+
+
+# ---- files and streams ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory):
+    text = random_text(random.Random(11), ALPHABETS["ucs2"] + "abc", 40_000, vocab=3000)
+    data = text.encode("utf-8")
+    path = tmp_path_factory.mktemp("arrays") / "t.txt"
+    path.write_bytes(data)
+    return path, data
+
+
+@pytest.mark.parametrize("mode", [("space", False), ("space", True), ("unicode", True)])
+@pytest.mark.parametrize("threads,block_size", [(1, None), (3, 4096)])
+def test_file_and_stream_arrays_are_the_files_words(corpus_file, mode, threads, block_size):
+    path, data = corpus_file
+    words, casefold = mode
+    want = list(oracle(data, words, casefold).items())
+    kw = dict(words=words, casefold=casefold, threads=threads, block_size=block_size)
+    assert decode(word_count.frequencies_file_arrays(path, **kw), False) == want
+    assert decode(word_count.frequencies_file_arrays(str(path).encode(), **kw), False) == want
+    with open(path, "rb") as f:  # a regular file's descriptor: blocks on the pool
+        assert decode(word_count.frequencies_stream_arrays(f, **kw), False) == want
+    # No descriptor: read(n) on the calling thread.
+    got = word_count.frequencies_stream_arrays(io.BytesIO(data), **kw)
+    assert decode(got, False) == want
+
+
+def test_file_arrays_top_progress_and_errors(corpus_file, tmp_path):
+    path, data = corpus_file
+    want = oracle(data).most_common(7)
+    calls = []
+    got = word_count.frequencies_file_arrays(path, top=7,
+                                             progress=lambda d, t: calls.append((d, t)))
+    assert decode(got, False) == want
+    assert calls and calls[-1] == (len(data), len(data))
+    with pytest.raises(FileNotFoundError):
+        word_count.frequencies_file_arrays(tmp_path / "missing")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok ok \xff no\n")
+    with pytest.raises(UnicodeDecodeError):
+        word_count.frequencies_file_arrays(bad, words="unicode")
+    got = word_count.frequencies_file_arrays(bad, words="unicode", errors="replace")
+    assert decode(got, False) == [(b"ok", 2), (b"no", 1)]
+    with pytest.raises(TypeError):
+        word_count.frequencies_stream_arrays(object())

@@ -71,6 +71,8 @@ def results(path, rounds=1):
             out.append(word_count.search_stream(io.BytesIO(data), b"is",
                                                 threads=threads))
             out.append(list(word_count.frequencies_file(path, threads=threads).items()))
+            arr = word_count.frequencies_file_arrays(path, threads=threads)
+            out.append((arr.data, arr.offsets.tolist(), arr.counts.tolist()))
             out.append(list(word_count.frequencies_stream(
                 io.BytesIO(data), words="unicode", threads=threads).items()))
     out.append(word_count.kernel())

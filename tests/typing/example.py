@@ -36,6 +36,7 @@ assert_type(arrays, word_count.FrequencyArrays)
 assert_type(arrays.data, bytes)
 assert_type(arrays.counts, memoryview)
 assert arrays.data == b"thecat" and arrays.counts.tolist() == [3, 1]
+assert_type(word_count.frequencies_stream_arrays(io.BytesIO(data)), word_count.FrequencyArrays)
 assert_type(word_count.count_many(text, ["the", "cat"]), dict[str, int])
 assert_type(word_count.count_many(data, [b"the", b"cat"]), dict[bytes, int])
 
