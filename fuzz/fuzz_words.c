@@ -43,8 +43,9 @@
  *   - with a failing allocation: WC_ENOMEM with the table empty (it then
  *     counts right), or the right result;
  *   - on every kernel this CPU runs (wc_force_kernel): the byte-class masks
- *     of the text's bytes equal the scalar kernel's, and wc_words_foreach
- *     gives the same words; frequencies at 1, 2, 3, 4 threads run on the
+ *     of the text's bytes (and the narrowing of its units) equal the scalar
+ *     kernel's, and wc_words_foreach gives the same words; frequencies at
+ *     1, 2, 3, 4 threads run on the
  *     scalar, SSE2, AVX2, AVX-512 kernel (those this CPU runs);
  *   - invalid UTF-8 (text or needle, when the mode decodes it) fails with
  *     WC_EUTF8 at the offset that a literal validator written here finds
@@ -555,6 +556,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(m1);
         free(m2);
+        /* And their narrowing (from every unit on: the prefix below 0x80
+         * ends anywhere). */
+        if (width > 1) {
+            uint8_t *b1 = xmalloc(len + 1), *b2 = xmalloc(len + 1);
+            for (size_t at = 0; at < len; at += 1 + at / 8) {
+                const uint8_t *from = (const uint8_t *)text + at * (size_t)width;
+                size_t a1 = wc_narrow_scalar(from, len - at, width, b1);
+                size_t a2 = wc_narrow_kernel()(from, len - at, width, b2);
+                if (a1 != a2 || memcmp(b1, b2, a1) != 0)
+                    failf("narrowed units differ from the scalar kernel's",
+                          (size_t)k, at);
+            }
+            free(b1);
+            free(b2);
+        }
         struct wlist again;
         wl_init(&again);
         size_t err2 = 0;

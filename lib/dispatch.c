@@ -85,6 +85,7 @@ struct wc_kernel_entry {
     wc_wmask_fn wmask; /* the byte classes of the word enumerators */
     wc_wmaskw_fn wmaskw; /* the same for 16- and 32-bit units */
     wc_lower_fn lower; /* their ASCII lower-casing */
+    wc_narrow_fn narrow; /* the ASCII units of a wider text as bytes */
     const int *compiled; /* NULL: always there */
     const int *wmask_compiled;
     int feature;         /* 0: needs nothing of the CPU */
@@ -95,18 +96,22 @@ static const struct wc_kernel_entry wc_kernels[] = {
     {"avx512", wc_count8_avx512, wc_count16_avx512, wc_count32_avx512, wc_byte_count_avx512,
      wc_ucount8_avx512, wc_ucount16_avx512, wc_ucount32_avx512,
      wc_wmask_avx512, wc_wmaskw_avx512, wc_lower_avx512,
+     wc_narrow_avx512,
      &wc_have_avx512, &wc_have_wmask_avx512, WC_F_AVX512},
     {"avx2", wc_count8_avx2, wc_count16_avx2, wc_count32_avx2, wc_byte_count_avx2,
      wc_ucount8_avx2, wc_ucount16_avx2, wc_ucount32_avx2,
      wc_wmask_avx2, wc_wmaskw_avx2, wc_lower_avx2,
+     wc_narrow_avx2,
      &wc_have_avx2, &wc_have_wmask_avx2, WC_F_AVX2},
     {"sse2", wc_count8_sse2, wc_count16_sse2, wc_count32_sse2, wc_byte_count_sse2,
      wc_ucount8_sse2, wc_ucount16_sse2, wc_ucount32_sse2,
      wc_wmask_sse2, wc_wmaskw_sse2, wc_lower_sse2,
+     wc_narrow_sse2,
      &wc_have_sse2, &wc_have_wmask_sse2, WC_F_SSE2},
     {"scalar", wc_count8_scalar, wc_count16_scalar, wc_count32_scalar, wc_byte_count_scalar,
      wc_ucount8_scalar, wc_ucount16_scalar, wc_ucount32_scalar,
      wc_wmask_scalar, wc_wmaskw_scalar, wc_lower_scalar,
+     wc_narrow_scalar,
      NULL, NULL, 0},
 };
 #define WC_NKERNELS (sizeof wc_kernels / sizeof wc_kernels[0])
@@ -210,6 +215,11 @@ wc_wmaskw_fn wc_wmaskw_kernel(void)
 wc_lower_fn wc_lower_kernel(void)
 {
     return wc_current()->lower;
+}
+
+wc_narrow_fn wc_narrow_kernel(void)
+{
+    return wc_current()->narrow;
 }
 
 const char *wc_kernel_name(void)

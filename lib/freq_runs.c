@@ -501,10 +501,104 @@ next:
 WC_SPECIALISE(wc_space_loop, wc_space_runs)
 WC_SPECIALISE(wc_uni_loop, wc_uni_runs)
 
+/* ---- the ASCII stretches of a wide text, as bytes ----------------------- */
+
+/* Units narrowed a block (the stack buffer of wc_wide_runs). */
+#define WC_NARROW_UNITS 8192
+/* Units counted as they are, from a unit >= 0x80 on, before narrowing is
+ * tried again; doubled at each such unit up to WC_WIDE_MAX while no block
+ * narrows whole (a text of few ASCII words wastes little on the tries). */
+#define WC_WIDE_MIN 256
+#define WC_WIDE_MAX 65536
+
+/* The place in buf[0 .. a) (ASCII) after which a range of words may end:
+ * after the last ' ' or '\n' (space mode), or at the last non-word unit
+ * (unicode mode: an edge); 0 if none. */
+static size_t wc_narrow_cut(const uint8_t *buf, size_t a, int uni)
+{
+    for (size_t j = a; j > 0; j--) {
+        uint8_t c = buf[j - 1];
+        if (uni ? !wc_wmask_in(c, WC_WMASK_WORD) : c == ' ' || c == '\n')
+            return uni ? j - 1 : j;
+    }
+    return 0;
+}
+
+/*
+ * The words of [lo, hi) of a text of 2- or 4-byte units counted as UTF-8
+ * keys (keys_utf8).  Most such text is ASCII with a few wider characters
+ * (a name, a dash, a U+FFFD), and a stretch of ASCII units is counted
+ * fastest as the bytes of a 1-byte text, whose keys are the same UTF-8:
+ * blocks of units are narrowed into a buffer (wc_narrow_kernel) up to the
+ * last edge before the first unit >= 0x80, and counted there with the
+ * positions of the text (the sink's pos) and every key kept copied (the
+ * buffer is reused: the sink is flushed before).  From a unit >= 0x80 to
+ * an edge at least `wide` units on, the units are counted as they are.
+ */
+static int wc_wide_runs(const struct wc_wtext *x, size_t lo, size_t hi,
+                        struct wc_sink *s, size_t *err)
+{
+    int w = x->width, fold = x->fold != 0;
+    int uni = x->words == WC_WORDS_UNICODE;
+    uint8_t buf[WC_NARROW_UNITS];
+    struct wc_wtext v = *x;
+    v.text = buf;
+    v.width = 1;
+    v.utf8 = 0; /* ASCII: Latin-1 and UTF-8 alike */
+    v.keys_utf8 = 0;
+    wc_narrow_fn narrow = wc_narrow_kernel();
+    size_t pos = lo, wide = WC_WIDE_MIN;
+    int rc;
+    while (pos < hi) {
+        size_t n = hi - pos < WC_NARROW_UNITS ? hi - pos : WC_NARROW_UNITS;
+        size_t a = narrow((const uint8_t *)x->text + pos * (size_t)w, n, w,
+                          buf);
+        /* The words up to cut are in buf: all of them at hi. */
+        size_t cut = a == n && pos + n == hi ? n : wc_narrow_cut(buf, a, uni);
+        if (cut > 0) {
+            uint64_t pos0 = s->pos;
+            int copy0 = s->copy;
+            v.len = cut;
+            s->pos = pos0 + pos;
+            s->copy = 1;
+            rc = uni ? wc_uni_loop(&v, 1, fold, 0, cut, s, err)
+                     : wc_space_loop(&v, 1, fold, 0, cut, s, err);
+            if (rc == WC_OK) /* no key pending may point into buf */
+                rc = wc_flush(s);
+            s->pos = pos0;
+            s->copy = copy0;
+            if (rc != WC_OK)
+                return rc;
+            if (a == n) {
+                pos += cut;
+                wide = WC_WIDE_MIN;
+                continue;
+            }
+        }
+        /* A unit >= 0x80 at pos + a, or a block of ASCII with no edge (a
+         * word longer than it): as they are, to an edge past it (hi is
+         * one).  The edge is past pos + cut, so every round moves on. */
+        size_t stop = a < n ? pos + a + wide : pos + n;
+        size_t end = stop < hi ? wc_word_edge(x, stop) : hi;
+        if (end > hi)
+            end = hi;
+        if (a < n)
+            wide = a >= wide ? WC_WIDE_MIN : wide < WC_WIDE_MAX ? 2 * wide : wide;
+        rc = uni ? wc_uni_loop(x, w, fold, pos + cut, end, s, err)
+                 : wc_space_loop(x, w, fold, pos + cut, end, s, err);
+        if (rc != WC_OK)
+            return rc;
+        pos = end;
+    }
+    return WC_OK;
+}
+
 int wc_freq_run_words(const struct wc_wtext *x, size_t lo, size_t hi,
                       struct wc_sink *s, size_t *err)
 {
     int fold = x->fold != 0;
+    if (x->width != 1 && x->keys_utf8 && s->tab->kw == 1)
+        return wc_wide_runs(x, lo, hi, s, err);
     if (x->words == WC_WORDS_UNICODE) {
         if (fold && s->tab->kw != 1)
             return wc_words_range(x, lo, hi, s->sc, wc_emit_all, s, err);

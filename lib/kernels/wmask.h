@@ -56,6 +56,20 @@ size_t wc_lower_sse2(const uint8_t *p, size_t n, uint8_t *out);
 size_t wc_lower_avx2(const uint8_t *p, size_t n, uint8_t *out);
 size_t wc_lower_avx512(const uint8_t *p, size_t n, uint8_t *out);
 
+/* wc_narrow_<isa>(p, n, width, out): the units below 0x80 that start the
+ * n units of width 2 or 4 at p, as bytes into out; returns how many (it
+ * stops at the first unit >= 0x80).  It reads p[0 .. n * width) only and
+ * may write any of out[0 .. n); out[0 .. returned) is the result.  Every
+ * instruction set gives the scalar kernel's result.  (freq_runs.c counts
+ * the ASCII stretches of a str of 2- or 4-byte units as bytes.) */
+typedef size_t (*wc_narrow_fn)(const void *p, size_t n, int width,
+                               uint8_t *out);
+
+size_t wc_narrow_scalar(const void *p, size_t n, int width, uint8_t *out);
+size_t wc_narrow_sse2(const void *p, size_t n, int width, uint8_t *out);
+size_t wc_narrow_avx2(const void *p, size_t n, int width, uint8_t *out);
+size_t wc_narrow_avx512(const void *p, size_t n, int width, uint8_t *out);
+
 /* 1 when the ISA's file was compiled with its instruction set (else its
  * function is the scalar one and dispatch never chooses it). */
 extern const int wc_have_wmask_sse2, wc_have_wmask_avx2, wc_have_wmask_avx512;
@@ -65,6 +79,7 @@ extern const int wc_have_wmask_sse2, wc_have_wmask_avx2, wc_have_wmask_avx512;
 wc_wmask_fn wc_wmask_kernel(void);
 wc_wmaskw_fn wc_wmaskw_kernel(void);
 wc_lower_fn wc_lower_kernel(void);
+wc_narrow_fn wc_narrow_kernel(void);
 
 /* The scalar class of one byte (the reference of every kernel). */
 static inline int wc_wmask_in(uint8_t b, int cls)

@@ -1,5 +1,5 @@
-/* words_avx2.c - the byte-class and lower-casing kernels, 32 bytes a step
- * (wmask.h). */
+/* words_avx2.c - the byte-class, lower-casing and narrowing kernels, 32
+ * bytes a step (wmask.h). */
 #include "wmask.h"
 
 #if defined(__AVX2__)
@@ -89,6 +89,10 @@ void wc_wmask_avx2(const uint8_t *p, size_t n, int cls, uint64_t *out)
 size_t wc_lower_avx2(const uint8_t *p, size_t n, uint8_t *out)
 {
     return wc_lower_scalar(p, n, out);
+}
+size_t wc_narrow_avx2(const void *p, size_t n, int width, uint8_t *out)
+{
+    return wc_narrow_scalar(p, n, width, out);
 }
 void wc_wmaskw_avx2(const void *p, size_t n, int width, int cls, uint64_t *out)
 {

@@ -1,5 +1,5 @@
-/* words_avx512.c - the byte-class and lower-casing kernels, 64 bytes a
- * step; AVX-512BW compares give the mask directly (wmask.h). */
+/* words_avx512.c - the byte-class, lower-casing and narrowing kernels, 64
+ * bytes a step; AVX-512BW compares give the mask directly (wmask.h). */
 #include "wmask.h"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__)
@@ -74,6 +74,10 @@ void wc_wmask_avx512(const uint8_t *p, size_t n, int cls, uint64_t *out)
 size_t wc_lower_avx512(const uint8_t *p, size_t n, uint8_t *out)
 {
     return wc_lower_scalar(p, n, out);
+}
+size_t wc_narrow_avx512(const void *p, size_t n, int width, uint8_t *out)
+{
+    return wc_narrow_scalar(p, n, width, out);
 }
 void wc_wmaskw_avx512(const void *p, size_t n, int width, int cls,
                       uint64_t *out)

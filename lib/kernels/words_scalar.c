@@ -1,5 +1,5 @@
-/* words_scalar.c - the byte-class and lower-casing kernels, one byte at a
- * time (wmask.h). */
+/* words_scalar.c - the byte-class, lower-casing and narrowing kernels, one
+ * byte (unit) at a time (wmask.h). */
 #include "wmask.h"
 
 void wc_wmask_scalar(const uint8_t *p, size_t n, int cls, uint64_t *out)
@@ -37,5 +37,19 @@ size_t wc_lower_scalar(const uint8_t *p, size_t n, uint8_t *out)
     size_t i = 0;
     for (; i < n && p[i] < 0x80; i++)
         out[i] = wc_lower_byte(p[i]);
+    return i;
+}
+
+size_t wc_narrow_scalar(const void *p, size_t n, int width, uint8_t *out)
+{
+    const uint16_t *p2 = p;
+    const uint32_t *p4 = p;
+    size_t i = 0;
+    for (; i < n; i++) {
+        uint32_t u = width == 2 ? p2[i] : p4[i];
+        if (u >= 0x80)
+            break;
+        out[i] = (uint8_t)u;
+    }
     return i;
 }

@@ -9,7 +9,8 @@
  *                      gives their WC_WMASK_HIGH bits, as uint64_t
  *   WC_WNARROW(p, w, o) stores the 64 units of width w (2 or 4) at p as
  *                      the 64 bytes min(unit, 0xFF) at o
- * and includes this file.  The last partial vector is classified from a
+ * and includes this file (WC_WCLASS(p, WC_WMASK_HIGH) gives the bytes' top
+ * bits).  The last partial vector is classified from a
  * zero-padded copy (the kernel never reads past p + n); padding bytes are
  * in no class.
  */
@@ -82,6 +83,24 @@ size_t WC_WCAT(wc_lower_, WC_WISA)(const uint8_t *p, size_t n, uint8_t *out)
     for (; i < n && p[i] < 0x80; i++)
         out[i] = wc_lower_byte(p[i]);
     return i;
+}
+
+size_t WC_WCAT(wc_narrow_, WC_WISA)(const void *p, size_t n, int width,
+                                    uint8_t *out)
+{
+    const uint8_t *u = p;
+    size_t i = 0;
+    while (n - i >= 64) {
+        /* Units >= 0x80 narrow to bytes >= 0x80 (min(unit, 0xFF)). */
+        WC_WNARROW(u + i * (size_t)width, width, out + i);
+        uint64_t high = 0;
+        for (unsigned k = 0; k < 64; k += WC_WV)
+            high |= WC_WCLASS(out + i + k, WC_WMASK_HIGH) << k;
+        if (high != 0)
+            return i + (size_t)__builtin_ctzll(high);
+        i += 64;
+    }
+    return i + wc_narrow_scalar(u + i * (size_t)width, n - i, width, out + i);
 }
 
 #undef WC_WCAT_

@@ -1,5 +1,5 @@
-/* words_sse2.c - the byte-class and lower-casing kernels, 16 bytes a step
- * (wmask.h). */
+/* words_sse2.c - the byte-class, lower-casing and narrowing kernels, 16
+ * bytes a step (wmask.h). */
 #include "wmask.h"
 
 #if defined(__SSE2__)
@@ -87,6 +87,10 @@ void wc_wmask_sse2(const uint8_t *p, size_t n, int cls, uint64_t *out)
 size_t wc_lower_sse2(const uint8_t *p, size_t n, uint8_t *out)
 {
     return wc_lower_scalar(p, n, out);
+}
+size_t wc_narrow_sse2(const void *p, size_t n, int width, uint8_t *out)
+{
+    return wc_narrow_scalar(p, n, width, out);
 }
 void wc_wmaskw_sse2(const void *p, size_t n, int width, int cls, uint64_t *out)
 {

@@ -12,6 +12,9 @@
  * way, on units drawn from the edges of the classes and the values whose
  * low byte is in a class (0x120, 0x8020, 0x1000A: a truncating or signed
  * narrowing puts them in it).
+ * The narrowing kernels (wc_narrow_<isa>) on those units too, against a
+ * unit-at-a-time oracle: the length of the prefix below 0x80 and its
+ * bytes, with a unit >= 0x80 at every place of a run of 200.
  * Also: dispatch gives each kernel's function once forced, so
  * WORD_COUNT_KERNEL reaches the word kernels.
  */
@@ -28,6 +31,9 @@ static const wc_wmaskw_fn wfns[] = {wc_wmaskw_scalar, wc_wmaskw_sse2,
 
 static const wc_lower_fn lowers[] = {wc_lower_scalar, wc_lower_sse2,
                                       wc_lower_avx2, wc_lower_avx512};
+
+static const wc_narrow_fn narrows[] = {wc_narrow_scalar, wc_narrow_sse2,
+                                       wc_narrow_avx2, wc_narrow_avx512};
 
 /* The edges of every class: the bytes just inside and just outside. */
 static const uint8_t edges[] = {' ', '\n', '\r', '\t', 0, 0x1F, 0x21,
@@ -148,6 +154,34 @@ static void check_lower(int k, const uint8_t *src, size_t n, const char *what)
     free(out);
 }
 
+/* wc_narrow_<isa> on n units of width w at src (their own allocation, as
+ * is out): the length of the prefix of units below 0x80, and its bytes. */
+static void check_narrow(int k, const uint32_t *src, size_t n, int w,
+                         const char *what)
+{
+    void *p = xmalloc(n ? n * (size_t)w : 1);
+    uint8_t *out = xmalloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (w == 2)
+            ((uint16_t *)p)[i] = (uint16_t)src[i];
+        else
+            ((uint32_t *)p)[i] = src[i];
+    }
+    memset(out, 0xA5, n ? n : 1);
+    size_t want = 0;
+    while (want < n &&
+           (w == 2 ? (uint32_t)(uint16_t)src[want] : src[want]) <= 0x7F)
+        want++;
+    size_t got = narrows[k](p, n, w, out);
+    int ok = got == want;
+    for (size_t i = 0; ok && i < want; i++)
+        ok = out[i] == (uint8_t)src[i];
+    CHECK(ok, "narrow %s: width %d, %s, n %zu: %zu units, want %zu", names[k],
+          w, what, n, got, want);
+    free(p);
+    free(out);
+}
+
 int main(void)
 {
     rng_state = 0x3141592653589793ull;
@@ -212,6 +246,35 @@ int main(void)
                         for (int cls = 0; cls < 3; cls++)
                             check_wide(k, ubuf + off, n, w, cls, what);
         }
+        /* Narrowing: random units end the prefix at once, the edges soon,
+         * the dense ones (0x61 + 0x100 at random) about every other unit,
+         * ASCII units never. */
+        for (int kind = 0; kind < 4; kind++) {
+            for (size_t i = 0; i < 300 + 64; i++) {
+                uint64_t r = rnd();
+                ubuf[i] = kind == 0 ? (uint32_t)(r >> (r % 32))
+                        : kind == 1 ? wedges[r % (sizeof wedges / sizeof wedges[0])]
+                        : kind == 2 ? (r & 1 ? 0x20 : 0x61 + (r & 2) * 0x80)
+                                    : (uint32_t)(r % 0x80);
+            }
+            for (int w = 2; w <= 4; w += 2)
+                for (size_t off = 0; off < 64; off += 7)
+                    for (size_t n = 0; n <= 300; n++)
+                        check_narrow(k, ubuf + off, n, w, "mixed");
+        }
+        /* A unit >= 0x80 (every edge of it) at every place of an ASCII
+         * run: inside each vector and 64-unit block and in the tail. */
+        for (size_t n = 1; n <= 200; n++)
+            for (size_t at = 0; at < n; at++) {
+                static const uint32_t high[] = {0x80, 0xFF, 0x100, 0x180,
+                                                0x8020, 0xFFFF, 0x10000,
+                                                0x80000041, 0xFFFFFFFF};
+                for (size_t i = 0; i < n; i++)
+                    ubuf[i] = (uint32_t)(' ' + i % 0x5F);
+                ubuf[at] = high[(n + at) % (sizeof high / sizeof high[0])];
+                for (int w = 2; w <= 4; w += 2)
+                    check_narrow(k, ubuf, n, w, "high unit");
+            }
         /* Every edge unit in every lane of a block of 64. */
         for (size_t e = 0; e < sizeof wedges / sizeof wedges[0]; e++)
             for (size_t lane = 0; lane < 64; lane++) {
@@ -227,6 +290,7 @@ int main(void)
         CHECK(wc_wmask_kernel() == fns[k], "dispatch of %s", names[k]);
         CHECK(wc_wmaskw_kernel() == wfns[k], "dispatch of wide %s", names[k]);
         CHECK(wc_lower_kernel() == lowers[k], "dispatch of lower %s", names[k]);
+        CHECK(wc_narrow_kernel() == narrows[k], "dispatch of narrow %s", names[k]);
     }
     CHECK(ran >= 1, "no kernel ran");
     CHECK_EQ(wc_force_kernel("auto"), WC_OK, "auto");

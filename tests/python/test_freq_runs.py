@@ -114,3 +114,100 @@ def test_runs_across_file_windows(tmp_path, casefold, words):
         got = word_count.frequencies_file(path, casefold=casefold, block_size=block,
                                           threads=2, words=words)
         assert list(got.items()) == want, block
+
+
+# ---- a str of 2- or 4-byte units, its ASCII stretches counted as bytes ----
+#
+# freq_runs.c narrows blocks of 8,192 units up to the last edge before a
+# unit >= 0x80 and counts them as a 1-byte text; from such a unit it counts
+# at least 256 units (doubled while the ASCII stretches between stay short,
+# up to 65,536) as they are.  These texts put the wide units, the edges and
+# the '\r\n' on every kind of place around those lengths.
+
+NARROW_BLOCK = 8192
+
+
+def wide_texts():
+    rng = random.Random(8192)
+    letters = "aBcDeFgHiJkLmNoPqRsTuVwXyZ_09"
+    seps = [" ", "\n", "\r\n", "  ", " \r", ", ", ". ", "-", "\t"]
+
+    def ascii_words(n):
+        out, size = [], 0
+        while size < n:
+            w = "".join(rng.choice(letters) for _ in range(rng.choice([1, 3, 7, 15, 16, 17, 40])))
+            out.append(w + rng.choice(seps))
+            size += len(out[-1])
+        return "".join(out)[:n]
+
+    wides = ["é", "Σ", "—", "\u0130", "ﬃ", "\u00a0", "\u0301", "\u2028", "ſ", "K"]
+    texts = []
+    # One wide character, then ASCII for several blocks: every later block
+    # narrows whole; the text's end falls in a block's middle.
+    body = ascii_words(5 * NARROW_BLOCK + 77)
+    texts.append(("lead", "Σ " + body))
+    # A wide character at every offset around the ends of the first blocks
+    # (and around 256 units past one: the end of the stretch counted wide).
+    for base in (NARROW_BLOCK, 2 * NARROW_BLOCK):
+        for d in (-17, -2, -1, 0, 1, 2, 255, 256, 257):
+            at = base + d
+            ch = rng.choice(wides)
+            texts.append((f"at {at}", body[:at] + ch + body[at:]))
+    # ASCII words longer than a block, alone, in a line, or with a wide
+    # character inside, at their end or just after.
+    long_word = "Ab" * 4500
+    for shape in ("{w}", "x {w} y", "{w}\r\n{w} {w}", "é {w}é {w}", "{w}Σ{w}\n",
+                  "q " + "z" * (3 * NARROW_BLOCK) + " end"):
+        texts.append(("long", "Σ" + shape.format(w=long_word)))
+    # ASCII stretches of random length (1 to 3,000 units) between wide
+    # words: the wide stretch doubles and falls back to 256.
+    parts = []
+    for _ in range(120):
+        parts.append(ascii_words(rng.choice([1, 5, 100, 255, 300, 1000, 3000])))
+        parts.append(" " + "".join(rng.choice(wides + ["x"]) for _ in range(rng.randint(1, 6))) + " ")
+    texts.append(("stretches", "".join(parts)))
+    # Dense wide words for more than 65,536 units (the wide stretch at its
+    # largest), then ASCII again.
+    cyr = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГД"
+    dense = " ".join("".join(rng.choice(cyr) for _ in range(rng.randint(1, 9)))
+                     for _ in range(15000))
+    texts.append(("dense", dense + "\n" + ascii_words(3 * NARROW_BLOCK)))
+    # Unicode mode: a run of word units longer than a block, with no
+    # non-word unit in it, and punctuation right at the block's end.
+    texts.append(("word run", "é" + "ab_9" * 3000 + ",x" + "y" * (NARROW_BLOCK - 3) + ".z" * 50))
+    # '\r' and '\n' at every offset around the end of the first block.
+    for d in range(-3, 4):
+        t = "é " + "a" * (NARROW_BLOCK - 4 + d) + "\r\n" + "b\r" * 10 + "\r\nA\r\n"
+        texts.append((f"crlf {d}", t * 3))
+    return texts
+
+
+WIDE_TEXTS = wide_texts()
+
+
+@pytest.mark.parametrize("words", ["space", "unicode"])
+@pytest.mark.parametrize("casefold", [False, True])
+@pytest.mark.parametrize("kind", ["ucs2", "ucs4"])
+def test_wide_text_narrowed(kind, casefold, words):
+    for name, text in WIDE_TEXTS:
+        t = text + (" \U0001f600" if kind == "ucs4" else " Σ")
+        assert max(t) > ("\uffff" if kind == "ucs4" else "\xff")
+        want = oracle(t, casefold, words)
+        for threads in (1, 2):
+            got = word_count.frequencies(t, casefold=casefold, threads=threads, words=words)
+            assert list(got.items()) == want, (name, threads)
+
+
+@pytest.mark.parametrize("words", ["space", "unicode"])
+def test_wide_text_narrowed_in_small_spans(words):
+    """Spans of a few hundred units: a span ends inside a narrowed block."""
+    native = word_count._word_count
+    native._set_parallel_threshold(16)
+    try:
+        for name, text in WIDE_TEXTS[::3]:
+            text += " Σ"
+            for casefold in (False, True):
+                got = word_count.frequencies(text, casefold=casefold, threads=3, words=words)
+                assert list(got.items()) == oracle(text, casefold, words), name
+    finally:
+        native._set_parallel_threshold(0)
