@@ -32,6 +32,7 @@ that they share the machine's load; MB/s = corpus bytes / min seconds):
   bytes cf     frequencies(data, casefold=True, threads=1)
   arrays       frequencies_arrays(text, threads=1): the words and counts of
                the space row as three flat arrays, no Python object a word
+  arrays x2    the same on 2 threads
   core         benchmarks/core_freq.c (build/c/core_freq, which make bench
                builds) on the same bytes: the core's count and sort of the
                bytes row, without the Counter (bytes minus core: the cost
@@ -312,6 +313,7 @@ def main(argv=None) -> int:
             "bytes": lambda: word_count.frequencies(data, threads=1),
             "bytes cf": lambda: word_count.frequencies(data, casefold=True, threads=1),
             "arrays": lambda: word_count.frequencies_arrays(text, threads=1),
+            "arrays x2": lambda: word_count.frequencies_arrays(text, threads=2),
         }
         if core:
             rows["core"] = core_row(core, path, 1)
@@ -369,6 +371,8 @@ def main(argv=None) -> int:
             f"{mbs['arrays']:.0f}", mbs["arrays"] >= 500)
         r = mbs["space x2"] / mbs["space"]
         tgt(f"{name}: 2 threads / 1", ">= 1.8x", f"{r:.2f}x", r >= 1.8)
+        r = mbs["arrays x2"] / mbs["arrays"]
+        tgt(f"{name}: arrays 2 threads / 1", ">= 1.8x", f"{r:.2f}x", r >= 1.8)
         r = mbs["space"] / mbs["Counter"]
         tgt(f"{name}: space / Counter", ">= 10x", f"{r:.1f}x", r >= 10)
         if "polars" in mbs:

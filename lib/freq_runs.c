@@ -23,8 +23,10 @@
  * folds code point by code point.
  *
  * The words of a 2- or 4-byte text are counted as UTF-8 keys (keys_utf8,
- * set by wc_freq_count_all; narrowed by the sort): an ASCII word of up to 16 units is packed into the
- * two words of a 16-byte key, so it costs what the same word of a bytes
+ * set by wc_freq_count_all; narrowed by the sort): its ASCII stretches are
+ * narrowed into a buffer and counted there as a 1-byte text (wc_wide_runs,
+ * at the end), and elsewhere an ASCII word of up to 16 units is packed into
+ * the two words of a 16-byte key, so it costs what the same word of a bytes
  * text costs.
  *
  * The words, positions and errors are wc_words_range's with wc_emit_all:
