@@ -12,7 +12,8 @@ one and two threads, and through files read in small windows: runs that
 cross 64-unit words and 1 KiB mask blocks, 64-unit words whose every unit
 is an edge (a run's start or end), words of every length around 8 and 16
 bytes at the very end of the text, '\\r\\n' and stray '\\r' at the edges,
-and a non-ASCII character at every offset of a short word."""
+a non-ASCII character at every offset of a short word, and words of 17 to
+66 bytes (lower-cased 8 bytes at a time up to 64) with and without one."""
 
 import collections
 import random
@@ -49,6 +50,15 @@ def texts():
             out.append("lead " + w + tail)
             out.append(w + tail)
             out.append(" \n  \n" * 9 + w.upper() + tail)
+    # Words of 17 to 66 bytes (folded 8 bytes at a time when ASCII, up to
+    # 64), mixed case, with a non-ASCII character at their start, in their
+    # last 8 bytes or past 64 bytes, and in unicode mode with punctuation
+    # around them.
+    for n in range(17, 67):
+        w = "".join(rng.choice("aBcDeFgHxYz_9QZ") for _ in range(n))
+        out.append(w + " " + w.upper() + "\n" + w.lower() + "\r\n" + w)
+        for cut in sorted({0, n // 2, n - 8, n - 1, n}):
+            out.append(w[:cut] + "É" + w[cut:] + " " + w + ",(" + w.swapcase() + ")")
     # Runs that start at every offset of a 64-unit word and cross into the
     # next (and the 1 KiB mask block), with separators of every kind.
     for k in list(range(50, 80)) + list(range(1010, 1040)):
