@@ -252,8 +252,9 @@ WC_INLINE int wc_ascii_word(const struct wc_wtext *x, int w, int fold,
  * lower-cased, 8 bytes at a time in registers, into the sink as a
  * transient key (1, *rc set); else 0, for the general fold (wc_fold_word,
  * which takes a word's ASCII bytes by the same lower-casing but through
- * the scratch buffer and its bookkeeping: 15% of the casefolded count of
- * the prose, a tenth of whose words are longer than 16 bytes). */
+ * the scratch buffer and its bookkeeping: 8% of the instructions of the
+ * casefolded count of 5 MB of the prose, a tenth of whose words are longer
+ * than 16 bytes, and 3.7% fewer in all with this path; callgrind). */
 WC_INLINE int wc_fold_long_ascii(const struct wc_wtext *x, size_t ws, size_t n,
                                  struct wc_sink *s, int *rc)
 {
