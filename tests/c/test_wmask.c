@@ -161,6 +161,7 @@ static void check_narrow(int k, const uint32_t *src, size_t n, int w,
 {
     void *p = xmalloc(n ? n * (size_t)w : 1);
     uint8_t *out = xmalloc(n ? n : 1);
+    memset(p, 0, n ? n * (size_t)w : 1); /* n 0: the kernel reads none */
     for (size_t i = 0; i < n; i++) {
         if (w == 2)
             ((uint16_t *)p)[i] = (uint16_t)src[i];
