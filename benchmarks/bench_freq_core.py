@@ -33,6 +33,8 @@ that they share the machine's load; MB/s = corpus bytes / min seconds):
   arrays       frequencies_arrays(text, threads=1): the words and counts of
                the space row as three flat arrays, no Python object a word
   arrays x2    the same on 2 threads
+  file arrays  frequencies_file_arrays(path, threads=1): the corpus read
+               from its file (in the page cache) in blocks, no str made
   core         benchmarks/core_freq.c (build/c/core_freq, which make bench
                builds) on the same bytes: the core's count and sort of the
                bytes row, without the Counter (bytes minus core: the cost
@@ -304,6 +306,13 @@ def main(argv=None) -> int:
             (arr.data[arr.offsets[i]:arr.offsets[i + 1]].decode("utf-8"), arr.counts[i])
             for i in range(len(arr.counts))], f"{name}: frequencies_arrays != the Counter"
         del arr
+        farr = word_count.frequencies_file_arrays(path, threads=1)
+        fwant = collections.Counter(re.split(rb"\r?\n| ", data))
+        fwant.pop(b"", None)
+        assert {farr.data[farr.offsets[i]:farr.offsets[i + 1]]: farr.counts[i]
+                for i in range(len(farr.counts))} == fwant, \
+            f"{name}: frequencies_file_arrays != Counter(re.split(rb'\\r?\\n| ', data))"
+        del farr, fwant
         rows = {
             "space": lambda: word_count.frequencies(text, threads=1),
             "casefold": lambda: word_count.frequencies(text, casefold=True, threads=1),
@@ -314,6 +323,7 @@ def main(argv=None) -> int:
             "bytes cf": lambda: word_count.frequencies(data, casefold=True, threads=1),
             "arrays": lambda: word_count.frequencies_arrays(text, threads=1),
             "arrays x2": lambda: word_count.frequencies_arrays(text, threads=2),
+            "file arrays": lambda: word_count.frequencies_file_arrays(path, threads=1),
         }
         if core:
             rows["core"] = core_row(core, path, 1)
