@@ -554,8 +554,10 @@ WC_SPECIALISE(wc_uni_loop, wc_uni_runs)
 /* Units narrowed a block (the stack buffer of wc_wide_runs). */
 #define WC_NARROW_UNITS 8192
 /* Units counted as they are, from a unit >= 0x80 on, before narrowing is
- * tried again; doubled at each such unit up to WC_WIDE_MAX while no block
- * narrows whole (a text of few ASCII words wastes little on the tries). */
+ * tried again: doubled at each such unit (up to WC_WIDE_MAX) when the ASCII
+ * stretch before it was shorter than that, back to WC_WIDE_MIN after a
+ * longer stretch or a whole block (a text of few ASCII words wastes little
+ * on the tries). */
 #define WC_WIDE_MIN 256
 #define WC_WIDE_MAX 65536
 
