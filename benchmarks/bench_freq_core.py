@@ -3,7 +3,7 @@
 plain C reference, polars and Counter, on four corpora, and the cost of
 high cardinality.
 
-Corpora (each made once per run, deterministic):
+Corpora (deterministic; prose, english and code are kept in files):
   zipf   the Zipf corpus of bench_freq.py (wamerican words, 1/rank)
   prose  English text from this machine's Debian docs: every
          /usr/share/doc/*/copyright and changelog*.gz but linux-doc's
@@ -18,6 +18,18 @@ Corpora (each made once per run, deterministic):
          up to the size
   high   random tokens of 4 to 12 lowercase letters, one space apart, a
          newline every 12 (almost every word distinct)
+
+prose, english and code come from this machine's files, which change as
+Debian packages come and go (make test installs some; the prose lost 5% of
+its distinct words in a day), so runs would not count the same text.  The
+first run that makes one of them at a size writes it as UTF-8 to
+--data-dir (default build/bench-data, beside benchmarks/), as
+freq-NAME-SIZE.txt; later runs read that file back, so the runs of one
+clone count the same text.  Each such corpus prints a line saying whether
+it was made or reused, its file and its distinct words, to compare runs'
+logs.  --fresh-corpora makes them again (after a corpus function changes,
+say).  Less than 1 MB (linux-doc not installed) is not kept, nor are zipf
+(bench_freq.py's) and high (made from a seed).
 
 Rows (min of N rounds, the rows of a corpus interleaved round by round so
 that they share the machine's load; MB/s = corpus bytes / min seconds):
@@ -57,6 +69,7 @@ cardinality corpus no faster per byte than its part alone.
 Targets are printed as PASS / MISS, never asserted.
 
 Run: .venv/bin/python benchmarks/bench_freq_core.py [--size-mb N] [--rounds N]
+       [--data-dir DIR] [--fresh-corpora]
 """
 
 from __future__ import annotations
@@ -80,6 +93,10 @@ import word_count
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from harness import say, target  # noqa: E402
+
+# Where prose, english and code are kept between runs (build/ is ignored).
+DATA_DIR = os.path.normpath(os.path.join(HERE, os.pardir, "build", "bench-data"))
+MIN_CORPUS = 1_000_000  # characters: a shorter corpus is unavailable here
 
 
 def repeat_to(text: str, size: int) -> str:
@@ -137,6 +154,47 @@ def code_corpus(size: int) -> str:
         except OSError:
             continue
     return repeat_to("".join(parts), size)
+
+
+def cached_corpus(name: str, size: int, data_dir: str = DATA_DIR,
+                  fresh: bool = False) -> tuple[str, str, str | None]:
+    """The corpus `name` (prose, english or code) of `size`: read back from
+    data_dir when a run wrote it there, else made (fresh: made anyway) and
+    written.  (text, "reused" / "made" / "unavailable" / "not cached", file
+    or None.)"""
+    # Looked up at each call, not bound once: the tests replace the maker.
+    make = {"prose": prose_corpus, "english": english_corpus, "code": code_corpus}[name]
+    path = os.path.join(data_dir, f"freq-{name}-{size}.txt")
+    if not fresh and os.path.exists(path):
+        # Bytes decoded, not a text-mode read: that would turn "\r\n" to "\n".
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8"), "reused", path
+    text = make(size)
+    if len(text) < MIN_CORPUS:
+        return text, "unavailable", None
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (errors="replace" makes none): the file could not
+        # give this text back, so it is not kept.
+        return text, "not cached", None
+    os.makedirs(data_dir, exist_ok=True)
+    # Written under another name, then renamed: an interrupted run leaves at
+    # most a *.tmp, never a short corpus under the name later runs read.
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return text, "made", path
 
 
 def high_corpus(size: int, seed: int = 11) -> str:
@@ -256,6 +314,10 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--corpora", default="zipf,prose,english,code,high")
     ap.add_argument("--quick", action="store_true", help="10 MB corpora, 2 rounds")
+    ap.add_argument("--data-dir", default=DATA_DIR,
+                    help="where prose, english and code are kept (default %(default)s)")
+    ap.add_argument("--fresh-corpora", action="store_true",
+                    help="make prose, english and code again, overwriting the kept files")
     args = ap.parse_args(argv)
     if args.quick:
         args.size_mb, args.high_mb, args.rounds = 10, 10, 2
@@ -273,20 +335,18 @@ def main(argv=None) -> int:
     counter_part = {}  # bytes - core, seconds
     tmp = tempfile.mkdtemp(prefix="wc-freq-core-")
     for name in args.corpora.split(","):
+        kept = None  # what cached_corpus did, for the machine's corpora
         if name == "zipf":
             from bench_freq import corpus
             text = corpus(args.size_mb)[0]
-        elif name == "prose":
-            text = prose_corpus(size)
-        elif name == "english":
-            text = english_corpus(size)
-        elif name == "code":
-            text = code_corpus(size)
+        elif name in ("prose", "english", "code"):
+            text, kept, kept_path = cached_corpus(name, size, args.data_dir,
+                                                  args.fresh_corpora)
         elif name == "high":
             text = high_corpus(args.high_mb * 1_000_000)
         else:
             continue
-        if len(text) < 1_000_000:
+        if len(text) < MIN_CORPUS:
             say(f"{name}: corpus unavailable here, left out")
             continue
         data = text.encode("utf-8")
@@ -299,6 +359,11 @@ def main(argv=None) -> int:
         text = text.replace("\r", "")
         c = collections.Counter(re.split("[ \n]", text))
         c.pop("", None)
+        if kept:
+            # Its distinct words: two runs' logs show whether they counted
+            # the same text.
+            say(f"{name}: corpus {kept} {kept_path or '(not kept)'}, "
+                f"{len(c):,} distinct words")
         got = word_count.frequencies(text, threads=1)
         assert got == c, f"{name}: frequencies != Counter(re.split('[ \\n]', text))"
         arr = word_count.frequencies_arrays(text, threads=1)

@@ -116,3 +116,64 @@ def test_freq_core_rows_pay_for_freeing_their_own_result(monkeypatch):
     monkeypatch.setattr(bench_freq_core.time, "perf_counter", now)
     best = bench_freq_core.measure({"a": Result, "b": lambda: None}, rounds=2)
     assert best == {"a": 101, "b": 1}
+
+
+def test_freq_core_corpora_are_made_once_then_read_back(tmp_path, monkeypatch):
+    """bench_freq_core.cached_corpus: the machine's docs change as Debian
+    packages come and go, so a corpus is made once, written under the data
+    directory and read back the same by later runs; fresh makes it again;
+    a temp file of an interrupted write is never taken for the corpus."""
+    import bench_freq_core
+
+    calls = []
+
+    def text(n):
+        # "\r\n" and characters beyond Latin-1 and the BMP: read back as made.
+        return f"caf\u00e9 na\u00efve\r\n\ufffd \U0001d11e word{n}\n" * 3
+
+    def prose(size):
+        calls.append(size)
+        return text(len(calls))
+
+    monkeypatch.setattr(bench_freq_core, "prose_corpus", prose)
+    monkeypatch.setattr(bench_freq_core, "MIN_CORPUS", 10)
+    d = str(tmp_path / "data")
+    path = os.path.join(d, "freq-prose-1000.txt")
+
+    assert bench_freq_core.cached_corpus("prose", 1000, d) == (text(1), "made", path)
+    assert calls == [1000]
+    with open(path, "rb") as f:
+        assert f.read() == text(1).encode("utf-8")
+    assert bench_freq_core.cached_corpus("prose", 1000, d) == (text(1), "reused", path)
+    assert calls == [1000]  # read back, not made
+
+    # fresh: made again, the file overwritten.
+    assert bench_freq_core.cached_corpus("prose", 1000, d, fresh=True) == (text(2), "made", path)
+    assert bench_freq_core.cached_corpus("prose", 1000, d) == (text(2), "reused", path)
+    assert len(calls) == 2
+
+    # A write cut short (here at the rename) leaves no file to read: the
+    # text went whole to another file of the directory, the name later runs
+    # read not yet there.
+    def interrupted(src, dst):
+        with open(src, "rb") as f:
+            assert f.read() == text(3).encode("utf-8")
+        assert dst == path and os.path.dirname(src) == d and not os.path.exists(dst)
+        raise KeyboardInterrupt
+
+    os.unlink(path)
+    with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
+        m.setattr(bench_freq_core.os, "replace", interrupted)
+        bench_freq_core.cached_corpus("prose", 1000, d)
+    assert os.listdir(d) == []
+    # One killed mid-write leaves its truncated temp file: made again.
+    with open(path + ".4242.tmp", "wb") as f:
+        f.write(text(1).encode("utf-8")[:7])
+    assert bench_freq_core.cached_corpus("prose", 1000, d) == (text(4), "made", path)
+    assert bench_freq_core.cached_corpus("prose", 1000, d) == (text(4), "reused", path)
+    assert len(calls) == 4
+
+    # Unavailable (shorter than MIN_CORPUS): not kept.
+    monkeypatch.setattr(bench_freq_core, "MIN_CORPUS", 10**6)
+    assert bench_freq_core.cached_corpus("prose", 2000, d) == (text(5), "unavailable", None)
+    assert not os.path.exists(os.path.join(d, "freq-prose-2000.txt"))
