@@ -24,6 +24,9 @@ PyObject *wc_raise_path(int code, PyObject *path)
     case WC_EINVAL:
         PyErr_SetString(PyExc_ValueError, wc_strerror(code));
         return NULL;
+    case WC_EOVERFLOW:
+        PyErr_SetString(PyExc_OverflowError, wc_strerror(code));
+        return NULL;
     case WC_EINTR: /* Ctrl-C (a callback's exception is pending) */
         PyErr_SetNone(PyExc_KeyboardInterrupt);
         return NULL;

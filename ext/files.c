@@ -674,21 +674,25 @@ static PyObject *wc_frequencies_stream_arrays(PyObject *module,
 /* ---- a byte range of a file (word_count.dask, word_count.mpi) ------------ */
 
 /* _count_range(path, start, end, needle, words, casefold, errors, threads,
- * block_size): the words of bytes [start, end) of the file at `path`
- * counted as if they were the whole text (wc_count_file_range): needle
- * None: every word, a Counter in order of first occurrence (as
- * frequencies(top=None)); else the needle's count (as search).  On the
- * pool's threads, the GIL released; Ctrl-C stops it. */
+ * block_size, arrays): the words of bytes [start, end) of the file at
+ * `path` counted as if they were the whole text (wc_count_file_range):
+ * needle None: every word, a Counter in order of first occurrence (as
+ * frequencies(top=None)), or with `arrays` true the tuple of
+ * wc_freq_arrays; else the needle's count (as search).  On the pool's
+ * threads, the GIL released; Ctrl-C stops it. */
 static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
                                 Py_ssize_t nargs)
 {
-    if (nargs != 9) {
+    if (nargs != 10) {
         PyErr_SetString(PyExc_TypeError,
                         "_count_range(path, start, end, needle, words, "
-                        "casefold, errors, threads, block_size) takes 9 "
-                        "arguments");
+                        "casefold, errors, threads, block_size, arrays) takes "
+                        "10 arguments");
         return NULL;
     }
+    int arrays = PyObject_IsTrue(args[9]);
+    if (arrays < 0)
+        return NULL;
     long long start, end;
     if (wc_get_int(args[1], "start", 0, LLONG_MAX - 1, &start) < 0 ||
         wc_get_int(args[2], "end", 0, LLONG_MAX - 1, &end) < 0)
@@ -746,7 +750,7 @@ static PyObject *wc_count_range(PyObject *module, PyObject *const *args,
     }
     if (args[3] != Py_None)
         return wc_needle_result(ok, &t, id, &pat, owner);
-    PyObject *result = ok ? wc_freq_result(module, t.f, -1, 0) : NULL;
+    PyObject *result = ok ? wc_freq_result(module, t.f, -1, arrays) : NULL;
     wc_freq_free(t.f);
     return result;
 }
@@ -783,10 +787,11 @@ PyMethodDef wc_files_methods[] = {
      "whose sizes are made up).  For word_count.dask and word_count.mpi."},
     {"_count_range", WC_FASTCALL(wc_count_range), METH_FASTCALL,
      "_count_range($module, path, start, end, needle, words, casefold,\n"
-     "             errors, threads, block_size, /)\n--\n\n"
+     "             errors, threads, block_size, arrays, /)\n--\n\n"
      "The words of bytes [start, end) of a file as a text of their own: a\n"
-     "Counter in order of first occurrence (needle None) or the needle's\n"
-     "count, on `threads` threads.  For word_count.dask and word_count.mpi."},
+     "Counter in order of first occurrence (needle None; with `arrays`, the\n"
+     "(data, offsets, counts) of _frequencies_arrays) or the needle's count,\n"
+     "on `threads` threads.  For word_count.dask and word_count.mpi."},
     {"search_file", WC_FASTCALL(wc_search_file), METH_FASTCALL | METH_KEYWORDS,
      "search_file($module, /, path, needle, *, threads=None, progress=None,\n"
      "            block_size=None, words='space', casefold=False,\n"

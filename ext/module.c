@@ -118,6 +118,7 @@ static int wc_exec(PyObject *module)
         return -1;
     if (PyModule_AddFunctions(module, wc_search_methods) < 0 ||
         PyModule_AddFunctions(module, wc_freq_methods) < 0 ||
+        PyModule_AddFunctions(module, wc_arrays_methods) < 0 ||
         PyModule_AddFunctions(module, wc_files_methods) < 0 ||
         PyModule_AddFunctions(module, wc_introspect_methods) < 0)
         return -1;

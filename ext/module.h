@@ -58,6 +58,7 @@ PyObject *wc_new_counter(wc_state *st);
 /* The functions of each API family, added to the module by its exec slot. */
 extern PyMethodDef wc_search_methods[];     /* search.c */
 extern PyMethodDef wc_freq_methods[];       /* freq.c */
+extern PyMethodDef wc_arrays_methods[];     /* arrays.c */
 extern PyMethodDef wc_files_methods[];      /* files.c */
 extern PyMethodDef wc_introspect_methods[]; /* introspect.c */
 

@@ -58,6 +58,7 @@ enum {
     WC_EUTF8 = -7,       /* the bytes are not UTF-8: see the error offset */
     WC_EFORKED = -8,     /* fork() was called during the count (from its
                             callback): the count does not go on in the child */
+    WC_EOVERFLOW = -9,   /* a count would pass 2^64 - 1 (wc_freq_add_packed) */
 };
 
 /* The largest thread count a caller may ask for. */
@@ -347,10 +348,31 @@ WC_API size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
  * 0)) and only read after: it may be freed at once (keys are copied).  Time
  * linear in src's words.  Returns WC_OK; WC_EINVAL when the tables differ,
  * hold needles, dst was sorted, or either holds keys narrowed to several
- * widths (wc_freq_get); WC_ENOMEM, and dst's words and counts are as they
- * were.
+ * widths (wc_freq_get); WC_ENOMEM or WC_EOVERFLOW (a count would pass
+ * 2^64 - 1), and dst's words and counts are as they were.
  */
 WC_API int wc_freq_merge_into(wc_freq *dst, wc_freq *src);
+
+/*
+ * Add n words given packed, as wc_freq_pack writes them (word i is bytes
+ * data[offsets[i] .. offsets[i + 1]), counted counts[i] times; offsets has
+ * n + 1 entries), to a count-all table of width 1, as wc_freq_merge_into
+ * adds a table: counts are added, and the words new to f come after f's
+ * own, in their order here (a word given twice counts both times, in the
+ * place of its first).  The bytes are keys as they are (not cut into words,
+ * folded or checked as UTF-8 again); an empty word is a word.  So the
+ * results of consecutive pieces of a text, each in order of first
+ * occurrence (wc_freq_sort(f, 0)), added one after another, are the
+ * result of the whole text.  data, offsets and counts are only read, during
+ * the call.  Time linear in n and the bytes.  Returns WC_OK; WC_EINVAL when
+ * an offset is negative, beyond size or below the one before (nothing
+ * added), or f is not a count-all table of width 1 that wc_freq_merge_into
+ * could add to; WC_ENOMEM or WC_EOVERFLOW (a count would pass 2^64 - 1), and
+ * f's words and counts are as they were.
+ */
+WC_API int wc_freq_add_packed(wc_freq *f, const uint8_t *data, size_t size,
+                              const int64_t *offsets, const uint64_t *counts,
+                              size_t n);
 
 /* ---- files and streams (input.c, input_needles.c, input_words.c) ------ */
 

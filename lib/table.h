@@ -518,8 +518,9 @@ size_t wc_test_pmerge_parts(void);
 /* Merge s (packed, its entries in order of first occurrence) into t, t's
  * words first: a word new to t gets first = base + its index in s (base
  * above every first in t) and its key copied; counts added.  Linear in the
- * entries of s; s is only read.  Out of memory: WC_ENOMEM and t's words and
- * counts as they were. */
+ * entries of s; s is only read.  Out of memory: WC_ENOMEM, and a count
+ * that would pass 2^64 - 1: WC_EOVERFLOW; t's words and counts as they
+ * were either way. */
 int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
                          uint64_t base);
 

@@ -289,7 +289,8 @@ static int wc_pmerge_add(struct wc_pmerge *m, const struct wc_ent *e,
         }
         if (d->hash == e->hash && d->len == e->len &&
             (bytes <= WC_INLINE_KEY
-                 ? memcmp(d->key.bytes, e->key.bytes, WC_INLINE_KEY) == 0
+                 ? wc_load64(d->key.bytes) == wc_load64(e->key.bytes) &&
+                       wc_load64(d->key.bytes + 8) == wc_load64(e->key.bytes + 8)
                  : wc_ent_len(d) == len &&
                        memcmp(d->key.big.ptr, e->key.big.ptr, bytes) == 0)) {
             d->count += e->count;
@@ -507,8 +508,15 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
         const struct wc_ent *e = &s->ents[i];
         size_t slot = 0, len = wc_ent_len(e), b = len * (size_t)s->kw;
         const void *key = wc_ent_key(e, s->kw);
-        if (wc_tab_find(t, key, len, wc_ent_hash(e, s->kw, t->mask), &slot) != NULL)
+        const struct wc_ent *d =
+            wc_tab_find(t, key, len, wc_ent_hash(e, s->kw, t->mask), &slot);
+        if (d != NULL) {
+            /* Counts of texts never come near; counts given whole
+             * (wc_freq_add_packed) may. */
+            if (d->count > UINT64_MAX - e->count)
+                goto overflow;
             continue;
+        }
         fresh++;
         if (b > WC_ARENA_BLOCK) {
             if (nbig == bigcap) {
@@ -556,4 +564,8 @@ nomem:
     wc_arena_free(&big);
     free(bigkey);
     return WC_ENOMEM;
+overflow:
+    wc_arena_free(&big);
+    free(bigkey);
+    return WC_EOVERFLOW;
 }

@@ -20,6 +20,7 @@ from ._arrays import (
     frequencies_arrays,
     frequencies_file_arrays,
     frequencies_stream_arrays,
+    merge_arrays,
 )
 from ._files import frequencies_file, frequencies_stream, search_file, search_stream
 from ._pure import search_py
@@ -64,6 +65,7 @@ __all__ = [
     "frequencies_stream",
     "frequencies_stream_arrays",
     "kernel",
+    "merge_arrays",
     "search",
     "search_file",
     "search_py",

@@ -48,6 +48,7 @@ __all__ = [
     "frequencies_stream",
     "frequencies_stream_arrays",
     "kernel",
+    "merge_arrays",
     "search",
     "search_file",
     "search_py",
@@ -221,6 +222,11 @@ def frequencies_stream_arrays(
     progress: _Progress = None,
     block_size: Optional[int] = None,
     errors: _Errors = "strict",
+) -> FrequencyArrays: ...
+def merge_arrays(
+    parts: Iterable[tuple[Buffer, Buffer, Buffer]],
+    *,
+    top: Optional[int] = None,
 ) -> FrequencyArrays: ...
 @overload
 def search_py(contents: str, needle: str) -> int: ...

@@ -1,11 +1,11 @@
 """frequencies_arrays, frequencies_file_arrays, frequencies_stream_arrays:
 the words of frequencies(), frequencies_file() and frequencies_stream() as
 three flat arrays, for vocabularies too large to be worth a Python object
-per word."""
+per word; merge_arrays adds up the arrays of pieces of one text."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterable, NamedTuple, Optional
 
 from . import _word_count
 from ._files import _call, _desc, _stream_desc
@@ -24,6 +24,24 @@ class FrequencyArrays(NamedTuple):
     start in ``data``, then the end of the last."""
     counts: memoryview
     """Native uint64 (format ``"Q"``), one per word."""
+
+    def __reduce__(self):
+        # memoryviews do not pickle: the arrays go as their bytes (a worker
+        # process's or a Dask task's result is three bytes objects, not a
+        # Python object a word).
+        return (_unpickle, (bytes(self.data), _bytes_of(self.offsets),
+                            _bytes_of(self.counts)))
+
+
+def _bytes_of(view) -> bytes:
+    base = getattr(view, "obj", None)
+    if type(base) is bytes and memoryview(base).nbytes == view.nbytes:
+        return base  # the array's own bytes, not copied
+    return memoryview(view).tobytes()
+
+
+def _unpickle(data: bytes, offsets: bytes, counts: bytes) -> "FrequencyArrays":
+    return _arrays((data, offsets, counts))
 
 
 def frequencies_arrays(contents, *, top=None, words="space", casefold=False,
@@ -59,6 +77,27 @@ def frequencies_stream_arrays(fileobj, *, top=None, words="space", casefold=Fals
                          _stream_desc(fileobj), fileobj, top=top, words=words,
                          casefold=casefold, threads=threads, block_size=block_size,
                          errors=errors))
+
+
+def merge_arrays(parts: Iterable, *, top: Optional[int] = None) -> FrequencyArrays:
+    """The ``FrequencyArrays`` of consecutive pieces of one text, given in
+    text order, added up: the ``frequencies_arrays`` of the whole text, when
+    the text was cut between words (at a newline, say) and each piece's
+    arrays have every word in order of first occurrence (``top=None``, the
+    default).  Words are compared as bytes; counts are added; the words of
+    a later piece that an earlier one did not have follow, in their order.
+    top=K: the K most common, most common first, equal counts in order of
+    first occurrence; top=0: none.
+
+    A part is any ``(data, offsets, counts)``: bytes-like data, and offsets
+    and counts 1-D arrays of native 8-byte integers (``FrequencyArrays``,
+    ``array.array("q")``, numpy ``int64``/``uint64``), offsets one longer
+    than counts.  Bad parts raise ``TypeError`` or ``ValueError`` (an offset
+    out of ``data`` or below the one before, a negative count), a total
+    beyond 2**64 - 1 ``OverflowError``; the parts are only read (a buffer
+    that may change is copied first).  ``parts`` may be a generator: each
+    part is added as it comes, and only the total is kept."""
+    return _arrays(_word_count._merge_arrays(parts, top))
 
 
 def _arrays(three) -> FrequencyArrays:

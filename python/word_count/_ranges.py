@@ -29,6 +29,7 @@ from collections import Counter
 from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence, Tuple
 
 from . import _word_count
+from ._arrays import _arrays
 
 CHUNK = 64 << 20  # bytes read (and counted) at a time
 _PROBE = 64 << 10  # bytes read at a time when looking for the next newline
@@ -187,18 +188,21 @@ def _word_options(options: dict) -> Tuple[str, bool, str]:
 
 
 def count_file_range(path, start: int, end: int, needle: Optional[bytes], options: dict,
-                     threads: Optional[int] = 1, block_size: Optional[int] = None):
+                     threads: Optional[int] = 1, block_size: Optional[int] = None,
+                     arrays: bool = False):
     """The words of bytes [start, end) of the local file at `path` (whole
     lines: the ends come from `line_start`), counted in C as a text of their
     own with the GIL released: the count of `needle`, or needle None: every
-    word, a Counter in order of first occurrence.  options: words=,
+    word, a Counter in order of first occurrence (with `arrays`, the
+    FrequencyArrays of frequencies_arrays in that order).  options: words=,
     casefold=, errors= as for word_count.search.  The range is read as
     search_file reads a file: pread in blocks of `block_size` bytes (None:
     the default) on `threads` threads (None: word_count.default_threads()).
     A file that ends before `end` raises OSError(EIO), as search_file does
     for one that shrinks; start > end raises ValueError."""
-    return _word_count._count_range(path, start, end, needle, *_word_options(options),
-                                    threads, block_size)
+    r = _word_count._count_range(path, start, end, needle, *_word_options(options),
+                                 threads, block_size, arrays)
+    return _arrays(r) if arrays and needle is None else r
 
 
 class _Bounded:
@@ -225,14 +229,14 @@ class _Bounded:
 
 
 def count_stream_range(f, start: int, end: int, needle: Optional[bytes], options: dict,
-                       name: Optional[str] = None):
+                       name: Optional[str] = None, arrays: bool = False):
     """count_file_range for a seekable file object (fsspec's remote files):
     the C core reads the range with f.read(n).  Invalid UTF-8 raises a
     UnicodeDecodeError that names its offset in the file (and `name`), as
     count_file_range's does, not in the range."""
     f.seek(start)
     try:
-        return count_stream(_Bounded(f, end - start, name), needle, options)
+        return count_stream(_Bounded(f, end - start, name), needle, options, arrays)
     except UnicodeDecodeError as e:
         offset = getattr(e, "file_offset", None)
         if offset is None:
@@ -257,17 +261,27 @@ def _count_whole(source, needle: Optional[bytes], options: dict, freq_fn, search
     return freq_fn(source, **kw) if needle is None else search_fn(source, needle, **kw)
 
 
-def count_stream(f, needle: Optional[bytes], options: dict):
+def count_stream(f, needle: Optional[bytes], options: dict, arrays: bool = False):
     """What remains of a file object, counted as count_file_range counts."""
-    return _count_whole(f, needle, options, _word_count.frequencies_stream,
+    return _count_whole(f, needle, options,
+                        _frequencies_stream_arrays if arrays else _word_count.frequencies_stream,
                         _word_count.search_stream)
 
 
-def count_file(path, needle: Optional[bytes], options: dict):
+def count_file(path, needle: Optional[bytes], options: dict, arrays: bool = False):
     """A whole local file (of unknown size: /proc files, FIFOs), as
     search_file / frequencies_file read it."""
-    return _count_whole(path, needle, options, _word_count.frequencies_file,
+    return _count_whole(path, needle, options,
+                        _frequencies_file_arrays if arrays else _word_count.frequencies_file,
                         _word_count.search_file)
+
+
+def _frequencies_stream_arrays(f, **kw):
+    return _arrays(_word_count._frequencies_stream_arrays(f, **kw))
+
+
+def _frequencies_file_arrays(path, **kw):
+    return _arrays(_word_count._frequencies_file_arrays(path, **kw))
 
 
 # ---- merging and top words ---------------------------------------------------

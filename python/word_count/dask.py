@@ -80,7 +80,7 @@ from ._cli import add_word_options, word_options, write_top
 from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
                       count_stream, count_stream_range, line_range, merge, top_words)
 
-__all__ = ["search_files", "frequencies_files", "main"]
+__all__ = ["search_files", "frequencies_files", "frequencies_files_arrays", "main"]
 
 DEFAULT_BLOCKSIZE = "64MiB"
 SPLIT_EVERY = 16  # results combined per node of the reduction tree
@@ -100,31 +100,39 @@ def _is_local(fs) -> bool:
 
 
 def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
-                needle: Optional[bytes], options: dict):
+                needle: Optional[bytes], options: dict, arrays: bool = False):
     """The per-range task: the C core on the whole lines that start in bytes
     [lo, hi) of the file: the needle's count, or needle None: a Counter of
     every word in order of first occurrence (no `top` here, since a word
-    that is rare in one range may be common overall).  size None: the size
-    is not known (a /proc file reports 0): the whole file, read as a
-    stream, as search_file reads it."""
+    that is rare in one range may be common overall; with `arrays`, its
+    FrequencyArrays).  size None: the size is not known (a /proc file
+    reports 0): the whole file, read as a stream, as search_file reads
+    it."""
     if size is None:
         if _is_local(fs):
             # fsspec's local files seek to their end when opened, which /proc
             # files refuse (EINVAL): the C core opens local ones itself.
-            return count_file(path, needle, options)
+            return count_file(path, needle, options, arrays)
         with fs.open(path, "rb") as f:
-            return count_stream(f, needle, options)
+            return count_stream(f, needle, options, arrays)
     with fs.open(path, "rb") as f:
         start, end = line_range(f, lo, hi, size)
         if start >= end:
-            return 0 if needle is not None else Counter()
+            if needle is not None:
+                return 0
+            return word_count.merge_arrays([]) if arrays else Counter()
         if not _is_local(fs):
-            return count_stream_range(f, start, end, needle, options, path)
-    return count_file_range(path, start, end, needle, options, options.get("threads") or 1)
+            return count_stream_range(f, start, end, needle, options, path, arrays)
+    return count_file_range(path, start, end, needle, options, options.get("threads") or 1,
+                            arrays=arrays)
 
 
 def _sum(counts: list) -> int:
     return sum(counts)
+
+
+def _merge_arrays(parts: list):
+    return word_count.merge_arrays(parts)
 
 
 def _tree(values: list, combine: Callable, split_every: int, empty: Any):
@@ -274,6 +282,28 @@ def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_B
     # order of first occurrence over the files, taken in order.
     return top_words(_compute(_tree(tables, merge, split_every, Counter()), client, progress),
                      top)
+
+
+def frequencies_files_arrays(urlpath, *, top: Optional[int] = None,
+                             blocksize=DEFAULT_BLOCKSIZE, client=None,
+                             split_every: int = SPLIT_EVERY, progress: bool = False,
+                             storage_options: Optional[dict] = None,
+                             **options) -> word_count.FrequencyArrays:
+    """`frequencies_files` as ``word_count.FrequencyArrays``: the same words,
+    counts and order, but each task's result, each node of the reduction
+    tree and the client's result are three flat arrays (bytes objects when
+    pickled), not a Counter of a Python object a word: for vocabularies of
+    millions of words, what travels between workers is a few bytes a word
+    more than the words themselves.  Ranges are added with
+    ``word_count.merge_arrays``.  The arguments are `frequencies_files`'."""
+    check_top(top)
+    split_every = _check_split_every(split_every)
+    word_count.frequencies_arrays(b"", **options)  # bad options fail here
+    tables = [dask.delayed(_over_range, pure=False)(*part, None, options, True)
+              for part in _ranges(urlpath, blocksize, storage_options)]
+    total = _compute(_tree(tables, _merge_arrays, split_every, word_count.merge_arrays([])),
+                     client, progress)
+    return total if top is None else word_count.merge_arrays([total], top=top)
 
 
 # ---- command line ------------------------------------------------------------

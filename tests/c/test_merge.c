@@ -12,7 +12,11 @@
  *   - tables that cut words differently, needle tables and sorted tables
  *     are refused (WC_EINVAL);
  *   - every allocation failing in turn, once or from then on: WC_ENOMEM
- *     and the table as it was, or WC_OK and the oracle's table.
+ *     and the table as it was, or WC_OK and the oracle's table;
+ *   - words given packed (wc_freq_add_packed): the texts' words added so
+ *     give the oracle's; a word given twice, an empty word; bad offsets,
+ *     tables that cannot take words and counts that would wrap refused, the
+ *     table as it was; allocations failing in turn as above.
  *
  * Closes with "N passed, N failed" (what CI reads).
  */
@@ -423,6 +427,212 @@ static void test_sort_threads(void)
     free(t);
 }
 
+/* ---- words given packed (wc_freq_add_packed) ------------------------------ */
+
+struct packed {
+    uint8_t *data;
+    size_t size, n;
+    int64_t *off;
+    uint64_t *counts;
+};
+
+/* The words of text k as wc_freq_pack writes them, in order of first
+ * occurrence (what frequencies_arrays gives). */
+static struct packed pack_text(int k)
+{
+    size_t len;
+    uint8_t *t = make_text(k, &len);
+    wc_freq *f = table_of(t, len);
+    struct packed p = {0};
+    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
+    p.n = wc_freq_size(f);
+    p.size = wc_freq_packed_size(f, 0, p.n, 0);
+    p.data = xmalloc(p.size + 1);
+    p.off = xmalloc((p.n + 1) * sizeof *p.off);
+    p.counts = xmalloc((p.n + 1) * sizeof *p.counts);
+    p.off[p.n] = (int64_t)wc_freq_pack(f, 0, p.n, 0, p.data, 0, p.off, p.counts);
+    wc_freq_free(f);
+    free(t);
+    return p;
+}
+
+static void packed_free(struct packed *p)
+{
+    free(p->data);
+    free(p->off);
+    free(p->counts);
+}
+
+/* The texts' words given packed, added one after another (each overwritten
+ * after: keys are copied), are the oracle's words of the texts one after
+ * another; a table counted from text 0 first keeps its words first. */
+static void test_add_packed(void)
+{
+    struct oracle o = {0};
+    size_t len0;
+    uint8_t *t0 = make_text(0, &len0);
+    oracle_text(&o, t0, len0);
+    uint8_t *keep[NTEXTS];
+    wc_test_table_min(8);
+    wc_freq *dst = table_of(t0, len0);
+    for (int k = 1; k < NTEXTS; k++) {
+        size_t len;
+        keep[k] = make_text(k, &len);
+        oracle_text(&o, keep[k], len);
+        struct packed p = pack_text(k);
+        CHECK_EQ(wc_freq_add_packed(dst, p.data, p.size, p.off, p.counts, p.n),
+                 WC_OK, "text %d", k);
+        memset(p.data, 'x', p.size);
+        packed_free(&p);
+    }
+    CHECK(table_is(dst, &o), "texts added packed");
+    wc_freq_free(dst);
+    wc_test_table_min(0);
+    free(t0);
+    for (int k = 1; k < NTEXTS; k++)
+        free(keep[k]);
+    free(o.w);
+}
+
+/* A word given twice counts both times, in the place of its first; an empty
+ * word and a word of 17 bytes (not inline) are words; an offset that does
+ * not start at 0 is taken. */
+static void test_add_packed_words(void)
+{
+    const uint8_t data[] = "..ab0123456789abcdefgab";
+    /* "ab", "", "0123456789abcdefg", "ab" */
+    const int64_t off[] = {2, 4, 4, 21, 23};
+    const uint64_t counts[] = {3, 5, 7, 11};
+    wc_freq *f = empty_table();
+    CHECK_EQ(wc_freq_add_packed(f, data, 23, off, counts, 4), WC_OK, "add");
+    CHECK_EQ(wc_freq_add_packed(f, data, 23, off + 1, counts + 1, 2), WC_OK,
+             "add again");
+    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
+    const char *want[] = {"ab", "", "0123456789abcdefg"};
+    const uint64_t wantc[] = {14, 10, 14};
+    CHECK_EQ(wc_freq_size(f), 3, "words");
+    for (size_t i = 0; i < 3 && i < wc_freq_size(f); i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        CHECK(len == strlen(want[i]) && memcmp(key, want[i], len) == 0 &&
+                  count == wantc[i], "word %zu", i);
+    }
+    wc_freq_free(f);
+}
+
+/* Bad offsets, tables that cannot take words, and counts that would wrap:
+ * refused, the table as it was. */
+static void test_add_packed_refused(void)
+{
+    size_t len0;
+    uint8_t *t0 = make_text(1, &len0);
+    struct oracle o = {0};
+    oracle_text(&o, t0, len0);
+    wc_freq *dst = table_of(t0, len0);
+    const uint8_t data[] = "w1w2w3";
+    const uint64_t counts[] = {1, 1, 1};
+    const int64_t neg[] = {-1, 2, 4, 6}, down[] = {0, 4, 2, 6},
+                  past[] = {0, 2, 4, 7}, start_past[] = {7};
+    CHECK_EQ(wc_freq_add_packed(dst, data, 6, neg, counts, 3), WC_EINVAL, "negative");
+    CHECK_EQ(wc_freq_add_packed(dst, data, 6, down, counts, 3), WC_EINVAL, "down");
+    CHECK_EQ(wc_freq_add_packed(dst, data, 6, past, counts, 3), WC_EINVAL, "past");
+    CHECK_EQ(wc_freq_add_packed(dst, data, 6, start_past, counts, 0), WC_EINVAL,
+             "no words, past");
+    CHECK_EQ(wc_freq_add_packed(dst, NULL, 6, past, counts, 3), WC_EINVAL, "NULL");
+    CHECK(slots_are(dst, &o), "refused offsets: as it was");
+
+    /* w1 is in dst (make_text(1) has it) with a small count: adding
+     * UINT64_MAX of it wraps; so do two of a word new to dst. */
+    const int64_t one[] = {0, 2}, two[] = {0, 2, 4};
+    const uint64_t max[] = {UINT64_MAX}, max1[] = {UINT64_MAX, 1};
+    CHECK_EQ(wc_freq_add_packed(dst, data, 6, one, max, 1), WC_EOVERFLOW, "wrap");
+    CHECK_EQ(wc_freq_add_packed(dst, (const uint8_t *)"zzzz", 4, two, max1, 2),
+             WC_EOVERFLOW, "wrap within");
+    CHECK(slots_are(dst, &o), "overflow: as it was");
+    wc_freq_free(dst);
+
+    wc_freq *e = empty_table();
+    CHECK_EQ(wc_freq_add_packed(e, data, 6, one, max, 1), WC_OK, "2^64 - 1");
+    CHECK_EQ(wc_freq_add_packed(e, data, 6, one, counts, 1), WC_EOVERFLOW, "one more");
+    wc_freq_free(e);
+
+    wc_word_opts space = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *w2 = wc_freq_new(2, &space), *nd = empty_table(), *sorted = empty_table();
+    size_t id;
+    CHECK_EQ(wc_freq_add_needle(nd, "x", 1, 1, &id, NULL), WC_OK, "needle");
+    CHECK_EQ(wc_freq_sort(sorted, 0), WC_OK, "sort");
+    CHECK_EQ(wc_freq_add_packed(w2, data, 6, two, counts, 2), WC_EINVAL, "width 2");
+    CHECK_EQ(wc_freq_add_packed(nd, data, 6, two, counts, 2), WC_EINVAL, "needles");
+    CHECK_EQ(wc_freq_add_packed(sorted, data, 6, two, counts, 2), WC_EINVAL, "sorted");
+    CHECK_EQ(wc_freq_add_packed(sorted, data, 6, two, counts, 0), WC_EINVAL,
+             "sorted, no words");
+    CHECK_EQ(wc_freq_add_packed(NULL, data, 6, two, counts, 2), WC_EINVAL, "NULL");
+    wc_freq_free(w2);
+    wc_freq_free(nd);
+    wc_freq_free(sorted);
+    free(t0);
+    free(o.w);
+}
+
+/* Every allocation of the add of text 7 (its huge word: a block of its
+ * own) failing in turn (once, or from then on): WC_ENOMEM and the table of
+ * texts 0 to 6 as it was (added again, it gives the whole), or WC_OK. */
+static void test_add_packed_oom(void)
+{
+    struct oracle head = {0}, all = {0};
+    uint8_t *keep[8];
+    size_t lens[8];
+    for (int k = 0; k < 8; k++) {
+        keep[k] = make_text(k, &lens[k]);
+        if (k < 7)
+            oracle_text(&head, keep[k], lens[k]);
+        oracle_text(&all, keep[k], lens[k]);
+    }
+    struct packed p[8];
+    for (int k = 4; k < 8; k++)
+        p[k] = pack_text(k);
+    wc_test_table_min(8);
+    for (int persistent = 0; persistent <= 1; persistent++) {
+        size_t failed = 0, wrong = 0;
+        for (uint64_t nth = 1; nth < 40; nth++) {
+            wc_freq *dst = empty_table();
+            for (int k = 0; k < 4; k++) {
+                wc_freq *src = table_of(keep[k], lens[k]);
+                wrong += wc_freq_merge_into(dst, src) != WC_OK;
+                wc_freq_free(src);
+            }
+            for (int k = 4; k < 8; k++) {
+                wc_test_fail_allocs(k == 7 ? nth : 0, persistent);
+                int rc = wc_freq_add_packed(dst, p[k].data, p[k].size, p[k].off,
+                                            p[k].counts, p[k].n);
+                wc_test_fail_allocs(0, 0);
+                if (rc == WC_ENOMEM) {
+                    failed++;
+                    wrong += !slots_are(dst, &head);
+                    rc = wc_freq_add_packed(dst, p[k].data, p[k].size, p[k].off,
+                                            p[k].counts, p[k].n);
+                }
+                wrong += rc != WC_OK;
+            }
+            wrong += !table_is(dst, &all);
+            wc_freq_free(dst);
+        }
+        CHECK(failed > 1, "persistent %d: some adds ran out of memory", persistent);
+        CHECK_EQ(wrong, 0, "persistent %d: %zu failed", persistent, failed);
+    }
+    wc_test_table_min(0);
+    for (int k = 0; k < 8; k++) {
+        free(keep[k]);
+        if (k >= 4)
+            packed_free(&p[k]);
+    }
+    free(head.w);
+    free(all.w);
+}
+
 int main(void)
 {
     test_merge_order(0, 0);
@@ -433,5 +643,9 @@ int main(void)
     test_merge_refused();
     test_merge_oom();
     test_sort_threads();
+    test_add_packed();
+    test_add_packed_words();
+    test_add_packed_refused();
+    test_add_packed_oom();
     return check_report();
 }

@@ -319,6 +319,44 @@ def test_frequencies_every_layout(files, client):
     assert got == frequencies_oracle(files.values())
 
 
+def _items(arr):
+    """FrequencyArrays as a list of (word, count), in their order."""
+    return [(arr.data[arr.offsets[i]:arr.offsets[i + 1]], arr.counts[i])
+            for i in range(len(arr.counts))]
+
+
+@needs_frequencies
+def test_frequencies_arrays_every_layout(files, client, tmp_path):
+    """frequencies_files_arrays: the oracle's words and counts in order of
+    first occurrence over the files (or most_common with top), on the
+    local scheduler at every block size, on a cluster, and for a file of
+    a remote file system (memory://: read through its file object)."""
+    full = frequencies_oracle(files.values())
+    want = list(full.items())
+    for size in (1, 3, 8, None):
+        assert _items(wd.frequencies_files_arrays(list(files), blocksize=size)) == want, size
+    got = wd.frequencies_files_arrays(list(files), blocksize=2, client=client)
+    assert isinstance(got, word_count.FrequencyArrays)
+    assert _items(got) == want
+    for top in (0, 3, len(want) + 1):
+        assert _items(wd.frequencies_files_arrays(list(files), top=top, blocksize=4)) == \
+            full.most_common(top), top
+    with pytest.raises(ValueError):
+        wd.frequencies_files_arrays(list(files), top=-1)
+    import fsspec
+    data = b"b a b\nc  a\n\nd b\n" * 5
+    with fsspec.filesystem("memory").open("memory://wc-arrays/t.txt", "wb") as f:
+        f.write(data)
+    # One task at a time: fsspec's memory file system gives every open()
+    # of a file the same file object, so tasks on threads would share its
+    # position (frequencies_files miscounts so too).
+    with dask.config.set(scheduler="synchronous"):
+        for size in (3, 16, None):
+            assert _items(wd.frequencies_files_arrays("memory://wc-arrays/t.txt",
+                                                      blocksize=size)) \
+                == list(frequencies_oracle([data]).items()), size
+
+
 @needs_frequencies
 def test_top_of_a_wrong_type_is_a_type_error(files):
     """top= is checked as frequencies(top=) checks it: a bool, a str or a
@@ -412,6 +450,8 @@ def test_files_of_unknown_size_are_read_as_streams(tmp_path):
     if HAVE_FREQUENCIES:
         datas = [open(p, "rb").read() for p in PROC_FILES + SYS_FILES]
         assert wd.frequencies_files(PROC_FILES + SYS_FILES) == frequencies_oracle(datas)
+        assert _items(wd.frequencies_files_arrays(PROC_FILES + SYS_FILES)) == \
+            list(frequencies_oracle(datas).items())
 
 
 @needs_proc

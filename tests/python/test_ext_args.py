@@ -198,7 +198,7 @@ def test_private_int_arguments_are_ints_not_bools(tmp_path):
     from word_count import _word_count as ext
     path = tmp_path / "t.txt"
     path.write_bytes(TEXT)
-    args = (b"alpha", "space", False, "strict", 1, None)
+    args = (b"alpha", "space", False, "strict", 1, None, False)
 
     def count_range(start, end):
         return ext._count_range(str(path), start, end, *args)
