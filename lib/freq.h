@@ -77,6 +77,11 @@ int wc_freq_io_merge(wc_freq *into, wc_freq *from);
 int wc_freq_io_merge_many(wc_freq *const *from, size_t n, int threads,
                           size_t *big);
 
+/* Above every first occurrence in f: kept by the merges
+ * (wc_freq_merge_into, wc_freq_add_packed), found again (one pass) after a
+ * count added words. */
+uint64_t wc_freq_first_end(const wc_freq *f);
+
 /* Add counts[0 .. nids) to f's needle counts. */
 int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
 

@@ -721,9 +721,7 @@ int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen, int nwidth,
     return rc;
 }
 
-/* Above every first occurrence in f: kept by the merges, found again (one
- * pass) after a count added words. */
-static uint64_t wc_freq_first_end(const wc_freq *f)
+uint64_t wc_freq_first_end(const wc_freq *f)
 {
     if (f->first_end_n == f->tab.n)
         return f->first_end;

@@ -364,6 +364,58 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
     return e;
 }
 
+int wc_apart_note(struct wc_apart *a, const void *key, size_t bytes)
+{
+    if (bytes > WC_ARENA_BLOCK) {
+        if (a->nbig == a->bigcap) {
+            size_t cap = a->bigcap ? 2 * a->bigcap : 4;
+            const void **grown = wc_realloc(a->bigkey, cap * sizeof *grown);
+            if (grown == NULL)
+                return WC_ENOMEM;
+            a->bigkey = grown;
+            a->bigcap = cap;
+        }
+        const void *copy = wc_arena_copy(&a->big, key, bytes);
+        if (copy == NULL)
+            return WC_ENOMEM;
+        a->bigkey[a->nbig++] = copy;
+    } else if (bytes > WC_INLINE_KEY) {
+        a->small += (bytes + 7) & ~(size_t)7;
+    }
+    return WC_OK;
+}
+
+int wc_apart_reserve(struct wc_apart *a, struct wc_tab *t, size_t fresh)
+{
+    if (wc_tab_reserve(t, fresh) != WC_OK)
+        return WC_ENOMEM;
+    if (a->small > 0 &&
+        (a->out = wc_arena_copy(&t->arena, NULL, a->small)) == NULL)
+        return WC_ENOMEM;
+    return WC_OK;
+}
+
+const void *wc_apart_key(struct wc_apart *a, const void *key, size_t bytes,
+                         int copy)
+{
+    if (bytes > WC_ARENA_BLOCK)
+        return a->bigkey[a->taken++];
+    if (bytes <= WC_INLINE_KEY || !copy)
+        return key;
+    memcpy(a->out, key, bytes);
+    key = a->out;
+    a->out += (bytes + 7) & ~(size_t)7;
+    return key;
+}
+
+void wc_apart_end(struct wc_apart *a, struct wc_tab *t, int ok)
+{
+    if (ok)
+        wc_arena_adopt(&t->arena, &a->big);
+    wc_arena_free(&a->big); /* empty once adopted */
+    free(a->bigkey);
+}
+
 static _Atomic int wc_release_zero;
 static _Atomic size_t wc_released; /* wc_test_released_slots */
 

@@ -515,6 +515,34 @@ void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed,
 /* For tests: the most parts of a parallel merge since the last call. */
 size_t wc_test_pmerge_parts(void);
 
+/*
+ * The keys new to a table, made room for before any of them is added: the
+ * two passes of an insert that must change nothing when it fails
+ * (wc_tab_merge_ordered, wc_freq_add_packed).  Pass 1 notes each key not in
+ * t (wc_apart_note: a key over WC_ARENA_BLOCK is copied at once into a
+ * block of its own, rare; one longer than WC_INLINE_KEY counts its bytes),
+ * then wc_apart_reserve makes room for `fresh` entries and one region of t's
+ * arena for the counted bytes.  Pass 2 takes each noted key's place in the
+ * same order (wc_apart_key: where the key to insert is; it cannot fail)
+ * and wc_apart_end gives the blocks to t (or, after a failure, frees them).
+ */
+struct wc_apart {
+    struct wc_arena big;     /* the copies of keys over WC_ARENA_BLOCK */
+    const void **bigkey;
+    size_t nbig, bigcap, taken;
+    size_t small;            /* bytes of the other keys over WC_INLINE_KEY */
+    uint8_t *out;            /* where the next of those goes (pass 2) */
+};
+
+int wc_apart_note(struct wc_apart *a, const void *key, size_t bytes);
+int wc_apart_reserve(struct wc_apart *a, struct wc_tab *t, size_t fresh);
+/* The key to insert for a noted key of `bytes` bytes at `key`; with `copy`
+ * 0 the key is not inserted (a noted key given again): its copy, if it has
+ * one, is passed over. */
+const void *wc_apart_key(struct wc_apart *a, const void *key, size_t bytes,
+                         int copy);
+void wc_apart_end(struct wc_apart *a, struct wc_tab *t, int ok);
+
 /* Merge s (packed, its entries in order of first occurrence) into t, t's
  * words first: a word new to t gets first = base + its index in s (base
  * above every first in t) and its key copied; counts added.  Linear in the

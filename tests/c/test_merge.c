@@ -465,8 +465,9 @@ static void packed_free(struct packed *p)
 
 /* The texts' words given packed, added one after another (each overwritten
  * after: keys are copied), are the oracle's words of the texts one after
- * another; a table counted from text 0 first keeps its words first. */
-static void test_add_packed(void)
+ * another; a table counted from text 0 first keeps its words first (else
+ * text 0 too is added packed, to an empty table). */
+static void test_add_packed(int counted_first)
 {
     struct oracle o = {0};
     size_t len0;
@@ -474,8 +475,15 @@ static void test_add_packed(void)
     oracle_text(&o, t0, len0);
     uint8_t *keep[NTEXTS];
     wc_test_table_min(8);
-    wc_freq *dst = table_of(t0, len0);
+    wc_freq *dst = counted_first ? table_of(t0, len0) : empty_table();
     for (int k = 1; k < NTEXTS; k++) {
+        if (k == 1 && !counted_first) {
+            struct packed p = pack_text(0);
+            CHECK_EQ(wc_freq_add_packed(dst, p.data, p.size, p.off, p.counts, p.n),
+                     WC_OK, "text 0");
+            memset(p.data, 'x', p.size);
+            packed_free(&p);
+        }
         size_t len;
         keep[k] = make_text(k, &len);
         oracle_text(&o, keep[k], len);
@@ -485,7 +493,7 @@ static void test_add_packed(void)
         memset(p.data, 'x', p.size);
         packed_free(&p);
     }
-    CHECK(table_is(dst, &o), "texts added packed");
+    CHECK(table_is(dst, &o), "texts added packed, counted first %d", counted_first);
     wc_freq_free(dst);
     wc_test_table_min(0);
     free(t0);
@@ -521,6 +529,47 @@ static void test_add_packed_words(void)
                   count == wantc[i], "word %zu", i);
     }
     wc_freq_free(f);
+}
+
+/* Huge words (a block of their own each), new ones given twice in a part:
+ * each keeps its own bytes and the sum of its counts; the caller's bytes
+ * are overwritten after each add (keys are copied). */
+static void test_add_packed_huge(void)
+{
+    size_t w = HUGE_WORD;
+    uint8_t *data = xmalloc(3 * w);
+    int64_t off[4] = {0, (int64_t)w, (int64_t)(2 * w), (int64_t)(3 * w)};
+    const uint64_t counts[3] = {1, 2, 4}, again[1] = {8};
+    wc_freq *f = empty_table();
+    for (int round = 0; round < 2; round++) {
+        /* A, A, B; then (round 1) A, A, B again and C alone */
+        memset(data, 'A', 2 * w);
+        memset(data + 2 * w, 'B', w);
+        CHECK_EQ(wc_freq_add_packed(f, data, 3 * w, off, counts, 3), WC_OK,
+                 "round %d", round);
+        memset(data, 'x', 3 * w);
+    }
+    memset(data, 'C', w);
+    CHECK_EQ(wc_freq_add_packed(f, data, w, off, again, 1), WC_OK, "C");
+    memset(data, 'x', w);
+    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
+    CHECK_EQ(wc_freq_size(f), 3, "words");
+    const char fill[3] = {'A', 'B', 'C'};
+    const uint64_t want[3] = {6, 8, 8};
+    for (size_t i = 0; i < 3 && i < wc_freq_size(f); i++) {
+        const void *key;
+        size_t len;
+        int width;
+        uint64_t count;
+        wc_freq_get(f, i, &key, &len, &width, &count);
+        int same = len == w;
+        for (size_t k = 0; same && k < w; k++)
+            same = ((const uint8_t *)key)[k] == (uint8_t)fill[i];
+        CHECK(same && count == want[i], "huge word %zu: %zu bytes, count %llu",
+              i, len, (unsigned long long)count);
+    }
+    wc_freq_free(f);
+    free(data);
 }
 
 /* Bad offsets, tables that cannot take words, and counts that would wrap:
@@ -623,6 +672,31 @@ static void test_add_packed_oom(void)
         CHECK(failed > 1, "persistent %d: some adds ran out of memory", persistent);
         CHECK_EQ(wrong, 0, "persistent %d: %zu failed", persistent, failed);
     }
+    /* Into an empty table: WC_ENOMEM and still empty, or the words of
+     * text 7. */
+    struct oracle seven = {0};
+    oracle_text(&seven, keep[7], lens[7]);
+    for (int persistent = 0; persistent <= 1; persistent++) {
+        size_t failed = 0, wrong = 0;
+        for (uint64_t nth = 1; nth < 20; nth++) {
+            wc_freq *dst = empty_table();
+            wc_test_fail_allocs(nth, persistent);
+            int rc = wc_freq_add_packed(dst, p[7].data, p[7].size, p[7].off,
+                                        p[7].counts, p[7].n);
+            wc_test_fail_allocs(0, 0);
+            if (rc == WC_ENOMEM) {
+                failed++;
+                wrong += dst->tab.n != 0;
+                rc = wc_freq_add_packed(dst, p[7].data, p[7].size, p[7].off,
+                                        p[7].counts, p[7].n);
+            }
+            wrong += rc != WC_OK || !table_is(dst, &seven);
+            wc_freq_free(dst);
+        }
+        CHECK(failed > 1, "empty, persistent %d: some adds ran out of memory", persistent);
+        CHECK_EQ(wrong, 0, "empty, persistent %d: %zu failed", persistent, failed);
+    }
+    free(seven.w);
     wc_test_table_min(0);
     for (int k = 0; k < 8; k++) {
         free(keep[k]);
@@ -643,8 +717,10 @@ int main(void)
     test_merge_refused();
     test_merge_oom();
     test_sort_threads();
-    test_add_packed();
+    test_add_packed(1);
+    test_add_packed(0);
     test_add_packed_words();
+    test_add_packed_huge();
     test_add_packed_refused();
     test_add_packed_oom();
     return check_report();
