@@ -9,7 +9,9 @@ counted:
 - by ``word_count.dask.search_files`` on Dask's local threaded scheduler, and
   on a ``distributed.LocalCluster`` of 1 and of 2 worker processes;
 - by ``mpiexec -n 1`` and ``-n 2 python -m word_count.mpi`` (whole command,
-  with interpreter and MPI start-up) when mpi4py is installed.
+  with interpreter and MPI start-up) when mpi4py is installed;
+then benchmarks/bench_merge.py: the words of a file's ranges sent and added
+up as Counters against FrequencyArrays.
 
     python benchmarks/bench_dask.py [--size-mb 1000] [--blocksize 64MiB] [--file PATH] [--quick]
 
@@ -153,7 +155,11 @@ def main(argv=None) -> int:
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
-    return 0
+    # What the tasks and ranks send for frequencies: Counters or arrays
+    # (benchmarks/bench_merge.py).
+    print()
+    import bench_merge
+    return bench_merge.main(["--quick"] if a.quick else [])
 
 
 if __name__ == "__main__":

@@ -39,6 +39,23 @@ def write_top(counter: Counter, top: Optional[int], out: BinaryIO) -> None:
     out.flush()
 
 
+def write_top_arrays(arrays, top: Optional[int], out: BinaryIO) -> None:
+    """write_top for FrequencyArrays in order of first occurrence (every
+    word of the files): the K most common (None: all), most common first,
+    ties in order of first occurrence, as Counter.most_common orders them."""
+    import word_count
+    data, offsets, counts = word_count.merge_arrays(
+        [arrays], top=sys.maxsize if top is None else top)
+    lines = []
+    for i in range(len(counts)):
+        lines.append(b"%7d %s\n" % (counts[i], data[offsets[i]:offsets[i + 1]]))
+        if len(lines) == 65536:
+            out.write(b"".join(lines))
+            lines.clear()
+    out.write(b"".join(lines))
+    out.flush()
+
+
 def run_main(main: Callable[[], int]) -> NoReturn:
     """Run a command line's main() as the program: its return value is the
     exit status.  Ctrl-C and a closed standard output (`| head`) end the

@@ -76,7 +76,7 @@ except ImportError as _e:
 import word_count
 
 from . import _word_count
-from ._cli import add_word_options, word_options, write_top
+from ._cli import add_word_options, word_options, write_top_arrays
 from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
                       count_stream, count_stream_range, line_range, merge, top_words)
 
@@ -360,13 +360,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 result = search_files(paths, needle, blocksize=_blocksize_arg(a.blocksize),
                                       client=client, progress=a.progress, **options)
             else:
-                result = frequencies_files(a.args, blocksize=_blocksize_arg(a.blocksize),
-                                           client=client, progress=a.progress, **options)
+                # Arrays, not Counters, go between the tasks and to here.
+                result = frequencies_files_arrays(
+                    a.args, blocksize=_blocksize_arg(a.blocksize), client=client,
+                    progress=a.progress, **options)
         if a.top is NO_TOP:
             print(result)
-        else:
-            write_top(result, a.top, sys.stdout.buffer)
-        return 0 if result else 1
+            return 0 if result else 1
+        write_top_arrays(result, a.top, sys.stdout.buffer)
+        return 0 if len(result.counts) else 1
     except BrokenPipeError:
         raise  # run_main: as grep, ended by SIGPIPE
     except Exception as e:

@@ -16,8 +16,8 @@ to ``word_count.search_file`` on each file.  Each rank counts its ranges
 with the C core, which reads them with pread() in blocks (memory: one block
 plus the longest word), and rank 0 reduces the counts (MPI ``Reduce``, sum)
 and prints the total.  ``--top K`` gives word frequencies instead: rank 0
-gathers the Counters and merges them in text order (the files in the order
-given, then the offset), so equal counts come in order of first occurrence,
+gathers the ranks' words (as FrequencyArrays) and merges them in text order
+(the files in the order given, then the offset, with ``merge_arrays``), so equal counts come in order of first occurrence,
 as ``word_count.frequencies(top=K)`` orders them; K 0 prints none, K
 ``all`` every word.  Files whose size is not known (``/proc`` files report 0;
 FIFOs) are read whole, as streams, each by one rank, as ``search_file``
@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections import Counter
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 import word_count
@@ -43,9 +42,9 @@ import word_count
 __all__ = ["split_ranges", "line_start", "line_range", "count_range", "CHUNK", "main"]
 
 from . import _word_count
-from ._cli import add_word_options, run_main, word_options, write_top
+from ._cli import add_word_options, run_main, word_options, write_top_arrays
 from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
-                      line_range, line_start, merge, split_ranges)
+                      line_range, line_start, split_ranges)
 
 Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of that file
 
@@ -56,16 +55,16 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
     """Count this rank's ranges with the C core; errors are collected, not
     raised, so that every rank still takes part in the reduction.  A range
     whose end is None is a whole file of unknown size, read as a stream.
-    needle None: every word, as a list of (file index, start, Counter) for
-    `_merge_runs` (ranges that follow each other in the text share one
-    Counter); else the needle's count."""
+    needle None: every word, as a list of (file index, start,
+    FrequencyArrays) for `_merge_runs` (ranges that follow each other in the
+    text are merged into one); else the needle's count."""
     errors: List[str] = []
     acc: object = 0 if needle is not None else []
     last = None  # (file index, end) of the run being added to
     for i, lo, hi in ranges:
         try:
             if hi is None:
-                got = count_file(paths[i], needle, options)
+                got = count_file(paths[i], needle, options, arrays=True)
                 start = end = 0
             else:
                 with open(paths[i], "rb", buffering=0) as f:
@@ -73,7 +72,8 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
                 if start >= end:
                     continue
                 got = count_file_range(paths[i], start, end, needle, options,
-                                       options.get("threads") or word_count.default_threads())
+                                       options.get("threads") or word_count.default_threads(),
+                                       arrays=True)
         except OSError as e:
             errors.append(f"{paths[i]}: {e.strerror or e}")
             continue
@@ -83,7 +83,8 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
         if needle is not None:
             acc += got
         elif hi is not None and last == (i, start):
-            acc[-1][2].update(got)  # right after the last range: one Counter
+            # right after the last range: one run
+            acc[-1] = (*acc[-1][:2], word_count.merge_arrays([acc[-1][2], got]))
             last = (i, end)
         else:
             acc.append((i, start, got))
@@ -91,11 +92,14 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
     return acc, errors
 
 
-def _merge_runs(runs_of_ranks: Iterable[list]) -> Counter:
+def _merge_runs(runs_of_ranks: Iterable[list]) -> word_count.FrequencyArrays:
     """Every rank's runs, merged in text order (file index, then offset), so
-    that the words keep their order of first occurrence over the files."""
+    that the words keep their order of first occurrence over the files.
+    The runs are FrequencyArrays: what the ranks send the root is three
+    flat arrays each (bytes when pickled), not a Counter of an object a
+    word."""
     runs = sorted((run for runs in runs_of_ranks for run in runs), key=lambda r: r[:2])
-    return merge(c for _, _, c in runs)
+    return word_count.merge_arrays(a for _, _, a in runs)
 
 
 def _one_line(e: BaseException) -> str:
@@ -188,7 +192,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if needle is not None:
             word_count.search(b"", needle, **options)
         else:
-            word_count.frequencies(b"", **options)
+            word_count.frequencies_arrays(b"", **options)
     except (ValueError, TypeError, AttributeError) as e:
         if rank == 0:
             print(f"word_count.mpi: {e}", file=sys.stderr)
@@ -212,8 +216,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if needle is not None:
         print(result)
     else:
-        write_top(result, a.top, sys.stdout.buffer)
-        result = len(result)
+        write_top_arrays(result, a.top, sys.stdout.buffer)
+        result = len(result.counts)
     if errors or all_errors:
         return 2
     return 0 if result else 1
