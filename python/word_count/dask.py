@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import sys
 from collections import Counter
@@ -99,6 +100,54 @@ def _is_local(fs) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
+class _BufferFile(io.RawIOBase):
+    """A read-only file over a buffer, with a position of its own."""
+
+    def __init__(self, buf):
+        super().__init__()
+        self._buf = memoryview(buf).cast("B")
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._buf)}[whence]
+        if base + pos < 0:
+            raise ValueError(f"negative seek position {base + pos}")
+        self._pos = base + pos
+        return self._pos
+
+    def readinto(self, b) -> int:
+        n = max(0, min(len(b), len(self._buf) - self._pos))
+        memoryview(b).cast("B")[:n] = self._buf[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def close(self) -> None:
+        self._buf.release()
+        super().close()
+
+
+def _open(fs, path: str):
+    """fs.open(path, "rb"), as a file object of this task's own.  fsspec's
+    memory file system hands every open() of a file the same object, whose
+    one position tasks on threads would share (they miscounted, or found
+    the file shorter than planned): there, a view of its bytes with a
+    position of its own."""
+    from fsspec.implementations.memory import MemoryFileSystem
+    f = fs.open(path, "rb")
+    if isinstance(fs, MemoryFileSystem) and hasattr(f, "getbuffer"):
+        return _BufferFile(f.getbuffer())
+    return f
+
+
 def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
                 needle: Optional[bytes], options: dict, arrays: bool = False):
     """The per-range task: the C core on the whole lines that start in bytes
@@ -113,9 +162,9 @@ def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
             # fsspec's local files seek to their end when opened, which /proc
             # files refuse (EINVAL): the C core opens local ones itself.
             return count_file(path, needle, options, arrays)
-        with fs.open(path, "rb") as f:
+        with _open(fs, path) as f:
             return count_stream(f, needle, options, arrays)
-    with fs.open(path, "rb") as f:
+    with _open(fs, path) as f:
         start, end = line_range(f, lo, hi, size)
         if start >= end:
             if needle is not None:
