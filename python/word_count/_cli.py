@@ -9,7 +9,6 @@ import argparse
 import os
 import signal
 import sys
-from collections import Counter
 from typing import BinaryIO, Callable, NoReturn, Optional
 
 
@@ -31,18 +30,11 @@ def word_options(a: argparse.Namespace) -> dict:
     return options
 
 
-def write_top(counter: Counter, top: Optional[int], out: BinaryIO) -> None:
-    """The K most common words of counter (None: all), most common first."""
-    for word, n in counter.most_common(top):
-        key = word if isinstance(word, bytes) else word.encode("utf-8", "surrogateescape")
-        out.write(b"%7d %s\n" % (n, key))
-    out.flush()
-
-
 def write_top_arrays(arrays, top: Optional[int], out: BinaryIO) -> None:
-    """write_top for FrequencyArrays in order of first occurrence (every
-    word of the files): the K most common (None: all), most common first,
-    ties in order of first occurrence, as Counter.most_common orders them."""
+    """The K most common words (None: all) of FrequencyArrays in order of
+    first occurrence (every word of the files), most common first, ties in
+    order of first occurrence, as Counter.most_common orders them: a line
+    "%7d WORD" each."""
     import word_count
     data, offsets, counts = word_count.merge_arrays(
         [arrays], top=sys.maxsize if top is None else top)
