@@ -502,6 +502,20 @@ static void test_add_packed(int counted_first)
     free(o.w);
 }
 
+/* Word i of f (sorted) is want[0 .. wlen), counted wcount times. */
+static int word_is(const wc_freq *f, size_t i, const void *want, size_t wlen,
+                   uint64_t wcount)
+{
+    const void *key;
+    size_t len;
+    int width;
+    uint64_t count;
+    if (i >= wc_freq_size(f))
+        return 0;
+    wc_freq_get(f, i, &key, &len, &width, &count);
+    return len == wlen && memcmp(key, want, len) == 0 && count == wcount;
+}
+
 /* A word given twice counts both times, in the place of its first; an empty
  * word and a word of 17 bytes (not inline) are words; an offset that does
  * not start at 0 is taken. */
@@ -519,15 +533,8 @@ static void test_add_packed_words(void)
     const char *want[] = {"ab", "", "0123456789abcdefg"};
     const uint64_t wantc[] = {14, 10, 14};
     CHECK_EQ(wc_freq_size(f), 3, "words");
-    for (size_t i = 0; i < 3 && i < wc_freq_size(f); i++) {
-        const void *key;
-        size_t len;
-        int width;
-        uint64_t count;
-        wc_freq_get(f, i, &key, &len, &width, &count);
-        CHECK(len == strlen(want[i]) && memcmp(key, want[i], len) == 0 &&
-                  count == wantc[i], "word %zu", i);
-    }
+    for (size_t i = 0; i < 3; i++)
+        CHECK(word_is(f, i, want[i], strlen(want[i]), wantc[i]), "word %zu", i);
     wc_freq_free(f);
 }
 
@@ -556,17 +563,9 @@ static void test_add_packed_huge(void)
     CHECK_EQ(wc_freq_size(f), 3, "words");
     const char fill[3] = {'A', 'B', 'C'};
     const uint64_t want[3] = {6, 8, 8};
-    for (size_t i = 0; i < 3 && i < wc_freq_size(f); i++) {
-        const void *key;
-        size_t len;
-        int width;
-        uint64_t count;
-        wc_freq_get(f, i, &key, &len, &width, &count);
-        int same = len == w;
-        for (size_t k = 0; same && k < w; k++)
-            same = ((const uint8_t *)key)[k] == (uint8_t)fill[i];
-        CHECK(same && count == want[i], "huge word %zu: %zu bytes, count %llu",
-              i, len, (unsigned long long)count);
+    for (size_t i = 0; i < 3; i++) {
+        memset(data, fill[i], w);
+        CHECK(word_is(f, i, data, w, want[i]), "huge word %zu", i);
     }
     wc_freq_free(f);
     free(data);
