@@ -39,12 +39,13 @@ static int wc_int8_array(const Py_buffer *v, Py_ssize_t k, const char *what,
                      "items", k, what, fmt, v->itemsize);
         return -1;
     }
-    *is_signed = f[0] == 'q' || f[0] == 'l' || f[0] == 'n';
+    if (is_signed != NULL)
+        *is_signed = f[0] == 'q' || f[0] == 'l' || f[0] == 'n';
     return 0;
 }
 
 /* A copy of the 8-byte integers of obj (wc_int8_array), *n of them, or NULL
- * with an exception. */
+ * with an exception; *is_signed (when not NULL): their format's sign. */
 static void *wc_int8_copy(PyObject *obj, Py_ssize_t k, const char *what,
                           Py_ssize_t *n, int *is_signed)
 {
@@ -74,7 +75,7 @@ static int wc_add_part(wc_freq *f, PyObject *part, Py_ssize_t k)
     uint64_t *counts = NULL;
     uint8_t *own = NULL;
     Py_buffer data = {0};
-    int have_data = 0, ret = -1, osigned, csigned;
+    int have_data = 0, ret = -1, csigned;
     Py_ssize_t noff = 0, ncounts = 0;
     if (PyTuple_GET_SIZE(three) != 3) {
         PyErr_Format(PyExc_TypeError,
@@ -82,7 +83,9 @@ static int wc_add_part(wc_freq *f, PyObject *part, Py_ssize_t k)
                      "of %zd", k, PyTuple_GET_SIZE(three));
         goto done;
     }
-    off = wc_int8_copy(PyTuple_GET_ITEM(three, 1), k, "offsets", &noff, &osigned);
+    /* An offset beyond 2^63 - 1 of an unsigned array reads as negative:
+     * the core refuses it as it refuses any offset out of the data. */
+    off = wc_int8_copy(PyTuple_GET_ITEM(three, 1), k, "offsets", &noff, NULL);
     if (off == NULL)
         goto done;
     counts = wc_int8_copy(PyTuple_GET_ITEM(three, 2), k, "counts", &ncounts, &csigned);
@@ -99,9 +102,6 @@ static int wc_add_part(wc_freq *f, PyObject *part, Py_ssize_t k)
             PyErr_Format(PyExc_ValueError, "part %zd: count %zd is negative", k, i);
             goto done;
         }
-    /* An offset beyond 2^63 - 1 of an unsigned array reads as negative:
-     * the core refuses it as it refuses any offset out of the data. */
-    (void)osigned;
     if (PyObject_GetBuffer(PyTuple_GET_ITEM(three, 0), &data, PyBUF_SIMPLE) < 0)
         goto done;
     have_data = 1;
