@@ -4,7 +4,7 @@
  * table_merge.c, the narrowing of UTF-8 keys of a str's count in
  * table_narrow.c).
  */
-#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
+#define _GNU_SOURCE /* MADV_HUGEPAGE, mremap */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -274,28 +274,124 @@ size_t wc_test_table_grows(void)
     return atomic_exchange(&wc_grows, 0);
 }
 
-/* Move the entries to a slot array of nslots (a power of two that holds
- * them).  Out of memory: WC_ENOMEM and t as it was. */
+/* Grow the slot array s of n slots to m (n < m, powers of two): its first
+ * n slots kept, [n, m) empty.  A mapped array is moved with mremap: its
+ * pages go with it, unzeroed and uncopied, and only the new ones are fresh
+ * (fresh pages were a quarter of a count of 10M distinct words, perf: the
+ * kernel zeroes each, and a guest's host may back it only then).  It is
+ * moved to an address congruent to its own modulo 2 MiB, so its huge pages
+ * move whole.  A smaller array is realloc'd.  NULL when out of memory: s
+ * as it was. */
+static struct wc_ent *wc_slots_grow(struct wc_ent *s, size_t n, size_t m)
+{
+    size_t ob = n * sizeof *s, nb = m * sizeof *s;
+    if (wc_fail_alloc())
+        return NULL;
+#if defined(MADV_HUGEPAGE) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
+    if (ob >= WC_HUGE_SLOTS) {
+        const uintptr_t huge = (uintptr_t)2 << 20;
+        if (nb > SIZE_MAX - huge)
+            return NULL;
+        uint8_t *r = mmap(NULL, nb + huge, PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (r == MAP_FAILED)
+            return NULL;
+        uintptr_t skip = ((uintptr_t)s - (uintptr_t)r) & (huge - 1);
+        void *p = mremap(s, ob, nb, MREMAP_MAYMOVE | MREMAP_FIXED, r + skip);
+        if (p == MAP_FAILED) {
+            munmap(r, nb + huge);
+            return NULL;
+        }
+        /* The reservation's ends, around the moved array. */
+        if (skip > 0)
+            munmap(r, skip);
+        if (huge - skip > 0)
+            munmap(r + skip + nb, huge - skip);
+        wc_slots_populate((uint8_t *)p + ob, nb - ob);
+        return p;
+    }
+#endif
+    struct wc_ent *g;
+    if (nb >= WC_HUGE_SLOTS) {
+        if ((g = wc_slots_alloc(m, 1)) == NULL)
+            return NULL;
+        memcpy(g, s, ob);
+        wc_slots_free(s, n);
+        return g;
+    }
+    if ((g = realloc(s, nb)) == NULL)
+        return NULL;
+    memset(g + n, 0, nb - ob); /* every new page written (wc_slots_alloc) */
+    return g;
+}
+
+/* Grow t to nslots (a power of two that holds its entries), in place.
+ *
+ * In a table of n slots an entry's home is hash & (n - 1); in one of
+ * F * n, it is that plus k * n for some k < F.  Take the runs of occupied
+ * slots (clusters) of the old table in order.  The entries of a cluster
+ * that does not wrap around the end, put back into the new table, land in
+ * its own slots (those with k = 0) and in its copies k * n further on
+ * (the others): as many or fewer entries with the same homes never spill
+ * past where the cluster ended.  So each entry, taken from its slot and put
+ * back from its new home, finds its place among slots already done: k = 0
+ * at or before where it was (that slot is free now), k > 0 in fresh
+ * slots.  The one cluster that wraps around the old table's end would
+ * spill its entries over the end of the new table into slots not yet done,
+ * so it is taken out first and put back last.  Out of memory: WC_ENOMEM and
+ * t as it was. */
 static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
 {
-    struct wc_ent *s = wc_slots_alloc(nslots, 1);
-    if (s == NULL)
+    size_t n = t->mask + 1, mask = nslots - 1;
+    struct wc_ent *ents = t->ents;
+    size_t head = 0, tail = 0;
+    while (head < n && ents[head].hash != 0)
+        head++;
+    if (head > 0)
+        while (tail < n - head && ents[n - 1 - tail].hash != 0)
+            tail++;
+    size_t nwrap = tail > 0 ? head + tail : 0;
+    struct wc_ent local[64], *wrap = local;
+    if (nwrap > sizeof local / sizeof *local &&
+        (wrap = wc_malloc(nwrap * sizeof *wrap)) == NULL)
         return WC_ENOMEM;
+    struct wc_ent *s = wc_slots_grow(ents, n, nslots);
+    if (s == NULL) {
+        if (wrap != local)
+            free(wrap);
+        return WC_ENOMEM;
+    }
     atomic_fetch_add_explicit(&wc_grows, t->n != 0, memory_order_relaxed);
     size_t most = atomic_load_explicit(&wc_moved_max, memory_order_relaxed);
     while (t->n > most &&
            !atomic_compare_exchange_weak(&wc_moved_max, &most, t->n))
         ;
-    size_t mask = nslots - 1;
-    for (size_t i = 0; i <= t->mask; i++) {
-        if (t->ents[i].hash == 0)
+    if (nwrap > 0) {
+        memcpy(wrap, s + n - tail, tail * sizeof *s);
+        memcpy(wrap + tail, s, head * sizeof *s);
+        memset(s + n - tail, 0, tail * sizeof *s);
+        memset(s, 0, head * sizeof *s);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].hash == 0)
             continue;
-        size_t j = wc_ent_hash(&t->ents[i], t->kw, mask) & mask;
+        size_t j = wc_ent_hash(&s[i], t->kw, mask) & mask;
+        if (j == i)
+            continue;
+        struct wc_ent e = s[i];
+        s[i].hash = 0;
         while (s[j].hash != 0)
             j = (j + 1) & mask;
-        s[j] = t->ents[i];
+        s[j] = e;
     }
-    wc_slots_free(t->ents, t->mask + 1);
+    for (size_t w = 0; w < nwrap; w++) {
+        size_t j = wc_ent_hash(&wrap[w], t->kw, mask) & mask;
+        while (s[j].hash != 0)
+            j = (j + 1) & mask;
+        s[j] = wrap[w];
+    }
+    if (wrap != local)
+        free(wrap);
     t->ents = s;
     t->mask = mask;
     t->load = 0;

@@ -12,7 +12,10 @@
  *     turn, once or from then on: WC_ENOMEM and the table as it was, or
  *     WC_OK and the right counts; and of the sort that narrows the keys of
  *     a 4-byte text: a sort again gives every key in its narrowest width; the table is read whole after each (ASan
- *     sees any key left dangling) and counts right once allocations work.
+ *     sees any key left dangling) and counts right once allocations work;
+ *   - a table grown in place (realloc'd, or a mapped one moved by mremap,
+ *     by doubling or more at once, with a cluster of slots around its end)
+ *     finds every key after every growth, each reached from its home slot.
  * The expected counts come from how the texts are built, never from the
  * core.
  *
@@ -1400,6 +1403,10 @@ static void test_slots_written(void)
     for (size_t r = 0; r < 2; r++) {
         struct wc_tab t;
         CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
+        /* The large one grows twice: the second growth moves a mapped
+         * array (mremap) and writes only its new pages. */
+        if (r == 1)
+            CHECK_EQ(wc_tab_reserve(&t, reserve[r] / 5), WC_OK, "reserve");
         CHECK_EQ(wc_tab_reserve(&t, reserve[r]), WC_OK, "reserve %zu", reserve[r]);
         size_t slots = t.mask + 1, n = reserve[r] * pct[r] / 100;
         long before = minor_faults();
@@ -1749,6 +1756,161 @@ static void test_pmerge_small(void)
     free(text);
 }
 
+/* ---- growth in place (wc_tab_rehash) ---------------------------------- */
+
+/* Entries of t whose slot is not reached from their home slot over occupied
+ * slots only (linear probing's invariant: a look-up stops at the first
+ * empty slot). */
+static size_t unreachable(const struct wc_tab *t)
+{
+    size_t bad = 0;
+    for (size_t q = 0; q <= t->mask; q++) {
+        if (t->ents[q].hash == 0)
+            continue;
+        size_t j = wc_ent_hash(&t->ents[q], t->kw, t->mask) & t->mask;
+        for (; j != q; j = (j + 1) & t->mask)
+            if (t->ents[j].hash == 0) {
+                bad++;
+                break;
+            }
+    }
+    return bad;
+}
+
+/* The grown keys: key i is "g" and i in decimal, then i % 29 letters (up to
+ * 38 bytes: some inline, some in the arena). */
+static size_t grow_key(size_t i, char *buf)
+{
+    int n = snprintf(buf, 48, "g%zu", i);
+    for (size_t k = 0; k < i % 29; k++)
+        buf[n++] = (char)('a' + (i + k) % 26);
+    return (size_t)n;
+}
+
+/* Keys 0 .. n - 1 each found in t with count i % 3 + 1 and first i * 4;
+ * returns how many are not. */
+static size_t grow_missing(const struct wc_tab *t, size_t n, const size_t *ids)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char key[48];
+        size_t len = grow_key(ids[i], key), slot;
+        const struct wc_ent *e =
+            wc_tab_find(t, key, len, wc_key_hash(key, len), &slot);
+        bad += e == NULL || e->count != ids[i] % 3 + 1 || e->first != ids[i] * 4;
+    }
+    return bad;
+}
+
+static int grow_insert(struct wc_tab *t, size_t id)
+{
+    char key[48];
+    size_t len = grow_key(id, key);
+    uint64_t h = wc_key_hash(key, len);
+    for (size_t c = 0; c < id % 3 + 1; c++)
+        if (wc_tab_count(t, key, len, h, id * 4, 1) != WC_OK)
+            return 0;
+    return 1;
+}
+
+/* A table that grows as keys come in, from 16 slots (a slot array realloc'd)
+ * past WC_HUGE_SLOTS (mapped, moved by mremap), and by more than doubling
+ * at once (wc_tab_reserve of many): after every growth each key is found
+ * with its count and first occurrence, and reached from its home slot.
+ * Growths from a table whose last and first slots are both taken (a cluster
+ * that wraps around its end, put back last) are counted: the test is only
+ * worth something if they happen. */
+static void test_grow_in_place(void)
+{
+    size_t *ids = xmalloc(200000 * sizeof *ids);
+    size_t grows = 0, wrapped = 0, jumps = 0, bad = 0, lost = 0;
+    for (int trial = 0; trial < 240; trial++) {
+        size_t n = trial == 0 ? 200000 : 200 + (size_t)(rnd() % 3000);
+        struct wc_tab t;
+        CHECK_EQ(wc_tab_init_for(&t, 1, 1), WC_OK, "init");
+        size_t base = (size_t)trial * 1000000;
+        for (size_t i = 0; i < n; i++) {
+            ids[i] = base + i;
+            size_t mask = t.mask;
+            int wraps = t.ents[0].hash != 0 && t.ents[mask].hash != 0;
+            if (trial > 0 && rnd() % 500 == 0) {
+                size_t more = t.n * (2 + (size_t)(rnd() % 60));
+                CHECK_EQ(wc_tab_reserve(&t, more), WC_OK, "reserve %zu", more);
+                jumps += t.mask > 2 * mask + 1;
+            }
+            if (!grow_insert(&t, ids[i])) {
+                CHECK(0, "trial %d: key %zu not counted", trial, i);
+                break;
+            }
+            if (t.mask != mask) {
+                grows++;
+                wrapped += wraps;
+                if (trial > 0 || (t.mask + 1) * sizeof(struct wc_ent) >= WC_HUGE_SLOTS)
+                    bad += unreachable(&t), lost += grow_missing(&t, i + 1, ids);
+            }
+        }
+        bad += unreachable(&t);
+        lost += grow_missing(&t, n, ids);
+        CHECK_EQ(t.n, n, "trial %d: entries", trial);
+        wc_tab_free(&t);
+    }
+    printf("grow in place: %zu growths, %zu of them with a cluster around the "
+           "end, %zu by more than doubling\n", grows, wrapped, jumps);
+    CHECK(bad == 0, "%zu entries not reached from their home slot", bad);
+    CHECK(lost == 0, "%zu keys not found (or counted wrong) after a growth", lost);
+    CHECK(wrapped >= 50 && jumps >= 50, "%zu growths around the end, %zu jumps",
+          wrapped, jumps);
+    free(ids);
+}
+
+/* A cluster of 150 entries around the end of a table of 1,024 slots (keys
+ * picked for homes in its last 40 slots): more than the 64 entries kept on
+ * the stack, so wc_tab_rehash allocates room for them.  That allocation
+ * failing, then the growth of the slot array: WC_ENOMEM and the table as
+ * it was.  Then the growth, to 2,048 and to 16,384 slots: every key found. */
+static void test_grow_wrapped_cluster(void)
+{
+    size_t ids[600], n = 0;
+    struct wc_tab t;
+    CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
+    CHECK_EQ(t.mask + 1, (size_t)WC_TAB_MIN, "slots");
+    for (size_t id = 7000000; n < 150; id++) {
+        char key[48];
+        size_t len = grow_key(id, key);
+        if ((wc_key_hash(key, len) & t.mask) >= t.mask - 39)
+            ids[n++] = id;
+    }
+    for (size_t id = 8000000; n < 600; id++)
+        ids[n++] = id;
+    for (size_t i = 0; i < n; i++)
+        CHECK(grow_insert(&t, ids[i]), "key %zu", i);
+    size_t head = 0;
+    while (t.ents[head].hash != 0)
+        head++;
+    CHECK(head > 64 && t.ents[t.mask].hash != 0 && t.mask + 1 == WC_TAB_MIN,
+          "the cluster around the end: %zu entries after slot 0", head);
+    for (uint64_t nth = 1; nth <= 2; nth++) {
+        wc_test_fail_allocs(nth, 0);
+        CHECK_EQ(wc_tab_reserve(&t, t.n), WC_ENOMEM, "allocation %d failing",
+                 (int)nth);
+        wc_test_fail_allocs(0, 0);
+        CHECK(t.mask + 1 == WC_TAB_MIN && t.n == n && unreachable(&t) == 0 &&
+              grow_missing(&t, n, ids) == 0, "allocation %d failing: the "
+              "table is not as it was", (int)nth);
+    }
+    CHECK_EQ(wc_tab_reserve(&t, t.n), WC_OK, "reserve");
+    CHECK(t.mask + 1 == 2 * WC_TAB_MIN && unreachable(&t) == 0 &&
+          grow_missing(&t, n, ids) == 0, "grown to %zu slots", t.mask + 1);
+    wc_tab_free(&t);
+    CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
+    for (size_t i = 0; i < n; i++)
+        CHECK(grow_insert(&t, ids[i]), "key %zu", i);
+    CHECK_EQ(wc_tab_reserve(&t, 9000), WC_OK, "reserve");
+    CHECK(t.mask + 1 == 16 * WC_TAB_MIN && unreachable(&t) == 0 &&
+          grow_missing(&t, n, ids) == 0, "grown to %zu slots", t.mask + 1);
+    wc_tab_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -1766,6 +1928,8 @@ int main(int argc, char **argv)
         test_first_room();
         test_small_texts();
         test_fills_at_the_end();
+        test_grow_in_place();
+        test_grow_wrapped_cluster();
         test_slots_written();
         test_release_read_words();
         test_release_linear();
