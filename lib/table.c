@@ -288,10 +288,10 @@ size_t wc_test_table_grows(void)
 static struct wc_ent *wc_slots_grow(struct wc_ent *s, size_t n, size_t m)
 {
     size_t ob = n * sizeof *s, nb = m * sizeof *s;
-    if (wc_fail_alloc())
-        return NULL;
 #if defined(MADV_HUGEPAGE) && defined(MREMAP_MAYMOVE)
     if (ob >= WC_HUGE_SLOTS) {
+        if (wc_fail_alloc())
+            return NULL;
         void *p = mremap(s, ob, nb, MREMAP_MAYMOVE);
         if (p == MAP_FAILED)
             return NULL;
@@ -307,7 +307,7 @@ static struct wc_ent *wc_slots_grow(struct wc_ent *s, size_t n, size_t m)
         wc_slots_free(s, n);
         return g;
     }
-    if ((g = realloc(s, nb)) == NULL)
+    if ((g = wc_realloc(s, nb)) == NULL)
         return NULL;
     memset(g + n, 0, nb - ob); /* every new page written (wc_slots_alloc) */
     return g;

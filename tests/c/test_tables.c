@@ -15,7 +15,8 @@
  *     sees any key left dangling) and counts right once allocations work;
  *   - a table grown in place (realloc'd, or a mapped one moved by mremap,
  *     by doubling or more at once, with a cluster of slots around its end)
- *     finds every key after every growth, each reached from its home slot.
+ *     finds every key after every growth, each reached from its home slot;
+ *     one whose new memory the OS refuses (RLIMIT_AS) stays as it was.
  * The expected counts come from how the texts are built, never from the
  * core.
  *
@@ -1911,6 +1912,67 @@ static void test_grow_wrapped_cluster(void)
     wc_tab_free(&t);
 }
 
+/* The process's address space now, in bytes (/proc/self/statm), or 0. */
+static size_t address_space(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%lu", &pages) != 1)
+        pages = 0;
+    fclose(f);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The growth of a table failing in the kernel, not only in the injected
+ * failures: with the address space limited (RLIMIT_AS) to 256 KiB beyond
+ * what the process has, a slot array of 320 KiB cannot be replaced by a
+ * mapped one of 5 MiB, nor a mapped one of 10 MiB grown to 40 MiB by
+ * mremap: WC_ENOMEM, and the table
+ * as it was (every key found, reached from its home slot); then, with the
+ * limit lifted, the same growth.  Not under a sanitizer or valgrind, whose
+ * own mappings the limit would break. */
+static void test_grow_os_refuses(void)
+{
+    if (!faults_are_ours()) {
+        printf("grow refused by the OS: not checked under a sanitizer or "
+               "valgrind\n");
+        return;
+    }
+    static const size_t keys[] = {5000, 150000}, more[] = {40000, 500000};
+    size_t *ids = xmalloc(150000 * sizeof *ids);
+    for (size_t r = 0; r < 2; r++) {
+        struct wc_tab t;
+        CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
+        for (size_t i = 0; i < keys[r]; i++) {
+            ids[i] = 9000000 + i;
+            CHECK(grow_insert(&t, ids[i]), "key %zu", i);
+        }
+        size_t slots = t.mask + 1;
+        struct rlimit old, lim;
+        CHECK_EQ(getrlimit(RLIMIT_AS, &old), 0, "getrlimit");
+        lim = old;
+        lim.rlim_cur = (rlim_t)(address_space() + ((size_t)256 << 10));
+        int rc = WC_OK, set = setrlimit(RLIMIT_AS, &lim) == 0;
+        if (set)
+            rc = wc_tab_reserve(&t, more[r]);
+        CHECK_EQ(setrlimit(RLIMIT_AS, &old), 0, "setrlimit back");
+        CHECK(set, "setrlimit");
+        CHECK_EQ(rc, WC_ENOMEM, "%zu slots (%zu KiB) grown with no room", slots,
+                 slots * sizeof(struct wc_ent) / 1024);
+        CHECK(t.mask + 1 == slots && t.n == keys[r] && unreachable(&t) == 0 &&
+              grow_missing(&t, keys[r], ids) == 0,
+              "%zu slots: the table is not as it was", slots);
+        CHECK_EQ(wc_tab_reserve(&t, more[r]), WC_OK, "reserve");
+        CHECK(t.mask + 1 == slots * (r == 0 ? 16 : 4) && unreachable(&t) == 0 &&
+              grow_missing(&t, keys[r], ids) == 0, "grown to %zu slots",
+              t.mask + 1);
+        wc_tab_free(&t);
+    }
+    free(ids);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -1930,6 +1992,7 @@ int main(int argc, char **argv)
         test_fills_at_the_end();
         test_grow_in_place();
         test_grow_wrapped_cluster();
+        test_grow_os_refuses();
         test_slots_written();
         test_release_read_words();
         test_release_linear();
