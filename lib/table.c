@@ -274,6 +274,14 @@ size_t wc_test_table_grows(void)
     return atomic_exchange(&wc_grows, 0);
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define WC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WC_TSAN 1
+#endif
+#endif
+
 /* Grow the slot array s of n slots to m (n < m, powers of two): its first
  * n slots kept, [n, m) empty.  A mapped array is moved with mremap: its
  * pages go with it, unzeroed and uncopied, and only the new ones are fresh
@@ -285,14 +293,6 @@ size_t wc_test_table_grows(void)
  * given by MREMAP_FIXED, under which valgrind lost track of the new pages).
  * A smaller array is realloc'd.  NULL when out of memory: s
  * as it was. */
-#if defined(__SANITIZE_THREAD__)
-#define WC_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define WC_TSAN 1
-#endif
-#endif
-
 static struct wc_ent *wc_slots_grow(struct wc_ent *s, size_t n, size_t m)
 {
     size_t ob = n * sizeof *s, nb = m * sizeof *s;
