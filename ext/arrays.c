@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "errors.h"
+#include "gil.h"
 
 /* Whether buffer v is a 1-D array of 8-byte integers in native order
  * (struct format q, Q, l, L, n or N, with @ or = or, here, <): else a
@@ -171,7 +172,7 @@ static PyObject *wc_merge_arrays(PyObject *module, PyObject *const *args,
         goto done;
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = top < 0 ? wc_freq_sort(f, 0) : wc_freq_sort_top(f, (size_t)top);
+    rc = wc_freq_order(f, top, 1);
     Py_END_ALLOW_THREADS
     result = rc == WC_OK ? wc_freq_arrays(f, 0, top) : wc_raise(rc);
 done:

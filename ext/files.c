@@ -250,7 +250,7 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top,
 {
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = top < 0 ? wc_freq_sort(f, 0) : wc_freq_sort_top(f, (size_t)top);
+    rc = wc_freq_order(f, top, arrays);
     Py_END_ALLOW_THREADS
     if (rc != WC_OK)
         return wc_raise(rc);

@@ -129,7 +129,7 @@ static int wc_count_exact(PyObject *contents, const wc_text *text,
     }
     if (rc == WC_OK) {
         size_t err = 0;
-        rc = wc_freq_text(f, text->data, text->len, text->width, 1, 0,
+        rc = wc_freq_text(f, text->data, text->len, text->width, 1, 0, 0,
                           progress, &err);
         if (rc != WC_OK)
             wc_raise_text(rc, contents, text->data, text->len, err);
@@ -238,7 +238,7 @@ static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
         goto done;
     }
     size_t err = 0;
-    int rc = wc_freq_text(f, text.data, text.len, text.width, 0, top,
+    int rc = wc_freq_text(f, text.data, text.len, text.width, 0, top, arrays,
                           progress, &err);
     if (rc != WC_OK) {
         wc_raise_text(rc, contents, text.data, text.len, err);

@@ -110,34 +110,41 @@ PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result)
     return result;
 }
 
+int wc_freq_order(wc_freq *f, Py_ssize_t top, int arrays)
+{
+    if (top >= 0)
+        return wc_freq_sort_top(f, (size_t)top);
+    return arrays ? wc_freq_sort_for_pack(f, 0) : wc_freq_sort(f, 0);
+}
+
 /* The words of the text into f: the needles' counts, or every word and
- * then the order (top < 0: by first occurrence; else the top most common
- * first). */
+ * then their order (wc_freq_order). */
 static int wc_freq_pass(wc_freq *f, const void *data, size_t len, int needles,
-                        Py_ssize_t top, size_t *err)
+                        Py_ssize_t top, int arrays, size_t *err)
 {
     if (needles)
         return wc_freq_count_needles(f, data, len, err);
     int rc = wc_freq_count_all(f, data, len, err);
     if (rc != WC_OK)
         return rc;
-    return top < 0 ? wc_freq_sort(f, 0) : wc_freq_sort_top(f, (size_t)top);
+    return wc_freq_order(f, top, arrays);
 }
 
 int wc_freq_text(wc_freq *f, const void *data, size_t len, int width,
-                 int needles, Py_ssize_t top, PyObject *progress, size_t *err)
+                 int needles, Py_ssize_t top, int arrays, PyObject *progress,
+                 size_t *err)
 {
     if (progress != NULL && wc_call_progress(progress, 0, len) < 0)
         return WC_EINTR;
     int rc;
     if (len * (size_t)width < WC_GIL_THRESHOLD) {
         /* Holds the GIL: no signal can be missed, no check needed. */
-        rc = wc_freq_pass(f, data, len, needles, top, err);
+        rc = wc_freq_pass(f, data, len, needles, top, arrays, err);
     } else {
         wc_call call = {.progress = progress, .unit = (unsigned)width};
         wc_freq_set_progress(f, wc_on_progress, &call, 0);
         call.ts = PyEval_SaveThread();
-        rc = wc_freq_pass(f, data, len, needles, top, err);
+        rc = wc_freq_pass(f, data, len, needles, top, arrays, err);
         PyEval_RestoreThread(call.ts);
         wc_freq_set_progress(f, NULL, NULL, 0);
     }

@@ -53,9 +53,19 @@ int wc_progress_open(PyObject *obj, const char *unit, PyObject **cb,
 PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result);
 
 /*
+ * The order of f's words for its result (wc_freq_order): top < 0, by first
+ * occurrence, for a Counter's read-out (wc_freq_sort: it gives back the
+ * table as it goes) or for `arrays` (wc_freq_sort_for_pack: keys packed
+ * as they were counted, read through an index when there are millions);
+ * else the top most common first (wc_freq_sort_top).  Returns the core's
+ * code.
+ */
+int wc_freq_order(wc_freq *f, Py_ssize_t top, int arrays);
+
+/*
  * The words of a text in memory (data, len units of f's width) into f: the
- * needles' counts (needles), or every word and then their order (top < 0:
- * by first occurrence, wc_freq_sort; else wc_freq_sort_top(f, top)).  A text of WC_GIL_THRESHOLD bytes or more is counted with the
+ * needles' counts (needles), or every word and then their order for a
+ * result (wc_freq_order(f, top, arrays)).  A text of WC_GIL_THRESHOLD bytes or more is counted with the
  * GIL released, with signal handlers and `progress` (a callable or NULL) run
  * between spans (wc_on_progress); progress is also called with (0, total)
  * before and (total, total) after, whatever the size (units: characters of
@@ -63,6 +73,7 @@ PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result);
  * when a callback raised; WC_EUTF8 with *err the offset).
  */
 int wc_freq_text(wc_freq *f, const void *data, size_t len, int width,
-                 int needles, Py_ssize_t top, PyObject *progress, size_t *err);
+                 int needles, Py_ssize_t top, int arrays, PyObject *progress,
+                 size_t *err);
 
 #endif /* WC_EXT_GIL_H */

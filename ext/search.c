@@ -73,7 +73,7 @@ static PyObject *wc_search_words(PyObject *contents, PyObject *needle,
     /* The table holds its own copy: the caller's needle is not read again. */
     wc_text_release(&pat);
     if (rc == WC_OK) {
-        rc = wc_freq_text(f, text.data, text.len, text.width, 1, 0, progress, &err);
+        rc = wc_freq_text(f, text.data, text.len, text.width, 1, 0, 0, progress, &err);
         if (rc != WC_OK)
             wc_raise_text(rc, contents, text.data, text.len, err);
     }

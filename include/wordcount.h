@@ -294,6 +294,27 @@ WC_API uint64_t wc_freq_needle_count(const wc_freq *f, size_t id);
  */
 WC_API int wc_freq_sort(wc_freq *f, int by_count);
 
+/*
+ * As wc_freq_sort, for a read-out by wc_freq_packed_size and wc_freq_pack
+ * (arrays), which keeps nothing per word:
+ *   - the keys that wc_freq_get gives narrowed after wc_freq_sort (see
+ *     there) were counted as UTF-8, and stay so: wc_freq_get gives them as
+ *     their UTF-8 bytes (width 1), and wc_freq_pack writes them as they
+ *     are (with utf8 1, what it writes of the narrowed keys), not encoded
+ *     again;
+ *   - for millions of words (64 MiB of the table's entries or more) the
+ *     words stay where the count left them, and their order is an index
+ *     beside them (8 bytes a word), which wc_freq_get, wc_freq_packed_size
+ *     and wc_freq_pack read through: no copy of the words is made, and the
+ *     memory at the peak is less.  But wc_freq_release then gives nothing
+ *     back (the words are read in order from places all over the table,
+ *     which is held until wc_freq_free).  Fewer words, or no memory for the
+ *     index: the words are moved as by wc_freq_sort.
+ * wc_freq_sort or wc_freq_sort_top after it sort (and narrow) as usual.
+ * Returns as wc_freq_sort.
+ */
+WC_API int wc_freq_sort_for_pack(wc_freq *f, int by_count);
+
 /* As wc_freq_sort(f, 1) for the k most common words only: words 0 ..
  * min(k, n) - 1 are the first of wc_freq_sort(f, 1), in its order; the
  * others follow in no given order.  O(n log k) time: no full sort for a
@@ -303,9 +324,10 @@ WC_API int wc_freq_sort_top(wc_freq *f, size_t k);
 /* The number of distinct words, and word i in the current order.  Keys as
  * wc_words_foreach hands them out, except the words counted by
  * wc_freq_count_all in a text of width 2 or 4 and the folded words of a
- * Latin-1 text: each of those comes in the narrowest width that holds
- * its code points (*width 1: Latin-1, 2: UCS-2, 4: UTF-32), as CPython
- * stores a str. */
+ * Latin-1 text: after wc_freq_sort or wc_freq_sort_top each of those comes
+ * in the narrowest width that holds its code points (*width 1: Latin-1, 2:
+ * UCS-2, 4: UTF-32), as CPython stores a str; before, or after
+ * wc_freq_sort_for_pack, as its UTF-8 (width 1). */
 WC_API size_t wc_freq_size(const wc_freq *f);
 WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
                         size_t *len, int *width, uint64_t *count);
@@ -316,8 +338,8 @@ WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
  * goes, so that a table of millions of words shrinks while their copies
  * grow).  From then on wc_freq_get gives those words as empty, count 0,
  * and the table cannot be sorted or merged again (WC_EINVAL); it may be
- * read on from word i, and freed.  Before wc_freq_sort or wc_freq_sort_top
- * it does nothing.
+ * read on from word i, and freed.  Before wc_freq_sort or wc_freq_sort_top,
+ * and after a wc_freq_sort_for_pack that kept an index, it does nothing.
  */
 WC_API void wc_freq_release(wc_freq *f, size_t i);
 
@@ -326,7 +348,9 @@ WC_API void wc_freq_release(wc_freq *f, size_t i);
  * after another, for a columnar result: as they are when utf8 is 0 (the
  * keys of bytes); with utf8 1, every unit as UTF-8, a width 1 key taken
  * as Latin-1 and a surrogate as its 3-byte form (what CPython's
- * str.encode("utf-8", "surrogatepass") gives).  wc_freq_packed_size is
+ * str.encode("utf-8", "surrogatepass") gives), except keys that wc_freq_get
+ * gives as UTF-8 (see there), which are that already and written as they
+ * are.  wc_freq_packed_size is
  * the bytes they take; wc_freq_pack writes word i at data + offsets[i],
  * from data + at on, and its count at counts[i], and returns the offset
  * after the last (offsets and counts are indexed by word, data by byte:

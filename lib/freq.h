@@ -39,6 +39,10 @@ struct wc_freq {
     size_t first_end_n;
     int sorted;         /* wc_freq_sort or wc_freq_sort_top has run */
     size_t released;    /* wc_freq_release: words 0 .. released-1 are gone */
+    /* wc_freq_sort_for_pack: word i is tab.ents[order[i] & order_mask] (the
+     * entries did not move); NULL: word i is tab.ents[i]. */
+    uint64_t *order;
+    uint64_t order_mask;
 };
 
 /* WC_OK if f can count a byte (UTF-8) text read from a file: width 1, not
@@ -90,6 +94,10 @@ int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
  * wide for one element beside the index are, even where they fit (1); or
  * as usual (0). */
 void wc_test_sort_split(int on);
+
+/* For tests: wc_freq_sort_for_pack keeps an index of every table, however
+ * small (1); or of tables of WC_INDEX_MIN bytes of entries or more (0). */
+void wc_test_sort_index(int on);
 
 /* For tests: the most parts (threads) that a pass of a sort was split
  * into since the last call (which sets it to 0 again). */

@@ -13,6 +13,9 @@
  *     are refused (WC_EINVAL);
  *   - every allocation failing in turn, once or from then on: WC_ENOMEM
  *     and the table as it was, or WC_OK and the oracle's table;
+ *   - the sorts on 1 to 4 threads, and through an index (wc_freq_sort_for_pack):
+ *     the words, packed and read, as the sort that moves them gives them;
+ *     sorted again after it, merged after it;
  *   - words given packed (wc_freq_add_packed): the texts' words added so
  *     give the oracle's; a word given twice, an empty word; bad offsets,
  *     tables that cannot take words and counts that would wrap refused, the
@@ -389,41 +392,151 @@ static int sorted_as(wc_freq *f, int by_count)
     return pos == SORT_WORDS;
 }
 
-static void test_sort_threads(void)
+/* The text of the sort tests: SORT_WORDS words, word i sort_count(i)
+ * times. */
+static uint8_t *sort_text(size_t *len)
 {
-    size_t cap = (size_t)SORT_WORDS * 14 * 8, len = 0;
+    size_t cap = (size_t)SORT_WORDS * 14 * 8, n = 0;
     uint8_t *t = xmalloc(cap);
     for (size_t i = 0; i < SORT_WORDS; i++)
-        len += (size_t)snprintf((char *)t + len, cap - len, "w%zu ", i);
+        n += (size_t)snprintf((char *)t + n, cap - n, "w%zu ", i);
     for (size_t r = 1; r < 13; r++) /* the later occurrences, scattered */
         for (size_t k = 0; k < SORT_WORDS; k++) {
             size_t i = (k * 7 + r * 4999) % SORT_WORDS;
             if (sort_count(i) > r)
-                len += (size_t)snprintf((char *)t + len, cap - len, "w%zu\n", i);
+                n += (size_t)snprintf((char *)t + n, cap - n, "w%zu\n", i);
         }
+    *len = n;
+    return t;
+}
+
+/* Each order on 1 to 4 threads, the entries moved into it (wc_freq_sort)
+ * and read through an index (wc_freq_sort_for_pack, an index kept however
+ * few the words). */
+static void test_sort_threads(void)
+{
+    size_t len;
+    uint8_t *t = sort_text(&len);
     size_t most = 0;
     for (int threads = 1; threads <= 4; threads++) {
         wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
-        for (int mode = 0; mode < 4; mode++) {
-            int by_count = mode == 1 || mode == 2;
+        for (int mode = 0; mode < 8; mode++) {
+            int by_count = mode % 4 == 1 || mode % 4 == 2, indexed = mode >= 4;
             wc_freq *f = wc_freq_new(1, &o);
             CHECK(f != NULL, "wc_freq_new");
             CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
-            wc_test_sort_split(mode >= 2);
-            CHECK_EQ(wc_freq_sort(f, by_count), WC_OK, "sort");
+            wc_test_sort_split(mode % 4 >= 2);
+            wc_test_sort_index(indexed);
+            CHECK_EQ(indexed ? wc_freq_sort_for_pack(f, by_count)
+                             : wc_freq_sort(f, by_count), WC_OK, "sort");
+            wc_test_sort_index(0);
             wc_test_sort_split(0);
+            CHECK_EQ(f->order != NULL, indexed, "an index kept");
             size_t parts = wc_test_sort_parts();
             if (parts > most)
                 most = parts;
-            CHECK(sorted_as(f, by_count), "%d threads (%zu parts): %s",
-                  threads, parts, mode == 0 ? "by first occurrence"
-                  : mode == 1 ? "by count" : mode == 2 ? "by count, in rounds"
-                  : "by first occurrence, in rounds");
+            CHECK(sorted_as(f, by_count), "%d threads (%zu parts): %s%s",
+                  threads, parts, mode % 4 == 0 ? "by first occurrence"
+                  : mode % 4 == 1 ? "by count" : mode % 4 == 2 ? "by count, in rounds"
+                  : "by first occurrence, in rounds", indexed ? ", indexed" : "");
             wc_freq_free(f);
         }
     }
     CHECK(most == 3, "a pass of the sort was split into %zu parts at most, "
           "not 3", most);
+    free(t);
+}
+
+/* The words of g (sorted) packed (wc_freq_pack, utf8 0) in runs of `step`
+ * words, each followed by wc_freq_release of the words packed (as the
+ * Python read-out does); *n the words.  The three arrays are one block
+ * (data, then offsets and counts), malloc'd. */
+static uint8_t *packed_of(wc_freq *g, size_t step, size_t *n, size_t *size)
+{
+    *n = wc_freq_size(g);
+    *size = wc_freq_packed_size(g, 0, *n, 0);
+    size_t at8 = (*size + 8) & ~(size_t)7;
+    uint8_t *b = xmalloc(at8 + 16 * (*n + 1));
+    memset(b, 0, at8); /* the padding */
+    int64_t *off = (int64_t *)(void *)(b + at8);
+    uint64_t *counts = (uint64_t *)(off + *n + 1);
+    size_t at = 0, sum = 0;
+    for (size_t lo = 0; lo < *n; lo += step) {
+        size_t hi = *n - lo > step ? lo + step : *n;
+        sum += wc_freq_packed_size(g, lo, hi, 0);
+        at = wc_freq_pack(g, lo, hi, 0, b, at, off, counts);
+        wc_freq_release(g, hi);
+    }
+    CHECK(at == *size && sum == *size, "packed %zu bytes, in parts %zu, of %zu",
+          at, sum, *size);
+    off[*n] = (int64_t)at;
+    return b;
+}
+
+/* wc_freq_sort_for_pack: the index kept only for WC_INDEX_MIN bytes of
+ * entries or more; the words read through it as wc_freq_sort leaves them
+ * (wc_freq_get, wc_freq_pack in parts, a release between that gives
+ * nothing back); and a table sorted so sorted again with the entries moved
+ * (by count, the top 10, a merge of it). */
+static void test_sort_indexed(void)
+{
+    size_t len;
+    uint8_t *t = sort_text(&len);
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 2};
+    wc_freq *f = wc_freq_new(1, &o), *g = wc_freq_new(1, &o);
+    CHECK(f != NULL && g != NULL, "wc_freq_new");
+    CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
+    CHECK_EQ(wc_freq_sort_for_pack(f, 0), WC_OK, "sort");
+    CHECK(f->order == NULL && sorted_as(f, 0), "%d words (%zu bytes of "
+          "entries): moved, no index", SORT_WORDS,
+          (size_t)SORT_WORDS * sizeof(struct wc_ent));
+    size_t n1, s1, n2, s2;
+    uint8_t *want = packed_of(f, 4096, &n1, &s1);
+    wc_freq_free(f);
+
+    CHECK_EQ(wc_freq_count_all(g, t, len, NULL), WC_OK, "count");
+    wc_test_sort_index(1);
+    CHECK_EQ(wc_freq_sort_for_pack(g, 0), WC_OK, "sort indexed");
+    wc_test_sort_index(0);
+    CHECK(g->order != NULL, "an index kept");
+    uint8_t *got = packed_of(g, 4096, &n2, &s2);
+    CHECK(n1 == n2 && s1 == s2 &&
+          memcmp(want, got, ((s1 + 8) & ~(size_t)7) + 16 * (n1 + 1)) == 0,
+          "through the index: the same words, offsets and counts");
+    free(got);
+    CHECK(sorted_as(g, 0), "words released through an index are still there");
+    CHECK_EQ(wc_freq_sort_top(g, 10), WC_OK, "top 10 after");
+    int top_right = g->order == NULL;
+    for (size_t i = 0; i < 10; i++) { /* counts 13: i = 6, 19, 32, ... */
+        const void *key;
+        size_t l;
+        int w;
+        uint64_t c;
+        char word[16];
+        wc_freq_get(g, i, &key, &l, &w, &c);
+        int wl = snprintf(word, sizeof word, "w%zu", 6 + 13 * i);
+        top_right &= c == 13 && l == (size_t)wl && memcmp(key, word, l) == 0;
+    }
+    CHECK(top_right, "top 10 after a sort through an index");
+    wc_test_sort_index(1);
+    CHECK_EQ(wc_freq_sort_for_pack(g, 1), WC_OK, "indexed by count");
+    wc_test_sort_index(0);
+    CHECK(g->order != NULL && sorted_as(g, 1), "indexed by count after top");
+    CHECK_EQ(wc_freq_sort(g, 0), WC_OK, "sort after");
+    CHECK(g->order == NULL && sorted_as(g, 0), "moved by first after indexed");
+    wc_freq_free(g);
+
+    /* A table sorted through an index, then merged: sorted again, moved. */
+    wc_freq *src = wc_freq_new(1, &o), *dst = wc_freq_new(1, &o);
+    CHECK_EQ(wc_freq_count_all(src, t, len, NULL), WC_OK, "count");
+    wc_test_sort_index(1);
+    CHECK_EQ(wc_freq_sort_for_pack(src, 0), WC_OK, "sort indexed");
+    wc_test_sort_index(0);
+    CHECK_EQ(wc_freq_merge_into(dst, src), WC_OK, "merged");
+    CHECK(wc_freq_sort(dst, 0) == WC_OK && sorted_as(dst, 0), "the merge of a table sorted through an index");
+    wc_freq_free(src);
+    wc_freq_free(dst);
+    free(want);
     free(t);
 }
 
@@ -716,6 +829,7 @@ int main(void)
     test_merge_refused();
     test_merge_oom();
     test_sort_threads();
+    test_sort_indexed();
     test_add_packed(1);
     test_add_packed(0);
     test_add_packed_words();

@@ -11,8 +11,11 @@
  *     a file into a table that already holds words, needles) failing in
  *     turn, once or from then on: WC_ENOMEM and the table as it was, or
  *     WC_OK and the right counts; and of the sort that narrows the keys of
- *     a 4-byte text: a sort again gives every key in its narrowest width; the table is read whole after each (ASan
- *     sees any key left dangling) and counts right once allocations work;
+ *     a 4-byte text: a sort again gives every key in its narrowest width;
+ *     the table is read whole after each (ASan sees any key left dangling)
+ *     and counts right once allocations work; sorted for the pack instead
+ *     (wc_freq_sort_for_pack: an index kept, or the words moved when its
+ *     memory fails), the keys packed are the words' UTF-8;
  *   - a table grown in place (realloc'd, or a mapped one moved by mremap,
  *     by doubling or more at once, with a cluster of slots around its end)
  *     finds every key after every growth, each reached from its home slot;
@@ -478,6 +481,59 @@ static int wide_table_is(wc_freq *f)
     return 1;
 }
 
+/* Code point c as UTF-8 into out; returns its bytes. */
+static size_t utf8_of(uint32_t c, uint8_t *out)
+{
+    if (c < 0x80) {
+        out[0] = (uint8_t)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (uint8_t)(0xC0 | c >> 6);
+        out[1] = (uint8_t)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | c >> 12);
+        out[1] = (uint8_t)(0x80 | (c >> 6 & 0x3F));
+        out[2] = (uint8_t)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | c >> 18);
+    out[1] = (uint8_t)(0x80 | (c >> 12 & 0x3F));
+    out[2] = (uint8_t)(0x80 | (c >> 6 & 0x3F));
+    out[3] = (uint8_t)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Whether f, sorted by first occurrence, packs (wc_freq_pack, utf8 1, in
+ * runs of 7 words) into word j as UTF-8 with count j % 3 + 1 at place j. */
+static int wide_packed_is(wc_freq *f)
+{
+    size_t n = wc_freq_size(f), size = wc_freq_packed_size(f, 0, n, 1);
+    if (n != NWIDE)
+        return 0;
+    uint8_t *data = xmalloc(size + 1);
+    int64_t off[NWIDE + 1];
+    uint64_t counts[NWIDE];
+    size_t at = 0;
+    for (size_t lo = 0; lo < n; lo += 7)
+        at = wc_freq_pack(f, lo, lo + 7 < n ? lo + 7 : n, 1, data, at, off, counts);
+    int ok = at == size;
+    for (size_t j = 0; ok && j < NWIDE; j++) {
+        uint32_t u[40];
+        uint8_t want[160];
+        size_t m = wide_word(j, u), b = 0;
+        for (size_t k = 0; k < m; k++)
+            b += utf8_of(u[k], want + b);
+        size_t end = j + 1 < NWIDE ? (size_t)off[j + 1] : at;
+        ok = end - (size_t)off[j] == b && memcmp(data + off[j], want, b) == 0 &&
+             counts[j] == j % 3 + 1;
+    }
+    free(data);
+    return ok;
+}
+
 /* The keys of a 4-byte text are counted as UTF-8 and narrowed by the sort:
  * every allocation of the sort failing in turn, once or from then on, gives
  * WC_ENOMEM or WC_OK, and a sort after a failure gives every key in its
@@ -485,6 +541,7 @@ static int wide_table_is(wc_freq *f)
 struct oom_wide {
     const uint32_t *text;
     size_t len;
+    int for_pack; /* wc_freq_sort_for_pack, an index kept whatever the size */
 };
 
 static int oom_wide_case(void *ctx, int threads, uint64_t nth,
@@ -498,13 +555,19 @@ static int oom_wide_case(void *ctx, int threads, uint64_t nth,
         return 1;
     }
     wc_test_fail_allocs(nth, persistent);
-    int rc = wc_freq_sort(f, 0);
+    int rc = m->for_pack ? wc_freq_sort_for_pack(f, 0) : wc_freq_sort(f, 0);
     wc_test_fail_allocs(0, 0);
     if (rc == WC_ENOMEM) {
         *failed = 1;
-        rc = wc_freq_sort(f, 0);
+        rc = m->for_pack ? wc_freq_sort_for_pack(f, 0) : wc_freq_sort(f, 0);
     }
-    int wrong = rc != WC_OK || !wide_table_is(f);
+    /* For the pack, memory for the index is all the sort asks: without
+     * it, the words are moved instead (no WC_ENOMEM). */
+    if (m->for_pack && f->order == NULL)
+        *failed = 1;
+    int wrong = rc != WC_OK || !(m->for_pack ? wide_packed_is(f) : wide_table_is(f));
+    if (!wrong && !m->for_pack) /* the narrowed keys encoded again */
+        wrong = !wide_packed_is(f);
     wc_freq_free(f);
     return wrong;
 }
@@ -526,8 +589,14 @@ static void test_oom_sort_wide(void)
         }
     wc_set_parallel_threshold(64); /* many spans, several tables */
     wc_test_table_min(8);
-    struct oom_wide m = {text, len};
+    struct oom_wide m = {text, len, 0};
     oom_cases("wide, the sort", 40, oom_wide_case, &m);
+    /* Sorted for the pack: the keys stay UTF-8, read through an index
+     * (out of memory for it, moved). */
+    wc_test_sort_index(1);
+    m.for_pack = 1;
+    oom_cases("wide, the sort for the pack", 40, oom_wide_case, &m);
+    wc_test_sort_index(0);
     wc_test_table_min(0);
     wc_set_parallel_threshold(0);
     free(text);

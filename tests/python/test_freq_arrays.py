@@ -88,6 +88,30 @@ def test_str_words_and_counts_in_first_occurrence_order(alpha, mode, threads):
     assert got == list(want.items())
 
 
+@pytest.mark.parametrize("casefold", [False, True])
+@pytest.mark.parametrize("top", [None, 10**9])
+def test_latin1_words_of_every_length_and_place(casefold, top):
+    # A str's Latin-1 words packed as UTF-8: each unit from U+0080 on takes
+    # two bytes, counted 8 at once, past the word's end never.  With
+    # casefold and top the keys were UTF-8 and were narrowed in place (UTF-8
+    # bytes left beyond the Latin-1 ones); with casefold and no top they are
+    # packed as the UTF-8 they were counted as.  Every length from 1 to 40,
+    # a non-ASCII unit at every place, and 2 of them.
+    words = []
+    for n in range(1, 41):
+        for k in range(n):
+            w = ["b"] * n
+            w[k] = "É" if k % 2 else "ÿ"
+            words.append("".join(w))
+            if k + 3 < n:
+                w[k + 3] = "Ð"
+                words.append("".join(w))
+    text = " ".join(words + words[::3]) + "\n"
+    got = decode(word_count.frequencies_arrays(text, casefold=casefold, top=top), True)
+    want = oracle(text, "space", casefold)
+    assert got == (list(want.items()) if top is None else want.most_common(top))
+
+
 @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_bytes_keys_are_the_bytes_themselves(kind, threads):
@@ -128,6 +152,31 @@ def test_many_distinct_words_across_read_out_chunks():
         got = decode(word_count.frequencies_arrays(contents), is_str)
         want = Counter(contents.split())
         assert got == list(want.items())
+
+
+@pytest.mark.parametrize("is_str,threads", [(True, 2), (False, 1)])
+def test_millions_of_words_read_through_an_index(is_str, threads):
+    # 1.8 million distinct words: their table's entries pass 64 MiB, so
+    # the words stay where the count put them and are packed in order
+    # through an index (wc_freq_sort_for_pack), not moved first.  Some are
+    # longer than an entry holds inline; the str has Latin-1 words (two
+    # UTF-8 bytes for one unit).  Compared in bulk with arrays built from
+    # Counter(contents.split()).
+    n = 1_800_000
+    vocab = ["w%x%s" % (i, "é" * (i % 3 == 0) + "y" * (i % 23)) for i in range(n)]
+    rng = random.Random(5)
+    seq = vocab + rng.sample(vocab, n // 4)
+    text = " ".join(seq) + "\n"
+    contents = text if is_str else text.encode()
+    want = Counter(contents.split())
+    keys = [w.encode() for w in want] if is_str else list(want)
+    offsets = [0]
+    for k in keys:
+        offsets.append(offsets[-1] + len(k))
+    r = word_count.frequencies_arrays(contents, threads=threads)
+    assert r.data == b"".join(keys)
+    assert r.offsets.tolist() == offsets
+    assert r.counts.tolist() == list(want.values())
 
 
 @pytest.mark.parametrize("top", [0, 1, 2, 5, 40, 41, 1000, 2**63])
