@@ -258,11 +258,13 @@ static _Atomic int wc_sort_index; /* wc_test_sort_index */
  * fresh memory, which the kernel zeroes first, and holds both at once;
  * the packed read-out then reads the entries in the order of memory, where
  * through an index it reads them at random places (and their long keys,
- * in the arena in order of first occurrence, too).  frequencies_arrays,
- * best of 7 (interleaved): 10.2M random words (410 MB of entries) 1,313 ms
- * indexed against 1,394 moved, peak RSS 812 MB against 967; 3M words (120
- * MB) 466-473 against 467-469; the 300k words of 50 MB of code (12 MB)
- * 171-173 against 167-169, english 115-117 against 113-114. */
+ * in the arena in order of first occurrence, too).  frequencies_arrays of
+ * bytes, best of 4, three processes each, alternated: 10.2M random words
+ * (410 MB of entries) 1,304-1,357 ms indexed against 1,382-1,444 moved,
+ * peak RSS 812 MB against 967; the same build, either way for every size
+ * (best of 7): 1M and 3M random words (40 and 120 MB) within 1%; the 654k
+ * words of 50 MB of code (26 MB) 171-173 ms against 168-169, english 3%
+ * slower. */
 #define WC_INDEX_MIN ((size_t)64 << 20)
 static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
 
@@ -570,8 +572,9 @@ static int wc_freq_narrow(wc_freq *f)
  * for the radix sort, qsort sorts in place.  Keys counted as UTF-8 are
  * narrowed (wc_freq_narrow), unless for_pack: the pack writes them as
  * they are, where it encoded the narrowed keys as UTF-8 again
- * (frequencies_arrays of the UCS-4 str of 50 MB of code, 654k words: 151
- * ms against 167, best of 7; of english, a UCS-2 str, 111 against 118). */
+ * (frequencies_arrays, best of 7, of the UCS-4 str of 50 MB of code: 165-168
+ * ms narrowed, 148-151 not; of english, a UCS-2 str, 113-116 and
+ * 110-111). */
 static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
 {
     if (f->released != 0)

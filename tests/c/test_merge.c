@@ -470,6 +470,7 @@ static uint8_t *packed_of(wc_freq *g, size_t step, size_t *n, size_t *size)
     CHECK(at == *size && sum == *size, "packed %zu bytes, in parts %zu, of %zu",
           at, sum, *size);
     off[*n] = (int64_t)at;
+    counts[*n] = 0; /* the block's last 8 bytes, compared too */
     return b;
 }
 
