@@ -432,15 +432,10 @@ PyObject *wc_freq_arrays(wc_freq *f, int is_str, Py_ssize_t top)
     int64_t *o = (int64_t *)(void *)PyBytes_AS_STRING(offsets);
     uint64_t *c = (uint64_t *)(void *)PyBytes_AS_STRING(counts);
     /* The three objects are ours alone until returned: they are filled
-     * with the GIL released (by a word's 4,096 the table shrinks as they
-     * grow, as in wc_freq_counter). */
-    size_t at = 0;
+     * with the GIL released. */
+    size_t at;
     Py_BEGIN_ALLOW_THREADS
-    for (size_t lo = 0; lo < n; lo += 4096) {
-        size_t hi = n - lo > 4096 ? lo + 4096 : n;
-        at = wc_freq_pack(f, lo, hi, is_str, d, at, o, c);
-        wc_freq_release(f, hi);
-    }
+    at = wc_freq_pack_all(f, n, is_str, d, o, c);
     Py_END_ALLOW_THREADS
     if (at != size) { /* the two passes read the same words */
         PyErr_SetString(PyExc_SystemError, "word_count: packed words changed size");

@@ -363,6 +363,18 @@ WC_API size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
                            uint64_t *counts);
 
 /*
+ * Words 0 .. n - 1 packed as wc_freq_pack(f, 0, n, utf8, data, 0, offsets,
+ * counts) packs them (data holds wc_freq_packed_size(f, 0, n, utf8)
+ * bytes), then released (wc_freq_release(f, n)); returns the bytes
+ * written.  With several threads (f's, as it counted) and tens of
+ * thousands of words, the pool's threads pack parts of them at once, each
+ * from the sum of the sizes of the parts before; with one, the words are
+ * packed in order and released as they go.  f may only be freed after.
+ */
+WC_API size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
+                               int64_t *offsets, uint64_t *counts);
+
+/*
  * Add the words of src to dst (two count-all tables that cut words alike:
  * the same wc_freq_new arguments), keeping dst's order: counts are added,
  * and the words new to dst come after dst's own in order of first

@@ -99,8 +99,9 @@ void wc_test_sort_split(int on);
  * small (1); or of tables of WC_INDEX_MIN bytes of entries or more (0). */
 void wc_test_sort_index(int on);
 
-/* For tests: the most parts (threads) that a pass of a sort was split
- * into since the last call (which sets it to 0 again). */
+/* For tests: the most parts (threads) that a pass of a sort, or a pack
+ * (wc_freq_pack_all), was split into since the last call (which sets it to
+ * 0 again). */
 size_t wc_test_sort_parts(void);
 
 #endif /* WC_FREQ_H */

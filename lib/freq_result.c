@@ -204,6 +204,75 @@ size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
     return at;
 }
 
+/* The parts of a pass over n entries on `threads` threads (the radix
+ * sort's passes, the gather, the pack). */
+static size_t wc_sort_nparts(size_t n, int threads);
+static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
+
+/* A pack split between parts: part p packs words [n p / nparts, n (p + 1)
+ * / nparts), phase 0 summing their sizes into at[p + 1], phase 1 writing
+ * them from at[p]. */
+struct wc_pjob {
+    const wc_freq *f;
+    size_t n, nparts;
+    int utf8, phase;
+    uint8_t *data;
+    int64_t *offsets;
+    uint64_t *counts;
+    size_t *at;
+};
+
+static void wc_pack_task(void *ctx, size_t p)
+{
+    const struct wc_pjob *j = ctx;
+    size_t lo = j->n * p / j->nparts, hi = j->n * (p + 1) / j->nparts;
+    if (j->phase == 0)
+        j->at[p + 1] = wc_freq_packed_size(j->f, lo, hi, j->utf8);
+    else
+        wc_freq_pack(j->f, lo, hi, j->utf8, j->data, j->at[p], j->offsets,
+                     j->counts);
+}
+
+size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
+                        int64_t *offsets, uint64_t *counts)
+{
+    int threads = f->threads == 0 ? wc_default_threads() : f->threads;
+    struct wc_pjob j = {f, n, wc_sort_nparts(n, threads), utf8, 0, data,
+                        offsets, counts, NULL};
+    if (j.nparts > 1)
+        j.at = wc_malloc((j.nparts + 1) * sizeof *j.at);
+    if (j.at != NULL) {
+        if (j.nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
+            atomic_store_explicit(&wc_sort_parts, j.nparts, memory_order_relaxed);
+        j.at[0] = 0;
+        /* Lost in a fork() child (WC_EFORKED), a part may not have run:
+         * the sizes are left for the pack in order below, the pack is
+         * done again here (the same bytes at the same places). */
+        if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) == WC_OK) {
+            for (size_t p = 0; p < j.nparts; p++)
+                j.at[p + 1] += j.at[p];
+            j.phase = 1;
+            if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) != WC_OK)
+                for (size_t p = 0; p < j.nparts; p++)
+                    wc_pack_task(&j, p);
+            size_t at = j.at[j.nparts];
+            free(j.at);
+            wc_freq_release(f, n);
+            return at;
+        }
+        free(j.at);
+    }
+    /* One thread: in order, the words read given back every 4,096 (a
+     * table of millions of words shrinks while the arrays grow). */
+    size_t at = 0;
+    for (size_t lo = 0; lo < n; lo += 4096) {
+        size_t hi = n - lo > 4096 ? lo + 4096 : n;
+        at = wc_freq_pack(f, lo, hi, utf8, data, at, offsets, counts);
+        wc_freq_release(f, hi);
+    }
+    return at;
+}
+
 uint64_t wc_freq_needle_count(const wc_freq *f, size_t id)
 {
     if (id >= f->nneedles || f->needle_counts == NULL)
@@ -266,8 +335,6 @@ static _Atomic int wc_sort_index; /* wc_test_sort_index */
  * words of 50 MB of code (26 MB) 171-173 ms against 168-169, english 3%
  * slower. */
 #define WC_INDEX_MIN ((size_t)64 << 20)
-static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
-
 size_t wc_test_sort_parts(void)
 {
     return atomic_exchange(&wc_sort_parts, 0);

@@ -541,6 +541,71 @@ static void test_sort_indexed(void)
     free(t);
 }
 
+/* wc_freq_pack_all on 1 to 4 threads (up to 3 parts: one per 32,768
+ * words), all the words or the first n, the words moved or read through an
+ * index: the bytes, offsets and counts of wc_freq_pack in runs of 4,096
+ * words on one thread, and the words released after. */
+static void test_pack_all(void)
+{
+    size_t len;
+    uint8_t *t = sort_text(&len);
+    wc_word_opts o1 = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *r = wc_freq_new(1, &o1);
+    CHECK_EQ(wc_freq_count_all(r, t, len, NULL), WC_OK, "count");
+    CHECK_EQ(wc_freq_sort(r, 1), WC_OK, "sort");
+    size_t n, size;
+    uint8_t *want = packed_of(r, 4096, &n, &size);
+    int64_t *woff = (int64_t *)(void *)(want + ((size + 8) & ~(size_t)7));
+    uint64_t *wcounts = (uint64_t *)(woff + n + 1);
+    wc_freq_free(r);
+    static const size_t firsts[] = {SORT_WORDS, SORT_WORDS - 1, 70000, 5, 0};
+    size_t most = 0, wrong = 0, kept = 0;
+    for (int threads = 1; threads <= 4; threads++)
+        for (int indexed = 0; indexed < 2; indexed++)
+            for (size_t k = 0; k < sizeof firsts / sizeof firsts[0]; k++) {
+                size_t m = firsts[k];
+                wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1,
+                                  .threads = threads};
+                wc_freq *f = wc_freq_new(1, &o);
+                CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
+                wc_test_sort_index(indexed);
+                CHECK_EQ(wc_freq_sort_for_pack(f, 1), WC_OK, "sort");
+                wc_test_sort_index(0);
+                wc_test_sort_parts(); /* the sort's, forgotten */
+                size_t msize = (size_t)woff[m];
+                uint8_t *data = xmalloc(msize + 1);
+                int64_t *off = xmalloc((m + 1) * sizeof *off);
+                uint64_t *counts = xmalloc((m + 1) * sizeof *counts);
+                size_t at = wc_freq_pack_all(f, m, 0, data, off, counts);
+                size_t parts = wc_test_sort_parts();
+                most = parts > most ? parts : most;
+                int bad = at != msize || memcmp(data, want, msize) != 0 ||
+                          memcmp(off, woff, m * sizeof *off) != 0 ||
+                          memcmp(counts, wcounts, m * sizeof *counts) != 0;
+                const void *key;
+                size_t l;
+                int w;
+                uint64_t c = 0;
+                if (m > 0) /* word 0 given back, unless read through an index */
+                    wc_freq_get(f, 0, &key, &l, &w, &c);
+                bad |= m > 0 && (c != 0) != indexed;
+                kept += indexed && f->order != NULL;
+                if (bad)
+                    printf("pack_all: %d threads, %s, first %zu: %zu parts, wrong\n",
+                           threads, indexed ? "indexed" : "moved", m, parts);
+                wrong += (size_t)bad;
+                free(data);
+                free(off);
+                free(counts);
+                wc_freq_free(f);
+            }
+    CHECK_EQ(wrong, 0, "packs of all words or the first n");
+    CHECK_EQ(kept, 20, "packs through an index");
+    CHECK(most == 3, "a pack was split into %zu parts at most, not 3", most);
+    free(want);
+    free(t);
+}
+
 /* ---- words given packed (wc_freq_add_packed) ------------------------------ */
 
 struct packed {
@@ -831,6 +896,7 @@ int main(void)
     test_merge_oom();
     test_sort_threads();
     test_sort_indexed();
+    test_pack_all();
     test_add_packed(1);
     test_add_packed(0);
     test_add_packed_words();
