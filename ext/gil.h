@@ -65,12 +65,13 @@ int wc_freq_order(wc_freq *f, Py_ssize_t top, int arrays);
 /*
  * The words of a text in memory (data, len units of f's width) into f: the
  * needles' counts (needles), or every word and then their order for a
- * result (wc_freq_order(f, top, arrays)).  A text of WC_GIL_THRESHOLD bytes or more is counted with the
- * GIL released, with signal handlers and `progress` (a callable or NULL) run
- * between spans (wc_on_progress); progress is also called with (0, total)
- * before and (total, total) after, whatever the size (units: characters of
- * a str, bytes).  Returns the core's code (WC_EINTR with the exception set
- * when a callback raised; WC_EUTF8 with *err the offset).
+ * result (wc_freq_order(f, top, arrays)).  A text of WC_GIL_THRESHOLD bytes
+ * or more is counted with the GIL released, with signal handlers and
+ * `progress` (a callable or NULL) run between spans (wc_on_progress);
+ * progress is also called with (0, total) before and (total, total) after,
+ * whatever the size (units: characters of a str, bytes).  Returns the
+ * core's code (WC_EINTR with the exception set when a callback raised;
+ * WC_EUTF8 with *err the offset).
  */
 int wc_freq_text(wc_freq *f, const void *data, size_t len, int width,
                  int needles, Py_ssize_t top, int arrays, PyObject *progress,
