@@ -10,7 +10,8 @@
  *
  * --arrays: the sort and read-out of frequencies_arrays instead: the order
  * kept as an index (wc_freq_sort_for_pack), then the words packed into
- * three arrays (wc_freq_packed_size, wc_freq_pack; utf8 0), timed apart.
+ * three arrays (wc_freq_packed_size, wc_freq_pack_all on the count's
+ * threads; utf8 0), as frequencies_arrays does, timed apart.
  *
  * --width 2 or 4: the file holds UCS-2 or UCS-4 units (native order), as a
  * str of that width holds them; 1 (the default): bytes, read as UTF-8.
@@ -211,8 +212,8 @@ int main(int argc, char **argv)
             uint64_t *counts = malloc((distinct + 1) * sizeof *counts);
             if (data == NULL || off == NULL || counts == NULL)
                 usage("out of memory");
-            off[distinct] = (int64_t)wc_freq_pack(f, 0, distinct, 0, data, 0,
-                                                  off, counts);
+            off[distinct] = (int64_t)wc_freq_pack_all(f, distinct, 0, data,
+                                                      off, counts);
             double t3 = now();
             best_pack = t3 - t2 < best_pack ? t3 - t2 : best_pack;
             for (size_t i = 0; i < distinct; i++)
