@@ -208,12 +208,23 @@ int main(int argc, char **argv)
         if (arrays) {
             size_t size = wc_freq_packed_size(f, 0, distinct, 0);
             uint8_t *data = malloc(size + 1);
-            int64_t *off = malloc((distinct + 1) * sizeof *off);
-            uint64_t *counts = malloc((distinct + 1) * sizeof *counts);
+            int64_t *off;
+            uint64_t *counts;
+            /* As frequencies_arrays: offsets and counts in memory the
+             * table lends when it can. */
+            int lent = wc_freq_lend_arrays(f, distinct, &off, &counts) == WC_OK;
+            if (!lent) {
+                off = malloc((distinct + 1) * sizeof *off);
+                counts = malloc((distinct + 1) * sizeof *counts);
+            }
             if (data == NULL || off == NULL || counts == NULL)
                 usage("out of memory");
             off[distinct] = (int64_t)wc_freq_pack_all(f, distinct, 0, data,
                                                       off, counts);
+            void *base = NULL;
+            size_t blen = 0;
+            if (lent && wc_freq_take_arrays(f, &base, &blen) != WC_OK)
+                usage("wc_freq_take_arrays failed");
             double t3 = now();
             best_pack = t3 - t2 < best_pack ? t3 - t2 : best_pack;
             for (size_t i = 0; i < distinct; i++)
@@ -224,8 +235,12 @@ int main(int argc, char **argv)
                 return 1;
             }
             free(data);
-            free(off);
-            free(counts);
+            if (lent) {
+                wc_freq_arrays_free(base, blen);
+            } else {
+                free(off);
+                free(counts);
+            }
         }
         for (size_t i = 0; i < distinct && !arrays; i++) {
             const void *key;

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "errors.h"
+#include "pages.h"
 
 /* ---- FASTCALL arguments ----------------------------------------------------- */
 
@@ -192,6 +193,7 @@ static int wc_get_str(PyObject *obj, wc_text *out)
         return -1;
 #endif
     out->is_str = 1;
+    out->ascii = PyUnicode_IS_ASCII(obj);
     out->data = PyUnicode_DATA(obj);
     out->len = (size_t)PyUnicode_GET_LENGTH(obj);
     out->width = (int)PyUnicode_KIND(obj);
@@ -414,7 +416,8 @@ PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
 _Static_assert(offsetof(PyBytesObject, ob_sval) % 8 == 0,
                "the bytes of a bytes object hold int64s aligned");
 
-PyObject *wc_freq_arrays(wc_freq *f, int is_str, Py_ssize_t top)
+PyObject *wc_freq_arrays(PyObject *module, wc_freq *f, int is_str,
+                         Py_ssize_t top)
 {
     size_t n = wc_freq_size(f);
     if (top >= 0 && (size_t)top < n)
@@ -423,29 +426,53 @@ PyObject *wc_freq_arrays(wc_freq *f, int is_str, Py_ssize_t top)
     if (size > (size_t)PY_SSIZE_T_MAX || n >= (size_t)PY_SSIZE_T_MAX / 8)
         return PyErr_NoMemory();
     PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
-    PyObject *offsets = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n + 1) * 8);
-    PyObject *counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n * 8);
-    PyObject *result = NULL;
-    if (data == NULL || offsets == NULL || counts == NULL)
+    PyObject *offsets = NULL, *counts = NULL, *pages = NULL, *result = NULL;
+    int64_t *o = NULL;
+    uint64_t *c = NULL;
+    /* Millions of words read through an index: the offsets and counts go
+     * in pages of the table that the count wrote already, where bytes
+     * objects that large are fresh memory, which the kernel zeroes first
+     * (wc_freq_lend_arrays).  Else two bytes objects. */
+    int lent = data != NULL && wc_freq_lend_arrays(f, n, &o, &c) == WC_OK;
+    if (data == NULL)
         goto done;
+    if (!lent) {
+        offsets = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n + 1) * 8);
+        counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n * 8);
+        if (offsets == NULL || counts == NULL)
+            goto done;
+        o = (int64_t *)(void *)PyBytes_AS_STRING(offsets);
+        c = (uint64_t *)(void *)PyBytes_AS_STRING(counts);
+    }
     uint8_t *d = (uint8_t *)PyBytes_AS_STRING(data);
-    int64_t *o = (int64_t *)(void *)PyBytes_AS_STRING(offsets);
-    uint64_t *c = (uint64_t *)(void *)PyBytes_AS_STRING(counts);
-    /* The three objects are ours alone until returned: they are filled
-     * with the GIL released. */
+    /* The arrays are ours alone until returned: they are filled with the
+     * GIL released. */
     size_t at;
     Py_BEGIN_ALLOW_THREADS
     at = wc_freq_pack_all(f, n, is_str, d, o, c);
     Py_END_ALLOW_THREADS
+    o[n] = (int64_t)at;
+    if (lent) {
+        void *base;
+        size_t len;
+        if (wc_freq_take_arrays(f, &base, &len) != WC_OK) {
+            PyErr_SetString(PyExc_SystemError, "word_count: lent arrays lost");
+            goto done;
+        }
+        if ((pages = wc_pages_new(wc_get_state(module), base, len)) == NULL ||
+            (offsets = wc_pages_view(pages, o, (n + 1) * 8)) == NULL ||
+            (counts = wc_pages_view(pages, c, n * 8)) == NULL)
+            goto done;
+    }
     if (at != size) { /* the two passes read the same words */
         PyErr_SetString(PyExc_SystemError, "word_count: packed words changed size");
         goto done;
     }
-    o[n] = (int64_t)at;
     result = PyTuple_Pack(3, data, offsets, counts);
 done:
     Py_XDECREF(data);
     Py_XDECREF(offsets);
     Py_XDECREF(counts);
+    Py_XDECREF(pages);
     return result;
 }

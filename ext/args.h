@@ -50,6 +50,7 @@ typedef struct {
     size_t len;      /* in code units */
     int width;       /* bytes per unit: 1, 2 or 4 */
     int is_str;
+    int ascii;       /* a str of ASCII alone (its units are its UTF-8) */
     int has_view;
     Py_buffer view;  /* held while has_view */
     void *owned;     /* PyMem_Malloc'd, freed by wc_text_release */
@@ -99,9 +100,12 @@ int wc_word_opts_special(const wc_word_opts *opts);
 PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
                           Py_ssize_t top);
 
-/* The same words as a tuple of three bytes: the keys one after another
- * (UTF-8 when is_str), the int64 offsets of the n words and of their end
- * (n + 1), the uint64 counts (n).  f is only to be freed after. */
-PyObject *wc_freq_arrays(wc_freq *f, int is_str, Py_ssize_t top);
+/* The same words as a tuple of three: bytes of the keys one after another
+ * (UTF-8 when is_str), then the int64 offsets of the n words and of their
+ * end (n + 1) and the uint64 counts (n), each as bytes, or as a read-only
+ * memoryview of a _Pages object when the table lent them (pages.c).  f is
+ * only to be freed after. */
+PyObject *wc_freq_arrays(PyObject *module, wc_freq *f, int is_str,
+                         Py_ssize_t top);
 
 #endif /* WC_EXT_ARGS_H */

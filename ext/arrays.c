@@ -144,7 +144,6 @@ done:
 static PyObject *wc_merge_arrays(PyObject *module, PyObject *const *args,
                                  Py_ssize_t nargs)
 {
-    (void)module;
     Py_ssize_t top;
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "_merge_arrays(parts, top) takes 2 arguments");
@@ -174,7 +173,7 @@ static PyObject *wc_merge_arrays(PyObject *module, PyObject *const *args,
     Py_BEGIN_ALLOW_THREADS
     rc = wc_freq_order(f, top, 1);
     Py_END_ALLOW_THREADS
-    result = rc == WC_OK ? wc_freq_arrays(f, 0, top) : wc_raise(rc);
+    result = rc == WC_OK ? wc_freq_arrays(module, f, 0, top) : wc_raise(rc);
 done:
     wc_freq_free(f);
     Py_DECREF(it);

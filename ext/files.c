@@ -254,7 +254,7 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top,
     Py_END_ALLOW_THREADS
     if (rc != WC_OK)
         return wc_raise(rc);
-    return arrays ? wc_freq_arrays(f, 0, top) : wc_freq_counter(module, f, 0, top);
+    return arrays ? wc_freq_arrays(module, f, 0, top) : wc_freq_counter(module, f, 0, top);
 }
 
 /* ---- streams --------------------------------------------------------------- */

@@ -244,7 +244,10 @@ static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
         wc_raise_text(rc, contents, text.data, text.len, err);
         goto done;
     }
-    result = arrays ? wc_freq_arrays(f, text.is_str, top)
+    /* The words of an ASCII str are their own UTF-8: packed as bytes are,
+     * not counted byte by byte for the ones >= 0x80 (twice: sizes, then
+     * the pack). */
+    result = arrays ? wc_freq_arrays(module, f, text.is_str && !text.ascii, top)
                     : wc_freq_counter(module, f, text.is_str, top);
 done:
     wc_freq_free(f);

@@ -4,6 +4,7 @@
  */
 #include "gil.h"
 #include "module.h"
+#include "pages.h"
 
 static const char *const wc_kw_names[WC_KW_COUNT] = {
     [WC_KW_CONTENTS] = "contents",
@@ -116,6 +117,8 @@ static int wc_exec(PyObject *module)
     Py_DECREF(collections);
     if (st->counter == NULL || wc_counter_init_known(st) < 0)
         return -1;
+    if ((st->pages_type = wc_pages_type_new(module)) == NULL)
+        return -1;
     if (PyModule_AddFunctions(module, wc_search_methods) < 0 ||
         PyModule_AddFunctions(module, wc_freq_methods) < 0 ||
         PyModule_AddFunctions(module, wc_arrays_methods) < 0 ||
@@ -141,6 +144,7 @@ static int wc_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->counter);
     Py_VISIT(st->counter_init);
     Py_VISIT(st->init_name);
+    Py_VISIT(st->pages_type);
     return 0;
 }
 
@@ -152,6 +156,7 @@ static int wc_clear(PyObject *module)
     Py_CLEAR(st->counter);
     Py_CLEAR(st->counter_init);
     Py_CLEAR(st->init_name);
+    Py_CLEAR(st->pages_type);
     return 0;
 }
 

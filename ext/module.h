@@ -45,6 +45,7 @@ typedef struct {
      * without arguments), else NULL: wc_new_counter. */
     PyObject *counter_init;
     PyObject *init_name; /* "__init__", interned */
+    PyObject *pages_type; /* _Pages (pages.c) */
 } wc_state;
 
 wc_state *wc_get_state(PyObject *module);

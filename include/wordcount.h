@@ -375,6 +375,29 @@ WC_API size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
                                int64_t *offsets, uint64_t *counts);
 
 /*
+ * Memory for the offsets and counts arrays of a pack of all n words, lent
+ * by the table: after a wc_freq_sort_for_pack that kept an index, when the
+ * table's empty slots have room, two arrays of n + 1 uint64 each, in pages
+ * that the count wrote already (fresh memory is zeroed by the kernel first:
+ * for millions of words that costs more than writing the arrays).  WC_OK;
+ * else WC_EINVAL (no such room, or lent already: the caller allocates its
+ * own; or n is more than the words).  Once the words are packed into
+ * them (wc_freq_pack_all), the caller takes them with wc_freq_take_arrays.
+ */
+WC_API int wc_freq_lend_arrays(wc_freq *f, size_t n, int64_t **offsets,
+                               uint64_t **counts);
+
+/*
+ * The memory of the lent arrays handed over to the caller: *base .. *base +
+ * *len holds both (where wc_freq_lend_arrays put them); every other page of
+ * it has gone back to the OS.  f holds no word after (it may only be freed).
+ * The caller frees the memory with wc_freq_arrays_free(*base, *len).
+ * WC_EINVAL if no arrays were lent.
+ */
+WC_API int wc_freq_take_arrays(wc_freq *f, void **base, size_t *len);
+WC_API void wc_freq_arrays_free(void *base, size_t len);
+
+/*
  * Add the words of src to dst (two count-all tables that cut words alike:
  * the same wc_freq_new arguments), keeping dst's order: counts are added,
  * and the words new to dst come after dst's own in order of first

@@ -43,6 +43,13 @@ struct wc_freq {
      * entries did not move); NULL: word i is tab.ents[i]. */
     uint64_t *order;
     uint64_t order_mask;
+    int order_owned; /* order was malloc'd (else: slots of tab, lent) */
+    /* With an index of a mapped table: two page-aligned regions of its
+     * empty slots, lend_bytes each, for the pack's offsets and counts
+     * (wc_freq_lend_arrays); NULL: none.  lent: handed out. */
+    uint8_t *lend[2];
+    size_t lend_bytes;
+    int lent;
 };
 
 /* WC_OK if f can count a byte (UTF-8) text read from a file: width 1, not
@@ -98,6 +105,15 @@ void wc_test_sort_split(int on);
 /* For tests: wc_freq_sort_for_pack keeps an index of every table, however
  * small (1); or of tables of WC_INDEX_MIN bytes of entries or more (0). */
 void wc_test_sort_index(int on);
+
+/* For tests: the sorts since the last call (which sets it to 0) whose
+ * arrays were the table's empty slots (wc_tab_pack_keep). */
+size_t wc_test_sort_lent(void);
+
+/* For tests: sorts take their arrays from the table's empty slots when
+ * they have room (1, the default), or malloc them always (0), as when a
+ * merged table is too full. */
+void wc_test_sort_lend(int on);
 
 /* For tests: the most parts (threads) that a pass of a sort, or a pack
  * (wc_freq_pack_all), was split into since the last call (which sets it to

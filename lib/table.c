@@ -195,6 +195,16 @@ struct wc_ent *wc_slots_alloc(size_t nslots, int populate)
     return s;
 }
 
+int wc_slots_mapped(size_t nslots)
+{
+#ifdef MADV_HUGEPAGE
+    return nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS;
+#else
+    (void)nslots;
+    return 0;
+#endif
+}
+
 void wc_slots_free(struct wc_ent *s, size_t nslots)
 {
     if (s == NULL)
@@ -561,14 +571,26 @@ void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b)
  * table is still held. */
 void wc_tab_pack(struct wc_tab *t)
 {
-    if (t->packed)
-        return;
-    size_t w = 0;
-    for (size_t i = 0; i <= t->mask; i++)
-        if (t->ents[i].hash != 0)
-            t->ents[w++] = t->ents[i];
-    t->packed = 1;
-    wc_tab_release_slots(t, w, t->mask + 1);
+    (void)wc_tab_pack_keep(t, 0);
+}
+
+void *wc_tab_pack_keep(struct wc_tab *t, size_t keep)
+{
+    int was = t->packed;
+    size_t w = t->n;
+    if (!was) {
+        w = 0;
+        for (size_t i = 0; i <= t->mask; i++)
+            if (t->ents[i].hash != 0)
+                t->ents[w++] = t->ents[i];
+        t->packed = 1;
+    }
+    size_t room = (t->mask + 1 - w) * sizeof *t->ents;
+    size_t kept = keep <= room ? (keep + sizeof *t->ents - 1) / sizeof *t->ents
+                               : 0;
+    if (!was)
+        wc_tab_release_slots(t, w + kept, t->mask + 1);
+    return kept > 0 ? (void *)(t->ents + w) : NULL;
 }
 
 /* Count a transient key of more than WC_ARENA_BLOCK bytes (rare, not

@@ -279,6 +279,19 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot, const void *key,
 /* Move the entries to the front, densely (no more look-ups after). */
 void wc_tab_pack(struct wc_tab *t);
 
+/* wc_tab_pack, and the slots after the entries lent as scratch memory:
+ * the first `keep` bytes of them (8-byte aligned), or NULL when they are
+ * fewer.  Those pages are not given back to the OS as the rest are (a
+ * mapped table's are written already, where fresh memory must be zeroed by
+ * the kernel first), and nothing in the core reads or writes a slot past
+ * the entries of a packed table: the memory is the caller's until t is
+ * freed. */
+void *wc_tab_pack_keep(struct wc_tab *t, size_t keep);
+
+/* Whether an array of nslots slots is mapped on its own (mmap, whole
+ * pages: wc_slots_alloc), not malloc'd. */
+int wc_slots_mapped(size_t nslots);
+
 /* The entry of (key, len, h), or NULL with *slot where it would go.  h has
  * bit 31 set (wc_key_hash), so its low 32 bits, which an entry keeps, are
  * never 0. */

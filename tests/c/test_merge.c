@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "freq.h"
@@ -420,25 +421,42 @@ static void test_sort_threads(void)
     size_t most = 0;
     for (int threads = 1; threads <= 4; threads++) {
         wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
-        for (int mode = 0; mode < 8; mode++) {
-            int by_count = mode % 4 == 1 || mode % 4 == 2, indexed = mode >= 4;
+        for (int mode = 0; mode < 16; mode++) {
+            int by_count = mode % 4 == 1 || mode % 4 == 2,
+                indexed = mode % 8 >= 4, lend = mode < 8;
             wc_freq *f = wc_freq_new(1, &o);
             CHECK(f != NULL, "wc_freq_new");
             CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
             wc_test_sort_split(mode % 4 >= 2);
             wc_test_sort_index(indexed);
+            wc_test_sort_lend(lend);
+            (void)wc_test_sort_lent();
             CHECK_EQ(indexed ? wc_freq_sort_for_pack(f, by_count)
                              : wc_freq_sort(f, by_count), WC_OK, "sort");
+            wc_test_sort_lend(1);
             wc_test_sort_index(0);
             wc_test_sort_split(0);
             CHECK_EQ(f->order != NULL, indexed, "an index kept");
+            /* A table counted into is at most 10/16 full: the sort's two
+             * arrays (16 bytes a word) fit in its 6/16 of empty slots of
+             * 40 bytes, and an index kept is in them. */
+            CHECK_EQ(wc_test_sort_lent(), (size_t)lend, "the table's slots lent");
+            if (indexed)
+                CHECK_EQ(f->order_owned, !lend, "an index of its own");
+            if (indexed && lend)
+                CHECK((const void *)f->order >=
+                          (const void *)(f->tab.ents + f->tab.n) &&
+                      (const void *)(f->order + f->tab.n) <=
+                          (const void *)(f->tab.ents + f->tab.mask + 1),
+                      "the index in the table's empty slots");
             size_t parts = wc_test_sort_parts();
             if (parts > most)
                 most = parts;
-            CHECK(sorted_as(f, by_count), "%d threads (%zu parts): %s%s",
+            CHECK(sorted_as(f, by_count), "%d threads (%zu parts): %s%s%s",
                   threads, parts, mode % 4 == 0 ? "by first occurrence"
                   : mode % 4 == 1 ? "by count" : mode % 4 == 2 ? "by count, in rounds"
-                  : "by first occurrence, in rounds", indexed ? ", indexed" : "");
+                  : "by first occurrence, in rounds", indexed ? ", indexed" : "",
+                  lend ? ", in the table's slots" : ", arrays malloc'd");
             wc_freq_free(f);
         }
     }
@@ -537,6 +555,113 @@ static void test_sort_indexed(void)
     CHECK(wc_freq_sort(dst, 0) == WC_OK && sorted_as(dst, 0), "the merge of a table sorted through an index");
     wc_freq_free(src);
     wc_freq_free(dst);
+    free(want);
+    free(t);
+}
+
+/* wc_freq_lend_arrays and wc_freq_take_arrays: after a sort through an
+ * index of a mapped table, the pack's offsets and counts in its empty
+ * slots (page-aligned, apart from each other and from the index), the
+ * words packed there as into arrays of the caller's, and after the take
+ * the arrays still whole in the memory handed over, every other page given
+ * back, and the table empty.  Refused without an index, for a table not
+ * mapped, twice, for more words, and without a lend to take. */
+static void test_lend_arrays(void)
+{
+    size_t len;
+    uint8_t *t = sort_text(&len);
+    wc_word_opts o1 = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *r = wc_freq_new(1, &o1);
+    CHECK_EQ(wc_freq_count_all(r, t, len, NULL), WC_OK, "count");
+    CHECK_EQ(wc_freq_sort(r, 1), WC_OK, "sort");
+    size_t n, size;
+    uint8_t *want = packed_of(r, 4096, &n, &size);
+    const int64_t *woff = (const int64_t *)(void *)(want + ((size + 8) & ~(size_t)7));
+    const uint64_t *wcounts = (const uint64_t *)(woff + n + 1);
+    int64_t *off;
+    uint64_t *counts;
+    CHECK_EQ(wc_freq_lend_arrays(r, n, &off, &counts), WC_EINVAL,
+             "no lend after a sort that moved the words");
+    void *base;
+    size_t blen;
+    CHECK_EQ(wc_freq_take_arrays(r, &base, &blen), WC_EINVAL, "nothing to take");
+    wc_freq_free(r);
+    long page = sysconf(_SC_PAGESIZE);
+    for (int threads = 1; threads <= 2; threads++) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
+        wc_freq *f = wc_freq_new(1, &o);
+        CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
+        wc_test_sort_index(1);
+        CHECK_EQ(wc_freq_sort_for_pack(f, 1), WC_OK, "sort for the pack");
+        wc_test_sort_index(0);
+        const uint8_t *ents = (const uint8_t *)f->tab.ents;
+        size_t tbytes = (f->tab.mask + 1) * sizeof *f->tab.ents;
+        const uint8_t *order = (const uint8_t *)f->order;
+        CHECK_EQ(wc_freq_lend_arrays(f, n + 1, &off, &counts), WC_EINVAL,
+                 "%d threads: no lend for more words", threads);
+        if (threads == 2 && wc_freq_lend_arrays(f, n, &off, &counts) != WC_OK) {
+            wc_freq_free(f); /* a merged table may have no room */
+            continue;
+        }
+        if (threads == 1)
+            CHECK_EQ(wc_freq_lend_arrays(f, n, &off, &counts), WC_OK,
+                     "a table of %zu words in %zu slots lends", n,
+                     (size_t)f->tab.mask + 1);
+        int64_t *o2;
+        uint64_t *c2;
+        CHECK_EQ(wc_freq_lend_arrays(f, n, &o2, &c2), WC_EINVAL, "lent once");
+        const uint8_t *po = (const uint8_t *)off, *pc = (const uint8_t *)counts;
+        size_t ab = (n + 1) * 8;
+        CHECK(po >= ents + n * sizeof *f->tab.ents && po + ab <= ents + tbytes &&
+              pc >= ents + n * sizeof *f->tab.ents && pc + ab <= ents + tbytes,
+              "%d threads: the arrays in the table's empty slots", threads);
+        CHECK((po + ab <= pc || pc + ab <= po) &&
+              (po + ab <= order || order + n * 8 <= po) &&
+              (pc + ab <= order || order + n * 8 <= pc),
+              "%d threads: the arrays apart from each other and the index",
+              threads);
+        CHECK(((uintptr_t)po | (uintptr_t)pc) % (uintptr_t)page == 0,
+              "%d threads: the arrays start pages", threads);
+        uint8_t *data = xmalloc(size + 1);
+        off[n] = (int64_t)wc_freq_pack_all(f, n, 0, data, off, counts);
+        CHECK_EQ(wc_freq_take_arrays(f, &base, &blen), WC_OK, "take");
+        CHECK(base == (const void *)ents && blen == tbytes,
+              "%d threads: the table's memory handed over", threads);
+        CHECK(wc_freq_size(f) == 0 && f->tab.ents == NULL && f->order == NULL,
+              "%d threads: the table empty after the take", threads);
+        CHECK_EQ(wc_freq_take_arrays(f, &base, &blen) == WC_OK ? 1 : 0, 0,
+                 "taken once");
+        CHECK((size_t)off[n] == size && memcmp(data, want, size) == 0 &&
+              memcmp(off, woff, (n + 1) * 8) == 0 &&
+              memcmp(counts, wcounts, n * 8) == 0,
+              "%d threads: the words packed into lent arrays, whole after "
+              "the take", threads);
+        free(data);
+        wc_freq_free(f);
+        wc_freq_arrays_free(base, blen);
+    }
+    /* A table too small to be mapped lends nothing. */
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *s = wc_freq_new(1, &o);
+    CHECK_EQ(wc_freq_count_all(s, (const uint8_t *)"a b c a", 7, NULL), WC_OK, "count");
+    wc_test_sort_index(1);
+    CHECK_EQ(wc_freq_sort_for_pack(s, 0), WC_OK, "sort");
+    wc_test_sort_index(0);
+    CHECK(s->order != NULL, "an index kept");
+    CHECK_EQ(wc_freq_lend_arrays(s, 3, &off, &counts), WC_EINVAL,
+             "a table not mapped lends nothing");
+    wc_freq_free(s);
+    /* Nor one whose sort took malloc'd arrays (no room). */
+    s = wc_freq_new(1, &o);
+    CHECK_EQ(wc_freq_count_all(s, t, len, NULL), WC_OK, "count");
+    wc_test_sort_index(1);
+    wc_test_sort_lend(0);
+    CHECK_EQ(wc_freq_sort_for_pack(s, 0), WC_OK, "sort");
+    wc_test_sort_lend(1);
+    wc_test_sort_index(0);
+    CHECK_EQ(wc_freq_lend_arrays(s, n, &off, &counts), WC_EINVAL,
+             "no room, no lend");
+    wc_freq_free(s);
     free(want);
     free(t);
 }
@@ -897,6 +1022,7 @@ int main(void)
     test_sort_threads();
     test_sort_indexed();
     test_pack_all();
+    test_lend_arrays();
     test_add_packed(1);
     test_add_packed(0);
     test_add_packed_words();

@@ -13,7 +13,9 @@ order); with top=K, Counter.most_common(K) (ties by first occurrence).
 from __future__ import annotations
 
 import io
+import pickle
 import random
+import sys
 import threading
 from collections import Counter
 
@@ -177,6 +179,73 @@ def test_millions_of_words_read_through_an_index(is_str, threads):
     assert r.data == b"".join(keys)
     assert r.offsets.tolist() == offsets
     assert r.counts.tolist() == list(want.values())
+
+
+def _buffer_address(view):
+    """The address of a buffer's first byte, through PyObject_GetBuffer
+    (buf is the first field of a Py_buffer), for a read-only one too."""
+    import ctypes
+    raw = (ctypes.c_char * 256)()  # room for a Py_buffer (80 bytes)
+    get = ctypes.pythonapi.PyObject_GetBuffer
+    get.argtypes = [ctypes.py_object, ctypes.c_void_p, ctypes.c_int]
+    assert get(view, ctypes.addressof(raw), 0) == 0
+    address = ctypes.c_void_p.from_buffer(raw).value
+    release = ctypes.pythonapi.PyBuffer_Release
+    release.argtypes = [ctypes.c_void_p]
+    release(ctypes.addressof(raw))
+    return address
+
+
+def _mapped(address):
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            if lo <= address < hi:
+                return True
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/maps")
+@pytest.mark.parametrize("contents_kind,threads", [("ascii", 1), ("ascii", 2),
+                                                   ("bytes", 2)])
+def test_millions_of_words_packed_into_the_counts_own_pages(contents_kind, threads):
+    # 1.8 million distinct words read through an index: the offsets and
+    # counts are packed into pages of the count's own table (lent by the
+    # core), held by a _Pages object that both memoryviews keep alive, and
+    # given back when the last view goes.  An ASCII str is packed as its
+    # own UTF-8.  Compared with arrays built from Counter(contents.split()).
+    n = 1_800_000
+    vocab = ["v%x%s" % (i, "q" * (i % 19)) for i in range(n)]
+    seq = vocab + random.Random(9).sample(vocab, n // 3)
+    text = " ".join(seq) + "\n"
+    contents = text if contents_kind == "ascii" else text.encode()
+    want = Counter(contents.split())
+    keys = [w.encode() for w in want] if contents_kind == "ascii" else list(want)
+    offsets = [0]
+    for k in keys:
+        offsets.append(offsets[-1] + len(k))
+    r = word_count.frequencies_arrays(contents, threads=threads)
+    pages = r.offsets.obj
+    assert type(pages).__name__ == "_Pages" and r.counts.obj is pages
+    assert r.offsets.readonly and r.counts.readonly
+    assert r.data == b"".join(keys)
+    assert r.offsets.tolist() == offsets
+    assert r.counts.tolist() == list(want.values())
+    with pytest.raises(TypeError):
+        r.counts[0] = 5
+    back = pickle.loads(pickle.dumps(r))
+    assert back.offsets.tolist() == offsets and back.counts.tolist() == list(want.values())
+    address = _buffer_address(r.counts)
+    assert _mapped(address)
+    del r, pages, back
+    assert not _mapped(address), "the pages outlived the arrays"
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="DISALLOW_INSTANTIATION")
+def test_pages_are_made_by_the_count_alone():
+    r = word_count.frequencies_arrays(" ".join("w%d" % i for i in range(1_700_000)))
+    with pytest.raises(TypeError):
+        type(r.offsets.obj)()
 
 
 @pytest.mark.parametrize("top", [0, 1, 2, 5, 40, 41, 1000, 2**63])
