@@ -559,6 +559,37 @@ static void test_sort_indexed(void)
     free(t);
 }
 
+/* The sort text's words counted on one thread and sorted by count
+ * (moved, no index). */
+static wc_freq *counted_by_count(const uint8_t *t, size_t len)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *r = wc_freq_new(1, &o);
+    CHECK(r != NULL, "wc_freq_new");
+    CHECK_EQ(wc_freq_count_all(r, t, len, NULL), WC_OK, "count");
+    CHECK_EQ(wc_freq_sort(r, 1), WC_OK, "sort");
+    return r;
+}
+
+/* The sort text, and its words by count packed on one thread in runs of
+ * 4,096 (packed_of): the pack that others are checked against. */
+struct packed_ref {
+    uint8_t *t, *want; /* the text; the packed block (data first) */
+    size_t len, n, size;
+    int64_t *woff;     /* in want */
+    uint64_t *wcounts; /* in want */
+};
+
+static void packed_ref_init(struct packed_ref *p)
+{
+    p->t = sort_text(&p->len);
+    wc_freq *r = counted_by_count(p->t, p->len);
+    p->want = packed_of(r, 4096, &p->n, &p->size);
+    p->woff = (int64_t *)(void *)(p->want + ((p->size + 8) & ~(size_t)7));
+    p->wcounts = (uint64_t *)(p->woff + p->n + 1);
+    wc_freq_free(r);
+}
+
 /* wc_freq_lend_arrays and wc_freq_take_arrays: after a sort through an
  * index of a mapped table, the pack's offsets and counts in its empty
  * slots (page-aligned, apart from each other and from the index), the
@@ -568,16 +599,13 @@ static void test_sort_indexed(void)
  * mapped, twice, for more words, and without a lend to take. */
 static void test_lend_arrays(void)
 {
-    size_t len;
-    uint8_t *t = sort_text(&len);
-    wc_word_opts o1 = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
-    wc_freq *r = wc_freq_new(1, &o1);
-    CHECK_EQ(wc_freq_count_all(r, t, len, NULL), WC_OK, "count");
-    CHECK_EQ(wc_freq_sort(r, 1), WC_OK, "sort");
-    size_t n, size;
-    uint8_t *want = packed_of(r, 4096, &n, &size);
-    const int64_t *woff = (const int64_t *)(void *)(want + ((size + 8) & ~(size_t)7));
-    const uint64_t *wcounts = (const uint64_t *)(woff + n + 1);
+    struct packed_ref ref;
+    packed_ref_init(&ref);
+    uint8_t *t = ref.t, *want = ref.want;
+    size_t len = ref.len, n = ref.n, size = ref.size;
+    const int64_t *woff = ref.woff;
+    const uint64_t *wcounts = ref.wcounts;
+    wc_freq *r = counted_by_count(t, len);
     int64_t *off;
     uint64_t *counts;
     CHECK_EQ(wc_freq_lend_arrays(r, n, &off, &counts), WC_EINVAL,
@@ -672,17 +700,12 @@ static void test_lend_arrays(void)
  * words on one thread, and the words released after. */
 static void test_pack_all(void)
 {
-    size_t len;
-    uint8_t *t = sort_text(&len);
-    wc_word_opts o1 = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
-    wc_freq *r = wc_freq_new(1, &o1);
-    CHECK_EQ(wc_freq_count_all(r, t, len, NULL), WC_OK, "count");
-    CHECK_EQ(wc_freq_sort(r, 1), WC_OK, "sort");
-    size_t n, size;
-    uint8_t *want = packed_of(r, 4096, &n, &size);
-    int64_t *woff = (int64_t *)(void *)(want + ((size + 8) & ~(size_t)7));
-    uint64_t *wcounts = (uint64_t *)(woff + n + 1);
-    wc_freq_free(r);
+    struct packed_ref ref;
+    packed_ref_init(&ref);
+    uint8_t *t = ref.t, *want = ref.want;
+    size_t len = ref.len;
+    const int64_t *woff = ref.woff;
+    const uint64_t *wcounts = ref.wcounts;
     static const size_t firsts[] = {SORT_WORDS, SORT_WORDS - 1, 70000, 5, 0};
     size_t most = 0, wrong = 0, kept = 0;
     for (int threads = 1; threads <= 4; threads++)
