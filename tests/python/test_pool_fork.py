@@ -222,7 +222,18 @@ def test_fork_in_a_streams_read(what):
     data = b"a b " * 100000
     rp, wp = os.pipe()
     import threading
-    threading.Thread(target=lambda: (os.write(wp, data), os.close(wp)), daemon=True).start()
+    def write_all():
+        # os.write may write only a part: a signal delivered to this thread
+        # while the pipe is full cuts it short.  Once in CI the parent read
+        # 81,920 bytes of 400,000 and then the end of the stream (a likely
+        # cause: the child's SIGCHLD, queued while the main thread had
+        # every signal blocked to start the pool's workers, and so given to
+        # this thread).
+        view = memoryview(data)
+        while view:
+            view = view[os.write(wp, view):]
+        os.close(wp)
+    threading.Thread(target=write_all, daemon=True).start()
     calls = [0]
     class Reader:
         def read(self, n):
