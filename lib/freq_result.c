@@ -671,7 +671,7 @@ static int wc_tab_gather(struct wc_tab *t, const uint64_t *order,
                          uint64_t imask, int threads)
 {
     size_t nslots = t->mask + 1;
-    int mapped = nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS;
+    int mapped = wc_slots_mapped(nslots);
     struct wc_gjob j = {mapped ? wc_slots_alloc(nslots, 0)
                                : wc_malloc(t->n * sizeof *t->ents),
                         t->ents, order, imask, t->n,

@@ -170,7 +170,7 @@ struct wc_ent *wc_slots_alloc(size_t nslots, int populate)
     if (wc_fail_alloc())
         return NULL;
 #ifdef MADV_HUGEPAGE
-    if (bytes >= WC_HUGE_SLOTS) {
+    if (wc_slots_mapped(nslots)) {
         void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
@@ -210,7 +210,7 @@ void wc_slots_free(struct wc_ent *s, size_t nslots)
     if (s == NULL)
         return;
 #ifdef MADV_HUGEPAGE
-    if (nslots * sizeof(struct wc_ent) >= WC_HUGE_SLOTS) {
+    if (wc_slots_mapped(nslots)) {
         munmap(s, nslots * sizeof(struct wc_ent));
         return;
     }
@@ -311,7 +311,7 @@ static struct wc_ent *wc_slots_grow(struct wc_ent *s, size_t n, size_t m)
      * reported racing with the first thread's old writes (test_merge under
      * make test-tsan).  Under it, a mapped array is copied instead. */
 #if defined(MADV_HUGEPAGE) && defined(MREMAP_MAYMOVE) && !defined(WC_TSAN)
-    if (ob >= WC_HUGE_SLOTS) {
+    if (wc_slots_mapped(n)) {
         if (wc_fail_alloc())
             return NULL;
         void *p = mremap(s, ob, nb, MREMAP_MAYMOVE);
@@ -322,7 +322,7 @@ static struct wc_ent *wc_slots_grow(struct wc_ent *s, size_t n, size_t m)
     }
 #endif
     struct wc_ent *g;
-    if (nb >= WC_HUGE_SLOTS) {
+    if (wc_slots_mapped(m)) {
         if ((g = wc_slots_alloc(m, 1)) == NULL)
             return NULL;
         memcpy(g, s, ob);
@@ -549,7 +549,7 @@ void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b)
 #if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
     /* A small table first: sysconf() was 0.9% of frequencies() of a line
      * (perf), whose read-out calls this once. */
-    if ((t->mask + 1) * sizeof(struct wc_ent) < WC_HUGE_SLOTS)
+    if (!wc_slots_mapped(t->mask + 1))
         return;
     long page = sysconf(_SC_PAGESIZE);
     if (page <= 0)

@@ -408,7 +408,7 @@ void wc_tab_pmerge_part(struct wc_pmerge *m, size_t k)
     wc_pmerge_range(m, k, &lo, &hi);
     /* A mapped array (wc_slots_alloc did not write it; a smaller one was
      * zeroed by memset). */
-    if (m->fresh && (m->mask + 1) * sizeof(struct wc_ent) >= WC_HUGE_SLOTS)
+    if (m->fresh && wc_slots_mapped(m->mask + 1))
         wc_pmerge_populate(m, k);
     int done = wc_pmerge_scan(m, lo, hi, pos, m->defer + k * m->cap,
                               &ndefer, &added);
