@@ -437,9 +437,10 @@ static void test_sort_threads(void)
             wc_test_sort_index(0);
             wc_test_sort_split(0);
             CHECK_EQ(f->order != NULL, indexed, "an index kept");
-            /* A table counted into is at most 10/16 full: the sort's two
-             * arrays (16 bytes a word) fit in its 6/16 of empty slots of
-             * 40 bytes, and an index kept is in them. */
+            /* These tables are at most 10/16 full (this text's words do
+             * not come fast enough near the end for them to fill to 12/16):
+             * the sort's two arrays (16 bytes a word) fit in 6/16 of empty
+             * slots of 40 bytes, and an index kept is in them. */
             CHECK_EQ(wc_test_sort_lent(), (size_t)lend, "the table's slots lent");
             if (indexed)
                 CHECK_EQ(f->order_owned, !lend, "an index of its own");
