@@ -325,11 +325,7 @@ int wc_freq_take_arrays(wc_freq *f, void **base, size_t *len)
     t->ents = NULL; /* the caller's now */
     t->n = 0;
     t->mask = 0;
-    f->order = NULL; /* in the slots */
-    f->order_owned = 0;
-    f->lend[0] = f->lend[1] = NULL;
-    f->lend_bytes = 0;
-    f->lent = 0;
+    wc_freq_drop_order(f); /* the index was in the slots */
     return WC_OK;
 }
 
