@@ -261,13 +261,8 @@ void wc_tab_free(struct wc_tab *t)
     t->n = 0;
 }
 
-/* The hash of entry e (of a table of kw-byte units) as far as a table of
- * mask + 1 slots looks at it: the 32 bits kept, or for a table of more
- * than 2^32 slots the whole hash, computed again from the key. */
-uint64_t wc_ent_hash(const struct wc_ent *e, int kw, size_t mask)
+uint64_t wc_ent_hash_full(const struct wc_ent *e, int kw)
 {
-    if (mask <= UINT32_MAX)
-        return e->hash;
     return wc_key_hash(wc_ent_key(e, kw), wc_ent_len(e) * (size_t)kw);
 }
 
