@@ -10,8 +10,8 @@
  *
  * --arrays: the sort and read-out of frequencies_arrays instead: the order
  * kept as an index (wc_freq_sort_for_pack), then the words packed into
- * three arrays (wc_freq_packed_size, wc_freq_pack_all on the count's
- * threads; utf8 0), as frequencies_arrays does, timed apart.
+ * three arrays (wc_freq_pack_plan, then wc_freq_pack_planned, both on the
+ * count's threads; utf8 0), as frequencies_arrays does, timed apart.
  *
  * --width 2 or 4: the file holds UCS-2 or UCS-4 units (native order), as a
  * str of that width holds them; 1 (the default): bytes, read as UTF-8.
@@ -206,7 +206,8 @@ int main(int argc, char **argv)
         distinct = wc_freq_size(f);
         total = 0;
         if (arrays) {
-            size_t size = wc_freq_packed_size(f, 0, distinct, 0);
+            static wc_pack_plan plan;
+            size_t size = wc_freq_pack_plan(f, distinct, 0, &plan);
             uint8_t *data = malloc(size + 1);
             int64_t *off;
             uint64_t *counts;
@@ -219,8 +220,8 @@ int main(int argc, char **argv)
             }
             if (data == NULL || off == NULL || counts == NULL)
                 usage("out of memory");
-            off[distinct] = (int64_t)wc_freq_pack_all(f, distinct, 0, data,
-                                                      off, counts);
+            off[distinct] = (int64_t)wc_freq_pack_planned(f, &plan, data,
+                                                          off, counts);
             void *base = NULL;
             size_t blen = 0;
             if (lent && wc_freq_take_arrays(f, &base, &blen) != WC_OK)

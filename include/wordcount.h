@@ -370,9 +370,28 @@ WC_API size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
  * thousands of words, the pool's threads pack parts of them at once, each
  * from the sum of the sizes of the parts before; with one, the words are
  * packed in order and released as they go.  f may only be freed after.
+ *
+ * The same in two steps, for a caller that must know the size of data
+ * before it has data: wc_freq_pack_plan returns it and fills *plan with
+ * the parts and their sizes (on f's threads); wc_freq_pack_planned(f,
+ * plan, ...) then packs as wc_freq_pack_all(f, plan->n, plan->utf8, ...)
+ * does, without computing the sizes again.  Nothing may change f in
+ * between (data is written where the plan says).  The plan's fields are
+ * the core's but for size.
  */
+typedef struct wc_pack_plan {
+    size_t n, size, nparts;
+    int utf8, threads;
+    size_t at[WC_MAX_THREADS + 1]; /* part p from byte at[p] */
+} wc_pack_plan;
+
 WC_API size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
                                int64_t *offsets, uint64_t *counts);
+WC_API size_t wc_freq_pack_plan(const wc_freq *f, size_t n, int utf8,
+                                wc_pack_plan *plan);
+WC_API size_t wc_freq_pack_planned(wc_freq *f, const wc_pack_plan *plan,
+                                   uint8_t *data, int64_t *offsets,
+                                   uint64_t *counts);
 
 /*
  * Memory for the offsets and counts arrays of a pack of all n words, lent

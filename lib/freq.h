@@ -120,4 +120,8 @@ void wc_test_sort_lend(int on);
  * 0 again). */
 size_t wc_test_sort_parts(void);
 
+/* For tests: the words wc_freq_packed_size summed since the last call
+ * (which sets it to 0 again). */
+size_t wc_test_pack_sized(void);
+
 #endif /* WC_FREQ_H */

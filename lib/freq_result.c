@@ -172,21 +172,49 @@ static size_t wc_pack_key(const void *key, size_t len, int w, int utf8,
     return n;
 }
 
+/* Through an index, the words are read at random places: fetched ahead of
+ * word i, the entries and then the long keys they point to.  Inline: out of
+ * line, GCC 12 found the function without effect (a prefetch is none to
+ * it) and dropped its calls, and the pack of 10.2M words took twice as
+ * long. */
+WC_INLINE void wc_freq_fetch_ahead(const wc_freq *f, size_t i)
+{
+    if (f->order == NULL)
+        return;
+    if (i + 32 < f->tab.n)
+        wc_ent_prefetch(wc_freq_ent(f, i + 32));
+    if (i + 16 < f->tab.n) {
+        const struct wc_ent *e = wc_freq_ent(f, i + 16);
+        size_t w = f->narrow ? e->hash : (size_t)f->kw;
+        if (wc_ent_len(e) * w > WC_INLINE_KEY) {
+            const uint8_t *k = e->key.big.ptr;
+            __builtin_prefetch(k);
+            __builtin_prefetch(k + wc_ent_len(e) * w - 1);
+        }
+    }
+}
+
+static _Atomic size_t wc_pack_sized; /* wc_test_pack_sized */
+
 size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
 {
     size_t total = 0;
     /* All the words of an index (wc_freq_sort_for_pack): in the order of
      * memory, not of the index (the sum is the same). */
     int all = f->order != NULL && lo == 0 && hi == f->tab.n && f->released == 0;
+    atomic_fetch_add_explicit(&wc_pack_sized, hi > lo ? hi - lo : 0,
+                              memory_order_relaxed);
     for (size_t i = lo; i < hi; i++) {
         const void *key;
         size_t len;
         int w;
         uint64_t count;
-        if (all)
+        if (all) {
             wc_freq_ent_get(f, &f->tab.ents[i], &key, &len, &w, &count);
-        else
+        } else {
+            wc_freq_fetch_ahead(f, i);
             wc_freq_get(f, i, &key, &len, &w, &count);
+        }
         total += wc_pack_key(key, len, w, utf8 && !f->narrow_due, NULL);
     }
     return total;
@@ -200,19 +228,7 @@ size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
         const void *key;
         size_t len;
         int w;
-        /* Through an index, the words are read at random places: fetched
-         * ahead, the entries and then the long keys they point to. */
-        if (f->order != NULL && i + 32 < f->tab.n)
-            wc_ent_prefetch(wc_freq_ent(f, i + 32));
-        if (f->order != NULL && i + 16 < f->tab.n) {
-            const struct wc_ent *e = wc_freq_ent(f, i + 16);
-            size_t w = f->narrow ? e->hash : (size_t)f->kw;
-            if (wc_ent_len(e) * w > WC_INLINE_KEY) {
-                const uint8_t *k = e->key.big.ptr;
-                __builtin_prefetch(k);
-                __builtin_prefetch(k + wc_ent_len(e) * w - 1);
-            }
-        }
+        wc_freq_fetch_ahead(f, i);
         wc_freq_get(f, i, &key, &len, &w, &counts[i]);
         offsets[i] = (int64_t)at;
         /* Keys still UTF-8 (narrow_due) are written as they are. */
@@ -227,8 +243,8 @@ static size_t wc_sort_nparts(size_t n, int threads);
 static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
 
 /* A pack split between parts: part p packs words [n p / nparts, n (p + 1)
- * / nparts), phase 0 summing their sizes into at[p + 1], phase 1 writing
- * them from at[p]. */
+ * / nparts), phase 0 summing their sizes into at[p + 1] (wc_freq_pack_plan),
+ * phase 1 writing them from at[p]. */
 struct wc_pjob {
     const wc_freq *f;
     size_t n, nparts;
@@ -250,37 +266,59 @@ static void wc_pack_task(void *ctx, size_t p)
                      j->counts);
 }
 
-size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
-                        int64_t *offsets, uint64_t *counts)
+static int wc_freq_threads(const wc_freq *f)
 {
     int threads = f->threads == 0 ? wc_default_threads() : f->threads;
-    struct wc_pjob j = {f, n, wc_sort_nparts(n, threads), utf8, 0, data,
-                        offsets, counts, NULL};
-    if (j.nparts > 1)
-        j.at = wc_malloc((j.nparts + 1) * sizeof *j.at);
-    if (j.at != NULL) {
+    return threads < WC_MAX_THREADS ? threads : WC_MAX_THREADS;
+}
+
+size_t wc_freq_pack_plan(const wc_freq *f, size_t n, int utf8,
+                         wc_pack_plan *plan)
+{
+    int threads = wc_freq_threads(f);
+    struct wc_pjob j = {f, n, wc_sort_nparts(n, threads), utf8, 0, NULL,
+                        NULL, NULL, plan->at};
+    plan->n = n;
+    plan->utf8 = utf8;
+    plan->threads = threads;
+    plan->nparts = j.nparts;
+    plan->at[0] = 0;
+    if (j.nparts == 1) {
+        /* All the words of an index: in the order of memory. */
+        plan->at[1] = wc_freq_packed_size(f, 0, n, utf8);
+    } else {
         if (j.nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
             atomic_store_explicit(&wc_sort_parts, j.nparts, memory_order_relaxed);
-        j.at[0] = 0;
         /* Lost in a fork() child (WC_EFORKED), a part may not have run:
-         * the sizes are left for the pack in order below, the pack is
-         * done again here (the same bytes at the same places). */
-        if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) == WC_OK) {
+         * the sizes are summed here instead. */
+        if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) != WC_OK)
             for (size_t p = 0; p < j.nparts; p++)
-                j.at[p + 1] += j.at[p];
-            j.phase = 1;
-            if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) != WC_OK)
-                for (size_t p = 0; p < j.nparts; p++)
-                    wc_pack_task(&j, p);
-            size_t at = j.at[j.nparts];
-            free(j.at);
-            wc_freq_release(f, n);
-            return at;
-        }
-        free(j.at);
+                wc_pack_task(&j, p);
+        for (size_t p = 0; p < j.nparts; p++)
+            plan->at[p + 1] += plan->at[p];
     }
-    /* One thread: in order, the words read given back every 4,096 (a
-     * table of millions of words shrinks while the arrays grow). */
+    plan->size = plan->at[j.nparts];
+    return plan->size;
+}
+
+size_t wc_freq_pack_planned(wc_freq *f, const wc_pack_plan *plan,
+                            uint8_t *data, int64_t *offsets, uint64_t *counts)
+{
+    size_t n = plan->n;
+    int utf8 = plan->utf8;
+    if (plan->nparts > 1) {
+        struct wc_pjob j = {f, n, plan->nparts, utf8, 1, data, offsets,
+                            counts, (size_t *)plan->at};
+        /* A part lost in a fork() child is packed here (the same bytes at
+         * the same places). */
+        if (wc_pool_run(plan->threads, wc_pack_task, &j, j.nparts) != WC_OK)
+            for (size_t p = 0; p < j.nparts; p++)
+                wc_pack_task(&j, p);
+        wc_freq_release(f, n);
+        return plan->size;
+    }
+    /* One part: in order, the words read given back every 4,096 (a table
+     * of millions of words shrinks while the arrays grow). */
     size_t at = 0;
     for (size_t lo = 0; lo < n; lo += 4096) {
         size_t hi = n - lo > 4096 ? lo + 4096 : n;
@@ -288,6 +326,21 @@ size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
         wc_freq_release(f, hi);
     }
     return at;
+}
+
+size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
+                        int64_t *offsets, uint64_t *counts)
+{
+    wc_pack_plan plan;
+    if (wc_sort_nparts(n, wc_freq_threads(f)) > 1) {
+        (void)wc_freq_pack_plan(f, n, utf8, &plan);
+    } else { /* packed in order: no sizes needed */
+        plan.n = n;
+        plan.utf8 = utf8;
+        plan.threads = 1;
+        plan.nparts = 1;
+    }
+    return wc_freq_pack_planned(f, &plan, data, offsets, counts);
 }
 
 int wc_freq_lend_arrays(wc_freq *f, size_t n, int64_t **offsets,
@@ -401,6 +454,11 @@ static _Atomic int wc_sort_nolend;  /* wc_test_sort_lend(0) */
  * words of 50 MB of code (26 MB) 171-173 ms against 168-169, english 3%
  * slower. */
 #define WC_INDEX_MIN ((size_t)64 << 20)
+
+size_t wc_test_pack_sized(void)
+{
+    return atomic_exchange(&wc_pack_sized, 0);
+}
 
 size_t wc_test_sort_parts(void)
 {

@@ -695,10 +695,13 @@ static void test_lend_arrays(void)
     free(t);
 }
 
-/* wc_freq_pack_all on 1 to 4 threads (up to 3 parts: one per 32,768
- * words), all the words or the first n, the words moved or read through an
- * index: the bytes, offsets and counts of wc_freq_pack in runs of 4,096
- * words on one thread, and the words released after. */
+/* wc_freq_pack_all, and wc_freq_pack_plan then wc_freq_pack_planned, on 1
+ * to 4 threads (up to 3 parts: one per 32,768 words), all the words or the
+ * first n, the words moved or read through an index: the bytes, offsets and
+ * counts of wc_freq_pack in runs of 4,096 words on one thread, and the
+ * words released after.  The sizes of the words are summed once: by the
+ * plan, or by wc_freq_pack_all when it splits the words into parts (on one
+ * it packs them in order, with no sizes). */
 static void test_pack_all(void)
 {
     struct packed_ref ref;
@@ -708,11 +711,12 @@ static void test_pack_all(void)
     const int64_t *woff = ref.woff;
     const uint64_t *wcounts = ref.wcounts;
     static const size_t firsts[] = {SORT_WORDS, SORT_WORDS - 1, 70000, 5, 0};
-    size_t most = 0, wrong = 0, kept = 0;
+    size_t most = 0, wrong = 0, kept = 0, sized_wrong = 0;
     for (int threads = 1; threads <= 4; threads++)
         for (int indexed = 0; indexed < 2; indexed++)
-            for (size_t k = 0; k < sizeof firsts / sizeof firsts[0]; k++) {
-                size_t m = firsts[k];
+            for (size_t k = 0; k < 2 * sizeof firsts / sizeof firsts[0]; k++) {
+                int planned = k % 2;
+                size_t m = firsts[k / 2];
                 wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1,
                                   .threads = threads};
                 wc_freq *f = wc_freq_new(1, &o);
@@ -725,10 +729,24 @@ static void test_pack_all(void)
                 uint8_t *data = xmalloc(msize + 1);
                 int64_t *off = xmalloc((m + 1) * sizeof *off);
                 uint64_t *counts = xmalloc((m + 1) * sizeof *counts);
-                size_t at = wc_freq_pack_all(f, m, 0, data, off, counts);
+                size_t at, sized, planned_size = msize;
+                (void)wc_test_pack_sized();
+                if (planned) {
+                    static wc_pack_plan plan;
+                    planned_size = wc_freq_pack_plan(f, m, 0, &plan);
+                    sized = wc_test_pack_sized();
+                    at = wc_freq_pack_planned(f, &plan, data, off, counts);
+                    sized_wrong += sized != m || wc_test_pack_sized() != 0;
+                } else {
+                    at = wc_freq_pack_all(f, m, 0, data, off, counts);
+                    sized = wc_test_pack_sized();
+                }
                 size_t parts = wc_test_sort_parts();
+                if (!planned)
+                    sized_wrong += sized != (parts > 1 ? m : 0);
                 most = parts > most ? parts : most;
-                int bad = at != msize || memcmp(data, want, msize) != 0 ||
+                int bad = at != msize || planned_size != msize ||
+                          memcmp(data, want, msize) != 0 ||
                           memcmp(off, woff, m * sizeof *off) != 0 ||
                           memcmp(counts, wcounts, m * sizeof *counts) != 0;
                 const void *key;
@@ -740,8 +758,9 @@ static void test_pack_all(void)
                 bad |= m > 0 && (c != 0) != indexed;
                 kept += indexed && f->order != NULL;
                 if (bad)
-                    printf("pack_all: %d threads, %s, first %zu: %zu parts, wrong\n",
-                           threads, indexed ? "indexed" : "moved", m, parts);
+                    printf("%s: %d threads, %s, first %zu: %zu parts, wrong\n",
+                           planned ? "pack_planned" : "pack_all", threads,
+                           indexed ? "indexed" : "moved", m, parts);
                 wrong += (size_t)bad;
                 free(data);
                 free(off);
@@ -749,7 +768,8 @@ static void test_pack_all(void)
                 wc_freq_free(f);
             }
     CHECK_EQ(wrong, 0, "packs of all words or the first n");
-    CHECK_EQ(kept, 20, "packs through an index");
+    CHECK_EQ(sized_wrong, 0, "the words' sizes summed once a pack");
+    CHECK_EQ(kept, 40, "packs through an index");
     CHECK(most == 3, "a pack was split into %zu parts at most, not 3", most);
     free(want);
     free(t);
