@@ -381,8 +381,9 @@ WC_API size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
  */
 typedef struct wc_pack_plan {
     size_t n, size, nparts;
-    int utf8, threads;
-    size_t at[WC_MAX_THREADS + 1]; /* part p from byte at[p] */
+    int utf8, threads, back;
+    size_t at[WC_MAX_THREADS + 1]; /* part p from byte at[p] (back: the
+                                    * last part ends at size instead) */
 } wc_pack_plan;
 
 WC_API size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,

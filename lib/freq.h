@@ -124,4 +124,8 @@ size_t wc_test_sort_parts(void);
  * (which sets it to 0 again). */
 size_t wc_test_pack_sized(void);
 
+/* For tests: the parts packed from the end back (the last of a pack of
+ * all the words of an index on several threads) since the last call. */
+size_t wc_test_pack_backs(void);
+
 #endif /* WC_FREQ_H */

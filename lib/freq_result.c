@@ -207,38 +207,65 @@ static size_t wc_pack_key(const void *key, size_t len, int w, int utf8,
     return n;
 }
 
-/* Fetched ahead of word i: the long keys of the words 16 on, which point
- * into the text or the arena, at random places (packed without, code's
- * 654k words spent 5% of their count and pack in memcpy's misses, perf);
- * through an index, the entries of the words 32 on too, read at random
- * places as well.  Inline: out of line, GCC 12 found the function without
- * effect (a prefetch is none to it) and dropped its calls, and the pack of
- * 10.2M words through an index took twice as long.  keys 0: the entries
- * only (their sizes but for UTF-8 are in the entries; the keys fetched for
- * nothing made the size pass of code's words 2.5 ms slower). */
-WC_INLINE void wc_freq_fetch_ahead(const wc_freq *f, size_t i, int keys)
+/* Fetched into the cache: the entry of word e, when read through an index
+ * (at a random place), and the long key of word k, when keys is 1 (it
+ * points into the text or the arena, at a random place); an index past the
+ * words fetches nothing.  The pack fetches the entries 32 words ahead and
+ * the keys 16, of moved words too (english's 251k words packed in 7.4-7.6
+ * ms instead of 7.9-8.0, prose's in 4.5-4.6 instead of 4.7-5.1).  The size
+ * pass fetches no key but for UTF-8 (the other sizes are in the entries;
+ * the keys fetched for nothing made the size pass of code's words 2.5 ms
+ * slower).  Inline: out of line, GCC 12 found the function without effect
+ * (a prefetch is none to it) and dropped its calls, and the pack of 10.2M
+ * words through an index took twice as long. */
+WC_INLINE void wc_freq_fetch(const wc_freq *f, size_t e, size_t k, int keys)
 {
-    if (f->order != NULL && i + 32 < f->tab.n)
-        wc_ent_prefetch(wc_freq_ent(f, i + 32));
-    if (keys && i + 16 < f->tab.n) {
-        const struct wc_ent *e = wc_freq_ent(f, i + 16);
-        size_t w = f->narrow ? e->hash : (size_t)f->kw;
-        if (wc_ent_len(e) * w > WC_INLINE_KEY) {
-            const uint8_t *k = e->key.big.ptr;
-            __builtin_prefetch(k);
-            __builtin_prefetch(k + wc_ent_len(e) * w - 1);
+    if (f->order != NULL && e < f->tab.n)
+        wc_ent_prefetch(wc_freq_ent(f, e));
+    if (keys && k < f->tab.n) {
+        const struct wc_ent *x = wc_freq_ent(f, k);
+        size_t w = f->narrow ? x->hash : (size_t)f->kw;
+        if (wc_ent_len(x) * w > WC_INLINE_KEY) {
+            const uint8_t *q = x->key.big.ptr;
+            __builtin_prefetch(q);
+            __builtin_prefetch(q + wc_ent_len(x) * w - 1);
         }
     }
 }
 
 static _Atomic size_t wc_pack_sized; /* wc_test_pack_sized */
+static _Atomic size_t wc_pack_backs; /* wc_test_pack_backs */
+
+/* The bytes of the packed words of entries [lo, hi) of a table whose order
+ * is an index: in the order of memory, not of the words (a sum of all of
+ * them is the same). */
+static size_t wc_ents_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
+{
+    size_t total = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const void *key;
+        size_t len;
+        int w;
+        uint64_t count;
+        wc_freq_ent_get(f, &f->tab.ents[i], &key, &len, &w, &count);
+        total += wc_pack_key(key, len, w, utf8 && !f->narrow_due, NULL);
+    }
+    return total;
+}
+
+/* Whether the words 0 .. n - 1 are all the words of an index, none released
+ * (their sizes may then be summed in the order of memory). */
+WC_INLINE int wc_freq_all_indexed(const wc_freq *f, size_t n)
+{
+    return f->order != NULL && n == f->tab.n && f->released == 0;
+}
 
 size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
 {
+    if (lo == 0 && wc_freq_all_indexed(f, hi))
+        return wc_ents_size(f, 0, hi, utf8);
     size_t total = 0;
-    /* All the words of an index (wc_freq_sort_for_pack): in the order of
-     * memory, not of the index (the sum is the same). */
-    int all = f->order != NULL && lo == 0 && hi == f->tab.n && f->released == 0;
+    /* Words read in their order (a test counts them). */
     atomic_fetch_add_explicit(&wc_pack_sized, hi > lo ? hi - lo : 0,
                               memory_order_relaxed);
     for (size_t i = lo; i < hi; i++) {
@@ -246,15 +273,33 @@ size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
         size_t len;
         int w;
         uint64_t count;
-        if (all) {
-            wc_freq_ent_get(f, &f->tab.ents[i], &key, &len, &w, &count);
-        } else {
-            wc_freq_fetch_ahead(f, i, utf8);
-            wc_freq_get(f, i, &key, &len, &w, &count);
-        }
+        wc_freq_fetch(f, i + 32, i + 16, utf8);
+        wc_freq_get(f, i, &key, &len, &w, &count);
         total += wc_pack_key(key, len, w, utf8 && !f->narrow_due, NULL);
     }
     return total;
+}
+
+/* Words lo .. hi - 1 packed as wc_freq_pack packs them, from the last to
+ * the first, the last ending at data + end. */
+static void wc_freq_pack_back(const wc_freq *f, size_t lo, size_t hi,
+                              int utf8, uint8_t *data, size_t end,
+                              int64_t *offsets, uint64_t *counts)
+{
+    int u = utf8 && !f->narrow_due;
+    for (size_t i = hi; i-- > lo;) {
+        const void *key;
+        size_t len;
+        int w;
+        wc_freq_fetch(f, i - 32, i - 16, 1);
+        wc_freq_get(f, i, &key, &len, &w, &counts[i]);
+        size_t k = wc_pack_key(key, len, w, u, NULL);
+        if (k > end) /* never: the plan summed these sizes */
+            k = end;
+        end -= k;
+        (void)wc_pack_key(key, len, w, u, data + end);
+        offsets[i] = (int64_t)end;
+    }
 }
 
 size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
@@ -265,7 +310,7 @@ size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
         const void *key;
         size_t len;
         int w;
-        wc_freq_fetch_ahead(f, i, 1);
+        wc_freq_fetch(f, i + 32, i + 16, 1);
         wc_freq_get(f, i, &key, &len, &w, &counts[i]);
         offsets[i] = (int64_t)at;
         /* Keys still UTF-8 (narrow_due) are written as they are. */
@@ -281,26 +326,41 @@ static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
 
 /* A pack split between parts: part p packs words [n p / nparts, n (p + 1)
  * / nparts), phase 0 summing their sizes into at[p + 1] (wc_freq_pack_plan),
- * phase 1 writing them from at[p]. */
+ * phase 1 writing them from at[p].  All the words of an index (phase 2 for
+ * the sums): the total is summed in the order of memory instead, each part
+ * a share of the entries into mem[p], and the last part is written from
+ * the end back, so only the parts before the last two sum their words'
+ * sizes through the index, at random places (on two threads none does:
+ * the pack of 10.2M words through an index took 130-132 ms instead of
+ * 187-188, core_freq). */
 struct wc_pjob {
     const wc_freq *f;
     size_t n, nparts;
-    int utf8, phase;
+    int utf8, phase, back;
     uint8_t *data;
     int64_t *offsets;
     uint64_t *counts;
-    size_t *at;
+    size_t *at, *mem, size;
 };
 
 static void wc_pack_task(void *ctx, size_t p)
 {
     const struct wc_pjob *j = ctx;
     size_t lo = j->n * p / j->nparts, hi = j->n * (p + 1) / j->nparts;
-    if (j->phase == 0)
+    if (j->phase == 0) {
         j->at[p + 1] = wc_freq_packed_size(j->f, lo, hi, j->utf8);
-    else
+    } else if (j->phase == 2) {
+        j->mem[p] = wc_ents_size(j->f, lo, hi, j->utf8);
+        if (p + 2 < j->nparts)
+            j->at[p + 1] = wc_freq_packed_size(j->f, lo, hi, j->utf8);
+    } else if (j->back && p + 1 == j->nparts) {
+        atomic_fetch_add_explicit(&wc_pack_backs, 1, memory_order_relaxed);
+        wc_freq_pack_back(j->f, lo, hi, j->utf8, j->data, j->size,
+                          j->offsets, j->counts);
+    } else {
         wc_freq_pack(j->f, lo, hi, j->utf8, j->data, j->at[p], j->offsets,
                      j->counts);
+    }
 }
 
 static int wc_freq_threads(const wc_freq *f)
@@ -313,28 +373,44 @@ size_t wc_freq_pack_plan(const wc_freq *f, size_t n, int utf8,
                          wc_pack_plan *plan)
 {
     int threads = wc_freq_threads(f);
-    struct wc_pjob j = {f, n, wc_sort_nparts(n, threads), utf8, 0, NULL,
-                        NULL, NULL, plan->at};
+    size_t mem[WC_MAX_THREADS];
+    struct wc_pjob j = {f, n, wc_sort_nparts(n, threads), utf8, 0, 0, NULL,
+                        NULL, NULL, plan->at, mem, 0};
     plan->n = n;
     plan->utf8 = utf8;
     plan->threads = threads;
     plan->nparts = j.nparts;
+    plan->back = 0;
     plan->at[0] = 0;
     if (j.nparts == 1) {
         /* All the words of an index: in the order of memory. */
         plan->at[1] = wc_freq_packed_size(f, 0, n, utf8);
-    } else {
-        if (j.nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
-            atomic_store_explicit(&wc_sort_parts, j.nparts, memory_order_relaxed);
-        /* Lost in a fork() child (WC_EFORKED), a part may not have run:
-         * the sizes are summed here instead. */
-        if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) != WC_OK)
-            for (size_t p = 0; p < j.nparts; p++)
-                wc_pack_task(&j, p);
-        for (size_t p = 0; p < j.nparts; p++)
-            plan->at[p + 1] += plan->at[p];
+        plan->size = plan->at[1];
+        return plan->size;
     }
-    plan->size = plan->at[j.nparts];
+    if (j.nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
+        atomic_store_explicit(&wc_sort_parts, j.nparts, memory_order_relaxed);
+    if (wc_freq_all_indexed(f, n))
+        j.phase = 2;
+    /* Lost in a fork() child (WC_EFORKED), a part may not have run: the
+     * sizes are summed here instead. */
+    if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) != WC_OK)
+        for (size_t p = 0; p < j.nparts; p++)
+            wc_pack_task(&j, p);
+    size_t parts = j.phase == 2 ? j.nparts - 2 : j.nparts;
+    for (size_t p = 0; p < parts; p++)
+        plan->at[p + 1] += plan->at[p];
+    if (j.phase == 2) {
+        plan->back = 1;
+        plan->size = 0;
+        for (size_t p = 0; p < j.nparts; p++)
+            plan->size += mem[p];
+        /* The last part ends at size; the one before it starts at
+         * at[nparts - 2] and meets it. */
+        plan->at[j.nparts] = plan->size;
+    } else {
+        plan->size = plan->at[j.nparts];
+    }
     return plan->size;
 }
 
@@ -344,8 +420,9 @@ size_t wc_freq_pack_planned(wc_freq *f, const wc_pack_plan *plan,
     size_t n = plan->n;
     int utf8 = plan->utf8;
     if (plan->nparts > 1) {
-        struct wc_pjob j = {f, n, plan->nparts, utf8, 1, data, offsets,
-                            counts, (size_t *)plan->at};
+        struct wc_pjob j = {f, n, plan->nparts, utf8, 1, plan->back, data,
+                            offsets, counts, (size_t *)plan->at, NULL,
+                            plan->size};
         /* A part lost in a fork() child is packed here (the same bytes at
          * the same places). */
         if (wc_pool_run(plan->threads, wc_pack_task, &j, j.nparts) != WC_OK)
@@ -376,6 +453,7 @@ size_t wc_freq_pack_all(wc_freq *f, size_t n, int utf8, uint8_t *data,
         plan.utf8 = utf8;
         plan.threads = 1;
         plan.nparts = 1;
+        plan.back = 0;
     }
     return wc_freq_pack_planned(f, &plan, data, offsets, counts);
 }
@@ -495,6 +573,11 @@ static _Atomic int wc_sort_nolend;  /* wc_test_sort_lend(0) */
 size_t wc_test_pack_sized(void)
 {
     return atomic_exchange(&wc_pack_sized, 0);
+}
+
+size_t wc_test_pack_backs(void)
+{
+    return atomic_exchange(&wc_pack_backs, 0);
 }
 
 size_t wc_test_sort_parts(void)
