@@ -143,41 +143,6 @@ static size_t wc_high_bytes(const uint8_t *p, size_t len)
     return n;
 }
 
-/* Copy len bytes from p to out, exactly: a key of up to 64 bytes with two
- * overlapping loads and stores of a size, inline.  A call of memcpy a key,
- * whose size it must find again, held 5% of the samples of a count and
- * pack of code's 654k words into arrays (perf). */
-WC_INLINE void wc_copy_key(uint8_t *out, const uint8_t *p, size_t len)
-{
-    uint8_t x[32], y[32];
-    if (len > 64) {
-        memcpy(out, p, len);
-    } else if (len > 32) {
-        memcpy(x, p, 32);
-        memcpy(y, p + len - 32, 32);
-        memcpy(out, x, 32);
-        memcpy(out + len - 32, y, 32);
-    } else if (len > 16) {
-        memcpy(x, p, 16);
-        memcpy(y, p + len - 16, 16);
-        memcpy(out, x, 16);
-        memcpy(out + len - 16, y, 16);
-    } else if (len >= 8) {
-        memcpy(x, p, 8);
-        memcpy(y, p + len - 8, 8);
-        memcpy(out, x, 8);
-        memcpy(out + len - 8, y, 8);
-    } else if (len >= 4) {
-        memcpy(x, p, 4);
-        memcpy(y, p + len - 4, 4);
-        memcpy(out, x, 4);
-        memcpy(out + len - 4, y, 4);
-    } else {
-        for (size_t i = 0; i < len; i++)
-            out[i] = p[i];
-    }
-}
-
 /* The bytes of key (len units of w bytes, from wc_freq_get: inline when
  * len w <= WC_INLINE_KEY) as wc_freq_pack writes it; out NULL: only their
  * number. */
@@ -194,7 +159,7 @@ static size_t wc_pack_key(const void *key, size_t len, int w, int utf8,
         if (out == NULL)
             return n;
         if (n == len) {
-            wc_copy_key(out, p, len);
+            memcpy(out, p, len);
             return n;
         }
     }
@@ -207,22 +172,23 @@ static size_t wc_pack_key(const void *key, size_t len, int w, int utf8,
     return n;
 }
 
-/* Fetched into the cache: the entry of word e, when read through an index
- * (at a random place), and the long key of word k, when keys is 1 (it
- * points into the text or the arena, at a random place); an index past the
+/* Fetched into the cache, when the words are read through an index (at
+ * random places): the entry of word e, and the long key of word k when
+ * keys is 1 (it points into the text or the arena); an index past the
  * words fetches nothing.  The pack fetches the entries 32 words ahead and
- * the keys 16, of moved words too (english's 251k words packed in 7.4-7.6
- * ms instead of 7.9-8.0, prose's in 4.5-4.6 instead of 4.7-5.1).  The size
- * pass fetches no key but for UTF-8 (the other sizes are in the entries;
- * the keys fetched for nothing made the size pass of code's words 2.5 ms
- * slower).  Inline: out of line, GCC 12 found the function without effect
- * (a prefetch is none to it) and dropped its calls, and the pack of 10.2M
- * words through an index took twice as long. */
+ * the keys 16; the size pass fetches no key but for UTF-8 (the other sizes
+ * are in the entries).  Words moved into their order are read in the
+ * order of memory, and their keys were not fetched: it made the pack of
+ * code's and english's bytes faster, of code's wide text (its keys in the
+ * arena, in order) slower (docs/benchmarks.md).  Inline: out of line, GCC
+ * 12 found the function without effect (a prefetch is none to it) and
+ * dropped its calls, and the pack of 10.2M words through an index took
+ * twice as long. */
 WC_INLINE void wc_freq_fetch(const wc_freq *f, size_t e, size_t k, int keys)
 {
     if (f->order != NULL && e < f->tab.n)
         wc_ent_prefetch(wc_freq_ent(f, e));
-    if (keys && k < f->tab.n) {
+    if (keys && f->order != NULL && k < f->tab.n) {
         const struct wc_ent *x = wc_freq_ent(f, k);
         size_t w = f->narrow ? x->hash : (size_t)f->kw;
         if (wc_ent_len(x) * w > WC_INLINE_KEY) {
@@ -273,7 +239,7 @@ size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
         size_t len;
         int w;
         uint64_t count;
-        wc_freq_fetch(f, i + 32, i + 16, utf8);
+        wc_freq_fetch(f, i + 32, i + 16, utf8 && !f->narrow_due);
         wc_freq_get(f, i, &key, &len, &w, &count);
         total += wc_pack_key(key, len, w, utf8 && !f->narrow_due, NULL);
     }
