@@ -120,8 +120,9 @@ void wc_test_sort_lend(int on);
  * 0 again). */
 size_t wc_test_sort_parts(void);
 
-/* For tests: the words wc_freq_packed_size summed since the last call
- * (which sets it to 0 again). */
+/* For tests: the words whose packed sizes were summed in their order
+ * (wc_freq_packed_size; not the sums in the order of memory of all the
+ * words of an index) since the last call (which sets it to 0 again). */
 size_t wc_test_pack_sized(void);
 
 /* For tests: the parts packed from the end back (the last of a pack of
