@@ -342,7 +342,7 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
         return WC_EINVAL;
     f->x.text = text;
     f->x.len = len;
-    int threads = f->threads == 0 ? wc_default_threads() : f->threads;
+    int threads = wc_freq_threads(f);
     struct wc_fjob job = {
         .x = &f->x, .needles = needles ? &f->tab : NULL,
         .un = needles ? &f->un : NULL, .nneedles = f->nneedles, .kw = f->kw, .rc = WC_OK,

@@ -52,6 +52,15 @@ struct wc_freq {
     int lent;
 };
 
+/* The threads f counts, sorts and packs with: its own, or (0) the default;
+ * never more than WC_MAX_THREADS (the plan of a pack keeps a part a
+ * thread). */
+WC_INLINE int wc_freq_threads(const wc_freq *f)
+{
+    int threads = f->threads == 0 ? wc_default_threads() : f->threads;
+    return threads < WC_MAX_THREADS ? threads : WC_MAX_THREADS;
+}
+
 /* WC_OK if f can count a byte (UTF-8) text read from a file: width 1, not
  * yet sorted; in needle mode it holds needles (*nids: the ids are 0 ..
  * *nids - 1), in count-all mode it holds no needles.  Else WC_EINVAL. */

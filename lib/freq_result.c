@@ -329,12 +329,6 @@ static void wc_pack_task(void *ctx, size_t p)
     }
 }
 
-static int wc_freq_threads(const wc_freq *f)
-{
-    int threads = f->threads == 0 ? wc_default_threads() : f->threads;
-    return threads < WC_MAX_THREADS ? threads : WC_MAX_THREADS;
-}
-
 size_t wc_freq_pack_plan(const wc_freq *f, size_t n, int utf8,
                          wc_pack_plan *plan)
 {
@@ -920,7 +914,7 @@ static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
     if (scratch[0] != NULL)
         atomic_fetch_add_explicit(&wc_sort_lent, 1, memory_order_relaxed);
     f->counted = f->sorted = 1;
-    int threads = f->threads == 0 ? wc_default_threads() : f->threads;
+    int threads = wc_freq_threads(f);
     if (n > 1) {
         unsigned ib = 0;
         uint64_t *order = wc_radix_order(t->ents, n, by_count != 0, threads,
