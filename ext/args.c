@@ -439,10 +439,10 @@ PyObject *wc_freq_arrays(PyObject *module, wc_freq *f, int is_str,
     PyObject *offsets = NULL, *counts = NULL, *pages = NULL, *result = NULL;
     int64_t *o = NULL;
     uint64_t *c = NULL;
-    /* Millions of words read through an index: the offsets and counts go
-     * in pages of the table that the count wrote already, where bytes
-     * objects that large are fresh memory, which the kernel zeroes first
-     * (wc_freq_lend_arrays).  Else two bytes objects. */
+    /* Words read through an index of a mapped table: the offsets and
+     * counts go in pages of the table that the count wrote already, where
+     * bytes objects that large are fresh memory, which the kernel zeroes
+     * first (wc_freq_lend_arrays).  Else two bytes objects. */
     int lent = data != NULL && wc_freq_lend_arrays(f, n, &o, &c) == WC_OK;
     if (data == NULL)
         goto done;

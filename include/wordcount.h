@@ -302,14 +302,13 @@ WC_API int wc_freq_sort(wc_freq *f, int by_count);
  *     their UTF-8 bytes (width 1), and wc_freq_pack writes them as they
  *     are (with utf8 1, what it writes of the narrowed keys), not encoded
  *     again;
- *   - for millions of words (64 MiB of the table's entries or more) the
- *     words stay where the count left them, and their order is an index
- *     beside them (8 bytes a word), which wc_freq_get, wc_freq_packed_size
- *     and wc_freq_pack read through: no copy of the words is made, and the
- *     memory at the peak is less.  But wc_freq_release then gives nothing
- *     back (the words are read in order from places all over the table,
- *     which is held until wc_freq_free).  Fewer words, or no memory for the
- *     index: the words are moved as by wc_freq_sort.
+ *   - the words stay where the count left them, and their order is an
+ *     index beside them (8 bytes a word), which wc_freq_get,
+ *     wc_freq_packed_size and wc_freq_pack read through: no copy of the
+ *     words is made, and the memory at the peak is less.  But
+ *     wc_freq_release then gives nothing back (the words are read in order
+ *     from places all over the table, which is held until wc_freq_free).
+ *     No memory for the index: the words are moved as by wc_freq_sort.
  * wc_freq_sort or wc_freq_sort_top after it sort (and narrow) as usual.
  * Returns as wc_freq_sort.
  */

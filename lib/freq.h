@@ -111,9 +111,9 @@ int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
  * as usual (0). */
 void wc_test_sort_split(int on);
 
-/* For tests: wc_freq_sort_for_pack keeps an index of every table, however
- * small (1); or of tables of WC_INDEX_MIN bytes of entries or more (0). */
-void wc_test_sort_index(int on);
+/* For tests: wc_freq_sort_for_pack moves the words as wc_freq_sort does
+ * (1), where it keeps an index (0, as it does when the memory is had). */
+void wc_test_sort_moved(int on);
 
 /* For tests: the sorts since the last call (which sets it to 0) whose
  * arrays were the table's empty slots (wc_tab_pack_keep). */

@@ -512,23 +512,10 @@ static int wc_by_count(const void *a, const void *b)
 #define WC_RADIX_SMALL 2048
 #define WC_SORT_FEW 32
 static _Atomic int wc_sort_split; /* wc_test_sort_split */
-static _Atomic int wc_sort_index; /* wc_test_sort_index */
+static _Atomic int wc_sort_moved; /* wc_test_sort_moved */
 static _Atomic size_t wc_sort_lent; /* wc_test_sort_lent */
 static _Atomic int wc_sort_nolend;  /* wc_test_sort_lend(0) */
 
-/* The entries, in bytes, from which wc_freq_sort_for_pack keeps an index
- * rather than moving them.  The gather writes a copy of every entry into
- * fresh memory, which the kernel zeroes first, and holds both at once;
- * the packed read-out then reads the entries in the order of memory, where
- * through an index it reads them at random places (and their long keys,
- * in the arena in order of first occurrence, too).  frequencies_arrays of
- * bytes, best of 4, three processes each, alternated: 10.2M random words
- * (410 MB of entries) 1,304-1,357 ms indexed against 1,382-1,444 moved,
- * peak RSS 812 MB against 967; the same build, either way for every size
- * (best of 7): 1M and 3M random words (40 and 120 MB) within 1%; the 654k
- * words of 50 MB of code (26 MB) 171-173 ms against 168-169, english 3%
- * slower. */
-#define WC_INDEX_MIN ((size_t)64 << 20)
 
 size_t wc_test_pack_sized(void)
 {
@@ -550,9 +537,9 @@ void wc_test_sort_split(int on)
     atomic_store(&wc_sort_split, on);
 }
 
-void wc_test_sort_index(int on)
+void wc_test_sort_moved(int on)
 {
-    atomic_store(&wc_sort_index, on);
+    atomic_store(&wc_sort_moved, on);
 }
 
 void wc_test_sort_lend(int on)
@@ -850,10 +837,22 @@ static int wc_freq_narrow(wc_freq *f)
 /* The entries are moved into their order (wc_tab_gather), so that the
  * caller reads them in the order of memory and can give back what it has
  * read (wc_freq_release): a read-out into a Python Counter of 10 million
- * words holds them no longer than it needs them.  Or, for_pack and
- * WC_INDEX_MIN bytes of entries or more, the order is kept as it is
- * (f->order) and the entries stay.  Without the memory for the gather, or
- * for the radix sort, qsort sorts in place.  Keys counted as UTF-8 are
+ * words holds them no longer than it needs them.  Or, for_pack, the order
+ * is kept as it is (f->order) and the entries stay: the pack reads each
+ * word once, and through the index it reads them at random places, but the
+ * gather reads them so too, and writes a copy of every entry into fresh
+ * memory besides (which the kernel zeroes first; both held at once).  And
+ * only an index leaves the table's empty slots for the pack's offsets and
+ * counts (wc_freq_lend_arrays), which are fresh memory too otherwise.
+ * frequencies_arrays, best of 7, three processes each, alternated with the
+ * build that moved tables of less than 64 MiB of entries: the UCS-4 str of
+ * 50 MB of code (654k words) 123-129 ms against 152-158, its bytes 109-112
+ * against 119-123, english's UCS-2 str 104-108 against 111-112, prose's
+ * 89-91 against 97-106, Zipf's bytes 64-65 against 64-68; 2 KB of english
+ * 9.2-9.6 us against 9.9-10.0.  (The 10.2M random words, 410 MB of entries,
+ * went through an index before: 1,304-1,357 ms against 1,382-1,444 moved,
+ * peak RSS 812 MB against 967.)  Without the memory for the gather, or for
+ * the radix sort, qsort sorts in place.  Keys counted as UTF-8 are
  * narrowed (wc_freq_narrow), unless for_pack: the pack writes them as
  * they are, where it encoded the narrowed keys as UTF-8 again
  * (frequencies_arrays, best of 7, of the UCS-4 str of 50 MB of code: 165-168
@@ -876,8 +875,7 @@ static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
      * 1,338-1,362 (best of 4, three processes each), peak RSS the same. */
     size_t n = t->n, nslots = t->mask + 1;
     int index = for_pack && n > 1 &&
-                (n >= WC_INDEX_MIN / sizeof *t->ents ||
-                 atomic_load_explicit(&wc_sort_index, memory_order_relaxed));
+                !atomic_load_explicit(&wc_sort_moved, memory_order_relaxed);
     /* Kept for an index of a mapped table, when there is room: three
      * regions of whole pages, the sort's two arrays and a third, so that
      * the one the order is not in and the third are the pack's offsets and

@@ -428,13 +428,11 @@ static void test_sort_threads(void)
             CHECK(f != NULL, "wc_freq_new");
             CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
             wc_test_sort_split(mode % 4 >= 2);
-            wc_test_sort_index(indexed);
             wc_test_sort_lend(lend);
             (void)wc_test_sort_lent();
             CHECK_EQ(indexed ? wc_freq_sort_for_pack(f, by_count)
                              : wc_freq_sort(f, by_count), WC_OK, "sort");
             wc_test_sort_lend(1);
-            wc_test_sort_index(0);
             wc_test_sort_split(0);
             CHECK_EQ(f->order != NULL, indexed, "an index kept");
             /* These tables are at most 10/16 full (this text's words do
@@ -493,8 +491,8 @@ static uint8_t *packed_of(wc_freq *g, size_t step, size_t *n, size_t *size)
     return b;
 }
 
-/* wc_freq_sort_for_pack: the index kept only for WC_INDEX_MIN bytes of
- * entries or more; the words read through it as wc_freq_sort leaves them
+/* wc_freq_sort_for_pack: an index kept (the words moved only with
+ * wc_test_sort_moved); the words read through it as wc_freq_sort leaves them
  * (wc_freq_get, wc_freq_pack in parts, a release between that gives
  * nothing back); and a table sorted so sorted again with the entries moved
  * (by count, the top 10, a merge of it). */
@@ -506,19 +504,18 @@ static void test_sort_indexed(void)
     wc_freq *f = wc_freq_new(1, &o), *g = wc_freq_new(1, &o);
     CHECK(f != NULL && g != NULL, "wc_freq_new");
     CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
+    wc_test_sort_moved(1);
     CHECK_EQ(wc_freq_sort_for_pack(f, 0), WC_OK, "sort");
-    CHECK(f->order == NULL && sorted_as(f, 0), "%d words (%zu bytes of "
-          "entries): moved, no index", SORT_WORDS,
-          (size_t)SORT_WORDS * sizeof(struct wc_ent));
+    wc_test_sort_moved(0);
+    CHECK(f->order == NULL && sorted_as(f, 0), "%d words: moved, no index",
+          SORT_WORDS);
     size_t n1, s1, n2, s2;
     uint8_t *want = packed_of(f, 4096, &n1, &s1);
     wc_freq_free(f);
 
     CHECK_EQ(wc_freq_count_all(g, t, len, NULL), WC_OK, "count");
-    wc_test_sort_index(1);
     CHECK_EQ(wc_freq_sort_for_pack(g, 0), WC_OK, "sort indexed");
-    wc_test_sort_index(0);
-    CHECK(g->order != NULL, "an index kept");
+    CHECK(g->order != NULL, "%d words: an index kept", SORT_WORDS);
     uint8_t *got = packed_of(g, 4096, &n2, &s2);
     CHECK(n1 == n2 && s1 == s2 &&
           memcmp(want, got, ((s1 + 8) & ~(size_t)7) + 16 * (n1 + 1)) == 0,
@@ -538,9 +535,7 @@ static void test_sort_indexed(void)
         top_right &= c == 13 && l == (size_t)wl && memcmp(key, word, l) == 0;
     }
     CHECK(top_right, "top 10 after a sort through an index");
-    wc_test_sort_index(1);
     CHECK_EQ(wc_freq_sort_for_pack(g, 1), WC_OK, "indexed by count");
-    wc_test_sort_index(0);
     CHECK(g->order != NULL && sorted_as(g, 1), "indexed by count after top");
     CHECK_EQ(wc_freq_sort(g, 0), WC_OK, "sort after");
     CHECK(g->order == NULL && sorted_as(g, 0), "moved by first after indexed");
@@ -549,9 +544,7 @@ static void test_sort_indexed(void)
     /* A table sorted through an index, then merged: sorted again, moved. */
     wc_freq *src = wc_freq_new(1, &o), *dst = wc_freq_new(1, &o);
     CHECK_EQ(wc_freq_count_all(src, t, len, NULL), WC_OK, "count");
-    wc_test_sort_index(1);
     CHECK_EQ(wc_freq_sort_for_pack(src, 0), WC_OK, "sort indexed");
-    wc_test_sort_index(0);
     CHECK_EQ(wc_freq_merge_into(dst, src), WC_OK, "merged");
     CHECK(wc_freq_sort(dst, 0) == WC_OK && sorted_as(dst, 0), "the merge of a table sorted through an index");
     wc_freq_free(src);
@@ -620,9 +613,7 @@ static void test_lend_arrays(void)
         wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
         wc_freq *f = wc_freq_new(1, &o);
         CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
-        wc_test_sort_index(1);
         CHECK_EQ(wc_freq_sort_for_pack(f, 1), WC_OK, "sort for the pack");
-        wc_test_sort_index(0);
         const uint8_t *ents = (const uint8_t *)f->tab.ents;
         size_t tbytes = (f->tab.mask + 1) * sizeof *f->tab.ents;
         const uint8_t *order = (const uint8_t *)f->order;
@@ -673,9 +664,7 @@ static void test_lend_arrays(void)
     wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
     wc_freq *s = wc_freq_new(1, &o);
     CHECK_EQ(wc_freq_count_all(s, (const uint8_t *)"a b c a", 7, NULL), WC_OK, "count");
-    wc_test_sort_index(1);
     CHECK_EQ(wc_freq_sort_for_pack(s, 0), WC_OK, "sort");
-    wc_test_sort_index(0);
     CHECK(s->order != NULL, "an index kept");
     CHECK_EQ(wc_freq_lend_arrays(s, 3, &off, &counts), WC_EINVAL,
              "a table not mapped lends nothing");
@@ -683,11 +672,9 @@ static void test_lend_arrays(void)
     /* Nor one whose sort took malloc'd arrays (no room). */
     s = wc_freq_new(1, &o);
     CHECK_EQ(wc_freq_count_all(s, t, len, NULL), WC_OK, "count");
-    wc_test_sort_index(1);
     wc_test_sort_lend(0);
     CHECK_EQ(wc_freq_sort_for_pack(s, 0), WC_OK, "sort");
     wc_test_sort_lend(1);
-    wc_test_sort_index(0);
     CHECK_EQ(wc_freq_lend_arrays(s, n, &off, &counts), WC_EINVAL,
              "no room, no lend");
     wc_freq_free(s);
@@ -724,9 +711,9 @@ static void test_pack_all(void)
                                   .threads = threads};
                 wc_freq *f = wc_freq_new(1, &o);
                 CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
-                wc_test_sort_index(indexed);
+                wc_test_sort_moved(!indexed);
                 CHECK_EQ(wc_freq_sort_for_pack(f, 1), WC_OK, "sort");
-                wc_test_sort_index(0);
+                wc_test_sort_moved(0);
                 wc_test_sort_parts(); /* the sort's, forgotten */
                 size_t msize = (size_t)woff[m];
                 uint8_t *data = xmalloc(msize + 1);

@@ -593,10 +593,8 @@ static void test_oom_sort_wide(void)
     oom_cases("wide, the sort", 40, oom_wide_case, &m);
     /* Sorted for the pack: the keys stay UTF-8, read through an index
      * (out of memory for it, moved). */
-    wc_test_sort_index(1);
     m.for_pack = 1;
     oom_cases("wide, the sort for the pack", 40, oom_wide_case, &m);
-    wc_test_sort_index(0);
     wc_test_table_min(0);
     wc_set_parallel_threshold(0);
     free(text);

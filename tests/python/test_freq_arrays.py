@@ -158,9 +158,10 @@ def test_many_distinct_words_across_read_out_chunks():
 
 @pytest.mark.parametrize("is_str,threads", [(True, 2), (False, 1)])
 def test_millions_of_words_read_through_an_index(is_str, threads):
-    # 1.8 million distinct words: their table's entries pass 64 MiB, so
-    # the words stay where the count put them and are packed in order
-    # through an index (wc_freq_sort_for_pack), not moved first.  Some are
+    # 1.8 million distinct words (72 MB of the table's entries): the words
+    # stay where the count put them and are packed in order through an
+    # index (wc_freq_sort_for_pack), not moved first, in parts on two
+    # threads (the last from the end back).  Some are
     # longer than an entry holds inline; the str has Latin-1 words (two
     # UTF-8 bytes for one unit).  Compared in bulk with arrays built from
     # Counter(contents.split()).
@@ -239,6 +240,25 @@ def test_millions_of_words_packed_into_the_counts_own_pages(contents_kind, threa
     assert _mapped(address)
     del r, pages, back
     assert not _mapped(address), "the pages outlived the arrays"
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_thousands_of_words_packed_into_the_counts_own_pages(threads):
+    # Not only millions: 60,000 distinct words are read through an index
+    # too, and their table (2 MiB of slots or more: mapped) lends its empty
+    # pages to the offsets and counts.  A few words' table is malloc'd and
+    # lends none: two bytes objects.  Compared with Counter(text.split()).
+    rng = random.Random(60)
+    vocab = ["k%d%s" % (i, "z" * (i % 29)) for i in range(60_000)]
+    text = " ".join(vocab + rng.choices(vocab, k=20_000))
+    for contents in (text, " ".join(vocab[:50])):
+        want = Counter(contents.split())
+        r = word_count.frequencies_arrays(contents, threads=threads)
+        kind = "_Pages" if len(want) == 60_000 else "bytes"
+        assert type(r.offsets.obj).__name__ == kind
+        if kind == "_Pages":
+            assert r.counts.obj is r.offsets.obj
+        assert decode(r, True) == list(want.items())
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="DISALLOW_INSTANTIATION")
