@@ -35,7 +35,8 @@ Rows (min of N rounds, the rows of a corpus interleaved round by round so
 that they share the machine's load; MB/s = corpus bytes / min seconds):
   space        frequencies(text, threads=1)  (text: a str, as users pass it;
                the prose, english and code corpora hold characters
-               beyond Latin-1, so their str is 2 or 4 bytes a character)
+               beyond Latin-1, so their str is 2 or 4 bytes a character:
+               each corpus's line says which)
   casefold     frequencies(text, casefold=True, threads=1)
   unicode+cf   frequencies(text, words="unicode", casefold=True, threads=1)
   space x2     frequencies(text, threads=2)
@@ -195,6 +196,20 @@ def cached_corpus(name: str, size: int, data_dir: str = DATA_DIR,
             pass
         raise
     return text, "made", path
+
+
+def str_width(text: str) -> int:
+    """The bytes a character of text takes in CPython's str (PEP 393): 1
+    (Latin-1), 2 (up to U+FFFF, a lone surrogate too) or 4.  A str of 2 or 4
+    is the core's wide-text path, and its rows read 2 or 4 times the bytes
+    of a 1-byte one."""
+    try:
+        text.encode("latin-1")
+        return 1
+    except UnicodeEncodeError:
+        pass
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return 2 if units == len(text) else 4
 
 
 def high_corpus(size: int, seed: int = 11) -> str:
@@ -403,7 +418,9 @@ def main(argv=None) -> int:
         best = measure(rows, args.rounds)
         mbs = {k: len(data) / 1e6 / v for k, v in best.items()}
         results[name] = (mbs, len(data), len(c))
-        say(f"{name}: {len(data) / 1e6:.1f} MB, {len(c):,} distinct words")
+        w = str_width(text)
+        say(f"{name}: {len(data) / 1e6:.1f} MB, {len(c):,} distinct words; its str "
+            f"{w} byte{'s' if w > 1 else ''} a character ({len(text) * w / 1e6:.0f} MB)")
         for k in rows:
             say(f"  {k:<12} {best[k]:8.3f} s  {mbs[k]:8.1f} MB/s")
         if "core" in best:

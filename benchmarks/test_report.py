@@ -177,3 +177,20 @@ def test_freq_core_corpora_are_made_once_then_read_back(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_freq_core, "MIN_CORPUS", 10**6)
     assert bench_freq_core.cached_corpus("prose", 2000, d) == (text(5), "unavailable", None)
     assert not os.path.exists(os.path.join(d, "freq-prose-2000.txt"))
+
+
+def test_freq_core_says_the_width_of_each_corpus_str():
+    """bench_freq_core.str_width: the bytes a character of a str takes in
+    CPython (1, 2 or 4), against the size that sys.getsizeof adds a
+    character, the independent measure."""
+    import sys
+
+    import bench_freq_core
+
+    for text, want in (("plain ascii", 1), ("caf\xe9 \xff", 1),
+                       ("\u0101 dash \u2014", 2), ("lone \ud800", 2),
+                       ("\uffff", 2), ("emoji \U0001f600", 4),
+                       ("\U000e01ef" + "x" * 50, 4)):
+        got = bench_freq_core.str_width(text)
+        per = sys.getsizeof(text + "a") - sys.getsizeof(text)
+        assert got == want == per, (text, got, want, per)
