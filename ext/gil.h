@@ -56,7 +56,7 @@ PyObject *wc_progress_close(PyObject *cb, PyObject *bar, PyObject *result);
  * The order of f's words for its result (wc_freq_order): top < 0, by first
  * occurrence, for a Counter's read-out (wc_freq_sort: it gives back the
  * table as it goes) or for `arrays` (wc_freq_sort_for_pack: keys packed
- * as they were counted, read through an index when there are millions);
+ * as they were counted, read through an index of their order);
  * else the top most common first (wc_freq_sort_top).  Returns the core's
  * code.
  */
