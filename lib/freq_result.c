@@ -516,7 +516,6 @@ static _Atomic int wc_sort_moved; /* wc_test_sort_moved */
 static _Atomic size_t wc_sort_lent; /* wc_test_sort_lent */
 static _Atomic int wc_sort_nolend;  /* wc_test_sort_lend(0) */
 
-
 size_t wc_test_pack_sized(void)
 {
     return atomic_exchange(&wc_pack_sized, 0);
@@ -848,13 +847,13 @@ static int wc_freq_narrow(wc_freq *f)
  * build that moved tables of less than 64 MiB of entries: the UCS-4 str of
  * 50 MB of code (654k words) 123-129 ms against 152-158, its bytes 109-112
  * against 119-123, english's UCS-2 str 104-108 against 111-112, prose's
- * 89-91 against 97-106, Zipf's bytes 64-65 against 64-68; 2 KB of english
- * 9.2-9.6 us against 9.9-10.0.  (The 10.2M random words, 410 MB of entries,
- * went through an index before: 1,304-1,357 ms against 1,382-1,444 moved,
- * peak RSS 812 MB against 967.)  Without the memory for the gather, or for
- * the radix sort, qsort sorts in place.  Keys counted as UTF-8 are
- * narrowed (wc_freq_narrow), unless for_pack: the pack writes them as
- * they are, where it encoded the narrowed keys as UTF-8 again
+ * 89-91 against 97-106, Zipf's bytes 63.5-64.7 against 63.9-67.8; 2 KB
+ * of english 9.2-9.6 us against 9.9-10.0.  (The 10.2M random words, 410 MB
+ * of entries, went through an index before: 1,304-1,357 ms against
+ * 1,382-1,444 moved, peak RSS 812 MB against 967.)  Without the memory for
+ * the gather, or for the radix sort, qsort sorts in place.  Keys counted
+ * as UTF-8 are narrowed (wc_freq_narrow), unless for_pack: the pack writes
+ * them as they are, where it encoded the narrowed keys as UTF-8 again
  * (frequencies_arrays, best of 7, of the UCS-4 str of 50 MB of code: 165-168
  * ms narrowed, 148-151 not; of english, a UCS-2 str, 113-116 and
  * 110-111). */
