@@ -58,8 +58,19 @@ enum {
     WC_EUTF8 = -7,       /* the bytes are not UTF-8: see the error offset */
     WC_EFORKED = -8,     /* fork() was called during the count (from its
                             callback): the count does not go on in the child */
-    WC_EOVERFLOW = -9,   /* a count would pass 2^64 - 1 (wc_freq_add_packed) */
+    WC_EOVERFLOW = -9,   /* a count would pass WC_COUNT_MAX
+                            (wc_freq_add_packed), or a text WC_UNITS_MAX
+                            units */
 };
+
+/* The limits of a frequency table (each entry keeps a count of 48 bits and
+ * the place of a word's first occurrence, unit * 4 + 2 bits, in 48): a
+ * count, a sum of counts merged included, is at most WC_COUNT_MAX; a text,
+ * file or stream counted into one has at most WC_UNITS_MAX units (64 TiB
+ * of bytes), and merged tables as many in all.  Past them: WC_EOVERFLOW.
+ * A text of WC_UNITS_MAX units has fewer words than WC_COUNT_MAX. */
+#define WC_COUNT_MAX ((((uint64_t)1) << 48) - 1)
+#define WC_UNITS_MAX ((((uint64_t)1) << 46) - 1)
 
 /* The largest thread count a caller may ask for. */
 #define WC_MAX_THREADS 256
@@ -398,10 +409,14 @@ WC_API size_t wc_freq_pack_planned(wc_freq *f, const wc_pack_plan *plan,
  * by the table: after a wc_freq_sort_for_pack that kept an index, when the
  * table's empty slots have room, two arrays of n + 1 uint64 each, in pages
  * that the count wrote already (fresh memory is zeroed by the kernel first:
- * for millions of words that costs more than writing the arrays).  WC_OK;
- * else WC_EINVAL (no such room, or lent already: the caller allocates its
- * own; or n is more than the words).  Once the words are packed into
- * them (wc_freq_pack_all), the caller takes them with wc_freq_take_arrays.
+ * for millions of words that costs more than writing the arrays).  The
+ * counts array is the index itself: a pack writes each word's count over
+ * its place there once it has read it, so only wc_freq_pack_all or
+ * wc_freq_pack_planned may fill them (both give back the words they pack:
+ * wc_freq_release).  WC_OK; else WC_EINVAL (no such room, or lent already:
+ * the caller allocates its own; or n is more than the words).  Once the
+ * words are packed into them, the caller takes them with
+ * wc_freq_take_arrays.
  */
 WC_API int wc_freq_lend_arrays(wc_freq *f, size_t n, int64_t **offsets,
                                uint64_t **counts);
@@ -427,7 +442,8 @@ WC_API void wc_freq_arrays_free(void *base, size_t len);
  * linear in src's words.  Returns WC_OK; WC_EINVAL when the tables differ,
  * hold needles, dst was sorted, or either holds keys narrowed to several
  * widths (wc_freq_get); WC_ENOMEM or WC_EOVERFLOW (a count would pass
- * 2^64 - 1), and dst's words and counts are as they were.
+ * WC_COUNT_MAX, or the units merged WC_UNITS_MAX), and dst's words and
+ * counts are as they were.
  */
 WC_API int wc_freq_merge_into(wc_freq *dst, wc_freq *src);
 
@@ -445,8 +461,9 @@ WC_API int wc_freq_merge_into(wc_freq *dst, wc_freq *src);
  * the call.  Time linear in n and the bytes.  Returns WC_OK; WC_EINVAL when
  * an offset is negative, beyond size or below the one before (nothing
  * added), or f is not a count-all table of width 1 that wc_freq_merge_into
- * could add to; WC_ENOMEM or WC_EOVERFLOW (a count would pass 2^64 - 1), and
- * f's words and counts are as they were.
+ * could add to; WC_ENOMEM or WC_EOVERFLOW (a count would pass WC_COUNT_MAX,
+ * or the words added in all WC_UNITS_MAX), and f's words and counts are as
+ * they were.
  */
 WC_API int wc_freq_add_packed(wc_freq *f, const uint8_t *data, size_t size,
                               const int64_t *offsets, const uint64_t *counts,

@@ -42,7 +42,8 @@ const char *wc_strerror(int code)
     case WC_EINTR: return "interrupted";
     case WC_ETRUNCATED: return "file shrank while it was being read";
     case WC_EUTF8: return "invalid UTF-8";
-    case WC_EOVERFLOW: return "a count would pass 2**64 - 1";
+    case WC_EOVERFLOW:
+        return "a count would pass 2**48 - 1, or a text 2**46 - 1 characters";
     case WC_EFORKED: return "fork() was called during the count: it does not go on in the child process";
     default: return "unknown error";
     }

@@ -70,7 +70,7 @@ static void wc_wstate_free(struct wc_wstate *s)
 }
 
 /* The words a task's table has room for from the start: one per 256 units
- * of its share, at most WC_FIRST_ROOM (65,536 slots, 2.6 MB).  The first
+ * of its share, at most WC_FIRST_ROOM (65,536 slots, 2.1 MB).  The first
  * projection (wc_wstate_project) comes only after a whole span; before it,
  * a table of 1,024 slots doubled six times for the 30,000 words of the
  * first MiB of English text, on two threads each time a map and an unmap
@@ -340,6 +340,8 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
 {
     if (f->counted || (len > 0 && text == NULL))
         return WC_EINVAL;
+    if (!needles && len > WC_UNITS_MAX) /* places past an entry's bits */
+        return WC_EOVERFLOW;
     f->x.text = text;
     f->x.len = len;
     int threads = wc_freq_threads(f);
@@ -471,6 +473,10 @@ wc_freq *wc_freq_io_new_like(const wc_freq *f)
 int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                       size_t hi, uint64_t pos, uint64_t *counts, size_t *err)
 {
+    /* The places of its words would pass an entry's bits (needles keep no
+     * places). */
+    if (counts == NULL && (pos > WC_UNITS_MAX || len > WC_UNITS_MAX - pos))
+        return WC_EOVERFLOW;
     struct wc_wtext x = f->x;
     x.text = buf;
     x.len = len;

@@ -6,13 +6,13 @@
  * Two passes over the words, as the ordered merge of two tables goes
  * (wc_tab_merge_ordered): the first only looks the words up in f, to learn
  * what they need (slots, bytes for their keys, keys too long for the arena
- * copied apart) and whether a count could pass 2^64 - 1; once all of that
- * is allocated, the second adds them and cannot fail.  So an error leaves
+ * copied apart) and whether a count could pass WC_COUNT_MASK (2^48 - 1);
+ * once all of that is allocated, the second adds them and cannot fail.  So an error leaves
  * f's words and counts as they were.  The look-ups are fetched 8 words
  * ahead: in a table of millions of words each one is a cache miss.
  *
- * When a count could pass 2^64 - 1 (counts of 2^63 and so: never those of a
- * text), the words are counted into a table of their own first, which is
+ * When a count could pass WC_COUNT_MASK (counts of 2^47 and so: never those
+ * of a text), the words are counted into a table of their own first, which is
  * exact about a word given several times, and that table is added as the
  * table of another piece of the text is (wc_freq_merge_into).
  *
@@ -21,7 +21,7 @@
  */
 #include "freq_result.h"
 
-/* Not an error: counts that may pass 2^64 - 1 (the exact path decides). */
+/* Not an error: counts that may pass WC_COUNT_MASK (the exact path decides). */
 #define WC_MAY_OVERFLOW 1
 
 /* Words looked up ahead. */
@@ -87,13 +87,13 @@ static int wc_add_direct(wc_freq *f, struct wc_packed *p)
     size_t n = p->n;
     uint64_t sum = 0; /* no word can gain more */
     for (size_t i = 0; i < n; i++) {
-        if (counts[i] > UINT64_MAX - sum)
+        if (counts[i] > WC_COUNT_MASK - sum)
             return WC_MAY_OVERFLOW;
         sum += counts[i];
     }
     uint64_t base = wc_freq_first_end(f);
-    if (n > UINT64_MAX - base)
-        return WC_ENOMEM; /* no first occurrence left for the words */
+    if (base > WC_FIRST_MAX || n > WC_FIRST_MAX - base)
+        return WC_EOVERFLOW; /* no first occurrence left for the words */
 
     /* Pass 1: nothing of f changes.  Every word not in f is noted, a word
      * given again too (a slot and its key's bytes to spare, at most the
@@ -110,7 +110,7 @@ static int wc_add_direct(wc_freq *f, struct wc_packed *p)
         if (d == NULL) {
             fresh++;
             rc = wc_apart_note(&a, key, len);
-        } else if (d->count > UINT64_MAX - sum) {
+        } else if (wc_ent_count(d) > WC_COUNT_MASK - sum) {
             rc = WC_MAY_OVERFLOW;
         }
     }
@@ -133,9 +133,9 @@ static int wc_add_direct(wc_freq *f, struct wc_packed *p)
         if (d == NULL) /* never NULL: no grow (reserved), no copy */
             d = wc_tab_insert(t, slot, wc_apart_key(&a, key, len, 1), len, h,
                               base + i, 0);
-        else if (d->first >= base)
+        else if (wc_ent_first(d) >= base)
             (void)wc_apart_key(&a, key, len, 0);
-        d->count += counts[i];
+        wc_ent_add(d, counts[i]);
     }
     wc_apart_end(&a, t, 1);
     f->first_end = base + n;
@@ -162,10 +162,10 @@ static int wc_add_counted(wc_freq *f, struct wc_packed *p)
         struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
         if (e == NULL)
             e = wc_tab_insert(t, slot, key, len, h, i, 0); /* never NULL */
-        else if (e->count > UINT64_MAX - p->counts[i])
+        if (p->counts[i] > WC_COUNT_MASK - wc_ent_count(e))
             rc = WC_EOVERFLOW;
-        if (rc == WC_OK)
-            e->count += p->counts[i];
+        else
+            wc_ent_add(e, p->counts[i]);
     }
     if (rc == WC_OK)
         rc = wc_freq_merge_into(f, s);

@@ -90,11 +90,11 @@ WC_INLINE void wc_freq_ent_get(const wc_freq *f, const struct wc_ent *e,
                                const void **key, size_t *len, int *width,
                                uint64_t *count)
 {
-    int w = f->narrow ? (int)e->hash : f->kw;
+    int w = f->narrow ? (int)wc_ent_bits(e) : f->kw;
     *key = wc_ent_key(e, w);
     *len = wc_ent_len(e);
     *width = w;
-    *count = e->count;
+    *count = wc_ent_count(e);
 }
 
 void wc_freq_get(const wc_freq *f, size_t i, const void **key, size_t *len,
@@ -184,13 +184,14 @@ static size_t wc_pack_key(const void *key, size_t len, int w, int utf8,
  * 12 found the function without effect (a prefetch is none to it) and
  * dropped its calls, and the pack of 10.2M words through an index took
  * twice as long. */
-WC_INLINE void wc_freq_fetch(const wc_freq *f, size_t e, size_t k, int keys)
+WC_INLINE void wc_freq_fetch(const wc_freq *f, size_t e, size_t k, int keys,
+                             size_t hi)
 {
-    if (f->order != NULL && e < f->tab.n)
+    if (f->order != NULL && e < hi)
         wc_ent_prefetch(wc_freq_ent(f, e));
-    if (keys && f->order != NULL && k < f->tab.n) {
+    if (keys && f->order != NULL && k < hi) {
         const struct wc_ent *x = wc_freq_ent(f, k);
-        size_t w = f->narrow ? x->hash : (size_t)f->kw;
+        size_t w = f->narrow ? wc_ent_bits(x) : (size_t)f->kw;
         if (wc_ent_len(x) * w > WC_INLINE_KEY) {
             const uint8_t *q = x->key.big.ptr;
             __builtin_prefetch(q);
@@ -239,7 +240,7 @@ size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
         size_t len;
         int w;
         uint64_t count;
-        wc_freq_fetch(f, i + 32, i + 16, utf8 && !f->narrow_due);
+        wc_freq_fetch(f, i + 32, i + 16, utf8 && !f->narrow_due, f->tab.n);
         wc_freq_get(f, i, &key, &len, &w, &count);
         total += wc_pack_key(key, len, w, utf8 && !f->narrow_due, NULL);
     }
@@ -257,7 +258,10 @@ static void wc_freq_pack_back(const wc_freq *f, size_t lo, size_t hi,
         const void *key;
         size_t len;
         int w;
-        wc_freq_fetch(f, i - 32, i - 16, 1);
+        /* Not below lo: the part before may have written its counts over
+         * its words' places in the index (wc_freq_lend_arrays). */
+        if (i >= lo + 32)
+            wc_freq_fetch(f, i - 32, i - 16, 1, hi);
         wc_freq_get(f, i, &key, &len, &w, &counts[i]);
         size_t k = wc_pack_key(key, len, w, u, NULL);
         if (k > end) /* never: the plan summed these sizes */
@@ -276,7 +280,9 @@ size_t wc_freq_pack(const wc_freq *f, size_t lo, size_t hi, int utf8,
         const void *key;
         size_t len;
         int w;
-        wc_freq_fetch(f, i + 32, i + 16, 1);
+        /* Not past hi: the next part may have written its counts over its
+         * words' places in the index (wc_freq_lend_arrays). */
+        wc_freq_fetch(f, i + 32, i + 16, 1, hi);
         wc_freq_get(f, i, &key, &len, &w, &counts[i]);
         offsets[i] = (int64_t)at;
         /* Keys still UTF-8 (narrow_due) are written as they are. */
@@ -473,15 +479,18 @@ uint64_t wc_freq_needle_count(const wc_freq *f, size_t id)
 static int wc_by_first(const void *a, const void *b)
 {
     const struct wc_ent *x = a, *y = b;
-    return (x->first > y->first) - (x->first < y->first);
+    uint64_t fx = wc_ent_first(x), fy = wc_ent_first(y);
+    return (fx > fy) - (fx < fy);
 }
 
 static int wc_by_count(const void *a, const void *b)
 {
     const struct wc_ent *x = a, *y = b;
-    if (x->count != y->count)
-        return x->count < y->count ? 1 : -1;
-    return (x->first > y->first) - (x->first < y->first);
+    uint64_t cx = wc_ent_count(x), cy = wc_ent_count(y);
+    if (cx != cy)
+        return cx < cy ? 1 : -1;
+    uint64_t fx = wc_ent_first(x), fy = wc_ent_first(y);
+    return (fx > fy) - (fx < fy);
 }
 
 /* The order of the entries e[0 .. n) by first occurrence (distinct in a
@@ -657,9 +666,9 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
     unsigned fb = 0, kb = 0, xb = wc_bits(n - 1), rb = 64 - xb;
     if (by_count) {
         for (size_t i = 0; i < n; i++) {
-            all |= e[i].first;
-            if (e[i].count > cmax)
-                cmax = e[i].count;
+            all |= wc_ent_first(&e[i]);
+            if (wc_ent_count(&e[i]) > cmax)
+                cmax = wc_ent_count(&e[i]);
         }
         fb = wc_bits(all);
         kb = fb + wc_bits(cmax);
@@ -690,10 +699,11 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
             }
             uint64_t key;
             if (by_count) {
-                key = wc_key_bits(cmax - e[k].count, e[k].first, fb, from, rb);
+                key = wc_key_bits(cmax - wc_ent_count(&e[k]),
+                                  wc_ent_first(&e[k]), fb, from, rb);
             } else {
-                key = (e[k].first >> from) & (((uint64_t)1 << rb) - 1);
-                firsts |= e[k].first;
+                key = (wc_ent_first(&e[k]) >> from) & (((uint64_t)1 << rb) - 1);
+                firsts |= wc_ent_first(&e[k]);
             }
             a[i] = key << xb | k;
             all |= key;
@@ -875,24 +885,28 @@ static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
     size_t n = t->n, nslots = t->mask + 1;
     int index = for_pack && n > 1 &&
                 !atomic_load_explicit(&wc_sort_moved, memory_order_relaxed);
-    /* Kept for an index of a mapped table, when there is room: three
-     * regions of whole pages, the sort's two arrays and a third, so that
-     * the one the order is not in and the third are the pack's offsets and
-     * counts (wc_freq_lend_arrays), in pages written already. */
+    /* Kept for an index of a mapped table, when there is room: two
+     * regions of whole pages for the sort's two arrays, so that the one the
+     * order is not in becomes the pack's offsets and the order its counts
+     * (wc_freq_lend_arrays: each word's count is written over its place in
+     * the order once it is read), in pages written already.  (A third
+     * region for the counts needed the table 9/16 full or less once its
+     * entries took 32 bytes: the pack of code's 654k words, 10/16 full,
+     * got fresh arrays, and frequencies_arrays of its str took 141-144 ms
+     * instead of 131-136.) */
     long page = 0;
     size_t region = 0, room = (nslots - n) * sizeof *t->ents;
     if (index && wc_slots_mapped(nslots) && n < SIZE_MAX / 32 &&
         (page = sysconf(_SC_PAGESIZE)) > 0) {
         size_t pg = (size_t)page;
         region = ((n + 1) * 8 + pg - 1) / pg * pg;
-        if (room < pg || region > (room - pg) / 3)
+        if (room < pg || region > (room - pg) / 2)
             region = 0;
     }
     uint64_t *scratch[2] = {NULL, NULL};
-    uint8_t *third = NULL;
     if (n > 1 && n <= SIZE_MAX / 16 &&
         !atomic_load_explicit(&wc_sort_nolend, memory_order_relaxed)) {
-        uint8_t *m = wc_tab_pack_keep(t, region > 0 ? 3 * region + (size_t)page
+        uint8_t *m = wc_tab_pack_keep(t, region > 0 ? 2 * region + (size_t)page
                                                     : n * 16);
         if (m != NULL && region > 0) {
             uintptr_t at = ((uintptr_t)m + (uintptr_t)page - 1) &
@@ -900,7 +914,6 @@ static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
             m += at - (uintptr_t)m;
             scratch[0] = (uint64_t *)(void *)m;
             scratch[1] = (uint64_t *)(void *)(m + region);
-            third = m + 2 * region;
         } else if (m != NULL) {
             scratch[0] = (uint64_t *)(void *)m;
             scratch[1] = scratch[0] + n;
@@ -923,9 +936,9 @@ static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
             f->order = order;
             f->order_mask = imask;
             f->order_owned = scratch[0] == NULL;
-            if (third != NULL) {
+            if (region > 0 && scratch[0] != NULL) {
                 f->lend[0] = (uint8_t *)other;
-                f->lend[1] = third;
+                f->lend[1] = (uint8_t *)order;
                 f->lend_bytes = region;
                 return WC_OK;
             }
@@ -963,7 +976,8 @@ int wc_freq_sort_for_pack(wc_freq *f, int by_count)
 /* Whether x comes before y in the order of wc_freq_sort(f, 1). */
 WC_INLINE int wc_ent_before(const struct wc_ent *x, const struct wc_ent *y)
 {
-    return x->count != y->count ? x->count > y->count : x->first < y->first;
+    uint64_t cx = wc_ent_count(x), cy = wc_ent_count(y);
+    return cx != cy ? cx > cy : wc_ent_first(x) < wc_ent_first(y);
 }
 
 /* Restore the heap h[0 .. k) (its root the entry that comes last) below
@@ -1163,7 +1177,7 @@ static int wc_freq_add_needle_to(wc_freq *f, const void *needle, size_t nlen,
     free(key);
     if (e == NULL)
         return WC_ENOMEM;
-    *id = (size_t)e->first;
+    *id = (size_t)wc_ent_first(e);
     return WC_OK;
 }
 
@@ -1187,9 +1201,11 @@ uint64_t wc_freq_first_end(const wc_freq *f)
     if (f->first_end_n == f->tab.n)
         return f->first_end;
     uint64_t end = 0;
-    for (size_t i = 0; i <= f->tab.mask; i++)
-        if (f->tab.ents[i].hash != 0 && f->tab.ents[i].first >= end)
-            end = f->tab.ents[i].first + 1;
+    for (size_t i = 0; i <= f->tab.mask; i++) {
+        const struct wc_ent *e = &f->tab.ents[i];
+        if (wc_ent_used(e) && wc_ent_first(e) >= end)
+            end = wc_ent_first(e) + 1;
+    }
     return end;
 }
 
@@ -1208,8 +1224,8 @@ int wc_freq_merge_into(wc_freq *dst, wc_freq *src)
     if (rc != WC_OK)
         return rc;
     uint64_t base = wc_freq_first_end(dst);
-    if (src->tab.n > UINT64_MAX - base)
-        return WC_ENOMEM; /* no first left for its words */
+    if (base > WC_FIRST_MAX || src->tab.n > WC_FIRST_MAX - base)
+        return WC_EOVERFLOW; /* no first left for its words */
     rc = wc_tab_merge_ordered(&dst->tab, &src->tab, base);
     if (rc == WC_OK) {
         dst->first_end = base + src->tab.n;

@@ -118,7 +118,8 @@ WC_INLINE void wc_sink_peek(const struct wc_sink *s, unsigned k)
     const struct wc_ent *e = &t->ents[p->h & t->mask];
     /* A ring word's key is longer than WC_INLINE_KEY bytes, so an entry of
      * its length keeps a pointer to p->len units. */
-    if (e->hash == (uint32_t)p->h && e->len == p->len) {
+    if (e->hl == wc_ent_tag(p->h, p->len, t->kw) &&
+        e->key.big.len == p->len) {
         const uint8_t *q = e->key.big.ptr;
         __builtin_prefetch(q);
         __builtin_prefetch(q + p->len * (size_t)t->kw - 1);
@@ -224,7 +225,7 @@ WC_INLINE int wc_emit_needles(void *ctx, const void *key, size_t len,
     size_t slot = 0;
     const struct wc_ent *e = wc_tab_find(t, key, len, h, &slot);
     if (e != NULL)
-        s->counts[e->first]++;
+        s->counts[wc_ent_first(e)]++;
     return WC_OK;
 }
 

@@ -32,13 +32,13 @@ void wc_uneedle_init(struct wc_uneedle *u, const struct wc_wtext *x,
     size_t n = 0;
     for (size_t k = 0; k <= needles->mask; k++) {
         const struct wc_ent *e = &needles->ents[k];
-        if (e->hash == 0)
+        if (!wc_ent_used(e))
             continue;
         size_t m = wc_ent_len(e);
         const void *key = wc_ent_key(e, needles->kw);
         u->key[n] = key;
         u->len[n] = m;
-        u->id[n] = (size_t)e->first;
+        u->id[n] = (size_t)wc_ent_first(e);
         /* In space mode the empty needle counts empty words: word by word
          * (it is rare). */
         if (space && m == 0)

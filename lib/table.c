@@ -350,10 +350,10 @@ static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
     size_t n = t->mask + 1, mask = nslots - 1;
     struct wc_ent *ents = t->ents;
     size_t head = 0, tail = 0;
-    while (head < n && ents[head].hash != 0)
+    while (head < n && wc_ent_used(&ents[head]))
         head++;
     if (head > 0)
-        while (tail < n - head && ents[n - 1 - tail].hash != 0)
+        while (tail < n - head && wc_ent_used(&ents[n - 1 - tail]))
             tail++;
     size_t nwrap = tail > 0 ? head + tail : 0;
     struct wc_ent local[64], *wrap = local;
@@ -378,20 +378,20 @@ static int wc_tab_rehash(struct wc_tab *t, size_t nslots)
         memset(s, 0, head * sizeof *s);
     }
     for (size_t i = 0; i < n; i++) {
-        if (s[i].hash == 0)
+        if (!wc_ent_used(&s[i]))
             continue;
         size_t j = wc_ent_hash(&s[i], t->kw, mask) & mask;
         if (j == i)
             continue;
         struct wc_ent e = s[i];
-        s[i].hash = 0;
-        while (s[j].hash != 0)
+        s[i].hl = 0;
+        while (wc_ent_used(&s[j]))
             j = (j + 1) & mask;
         s[j] = e;
     }
     for (size_t w = 0; w < nwrap; w++) {
         size_t j = wc_ent_hash(&wrap[w], t->kw, mask) & mask;
-        while (s[j].hash != 0)
+        while (wc_ent_used(&s[j]))
             j = (j + 1) & mask;
         s[j] = wrap[w];
     }
@@ -457,9 +457,9 @@ struct wc_ent *wc_tab_insert(struct wc_tab *t, size_t slot,
     } else {
         e->key.big.ptr = key;
     }
-    e->hash = (uint32_t)h;
-    e->count = 0;
-    e->first = first;
+    e->hl = (uint32_t)h & WC_HASH_MASK;
+    e->cf = 0;
+    wc_ent_set_first(e, first);
     wc_ent_set_len(e, len, t->kw);
     t->n++;
     return e;
@@ -586,7 +586,7 @@ void *wc_tab_pack_keep(struct wc_tab *t, size_t keep)
         for (size_t i = 0; i <= t->mask; i++) {
             struct wc_ent e = t->ents[i];
             t->ents[w] = e;
-            w += e.hash != 0;
+            w += wc_ent_used(&e);
         }
         t->packed = 1;
     }
@@ -619,6 +619,6 @@ int wc_tab_count_long(struct wc_tab *t, const void *key, size_t len,
     wc_tab_find(t, k, len, h, &slot);
     /* Never NULL: no grow (reserved), no copy. */
     struct wc_ent *e = wc_tab_insert(t, slot, k, len, h, first, 0);
-    e->count++;
+    wc_ent_add(e, 1);
     return WC_OK;
 }

@@ -149,20 +149,36 @@ WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
 #define WC_INLINE_KEY 16
 
 /*
- * An entry: 40 bytes (it was 48 with a 64-bit hash and length; the slots are
- * most of a table's memory, and the kernel zeroes every page of them).  The
- * hash field keeps the low 32 bits of the key's hash: enough to filter (the
- * bits above a table's index bits differ between the keys of one probe
- * sequence), and the home slot of every table of up to 2^32 slots, so a
- * grow never hashes a key again (a larger table does: wc_ent_hash).  The
- * length is 32 bits; a key of 2^32 - 1 units or more (never inline) keeps
- * UINT32_MAX there and its length beside its pointer.
+ * An entry: 32 bytes, two to a 64-byte line and never across one (it was
+ * 40, of which half the slots crossed a line: core_freq's count took 3-9%
+ * more time on every corpus, and the slots are most of a table's memory,
+ * which the kernel zeroes).  Its first word holds the low WC_HASH_BITS bits
+ * of the key's hash, enough to filter (the bits above a table's index bits
+ * differ between the keys of one probe sequence) and the home slot of every
+ * table of up to 2^WC_HASH_BITS slots, so a grow never hashes a key again
+ * (a larger table does: wc_ent_hash), and above them the key's length code:
+ * its length + 1 when it is inline (at most WC_INLINE_KEY bytes), else
+ * WC_LEN_BIG and its length beside its pointer; 0: an empty slot.  Its
+ * count has WC_COUNT_BITS bits and its first occurrence (pos * 4 + sub)
+ * WC_FIRST_BITS, split around the count: a text of fewer than 2^46 units
+ * has fewer words, and a count of merged results or a position past those
+ * bits is an error (WC_EOVERFLOW), never cut.
  */
+#define WC_HASH_BITS 27
+#define WC_HASH_MASK (((uint32_t)1 << WC_HASH_BITS) - 1)
+#define WC_LEN_BIG 31u /* the length code of a key that is not inline */
+#define WC_COUNT_BITS 48
+#define WC_COUNT_MASK (((uint64_t)1 << WC_COUNT_BITS) - 1)
+#define WC_FIRST_BITS 48
+#define WC_FIRST_MAX (((uint64_t)1 << WC_FIRST_BITS) - 1)
+_Static_assert(WC_COUNT_MASK == WC_COUNT_MAX &&
+                   WC_FIRST_MAX == WC_UNITS_MAX * 4 + 3,
+               "wordcount.h's limits are the entry's");
+
 struct wc_ent {
-    uint32_t hash;  /* low 32 bits of the key's hash (bit 31 set); 0: empty */
-    uint32_t len;   /* in key units; UINT32_MAX: key.big.len */
-    uint64_t count;
-    uint64_t first; /* pos * 4 + sub of the first occurrence */
+    uint32_t hl;       /* hash bits | length code << WC_HASH_BITS; 0: empty */
+    uint32_t first_lo; /* bits 0-31 of the first occurrence */
+    uint64_t cf;       /* the count | the first's bits 32-47 << 48 */
     union {
         uint8_t bytes[WC_INLINE_KEY];
         struct {
@@ -172,32 +188,92 @@ struct wc_ent {
     } key;
 };
 
-#define WC_LEN_BIG UINT32_MAX
+_Static_assert(sizeof(struct wc_ent) == 32, "an entry is half a cache line");
+_Static_assert(WC_COUNT_BITS + WC_FIRST_BITS - 32 == 64,
+               "the count and the first occurrence's high bits fill cf");
 
-/* wc_tab_find reads hash and len as one 64-bit word. */
-_Static_assert(offsetof(struct wc_ent, hash) == 0 &&
-                   offsetof(struct wc_ent, len) == 4,
-               "hash and len are the entry's first 8 bytes");
+/* The first word of the entry of a key of len units of kw bytes and hash h
+ * (what wc_tab_find compares). */
+WC_INLINE uint32_t wc_ent_tag(uint64_t h, size_t len, int kw)
+{
+    uint32_t code = len * (size_t)kw <= WC_INLINE_KEY ? (uint32_t)len + 1
+                                                      : WC_LEN_BIG;
+    return ((uint32_t)h & WC_HASH_MASK) | code << WC_HASH_BITS;
+}
+
+/* A slot that holds an entry. */
+WC_INLINE int wc_ent_used(const struct wc_ent *e)
+{
+    return e->hl != 0;
+}
+
+/* A key that is not inline: key.big holds its pointer and length. */
+WC_INLINE int wc_ent_big(const struct wc_ent *e)
+{
+    return e->hl >> WC_HASH_BITS == WC_LEN_BIG;
+}
+
+/* The hash bits kept (after wc_tab_narrow_keys: the key's width). */
+WC_INLINE uint32_t wc_ent_bits(const struct wc_ent *e)
+{
+    return e->hl & WC_HASH_MASK;
+}
+
+/* Set the hash bits kept, the length code as it is. */
+WC_INLINE void wc_ent_set_bits(struct wc_ent *e, uint32_t bits)
+{
+    e->hl = (e->hl & ~WC_HASH_MASK) | (bits & WC_HASH_MASK);
+}
 
 WC_INLINE const void *wc_ent_key(const struct wc_ent *e, int kw)
 {
-    return (size_t)e->len * (size_t)kw <= WC_INLINE_KEY
-        ? (const void *)e->key.bytes : e->key.big.ptr;
+    (void)kw; /* the length code says where the key is */
+    return wc_ent_big(e) ? e->key.big.ptr : (const void *)e->key.bytes;
 }
 
 /* The key's length in units. */
 WC_INLINE size_t wc_ent_len(const struct wc_ent *e)
 {
-    return e->len != WC_LEN_BIG ? e->len : (size_t)e->key.big.len;
+    return wc_ent_big(e) ? (size_t)e->key.big.len
+                         : (size_t)(e->hl >> WC_HASH_BITS) - 1;
 }
 
 /* Set the length of a key of kw-byte units (after its bytes or pointer:
  * the length of a long key shares the key's union). */
 WC_INLINE void wc_ent_set_len(struct wc_ent *e, size_t len, int kw)
 {
-    e->len = len < WC_LEN_BIG ? (uint32_t)len : WC_LEN_BIG;
+    e->hl = wc_ent_tag(e->hl, len, kw);
     if (len * (size_t)kw > WC_INLINE_KEY)
         e->key.big.len = len;
+}
+
+WC_INLINE uint64_t wc_ent_count(const struct wc_ent *e)
+{
+    return e->cf & WC_COUNT_MASK;
+}
+
+/* Add c to the count: the caller knows the sum stays within
+ * WC_COUNT_MASK. */
+WC_INLINE void wc_ent_add(struct wc_ent *e, uint64_t c)
+{
+    e->cf += c;
+}
+
+WC_INLINE void wc_ent_set_count(struct wc_ent *e, uint64_t c)
+{
+    e->cf = (e->cf & ~WC_COUNT_MASK) | c;
+}
+
+WC_INLINE uint64_t wc_ent_first(const struct wc_ent *e)
+{
+    return (uint64_t)e->first_lo | (e->cf >> WC_COUNT_BITS) << 32;
+}
+
+/* Set the first occurrence (at most WC_FIRST_MAX). */
+WC_INLINE void wc_ent_set_first(struct wc_ent *e, uint64_t first)
+{
+    e->first_lo = (uint32_t)first;
+    e->cf = (e->cf & WC_COUNT_MASK) | (first >> 32) << WC_COUNT_BITS;
 }
 
 /* Equal keys of n bytes (n <= WC_INLINE_KEY: fixed-size loads). */
@@ -230,8 +306,8 @@ struct wc_tab {
 };
 
 /* Fetch the entry at e into the cache ahead of its use: both of its ends,
- * for an entry of 40 bytes crosses a 64-byte line at half the slots (a
- * look-up reads its hash at the start and its key at the end). */
+ * one line in a mapped slot array (page-aligned), but a malloc'd one is
+ * only 16-byte aligned, where half the entries cross a line. */
 WC_INLINE void wc_ent_prefetch(const struct wc_ent *e)
 {
     __builtin_prefetch(e);
@@ -300,23 +376,19 @@ WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
 {
     size_t j = h & t->mask;
     size_t bytes = len * (size_t)t->kw;
-    /* The hash and length fields as one 64-bit word: one compare. */
-    uint32_t hl[2] = {(uint32_t)h, len < WC_LEN_BIG ? (uint32_t)len : WC_LEN_BIG};
-    uint64_t want;
-    memcpy(&want, hl, 8);
+    /* The hash bits and the length code: one compare. */
+    uint32_t want = wc_ent_tag(h, len, t->kw);
     for (;;) {
         struct wc_ent *e = &t->ents[j];
-        uint64_t got;
-        memcpy(&got, e, 8);
-        if (got == want) {
+        if (e->hl == want) {
             if (bytes <= WC_INLINE_KEY) {
                 if (wc_key_eq(e->key.bytes, key, bytes))
                     return e;
-            } else if ((hl[1] != WC_LEN_BIG || e->key.big.len == len) &&
+            } else if (e->key.big.len == len &&
                        memcmp(e->key.big.ptr, key, bytes) == 0) {
                 return e;
             }
-        } else if (e->hash == 0) {
+        } else if (e->hl == 0) {
             *slot = j;
             return NULL;
         }
@@ -326,10 +398,10 @@ WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
 
 WC_INLINE uint64_t wc_key_hash(const void *key, size_t bytes)
 {
-    /* Bit 31 set: the low 32 bits an entry keeps are never 0 (an empty
-     * slot), and the home slot h & mask still takes any value in a table
-     * of up to 2^31 slots (bit 0 set made every home slot odd: half the
-     * slots were never a home, and the clusters twice as long). */
+    /* Bit 31 set: out of the bits an entry keeps (its length code tells
+     * an empty slot), and the home slot h & mask still takes any value in
+     * a table of up to 2^31 slots (bit 0 set made every home slot odd:
+     * half the slots were never a home, and the clusters twice as long). */
     return wc_hash(key, bytes) | ((uint64_t)1 << 31);
 }
 
@@ -346,17 +418,15 @@ WC_INLINE struct wc_ent *wc_tab_find16(const struct wc_tab *t, uint64_t a,
                                        size_t *slot)
 {
     size_t j = h & t->mask;
-    uint32_t hl[2] = {(uint32_t)h, (uint32_t)len};
-    uint64_t want;
-    memcpy(&want, hl, 8);
+    /* wc_ent_tag of an inline key */
+    uint32_t want = ((uint32_t)h & WC_HASH_MASK) |
+                    ((uint32_t)len + 1) << WC_HASH_BITS;
     for (;;) {
         struct wc_ent *e = &t->ents[j];
-        uint64_t got;
-        memcpy(&got, e, 8);
-        if (got == want && wc_load64(e->key.bytes) == a &&
+        if (e->hl == want && wc_load64(e->key.bytes) == a &&
             wc_load64(e->key.bytes + 8) == b)
             return e;
-        if (e->hash == 0) {
+        if (e->hl == 0) {
             *slot = j;
             return NULL;
         }
@@ -374,12 +444,12 @@ WC_INLINE int wc_tab_bump(struct wc_tab *t, struct wc_ent *e, size_t slot,
         e = wc_tab_insert(t, slot, key, len, h, first, copy);
         if (e == NULL)
             return WC_ENOMEM;
-    } else if (first < e->first) {
+    } else if (first < wc_ent_first(e)) {
         /* Not for the spans of one task, which come in order; kept so that
          * no caller depends on the order in which it counts. */
-        e->first = first;
+        wc_ent_set_first(e, first);
     }
-    e->count++;
+    wc_ent_add(e, 1);
     return WC_OK;
 }
 
@@ -477,13 +547,13 @@ size_t wc_tab_slots_for(size_t n);
 uint64_t wc_ent_hash_full(const struct wc_ent *e, int kw);
 
 /* The hash of entry e (of a table of kw-byte units) as far as a table of
- * mask + 1 slots looks at it: the 32 bits kept, or for a table of more
- * than 2^32 slots the whole hash.  Inline: the merges call it for every
- * entry, up to three times (out of line, the call held a tenth of the
- * samples of the parallel merge's loop, perf on core_freq). */
+ * mask + 1 slots looks at it: the WC_HASH_BITS kept, or for a table of
+ * more than 2^WC_HASH_BITS slots the whole hash.  Inline: the merges call
+ * it for every entry, up to three times (out of line, the call held a tenth
+ * of the samples of the parallel merge's loop, perf on core_freq). */
 WC_INLINE uint64_t wc_ent_hash(const struct wc_ent *e, int kw, size_t mask)
 {
-    return mask <= UINT32_MAX ? e->hash : wc_ent_hash_full(e, kw);
+    return mask <= WC_HASH_MASK ? wc_ent_bits(e) : wc_ent_hash_full(e, kw);
 }
 
 /* ---- the parallel merge (table_merge.c says how) -------------------------- */

@@ -25,15 +25,15 @@ static size_t wc_tab_merge_pass(struct wc_tab *t, const struct wc_tab *s,
     size_t fresh = 0, i = 0;
     for (size_t k = 0; k <= s->mask; k++) {
         const struct wc_ent *e = &s->ents[k];
-        if (k + 8 <= s->mask && s->ents[k + 8].hash != 0)
-            wc_tab_prefetch(t, s->ents[k + 8].hash);
-        if (e->hash == 0)
+        if (k + 8 <= s->mask && wc_ent_used(&s->ents[k + 8]))
+            wc_tab_prefetch(t, wc_ent_bits(&s->ents[k + 8]));
+        if (!wc_ent_used(e))
             continue;
         struct wc_ent *d;
         if (add && hit != NULL && (d = hit[i++]) != NULL) {
-            if (e->first < d->first)
-                d->first = e->first;
-            d->count += e->count;
+            if (wc_ent_first(e) < wc_ent_first(d))
+                wc_ent_set_first(d, wc_ent_first(e));
+            wc_ent_add(d, wc_ent_count(e));
             continue;
         }
         const void *key = wc_ent_key(e, s->kw);
@@ -47,13 +47,13 @@ static size_t wc_tab_merge_pass(struct wc_tab *t, const struct wc_tab *s,
             if (!add)
                 continue;
             /* Never NULL: no grow (reserved), no copy. */
-            d = wc_tab_insert(t, slot, key, len, h, e->first, 0);
+            d = wc_tab_insert(t, slot, key, len, h, wc_ent_first(e), 0);
         } else if (!add) {
             continue;
-        } else if (e->first < d->first) {
-            d->first = e->first;
+        } else if (wc_ent_first(e) < wc_ent_first(d)) {
+            wc_ent_set_first(d, wc_ent_first(e));
         }
-        d->count += e->count;
+        wc_ent_add(d, wc_ent_count(e));
     }
     return fresh;
 }
@@ -65,7 +65,7 @@ static size_t wc_tab_sample_fresh(const struct wc_tab *t, const struct wc_tab *s
     size_t seen = 0, nfresh = 0;
     for (size_t k = 0; k <= s->mask && seen < 256; k++) {
         const struct wc_ent *e = &s->ents[k];
-        if (e->hash == 0)
+        if (!wc_ent_used(e))
             continue;
         size_t slot = 0;
         seen++;
@@ -282,20 +282,20 @@ static int wc_pmerge_add(struct wc_pmerge *m, const struct wc_ent *e,
     size_t len = wc_ent_len(e), bytes = len * (size_t)kw;
     for (; j < hi; j++) {
         struct wc_ent *d = &m->ents[j];
-        if (d->hash == 0) {
+        if (!wc_ent_used(d)) {
             *d = *e;
             ++*added;
             return 1;
         }
-        if (d->hash == e->hash && d->len == e->len &&
+        if (d->hl == e->hl &&
             (bytes <= WC_INLINE_KEY
                  ? wc_load64(d->key.bytes) == wc_load64(e->key.bytes) &&
                        wc_load64(d->key.bytes + 8) == wc_load64(e->key.bytes + 8)
-                 : wc_ent_len(d) == len &&
+                 : d->key.big.len == len &&
                        memcmp(d->key.big.ptr, e->key.big.ptr, bytes) == 0)) {
-            d->count += e->count;
-            if (e->first < d->first)
-                d->first = e->first;
+            wc_ent_add(d, wc_ent_count(e));
+            if (wc_ent_first(e) < wc_ent_first(d))
+                wc_ent_set_first(d, wc_ent_first(e));
             return 1;
         }
     }
@@ -347,7 +347,7 @@ static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
             for (; pos[2] <= smask; pos[2]++) {
                 size_t j = (base + pos[2]) & smask;
                 const struct wc_ent *e = &s->ents[j];
-                if (e->hash == 0) {
+                if (!wc_ent_used(e)) {
                     if (gap == SIZE_MAX)
                         gap = pos[2];
                     if (pos[2] >= width)
@@ -355,7 +355,7 @@ static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
                     continue;
                 }
                 const struct wc_ent *ahead = &s->ents[(j + 8) & smask];
-                if (ahead->hash != 0) {
+                if (wc_ent_used(ahead)) {
                     size_t h8 = wc_ent_hash(ahead, s->kw, mask) & mask;
                     if ((h8 & (unit - 1)) - lo < width)
                         wc_ent_prefetch(&m->ents[h8]);
@@ -494,7 +494,9 @@ void wc_tab_pmerge_free(struct wc_pmerge *m)
  * bytes, t is grown to hold the union (as in wc_tab_merge), and their copies
  * are allocated (one region of t's arena, and a block each for keys over
  * WC_ARENA_BLOCK) before any entry changes.  Out of memory: WC_ENOMEM, and
- * t holds the same words and counts as before (perhaps with more slots).
+ * t holds the same words and counts as before (perhaps with more slots); a
+ * count or a first occurrence that would pass its bits (wc_ent):
+ * WC_EOVERFLOW, and t as it was.
  */
 int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
                          uint64_t base)
@@ -502,6 +504,8 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
     struct wc_apart a = {{NULL}, NULL, 0, 0, 0, 0, NULL};
     size_t fresh = 0;
     int rc = WC_OK;
+    if (s->n > 0 && (base > WC_FIRST_MAX || s->n - 1 > WC_FIRST_MAX - base))
+        return WC_EOVERFLOW;
     for (size_t i = 0; i < s->n && rc == WC_OK; i++) {
         const struct wc_ent *e = &s->ents[i];
         /* The homes of the entries 8 on fetched ahead, in both passes: in
@@ -516,7 +520,7 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
         if (d == NULL) {
             fresh++;
             rc = wc_apart_note(&a, key, b);
-        } else if (d->count > UINT64_MAX - e->count) {
+        } else if (wc_ent_count(d) > WC_COUNT_MASK - wc_ent_count(e)) {
             /* Counts of texts never come near; counts given whole
              * (wc_freq_add_packed) may. */
             rc = WC_EOVERFLOW;
@@ -540,7 +544,7 @@ int wc_tab_merge_ordered(struct wc_tab *t, const struct wc_tab *s,
         if (d == NULL) /* never NULL: no grow (reserved), no copy */
             d = wc_tab_insert(t, slot, wc_apart_key(&a, key, b, 1), len, h,
                               base + i, 0);
-        d->count += e->count;
+        wc_ent_add(d, wc_ent_count(e));
     }
     wc_apart_end(&a, t, 1);
     return WC_OK;

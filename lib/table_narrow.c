@@ -110,13 +110,13 @@ int wc_tab_narrow_keys(struct wc_tab *t)
     size_t total = 0;
     for (size_t i = 0; i < t->n; i++) {
         struct wc_ent *e = &t->ents[i];
-        if (i + 16 < t->n && e[16].len > WC_INLINE_KEY) {
+        if (i + 16 < t->n && wc_ent_big(&e[16])) {
             const uint8_t *k = e[16].key.big.ptr;
             __builtin_prefetch(k);
             __builtin_prefetch(k + wc_ent_len(&e[16]) - 1);
         }
         if (wc_key_ascii(e, wc_ent_key(e, 1), wc_ent_len(e))) {
-            e->hash = 1; /* as it is, of width 1 */
+            wc_ent_set_bits(e, 1); /* as it is, of width 1 */
             continue;
         }
         wide[i / 64] |= (uint64_t)1 << (i % 64);
@@ -170,7 +170,7 @@ int wc_tab_narrow_keys(struct wc_tab *t)
             }
             settle |= own != NULL;
             wc_ent_set_len(e, n, w);
-            e->hash = (uint32_t)w;
+            wc_ent_set_bits(e, (uint32_t)w);
         }
     }
     free(wide);

@@ -94,9 +94,10 @@ def merge_arrays(parts: Iterable, *, top: Optional[int] = None) -> FrequencyArra
     ``array.array("q")``, numpy ``int64``/``uint64``), offsets one longer
     than counts.  Bad parts raise ``TypeError`` or ``ValueError`` (an offset
     out of ``data`` or below the one before, a negative count), a total
-    beyond 2**64 - 1 ``OverflowError``; the parts are only read (a buffer
-    that may change is copied first).  ``parts`` may be a generator: each
-    part is added as it comes, and only the total is kept."""
+    beyond 2**48 - 1 (the most a count keeps) ``OverflowError``; the parts
+    are only read (a buffer that may change is copied first).  ``parts``
+    may be a generator: each part is added as it comes, and only the total
+    is kept."""
     return _arrays(_word_count._merge_arrays(parts, top))
 
 

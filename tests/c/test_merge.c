@@ -103,16 +103,16 @@ static int slots_are(const wc_freq *f, const struct oracle *o)
     int ok = 1;
     for (size_t j = 0; j <= f->tab.mask && ok; j++) {
         const struct wc_ent *e = &f->tab.ents[j];
-        if (e->hash == 0)
+        if (!wc_ent_used(e))
             continue;
         const void *key = wc_ent_key(e, 1);
         size_t i = 0;
-        while (i < o->n && (o->w[i].len != e->len ||
-                            memcmp(o->w[i].p, key, e->len) != 0))
+        while (i < o->n && (o->w[i].len != wc_ent_len(e) ||
+                            memcmp(o->w[i].p, key, wc_ent_len(e)) != 0))
             i++;
-        ok = i < o->n && o->w[i].count == e->count;
+        ok = i < o->n && o->w[i].count == wc_ent_count(e);
         if (ok)
-            first[i] = e->first;
+            first[i] = wc_ent_first(e);
         seen++;
     }
     for (size_t i = 1; i < o->n && ok; i++)
@@ -635,11 +635,11 @@ static void test_lend_arrays(void)
         CHECK(po >= ents + n * sizeof *f->tab.ents && po + ab <= ents + tbytes &&
               pc >= ents + n * sizeof *f->tab.ents && pc + ab <= ents + tbytes,
               "%d threads: the arrays in the table's empty slots", threads);
+        /* The counts are written over the index as it is read. */
         CHECK((po + ab <= pc || pc + ab <= po) &&
-              (po + ab <= order || order + n * 8 <= po) &&
-              (pc + ab <= order || order + n * 8 <= pc),
-              "%d threads: the arrays apart from each other and the index",
-              threads);
+              (po + ab <= order || order + n * 8 <= po) && pc == order,
+              "%d threads: the offsets apart from the index, the counts the "
+              "index's own memory", threads);
         CHECK(((uintptr_t)po | (uintptr_t)pc) % (uintptr_t)page == 0,
               "%d threads: the arrays start pages", threads);
         uint8_t *data = xmalloc(size + 1);
@@ -941,9 +941,9 @@ static void test_add_packed_refused(void)
     CHECK(slots_are(dst, &o), "refused offsets: as it was");
 
     /* w1 is in dst (make_text(1) has it) with a small count: adding
-     * UINT64_MAX of it wraps; so do two of a word new to dst. */
+     * WC_COUNT_MAX of it passes the limit; so do two of a word new to dst. */
     const int64_t one[] = {0, 2}, two[] = {0, 2, 4};
-    const uint64_t max[] = {UINT64_MAX}, max1[] = {UINT64_MAX, 1};
+    const uint64_t max[] = {WC_COUNT_MAX}, max1[] = {WC_COUNT_MAX, 1};
     CHECK_EQ(wc_freq_add_packed(dst, data, 6, one, max, 1), WC_EOVERFLOW, "wrap");
     CHECK_EQ(wc_freq_add_packed(dst, (const uint8_t *)"zzzz", 4, two, max1, 2),
              WC_EOVERFLOW, "wrap within");
@@ -951,7 +951,13 @@ static void test_add_packed_refused(void)
     wc_freq_free(dst);
 
     wc_freq *e = empty_table();
-    CHECK_EQ(wc_freq_add_packed(e, data, 6, one, max, 1), WC_OK, "2^64 - 1");
+    const uint64_t over[] = {WC_COUNT_MAX + 1}, top[] = {UINT64_MAX};
+    CHECK_EQ(wc_freq_add_packed(e, data, 6, one, over, 1), WC_EOVERFLOW,
+             "2^48 into an empty table");
+    CHECK_EQ(wc_freq_add_packed(e, data, 6, one, top, 1), WC_EOVERFLOW,
+             "2^64 - 1 into an empty table");
+    CHECK_EQ(wc_freq_size(e), 0, "nothing added");
+    CHECK_EQ(wc_freq_add_packed(e, data, 6, one, max, 1), WC_OK, "2^48 - 1");
     CHECK_EQ(wc_freq_add_packed(e, data, 6, one, counts, 1), WC_EOVERFLOW, "one more");
     wc_freq_free(e);
 

@@ -902,10 +902,99 @@ static void test_oom_io(void)
 
 /* ---- keys of 2^32 units or more -------------------------------------------- */
 
-/* An entry keeps 32 bits of a key's length; longer keys keep the whole
- * length beside their pointer.  Two keys of 2^32 + 3 and 2^32 + 5 bytes
- * (zero pages, never written: no memory used) inserted with the same hash
- * must stay two words, found again after a grow and a merge. */
+/* The fields an entry packs into 16 bytes (table.h): its count, first
+ * occurrence, hash bits and length code, each set and read back apart, at
+ * the edges of their bits (the first occurrence is split at bit 32). */
+static void test_entry_fields(void)
+{
+    const uint64_t firsts[] = {0, 1, 0xFFFFFFFFull, 0x100000000ull,
+                               0x123456789abcull, WC_FIRST_MAX};
+    const uint64_t counts[] = {0, 1, 0xFFFFFFFFull, 0x100000000ull,
+                               WC_COUNT_MAX - 1, WC_COUNT_MAX};
+    size_t bad = 0;
+    for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++)
+        for (size_t j = 0; j < sizeof counts / sizeof *counts; j++)
+            for (size_t len = 0; len <= 17; len++) {
+                struct wc_ent e;
+                memset(&e, 0xA5, sizeof e);
+                e.hl = 0;
+                uint64_t h = 0xfedcba9876543210ull ^ (i * 131 + j);
+                e.hl = (uint32_t)h & WC_HASH_MASK;
+                e.cf = 0;
+                wc_ent_set_first(&e, firsts[i]);
+                wc_ent_set_len(&e, len, 1);
+                wc_ent_set_count(&e, counts[j]);
+                bad += wc_ent_first(&e) != firsts[i] ||
+                       wc_ent_count(&e) != counts[j] || wc_ent_len(&e) != len ||
+                       wc_ent_bits(&e) != ((uint32_t)h & WC_HASH_MASK) ||
+                       wc_ent_big(&e) != (len > WC_INLINE_KEY) ||
+                       !wc_ent_used(&e) ||
+                       e.hl != wc_ent_tag(h, len, 1);
+                if (counts[j] < WC_COUNT_MAX) {
+                    wc_ent_add(&e, 1);
+                    bad += wc_ent_count(&e) != counts[j] + 1 ||
+                           wc_ent_first(&e) != firsts[i];
+                }
+                wc_ent_set_bits(&e, 4); /* a width, after the narrowing */
+                bad += wc_ent_bits(&e) != 4 || wc_ent_len(&e) != len ||
+                       wc_ent_first(&e) != firsts[i];
+            }
+    CHECK_EQ(bad, 0, "entry fields read back as set");
+    /* Units of 2 and 4 bytes: inline up to 16 bytes. */
+    struct wc_ent e = {0};
+    wc_ent_set_len(&e, 8, 2);
+    CHECK(!wc_ent_big(&e) && wc_ent_len(&e) == 8, "8 units of 2 bytes inline");
+    e.key.big.ptr = NULL;
+    wc_ent_set_len(&e, 5, 4);
+    CHECK(wc_ent_big(&e) && wc_ent_len(&e) == 5, "5 units of 4 bytes not inline");
+}
+
+/* The places of words past an entry's bits: a window whose units would
+ * pass WC_UNITS_MAX is refused (WC_EOVERFLOW) and the table left as it
+ * was; words at places past 2^32 (their first occurrences past bit 32 of
+ * the field) keep their order. */
+static void test_places_limit(void)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &o);
+    CHECK(f != NULL, "new");
+    const uint8_t a[] = "b a b c", z[] = "z";
+    size_t err = 0;
+    uint64_t far = (uint64_t)1 << 40;
+    CHECK_EQ(wc_freq_io_window(f, a, 7, 0, 7, far, NULL, &err), WC_OK,
+             "a window 2^40 units in");
+    CHECK_EQ(wc_freq_io_window(f, z, 1, 0, 1, WC_UNITS_MAX, NULL, &err),
+             WC_EOVERFLOW, "a window that ends past WC_UNITS_MAX");
+    CHECK_EQ(wc_freq_io_window(f, z, 1, 0, 1, UINT64_MAX, NULL, &err),
+             WC_EOVERFLOW, "a window at UINT64_MAX");
+    CHECK_EQ(wc_freq_io_window(f, z, 1, 0, 1, WC_UNITS_MAX - 1, NULL, &err),
+             WC_OK, "the last unit");
+    CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
+    const char *want[] = {"b", "a", "c", "z"};
+    const uint64_t wantc[] = {2, 1, 1, 1};
+    CHECK_EQ(wc_freq_size(f), 4, "words");
+    for (size_t i = 0; i < 4 && i < wc_freq_size(f); i++) {
+        const void *k;
+        size_t l;
+        int w;
+        uint64_t c;
+        wc_freq_get(f, i, &k, &l, &w, &c);
+        CHECK(l == 1 && memcmp(k, want[i], 1) == 0 && c == wantc[i],
+              "word %zu in order of first occurrence", i);
+    }
+    wc_freq_free(f);
+    f = wc_freq_new(1, &o);
+    CHECK(f != NULL, "new");
+    CHECK_EQ(wc_freq_count_all(f, a, (size_t)WC_UNITS_MAX + 1, NULL),
+             WC_EOVERFLOW, "a text of WC_UNITS_MAX + 1 units");
+    CHECK_EQ(wc_freq_size(f), 0, "nothing counted");
+    wc_freq_free(f);
+}
+
+/* An entry keeps a long key's whole length beside its pointer.  Two keys
+ * of 2^32 + 3 and 2^32 + 5 bytes (zero pages, never written: no memory
+ * used) inserted with the same hash must stay two words, found again after
+ * a grow and a merge. */
 static void test_huge_keys(void)
 {
 #if SIZE_MAX > UINT32_MAX
@@ -929,20 +1018,20 @@ static void test_huge_keys(void)
           "a key of another length above 2^32 is another key");
     e = wc_tab_insert(&t, slot, p, l2, h, 9, 0);
     CHECK(e != NULL && wc_ent_len(e) == l2, "key 2");
-    e->count = 5;
+    wc_ent_set_count(e, 5);
     CHECK_EQ(wc_tab_reserve(&t, 5000), WC_OK, "grow");
     e = wc_tab_find(&t, p, l1, h, &slot);
-    CHECK(e != NULL && wc_ent_len(e) == l1 && e->first == 7, "key 1 after a grow");
+    CHECK(e != NULL && wc_ent_len(e) == l1 && wc_ent_first(e) == 7, "key 1 after a grow");
     e = wc_tab_find(&t, p, l2, h, &slot);
-    CHECK(e != NULL && wc_ent_len(e) == l2 && e->count == 5, "key 2 after a grow");
+    CHECK(e != NULL && wc_ent_len(e) == l2 && wc_ent_count(e) == 5, "key 2 after a grow");
     /* s holds key 2 once; merged into t it adds to t's. */
     e = wc_tab_insert(&s, (size_t)(h & s.mask), p, l2, h, 3, 0);
     CHECK(e != NULL, "insert into s");
-    e->count = 1;
+    wc_ent_set_count(e, 1);
     CHECK_EQ(wc_tab_merge(&t, &s), WC_OK, "merge");
     CHECK_EQ(t.n, 2, "two words after the merge");
     e = wc_tab_find(&t, p, l2, h, &slot);
-    CHECK(e != NULL && e->count == 6 && e->first == 3, "key 2 merged");
+    CHECK(e != NULL && wc_ent_count(e) == 6 && wc_ent_first(e) == 3, "key 2 merged");
     wc_tab_free(&s);
     wc_tab_free(&t);
     munmap(p, big);
@@ -1530,8 +1619,8 @@ static void test_merge_fits(void)
         size_t slot = 0;
         const struct wc_ent *e = wc_tab_find(&t, key, (size_t)len,
                                              wc_key_hash(key, (size_t)len), &slot);
-        ok += e != NULL && e->count == (i >= 200 && i < 400 ? 2u : 1u) &&
-              e->first == (i < 200 || (i >= 300 && i < 400) ? i * 4 : s_first(i));
+        ok += e != NULL && wc_ent_count(e) == (i >= 200 && i < 400 ? 2u : 1u) &&
+              wc_ent_first(e) == (i < 200 || (i >= 300 && i < 400) ? i * 4 : s_first(i));
     }
     CHECK(ok == 600 && t.n == 600, "%zu of 600 words with their counts and "
           "first occurrences, %zu in t", ok, t.n);
@@ -1624,7 +1713,7 @@ static int pm_case_first(size_t nwords, size_t first_words, size_t ntabs,
         size_t len = strlen(pm_keys[i]), slot = 0;
         const struct wc_ent *e = wc_tab_find(&tabs[0], pm_keys[i], len,
                                              wc_key_hash(pm_keys[i], len), &slot);
-        ok += e != NULL && e->count == count && e->first == first;
+        ok += e != NULL && wc_ent_count(e) == count && wc_ent_first(e) == first;
     }
     CHECK(ok == want_n && tabs[0].n == want_n,
           "%zu tables of %zu words by %zu parts (%s, %s%s): %zu of %zu words "
@@ -1721,8 +1810,8 @@ static void test_pmerge(void)
         size_t slot = 0;
         const struct wc_ent *e = wc_tab_find(&a, key, (size_t)len,
                                              wc_key_hash(key, (size_t)len), &slot);
-        ok += e != NULL && e->count == (i % 3 == 2 ? 2u : 1u) &&
-              e->first == (i % 3 == 0 ? i * 8 + 4 : i * 8);
+        ok += e != NULL && wc_ent_count(e) == (i % 3 == 2 ? 2u : 1u) &&
+              wc_ent_first(e) == (i % 3 == 0 ? i * 8 + 4 : i * 8);
     }
     CHECK(ok == 60000 && a.n == 60000, "4 threads: %zu of 60000 words right, "
           "%zu in the table", ok, a.n);
@@ -1833,11 +1922,11 @@ static size_t unreachable(const struct wc_tab *t)
 {
     size_t bad = 0;
     for (size_t q = 0; q <= t->mask; q++) {
-        if (t->ents[q].hash == 0)
+        if (!wc_ent_used(&t->ents[q]))
             continue;
         size_t j = wc_ent_hash(&t->ents[q], t->kw, t->mask) & t->mask;
         for (; j != q; j = (j + 1) & t->mask)
-            if (t->ents[j].hash == 0) {
+            if (!wc_ent_used(&t->ents[j])) {
                 bad++;
                 break;
             }
@@ -1865,7 +1954,7 @@ static size_t grow_missing(const struct wc_tab *t, size_t n, const size_t *ids)
         size_t len = grow_key(ids[i], key), slot;
         const struct wc_ent *e =
             wc_tab_find(t, key, len, wc_key_hash(key, len), &slot);
-        bad += e == NULL || e->count != ids[i] % 3 + 1 || e->first != ids[i] * 4;
+        bad += e == NULL || wc_ent_count(e) != ids[i] % 3 + 1 || wc_ent_first(e) != ids[i] * 4;
     }
     return bad;
 }
@@ -1900,7 +1989,7 @@ static void test_grow_in_place(void)
         for (size_t i = 0; i < n; i++) {
             ids[i] = base + i;
             size_t mask = t.mask;
-            int wraps = t.ents[0].hash != 0 && t.ents[mask].hash != 0;
+            int wraps = wc_ent_used(&t.ents[0]) && wc_ent_used(&t.ents[mask]);
             if (trial > 0 && rnd() % 500 == 0) {
                 size_t more = t.n * (2 + (size_t)(rnd() % 60));
                 CHECK_EQ(wc_tab_reserve(&t, more), WC_OK, "reserve %zu", more);
@@ -1953,9 +2042,9 @@ static void test_grow_wrapped_cluster(void)
     for (size_t i = 0; i < n; i++)
         CHECK(grow_insert(&t, ids[i]), "key %zu", i);
     size_t head = 0;
-    while (t.ents[head].hash != 0)
+    while (wc_ent_used(&t.ents[head]))
         head++;
-    CHECK(head > 64 && t.ents[t.mask].hash != 0 && t.mask + 1 == WC_TAB_MIN,
+    CHECK(head > 64 && wc_ent_used(&t.ents[t.mask]) && t.mask + 1 == WC_TAB_MIN,
           "the cluster around the end: %zu entries after slot 0", head);
     for (uint64_t nth = 1; nth <= 2; nth++) {
         wc_test_fail_allocs(nth, 0);
@@ -2064,6 +2153,8 @@ int main(int argc, char **argv)
         test_release_read_words();
         test_release_linear();
         test_huge_keys();
+        test_entry_fields();
+        test_places_limit();
         test_oom_memory();
         test_oom_sort_wide();
         test_oom_file();

@@ -144,6 +144,12 @@ def test_bad_parts_are_refused():
                          (b"a", array.array("q", [0, 1]), array.array("Q", [1]))]),
         (OverflowError, [(b"aa", array.array("q", [0, 1, 2]),
                           array.array("Q", [2**64 - 1, 1]))]),
+        # a count's limit: 2**48 - 1 (an entry keeps 48 bits)
+        (OverflowError, [(b"a", array.array("q", [0, 1]), array.array("Q", [2**48]))]),
+        (OverflowError, [(b"abc", ok_off, array.array("Q", [2**48 - 1, 0])),
+                         (b"a", array.array("q", [0, 1]), array.array("Q", [1]))]),
+        (OverflowError, [(b"aa", array.array("q", [0, 1, 2]),
+                          array.array("Q", [2**47, 2**47]))]),
     ]
     for exc, parts in cases:
         with pytest.raises(exc):
@@ -159,10 +165,16 @@ def test_bad_parts_are_refused():
             word_count.merge_arrays([(b"abc", other, ok_counts)])
     with pytest.raises(ValueError):
         word_count.merge_arrays([], top=-1)
-    # 2**64 - 1 itself is a count
+    # 2**48 - 1 itself is a count, in one part or summed from two
     got = word_count.merge_arrays([(b"a", array.array("q", [0, 1]),
-                                    array.array("Q", [2**64 - 1]))])
-    assert decode(got) == [(b"a", 2**64 - 1)]
+                                    array.array("Q", [2**48 - 1]))])
+    assert decode(got) == [(b"a", 2**48 - 1)]
+    got = word_count.merge_arrays([(b"a", array.array("q", [0, 1]), array.array("Q", [2**47])),
+                                   (b"a", array.array("q", [0, 1]),
+                                    array.array("Q", [2**47 - 1]))])
+    assert decode(got) == [(b"a", 2**48 - 1)]
+    with pytest.raises(OverflowError, match=r"2\*\*48 - 1"):
+        word_count.merge_arrays([(b"a", array.array("q", [0, 1]), array.array("Q", [2**48]))])
 
 
 def test_an_error_from_the_parts_iterator_is_raised():
