@@ -340,8 +340,10 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
 {
     if (f->counted || (len > 0 && text == NULL))
         return WC_EINVAL;
+#if SIZE_MAX > UINT32_MAX /* (a 32-bit size is always below) */
     if (!needles && len > WC_UNITS_MAX) /* places past an entry's bits */
         return WC_EOVERFLOW;
+#endif
     f->x.text = text;
     f->x.len = len;
     int threads = wc_freq_threads(f);
