@@ -192,7 +192,7 @@ WC_INLINE void wc_freq_fetch(const wc_freq *f, size_t e, size_t k, int keys,
     if (keys && f->order != NULL && k < hi) {
         const struct wc_ent *x = wc_freq_ent(f, k);
         size_t w = f->narrow ? wc_ent_bits(x) : (size_t)f->kw;
-        if (wc_ent_len(x) * w > WC_INLINE_KEY) {
+        if (wc_ent_big(x)) {
             const uint8_t *q = x->key.big.ptr;
             __builtin_prefetch(q);
             __builtin_prefetch(q + wc_ent_len(x) * w - 1);
@@ -1223,9 +1223,9 @@ int wc_freq_merge_into(wc_freq *dst, wc_freq *src)
     int rc = wc_freq_sort(src, 0);
     if (rc != WC_OK)
         return rc;
+    /* No first occurrence left for src's words: WC_EOVERFLOW from the
+     * merge, dst untouched. */
     uint64_t base = wc_freq_first_end(dst);
-    if (base > WC_FIRST_MAX || src->tab.n > WC_FIRST_MAX - base)
-        return WC_EOVERFLOW; /* no first left for its words */
     rc = wc_tab_merge_ordered(&dst->tab, &src->tab, base);
     if (rc == WC_OK) {
         dst->first_end = base + src->tab.n;

@@ -118,8 +118,8 @@ WC_INLINE void wc_sink_peek(const struct wc_sink *s, unsigned k)
     const struct wc_ent *e = &t->ents[p->h & t->mask];
     /* A ring word's key is longer than WC_INLINE_KEY bytes, so an entry of
      * its length keeps a pointer to p->len units. */
-    if (e->hl == wc_ent_tag(p->h, p->len, t->kw) &&
-        e->key.big.len == p->len) {
+    uint32_t tag = ((uint32_t)p->h & WC_HASH_MASK) | WC_LEN_BIG << WC_HASH_BITS;
+    if (e->hl == tag && e->key.big.len == p->len) {
         const uint8_t *q = e->key.big.ptr;
         __builtin_prefetch(q);
         __builtin_prefetch(q + p->len * (size_t)t->kw - 1);
