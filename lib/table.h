@@ -154,19 +154,19 @@ WC_INLINE uint64_t wc_hash(const uint8_t *p, size_t n)
  * 16-byte aligned: wc_ent_prefetch).  It was 40, of which half the slots
  * crossed a line (the slots are most of a table's memory, which the kernel
  * zeroes); against 40 (docs/benchmarks.md), the sort took 10-25% less time,
- * the count, sort and pack of 100 MB of random tokens 11% less and 20% less
- * memory, the count of the smaller vocabularies the same within the
- * noise.  Its first word holds the low WC_HASH_BITS bits of the key's hash,
- * enough to filter (the bits above a table's index bits differ between the
- * keys of one probe sequence) and the home slot of every table of up to
- * 2^WC_HASH_BITS slots, so a grow never hashes a key again (a larger table
- * does: wc_ent_hash), and above them the key's length code: its length + 1
- * when it is inline (at most WC_INLINE_KEY bytes), else WC_LEN_BIG and its
- * length beside its pointer; 0: an empty slot.  Its count has WC_COUNT_BITS
- * bits and its first occurrence (pos * 4 + sub) WC_FIRST_BITS, split around
- * the count: a text of fewer than 2^46 units has fewer words, and a count
- * of merged results or a position past those bits is an error
- * (WC_EOVERFLOW), never cut.
+ * the count, sort and pack of 100 MB of random tokens 6-12% less, in 17-19%
+ * less memory, and the count of the smaller vocabularies a few percent more
+ * or less by corpus and threads.  Its first word holds the low WC_HASH_BITS
+ * bits of the key's hash, enough to filter (the bits above a table's index
+ * bits differ between the keys of one probe sequence) and the home slot of
+ * every table of up to 2^WC_HASH_BITS slots, so a grow never hashes a key
+ * again (a larger table does: wc_ent_hash), and above them the key's length
+ * code: its length + 1 when it is inline (at most WC_INLINE_KEY bytes),
+ * else WC_LEN_BIG and its length beside its pointer; 0: an empty slot.  Its
+ * count has WC_COUNT_BITS bits and its first occurrence (pos * 4 + sub)
+ * WC_FIRST_BITS, split around the count: a text of fewer than 2^46 units
+ * has fewer words, and a count of merged results or a position past those
+ * bits is an error (WC_EOVERFLOW), never cut.
  */
 #define WC_HASH_BITS 27
 #define WC_HASH_MASK (((uint32_t)1 << WC_HASH_BITS) - 1)
