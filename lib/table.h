@@ -372,9 +372,8 @@ void *wc_tab_pack_keep(struct wc_tab *t, size_t keep);
  * pages: wc_slots_alloc), not malloc'd. */
 int wc_slots_mapped(size_t nslots);
 
-/* The entry of (key, len, h), or NULL with *slot where it would go.  h has
- * bit 31 set (wc_key_hash), so its low 32 bits, which an entry keeps, are
- * never 0. */
+/* The entry of (key, len, h), or NULL with *slot where it would go (h:
+ * wc_key_hash; an empty slot's length code is 0, no key's). */
 WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
                                      size_t len, uint64_t h, size_t *slot)
 {
@@ -400,18 +399,18 @@ WC_INLINE struct wc_ent *wc_tab_find(const struct wc_tab *t, const void *key,
     }
 }
 
+/* A key's hash as the tables use it: the whole of wc_hash.  (It had bit
+ * 31 set while an entry kept the low 32 bits and 0 meant an empty slot;
+ * the length code says that now, and the bit made half the slots of a
+ * table of more than 2^31 slots never a home.) */
 WC_INLINE uint64_t wc_key_hash(const void *key, size_t bytes)
 {
-    /* Bit 31 set: out of the bits an entry keeps (its length code tells
-     * an empty slot), and the home slot h & mask still takes any value in
-     * a table of up to 2^31 slots (bit 0 set made every home slot odd:
-     * half the slots were never a home, and the clusters twice as long). */
-    return wc_hash(key, bytes) | ((uint64_t)1 << 31);
+    return wc_hash(key, bytes);
 }
 
 WC_INLINE uint64_t wc_key_hash_ab(uint64_t a, uint64_t b, size_t bytes)
 {
-    return wc_hash_ab(a, b, bytes) | ((uint64_t)1 << 31);
+    return wc_hash_ab(a, b, bytes);
 }
 
 /* wc_tab_find for a key of at most WC_INLINE_KEY bytes given as its two

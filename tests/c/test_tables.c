@@ -1006,7 +1006,7 @@ static void test_huge_keys(void)
         return;
     }
     const size_t l1 = ((size_t)1 << 32) + 3, l2 = ((size_t)1 << 32) + 5;
-    const uint64_t h = 0x123456789abcdef1ull; /* odd, as wc_key_hash */
+    const uint64_t h = 0x123456789abcdef1ull; /* one hash for both keys */
     struct wc_tab t, s;
     CHECK_EQ(wc_tab_init(&t, 1), WC_OK, "init");
     CHECK_EQ(wc_tab_init(&s, 1), WC_OK, "init");
