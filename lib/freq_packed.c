@@ -7,9 +7,10 @@
  * (wc_tab_merge_ordered): the first only looks the words up in f, to learn
  * what they need (slots, bytes for their keys, keys too long for the arena
  * copied apart) and whether a count could pass WC_COUNT_MASK (2^48 - 1);
- * once all of that is allocated, the second adds them and cannot fail.  So an error leaves
- * f's words and counts as they were.  The look-ups are fetched 8 words
- * ahead: in a table of millions of words each one is a cache miss.
+ * once all of that is allocated, the second adds them and cannot fail.
+ * So an error leaves f's words and counts as they were.  The look-ups are
+ * fetched 8 words ahead: in a table of millions of words each one is a
+ * cache miss.
  *
  * When a count could pass WC_COUNT_MASK (counts of 2^47 and so: never those
  * of a text), the words are counted into a table of their own first, which is
