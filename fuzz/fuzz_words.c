@@ -58,6 +58,7 @@
 
 #include "wordcount.h"
 #include "table.h" /* wc_test_table_min, wc_test_fail_allocs, wc_test_release_zero */
+#include "freq.h"  /* wc_test_sort_stream */
 #include "kernels/wmask.h"
 
 #define MAX_NEEDLES 12
@@ -460,6 +461,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * and in tables of any size: a word read from a slot after its release
      * is lost, and the references see it. */
     wc_test_release_zero(1);
+    /* Byte 1's top bit: every sort scatters through lines, as the sorts of
+     * millions of words do. */
+    wc_test_sort_stream(knob & 0x80 ? 1 : 0);
     wc_set_parallel_threshold(1 + (size_t)data[1]);
     size_t nin = data[2] % 5;
     data += 3;

@@ -111,6 +111,15 @@ int wc_freq_io_add_counts(wc_freq *f, const uint64_t *counts);
  * as usual (0). */
 void wc_test_sort_split(int on);
 
+/* For tests: sorts of at least `min` entries (0: the default) scatter
+ * each pass through lines of 8 elements written whole (the way of large
+ * sorts), fewer element by element. */
+void wc_test_sort_stream(size_t min);
+
+/* For tests: the sorts that scattered through lines since the last call
+ * (which sets it to 0 again). */
+size_t wc_test_sort_streamed(void);
+
 /* For tests: wc_freq_sort_for_pack moves the words as wc_freq_sort does
  * (1), where it keeps an index (0, as it does when the memory is had). */
 void wc_test_sort_moved(int on);

@@ -12,6 +12,10 @@
 #include "freq_result.h"
 #include "pool.h"
 
+#ifdef __SSE2__ /* x86-64's baseline: no dispatch needed */
+#include <emmintrin.h>
+#endif
+
 wc_freq *wc_freq_new(int width, const wc_word_opts *opts)
 {
     struct wc_wtext x;
@@ -520,6 +524,22 @@ static int wc_by_count(const void *a, const void *b)
 #define WC_RADIX_BITS 11
 #define WC_RADIX_SMALL 2048
 #define WC_SORT_FEW 32
+/* Sorts of at least this many elements (16 MiB an array) scatter through
+ * lines (wc_radix_scatter_lines), whose stores pass the cache by.  Of
+ * fewer, the two arrays stay in the cache from one pass to the next, which
+ * the lines would write to memory: the sort of 654k words of code took
+ * 9.6-11.5 ms through them against 9.1-10.6, of 1.1M random words 18.8-20.7
+ * against 17.1-18.0, where 2.2M took 43-46 against 49-52 and 10.2M 213-246
+ * against 357-384 (core_freq --arrays, alternated, a 2-vCPU Xeon whose L3
+ * held about 32 MB).  Without SSE2 a line is a memcpy, measured nowhere:
+ * tests only (wc_test_sort_stream). */
+#ifdef __SSE2__
+#define WC_RADIX_STREAM ((size_t)1 << 21)
+#else
+#define WC_RADIX_STREAM SIZE_MAX
+#endif
+static _Atomic size_t wc_sort_stream = WC_RADIX_STREAM; /* wc_test_sort_stream */
+static _Atomic size_t wc_sort_streamed; /* wc_test_sort_streamed */
 static _Atomic int wc_sort_split; /* wc_test_sort_split */
 static _Atomic int wc_sort_moved; /* wc_test_sort_moved */
 static _Atomic size_t wc_sort_lent; /* wc_test_sort_lent */
@@ -538,6 +558,16 @@ size_t wc_test_pack_backs(void)
 size_t wc_test_sort_parts(void)
 {
     return atomic_exchange(&wc_sort_parts, 0);
+}
+
+void wc_test_sort_stream(size_t min)
+{
+    atomic_store(&wc_sort_stream, min != 0 ? min : WC_RADIX_STREAM);
+}
+
+size_t wc_test_sort_streamed(void)
+{
+    return atomic_exchange(&wc_sort_streamed, 0);
 }
 
 void wc_test_sort_split(int on)
@@ -569,6 +599,10 @@ struct wc_rjob {
     size_t n, nparts;
     unsigned sh, bits; /* the digit: bits [sh, sh + bits) */
     size_t *cnt; /* nparts histograms of 1 << bits */
+    /* NULL, or the scatter goes through lines (wc_radix_scatter_lines):
+     * nparts sets of 1 << bits lines of 8 elements, and as many starts */
+    uint64_t (*lines)[8];
+    size_t *start;
 };
 
 static void wc_radix_count_task(void *ctx, size_t p)
@@ -582,13 +616,83 @@ static void wc_radix_count_task(void *ctx, size_t p)
         cnt[(j->a[i] >> j->sh) & mask]++;
 }
 
+/* The 64-byte line of b at dst (64-byte aligned) written whole from line:
+ * non-temporal stores, which do not read the line from memory first. */
+WC_INLINE void wc_line_store(uint64_t *dst, const uint64_t *line)
+{
+#ifdef __SSE2__
+    __m128i *q = (__m128i *)(void *)dst;
+    const __m128i *r = (const __m128i *)(const void *)line;
+    _mm_stream_si128(q, _mm_loadu_si128(r));
+    _mm_stream_si128(q + 1, _mm_loadu_si128(r + 1));
+    _mm_stream_si128(q + 2, _mm_loadu_si128(r + 2));
+    _mm_stream_si128(q + 3, _mm_loadu_si128(r + 3));
+#else
+    memcpy(dst, line, 64);
+#endif
+}
+
+/*
+ * wc_radix_scatter_task's elements [lo, hi) through a line of 8 elements a
+ * digit, kept in the cache: an element goes into its digit's line at its
+ * place in the 64-byte line of b where it belongs, and a line of b is
+ * written at once (wc_line_store) when its last element is in and its
+ * first is this part's too; else (a digit's first line, shared with the
+ * digit or part before) this part's elements of it one by one, and so the
+ * lines left unfinished at the end.  A scatter into 2,048 places of an
+ * array larger than the cache, one element at a time, reads every line of
+ * b from memory before it writes it, a miss every 8 elements that the
+ * store buffer waits on (perf: half the samples of the sort of 10.2M
+ * random words on the instruction after the counter's load), and 8-byte
+ * stores to 2,048 places are more than the store buffer and the line fill
+ * buffers overlap.  The sort of those words took 213-246 ms this way
+ * against 357-384 (WC_RADIX_STREAM; docs/benchmarks.md).
+ */
+static void wc_radix_scatter_lines(struct wc_rjob *j, size_t p, size_t lo,
+                                   size_t hi, size_t *cnt)
+{
+    const size_t nd = (size_t)1 << j->bits, mask = nd - 1;
+    uint64_t(*line)[8] = j->lines + p * nd;
+    size_t *start = j->start + p * nd;
+    memcpy(start, cnt, nd * sizeof *start);
+    uint64_t *b = j->b;
+    const uint64_t *a = j->a;
+    const unsigned sh = j->sh;
+    /* b[k] is element (k + off) % 8 of its line */
+    const size_t off = ((uintptr_t)b / 8) & 7;
+    for (size_t i = lo; i < hi; i++) {
+        uint64_t x = a[i];
+        size_t d = (x >> sh) & mask, k = cnt[d]++, s = (k + off) & 7;
+        line[d][s] = x;
+        if (s == 7) {
+            if (k - start[d] >= 7)
+                wc_line_store(b + k - 7, line[d]);
+            else
+                for (size_t q = start[d]; q <= k; q++)
+                    b[q] = line[d][(q + off) & 7];
+        }
+    }
+    for (size_t d = 0; d < nd; d++) {
+        size_t end = cnt[d], s = (end + off) & 7;
+        for (size_t q = end - start[d] < s ? start[d] : end - s; q < end; q++)
+            b[q] = line[d][(q + off) & 7];
+    }
+#ifdef __SSE2__
+    _mm_sfence(); /* the lines stored before the pass is done */
+#endif
+}
+
 static void wc_radix_scatter_task(void *ctx, size_t p)
 {
     struct wc_rjob *j = ctx;
     const size_t mask = ((size_t)1 << j->bits) - 1;
     size_t *cnt = j->cnt + p * (mask + 1);
-    for (size_t i = j->n * p / j->nparts, e = j->n * (p + 1) / j->nparts;
-         i < e; i++)
+    size_t lo = j->n * p / j->nparts, hi = j->n * (p + 1) / j->nparts;
+    if (j->lines != NULL) {
+        wc_radix_scatter_lines(j, p, lo, hi, cnt);
+        return;
+    }
+    for (size_t i = lo; i < hi; i++)
         j->b[cnt[(j->a[i] >> j->sh) & mask]++] = j->a[i];
 }
 
@@ -682,8 +786,14 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
     unsigned bits = n < WC_RADIX_SMALL ? 8 : WC_RADIX_BITS;
     uint64_t *a = scratch != NULL ? scratch[0] : wc_malloc(n * 8);
     uint64_t *b = scratch != NULL ? scratch[1] : wc_malloc(n * 8);
-    size_t *cnt = wc_malloc(nparts * ((size_t)1 << bits) * sizeof *cnt);
+    /* The histograms, then (through lines) as many starts. */
+    int lines = n >= atomic_load_explicit(&wc_sort_stream, memory_order_relaxed);
+    size_t nd = nparts * ((size_t)1 << bits);
+    size_t *cnt = wc_malloc((lines ? 2 : 1) * nd * sizeof *cnt);
+    uint64_t(*line)[8] = lines ? wc_aligned_alloc(64, nd * 64) : NULL;
     int ok = a != NULL && b != NULL && cnt != NULL;
+    if (line != NULL) /* else (no memory for them) element by element */
+        atomic_fetch_add_explicit(&wc_sort_streamed, 1, memory_order_relaxed);
     if (ok && nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
         atomic_store_explicit(&wc_sort_parts, nparts, memory_order_relaxed);
     const uint64_t imask = ((uint64_t)1 << xb) - 1;
@@ -726,7 +836,8 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
         }
         for (unsigned sh = xb; sh < 64 && (all >> (sh - xb)) != 0;
              sh += bits) {
-            struct wc_rjob j = {a, b, n, nparts, sh, bits, cnt};
+            struct wc_rjob j = {a, b, n, nparts, sh, bits, cnt, line,
+                                line != NULL ? cnt + nd : NULL};
             if (wc_radix_pass(&j, threads) != WC_OK) {
                 ok = 0; /* the caller sorts with qsort */
                 break;
@@ -742,6 +853,7 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
             free(a);
     }
     free(cnt);
+    free(line);
     *ib = xb;
     return ok ? a : NULL;
 }

@@ -361,7 +361,7 @@ static void test_merge_oom(void)
  * 13), sorted on 1 to 4 threads (a pass in up to 3 parts: one per 32,768
  * words), by first occurrence and by count, the latter in one pass and in
  * two.  The expected orders come from the numbers. */
-#define SORT_WORDS 100000
+#define SORT_WORDS 100003 /* not a multiple of 8: arrays at every offset in a line */
 
 static uint64_t sort_count(size_t i)
 {
@@ -413,7 +413,8 @@ static uint8_t *sort_text(size_t *len)
 
 /* Each order on 1 to 4 threads, the entries moved into it (wc_freq_sort)
  * and read through an index (wc_freq_sort_for_pack, an index kept however
- * few the words). */
+ * few the words), each pass scattered element by element and through lines
+ * (wc_test_sort_stream, as sorts of millions of words are). */
 static void test_sort_threads(void)
 {
     size_t len;
@@ -421,17 +422,22 @@ static void test_sort_threads(void)
     size_t most = 0;
     for (int threads = 1; threads <= 4; threads++) {
         wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
-        for (int mode = 0; mode < 16; mode++) {
+        for (int mode = 0; mode < 32; mode++) {
             int by_count = mode % 4 == 1 || mode % 4 == 2,
-                indexed = mode % 8 >= 4, lend = mode < 8;
+                indexed = mode % 8 >= 4, lend = mode % 16 < 8,
+                lines = mode >= 16;
             wc_freq *f = wc_freq_new(1, &o);
             CHECK(f != NULL, "wc_freq_new");
             CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
             wc_test_sort_split(mode % 4 >= 2);
             wc_test_sort_lend(lend);
+            wc_test_sort_stream(lines ? 1 : 0);
             (void)wc_test_sort_lent();
+            (void)wc_test_sort_streamed();
             CHECK_EQ(indexed ? wc_freq_sort_for_pack(f, by_count)
                              : wc_freq_sort(f, by_count), WC_OK, "sort");
+            CHECK_EQ(wc_test_sort_streamed(), (size_t)lines, "through lines");
+            wc_test_sort_stream(0);
             wc_test_sort_lend(1);
             wc_test_sort_split(0);
             CHECK_EQ(f->order != NULL, indexed, "an index kept");
@@ -451,11 +457,12 @@ static void test_sort_threads(void)
             size_t parts = wc_test_sort_parts();
             if (parts > most)
                 most = parts;
-            CHECK(sorted_as(f, by_count), "%d threads (%zu parts): %s%s%s",
+            CHECK(sorted_as(f, by_count), "%d threads (%zu parts): %s%s%s%s",
                   threads, parts, mode % 4 == 0 ? "by first occurrence"
                   : mode % 4 == 1 ? "by count" : mode % 4 == 2 ? "by count, in rounds"
                   : "by first occurrence, in rounds", indexed ? ", indexed" : "",
-                  lend ? ", in the table's slots" : ", arrays malloc'd");
+                  lend ? ", in the table's slots" : ", arrays malloc'd",
+                  lines ? ", through lines" : "");
             wc_freq_free(f);
         }
     }
