@@ -786,8 +786,10 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
     unsigned bits = n < WC_RADIX_SMALL ? 8 : WC_RADIX_BITS;
     uint64_t *a = scratch != NULL ? scratch[0] : wc_malloc(n * 8);
     uint64_t *b = scratch != NULL ? scratch[1] : wc_malloc(n * 8);
-    /* The histograms, then (through lines) as many starts. */
-    int lines = n >= atomic_load_explicit(&wc_sort_stream, memory_order_relaxed);
+    /* The histograms, then (through lines) as many starts.  Not for the
+     * few words that an insertion sort may take instead. */
+    int lines = n > WC_SORT_FEW &&
+                n >= atomic_load_explicit(&wc_sort_stream, memory_order_relaxed);
     size_t nd = nparts * ((size_t)1 << bits);
     size_t *cnt = wc_malloc((lines ? 2 : 1) * nd * sizeof *cnt);
     uint64_t(*line)[8] = lines ? wc_aligned_alloc(64, nd * 64) : NULL;
