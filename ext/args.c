@@ -378,6 +378,10 @@ PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
         Py_DECREF(result);
         return NULL;
     }
+    /* The words of a wide str (and the folded words of a Latin-1 one)
+     * come as their UTF-8 (wc_freq_keep_utf8): CPython's decoder makes each
+     * str at its width, lone surrogates passed as their 3-byte forms. */
+    int utf8 = is_str && wc_freq_keys_utf8(f);
     size_t n = wc_freq_size(f);
     if (top >= 0 && (size_t)top < n)
         n = (size_t)top;
@@ -392,7 +396,9 @@ PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
         int width;
         uint64_t count;
         wc_freq_get(f, i, &key, &len, &width, &count);
-        PyObject *k = wc_key_object(is_str, key, len, width);
+        PyObject *k = utf8 ? PyUnicode_DecodeUTF8(key, (Py_ssize_t)len,
+                                                  "surrogatepass")
+                           : wc_key_object(is_str, key, len, width);
         PyObject *c = k == NULL ? NULL : PyLong_FromUnsignedLongLong(count);
         if (c == NULL || PyDict_SetItem(result, k, c) < 0) {
             Py_XDECREF(k);

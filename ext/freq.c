@@ -237,6 +237,10 @@ static PyObject *wc_frequencies_impl(PyObject *module, PyObject *contents,
         PyErr_NoMemory();
         goto done;
     }
+    /* A Counter's str keys are decoded from the count's UTF-8 as they are
+     * read (wc_freq_counter), not narrowed first in a pass of their own. */
+    if (!arrays && text.is_str)
+        wc_freq_keep_utf8(f);
     size_t err = 0;
     int rc = wc_freq_text(f, text.data, text.len, text.width, 0, top, arrays,
                           progress, &err);

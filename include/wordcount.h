@@ -336,11 +336,25 @@ WC_API int wc_freq_sort_top(wc_freq *f, size_t k);
  * wc_freq_count_all in a text of width 2 or 4 and the folded words of a
  * Latin-1 text: after wc_freq_sort or wc_freq_sort_top each of those comes
  * in the narrowest width that holds its code points (*width 1: Latin-1, 2:
- * UCS-2, 4: UTF-32), as CPython stores a str; before, or after
- * wc_freq_sort_for_pack, as its UTF-8 (width 1). */
+ * UCS-2, 4: UTF-32), as CPython stores a str; before, after
+ * wc_freq_sort_for_pack, or after wc_freq_keep_utf8, as its UTF-8 (width
+ * 1; a lone surrogate in its 3-byte form, a unit above U+10FFFF of a 4-byte
+ * text in a longer form of the same pattern). */
 WC_API size_t wc_freq_size(const wc_freq *f);
 WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
                         size_t *len, int *width, uint64_t *count);
+
+/*
+ * The keys that a sort narrows (see wc_freq_get) stay UTF-8 through every
+ * later sort of f: for a reader that decodes each key itself as it reads it
+ * (the Python extension, into str keys), where the narrowing is a pass over
+ * every key (all of them for the few words of wc_freq_sort_top too) and a
+ * copy of the keys wider than 1 byte.  Call it before the sort.
+ * wc_freq_keys_utf8 is 1 when wc_freq_get gives such keys as UTF-8 (they
+ * were counted so and are not narrowed), else 0.
+ */
+WC_API void wc_freq_keep_utf8(wc_freq *f);
+WC_API int wc_freq_keys_utf8(const wc_freq *f);
 
 /*
  * After a sort: words 0 .. i - 1 will not be read again, so the memory they

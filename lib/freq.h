@@ -25,6 +25,7 @@ struct wc_freq {
     int narrow;         /* keys of several widths (wc_tab_narrow_keys): an
                          * entry's hash field holds its key's width */
     int narrow_due;     /* keys counted as UTF-8 that the sort narrows */
+    int keep_utf8;      /* wc_freq_keep_utf8: the sorts leave them UTF-8 */
     struct wc_tab tab;
     size_t nneedles;    /* needle ids: 0 .. nneedles-1 (entry.first) */
     struct wc_uneedle un; /* the needles of unicode mode for its kernels

@@ -944,10 +944,13 @@ static int wc_tab_gather(struct wc_tab *t, const uint64_t *order,
  * narrowing of the 305k words of a 4-byte code text took 9.4-9.6 ms at the
  * end of the count (2.5 of it packing the table, which the sort does now),
  * 4.0 here, reading each key once (core_freq).  Out of memory: WC_ENOMEM,
- * the keys as they were, and the next sort narrows them. */
+ * the keys as they were, and the next sort narrows them.  Not at all after
+ * wc_freq_keep_utf8: a reader that decodes each key as it reads it
+ * (the extension's Counter) saves this pass over every key, which a
+ * read-out of the top K words made too. */
 static int wc_freq_narrow(wc_freq *f)
 {
-    if (!f->narrow_due)
+    if (!f->narrow_due || f->keep_utf8)
         return WC_OK;
     int rc = wc_tab_narrow_keys(&f->tab);
     if (rc == WC_OK) {
@@ -1075,6 +1078,16 @@ static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
             free(order);
     }
     return for_pack ? WC_OK : wc_freq_narrow(f);
+}
+
+void wc_freq_keep_utf8(wc_freq *f)
+{
+    f->keep_utf8 = 1;
+}
+
+int wc_freq_keys_utf8(const wc_freq *f)
+{
+    return f->narrow_due;
 }
 
 int wc_freq_sort(wc_freq *f, int by_count)

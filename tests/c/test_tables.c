@@ -600,6 +600,82 @@ static void test_oom_sort_wide(void)
     free(text);
 }
 
+/* Whether word i of f is word j of the wide text as its UTF-8 (width 1),
+ * with count j % 3 + 1. */
+static int wide_utf8_at(const wc_freq *f, size_t i, size_t j)
+{
+    uint32_t u[40];
+    uint8_t want[160];
+    size_t m = wide_word(j, u), b = 0;
+    for (size_t k = 0; k < m; k++)
+        b += utf8_of(u[k], want + b);
+    const void *key;
+    size_t len;
+    int width;
+    uint64_t count;
+    wc_freq_get(f, i, &key, &len, &width, &count);
+    return width == 1 && len == b && memcmp(key, want, b) == 0 &&
+           count == j % 3 + 1;
+}
+
+/* wc_freq_keep_utf8: no sort narrows the keys of a 4-byte text
+ * (wc_freq_keys_utf8 stays 1): wc_freq_get gives each word as its UTF-8
+ * after wc_freq_sort by first occurrence and by count, and after
+ * wc_freq_sort_top; without it, the sort narrows them
+ * (wc_freq_keys_utf8 0, and wide_table_is). */
+static void test_keep_utf8(void)
+{
+    uint32_t *text = malloc(NWIDE * 3 * 41 * sizeof *text);
+    CHECK(text != NULL, "malloc");
+    if (text == NULL)
+        return;
+    size_t len = 0;
+    for (size_t r = 0; r < 3; r++) /* word j r + 1 times, j % 3 >= r */
+        for (size_t i = 0; i < NWIDE; i++) {
+            size_t j = r == 0 ? i : (i * 7 + r) % NWIDE;
+            if (j % 3 < r)
+                continue;
+            len += wide_word(j, text + len);
+            text[len++] = ' ';
+        }
+    for (int threads = 1; threads <= 3; threads += 2) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1,
+                          .threads = threads};
+        for (int sort = 0; sort < 4; sort++) {
+            /* 0, 1: wc_freq_sort by first, by count; 2: sort_top(5); 3:
+             * the sort by first without wc_freq_keep_utf8 */
+            wc_freq *f = wc_freq_new(4, &o);
+            CHECK(f != NULL, "wc_freq_new");
+            if (f == NULL)
+                break;
+            if (sort < 3)
+                wc_freq_keep_utf8(f);
+            CHECK_EQ(wc_freq_count_all(f, text, len, NULL), WC_OK, "count");
+            CHECK_EQ(wc_freq_keys_utf8(f), 1, "counted as UTF-8");
+            int rc = sort == 2 ? wc_freq_sort_top(f, 5)
+                               : wc_freq_sort(f, sort == 1);
+            CHECK_EQ(rc, WC_OK, "sort");
+            CHECK_EQ(wc_freq_size(f), NWIDE, "words");
+            if (sort == 3) {
+                CHECK_EQ(wc_freq_keys_utf8(f), 0, "narrowed");
+                CHECK(wide_table_is(f), "narrowed keys");
+                wc_freq_free(f);
+                continue;
+            }
+            CHECK_EQ(wc_freq_keys_utf8(f), 1, "kept as UTF-8");
+            /* By count: j % 3 == 2 (count 3) first, in the order of j. */
+            size_t k = sort == 0 ? NWIDE : sort == 1 ? NWIDE / 3 : 5;
+            int ok = 1;
+            for (size_t i = 0; i < k; i++)
+                ok &= wide_utf8_at(f, i, sort == 0 ? i : 3 * i + 2);
+            CHECK(ok, sort == 0 ? "UTF-8 keys in first-occurrence order"
+                                : "UTF-8 keys, most common first");
+            wc_freq_free(f);
+        }
+    }
+    free(text);
+}
+
 /* oom_text written to a new file named from path (mkstemp's template):
  * the text, or NULL when the file could not be made. */
 static uint8_t *oom_file(char *path, size_t *len, uint64_t want[NW])
@@ -2157,6 +2233,7 @@ int main(int argc, char **argv)
         test_places_limit();
         test_oom_memory();
         test_oom_sort_wide();
+        test_keep_utf8();
         test_oom_file();
         test_oom_needles();
         test_oom_io();
