@@ -31,7 +31,10 @@
  *     casefold of ASCII is lowercase;
  *   - frequencies at 1, 2, 3 and 4 threads, ordered by first occurrence and
  *     by count (ties by first occurrence): exactly the distinct non-empty
- *     words of wc_words_foreach with their counts, in that order;
+ *     words of wc_words_foreach with their counts, in that order (the keys
+ *     of a wide text and the folded keys of a Latin-1 one in their
+ *     narrowest width, or on 2 and 4 threads, after wc_freq_keep_utf8, as
+ *     the UTF-8 of their units);
  *   - count_many at 1 to 4 threads: for needles without casefold, and for
  *     needles that are words of the text, the count of equal words in
  *     wc_words_foreach's list; for ASCII needles of ASCII texts with
@@ -371,8 +374,33 @@ static uint64_t count_in(const struct wlist *l, const void *key, size_t bytes)
 /* ---- the table against the distinct words ----------------------------------- */
 
 /* Keys narrowed by wc_freq_get: every key of a UCS-2 or UCS-4 text, and
- * the folded keys of a Latin-1 one. */
-static int o_narrow;
+ * the folded keys of a Latin-1 one; o_keep: those keys left as UTF-8
+ * instead (wc_freq_keep_utf8). */
+static int o_narrow, o_keep;
+
+/* Unit c as the core's UTF-8 of any 32-bit value: UTF-8 below U+110000
+ * (surrogates in the 3-byte form), the 4-byte form up to 0x1FFFFF, then
+ * the 5-, 6- and 7-byte forms of the original UTF-8 (leads 0xF8, 0xFC,
+ * 0xFE).  Returns its bytes. */
+static size_t any_utf8(uint32_t c, uint8_t *out)
+{
+    static const uint32_t below[6] = {0x80, 0x800, 0x10000, 0x200000,
+                                      0x4000000, 0x80000000u};
+    static const uint8_t lead[8] = {0, 0, 0xC0, 0xE0, 0xF0, 0xF8, 0xFC, 0xFE};
+    size_t n = 1;
+    while (n < 7 && c >= below[n - 1])
+        n++;
+    if (n == 1) {
+        out[0] = (uint8_t)c;
+        return 1;
+    }
+    for (size_t i = n - 1; i > 0; i--) {
+        out[i] = (uint8_t)(0x80 | (c & 0x3F));
+        c >>= 6;
+    }
+    out[0] = (uint8_t)(lead[n] | c);
+    return n;
+}
 
 static uint32_t unit_at(const void *p, int width, size_t j)
 {
@@ -395,6 +423,22 @@ static void expect_prefix(const char *what, wc_freq *f, const struct wlist *l,
         uint64_t count;
         wc_freq_get(f, i, &key, &len, &width, &count);
         const struct word *w = &l->v[d[i].first];
+        if (o_narrow && o_keep) {
+            /* The key as the UTF-8 of the word's units, width 1. */
+            const uint8_t *k = key;
+            const void *wk = wl_key(l, d[i].first);
+            size_t wn = w->bytes / (size_t)l->width, at = 0;
+            int same = width == 1;
+            for (size_t j = 0; j < wn && same; j++) {
+                uint8_t u8[7];
+                size_t b = any_utf8(unit_at(wk, l->width, j), u8);
+                same = b <= len - at && memcmp(k + at, u8, b) == 0;
+                at += b;
+            }
+            if (!same || at != len || count != d[i].count)
+                failf(what, i, (size_t)count);
+            continue;
+        }
         if (o_narrow) {
             /* The key in its narrowest width (1, 2 or 4), the word in the
              * list's: compare code points. */
@@ -650,6 +694,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wc_freq *f = wc_freq_new(width, &o);
         if (f == NULL)
             abort();
+        /* On 2 and 4 threads, the keys a sort would narrow stay UTF-8. */
+        o_keep = o_narrow && threads % 2 == 0;
+        if (o_keep)
+            wc_freq_keep_utf8(f);
         err = 0;
         rc = wc_freq_count_all(f, text, len, &err);
         if (text_err != NO_ERROR) {
@@ -661,6 +709,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 failf("frequencies failed", (size_t)-rc, (size_t)threads);
             if (wc_freq_sort(f, 0) != WC_OK)
                 abort();
+            if (wc_freq_keys_utf8(f) != o_keep)
+                failf("keys left as UTF-8", (size_t)wc_freq_keys_utf8(f),
+                      (size_t)o_keep);
             expect_table("frequencies by first occurrence", f, &words, d, nd);
             if (wc_freq_sort(f, 1) != WC_OK)
                 abort();
@@ -678,6 +729,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             qsort(d, nd, sizeof *d, by_first);
         }
         wc_freq_free(f);
+        o_keep = 0;
         wc_force_kernel("auto");
 
         /* frequencies again, the (knob >> 3)th allocation of the count and

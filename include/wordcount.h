@@ -350,8 +350,9 @@ WC_API void wc_freq_get(const wc_freq *f, size_t i, const void **key,
  * (the Python extension, into str keys), where the narrowing is a pass over
  * every key (all of them for the few words of wc_freq_sort_top too) and a
  * copy of the keys wider than 1 byte.  Call it before the sort.
- * wc_freq_keys_utf8 is 1 when wc_freq_get gives such keys as UTF-8 (they
- * were counted so and are not narrowed), else 0.
+ * wc_freq_keys_utf8 is 1 when wc_freq_get gives such keys as UTF-8: after
+ * a count of such a text (found words or not), until a sort narrows them;
+ * else 0.
  */
 WC_API void wc_freq_keep_utf8(wc_freq *f);
 WC_API int wc_freq_keys_utf8(const wc_freq *f);

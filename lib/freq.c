@@ -400,15 +400,17 @@ static int wc_freq_run(wc_freq *f, const void *text, size_t len, int needles,
                 struct wc_tab tmp = f->tab; /* empty: freed with st[big] */
                 f->tab = *res;
                 *res = tmp;
-                /* The keys of a str text were counted as UTF-8
-                 * (fold_utf8, keys_utf8): each takes its narrowest width
-                 * when the words are sorted (wc_freq_narrow); a UTF-8
-                 * text's keys stay UTF-8. */
-                f->narrow_due = (f->x.fold_utf8 || f->x.keys_utf8) && !f->x.utf8;
             }
         }
-        if (rc == WC_OK)
+        if (rc == WC_OK) {
             f->counted = 1;
+            /* The keys of a str text were counted as UTF-8 (fold_utf8,
+             * keys_utf8): each takes its narrowest width when the words
+             * are sorted (wc_freq_narrow); a UTF-8 text's keys stay UTF-8.
+             * So for any such text, one with no word included
+             * (wc_freq_keys_utf8 says so alike). */
+            f->narrow_due = (f->x.fold_utf8 || f->x.keys_utf8) && !f->x.utf8;
+        }
     }
     for (size_t k = 0; k < job.ntasks; k++)
         wc_wstate_free(st[k]);
