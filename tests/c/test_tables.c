@@ -506,6 +506,38 @@ static size_t utf8_of(uint32_t c, uint8_t *out)
     return 4;
 }
 
+/* Word j of the wide text as UTF-8 into want (room for 160); returns its
+ * bytes. */
+static size_t wide_utf8(size_t j, uint8_t *want)
+{
+    uint32_t u[40];
+    size_t m = wide_word(j, u), b = 0;
+    for (size_t k = 0; k < m; k++)
+        b += utf8_of(u[k], want + b);
+    return b;
+}
+
+/* The wide text (malloc'd; NULL when out of memory): word j j % 3 + 1
+ * times, each followed by a space, every word once first in the order of
+ * j, then the repeats in another order. */
+static uint32_t *wide_text(size_t *len)
+{
+    uint32_t *text = malloc(NWIDE * 3 * 41 * sizeof *text);
+    CHECK(text != NULL, "malloc");
+    *len = 0;
+    if (text == NULL)
+        return NULL;
+    for (size_t r = 0; r < 3; r++) /* word j r + 1 times, j % 3 >= r */
+        for (size_t i = 0; i < NWIDE; i++) {
+            size_t j = r == 0 ? i : (i * 7 + r) % NWIDE;
+            if (j % 3 < r)
+                continue;
+            *len += wide_word(j, text + *len);
+            text[(*len)++] = ' ';
+        }
+    return text;
+}
+
 /* Whether f, sorted by first occurrence, packs (wc_freq_pack, utf8 1, in
  * runs of 7 words) into word j as UTF-8 with count j % 3 + 1 at place j. */
 static int wide_packed_is(wc_freq *f)
@@ -521,11 +553,8 @@ static int wide_packed_is(wc_freq *f)
         at = wc_freq_pack(f, lo, lo + 7 < n ? lo + 7 : n, 1, data, at, off, counts);
     int ok = at == size;
     for (size_t j = 0; ok && j < NWIDE; j++) {
-        uint32_t u[40];
         uint8_t want[160];
-        size_t m = wide_word(j, u), b = 0;
-        for (size_t k = 0; k < m; k++)
-            b += utf8_of(u[k], want + b);
+        size_t b = wide_utf8(j, want);
         size_t end = j + 1 < NWIDE ? (size_t)off[j + 1] : at;
         ok = end - (size_t)off[j] == b && memcmp(data + off[j], want, b) == 0 &&
              counts[j] == j % 3 + 1;
@@ -574,19 +603,10 @@ static int oom_wide_case(void *ctx, int threads, uint64_t nth,
 
 static void test_oom_sort_wide(void)
 {
-    uint32_t *text = malloc(NWIDE * 3 * 41 * sizeof *text);
-    CHECK(text != NULL, "malloc");
+    size_t len;
+    uint32_t *text = wide_text(&len);
     if (text == NULL)
         return;
-    size_t len = 0;
-    for (size_t r = 0; r < 3; r++) /* word j r + 1 times, j % 3 >= r */
-        for (size_t i = 0; i < NWIDE; i++) {
-            size_t j = r == 0 ? i : (i * 7 + r) % NWIDE;
-            if (j % 3 < r)
-                continue;
-            len += wide_word(j, text + len);
-            text[len++] = ' ';
-        }
     wc_set_parallel_threshold(64); /* many spans, several tables */
     wc_test_table_min(8);
     struct oom_wide m = {text, len, 0};
@@ -604,11 +624,8 @@ static void test_oom_sort_wide(void)
  * with count j % 3 + 1. */
 static int wide_utf8_at(const wc_freq *f, size_t i, size_t j)
 {
-    uint32_t u[40];
     uint8_t want[160];
-    size_t m = wide_word(j, u), b = 0;
-    for (size_t k = 0; k < m; k++)
-        b += utf8_of(u[k], want + b);
+    size_t b = wide_utf8(j, want);
     const void *key;
     size_t len;
     int width;
@@ -625,19 +642,10 @@ static int wide_utf8_at(const wc_freq *f, size_t i, size_t j)
  * (wc_freq_keys_utf8 0, and wide_table_is). */
 static void test_keep_utf8(void)
 {
-    uint32_t *text = malloc(NWIDE * 3 * 41 * sizeof *text);
-    CHECK(text != NULL, "malloc");
+    size_t len;
+    uint32_t *text = wide_text(&len);
     if (text == NULL)
         return;
-    size_t len = 0;
-    for (size_t r = 0; r < 3; r++) /* word j r + 1 times, j % 3 >= r */
-        for (size_t i = 0; i < NWIDE; i++) {
-            size_t j = r == 0 ? i : (i * 7 + r) % NWIDE;
-            if (j % 3 < r)
-                continue;
-            len += wide_word(j, text + len);
-            text[len++] = ' ';
-        }
     for (int threads = 1; threads <= 3; threads += 2) {
         wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1,
                           .threads = threads};
