@@ -10,15 +10,21 @@
  * large vocabulary is those misses).  A key of at most WC_INLINE_KEY bytes
  * (most words) waits as its two words (wc_key_ab) in arrays of
  * WC_SHORT_BATCH, all looked up together when they are full, in one tight
- * loop (wc_sink_flush16): when they waited in the ring below, each looked
- * up as the next came, the count took 7-13% more time (the ring's state
- * went through memory a word; benchmarks/core_freq.c on prose, code and
- * Zipf).  A longer key waits in a ring of WC_BATCH as a pointer (a
- * transient one, whose buffer the enumerator reuses, copied into the ring
- * up to WC_BATCH_KEY bytes and counted at once beyond).  The two are looked
- * up in different orders, but a key always waits in the same one (its
- * length decides), and the first occurrence kept is the least position
- * looked up anyway (wc_tab_bump).
+ * loop (wc_sink_flush16): when they waited in a ring, each looked up as
+ * the next came, the count took 7-13% more time (the ring's state went
+ * through memory a word; benchmarks/core_freq.c on prose, code and Zipf).
+ * A longer key waits as a pointer in a batch of WC_BATCH (a transient one,
+ * whose buffer the enumerator reuses, copied up to WC_BATCH_KEY bytes and
+ * counted at once beyond), looked up the same way (wc_sink_flush_long).
+ * Until 2026-12-06 those waited in a ring too, the oldest looked up as a
+ * new one came, with its key fetched ahead (a "peek" at its home slot);
+ * the batch, without the peek, counted 50 MB of prose (10% of its words
+ * longer than 16 bytes) 4-5% faster, and code (14%) 3%; a peek of every
+ * pending word before the batch's look-ups made it 3-4% slower again (its
+ * loads of the entries waited for memory).  The two batches are looked up
+ * in different orders, but a key always waits in the same one (its length
+ * decides), and the first occurrence kept is the least position looked up
+ * anyway (wc_tab_bump).
  */
 #ifndef WC_FREQ_SINK_H
 #define WC_FREQ_SINK_H
@@ -35,7 +41,7 @@
  * faster than 64. */
 #define WC_SHORT_BATCH 64
 
-/* A word of more than WC_INLINE_KEY bytes, pending in the ring. */
+/* A word of more than WC_INLINE_KEY bytes, pending in the batch. */
 struct wc_pending {
     const void *key;
     size_t len;
@@ -59,8 +65,7 @@ struct wc_sink {
     struct wc_scratch *sc;        /* of the enumerator: transient keys */
     uint64_t pos;                 /* added to every position */
     int copy;                     /* copy every key kept, not only transient */
-    unsigned npend;               /* long words pending, from pend[head] on */
-    unsigned head;
+    unsigned npend;               /* long words pending: pend[0, npend) */
     unsigned nshort;              /* short words pending: short_*[0, nshort) */
     /* From here on, buffers that are written before they are read (a
      * task's sink leaves them as malloc gave them: freq.c). */
@@ -89,53 +94,31 @@ static __attribute__((noinline, unused)) int wc_sink_flush16(struct wc_sink *s)
     return WC_OK;
 }
 
-/* Look up a pending word of the ring: out of line, so that a push holds
- * no look-up's code. */
+/* Look up the long words pending (wc_emit_all), in order.  Out of memory:
+ * WC_ENOMEM, the words before the one that failed counted, and none
+ * pending. */
 static __attribute__((noinline, unused)) int
-wc_sink_look(struct wc_tab *t, const struct wc_pending *p)
+wc_sink_flush_long(struct wc_sink *s)
 {
-    return wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
-}
-
-/*
- * The long word pushed WC_PEEK words before ring slot k, whose home slot was
- * prefetched then: when that slot holds a key of its hash and length, the
- * key itself (at its first occurrence in the text, or in the arena) is
- * fetched into the cache too, ahead of the compare of the word's look-up
- * WC_BATCH - WC_PEEK long words later.  Without it, that compare (memcmp)
- * waited for memory: 8.7% of the count of the Debian prose bytes, and the
- * count of 50 MB of the kernel's documentation took 88-93 ms instead of
- * 82-84 (benchmarks/core_freq.c, interleaved).  A hint: the table may grow
- * before the look-up.
- */
-#define WC_PEEK 8
-WC_INLINE void wc_sink_peek(const struct wc_sink *s, unsigned k)
-{
-    if (s->npend <= WC_PEEK)
-        return;
-    const struct wc_pending *p = &s->pend[(k + WC_BATCH - WC_PEEK) % WC_BATCH];
-    const struct wc_tab *t = s->tab;
-    const struct wc_ent *e = &t->ents[p->h & t->mask];
-    /* A ring word's key is longer than WC_INLINE_KEY bytes, so an entry of
-     * its length keeps a pointer to p->len units. */
-    uint32_t tag = ((uint32_t)p->h & WC_HASH_MASK) | WC_LEN_BIG << WC_HASH_BITS;
-    if (e->hl == tag && e->key.big.len == p->len) {
-        const uint8_t *q = e->key.big.ptr;
-        __builtin_prefetch(q);
-        __builtin_prefetch(q + p->len * (size_t)t->kw - 1);
+    struct wc_tab *t = s->tab;
+    unsigned n = s->npend;
+    s->npend = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct wc_pending *p = &s->pend[i];
+        int rc = wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
+        if (rc != WC_OK)
+            return rc;
     }
+    return WC_OK;
 }
 
 /* Look up every pending word: none is pending after. */
 static inline int wc_flush(struct wc_sink *s)
 {
     int rc = s->nshort > 0 ? wc_sink_flush16(s) : WC_OK;
-    for (; s->npend > 0 && rc == WC_OK; s->npend--) {
-        rc = wc_sink_look(s->tab, &s->pend[s->head]);
-        s->head = (s->head + 1) % WC_BATCH;
-    }
+    if (rc == WC_OK && s->npend > 0)
+        rc = wc_sink_flush_long(s);
     s->npend = 0;
-    s->head = 0;
     s->nshort = 0;
     return rc;
 }
@@ -144,22 +127,6 @@ static inline int wc_flush(struct wc_sink *s)
 WC_INLINE int wc_sink_pending(const struct wc_sink *s)
 {
     return s->npend > 0 || s->nshort > 0;
-}
-
-/* A ring slot for a new word (the oldest word looked up first when the ring
- * is full): its index in *k. */
-WC_INLINE int wc_sink_slot(struct wc_sink *s, unsigned *k)
-{
-    if (s->npend == WC_BATCH) {
-        int rc = wc_sink_look(s->tab, &s->pend[s->head]);
-        if (rc != WC_OK)
-            return rc;
-        *k = s->head;
-        s->head = (s->head + 1) % WC_BATCH;
-    } else {
-        *k = (s->head + s->npend++) % WC_BATCH;
-    }
-    return WC_OK;
 }
 
 /* A word of at most WC_INLINE_KEY bytes, as its two words, into the
@@ -199,19 +166,15 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
             return wc_tab_count_long(t, key, len, h, first, s->sc);
         return wc_tab_count(t, key, len, h, first, 1);
     }
-    unsigned k;
-    int rc = wc_sink_slot(s, &k);
-    if (rc != WC_OK)
-        return rc;
+    unsigned k = s->npend++;
     if (transient) { /* the scratch buffer is reused by the next word */
         memcpy(s->pkeys[k], key, bytes);
         key = s->pkeys[k];
     }
-    wc_sink_peek(s, k);
     wc_tab_prefetch(t, h);
     s->pend[k] = (struct wc_pending){key, len, h, first,
                                      transient || s->copy};
-    return WC_OK;
+    return k + 1 == WC_BATCH ? wc_sink_flush_long(s) : WC_OK;
 }
 
 /* The sink of count_needles (wc_emit_fn). */
