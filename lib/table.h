@@ -311,12 +311,12 @@ struct wc_tab {
 
 /* Fetch the entry at e into the cache ahead of its use, and the start of
  * the next slot (e + 1: one past the last entry at most, and a prefetch
- * never faults), where a look-up that does not stop at e goes next.  The line of e + 1 also holds
- * the end of e where e crosses a line (half the entries of a malloc'd slot
- * array, which is only 16-byte aligned; never in a mapped one).  It
- * fetched e's last byte instead until 2026-12-06 (the same line as e in a
- * mapped array): e + 1 counted 50 MB of code 7% faster, prose 2-3%,
- * English 2%, Zipf 1%, and 100 MB of random tokens 10%
+ * never faults), where a look-up that does not stop at e goes next.  The
+ * line of e + 1 also holds the end of e where e crosses a line (half the
+ * entries of a malloc'd slot array, which is only 16-byte aligned; never
+ * in a mapped one).  Until 2026-12-06 it fetched e's last byte instead
+ * (in a mapped array, e's own line again): e + 1 counted 100 MB of random
+ * tokens 9% faster, 50 MB of code 3%, prose and English 2%, Zipf 1-2%
  * (benchmarks/core_freq.c, interleaved, on Emerald Rapids). */
 WC_INLINE void wc_ent_prefetch(const struct wc_ent *e)
 {
