@@ -19,7 +19,8 @@
  * Until 2026-12-06 those waited in a ring too, the oldest looked up as a
  * new one came, with its key fetched ahead (a "peek" at its home slot);
  * the batch, without the peek, counted 50 MB of prose (10% of its words
- * longer than 16 bytes) 4-5% faster, and code (14%) 3%; a peek of every
+ * longer than 16 bytes) 3-5% faster, and code (14%) 1-6% (a noisy host;
+ * benchmarks/core_freq.c, interleaved, Emerald Rapids); a peek of every
  * pending word before the batch's look-ups made it 3-4% slower again (its
  * loads of the entries waited for memory).  The two batches are looked up
  * in different orders, but a key always waits in the same one (its length
