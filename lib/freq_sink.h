@@ -68,6 +68,9 @@ struct wc_sink {
     int copy;                     /* copy every key kept, not only transient */
     unsigned npend;               /* long words pending: pend[0, npend) */
     unsigned nshort;              /* short words pending: short_*[0, nshort) */
+    uint64_t words;               /* count_all: the words looked up so far
+                                   * (how many were new: freq.c's
+                                   * projection of a table's growth) */
     /* From here on, buffers that are written before they are read (a
      * task's sink leaves them as malloc gave them: freq.c). */
     struct wc_pending pend[WC_BATCH];
@@ -85,6 +88,7 @@ static __attribute__((noinline, unused)) int wc_sink_flush16(struct wc_sink *s)
     struct wc_tab *t = s->tab;
     unsigned n = s->nshort;
     s->nshort = 0;
+    s->words += n;
     for (unsigned i = 0; i < n; i++) {
         int rc = wc_tab_count16(t, s->short_a[i], s->short_b[i],
                                 s->short_len[i], s->short_h[i],
@@ -104,6 +108,7 @@ wc_sink_flush_long(struct wc_sink *s)
     struct wc_tab *t = s->tab;
     unsigned n = s->npend;
     s->npend = 0;
+    s->words += n;
     for (unsigned i = 0; i < n; i++) {
         const struct wc_pending *p = &s->pend[i];
         int rc = wc_tab_count(t, p->key, p->len, p->h, p->first, p->copy);
@@ -163,6 +168,7 @@ WC_INLINE int wc_emit_all(void *ctx, const void *key, size_t len, size_t pos,
     }
     uint64_t h = wc_key_hash(key, bytes);
     if (transient && bytes > WC_BATCH_KEY) {
+        s->words++;
         if (bytes > WC_ARENA_BLOCK)
             return wc_tab_count_long(t, key, len, h, first, s->sc);
         return wc_tab_count(t, key, len, h, first, 1);

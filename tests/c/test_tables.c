@@ -1307,6 +1307,49 @@ static void test_room_made_early(void)
            moved, vocab);
     CHECK(moved <= vocab / 2, "one growth moved %zu of %zu words", moved,
           vocab);
+    /* Nor more room than the words need: the linear projection of a text
+     * of new words (test_room_for_new_words) is not taken here, where
+     * about a quarter of the first span's words are new. */
+    CHECK(f->tab.mask + 1 <= wc_tab_slots_for(vocab), "%zu slots for %zu "
+          "words", f->tab.mask + 1, vocab);
+    wc_freq_free(f);
+    free(want);
+    free(text);
+}
+
+/* A count of a text most of whose words are new makes room for the whole
+ * share as soon as it sees that (freq.c: wc_wstate_project, linear where
+ * at least 3/4 of the words looked up were new): 8 MiB (eight spans) of
+ * 1M words, 1,000,000 of them distinct and in order, 48,576 repeats
+ * shuffled among them.  Its largest growth then moves the first span's
+ * words (131,072 at most), where the square-root projection, made for
+ * natural texts, moved 524,288 (the table doubled at half the text).  The
+ * counts are the generator's. */
+static void test_room_for_new_words(void)
+{
+    const size_t nw = (size_t)1 << 20, vocab = 1000000; /* 8-byte words */
+    uint8_t *text = xmalloc(nw * 8);
+    uint32_t *want = xmalloc(vocab * sizeof *want);
+    size_t seen = 0;
+    memset(want, 0, vocab * sizeof *want);
+    for (size_t i = 0; i < nw; i++) {
+        /* a repeat with odds (nw - vocab) / nw, while new words remain */
+        int again = seen > 0 && (seen == vocab ||
+                                 rnd() % nw < nw - vocab);
+        size_t w = again ? (size_t)(rnd() % seen) : seen++;
+        want[w]++;
+        put_word(text + 8 * i, w);
+    }
+    size_t bad;
+    (void)wc_test_table_moved_max();
+    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
+    size_t moved = wc_test_table_moved_max();
+    CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
+          wc_freq_size(f), seen);
+    CHECK(bad == 0, "%zu words counted wrong", bad);
+    printf("room for new words: one growth moved at most %zu of %zu words\n",
+           moved, vocab);
+    CHECK(moved <= nw / 8, "one growth moved %zu of %zu words", moved, vocab);
     wc_freq_free(f);
     free(want);
     free(text);
@@ -2228,6 +2271,7 @@ int main(int argc, char **argv)
         test_pmerge_file();
         test_pmerge_small();
         test_first_room();
+        test_room_for_new_words();
         test_small_texts();
         test_fills_at_the_end();
         test_grow_in_place();
