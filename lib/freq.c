@@ -238,23 +238,25 @@ static int wc_needle_words(const struct wc_wtext *x, size_t lo, size_t hi,
  *
  * A text most of whose words are new (random tokens, identifiers, hashes:
  * at least 3/4 of the words looked up so far, WC_NEW_MOST) grows its
- * vocabulary linearly, not as a square root: once a span and 1/128 of the
- * share are counted (WC_LINEAR_FROM), its table makes room for the
- * entries so far times share / done, in the fewest slots that hold them at
- * WC_FULL_LOAD (the table may fill to there near the end, as above),
- * instead of doubling through every size on the way, each doubling moving
- * every entry so far to a new place at random.  On one thread, the 100 MB
- * of random tokens (10.2M distinct words) then grow their table once from
- * 115,514 entries to 2^24 slots, where the last of its doublings moved
- * 5.2M entries, and are counted in 399-415 ms instead of 475-505
- * (core_freq --arrays, alternated); the first MiB of the natural corpora
- * holds 14-24% new words, far from 3/4.  A text that turns repetitive
- * after its first part keeps a table larger than it needs, but never
- * larger than the one that a text of the same size whose words stayed as
- * new would need: what a caller must be ready to give any text of that
- * size.
+ * vocabulary linearly, not as a square root: once 1/16 of the share is
+ * counted (WC_LINEAR_FROM), its table makes room for the entries so far
+ * times share / done, in the fewest slots that hold them at WC_FULL_LOAD
+ * (the table may fill to there near the end, as above), instead of
+ * doubling through every size on the way, each doubling moving every
+ * entry so far to a new place at random.  On one thread the 100 MB of
+ * random tokens (10.2M distinct words) grow their table from 688k entries
+ * to 2^24 slots at once, where the last of its doublings moved 5.2M, and
+ * are counted 9-10% faster (core_freq, alternated processes); the first
+ * MiB of the natural corpora holds 14-24% new words, far from 3/4.  The
+ * room made is at most WC_LINEAR_FROM times the entries so far (the
+ * square-root projection's is 8): a text that turns repetitive after its
+ * first sixteenth keeps a table up to that much larger than it needs, but
+ * never larger than the one a text of the same size whose words stayed as
+ * new would need.  From 1/128 on the count was 14% faster, with up to 128
+ * times the room (a log whose first 8 MB of a GB are unique tokens: a
+ * table for 100M words); left out.
  */
-#define WC_LINEAR_FROM 128
+#define WC_LINEAR_FROM 16
 #define WC_NEW_MOST 3 /* in 4 */
 
 static void wc_wstate_project(struct wc_wstate *s, size_t done, size_t share)

@@ -1318,8 +1318,9 @@ static void test_room_made_early(void)
 }
 
 /* A count of a text most of whose words are new makes room for the whole
- * share as soon as it sees that (freq.c: wc_wstate_project, linear where
- * at least 3/4 of the words looked up were new): 8 MiB (eight spans) of
+ * share once a sixteenth is counted (freq.c: wc_wstate_project, linear
+ * where at least 3/4 of the words looked up were new; here after the
+ * first span): 8 MiB (eight spans) of
  * 1M words, 1,000,000 of them distinct and in order, 48,576 repeats
  * shuffled among them.  Its largest growth then moves the first span's
  * words (131,072 at most), where the square-root projection, made for
