@@ -1270,6 +1270,25 @@ static wc_freq *count_numbered(const uint8_t *text, size_t nw,
     return f;
 }
 
+/* Count the numbered words of text (count_numbered) and check them: seen
+ * of them made, all counted right; *moved: the most entries one growth of
+ * the table moved (printed after `what`). */
+static wc_freq *count_growths(const uint8_t *text, size_t nw,
+                              const uint32_t *want, size_t vocab,
+                              size_t seen, const char *what, size_t *moved)
+{
+    size_t bad;
+    (void)wc_test_table_moved_max();
+    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
+    *moved = wc_test_table_moved_max();
+    CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
+          wc_freq_size(f), seen);
+    CHECK(bad == 0, "%zu words counted wrong", bad);
+    printf("%s: one growth moved at most %zu of %zu words\n", what, *moved,
+           vocab);
+    return f;
+}
+
 /* A count makes room early for the words to come (freq.c:
  * wc_wstate_project): over 8 MiB (eight spans) whose vocabulary grows as
  * the square root of the text, as natural ones do, no growth of the table
@@ -1296,15 +1315,9 @@ static void test_room_made_early(void)
             w = w * 10 + (size_t)(text[8 * i + d] - '0');
         want[w]++;
     }
-    size_t bad;
-    (void)wc_test_table_moved_max();
-    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
-    size_t moved = wc_test_table_moved_max();
-    CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
-          wc_freq_size(f), seen);
-    CHECK(bad == 0, "%zu words counted wrong", bad);
-    printf("room made early: one growth moved at most %zu of %zu words\n",
-           moved, vocab);
+    size_t moved;
+    wc_freq *f = count_growths(text, nw, want, vocab, seen, "room made early",
+                               &moved);
     CHECK(moved <= vocab / 2, "one growth moved %zu of %zu words", moved,
           vocab);
     /* Nor more room than the words need: the linear projection of a text
@@ -1320,9 +1333,8 @@ static void test_room_made_early(void)
 /* A count of a text most of whose words are new makes room for the whole
  * share once a sixteenth is counted (freq.c: wc_wstate_project, linear
  * where at least 3/4 of the words looked up were new; here after the
- * first span): 8 MiB (eight spans) of
- * 1M words, 1,000,000 of them distinct and in order, 48,576 repeats
- * shuffled among them.  Its largest growth then moves the first span's
+ * first span): 8 MiB (eight spans) of 1M words, 1,000,000 of them
+ * distinct and in order, 48,576 repeats shuffled among them.  Its largest growth then moves the first span's
  * words (131,072 at most), where the square-root projection, made for
  * natural texts, moved 524,288 (the table doubled at half the text).  The
  * counts are the generator's. */
@@ -1341,15 +1353,9 @@ static void test_room_for_new_words(void)
         want[w]++;
         put_word(text + 8 * i, w);
     }
-    size_t bad;
-    (void)wc_test_table_moved_max();
-    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
-    size_t moved = wc_test_table_moved_max();
-    CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
-          wc_freq_size(f), seen);
-    CHECK(bad == 0, "%zu words counted wrong", bad);
-    printf("room for new words: one growth moved at most %zu of %zu words\n",
-           moved, vocab);
+    size_t moved;
+    wc_freq *f = count_growths(text, nw, want, vocab, seen,
+                               "room for new words", &moved);
     CHECK(moved <= nw / 8, "one growth moved %zu of %zu words", moved, vocab);
     wc_freq_free(f);
     free(want);
