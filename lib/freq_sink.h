@@ -69,8 +69,8 @@ struct wc_sink {
     unsigned npend;               /* long words pending: pend[0, npend) */
     unsigned nshort;              /* short words pending: short_*[0, nshort) */
     uint64_t words;               /* count_all: the words looked up so far
-                                   * (how many were new: freq.c's
-                                   * projection of a table's growth) */
+                                   * (freq.c's projection of the table's
+                                   * growth compares its entries with it) */
     /* From here on, buffers that are written before they are read (a
      * task's sink leaves them as malloc gave them: freq.c). */
     struct wc_pending pend[WC_BATCH];

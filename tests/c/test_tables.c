@@ -1334,10 +1334,10 @@ static void test_room_made_early(void)
  * share once a sixteenth is counted (freq.c: wc_wstate_project, linear
  * where at least 3/4 of the words looked up were new; here after the
  * first span): 8 MiB (eight spans) of 1M words, 1,000,000 of them
- * distinct and in order, 48,576 repeats shuffled among them.  Its largest growth then moves the first span's
- * words (131,072 at most), where the square-root projection, made for
- * natural texts, moved 524,288 (the table doubled at half the text).  The
- * counts are the generator's. */
+ * distinct and in order, 48,576 repeats shuffled among them.  Its largest
+ * growth then moves the first span's words (131,072 at most), where the
+ * square-root projection, made for natural texts, moved 500,123 (the
+ * table doubled at half the text).  The counts are the generator's. */
 static void test_room_for_new_words(void)
 {
     const size_t nw = (size_t)1 << 20, vocab = 1000000; /* 8-byte words */
