@@ -265,9 +265,12 @@ static void wc_wstate_project(struct wc_wstate *s, size_t done, size_t share)
         return;
     size_t n = s->tab.n;
     uint64_t words = s->sink.words;
-    if (done >= share / WC_LINEAR_FROM && words > 0 &&
-        (uint64_t)n * 4 >= words * WC_NEW_MOST && n <= SIZE_MAX / 16 / share) {
-        size_t need = n * share / done, slots = s->tab.mask + 1;
+    /* The entries at the share's end if they come as fast as so far. */
+    int fits = n <= SIZE_MAX / 16 / share;
+    size_t lin = fits ? n * share / done : 0;
+    if (fits && done >= share / WC_LINEAR_FROM && words > 0 &&
+        (uint64_t)n * 4 >= words * WC_NEW_MOST) {
+        size_t need = lin, slots = s->tab.mask + 1;
         while (need * 16 > slots * WC_FULL_LOAD &&
                slots <= SIZE_MAX / 2 / sizeof(struct wc_ent))
             slots *= 2;
@@ -284,8 +287,7 @@ static void wc_wstate_project(struct wc_wstate *s, size_t done, size_t share)
             (void)wc_tab_reserve(&s->tab, n * (g - 16) / 16);
     }
     size_t slots = s->tab.mask + 1;
-    if (done / 3 >= share - done && n <= SIZE_MAX / 16 / share &&
-        n * share / done * 16 <= slots * WC_FULL_LOAD)
+    if (done / 3 >= share - done && fits && lin * 16 <= slots * WC_FULL_LOAD)
         wc_tab_may_fill(&s->tab);
 }
 
