@@ -39,6 +39,9 @@ int wc_wtext_init(struct wc_wtext *x, const void *text, size_t len, int width,
     x->fold = o->casefold != 0;
     x->fold_utf8 = 0;
     x->keys_utf8 = 0;
+    x->ahead = NULL;
+    x->ahead_len = 0;
+    x->ahead_w = 0;
     x->replace = x->utf8 && o->utf8 == WC_UTF8_REPLACE;
     return WC_OK;
 }

@@ -53,6 +53,13 @@ struct wc_wtext {
     int keys_utf8; /* count_all of a width 2 or 4 text: every key is UTF-8
                     * while counting (freq_runs.c) and narrowed when
                     * sorted (wc_freq_sort) */
+    /* NULL, or this is a block of a wide text narrowed into a buffer
+     * (freq_runs.c: wc_wide_runs), and ahead is where the next block's
+     * ahead_len units of ahead_w bytes are, fetched into the cache while
+     * this one is counted (wc_fetch_ahead); wc_wtext_init sets NULL. */
+    const uint8_t *ahead;
+    size_t ahead_len;
+    int ahead_w;
 };
 
 /* Check the arguments and fill *x (words.c). */
