@@ -71,7 +71,7 @@ static void wc_wstate_free(struct wc_wstate *s)
 
 /* The words a task's table has room for from the start: one per 256 units
  * of its share, at most WC_FIRST_ROOM (65,536 slots, 2.1 MB).  The first
- * projection (wc_wstate_project) comes only after a whole span; before it,
+ * projection (wc_tab_project) comes only after a whole span; before it,
  * a table of 1,024 slots doubled six times for the 30,000 words of the
  * first MiB of English text, on two threads each time a map and an unmap
  * of the shared address space (the 20 MB Zipf count's parallel part took
@@ -255,40 +255,51 @@ static int wc_needle_words(const struct wc_wtext *x, size_t lo, size_t hi,
  * new would need.  From 1/128 on the count was 14% faster, with up to 128
  * times the room (a log whose first 8 MB of a GB are unique tokens: a
  * table for 100M words); left out.
+ *
+ * The windows of a file of known size (input_words.c) make the same room
+ * after each block (wc_freq_io_project), their share the file's size over
+ * the threads.  A file may be larger than memory, but the room is bounded
+ * as above: never more than a file of that size whose words stayed new
+ * makes its table grow to by doubling (its words are kept in memory
+ * whatever the file's size).  Before, their tables only doubled: the
+ * frequencies_file_arrays of the 100 MB of random tokens took 990-1,073 ms
+ * on one thread and 858-885 with the room made; 50 MB of prose 76-81 and
+ * 69-72 (both builds loaded in one process, calls alternated).  A stream,
+ * whose size is not known, still doubles its table.
  */
 #define WC_LINEAR_FROM 16
 #define WC_NEW_MOST 3 /* in 4 */
 
-static void wc_wstate_project(struct wc_wstate *s, size_t done, size_t share)
+static void wc_tab_project(struct wc_tab *t, uint64_t words, size_t done,
+                           size_t share)
 {
     if (done == 0 || done >= share || share > SIZE_MAX / 256)
         return;
-    size_t n = s->tab.n;
-    uint64_t words = s->sink.words;
+    size_t n = t->n;
     /* The entries at the share's end if they come as fast as so far. */
     int fits = n <= SIZE_MAX / 16 / share;
     size_t lin = fits ? n * share / done : 0;
     if (fits && done >= share / WC_LINEAR_FROM && words > 0 &&
         (uint64_t)n * 4 >= words * WC_NEW_MOST) {
-        size_t need = lin, slots = s->tab.mask + 1;
+        size_t need = lin, slots = t->mask + 1;
         while (need * 16 > slots * WC_FULL_LOAD &&
                slots <= SIZE_MAX / 2 / sizeof(struct wc_ent))
             slots *= 2;
         if (need > slots / 16 * WC_TAB_LOAD)
             need = slots / 16 * WC_TAB_LOAD;
         if (need > n)
-            (void)wc_tab_reserve(&s->tab, need - n);
+            (void)wc_tab_reserve(t, need - n);
     } else {
         /* g = 16 sqrt(share / done), to 1/16 */
         size_t q = share * 256 / done, g = 16;
         while (g < 128 && (g + 1) * (g + 1) <= q)
             g++;
         if (g > 16 && n <= SIZE_MAX / 128)
-            (void)wc_tab_reserve(&s->tab, n * (g - 16) / 16);
+            (void)wc_tab_reserve(t, n * (g - 16) / 16);
     }
-    size_t slots = s->tab.mask + 1;
+    size_t slots = t->mask + 1;
     if (done / 3 >= share - done && fits && lin * 16 <= slots * WC_FULL_LOAD)
-        wc_tab_may_fill(&s->tab);
+        wc_tab_may_fill(t);
 }
 
 /*
@@ -328,7 +339,7 @@ static void wc_fjob_task(void *ctx, size_t task)
             break;
         mine += hi - lo;
         if (job->needles == NULL)
-            wc_wstate_project(s, mine, share);
+            wc_tab_project(&s->tab, s->sink.words, mine, share);
         atomic_fetch_add_explicit(&job->done,
                                   (uint64_t)(hi - lo) * (uint64_t)job->x->width,
                                   memory_order_relaxed);
@@ -534,9 +545,16 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
         int frc = wc_flush(&w);
         if (rc == WC_OK)
             rc = frc;
+        f->io_words += w.words;
     }
     free(sc.buf);
     return rc;
+}
+
+void wc_freq_io_project(wc_freq *f, uint64_t done, uint64_t share)
+{
+    if (share <= SIZE_MAX)
+        wc_tab_project(&f->tab, f->io_words, (size_t)done, (size_t)share);
 }
 
 int wc_freq_io_merge(wc_freq *into, wc_freq *from)

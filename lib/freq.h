@@ -51,6 +51,9 @@ struct wc_freq {
     uint8_t *lend[2];
     size_t lend_bytes;
     int lent;
+    /* The words that the windows of a file counted into tab looked up
+     * (wc_freq_io_window), for wc_freq_io_project. */
+    uint64_t io_words;
 };
 
 /* The threads f counts, sorts and packs with: its own, or (0) the default;
@@ -84,6 +87,13 @@ wc_freq *wc_freq_io_new_like(const wc_freq *f);
  */
 int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                       size_t hi, uint64_t pos, uint64_t *counts, size_t *err);
+
+/* After the windows of `done` bytes of a share of `share` (a thread's part
+ * of a file of known size) were counted into f's own table: room made for
+ * the words to come, as a count in memory makes it after each span
+ * (freq.c: wc_tab_project), from the words its windows looked up (io_words).
+ * A hint: out of memory, nothing changes. */
+void wc_freq_io_project(wc_freq *f, uint64_t done, uint64_t share);
 
 /* Add the words of `from` (a count-all table) to `into`, in time linear in
  * the words of both; `from` may only be freed after (its keys may have

@@ -54,6 +54,7 @@ struct wc_wslot {
     void *mem;        /* page-aligned */
     size_t cap;       /* bytes that fit after the alignment pad */
     wc_freq *tab;     /* count-all mode: this slot's table */
+    uint64_t done;    /* count-all mode: bytes of the blocks it counted */
     uint64_t *counts; /* needle mode: this slot's counts */
 };
 
@@ -146,6 +147,12 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
         }
     }
 done:
+    if (!job->needles) {
+        /* The slots share the file's blocks about evenly. */
+        slot->done += end - start;
+        wc_freq_io_project(slot->tab, slot->done,
+                           (bl->size - bl->base) / bl->nslots);
+    }
     atomic_fetch_add_explicit(&job->bl.done, end - start, memory_order_relaxed);
     return;
 nomem:

@@ -1246,14 +1246,27 @@ static void put_word(uint8_t *p, size_t w)
 /* Count the 8-byte numbered words of text[0 .. nw * 8) on one thread into
  * a new table; then (sorted) how many of its words are not "w%06zu" with
  * w < vocab counted want[w] times (*bad), and the table. */
-static wc_freq *count_numbered(const uint8_t *text, size_t nw,
-                               const uint32_t *want, size_t vocab, size_t *bad)
+static wc_freq *count_numbered_as(const uint8_t *text, size_t nw,
+                                  const uint32_t *want, size_t vocab,
+                                  int from_file, size_t *bad)
 {
     wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
     wc_freq *f = wc_freq_new(1, &o);
     size_t err = 0;
     CHECK(f != NULL, "new");
-    CHECK_EQ(wc_freq_count_all(f, text, nw * 8, &err), WC_OK, "count");
+    if (from_file) { /* in windows of 1 MiB, on one thread */
+        char path[] = "/tmp/wc_test_tables_XXXXXX";
+        int fd = mkstemp(path);
+        CHECK(fd >= 0, "mkstemp");
+        CHECK_EQ(write(fd, text, nw * 8), nw * 8, "write");
+        close(fd);
+        wc_io_options io = {.threads = 1, .block_size = (size_t)1 << 20};
+        CHECK_EQ(wc_freq_count_file(f, WC_COUNT_ALL, path, &io, NULL), WC_OK,
+                 "count the file");
+        unlink(path);
+    } else {
+        CHECK_EQ(wc_freq_count_all(f, text, nw * 8, &err), WC_OK, "count");
+    }
     *bad = 0;
     CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "sort");
     for (size_t i = 0; i < wc_freq_size(f); i++) {
@@ -1270,31 +1283,39 @@ static wc_freq *count_numbered(const uint8_t *text, size_t nw,
     return f;
 }
 
+static wc_freq *count_numbered(const uint8_t *text, size_t nw,
+                               const uint32_t *want, size_t vocab, size_t *bad)
+{
+    return count_numbered_as(text, nw, want, vocab, 0, bad);
+}
+
 /* Count the numbered words of text (count_numbered) and check them: seen
  * of them made, all counted right; *moved: the most entries one growth of
  * the table moved (printed after `what`). */
 static wc_freq *count_growths(const uint8_t *text, size_t nw,
                               const uint32_t *want, size_t vocab,
-                              size_t seen, const char *what, size_t *moved)
+                              size_t seen, int from_file, const char *what,
+                              size_t *moved)
 {
     size_t bad;
     (void)wc_test_table_moved_max();
-    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
+    wc_freq *f = count_numbered_as(text, nw, want, vocab, from_file, &bad);
     *moved = wc_test_table_moved_max();
     CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
           wc_freq_size(f), seen);
     CHECK(bad == 0, "%zu words counted wrong", bad);
-    printf("%s: one growth moved at most %zu of %zu words\n", what, *moved,
-           vocab);
+    printf("%s%s: one growth moved at most %zu of %zu words\n", what,
+           from_file ? " (a file)" : "", *moved, vocab);
     return f;
 }
 
 /* A count makes room early for the words to come (freq.c:
- * wc_wstate_project): over 8 MiB (eight spans) whose vocabulary grows as
+ * wc_tab_project): over 8 MiB (eight spans) whose vocabulary grows as
  * the square root of the text, as natural ones do, no growth of the table
  * moves more than half of the words at the end.  A table that only doubled
- * when full moved 80,000 of the 90,000 (its last doubling).  The counts
- * are the generator's. */
+ * when full moved 80,000 of the 90,000 (its last doubling), as the count of
+ * the same text from a file did before its windows of 1 MiB made room too
+ * (wc_freq_io_project).  The counts are the generator's. */
 static void test_room_made_early(void)
 {
     const size_t nw = (size_t)1 << 20, vocab = 90000; /* words of 8 bytes */
@@ -1315,29 +1336,33 @@ static void test_room_made_early(void)
             w = w * 10 + (size_t)(text[8 * i + d] - '0');
         want[w]++;
     }
-    size_t moved;
-    wc_freq *f = count_growths(text, nw, want, vocab, seen, "room made early",
-                               &moved);
-    CHECK(moved <= vocab / 2, "one growth moved %zu of %zu words", moved,
-          vocab);
-    /* Nor more room than the words need: the linear projection of a text
-     * of new words (test_room_for_new_words) is not taken here, where
-     * about a quarter of the first span's words are new. */
-    CHECK(f->tab.mask + 1 <= wc_tab_slots_for(vocab), "%zu slots for %zu "
-          "words", f->tab.mask + 1, vocab);
-    wc_freq_free(f);
+    for (int file = 0; file < 2; file++) {
+        size_t moved;
+        wc_freq *f = count_growths(text, nw, want, vocab, seen, file,
+                                   "room made early", &moved);
+        CHECK(moved <= vocab / 2, "one growth moved %zu of %zu words", moved,
+              vocab);
+        /* Nor more room than the words need: the linear projection of a
+         * text of new words (test_room_for_new_words) is not taken here,
+         * where about a quarter of the first span's words are new. */
+        CHECK(f->tab.mask + 1 <= wc_tab_slots_for(vocab), "%zu slots for %zu "
+              "words", f->tab.mask + 1, vocab);
+        wc_freq_free(f);
+    }
     free(want);
     free(text);
 }
 
 /* A count of a text most of whose words are new makes room for the whole
- * share once a sixteenth is counted (freq.c: wc_wstate_project, linear
+ * share once a sixteenth is counted (freq.c: wc_tab_project, linear
  * where at least 3/4 of the words looked up were new; here after the
  * first span): 8 MiB (eight spans) of 1M words, 1,000,000 of them
  * distinct and in order, 48,576 repeats shuffled among them.  Its largest
  * growth then moves the first span's words (131,072 at most), where the
  * square-root projection, made for natural texts, moved 500,123 (the
- * table doubled at half the text).  The counts are the generator's. */
+ * table doubled at half the text), and the count of the same text from a
+ * file, whose windows made no room before wc_freq_io_project, 655,360.
+ * The counts are the generator's. */
 static void test_room_for_new_words(void)
 {
     const size_t nw = (size_t)1 << 20, vocab = 1000000; /* 8-byte words */
@@ -1353,11 +1378,14 @@ static void test_room_for_new_words(void)
         want[w]++;
         put_word(text + 8 * i, w);
     }
-    size_t moved;
-    wc_freq *f = count_growths(text, nw, want, vocab, seen,
-                               "room for new words", &moved);
-    CHECK(moved <= nw / 8, "one growth moved %zu of %zu words", moved, vocab);
-    wc_freq_free(f);
+    for (int file = 0; file < 2; file++) {
+        size_t moved;
+        wc_freq *f = count_growths(text, nw, want, vocab, seen, file,
+                                   "room for new words", &moved);
+        CHECK(moved <= nw / 8, "one growth moved %zu of %zu words", moved,
+              vocab);
+        wc_freq_free(f);
+    }
     free(want);
     free(text);
 }
@@ -1476,7 +1504,7 @@ static void test_small_texts(void)
 
 /* Near the end of its share, a table whose words projected to the end of
  * the share fit 12/16 of its slots fills to there rather than double for
- * its last words (freq.c: wc_wstate_project, wc_tab_may_fill): 8 MiB (8
+ * its last words (freq.c: wc_tab_project, wc_tab_may_fill): 8 MiB (8
  * spans) of 700,000 words, each new at an even rate, cross 10/16 of 2^20
  * slots (655,360) in the last span and end in those slots.  A table that
  * grew at 10/16 ended in 2^21 (84 MB instead of 42).  The counts are the
