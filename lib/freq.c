@@ -76,8 +76,19 @@ static void wc_wstate_free(struct wc_wstate *s)
  * first MiB of English text, on two threads each time a map and an unmap
  * of the shared address space (the 20 MB Zipf count's parallel part took
  * 24-29 ms on two threads with them, 18-20 without; 33-34 on one thread,
- * 31-32 without).  A share under 256 KiB keeps the smallest table. */
+ * 31-32 without).  A share under 256 KiB keeps the smallest table.  A
+ * file's thread makes the same room for its share of the file
+ * (wc_freq_io_room). */
 #define WC_FIRST_ROOM 40000
+
+static void wc_tab_first_room(struct wc_tab *t, size_t share)
+{
+    if (share >= (size_t)256 * 1024) {
+        size_t room = share / 256;
+        /* A hint: out of memory, the table grows as it fills. */
+        (void)wc_tab_reserve(t, room < WC_FIRST_ROOM ? room : WC_FIRST_ROOM);
+    }
+}
 
 /* The sink's buffers of pending words (from its `pend` on, 2.8 KB) end a
  * task's state: wc_wstate_new does not zero them. */
@@ -104,10 +115,8 @@ static struct wc_wstate *wc_wstate_new(const struct wc_fjob *job)
     } else if (wc_tab_init_for(&s->tab, job->kw, job->x->len / 2 + 1) != WC_OK) {
         free(s); /* (words are separated: n units hold n / 2 + 1 at most) */
         return NULL;
-    } else if (job->x->len / job->ntasks >= (size_t)256 * 1024) {
-        size_t room = job->x->len / job->ntasks / 256;
-        /* A hint: out of memory, the table grows as it fills. */
-        (void)wc_tab_reserve(&s->tab, room < WC_FIRST_ROOM ? room : WC_FIRST_ROOM);
+    } else {
+        wc_tab_first_room(&s->tab, job->x->len / job->ntasks);
     }
     s->sink.tab = &s->tab;
     s->sink.needles = job->needles;
@@ -549,6 +558,11 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
     }
     free(sc.buf);
     return rc;
+}
+
+void wc_freq_io_room(wc_freq *f, uint64_t share)
+{
+    wc_tab_first_room(&f->tab, share < SIZE_MAX ? (size_t)share : SIZE_MAX);
 }
 
 void wc_freq_io_project(wc_freq *f, uint64_t done, uint64_t share)

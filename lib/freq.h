@@ -88,6 +88,12 @@ wc_freq *wc_freq_io_new_like(const wc_freq *f);
 int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                       size_t hi, uint64_t pos, uint64_t *counts, size_t *err);
 
+/* Before the windows of a share of `share` bytes (a thread's part of a
+ * file of known size) are counted into f's own table: room for its first
+ * words, as a count in memory makes it for each thread's share (freq.c:
+ * WC_FIRST_ROOM).  A hint: out of memory, nothing changes. */
+void wc_freq_io_room(wc_freq *f, uint64_t share);
+
 /* After the windows of `done` bytes of a share of `share` (a thread's part
  * of a file of known size) were counted into f's own table: room made for
  * the words to come, as a count in memory makes it after each span

@@ -87,6 +87,12 @@ static int wc_wslot_read(struct wc_wjob *job, struct wc_wslot *slot,
     return wc_blocks_read(&job->bl, slot->mem, a, n, out);
 }
 
+/* A slot's part of the file: the slots share its blocks about evenly. */
+static uint64_t wc_slot_share(const struct wc_blocks *bl)
+{
+    return (bl->size - bl->base) / bl->nslots;
+}
+
 static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
 {
     struct wc_wjob *job = ctx;
@@ -148,10 +154,8 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
     }
 done:
     if (!job->needles) {
-        /* The slots share the file's blocks about evenly. */
         slot->done += end - start;
-        wc_freq_io_project(slot->tab, slot->done,
-                           (bl->size - bl->base) / bl->nslots);
+        wc_freq_io_project(slot->tab, slot->done, wc_slot_share(bl));
     }
     atomic_fetch_add_explicit(&job->bl.done, end - start, memory_order_relaxed);
     return;
@@ -165,8 +169,8 @@ static int wc_wfile_slot(void *ctx, void *s)
     struct wc_wslot *slot = s;
     if (job->needles)
         slot->counts = wc_calloc(job->nids + 1, sizeof *slot->counts);
-    else
-        slot->tab = wc_freq_io_new_like(job->f);
+    else if ((slot->tab = wc_freq_io_new_like(job->f)) != NULL)
+        wc_freq_io_room(slot->tab, wc_slot_share(&job->bl));
     return slot->counts != NULL || slot->tab != NULL ? WC_OK : WC_ENOMEM;
 }
 

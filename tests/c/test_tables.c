@@ -1393,8 +1393,10 @@ static void test_room_for_new_words(void)
 /* A task's table starts with room for its share's first words (one per
  * 256 bytes, at most 40,000): 4 MiB of text whose 16,000 distinct words
  * all come in its first 128 KiB grows its table at most twice (once for
- * the projection after the first span).  A table of 1,024 slots grew six
- * times, five of them inside the first span. */
+ * the projection after the first span), in memory and from a file
+ * (wc_freq_io_room).  A table of 1,024 slots grew six times, five of them
+ * inside the first span (from a file without wc_freq_io_room, 12 times
+ * in this file's run). */
 static void test_first_room(void)
 {
     const size_t nw = (size_t)1 << 19, vocab = 16000; /* words of 8 bytes */
@@ -1406,14 +1408,18 @@ static void test_first_room(void)
         want[w]++;
         put_word(text + 8 * i, w);
     }
-    size_t bad;
-    (void)wc_test_table_grows();
-    wc_freq *f = count_numbered(text, nw, want, vocab, &bad);
-    size_t grows = wc_test_table_grows();
-    CHECK(wc_freq_size(f) == vocab, "%zu words of %zu", wc_freq_size(f), vocab);
-    CHECK(bad == 0, "%zu words counted wrong", bad);
-    CHECK(grows <= 2, "the table grew %zu times", grows);
-    wc_freq_free(f);
+    for (int file = 0; file < 2; file++) {
+        size_t bad;
+        (void)wc_test_table_grows();
+        wc_freq *f = count_numbered_as(text, nw, want, vocab, file, &bad);
+        size_t grows = wc_test_table_grows();
+        CHECK(wc_freq_size(f) == vocab, "%zu words of %zu", wc_freq_size(f),
+              vocab);
+        CHECK(bad == 0, "%zu words counted wrong", bad);
+        CHECK(grows <= 2, "the table grew %zu times%s", grows,
+              file ? " (a file)" : "");
+        wc_freq_free(f);
+    }
     free(want);
     free(text);
 }
