@@ -1289,24 +1289,31 @@ static wc_freq *count_numbered(const uint8_t *text, size_t nw,
     return count_numbered_as(text, nw, want, vocab, 0, bad);
 }
 
-/* Count the numbered words of text (count_numbered) and check them: seen
- * of them made, all counted right; *moved: the most entries one growth of
- * the table moved (printed after `what`). */
-static wc_freq *count_growths(const uint8_t *text, size_t nw,
-                              const uint32_t *want, size_t vocab,
-                              size_t seen, int from_file, const char *what,
-                              size_t *moved)
+/* Count the numbered words of text (count_numbered_as) in memory and from
+ * a file, and check each count: seen of them made, all counted right, no
+ * growth of the table moving more than max_moved entries (the most one
+ * moved is printed after `what`), and at most max_slots slots at the end. */
+static void check_growths(const uint8_t *text, size_t nw, const uint32_t *want,
+                          size_t vocab, size_t seen, const char *what,
+                          size_t max_moved, size_t max_slots)
 {
-    size_t bad;
-    (void)wc_test_table_moved_max();
-    wc_freq *f = count_numbered_as(text, nw, want, vocab, from_file, &bad);
-    *moved = wc_test_table_moved_max();
-    CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
-          wc_freq_size(f), seen);
-    CHECK(bad == 0, "%zu words counted wrong", bad);
-    printf("%s%s: one growth moved at most %zu of %zu words\n", what,
-           from_file ? " (a file)" : "", *moved, vocab);
-    return f;
+    for (int file = 0; file < 2; file++) {
+        size_t bad;
+        (void)wc_test_table_moved_max();
+        wc_freq *f = count_numbered_as(text, nw, want, vocab, file, &bad);
+        size_t moved = wc_test_table_moved_max();
+        const char *from = file ? " (a file)" : "";
+        CHECK(seen == vocab && wc_freq_size(f) == vocab, "%zu words, %zu made",
+              wc_freq_size(f), seen);
+        CHECK(bad == 0, "%zu words counted wrong", bad);
+        printf("%s%s: one growth moved at most %zu of %zu words\n", what,
+               from, moved, vocab);
+        CHECK(moved <= max_moved, "one growth moved %zu of %zu words%s",
+              moved, vocab, from);
+        CHECK(f->tab.mask + 1 <= max_slots, "%zu slots for %zu words%s",
+              f->tab.mask + 1, vocab, from);
+        wc_freq_free(f);
+    }
 }
 
 /* A count makes room early for the words to come (freq.c:
@@ -1336,19 +1343,11 @@ static void test_room_made_early(void)
             w = w * 10 + (size_t)(text[8 * i + d] - '0');
         want[w]++;
     }
-    for (int file = 0; file < 2; file++) {
-        size_t moved;
-        wc_freq *f = count_growths(text, nw, want, vocab, seen, file,
-                                   "room made early", &moved);
-        CHECK(moved <= vocab / 2, "one growth moved %zu of %zu words", moved,
-              vocab);
-        /* Nor more room than the words need: the linear projection of a
-         * text of new words (test_room_for_new_words) is not taken here,
-         * where about a quarter of the first span's words are new. */
-        CHECK(f->tab.mask + 1 <= wc_tab_slots_for(vocab), "%zu slots for %zu "
-              "words", f->tab.mask + 1, vocab);
-        wc_freq_free(f);
-    }
+    /* Nor more room than the words need: the linear projection of a text
+     * of new words (test_room_for_new_words) is not taken here, where about
+     * a quarter of the first span's words are new. */
+    check_growths(text, nw, want, vocab, seen, "room made early", vocab / 2,
+                  wc_tab_slots_for(vocab));
     free(want);
     free(text);
 }
@@ -1378,14 +1377,8 @@ static void test_room_for_new_words(void)
         want[w]++;
         put_word(text + 8 * i, w);
     }
-    for (int file = 0; file < 2; file++) {
-        size_t moved;
-        wc_freq *f = count_growths(text, nw, want, vocab, seen, file,
-                                   "room for new words", &moved);
-        CHECK(moved <= nw / 8, "one growth moved %zu of %zu words", moved,
-              vocab);
-        wc_freq_free(f);
-    }
+    check_growths(text, nw, want, vocab, seen, "room for new words", nw / 8,
+                  SIZE_MAX);
     free(want);
     free(text);
 }
