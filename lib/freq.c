@@ -567,7 +567,7 @@ void wc_freq_io_room(wc_freq *f, uint64_t share)
 
 void wc_freq_io_project(wc_freq *f, uint64_t done, uint64_t share)
 {
-    if (share <= SIZE_MAX)
+    if (done < share && share <= SIZE_MAX) /* (a 32-bit size) */
         wc_tab_project(&f->tab, f->io_words, (size_t)done, (size_t)share);
 }
 

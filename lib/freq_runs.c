@@ -316,9 +316,9 @@ WC_INLINE unsigned wc_edge_positions(uint64_t m, size_t b0, size_t *out)
  * 0), where the class masks of the next 1,024 units are fetched as each
  * 1,024 are counted (wc_prefetch_next), or a block of a wide text narrowed
  * into a buffer by wc_wide_runs (ahead 1, width 1), which is in the cache
- * already, and where the units of the next block are fetched instead, a
- * line or so every 64 units counted: those that pair with units [b0, b0 +
- * 64) of this one (wc_fetch_ahead; see wc_wide_runs). */
+ * already, and where the units of the next block are fetched instead as
+ * each 64 are counted, the 2 or 4 lines of those that pair with units
+ * [b0, b0 + 64) of this one (wc_fetch_ahead; see wc_wide_runs). */
 WC_INLINE void wc_fetch_next(const struct wc_wtext *x, int w, int ahead,
                              size_t k, size_t hi)
 {
@@ -652,9 +652,10 @@ static size_t wc_narrow_cut(const uint8_t *buf, size_t a, int uni)
  * left it idle.  So the count of a block fetches the next block's units
  * into the cache as it goes (v.ahead: wc_fetch_ahead), a line every 32
  * (UCS-2) or 16 (UCS-4) units counted, and its narrowing finds them there.
- * The count of that code went from 81.7-88.5 ms to 75.8-79.5 (best of 5,
- * three processes each, alternated; benchmarks/core_freq.c --width 4),
- * english as UCS-2 70.9-74.0 to 69.2-70.0, prose 66.9-67.6 to 64.2-64.3.
+ * The count of that code went from 83.9 and 88.5 ms (medians of two
+ * rounds, best of 5 in each of three processes a build, alternated;
+ * benchmarks/core_freq.c --width 4) to 76.2 and 79.5, english as UCS-2
+ * from 71.8 and 74.0 to 69.3 and 70.0, prose from 67.6 to 64.3.
  * All of the next block fetched at once, after it was narrowed, stalled
  * the count (64 lines a 1,024 units: no faster), and fetched from the
  * narrowing kernel as it read this block, the narrowing (2% faster).
