@@ -45,6 +45,12 @@ struct wc_freq {
     uint64_t *order;
     uint64_t order_mask;
     int order_owned; /* order was malloc'd (else: slots of tab, lent) */
+    /* With order: the sum of every entry's key length (in units), which
+     * the sort's first pass over the entries adds up as it reads them
+     * (order_sized 1), so that a pack of keys written as they are (not
+     * encoded to UTF-8 on the way) needs no pass of its own for its size. */
+    size_t order_units;
+    int order_sized;
     /* With an index of a mapped table: two page-aligned regions of its
      * empty slots, lend_bytes each, for the pack's offsets and counts
      * (wc_freq_lend_arrays); NULL: none.  lent: handed out. */
@@ -159,6 +165,11 @@ size_t wc_test_sort_parts(void);
  * (wc_freq_packed_size; not the sums in the order of memory of all the
  * words of an index) since the last call (which sets it to 0 again). */
 size_t wc_test_pack_sized(void);
+
+/* For tests: the entries whose packed sizes were summed in the order of
+ * memory (all the words of an index whose sort did not sum them) since
+ * the last call (which sets it to 0 again). */
+size_t wc_test_pack_summed(void);
 
 /* For tests: the parts packed from the end back (the last of a pack of
  * all the words of an index on several threads) since the last call. */

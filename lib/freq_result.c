@@ -71,6 +71,7 @@ static void wc_freq_drop_order(wc_freq *f)
         free(f->order);
     f->order = NULL;
     f->order_owned = 0;
+    f->order_sized = 0;
     f->lend[0] = f->lend[1] = NULL;
     f->lend_bytes = 0;
     f->lent = 0;
@@ -205,6 +206,7 @@ WC_INLINE void wc_freq_fetch(const wc_freq *f, size_t e, size_t k, int keys,
 }
 
 static _Atomic size_t wc_pack_sized; /* wc_test_pack_sized */
+static _Atomic size_t wc_pack_summed; /* wc_test_pack_summed */
 static _Atomic size_t wc_pack_backs; /* wc_test_pack_backs */
 
 /* The bytes of the packed words of entries [lo, hi) of a table whose order
@@ -213,6 +215,8 @@ static _Atomic size_t wc_pack_backs; /* wc_test_pack_backs */
 static size_t wc_ents_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
 {
     size_t total = 0;
+    atomic_fetch_add_explicit(&wc_pack_summed, hi > lo ? hi - lo : 0,
+                              memory_order_relaxed);
     for (size_t i = lo; i < hi; i++) {
         const void *key;
         size_t len;
@@ -231,10 +235,21 @@ WC_INLINE int wc_freq_all_indexed(const wc_freq *f, size_t n)
     return f->order != NULL && n == f->tab.n && f->released == 0;
 }
 
+/* Whether the sort summed the packed size of all the words of its index
+ * (f->order_units): for keys packed as they are, each its length in bytes
+ * (wc_pack_key: bytes, and UTF-8 keys not narrowed).  The 10.2M random
+ * words' pack spent 34 ms of 200 on a pass of its own that summed them,
+ * reading the 327 MB of entries again that the sort had just read. */
+WC_INLINE int wc_freq_sized(const wc_freq *f, int utf8)
+{
+    return f->order_sized && !(utf8 && !f->narrow_due);
+}
+
 size_t wc_freq_packed_size(const wc_freq *f, size_t lo, size_t hi, int utf8)
 {
     if (lo == 0 && wc_freq_all_indexed(f, hi))
-        return wc_ents_size(f, 0, hi, utf8);
+        return wc_freq_sized(f, utf8) ? f->order_units
+                                      : wc_ents_size(f, 0, hi, utf8);
     size_t total = 0;
     /* Words read in their order (a test counts them). */
     atomic_fetch_add_explicit(&wc_pack_sized, hi > lo ? hi - lo : 0,
@@ -303,16 +318,16 @@ static _Atomic size_t wc_sort_parts; /* wc_test_sort_parts */
 /* A pack split between parts: part p packs words [n p / nparts, n (p + 1)
  * / nparts), phase 0 summing their sizes into at[p + 1] (wc_freq_pack_plan),
  * phase 1 writing them from at[p].  All the words of an index (phase 2 for
- * the sums): the total is summed in the order of memory instead, each part
- * a share of the entries into mem[p], and the last part is written from
- * the end back, so only the parts before the last two sum their words'
+ * the sums): the total is the sort's (sized: wc_freq_sized) or summed in
+ * the order of memory, each part a share of the entries into mem[p], and
+ * the last part is written from the end back, so only the parts before the last two sum their words'
  * sizes through the index, at random places (on two threads none does:
  * the pack of 10.2M words through an index took 130-132 ms instead of
  * 187-188, core_freq). */
 struct wc_pjob {
     const wc_freq *f;
     size_t n, nparts;
-    int utf8, phase, back;
+    int utf8, phase, back, sized;
     uint8_t *data;
     int64_t *offsets;
     uint64_t *counts;
@@ -326,7 +341,8 @@ static void wc_pack_task(void *ctx, size_t p)
     if (j->phase == 0) {
         j->at[p + 1] = wc_freq_packed_size(j->f, lo, hi, j->utf8);
     } else if (j->phase == 2) {
-        j->mem[p] = wc_ents_size(j->f, lo, hi, j->utf8);
+        if (!j->sized) /* (else the sort summed them: wc_freq_sized) */
+            j->mem[p] = wc_ents_size(j->f, lo, hi, j->utf8);
         if (p + 2 < j->nparts)
             j->at[p + 1] = wc_freq_packed_size(j->f, lo, hi, j->utf8);
     } else if (j->back && p + 1 == j->nparts) {
@@ -344,8 +360,8 @@ size_t wc_freq_pack_plan(const wc_freq *f, size_t n, int utf8,
 {
     int threads = wc_freq_threads(f);
     size_t mem[WC_MAX_THREADS];
-    struct wc_pjob j = {f, n, wc_sort_nparts(n, threads), utf8, 0, 0, NULL,
-                        NULL, NULL, plan->at, mem, 0};
+    struct wc_pjob j = {f, n, wc_sort_nparts(n, threads), utf8, 0, 0, 0,
+                        NULL, NULL, NULL, plan->at, mem, 0};
     plan->n = n;
     plan->utf8 = utf8;
     plan->threads = threads;
@@ -360,11 +376,15 @@ size_t wc_freq_pack_plan(const wc_freq *f, size_t n, int utf8,
     }
     if (j.nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
         atomic_store_explicit(&wc_sort_parts, j.nparts, memory_order_relaxed);
-    if (wc_freq_all_indexed(f, n))
+    if (wc_freq_all_indexed(f, n)) {
         j.phase = 2;
+        j.sized = wc_freq_sized(f, utf8);
+    }
     /* Lost in a fork() child (WC_EFORKED), a part may not have run: the
-     * sizes are summed here instead. */
-    if (wc_pool_run(threads, wc_pack_task, &j, j.nparts) != WC_OK)
+     * sizes are summed here instead.  Nothing to sum when the sort summed
+     * them all and no part is summed in order (two parts). */
+    if (!(j.sized && j.nparts <= 2) &&
+        wc_pool_run(threads, wc_pack_task, &j, j.nparts) != WC_OK)
         for (size_t p = 0; p < j.nparts; p++)
             wc_pack_task(&j, p);
     size_t parts = j.phase == 2 ? j.nparts - 2 : j.nparts;
@@ -372,8 +392,8 @@ size_t wc_freq_pack_plan(const wc_freq *f, size_t n, int utf8,
         plan->at[p + 1] += plan->at[p];
     if (j.phase == 2) {
         plan->back = 1;
-        plan->size = 0;
-        for (size_t p = 0; p < j.nparts; p++)
+        plan->size = j.sized ? f->order_units : 0;
+        for (size_t p = 0; !j.sized && p < j.nparts; p++)
             plan->size += mem[p];
         /* The last part ends at size; the one before it starts at
          * at[nparts - 2] and meets it. */
@@ -390,8 +410,8 @@ size_t wc_freq_pack_planned(wc_freq *f, const wc_pack_plan *plan,
     size_t n = plan->n;
     int utf8 = plan->utf8;
     if (plan->nparts > 1) {
-        struct wc_pjob j = {f, n, plan->nparts, utf8, 1, plan->back, data,
-                            offsets, counts, (size_t *)plan->at, NULL,
+        struct wc_pjob j = {f, n, plan->nparts, utf8, 1, plan->back, 0,
+                            data, offsets, counts, (size_t *)plan->at, NULL,
                             plan->size};
         /* A part lost in a fork() child is packed here (the same bytes at
          * the same places). */
@@ -548,6 +568,11 @@ static _Atomic int wc_sort_nolend;  /* wc_test_sort_lend(0) */
 size_t wc_test_pack_sized(void)
 {
     return atomic_exchange(&wc_pack_sized, 0);
+}
+
+size_t wc_test_pack_summed(void)
+{
+    return atomic_exchange(&wc_pack_summed, 0);
 }
 
 size_t wc_test_pack_backs(void)
@@ -759,7 +784,7 @@ static uint64_t wc_key_bits(uint64_t hi, uint64_t lo, unsigned fb,
 
 static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
                                 int threads, uint64_t *const scratch[2],
-                                unsigned *ib)
+                                unsigned *ib, size_t *units)
 {
     if (n < 2 || n > SIZE_MAX / 8)
         return NULL;
@@ -799,6 +824,7 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
     if (ok && nparts > atomic_load_explicit(&wc_sort_parts, memory_order_relaxed))
         atomic_store_explicit(&wc_sort_parts, nparts, memory_order_relaxed);
     const uint64_t imask = ((uint64_t)1 << xb) - 1;
+    size_t len = 0;
     for (unsigned from = 0; ok && (from == 0 || from < kb); from += rb) {
         uint64_t firsts = 0;
         all = 0;
@@ -808,6 +834,8 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
                 k = (size_t)(a[i] & imask);
                 if (i + 16 < n) /* reads at random places, fetched ahead */
                     __builtin_prefetch(&e[a[i + 16] & imask]);
+            } else { /* in the order of memory: the keys' lengths too */
+                len += wc_ent_len_nb(&e[i]);
             }
             uint64_t key;
             if (by_count) {
@@ -857,6 +885,7 @@ static uint64_t *wc_radix_order(const struct wc_ent *e, size_t n, int by_count,
     free(cnt);
     free(line);
     *ib = xb;
+    *units = len;
     return ok ? a : NULL;
 }
 
@@ -1044,15 +1073,18 @@ static int wc_freq_sort_as(wc_freq *f, int by_count, int for_pack)
     int threads = wc_freq_threads(f);
     if (n > 1) {
         unsigned ib = 0;
+        size_t units = 0;
         uint64_t *order = wc_radix_order(t->ents, n, by_count != 0, threads,
                                          scratch[0] != NULL ? scratch : NULL,
-                                         &ib);
+                                         &ib, &units);
         uint64_t imask = ((uint64_t)1 << ib) - 1;
         uint64_t *other = order == scratch[0] ? scratch[1] : scratch[0];
         if (order != NULL && index) {
             f->order = order;
             f->order_mask = imask;
             f->order_owned = scratch[0] == NULL;
+            f->order_units = units;
+            f->order_sized = 1;
             if (region > 0 && scratch[0] != NULL) {
                 f->lend[0] = (uint8_t *)other;
                 f->lend[1] = (uint8_t *)order;

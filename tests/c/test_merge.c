@@ -702,8 +702,9 @@ static void test_lend_arrays(void)
  * words released after.  The sizes of the words are summed once, before
  * the pack writes any: in the order of the words (by the plan, or by
  * wc_freq_pack_all when it splits the words into parts; on one part it
- * packs them in order, with no sizes), or for all the words of an index in
- * the order of memory, with only the parts before the last two summed in
+ * packs them in order, with no sizes), or for all the words of an index
+ * by the sort (keys packed as they are) or in the order of memory (keys
+ * encoded to UTF-8), with only the parts before the last two summed in
  * order and the last packed from the end back. */
 static void test_pack_all(void)
 {
@@ -736,18 +737,24 @@ static void test_pack_all(void)
                 /* All the words of an index: summed in the order of
                  * memory, the last part packed from the end back. */
                 int all = f->order != NULL && m == wc_freq_size(f);
+                /* Packed as UTF-8 on 2 and 4 threads (the text is ASCII:
+                 * the same bytes), each word's size then counted from its
+                 * bytes, not the sort's sum of the keys' lengths. */
+                int utf8 = threads % 2 == 0;
                 (void)wc_test_pack_sized();
+                (void)wc_test_pack_summed();
                 (void)wc_test_pack_backs();
                 if (planned) {
                     static wc_pack_plan plan;
-                    planned_size = wc_freq_pack_plan(f, m, 0, &plan);
+                    planned_size = wc_freq_pack_plan(f, m, utf8, &plan);
                     sized = wc_test_pack_sized();
                     at = wc_freq_pack_planned(f, &plan, data, off, counts);
                     again = wc_test_pack_sized();
                 } else {
-                    at = wc_freq_pack_all(f, m, 0, data, off, counts);
+                    at = wc_freq_pack_all(f, m, utf8, data, off, counts);
                     sized = wc_test_pack_sized();
                 }
+                size_t summed = wc_test_pack_summed();
                 size_t parts = wc_test_sort_parts();
                 /* The words whose sizes were summed in their order: every
                  * word once, but those packed in order on one thread
@@ -755,7 +762,12 @@ static void test_pack_all(void)
                  * words of an index. */
                 size_t want_sized = parts > 1 ? (all ? m * (parts - 2) / parts : m)
                                               : (planned && !all ? m : 0);
+                /* The words summed in the order of memory: none when the
+                 * sort summed them (packed as they are), else all of an
+                 * index's words that a plan sums. */
+                size_t want_summed = all && utf8 && (planned || parts > 1) ? m : 0;
                 sized_wrong += sized != want_sized || again != 0 ||
+                               summed != want_summed ||
                                wc_test_pack_backs() != (size_t)(parts > 1 && all);
                 most = parts > most ? parts : most;
                 int bad = at != msize || planned_size != msize ||
@@ -785,6 +797,46 @@ static void test_pack_all(void)
     CHECK_EQ(kept, 40, "packs through an index");
     CHECK(most == 3, "a pack was split into %zu parts at most, not 3", most);
     free(want);
+    free(t);
+}
+
+/* The size of a pack of all the words of an index, which the sort sums as
+ * it reads the entries (wc_freq_sized): keys inline and long (1 to 40
+ * bytes, so both kinds of entry side by side at random), on 1 and 2
+ * threads, against the sum of the distinct words' lengths made as the text
+ * is written, and no pass of the pack's own over the entries. */
+static void test_pack_size_summed(void)
+{
+    size_t cap = 1 << 20, len = 0, want = 0, words = 0;
+    uint8_t *t = xmalloc(cap);
+    for (size_t i = 0; i < 6000; i++) {
+        size_t l = 1 + (i * 7919) % 40;
+        char w[64];
+        int k = snprintf(w, sizeof w, "%zu", i);
+        memset(w + k, 'a' + (int)(i % 26), sizeof w - (size_t)k);
+        size_t wl = l > (size_t)k ? l : (size_t)k; /* distinct: its number first */
+        want += wl;
+        words++;
+        for (size_t r = 0; r <= i % 3; r++) {
+            memcpy(t + len, w, wl);
+            len += wl;
+            t[len++] = r == i % 3 ? '\n' : ' ';
+        }
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .threads = threads};
+        wc_freq *f = wc_freq_new(1, &o);
+        CHECK_EQ(wc_freq_count_all(f, t, len, NULL), WC_OK, "count");
+        CHECK_EQ(wc_freq_size(f), words, "%d threads: the words", threads);
+        CHECK_EQ(wc_freq_sort_for_pack(f, 0), WC_OK, "sort");
+        CHECK(f->order != NULL, "an index");
+        static wc_pack_plan plan;
+        (void)wc_test_pack_summed();
+        CHECK_EQ(wc_freq_pack_plan(f, words, 0, &plan), want,
+                 "%d threads: the pack's size, summed by the sort", threads);
+        CHECK_EQ(wc_test_pack_summed(), 0, "no pass of the pack's own");
+        wc_freq_free(f);
+    }
     free(t);
 }
 
@@ -1085,6 +1137,7 @@ int main(void)
     test_sort_threads();
     test_sort_indexed();
     test_pack_all();
+    test_pack_size_summed();
     test_lend_arrays();
     test_add_packed(1);
     test_add_packed(0);
