@@ -112,8 +112,8 @@ void wc_freq_io_project(wc_freq *f, uint64_t done, uint64_t share);
  * moved to `into`).  WC_ENOMEM: both are as they were. */
 int wc_freq_io_merge(wc_freq *into, wc_freq *from);
 
-/* The count-all tables from[0 .. n) (NULL ones left out) merged into the
- * one with the most words, *big its index (SIZE_MAX: none), by up to
+/* The count-all tables from[0 .. n) (NULL ones left out) merged into one
+ * of them (freq.c: wc_merge_target), *big its index (SIZE_MAX: none), by up to
  * `threads` threads (as the tables of a count in memory); the others may
  * only be freed after.  WC_ENOMEM: their words partly moved (the caller
  * drops them all). */

@@ -634,6 +634,10 @@ void wc_test_pmerge(size_t cap, size_t *deferred, size_t *resumed,
 /* For tests: the most parts of a parallel merge since the last call. */
 size_t wc_test_pmerge_parts(void);
 
+/* For tests: the parallel merges into a fresh slot array (the target too
+ * small for the union) since the last call (which sets it to 0 again). */
+size_t wc_test_pmerge_fresh(void);
+
 /*
  * The keys new to a table, made room for before any of them is added: the
  * two passes of an insert that must change nothing when it fails

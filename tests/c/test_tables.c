@@ -2019,6 +2019,64 @@ static void test_pmerge_file(void)
     free(text);
 }
 
+/* Whether table t holds "<tag>%09zu" once for each i in [0, n). */
+static int holds_once(const struct wc_tab *t, char tag, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char key[16];
+        int len = snprintf(key, sizeof key, "%c%09zu", tag, i);
+        size_t slot = 0;
+        const struct wc_ent *e = wc_tab_find(t, key, (size_t)len,
+                                             wc_key_hash(key, (size_t)len), &slot);
+        if (e == NULL || wc_ent_count(e) != 1)
+            return 0;
+    }
+    return 1;
+}
+
+/* Tables merge into the one whose slots hold the union, when one does,
+ * not the one with the most words: 30,000 words in 65,536 slots and 20,000
+ * in 262,144 (made room for 100,000 more), disjoint, merge into the second
+ * on two threads in place (into the first, a fresh array of 131,072 slots
+ * takes them all), and one after another without a growth (the first grew
+ * to take the second's words). */
+static void test_merge_target(void)
+{
+    wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = 1};
+    wc_freq *like = wc_freq_new(1, &o);
+    CHECK(like != NULL, "wc_freq_new");
+    for (int parallel = 0; parallel < 2; parallel++) {
+        wc_freq *f[2] = {table_of(like, 'a', 30000), table_of(like, 'b', 20000)};
+        CHECK_EQ(wc_tab_reserve(&f[1]->tab, 100000), WC_OK, "room");
+        CHECK(f[0]->tab.mask + 1 == 65536 && f[1]->tab.mask + 1 == 262144,
+              "tables of %zu and %zu slots", (size_t)f[0]->tab.mask + 1,
+              (size_t)f[1]->tab.mask + 1);
+        size_t deferred, resumed, merges, big = 0;
+        (void)wc_test_pmerge_fresh();
+        (void)wc_test_table_grows();
+        wc_test_pmerge(0, &deferred, &resumed, &merges);
+        if (parallel) {
+            CHECK_EQ(wc_freq_io_merge_many(f, 2, 2, &big), WC_OK, "merge");
+            wc_test_pmerge(0, &deferred, &resumed, &merges);
+            CHECK(big == 1 && merges == 1 && wc_test_pmerge_fresh() == 0,
+                  "in parallel into table %zu, %zu merges, in place", big,
+                  merges);
+        } else {
+            CHECK_EQ(wc_freq_io_merge(f[0], f[1]), WC_OK, "merge");
+            CHECK_EQ(f[0]->tab.mask + 1, 262144, "into the roomier table");
+        }
+        CHECK_EQ(wc_test_table_grows(), 0, "%s: no table grew",
+                 parallel ? "parallel" : "serial");
+        const struct wc_tab *t = &f[big]->tab;
+        CHECK(t->n == 50000 && holds_once(t, 'a', 30000) &&
+                  holds_once(t, 'b', 20000),
+              "the union's 50,000 words (%zu)", t->n);
+        wc_freq_free(f[1]);
+        wc_freq_free(f[0]);
+    }
+    wc_freq_free(like);
+}
+
 /* Tables shrunk for a test (wc_test_table_min) merge in parts of ranges
  * shrunk in proportion: 5 words (tables of 64 slots) counted from a file on
  * 3 threads merge in 3 parts, so that the fuzzers' small inputs run the
@@ -2303,6 +2361,7 @@ int main(int argc, char **argv)
         test_merge_fits();
         test_pmerge();
         test_pmerge_file();
+        test_merge_target();
         test_pmerge_small();
         test_first_room();
         test_room_for_new_words();
