@@ -325,13 +325,20 @@ static void wc_pmerge_add_any(struct wc_pmerge *m, const struct wc_ent *e,
         (void)wc_pmerge_add(m, e, 0, home, added); /* never full: done */
 }
 
-/* Add entry e of a source (its home in the target: home) as part (hi) or
- * serial pass (defer NULL) does; 0 when the part's list is full (e not
- * added). */
-WC_INLINE int wc_pmerge_put(struct wc_pmerge *m, const struct wc_ent *e,
-                            size_t home, size_t hi, struct wc_ent *defer,
-                            size_t *ndefer, size_t *added)
+/* Entry e of a run of source s (from base, width slots), when its home in
+ * s is in the run (else it is another run's): added to the target as a
+ * part (its range ends at hi in a unit) or the serial pass (defer NULL)
+ * adds it.  0 when the part's list of deferred entries is full (e not
+ * added); else 1. */
+WC_INLINE int wc_pmerge_take(struct wc_pmerge *m, const struct wc_tab *s,
+                             const struct wc_ent *e, size_t base,
+                             size_t width, size_t hi, struct wc_ent *defer,
+                             size_t *ndefer, size_t *added)
 {
+    size_t shome = wc_ent_hash(e, s->kw, s->mask) & s->mask;
+    if (shome - base >= width)
+        return 1; /* its home is another run's */
+    size_t home = wc_ent_hash(e, s->kw, m->mask) & m->mask;
     if (defer == NULL) {
         wc_pmerge_add_any(m, e, home, added);
     } else if (!wc_pmerge_add(m, e, home, (home & ~(m->unit - 1)) + hi,
@@ -343,21 +350,6 @@ WC_INLINE int wc_pmerge_put(struct wc_pmerge *m, const struct wc_ent *e,
     return 1;
 }
 
-/*
- * Slots pos[2] .. of a run (from base, of source s) up to 64 of them and
- * not past the run's end: which hold an entry is found first, as a mask,
- * and the entries are then taken from its bits, their target slots fetched
- * in one pass and the entries added in another.  Slot by slot (a branch on
- * each slot, 20-40% of them used, at random, and the target fetched 8
- * slots ahead), the two threads' merge of prose's tables took 3.6-4.9 ms,
- * this way 3.3-4.2; Zipf's 1.4-1.7 and 1.1-1.3; English's 4.5-6.1 and
- * 3.5-5.5 (core_freq --threads 2, alternated).  Fetching the next chunk's
- * targets too while this one's are added was no faster.  Never past the
- * run's end: the next run is another part's, which may give back its
- * slots (wc_tab_release_slots).  Returns 0 when the part's list of
- * deferred entries is full, pos[2] at the entry that did not fit; else 1,
- * pos[2] past the slots done.
- */
 /* The slots of source s from base + c0 on (n <= 64) that hold an entry,
  * as the bits of a mask. */
 WC_INLINE uint64_t wc_pmerge_used(const struct wc_tab *s, size_t base,
@@ -384,6 +376,21 @@ WC_INLINE void wc_pmerge_fetch(struct wc_pmerge *m, const struct wc_tab *s,
     }
 }
 
+/*
+ * Slots pos[2] .. of a run (from base, of source s) up to 64 of them and
+ * not past the run's end: which hold an entry is found first, as a mask,
+ * and the entries are then taken from its bits, their target slots fetched
+ * in one pass and the entries added in another.  Slot by slot (a branch on
+ * each slot, 20-40% of them used, at random, and the target fetched 8
+ * slots ahead), the two threads' merge of prose's tables took 3.6-4.9 ms,
+ * this way 3.3-4.2; Zipf's 1.4-1.7 and 1.1-1.3; English's 4.5-6.1 and
+ * 3.5-5.5 (core_freq --threads 2, alternated).  Fetching the next chunk's
+ * targets too while this one's are added was no faster.  Never past the
+ * run's end: the next run is another part's, which may give back its
+ * slots (wc_tab_release_slots).  Returns 0 when the part's list of
+ * deferred entries is full, pos[2] at the entry that did not fit; else 1,
+ * pos[2] past the slots done.
+ */
 static int wc_pmerge_chunk(struct wc_pmerge *m, const struct wc_tab *s,
                            size_t base, size_t lo, size_t hi, size_t pos[3],
                            size_t *gap, struct wc_ent *defer, size_t *ndefer,
@@ -391,7 +398,6 @@ static int wc_pmerge_chunk(struct wc_pmerge *m, const struct wc_tab *s,
 {
     size_t smask = s->mask, width = hi - lo;
     size_t c0 = pos[2], cn = width - c0 < 64 ? width - c0 : 64;
-    const struct wc_ent *ents = s->ents;
     uint64_t used = wc_pmerge_used(s, base, c0, cn);
     uint64_t all = cn == 64 ? ~(uint64_t)0 : ((uint64_t)1 << cn) - 1;
     if (*gap == SIZE_MAX && (~used & all) != 0)
@@ -399,12 +405,8 @@ static int wc_pmerge_chunk(struct wc_pmerge *m, const struct wc_tab *s,
     wc_pmerge_fetch(m, s, base, lo, width, c0, used);
     for (uint64_t b = used; b != 0; b &= b - 1) {
         size_t off = c0 + (size_t)__builtin_ctzll(b);
-        const struct wc_ent *e = &ents[(base + off) & smask];
-        size_t shome = wc_ent_hash(e, s->kw, smask) & smask;
-        if (shome - base >= width)
-            continue; /* its home is another run's */
-        if (!wc_pmerge_put(m, e, wc_ent_hash(e, s->kw, m->mask) & m->mask,
-                           hi, defer, ndefer, added)) {
+        if (!wc_pmerge_take(m, s, &s->ents[(base + off) & smask], base, width,
+                            hi, defer, ndefer, added)) {
             pos[2] = off;
             return 0;
         }
@@ -448,24 +450,16 @@ static int wc_pmerge_scan(struct wc_pmerge *m, size_t lo, size_t hi,
             for (; pos[2] <= smask; pos[2]++) {
                 size_t j = (base + pos[2]) & smask;
                 const struct wc_ent *e = &s->ents[j];
-                if (!wc_ent_used(e)) {
-                    if (gap == SIZE_MAX)
-                        gap = pos[2];
-                    if (pos[2] >= width)
-                        break; /* past the run, at an empty slot */
-                    continue;
-                }
+                if (!wc_ent_used(e))
+                    break; /* past the run, at an empty slot */
                 const struct wc_ent *ahead = &s->ents[(j + 8) & smask];
                 if (wc_ent_used(ahead)) {
                     size_t h8 = wc_ent_hash(ahead, s->kw, mask) & mask;
                     if ((h8 & (unit - 1)) - lo < width)
                         wc_ent_prefetch(&m->ents[h8]);
                 }
-                size_t shome = wc_ent_hash(e, s->kw, smask) & smask;
-                if (shome - base >= width)
-                    continue; /* its home is another run's */
-                if (!wc_pmerge_put(m, e, wc_ent_hash(e, s->kw, mask) & mask,
-                                   hi, defer, ndefer, added))
+                if (!wc_pmerge_take(m, s, e, base, width, hi, defer, ndefer,
+                                    added))
                     return 0;
             }
             /* The run is done.  Its slots after its first empty one are
