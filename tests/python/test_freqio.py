@@ -317,3 +317,43 @@ def test_cli_needles_words(tmp_path, words, casefold):
         r = run(*opts, *args, "--block-size", 2, path)
         got = dict(line.rsplit(":", 1) for line in r.stdout.decode().splitlines())
         assert {n: int(got[n]) for n in needles} == want
+
+
+class _CountedReads(io.RawIOBase):
+    """A stream that counts the calls that read it and the bytes read."""
+
+    def __init__(self, data: bytes):
+        self._b = io.BytesIO(data)
+        self.calls = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        self.calls += 1
+        return self._b.readinto(b)
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_stream_words_before_a_long_word_are_counted_in_one_read(words, casefold):
+    """Words before a word that runs past the end of the buffer: with no
+    edge near the end, the stream took the first edge after the last one
+    counted, so each read counted one word and moved the rest of the
+    buffer: 30,000 short words before a long one took 29,996 reads of 2
+    bytes (quadratic: 7.9 s for 4 MB with blocks of 1 MiB).  Now the last
+    edge before the long word, and a buffer whose carried word fills half
+    of it grows before the next read: a few reads for the whole stream."""
+    block = 1 << 16
+    cases = [b"a " * 30000 + b"b" * 200000,
+             b"x" * 300000 + b" " + b"a " * 3000 + b"b" * 300000,
+             (b"w " * 10 + b"L" * 60000 + b" ") * 20]
+    for data in cases:
+        r = _CountedReads(data)
+        got = word_count.frequencies_stream(r, words=words, casefold=casefold,
+                                            block_size=block)
+        assert got == oracle(data, words, casefold)
+        assert r.calls <= 2 * len(data) // block + 24, r.calls
+        r = _CountedReads(data)
+        n = word_count.search_stream(r, b"a", words=words, casefold=casefold, block_size=block)
+        assert n == oracle(data, words, casefold).get(b"a", 0)
+        assert r.calls <= 2 * len(data) // block + 24, r.calls
