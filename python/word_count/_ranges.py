@@ -156,6 +156,10 @@ def count_range(f: BinaryIO, start: int, end: Optional[int], fn: Callable,
     if buf is None or len(buf) < 1:  # else the caller's buffer, reused
         buf = bytearray(max(1, int(min(chunk, left))))
     have = 0  # bytes in buf: the unfinished line carried over, then new data
+    # buf[:scanned] holds no "\n": each read's bytes are searched once, so a
+    # long line read a little at a time (a pipe's 64 KiB) costs its length,
+    # where searching the whole buffer after each read cost its square.
+    scanned = 0
     while left > 0:
         if have == len(buf):  # a line longer than the buffer: grow it
             buf.extend(bytes(len(buf)))
@@ -167,13 +171,15 @@ def count_range(f: BinaryIO, start: int, end: Optional[int], fn: Callable,
         have += n
         if left == 0:
             break
-        cut = buf.rfind(b"\n", 0, have) + 1
+        cut = buf.rfind(b"\n", scanned, have) + 1
+        scanned = have
         if cut == 0:
             continue
         with memoryview(buf) as mv:
             acc = combine(acc, fn(mv[:cut]))
         buf[:have - cut] = buf[cut:have]  # the carried line to the front
         have -= cut
+        scanned = have
     if have:
         with memoryview(buf) as mv:
             acc = combine(acc, fn(mv[:have]))

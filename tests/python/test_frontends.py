@@ -20,6 +20,7 @@ import pickle
 import random
 import shutil
 import subprocess
+import time
 import sys
 import threading
 from collections import Counter
@@ -221,6 +222,46 @@ def test_count_range_pieces_add_up_in_every_word_mode(tmp_path):
                 n = sum(count_file_range(str(path), a, b, needle, opts) for a, b in pieces)
                 plain = words == "space" and not casefold
                 assert n == (reference_count(data, needle) if plain else want.get(needle, 0))
+
+
+@pytest.mark.timing
+@pytest.mark.skipif(bool(os.environ.get("WC_SANITIZER")),
+                    reason="timing ratios under the sanitizers mean little")
+def test_count_range_long_line_in_short_reads_is_linear():
+    """One long line read 8 KiB at a time (as from a pipe): each read
+    searched the whole buffer for its last "\n" again, so a line 4 times
+    longer took about 16 times as long (28x measured; a 128 MiB line in
+    64 KiB reads took 4 s).  CPU time of 4n over n, best of 3: about 4
+    when linear."""
+    from word_count._ranges import count_range
+
+    class ShortReads(io.RawIOBase):
+        def __init__(self, data):
+            self._b = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            return self._b.readinto(memoryview(b)[:8192])
+
+    def run(n):
+        data = b"a" * n + b"\nb c\n" + b"d" * n
+        got = count_range(ShortReads(data), 0, None, lambda mv: bytes(mv).count(b"\n"),
+                          lambda a, b: a + b, 0, chunk=65536)
+        assert got == 2
+
+    def cpu_min(f):
+        best = float("inf")
+        for _ in range(3):
+            t = time.process_time()
+            f()
+            best = min(best, time.process_time() - t)
+        return best
+
+    n = 2 << 20
+    ratio = cpu_min(lambda: run(4 * n)) / cpu_min(lambda: run(n))
+    assert ratio < 10, ratio
 
 
 def test_count_range_errors(tmp_path):
