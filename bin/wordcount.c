@@ -870,6 +870,19 @@ static int count_to_match(struct cli *c, int fd, const wc_io_options *o)
         scan = have;
         if (cut > 0) {
             rc = count_piece(c, buf, cut, at);
+            if (rc == WC_EUTF8 && c->utf8.offset > at) {
+                /* The lines before the one in error, as if read alone: a
+                 * match there answers whatever read() put in one piece
+                 * with the line in error (its counts are none after an
+                 * error).  The error stands when they hold none. */
+                wc_utf8_error bad = c->utf8;
+                size_t ls = (size_t)(bad.offset - at);
+                while (ls > 0 && buf[ls - 1] != '\n')
+                    ls--;
+                if (ls > 0 && count_piece(c, buf, ls, at) == WC_OK && any_match(c))
+                    rc = WC_OK;
+                c->utf8 = bad;
+            }
             if (rc != WC_OK || any_match(c) || end)
                 break;
             memmove(buf, buf + cut, have - cut);
@@ -1358,7 +1371,9 @@ static void count_operand(struct cli *c, const char *path)
         return;
     }
     struct stat st;
-    if (c->nfilters > 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    int dir = (c->nfilters > 0 || c->recursive) && stat(path, &st) == 0 &&
+              S_ISDIR(st.st_mode);
+    if (dir && c->nfilters > 0) {
         /* --exclude-dir skips a directory given too, with -r or without
          * (then it is not an error), as grep ("dir/" is kept). */
         for (size_t k = 0; k < c->nfilters; k++)
@@ -1366,11 +1381,14 @@ static void count_operand(struct cli *c, const char *path)
                 name_suffix_matches(c->filters[k].glob, path))
                 return;
     }
-    if (c->recursive && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (dir && c->recursive) {
         walk_root(c, path, 0);
         return;
     }
-    if (c->nfilters > 0 && !file_wanted(c, path, path, 1))
+    /* The file filters are for files: a directory given without -r is
+     * the error it is without them ("Is a directory", exit 2), as grep
+     * has it, not skipped in silence. */
+    if (c->nfilters > 0 && !dir && !file_wanted(c, path, path, 1))
         return;
     count_at(c, AT_FDCWD, path, path, 0);
 }
@@ -1417,37 +1435,49 @@ static void warn_env(int threads_from_env)
                 wc_kernel_name());
 }
 
-/* In unicode mode a WORD that is not one word (a hyphen, a space, an empty
- * one) can never be counted: say so rather than print 0 silently. */
+/* A WORD that the mode's words can never equal is never counted: say so
+ * rather than print 0 silently.  In space mode, one that holds a space or
+ * a newline (semantics.md); in unicode mode, one that is not one word (a
+ * hyphen, a space, an empty one), and with -i one whose fold is not. */
 static void warn_needles(const struct cli *c)
 {
-    if (c->words.words != WC_WORDS_UNICODE || c->quiet || c->no_messages)
+    if (c->quiet || c->no_messages)
         return;
     wc_word_opts o = {WC_WORDS_UNICODE, 0, WC_UTF8_REPLACE, 1};
     /* With -i the text is folded, then cut into words (semantics.md): the
-     * WORD's fold (space mode's fold of it whole) must be one word too;
-     * 'İstanbul' folds to 'i̇stanbul', whose U+0307 is no word character. */
+     * WORD's fold (space mode's fold of it whole) must be one word, whatever
+     * the WORD is unfolded ('a' and U+0345, no word character, folds to 'a'
+     * and 'ι'); 'İstanbul' folds to 'i̇stanbul', whose U+0307 is none. */
     wc_word_opts fo = {WC_WORDS_UNICODE, 1, WC_UTF8_REPLACE, 1};
     wc_word_opts whole = {WC_WORDS_SPACE, 1, WC_UTF8_REPLACE, 1};
     for (size_t k = 0; k < c->nneedles; k++) {
+        const char *nd = c->needles[k];
+        size_t len = c->lens[k];
+        /* Space mode never counts these; nor does unicode mode. */
+        int spaced = memchr(nd, ' ', len) != NULL || memchr(nd, '\n', len) != NULL;
+        if (c->words.words != WC_WORDS_UNICODE) {
+            if (spaced)
+                fprintf(stderr, "%s: warning: '%.*s' holds a space or a "
+                        "newline, so it is never counted (words are split "
+                        "at spaces)\n", prog, print_len(len), nd);
+            continue;
+        }
         size_t w[3] = {0, 0, 0};
-        wc_words_foreach(c->needles[k], c->lens[k], 1, &o, count_word, w, NULL);
-        int one = w[0] == 1 && w[1] == 0 && w[2] == c->lens[k], folded = 0;
-        if (one && c->words.casefold) {
+        wc_words_foreach(nd, len, 1, &o, count_word, w, NULL);
+        int plain = w[0] == 1 && w[1] == 0 && w[2] == len, one = plain;
+        if (c->words.casefold) {
             size_t f[3] = {0, 0, 0};
-            wc_words_foreach(c->needles[k], c->lens[k], 1, &whole, count_word,
-                             f, NULL);
+            wc_words_foreach(nd, len, 1, &whole, count_word, f, NULL);
             memset(w, 0, sizeof w);
-            wc_words_foreach(c->needles[k], c->lens[k], 1, &fo, count_word, w,
-                             NULL);
-            folded = !(f[0] == 1 && w[0] == 1 && w[1] == 0 && w[2] == f[2]);
-            one = !folded;
+            wc_words_foreach(nd, len, 1, &fo, count_word, w, NULL);
+            one = f[0] == 1 && w[0] == 1 && w[1] == 0 && w[2] == f[2];
         }
         if (!one)
             fprintf(stderr, "%s: warning: '%.*s'%s is not one word (letters, "
-                    "digits, '_'), so it is never counted; --words=space counts "
-                    "words between spaces\n", prog, print_len(c->lens[k]),
-                    c->needles[k], folded ? " case-folded (-i)" : "");
+                    "digits, '_'), so it is never counted%s\n", prog,
+                    print_len(len), nd,
+                    plain ? " case-folded (-i)" : "",
+                    spaced ? "" : "; --words=space counts words between spaces");
     }
 }
 

@@ -209,6 +209,17 @@ def test_recursive_include_exclude_as_grep(tmp_path):
                                                            .decode())).encode()
                 for ln in g.stdout.splitlines()), (operand, opts)
             assert r.returncode == g.returncode, (operand, opts)
+    # Without -r a directory given is an error ("Is a directory", exit 2)
+    # whatever the file filters say, as grep has it: --include and -g
+    # skipped it in silence (exit 1), hiding the missing -r.
+    for opts in (["--include=*.c"], ["--exclude=sub"], ["--exclude=*.c"], ["-g", "*.c"],
+                 ["--include=sub"]):
+        r = wc("-c", *opts, "ERROR", "sub", cwd=root)
+        assert r.returncode == 2, opts
+        assert r.stderr == b"wordcount: sub: Is a directory\n", opts
+        if opts[0] != "-g":
+            g = grep("-a", "-c", "-w", *opts, "ERROR", "sub", cwd=root)
+            assert g.returncode == 2 and b"Is a directory" in g.stderr, opts
     # A .gz file is counted as its bytes, never decompressed (grep -r neither).
     gz = (root / "z.gz").read_bytes()
     assert wc("ERROR", root / "z.gz").stdout == f"{grep_ow('ERROR', root / 'z.gz')}\n".encode()
@@ -540,11 +551,56 @@ def test_strict_utf8_and_invalid_bytes(tmp_path):
                         b"Try 'wordcount --help' for more information.\n")
 
 
+def test_quiet_strict_utf8_answers_by_lines_not_by_reads(tmp_path):
+    """-q and -l with --strict-utf8: a match on a line before the line that
+    is not UTF-8 answers 0, however read() cuts the input.  All complete
+    lines of one read() were counted as one piece, and the error anywhere
+    in it hid a match before it: the same bytes gave 2 in one read, 0 in
+    two (19 runs in 20 gave 2 through a pipe)."""
+    p = tmp_path / "sq.txt"
+    p.write_bytes(b"ok\ncaf\xe9\n")
+    assert wc("--strict-utf8", "-q", "ok", p).returncode == 0
+    r = wc("--strict-utf8", "-l", "ok", p)
+    assert (r.returncode, r.stdout) == (0, f"{p}\n".encode())
+    for _ in range(5):
+        assert wc("--strict-utf8", "-q", "ok", "-", input=b"ok\ncaf\xe9\n").returncode == 0
+    # In two reads (the second line after a pause): the same answer.
+    proc = subprocess.Popen([str(WORDCOUNT), "--strict-utf8", "-q", "ok"],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(b"x\n")
+    proc.stdin.flush()
+    time.sleep(0.2)
+    proc.stdin.write(b"ok\ncaf\xe9\n")
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
+    proc.stderr.close()
+    # The match on the line in error, or after it: the error (exit 2), as
+    # the count of that line alone is.
+    for data in (b"ok caf\xe9\n", b"x\ncaf\xe9\nok\n", b"caf\xe9 ok\n"):
+        r = wc("--strict-utf8", "-q", "ok", "-", input=data)
+        assert r.returncode == 2, data
+        assert b"not UTF-8 at byte offset" in r.stderr, data
+    r = wc("--strict-utf8", "-q", "ok", "-", input=b"x\nz caf\xe9\n")
+    assert r.stderr == b"wordcount: (standard input): not UTF-8 at byte offset 7 (--strict-utf8)\n"
+
+
 def test_not_one_word_warns():
     r = wc("foo-bar", "-", input=b"foo-bar foo bar\n")
     assert r.stdout == b"0\n" and b"is not one word" in r.stderr
     r = wc("--words=space", "foo-bar", "-", input=b"foo-bar foo bar\n")
     assert (r.stdout, r.stderr) == (b"1\n", b"")
+    # A WORD with a space or a newline is never a word of either mode
+    # (space mode said nothing, and unicode mode pointed to space mode).
+    for word in ("is this", "is\nthis", " "):
+        for mode in ("--words=space", "--words=unicode", "-i"):
+            r = wc(mode, word, "-", input=b"is this\nis this \n")
+            assert r.stdout == b"0\n", (mode, word)
+            assert b"so it is never counted" in r.stderr, (mode, word)
+            assert b"--words=space" not in r.stderr, (mode, word)
+    # What space mode can count draws no warning: "" counts empty words.
+    for word, want in (("", b"1\n"), ("this", b"2\n"), ("is\r", b"0\n")):
+        r = wc("--words=space", word, "-", input=b"is this\nis  this\n")
+        assert (r.stdout, r.stderr) == (want, b""), word
 
 
 def test_a_long_word_is_shown_in_messages_by_its_first_kib(tmp_path):
@@ -570,7 +626,10 @@ def test_not_one_word_case_folded_warns():
     no word character) is never counted, and the tool says so; a WORD
     whose fold is one word (ẞ to ss, ﬁ to fi) counts without a warning.
     Oracle: re's words of the folded text, and of the folded WORD."""
-    for n in ["İstanbul", "İ", "ẞ", "Straße", "ΣΑΣ", "ﬁ", "istanbul", "x"]:
+    # "a" and U+0345 (a combining mark, no word character) fold to "a" and
+    # "ι": counted with -i, where the tool warned from the unfolded WORD.
+    for n in ["İstanbul", "İ", "ẞ", "Straße", "ΣΑΣ", "ﬁ", "istanbul", "x", "a\u0345",
+              "\u0345"]:
         text = f"{n} x {n.upper()}\n"
         want = re.findall(r"\w+", text.casefold()).count(n.casefold())
         countable = re.fullmatch(r"\w+", n.casefold()) is not None
