@@ -30,7 +30,7 @@ enum opt_id {
     OPT_NEEDLE, OPT_NEEDLE_FILE, OPT_THREADS, OPT_RECURSIVE, OPT_DEREF,
     OPT_JSON, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_BLOCK_SIZE, OPT_HELP,
     OPT_VERSION, OPT_TOP, OPT_WORDS, OPT_IGNORE_CASE, OPT_NO_IGNORE_CASE,
-    OPT_STRICT_UTF8, OPT_WORD_REGEXP, OPT_FIXED, OPT_COUNT, OPT_FILES_WITH,
+    OPT_STRICT_UTF8, OPT_WORD_REGEXP, OPT_FIXED, OPT_ONLY_MATCHING, OPT_COUNT, OPT_FILES_WITH,
     OPT_FILES_WITHOUT, OPT_QUIET, OPT_NO_MESSAGES, OPT_WITH_FILENAME,
     OPT_NO_FILENAME, OPT_COLOR, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXCLUDE_DIR,
     OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_INVERT,
@@ -63,6 +63,7 @@ static const struct opt_def opt_defs[] = {
     {0, "strict-utf8", 0, OPT_STRICT_UTF8},
     {'w', "word-regexp", 0, OPT_WORD_REGEXP},
     {'F', "fixed-strings", 0, OPT_FIXED},
+    {'o', "only-matching", 0, OPT_ONLY_MATCHING},
     {'c', "count", 0, OPT_COUNT},
     {'l', "files-with-matches", 0, OPT_FILES_WITH},
     {'L', "files-without-match", 0, OPT_FILES_WITHOUT},
@@ -297,6 +298,37 @@ static void dedup_needles(struct cli *c)
     free(dup);
 }
 
+/* The alternatives a -g GLOB's braces make ({c,h}: 2; two such groups: 4),
+ * or 0 for braces that do not close or that nest, which rg refuses too. */
+#define GLOB_ALTERNATIVES_MAX 4096
+static size_t glob_alternatives(const char *glob)
+{
+    size_t n = 1;
+    for (const char *q = glob; *q; q++) {
+        if (*q == '\\' && q[1] != '\0') {
+            q++;
+            continue;
+        }
+        if (*q == '}')
+            return 0;
+        if (*q != '{')
+            continue;
+        size_t alts = 1;
+        for (q++; *q != '}'; q++) {
+            if (*q == '\0' || *q == '{')
+                return 0;
+            if (*q == '\\' && q[1] != '\0')
+                q++;
+            else if (*q == ',')
+                alts++;
+        }
+        if (n > GLOB_ALTERNATIVES_MAX / alts)
+            return GLOB_ALTERNATIVES_MAX + 1;
+        n *= alts;
+    }
+    return n;
+}
+
 static void add_filter(struct cli *c, enum filter_kind kind, const char *glob)
 {
     c->filters = xreallocarray(c->filters, c->nfilters + 1, sizeof *c->filters);
@@ -304,8 +336,14 @@ static void add_filter(struct cli *c, enum filter_kind kind, const char *glob)
     f->kind = kind;
     f->negated = kind == F_GLOB && glob[0] == '!';
     f->glob = f->negated ? glob + 1 : glob;
-    if (kind == F_GLOB && !f->negated)
+    if (kind != F_GLOB)
+        return;
+    if (!f->negated)
         c->has_include_glob = 1;
+    size_t alts = glob_alternatives(f->glob);
+    if (alts == 0 || alts > GLOB_ALTERNATIVES_MAX)
+        die_usage(alts == 0 ? "-g GLOB '%s' has braces that do not close or that nest"
+                            : "-g GLOB '%s' makes more than 4096 alternatives", glob);
 }
 
 static void apply(struct cli *c, enum opt_id id, const char *arg)
@@ -347,7 +385,8 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_IGNORE_CASE: c->words.casefold = 1; break;
     case OPT_NO_IGNORE_CASE: c->words.casefold = 0; break;
     case OPT_STRICT_UTF8: c->words.utf8 = WC_UTF8_STRICT; break;
-    case OPT_WORD_REGEXP: case OPT_FIXED: break; /* always so */
+    case OPT_WORD_REGEXP: case OPT_FIXED: case OPT_ONLY_MATCHING:
+        break; /* always so: the count is of the matches */
     case OPT_COUNT: c->count_only = 1; break;
     case OPT_FILES_WITH: c->list = LIST_WITH; break;
     case OPT_FILES_WITHOUT: c->list = LIST_WITHOUT; break;
@@ -1035,8 +1074,9 @@ static const char *base_name(const char *path)
 
 /* Whether an rg glob (-g) matches path, as fnmatch with FNM_PATHNAME but
  * a segment "**" matches any number of the path's segments, none too (the
- * segments "**" and "*.c": any .c file at any depth; "src" and "**":
- * everything in src), as rg's and git's do.  Segment by segment, each pair
+ * segments "**" and "*.c": any .c file at any depth), but a last one
+ * matches one or more ("src" and "**": everything in src, not src), as
+ * rg's and git's do.  Segment by segment, each pair
  * of a glob segment and a path segment matched at most once: time linear
  * in their product, whatever "**"s the glob holds. */
 static int glob_matches(const char *glob, const char *path)
@@ -1073,9 +1113,15 @@ static int glob_matches(const char *glob, const char *path)
         next[j] = j == pn;
     for (size_t gi = gn; gi-- > 0;) {
         int any = strcmp(g[gi], "**") == 0;
-        m[pn] = any && next[pn];
+        /* A last "**" matches one segment or more: the glob src then **
+         * is what is in src, not src itself (git's and rg's rule: with
+         * the globs "!*" and then that one, src is left out, so nothing
+         * in it is searched). */
+        int last = any && gi == gn - 1;
+        m[pn] = any && !last && next[pn];
         for (j = pn; j-- > 0;)
-            m[j] = any ? (next[j] || m[j + 1])
+            m[j] = last ? 1
+                 : any ? (next[j] || m[j + 1])
                        : (next[j + 1] && fnmatch(g[gi], p[j], 0) == 0);
         unsigned char *t = m;
         m = next;
@@ -1109,16 +1155,82 @@ static int name_suffix_matches(const char *glob, const char *path)
     }
 }
 
+/* Whether an rg glob (-g, without its '!') matches: braces give
+ * alternatives (*.{c,h}); a trailing "/" matches directories only, and a
+ * leading "/" anchors it (at the FILE given); a glob with a "/" is matched
+ * against rel (the path below the FILE given), else against the base
+ * name, as rg's overrides are.  Alternatives are matched one by one: at
+ * most GLOB_ALTERNATIVES_MAX (add_filter), each matched in linear time. */
+static int rg_glob_matches(const char *glob, const char *rel, const char *base,
+                           int is_dir)
+{
+    const char *open = NULL;
+    for (const char *q = glob; *q && open == NULL; q++) {
+        if (*q == '\\' && q[1] != '\0')
+            q++;
+        else if (*q == '{')
+            open = q;
+    }
+    if (open != NULL) { /* each alternative of the first braces in turn */
+        const char *close = open + 1;
+        while (*close != '}')
+            close += *close == '\\' && close[1] != '\0' ? 2 : 1;
+        size_t pre = (size_t)(open - glob), post = strlen(close + 1);
+        char *alt = xmalloc(strlen(glob) + 1);
+        int hit = 0;
+        for (const char *a = open + 1; !hit && a <= close;) {
+            const char *e = a;
+            while (e < close && *e != ',')
+                e += *e == '\\' && e + 1 < close ? 2 : 1;
+            memcpy(alt, glob, pre);
+            memcpy(alt + pre, a, (size_t)(e - a));
+            memcpy(alt + pre + (size_t)(e - a), close + 1, post + 1);
+            hit = rg_glob_matches(alt, rel, base, is_dir);
+            a = e + 1;
+        }
+        free(alt);
+        return hit;
+    }
+    size_t n = strlen(glob);
+    int dirs_only = n > 1 && glob[n - 1] == '/';
+    if (dirs_only && !is_dir)
+        return 0;
+    int anchored = glob[0] == '/';
+    char *g = xmalloc(n + 1);
+    memcpy(g, glob + anchored, n + 1 - (size_t)anchored);
+    if (dirs_only)
+        g[n - 1 - (size_t)anchored] = '\0';
+    int hit = glob_matches(g, anchored || strchr(g, '/') ? rel : base);
+    free(g);
+    return hit;
+}
+
+/* What the -g globs say of a path: the last one that matches decides (1:
+ * in, 0: out, as rg's later globs override earlier ones); none matches:
+ * -1. */
+static int globs_decide(const struct cli *c, const char *rel, const char *base,
+                        int is_dir)
+{
+    int decided = -1;
+    for (size_t k = 0; k < c->nfilters; k++) {
+        const struct filter *f = &c->filters[k];
+        if (f->kind == F_GLOB && rg_glob_matches(f->glob, rel, base, is_dir))
+            decided = !f->negated;
+    }
+    return decided;
+}
+
 /* --include/--exclude on base names (of a FILE given: on name suffixes,
  * when `given`): the last one that matches decides; when none does, a file
- * counts unless the first is --include (grep).  --glob (rg): a negated one
- * that matches skips; when there are others, one of them must match.  rel:
- * the path below the FILE given. */
+ * counts unless the first is --include (grep).  --glob (rg), for the files
+ * a walk meets (rg searches a FILE given whatever its globs say): the last
+ * that matches decides; when none does, a file counts unless there is one
+ * that is not negated.  rel: the path below the FILE given. */
 static int file_wanted(const struct cli *c, const char *path, const char *rel,
                        int given)
 {
     const char *base = base_name(path);
-    int decided = -1, first = -1, glob_in = 0;
+    int decided = -1, first = -1;
     for (size_t k = 0; k < c->nfilters; k++) {
         const struct filter *f = &c->filters[k];
         if (f->kind == F_INCLUDE || f->kind == F_EXCLUDE) {
@@ -1127,17 +1239,13 @@ static int file_wanted(const struct cli *c, const char *path, const char *rel,
             if (given ? name_suffix_matches(f->glob, path)
                       : fnmatch(f->glob, base, 0) == 0)
                 decided = f->kind == F_INCLUDE;
-        } else if (f->kind == F_GLOB) {
-            const char *subject = strchr(f->glob, '/') ? rel : base;
-            if (glob_matches(f->glob, subject)) {
-                if (f->negated)
-                    return 0;
-                glob_in = 1;
-            }
         }
     }
-    if (c->has_include_glob && !glob_in)
-        return 0;
+    if (!given) {
+        int g = globs_decide(c, rel, base, 0);
+        if (g == 0 || (g < 0 && c->has_include_glob))
+            return 0;
+    }
     return decided >= 0 ? decided : first != 1;
 }
 
@@ -1148,11 +1256,8 @@ static int dir_wanted(const struct cli *c, const char *path, const char *rel)
         const struct filter *f = &c->filters[k];
         if (f->kind == F_EXCLUDE_DIR && fnmatch(f->glob, base, 0) == 0)
             return 0;
-        if (f->kind == F_GLOB && f->negated &&
-            glob_matches(f->glob, strchr(f->glob, '/') ? rel : base))
-            return 0;
     }
-    return 1;
+    return globs_decide(c, rel, base, 1) != 0;
 }
 
 /* Open name (relative to dirfd) and count it: only a regular file when

@@ -391,7 +391,7 @@ def _one_line(e: BaseException) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = _parser()
-    a = p.parse_args(argv)
+    a = p.parse_intermixed_args(argv)  # options between NEEDLE and PATH too
     options = word_options(a)
     if a.threads is not None:
         options["threads"] = a.threads

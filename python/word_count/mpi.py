@@ -166,7 +166,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if rank != 0:
             sys.stderr = sys.stdout = open(os.devnull, "w")
-        a = p.parse_args(argv)
+        a = p.parse_intermixed_args(argv)  # options between NEEDLE and FILE too
         if a.top is NO_TOP and len(a.args) < 2:
             p.error("give a NEEDLE and at least one FILE (or --top K and files)")
     except SystemExit as e:

@@ -100,6 +100,12 @@ def test_default_words_are_grep_ow(corpus):
     # The issue's figure: every ERROR of the log, ERROR: and tabs included.
     log = corpus[-1]
     assert wc("ERROR", log).stdout == f"{grep_ow('ERROR', log)}\n".encode()
+    # A grep user's own spelling of it, -o and -w as grep -ow takes them
+    # (-o was refused: "unknown option"): the same count.
+    for opts in (["-ow"], ["-o", "-w"], ["--only-matching"], ["-owF"]):
+        r = wc(*opts, "ERROR", log)
+        assert (r.returncode, r.stdout, r.stderr) == (
+            0, f"{grep_ow('ERROR', log)}\n".encode(), b""), opts
 
 
 @needs_grep
@@ -227,30 +233,57 @@ def test_recursive_include_exclude_as_grep(tmp_path):
 
 
 def glob_reference(root: Path, globs: list[str]) -> list[str]:
-    """rg -g's rules as the help states them, walked by os.walk."""
-    inc = [g for g in globs if not g.startswith("!")]
-    exc = [g[1:] for g in globs if g.startswith("!")]
+    """rg -g's rules as rg's help states them (the later of the globs that
+    match decides; braces are alternatives; a trailing "/" matches only
+    directories, a leading one anchors), walked by os.walk."""
 
     def segments_match(gs, ps):
         # A "**" segment matches any number of path segments, none too.
         if not gs:
             return not ps
+        if gs == ["**"]:  # a last "**": one segment or more
+            return bool(ps)
         if gs[0] == "**":
             return any(segments_match(gs[1:], ps[i:]) for i in range(len(ps) + 1))
         return bool(ps) and fnmatch.fnmatchcase(ps[0], gs[0]) and segments_match(gs[1:], ps[1:])
 
-    def match(g, rel):
-        subject = rel if "/" in g else rel.rsplit("/", 1)[-1]
-        return segments_match(g.split("/"), subject.split("/"))
+    def alternatives(g):
+        m = re.search(r"\{([^{}]*)\}", g)
+        if m is None:
+            return [g]
+        return [a for alt in m.group(1).split(",")
+                for a in alternatives(g[:m.start()] + alt + g[m.end():])]
 
+    def match(g, rel, is_dir):
+        for a in alternatives(g):
+            if a.endswith("/") and len(a) > 1:
+                if not is_dir:
+                    continue
+                a = a[:-1]
+            anchored = a.startswith("/")
+            a = a.lstrip("/") if anchored else a
+            subject = rel if anchored or "/" in a else rel.rsplit("/", 1)[-1]
+            if segments_match(a.split("/"), subject.split("/")):
+                return True
+        return False
+
+    def decide(rel, is_dir):
+        verdict = None
+        for g in globs:
+            if match(g.lstrip("!") if g.startswith("!") else g, rel, is_dir):
+                verdict = not g.startswith("!")
+        return verdict
+
+    whitelist = any(not g.startswith("!") for g in globs)
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         reld = os.path.relpath(dirpath, root)
         dirnames[:] = [d for d in dirnames
-                       if not any(match(g, os.path.normpath(os.path.join(reld, d))) for g in exc)]
+                       if decide(os.path.normpath(os.path.join(reld, d)), True) is not False]
         for f in filenames:
             rel = os.path.normpath(os.path.join(reld, f))
-            if any(match(g, rel) for g in exc) or (inc and not any(match(g, rel) for g in inc)):
+            v = decide(rel, False)
+            if v is False or (v is None and whitelist):
                 continue
             out.append(rel)
     return sorted(out)
@@ -266,7 +299,13 @@ def test_glob_as_rg(tmp_path):
     for globs in (["*.c"], ["!*.c"], ["!gen"], ["*.c", "!src/gen"], ["src/*.py"], ["*.py", "*.md"],
                   # "**" segments (they matched as "*": within one segment)
                   ["**/*.c"], ["src/**"], ["!src/**"], ["**/gen/*"], ["src/**/e.c"], ["**"],
-                  ["!**/*.c"], ["src/**/*.c", "!gen"], ["**/**/*.py"], ["a**"]):
+                  ["!**/*.c"], ["src/**/*.c", "!gen"], ["**/**/*.py"], ["a**"],
+                  # The later glob decides (a "!" that matched always won);
+                  # braces; a trailing "/" (directories only), a leading one
+                  # (anchored): each matched nothing or the wrong files.
+                  ["!a.c", "*.c"], ["*.c", "!a.c"], ["!*", "src/**", "*.py"],
+                  ["*.{c,md}"], ["{src,doc}/*"], ["{a,b}.{c,py}"], ["*.py", "!src/"],
+                  ["src/"], ["/src/*.c"], ["/*.c"], ["!gen/", "**/*.c"], ["!/src/gen", "*.c"]):
         r = wc("-r", "-l", *[f"--glob={g}" for g in globs], "ERROR", cwd=root)
         got = sorted(r.stdout.decode().splitlines())
         assert got == glob_reference(root, globs), globs
@@ -275,6 +314,15 @@ def test_glob_as_rg(tmp_path):
                                cwd=root, capture_output=True, check=False)
             assert got == sorted(o.stdout.decode().splitlines()), globs
     assert wc("-r", "-l", "-g", "**/*.c", "ERROR", cwd=root).stdout.count(b"\n") == 3
+    # A FILE given is counted whatever the globs say, as rg searches it.
+    r = wc("-l", "-g", "*.c", "-g", "!b.py", "ERROR", "b.py", cwd=root)
+    assert (r.returncode, r.stdout) == (0, b"b.py\n")
+    # Braces that do not close or that nest, or that make too many
+    # alternatives: a usage error, as rg refuses them.
+    for bad in ("*.{c", "*.c}", "{a,{b,c}}", "{a,b}" * 13):
+        r = wc("-r", "-l", "-g", bad, "ERROR", cwd=root)
+        assert r.returncode == 2 and r.stdout == b"", bad
+        assert b"-g GLOB" in r.stderr, bad
 
 
 def test_glob_double_star_is_linear(tmp_path):

@@ -452,6 +452,21 @@ def test_command_lines_print_the_same_lines(option_files, opts):
             assert r.stdout == want, (name, k, r.stdout, want)
 
 
+def test_command_lines_take_options_between_needle_and_files(tmp_path):
+    """An option between NEEDLE and FILE (wordcount is -j 2 a.txt takes
+    it): the Python command lines refused it ("unrecognized arguments")."""
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"is a word is\nthis is\n")
+    want = reference_count(path.read_bytes(), b"is")
+    for name, argv in _command_lines():
+        if name == "wordcount":
+            continue
+        for args in (["is", "--threads", "2", str(path)], ["is", str(path), "--threads", "1"],
+                     ["--threads", "2", "is", str(path)]):
+            r = subprocess.run(argv(args), capture_output=True, timeout=180)
+            assert (r.returncode, r.stdout) == (0, f"{want}\n".encode()), (name, args, r.stderr)
+
+
 @pytest.mark.parametrize("module,extra", [("dask", "dask"), ("mpi", "mpi4py")])
 def test_command_line_without_its_extra_says_so_and_exits_2(module, extra, tmp_path):
     """`python -m word_count.dask` without dask printed a traceback and
