@@ -152,6 +152,10 @@ def test_count_per_file_is_grep_c(tmp_path):
     assert wc("-c", "ERROR", paths[0]).stdout == grep("-a", "-cw", "ERROR", paths[0]).stdout
     assert wc("-c", "-H", "ERROR", paths[0]).stdout == grep("-a", "-cwH", "ERROR", paths[0]).stdout
     assert wc("-c", "-h", "ERROR", *paths).stdout == grep("-a", "-cwh", "ERROR", *paths).stdout
+    # Without -c too: a count an input, no names and no total line (as
+    # --help says).
+    r = wc("-h", "ERROR", *paths)
+    assert r.stdout == b"".join(f"{grep_ow('ERROR', p)}\n".encode() for p in paths)
 
 
 @needs_grep
