@@ -447,10 +447,15 @@ WC_INLINE int wc_words_unicode(const struct wc_wtext *x, int w, size_t lo,
             }
         }
         if (c < 0x80 && (wc_uni_latin1[c] & 1)) {
-            /* A run of ASCII word units at once. */
+            /* A run of ASCII word units at once.  At least this one: the
+             * masks were made from the units as they were, and a text that
+             * is rewritten while it is counted (a bytearray or a shared
+             * mmap that another thread or process writes) may hold a word
+             * unit now where its mask saw none, which looped for ever. */
             if (run == SIZE_MAX)
                 run = k;
-            k = wc_sepit_next(&ends, k, 1);
+            size_t e = wc_sepit_next(&ends, k, 1);
+            k = e > k ? e : k + 1;
             continue;
         }
         if (c < 0x80 ? (int)(wc_uni_latin1[c] & 1) : wc_uni_isword(c)) {
@@ -498,6 +503,8 @@ WC_INLINE int wc_words_unicode_fold(const struct wc_wtext *x, int w, size_t lo,
                     /* A run of ASCII word units at once: its fold is the
                      * run lower-cased. */
                     size_t e = wc_sepit_next(&ends, k, 1);
+                    if (e <= k) /* rewritten since its mask: see above */
+                        e = k + 1;
                     if (n + (e - k) + 7 > sc->cap &&
                         (rc = wc_scratch_reserve(sc, n + (e - k) + 7)) != WC_OK)
                         return rc;

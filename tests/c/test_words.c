@@ -773,6 +773,59 @@ static void test_freq_cancel(void)
     free(t);
 }
 
+/* ---- a text rewritten while it is counted ------------------------------- */
+
+struct rewrite {
+    char *text;
+    size_t len, words, end;
+};
+
+/* After the first word, every space from unit 10 on becomes a letter, as
+ * a bytearray that another thread writes may change under a count. */
+static int rewrite_after_first(void *ctx, const void *key, size_t len,
+                               int width, size_t pos)
+{
+    struct rewrite *r = ctx;
+    (void)key;
+    (void)width;
+    if (r->words++ == 0)
+        for (size_t k = 10; k < r->len; k++)
+            if (r->text[k] == ' ')
+                r->text[k] = 'x';
+    r->end = pos + len;
+    return 0;
+}
+
+/* The unicode enumerators take a run of ASCII word units from class masks
+ * made ahead and read each unit again: a unit that turned into a word
+ * character after its mask was made (a space then) gave a run of no units,
+ * and the loop never moved on (a frequencies() of a bytearray rewritten by
+ * another thread spun for ever, with the pool's thread too).  Now the count
+ * goes on, and ends: what it counts of a changing text is whatever it is,
+ * but the words it gives end within the text.  An alarm fails the test
+ * instead of letting it hang. */
+static void test_rewritten_text_ends(void)
+{
+    alarm(60);
+    for (int fold = 0; fold <= 1; fold++) {
+        size_t n = 3 * 700;
+        char *t = malloc(n);
+        CHECK(t != NULL, "out of memory");
+        if (t == NULL)
+            return;
+        for (size_t k = 0; k < n; k += 3)
+            memcpy(t + k, "ab ", 3);
+        struct rewrite r = {t, n, 0, 0};
+        wc_word_opts o = {WC_WORDS_UNICODE, fold, WC_UTF8_STRICT, 1};
+        CHECK(wc_words_foreach(t, n, 1, &o, rewrite_after_first, &r, NULL) == WC_OK,
+              "fold %d", fold);
+        CHECK(r.words >= 2 && r.end <= n, "fold %d: %zu words, the last ending at %zu of %zu",
+              fold, r.words, r.end, n);
+        free(t);
+    }
+    alarm(0);
+}
+
 int main(void)
 {
     test_fold_wide_units();
@@ -782,6 +835,7 @@ int main(void)
     test_utf8_replace();
     test_unicode_words();
     test_freq_cancel();
+    test_rewritten_text_ends();
     wc_pool_shutdown();
     return check_report();
 }
