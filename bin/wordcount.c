@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -826,6 +827,25 @@ static int count_needles_fd(struct cli *c, int fd, const wc_io_options *o)
     return rc;
 }
 
+/* read() of fd, again after EINTR, and after EAGAIN once poll() says fd
+ * is readable: an input whose O_NONBLOCK another process set (node does so
+ * to the pipes and terminals it shares) waits as the core's reads wait
+ * (wc_fd_read), where -q, -l, -L and -I failed at once with "Resource
+ * temporarily unavailable". */
+static ssize_t read_waiting(int fd, void *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(fd, buf, n);
+        if (r >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+            return r;
+        if (errno != EINTR) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                return -1;
+        }
+    }
+}
+
 /* The counts of the WORDs in the n bytes at p (whole lines, the input's
  * bytes from offset `at`) added to c->counts.  Returns the count's code. */
 static int count_piece(struct cli *c, const char *p, size_t n, uint64_t at)
@@ -949,9 +969,7 @@ static int count_to_match(struct cli *c, int fd, const wc_io_options *o)
         }
         while (cap - have < piece)
             buf = xreallocarray(buf, cap *= 2, 1);
-        ssize_t r = read(fd, buf + have, piece);
-        if (r < 0 && errno == EINTR)
-            continue;
+        ssize_t r = read_waiting(fd, buf + have, piece);
         if (r < 0) {
             rc = WC_EIO;
             break;
@@ -1032,9 +1050,7 @@ static void count_read_ahead(struct cli *c, const char *path, int fd)
     static char head[BINARY_HEAD];
     size_t n = 0;
     while (n < sizeof head) {
-        ssize_t r = read(fd, head + n, sizeof head - n);
-        if (r < 0 && errno == EINTR)
-            continue;
+        ssize_t r = read_waiting(fd, head + n, sizeof head - n);
         if (r < 0) {
             report(c, path, WC_EIO);
             return;

@@ -636,6 +636,26 @@ def test_quiet_strict_utf8_answers_by_lines_not_by_reads(tmp_path):
     assert r.stderr == b"wordcount: (standard input): not UTF-8 at byte offset 7 (--strict-utf8)\n"
 
 
+def test_non_blocking_stdin_waits_for_input():
+    """Standard input whose O_NONBLOCK another process set (node does so to
+    the pipes it shares): the plain count waited for input, but -q, -l,
+    -L and -I read it themselves and failed at once with "Resource
+    temporarily unavailable" (exit 2).  Each now waits as grep does."""
+    want = {(): (0, b"1\n"), ("-q",): (0, b""), ("-l",): (0, b"(standard input)\n"),
+            ("-L",): (0, b""), ("-I",): (0, b"1\n"), ("-c",): (0, b"1\n")}
+    for opts, (code, out) in want.items():
+        r_fd, w_fd = os.pipe()
+        os.set_blocking(r_fd, False)
+        proc = subprocess.Popen([str(WORDCOUNT), *opts, "is"], stdin=r_fd,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(r_fd)
+        time.sleep(0.2)  # the tool reads before any input is there
+        os.write(w_fd, b"is\n")
+        os.close(w_fd)
+        stdout, stderr = proc.communicate(timeout=60)
+        assert (proc.returncode, stdout, stderr) == (code, out, b""), opts
+
+
 def test_not_one_word_warns():
     r = wc("foo-bar", "-", input=b"foo-bar foo bar\n")
     assert r.stdout == b"0\n" and b"is not one word" in r.stderr
