@@ -886,7 +886,8 @@ static int any_match(const struct cli *c)
  * after each read that got all it asked for, up to MATCH_READ_MAX.  Past
  * MATCH_LINE_MAX bytes without a newline it counts the rest of the input
  * whole (count_needles_fd), in bounded memory; so it does for a regular
- * file past its first MATCH_FILE_HEAD bytes, from the start of the line
+ * file (but where --strict-utf8 applies) past its first MATCH_FILE_HEAD
+ * bytes, from the start of the line
  * it was in: a file is finite, and counted whole it is read in parallel
  * (pread on every thread), where read() copies on one thread (a file of
  * 500 MB without a match took 0.28 s in pieces, 0.085 s whole). */
@@ -910,6 +911,13 @@ static int count_to_match(struct cli *c, int fd, const wc_io_options *o)
     memset(c->counts, 0, c->nneedles * sizeof *c->counts);
     struct stat st;
     int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && o->prefix_len == 0;
+    /* Where bytes that are not UTF-8 are an error, a file is read in pieces
+     * to its end: a match on a line before the first such byte answers
+     * (count_piece's caller below), where the rest counted whole would
+     * only be the error. */
+    if (c->words.utf8 == WC_UTF8_STRICT &&
+        (c->words.words == WC_WORDS_UNICODE || c->words.casefold))
+        regular = 0;
     size_t cap = MATCH_READ, have = o->prefix_len, scan = 0, piece = MATCH_READ;
     while (cap < have)
         cap *= 2;

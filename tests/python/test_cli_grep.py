@@ -634,6 +634,15 @@ def test_quiet_strict_utf8_answers_by_lines_not_by_reads(tmp_path):
         assert b"not UTF-8 at byte offset" in r.stderr, data
     r = wc("--strict-utf8", "-q", "ok", "-", input=b"x\nz caf\xe9\n")
     assert r.stderr == b"wordcount: (standard input): not UTF-8 at byte offset 7 (--strict-utf8)\n"
+    # Past a regular file's first MiBs the rest was counted whole, so there
+    # the same lines gave the error (2) where a pipe of them gave 0.
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x\n" * 6_000_000 + b"ok\ncaf\xe9\n" + b"y\n" * 1000)
+    assert wc("--strict-utf8", "-q", "ok", big).returncode == 0
+    assert wc("--strict-utf8", "-q", "ok", "-", input=big.read_bytes()).returncode == 0
+    r = wc("--strict-utf8", "-l", "y", big)
+    assert (r.returncode, r.stdout) == (2, b"")
+    assert r.stderr == f"wordcount: {big}: not UTF-8 at byte offset 12000006 (--strict-utf8)\n".encode()
 
 
 def test_non_blocking_stdin_waits_for_input():
