@@ -89,10 +89,20 @@ static const struct opt_def opt_defs[] = {
 /* A file filter, in the order given: --include, --exclude (base names, the
  * last one that matches decides, as grep), --glob (rg). */
 enum filter_kind { F_INCLUDE, F_EXCLUDE, F_EXCLUDE_DIR, F_GLOB };
+/* One glob that a -g GLOB's braces make, as it is matched (rg_glob_alt). */
+struct glob_alt {
+    char *glob;    /* its leading and trailing "/" taken off */
+    int dirs_only; /* it ended in "/" */
+    int rel;       /* matched against the path below the FILE given (it
+                    * holds a "/", or started with one), else the base name */
+};
+
 struct filter {
     enum filter_kind kind;
     const char *glob; /* without the '!' of a negated --glob */
     int negated;
+    struct glob_alt *alts; /* --glob: what its braces make */
+    size_t nalts;
 };
 
 enum { LIST_NONE, LIST_WITH, LIST_WITHOUT };
@@ -299,41 +309,67 @@ static void dedup_needles(struct cli *c)
     free(dup);
 }
 
-/* The alternatives a -g GLOB's braces make ({c,h}: 2; two such groups: 4),
- * or 0 for braces that do not close or that nest, which rg refuses too. */
+/* The globs that a -g GLOB's braces make (*.{c,h}: *.c and *.h; two such
+ * groups: 4), onto f->alts, each taken apart as rg_glob_alt matches it, at
+ * most GLOB_ALTERNATIVES_MAX; braces that do not close or that nest (rg
+ * refuses them too), or more alternatives: a usage error.  Made once, so
+ * that a walk matches each file's path against ready globs. */
 #define GLOB_ALTERNATIVES_MAX 4096
-static size_t glob_alternatives(const char *glob)
+static void glob_expand(struct filter *f, const char *glob)
 {
-    size_t n = 1;
-    for (const char *q = glob; *q; q++) {
-        if (*q == '\\' && q[1] != '\0') {
+    const char *open = NULL, *close = NULL;
+    for (const char *q = glob; *q && close == NULL; q++) {
+        if (*q == '\\' && q[1] != '\0')
             q++;
-            continue;
-        }
-        if (*q == '}')
-            return 0;
-        if (*q != '{')
-            continue;
-        size_t alts = 1;
-        for (q++; *q != '}'; q++) {
-            if (*q == '\0' || *q == '{')
-                return 0;
-            if (*q == '\\' && q[1] != '\0')
-                q++;
-            else if (*q == ',')
-                alts++;
-        }
-        if (n > GLOB_ALTERNATIVES_MAX / alts)
-            return GLOB_ALTERNATIVES_MAX + 1;
-        n *= alts;
+        else if (*q == '{' && open != NULL)
+            die_usage("-g GLOB '%s' has braces that nest", f->glob);
+        else if (*q == '{')
+            open = q;
+        else if (*q == '}' && open == NULL)
+            die_usage("-g GLOB '%s' has a '}' that closes nothing", f->glob);
+        else if (*q == '}')
+            close = q;
     }
-    return n;
+    if (open != NULL && close == NULL)
+        die_usage("-g GLOB '%s' has braces that do not close", f->glob);
+    if (open == NULL) {
+        if (f->nalts == GLOB_ALTERNATIVES_MAX)
+            die_usage("-g GLOB '%s' makes more than %d globs", f->glob,
+                      GLOB_ALTERNATIVES_MAX);
+        f->alts = xreallocarray(f->alts, f->nalts + 1, sizeof *f->alts);
+        struct glob_alt *a = &f->alts[f->nalts++];
+        size_t n = strlen(glob);
+        a->dirs_only = n > 1 && glob[n - 1] == '/';
+        int anchored = glob[0] == '/';
+        a->glob = xmalloc(n + 1);
+        memcpy(a->glob, glob + anchored, n + 1 - (size_t)anchored);
+        if (a->dirs_only)
+            a->glob[n - 1 - (size_t)anchored] = '\0';
+        a->rel = anchored || strchr(a->glob, '/') != NULL;
+        return;
+    }
+    /* Each alternative of the first braces in turn, the rest after it
+     * expanded by the call. */
+    size_t pre = (size_t)(open - glob), post = strlen(close + 1);
+    char *alt = xmalloc(strlen(glob) + 1);
+    for (const char *a = open + 1; a <= close;) {
+        const char *e = a;
+        while (e < close && *e != ',')
+            e += *e == '\\' && e + 1 < close ? 2 : 1;
+        memcpy(alt, glob, pre);
+        memcpy(alt + pre, a, (size_t)(e - a));
+        memcpy(alt + pre + (size_t)(e - a), close + 1, post + 1);
+        glob_expand(f, alt);
+        a = e + 1;
+    }
+    free(alt);
 }
 
 static void add_filter(struct cli *c, enum filter_kind kind, const char *glob)
 {
     c->filters = xreallocarray(c->filters, c->nfilters + 1, sizeof *c->filters);
     struct filter *f = &c->filters[c->nfilters++];
+    memset(f, 0, sizeof *f);
     f->kind = kind;
     f->negated = kind == F_GLOB && glob[0] == '!';
     f->glob = f->negated ? glob + 1 : glob;
@@ -341,10 +377,7 @@ static void add_filter(struct cli *c, enum filter_kind kind, const char *glob)
         return;
     if (!f->negated)
         c->has_include_glob = 1;
-    size_t alts = glob_alternatives(f->glob);
-    if (alts == 0 || alts > GLOB_ALTERNATIVES_MAX)
-        die_usage(alts == 0 ? "-g GLOB '%s' has braces that do not close or that nest"
-                            : "-g GLOB '%s' makes more than 4096 alternatives", glob);
+    glob_expand(f, f->glob);
 }
 
 static void apply(struct cli *c, enum opt_id id, const char *arg)
@@ -1179,54 +1212,20 @@ static int name_suffix_matches(const char *glob, const char *path)
     }
 }
 
-/* Whether an rg glob (-g, without its '!') matches: braces give
- * alternatives (*.{c,h}); a trailing "/" matches directories only, and a
- * leading "/" anchors it (at the FILE given); a glob with a "/" is matched
- * against rel (the path below the FILE given), else against the base
- * name, as rg's overrides are.  Alternatives are matched one by one: at
- * most GLOB_ALTERNATIVES_MAX (add_filter), each matched in linear time. */
-static int rg_glob_matches(const char *glob, const char *rel, const char *base,
-                           int is_dir)
+/* Whether a -g GLOB (without its '!') matches: any of the globs its
+ * braces make (glob_expand), one ending in "/" only a directory, one with
+ * a "/" (a leading one too) matched against rel (the path below the FILE
+ * given), else against the base name, as rg's overrides are.  At most
+ * GLOB_ALTERNATIVES_MAX globs, each matched in linear time. */
+static int rg_glob_matches(const struct filter *f, const char *rel,
+                           const char *base, int is_dir)
 {
-    const char *open = NULL;
-    for (const char *q = glob; *q && open == NULL; q++) {
-        if (*q == '\\' && q[1] != '\0')
-            q++;
-        else if (*q == '{')
-            open = q;
+    for (size_t k = 0; k < f->nalts; k++) {
+        const struct glob_alt *a = &f->alts[k];
+        if ((!a->dirs_only || is_dir) && glob_matches(a->glob, a->rel ? rel : base))
+            return 1;
     }
-    if (open != NULL) { /* each alternative of the first braces in turn */
-        const char *close = open + 1;
-        while (*close != '}')
-            close += *close == '\\' && close[1] != '\0' ? 2 : 1;
-        size_t pre = (size_t)(open - glob), post = strlen(close + 1);
-        char *alt = xmalloc(strlen(glob) + 1);
-        int hit = 0;
-        for (const char *a = open + 1; !hit && a <= close;) {
-            const char *e = a;
-            while (e < close && *e != ',')
-                e += *e == '\\' && e + 1 < close ? 2 : 1;
-            memcpy(alt, glob, pre);
-            memcpy(alt + pre, a, (size_t)(e - a));
-            memcpy(alt + pre + (size_t)(e - a), close + 1, post + 1);
-            hit = rg_glob_matches(alt, rel, base, is_dir);
-            a = e + 1;
-        }
-        free(alt);
-        return hit;
-    }
-    size_t n = strlen(glob);
-    int dirs_only = n > 1 && glob[n - 1] == '/';
-    if (dirs_only && !is_dir)
-        return 0;
-    int anchored = glob[0] == '/';
-    char *g = xmalloc(n + 1);
-    memcpy(g, glob + anchored, n + 1 - (size_t)anchored);
-    if (dirs_only)
-        g[n - 1 - (size_t)anchored] = '\0';
-    int hit = glob_matches(g, anchored || strchr(g, '/') ? rel : base);
-    free(g);
-    return hit;
+    return 0;
 }
 
 /* What the -g globs say of a path: the last one that matches decides (1:
@@ -1238,7 +1237,7 @@ static int globs_decide(const struct cli *c, const char *rel, const char *base,
     int decided = -1;
     for (size_t k = 0; k < c->nfilters; k++) {
         const struct filter *f = &c->filters[k];
-        if (f->kind == F_GLOB && rg_glob_matches(f->glob, rel, base, is_dir))
+        if (f->kind == F_GLOB && rg_glob_matches(f, rel, base, is_dir))
             decided = !f->negated;
     }
     return decided;
@@ -1694,6 +1693,11 @@ static void cli_free(struct cli *c)
     free(c->needles);
     free(c->lens);
     free(c->files);
+    for (size_t k = 0; k < c->nfilters; k++) {
+        for (size_t a = 0; a < c->filters[k].nalts; a++)
+            free(c->filters[k].alts[a].glob);
+        free(c->filters[k].alts);
+    }
     free(c->filters);
     for (size_t k = 0; k < c->nbufs; k++)
         free(c->bufs[k]);
