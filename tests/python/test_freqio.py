@@ -340,7 +340,7 @@ def test_stream_words_before_a_long_word_are_counted_in_one_read(words, casefold
     edge near the end, the stream took the first edge after the last one
     counted, so each read counted one word and moved the rest of the
     buffer: 30,000 short words before a long one took 29,996 reads of 2
-    bytes (quadratic: 7.9 s for 4 MB with blocks of 1 MiB).  Now the last
+    bytes (quadratic: 7.8 s for 3.9 MB with blocks of 1 MiB).  Now the last
     edge before the long word, and a buffer whose carried word fills half
     of it grows before the next read: a few reads for the whole stream."""
     block = 1 << 16

@@ -231,7 +231,7 @@ def test_count_range_long_line_in_short_reads_is_linear():
     """One long line read 8 KiB at a time (as from a pipe): each read
     searched the whole buffer for its last "\n" again, so a line 4 times
     longer took about 16 times as long (28x measured; a 128 MiB line in
-    64 KiB reads took 4 s).  CPU time of 4n over n, best of 3: about 4
+    64 KiB reads took 4.35 s).  CPU time of 4n over n, best of 3: about 4
     when linear."""
     from word_count._ranges import count_range
 
