@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import sysconfig
 
@@ -47,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sys.stdout.flush()
     sys.stderr.flush()
+    # Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored
+    # across exec: the tool would then see EPIPE and say "write error" with
+    # exit 2 where `wordcount ... | head` ends silently by SIGPIPE.
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     try:
         os.execv(exe, [exe, *args])
     except OSError as e:

@@ -22,7 +22,8 @@ as ``word_count.frequencies(top=K)`` orders them; K 0 prints none, K
 ``all`` every word.  Files whose size is not known (``/proc`` files report 0;
 FIFOs) are read whole, as streams, each by one rank, as ``search_file``
 reads them.  Failures are reported in one line ``word_count.mpi: ...`` and
-exit status 2 (1 means "none found").
+exit status 2 (1 means "none found"); a file that cannot be read is
+reported so and the others are still counted and printed, as grep does.
 
 Threads: each rank uses all the CPUs of its node by default (the core
 reads each of its ranges in blocks on that many threads); with several ranks on one

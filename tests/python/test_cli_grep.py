@@ -15,6 +15,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -897,6 +898,24 @@ def test_python_m_word_count(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(main, "find_wordcount", lambda: None)
     assert main.main(["x"]) == 2
     assert "the wordcount tool is not installed" in capsys.readouterr().err
+
+
+def test_python_m_word_count_ends_by_sigpipe_as_wordcount_does(tmp_path):
+    """`python -m word_count --top all FILE | head -1` ends silently by
+    SIGPIPE, as `wordcount` started by a shell does: Python ignores SIGPIPE
+    and the tool inherited that across exec, so it said "write error:
+    Broken pipe" and exited 2.  Started here with the default SIGPIPE (the
+    shell's), as the plain tool is."""
+    path = tmp_path / "words.txt"
+    path.write_bytes(b" ".join(b"w%d" % i for i in range(200_000)) + b"\n")
+    for cmd in ([str(WORDCOUNT)], [sys.executable, "-m", "word_count"]):
+        p = subprocess.Popen([*cmd, "--top", "all", str(path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        assert p.stdout.readline().endswith(b"\n")
+        p.stdout.close()
+        err = p.stderr.read()
+        assert p.wait(timeout=60) == -signal.SIGPIPE, (cmd, err)
+        assert err == b"", cmd
 
 
 def help_options(text: str) -> set[str]:
