@@ -9,7 +9,7 @@ import argparse
 import os
 import signal
 import sys
-from typing import BinaryIO, Callable, NoReturn, Optional
+from typing import BinaryIO, Callable, NoReturn, Optional, Sequence
 
 
 def add_word_options(p: argparse.ArgumentParser) -> None:
@@ -18,6 +18,26 @@ def add_word_options(p: argparse.ArgumentParser) -> None:
                         "(letters, digits and underscores, as Python's \\w)")
     p.add_argument("-i", "--ignore-case", dest="casefold", action="store_true",
                    help="compare words after Unicode full case folding")
+
+
+def parse_intermixed(p: argparse.ArgumentParser,
+                     argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """p.parse_intermixed_args(argv) (options between NEEDLE and the files
+    too), with "--" ending the options: argparse's intermixed parse drops
+    the "--" and then takes a "-v" after it for an option (every CPython
+    from 3.9 to 3.13), so no NEEDLE or file could start with "-".  What
+    follows "--" is parsed as stand-ins that cannot be options, then put
+    back; the positionals are p's one "args" list."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--" not in argv:
+        return p.parse_intermixed_args(argv)
+    cut = argv.index("--")
+    after = argv[cut + 1:]
+    # NUL cannot be in a command-line argument, so no real one is a stand-in.
+    stand_in = {f"\0word_count {i}": arg for i, arg in enumerate(after)}
+    a = p.parse_intermixed_args(argv[:cut] + list(stand_in))
+    a.args = [stand_in.get(arg, arg) for arg in a.args]
+    return a
 
 
 def word_options(a: argparse.Namespace) -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 from collections import Counter
 from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence, Tuple
 
@@ -80,6 +81,21 @@ def line_start(f: BinaryIO, x: int, size: int, grown: bool = False) -> int:
             return pos + i + 1
         pos += len(probe)
     return size
+
+
+def open_range_file(path) -> BinaryIO:
+    """The local file at `path`, opened to look for its ranges' line starts
+    (line_range), unbuffered.  O_NONBLOCK, as the C core opens a range: a
+    FIFO put in the planned file's place is not waited for (its seek fails
+    with ESPIPE) where a plain open() waited for a writer for ever; a
+    regular file does not see the flag."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+                 | getattr(os, "O_NOCTTY", 0))
+    try:
+        return open(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def line_range(f: BinaryIO, lo: int, hi: int, size: int) -> Tuple[int, int]:

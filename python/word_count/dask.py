@@ -77,9 +77,10 @@ except ImportError as _e:
 import word_count
 
 from . import _word_count
-from ._cli import add_word_options, word_options, write_top_arrays
+from ._cli import add_word_options, parse_intermixed, word_options, write_top_arrays
 from ._ranges import (NO_TOP, add_top_option, check_top, count_file, count_file_range,
-                      count_stream, count_stream_range, line_range, merge, top_words)
+                      count_stream, count_stream_range, line_range, merge, open_range_file,
+                      top_words)
 
 __all__ = ["search_files", "frequencies_files", "frequencies_files_arrays", "main"]
 
@@ -140,8 +141,12 @@ def _open(fs, path: str):
     memory file system hands every open() of a file the same object, whose
     one position tasks on threads would share (they miscounted, or found
     the file shorter than planned): there, a view of its bytes with a
-    position of its own."""
+    position of its own.  A local file is opened as the MPI ranks open
+    theirs (open_range_file)."""
     from fsspec.implementations.memory import MemoryFileSystem
+    if _is_local(fs):
+        # Not waiting for a FIFO put in the planned file's place.
+        return open_range_file(path)
     f = fs.open(path, "rb")
     if isinstance(fs, MemoryFileSystem) and hasattr(f, "getbuffer"):
         return _BufferFile(f.getbuffer())
@@ -209,6 +214,15 @@ def _files(urlpath, storage_options) -> list:
     out = []
     for item in urlpath:
         item = os.fspath(item)
+        if isinstance(item, bytes):
+            item = os.fsdecode(item)
+        if os.path.exists(item):
+            # A local file by that name is that file: fsspec would read "::"
+            # in it as a chain of URLs ("a::b.txt" is its file "a:") and a
+            # leading "file:" as a protocol.
+            from fsspec.implementations.local import LocalFileSystem
+            out.append((LocalFileSystem(), os.path.abspath(item)))
+            continue
         fs, path = url_to_fs(item, **(storage_options or {}))
         if fs.exists(path):
             out.append((fs, path))
@@ -391,7 +405,7 @@ def _one_line(e: BaseException) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     p = _parser()
-    a = p.parse_intermixed_args(argv)  # options between NEEDLE and PATH too
+    a = parse_intermixed(p, argv)  # options between NEEDLE and the files too
     options = word_options(a)
     if a.threads is not None:
         options["threads"] = a.threads

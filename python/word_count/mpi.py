@@ -43,9 +43,9 @@ import word_count
 __all__ = ["split_ranges", "line_start", "line_range", "count_range", "CHUNK", "main"]
 
 from . import _word_count
-from ._cli import add_word_options, run_main, word_options, write_top_arrays
+from ._cli import add_word_options, parse_intermixed, run_main, word_options, write_top_arrays
 from ._ranges import (CHUNK, NO_TOP, add_top_option, count_file, count_file_range, count_range,
-                      line_range, line_start, split_ranges)
+                      line_range, line_start, open_range_file, split_ranges)
 
 Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of that file
 
@@ -68,7 +68,7 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
                 got = count_file(paths[i], needle, options, arrays=True)
                 start = end = 0
             else:
-                with open(paths[i], "rb", buffering=0) as f:
+                with open_range_file(paths[i]) as f:
                     start, end = line_range(f, lo, hi, sizes[i])
                 if start >= end:
                     continue
@@ -167,7 +167,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if rank != 0:
             sys.stderr = sys.stdout = open(os.devnull, "w")
-        a = p.parse_intermixed_args(argv)  # options between NEEDLE and FILE too
+        a = parse_intermixed(p, argv)  # options between NEEDLE and the files too
         if a.top is NO_TOP and len(a.args) < 2:
             p.error("give a NEEDLE and at least one FILE (or --top K and files)")
     except SystemExit as e:

@@ -602,3 +602,76 @@ def test_a_list_of_paths_takes_each_file_as_it_is(tmp_path, monkeypatch):
             wd.search_files(missing, "is")
     r = _cli("is", "a[1].txt", "b.txt", "what?.txt")
     assert (r.returncode, r.stdout) == (0, b"%d\n" % want("a[1].txt", "b.txt", "what?.txt"))
+
+
+def test_a_local_file_is_that_file_whatever_fsspec_reads_in_its_name(tmp_path, monkeypatch):
+    """A list item that names a local file is that file: fsspec read "::"
+    as a chain of URLs, so "a::b.txt" was reported missing, or silently
+    became the file "a:" when one existed, and "file:x.txt" became
+    "x.txt".  Oracle: each file's bytes split at spaces."""
+    monkeypatch.chdir(tmp_path)
+    files = {"a::b.txt": b"a b a\n", "a:": b"a a a a a a a\n", "file:x.txt": b"a\n",
+             "x.txt": b"a a a a a\n"}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    for name, data in files.items():
+        want = data.split().count(b"a")
+        assert wd.search_files([name], "a", blocksize=3) == want, name
+        assert wd.search_files([str(tmp_path / name)], "a") == want, name
+        assert wd.frequencies_files([name]) == Counter(data.split()), name
+    r = _cli("a", "a::b.txt", "file:x.txt")
+    assert (r.returncode, r.stdout) == (0, b"3\n"), r.stderr
+
+
+def test_cli_double_dash_ends_the_options(tmp_path, monkeypatch):
+    """`--` ends the options, so a NEEDLE or a file may start with "-":
+    argparse's intermixed parse took the "-v" after "--" for an option
+    ("unrecognized arguments").  Oracle: bytes split at spaces."""
+    monkeypatch.chdir(tmp_path)
+    data = b"-v a -v -d.txt\n"
+    (tmp_path / "-d.txt").write_bytes(data)
+    (tmp_path / "-e.txt").write_bytes(b"-v\n")
+    for args, want in ((["--", "-v", "-d.txt"], b"2\n"),
+                       (["--", "-v", "-d.txt", "-e.txt"], b"3\n"),
+                       (["-v", "--blocksize", "3", "--", "-d.txt"], None),
+                       (["--blocksize", "3", "--", "-v", "-d.txt"], b"2\n"),
+                       (["a", "--", "-d.txt"], b"1\n"),
+                       (["--top", "1", "--", "-d.txt"],
+                        b"      2 -v\n")):
+        r = _cli(*args)
+        if want is None:  # "-v" before "--" is still an option
+            assert r.returncode == 2 and b"unrecognized arguments: -v" in r.stderr, r
+            continue
+        assert (r.returncode, r.stdout, r.stderr) == (0, want, b""), args
+    assert data.split().count(b"-v") == 2
+
+
+def test_a_fifo_in_a_planned_files_place_is_not_waited_for(tmp_path):
+    """A regular file planned into ranges, then replaced by a FIFO with no
+    writer before its task runs: the task's look for line starts opened it
+    with a blocking open() and waited for ever; it is an error now (ESPIPE,
+    as the C core's own open of a range gives).  In a child, so that a hang
+    is a failure and not a stuck suite."""
+    script = r"""
+import errno, os, sys
+import word_count.dask as wd
+os.chdir(sys.argv[1])
+open("f.txt", "wb").write(b"a b\na a\n")
+parts = wd._ranges("f.txt", 4, None)
+assert len(parts) == 2, parts
+os.remove("f.txt"); os.mkfifo("f.txt")
+for part in parts:
+    try:
+        wd._over_range(*part, b"a", {})
+    except OSError as e:
+        assert e.errno == errno.ESPIPE, e
+    else:
+        raise AssertionError("counted a FIFO as a planned range")
+print("ok")
+"""
+    try:
+        r = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                           timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a task waited for the FIFO's writer")
+    assert (r.returncode, r.stdout) == (0, b"ok\n"), r.stderr

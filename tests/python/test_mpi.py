@@ -307,3 +307,45 @@ def test_rank_decode_error_names_its_offset_in_the_file(tmp_path):
         acc, errors = wm._rank_work([str(path)], [len(data)], [(0, lo, len(data))], None,
                                     {"words": "unicode"})
         assert len(errors) == 1 and f"at byte offset {at} of" in errors[0], errors
+
+
+def test_a_fifo_in_a_planned_files_place_is_not_waited_for(tmp_path):
+    """A rank's ranges of a file that was replaced by a FIFO with no writer
+    after rank 0 planned them: the rank's look for line starts opened it
+    with a blocking open() and waited for ever; it is reported now (ESPIPE,
+    as the C core's own open of a range gives).  In a child, so that a hang
+    is a failure."""
+    script = r"""
+import os, sys
+import word_count.mpi as wm
+os.chdir(sys.argv[1])
+open("f.txt", "wb").write(b"a b\na a\n")
+sizes, errors = wm._plan(["f.txt"])
+assert (sizes, errors) == ([8], []), (sizes, errors)
+os.remove("f.txt"); os.mkfifo("f.txt")
+count, errors = wm._rank_work(["f.txt"], sizes, wm._my_ranges(sizes, 0, 1), b"a", {})
+assert count == 0 and errors == ["f.txt: " + os.strerror(29)], (count, errors)
+print("ok")
+"""
+    try:
+        r = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
+                           timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a rank waited for the FIFO's writer")
+    assert (r.returncode, r.stdout) == (0, b"ok\n"), r.stderr
+
+
+@needs_mpi
+def test_mpiexec_double_dash_ends_the_options(tmp_path):
+    """`--` ends the options: a NEEDLE or FILE may start with "-" (the
+    intermixed parse took "-v" after "--" for an option).  Oracle: bytes
+    split at spaces."""
+    data = b"-v a -v\n"
+    path = tmp_path / "-d.txt"
+    path.write_bytes(data)
+    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, "-m", "word_count.mpi", "--", "-v",
+                        "-d.txt"], capture_output=True, timeout=120, cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (0, b"%d\n" % data.split().count(b"-v")), r.stderr
+    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, "-m", "word_count.mpi", "--top", "1",
+                        "--", "-d.txt"], capture_output=True, timeout=120, cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (0, b"      2 -v\n"), r.stderr
