@@ -356,6 +356,28 @@ static int wc_join(struct wc_job *job, void (*wait)(void *), void *wait_arg)
     return WC_OK;
 }
 
+/* The caller's thread ended inside its job (pthread_cleanup_push in
+ * wc_pool_run_wait): CPython ends a thread that takes the GIL back while the
+ * interpreter is finalizing (pthread_exit, 3.9-3.13), and the progress
+ * callback and a stream's reads take it back in the middle of a job.  The
+ * job and its tasks' data live on that thread's stack, which goes with it:
+ * its workers take no more tasks and are waited for first. */
+static void wc_abandon(void *arg)
+{
+    struct wc_job *job = arg;
+    if (job->wanted == 0)
+        return;
+    atomic_store(&job->next, job->ntasks);
+    pthread_mutex_lock(&wc_mu);
+    if (job->gen == wc_pool_generation()) {
+        if (job->joined < job->wanted)
+            wc_unqueue(job);
+        while (job->active > 0)
+            pthread_cond_wait(&wc_done_cv, &wc_mu);
+    }
+    pthread_mutex_unlock(&wc_mu);
+}
+
 int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks)
 {
     return wc_pool_run_wait(threads, fn, ctx, ntasks, NULL, NULL);
@@ -388,9 +410,10 @@ int wc_pool_run_wait(int threads, wc_task_fn fn, void *ctx, size_t ntasks,
         pthread_mutex_unlock(&wc_mu);
     }
 
+    int rc = WC_OK;
+    pthread_cleanup_push(wc_abandon, &job);
     wc_run_tasks(&job);
 
-    int rc = WC_OK;
     if (job.wanted > 0) {
         pthread_mutex_lock(&wc_mu);
         if (job.gen != wc_pool_generation()) {
@@ -406,6 +429,7 @@ int wc_pool_run_wait(int threads, wc_task_fn fn, void *ctx, size_t ntasks,
         }
         pthread_mutex_unlock(&wc_mu);
     }
+    pthread_cleanup_pop(0);
     return rc;
 }
 

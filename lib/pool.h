@@ -17,6 +17,10 @@ typedef void (*wc_task_fn)(void *ctx, size_t task);
  * Returns WC_OK, or WC_EFORKED in the child of a fork() that the calling
  * thread made during the job (from a callback), when tasks that workers had
  * begun are lost with them: the job's result is then incomplete.
+ * A caller's thread that ends inside the job (pthread_exit from a callback,
+ * as CPython ends a thread that takes the GIL back while it finalizes)
+ * first stops the job's workers from taking more tasks and waits for them
+ * to leave it: the job lives on that thread's stack.
  */
 int wc_pool_run(int threads, wc_task_fn fn, void *ctx, size_t ntasks);
 

@@ -8,6 +8,8 @@
  *    once, so that jobs share the workers;
  *  - many threads calling wc_count_parallel at once with changing thread
  *    counts and kernels, every count checked against a literal reference;
+ *  - a caller's thread that ends inside its job (pthread_exit in its wait
+ *    or its own task): no worker is in the job's tasks once it is gone;
  *  - wc_pool_shutdown and restart, repeated;
  *  - fork() while another thread is inside a parallel count: the child
  *    counts in parallel and exits in time (skipped under TSan, whose runtime
@@ -151,6 +153,93 @@ static void test_pool_run_wait(void)
     }
     if (tried == 50)
         printf("run_wait: no task ran on a worker in 50 tries (not checked)\n");
+}
+
+/* ---- the caller's thread ends inside its job ---------------------------- */
+
+/* CPython ends a thread that takes the GIL back while the interpreter is
+ * finalizing (pthread_exit, from the progress callback in the middle of a
+ * job).  The job lives on that thread's stack: when the thread is gone (its
+ * join returns), no worker may be inside the job's tasks nor take another.
+ * The thread ends in the caller's wait for a worker's long task, or in a
+ * task of its own with tasks left. */
+struct ending {
+    pthread_t caller;
+    int in_own_task; /* pthread_exit in the caller's task, not its wait */
+    atomic_int on_worker, in_task, started, after;
+};
+
+static void ending_task(void *ctx, size_t task)
+{
+    struct ending *e = ctx;
+    (void)task;
+    if (pthread_equal(pthread_self(), e->caller)) {
+        /* A worker inside a task first (or the caller would run them all
+         * before one wakes). */
+        for (int ms = 0; ms < 10000 && !atomic_load(&e->on_worker); ms++)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+        if (e->in_own_task)
+            pthread_exit(NULL);
+        return;
+    }
+    atomic_fetch_add(&e->started, 1);
+    atomic_fetch_add(&e->in_task, 1);
+    atomic_store(&e->on_worker, 1);
+    nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+    atomic_fetch_sub(&e->in_task, 1);
+}
+
+static void ending_wait(void *ctx)
+{
+    (void)ctx;
+    pthread_exit(NULL);
+}
+
+static void *ending_main(void *arg)
+{
+    struct ending *e = arg;
+    e->caller = pthread_self();
+    (void)wc_pool_run_wait(2, ending_task, e, 32, ending_wait, e);
+    atomic_store(&e->after, 1); /* not reached: the thread ended */
+    return NULL;
+}
+
+static void test_caller_ends_inside_its_job(void)
+{
+    for (int own = 0; own <= 1; own++) {
+        int tried = 0;
+        for (; tried < 20; tried++) {
+            struct ending *e = calloc(1, sizeof *e);
+            CHECK(e != NULL, "calloc");
+            if (e == NULL)
+                return;
+            e->in_own_task = own;
+            pthread_t th;
+            CHECK(pthread_create(&th, NULL, ending_main, e) == 0, "create");
+            pthread_join(th, NULL);
+            int in_task = atomic_load(&e->in_task);
+            int started = atomic_load(&e->started);
+            nanosleep(&(struct timespec){0, 300 * 1000000L}, NULL);
+            int on_worker = atomic_load(&e->on_worker);
+            if (!on_worker) { /* no worker joined: the caller ran them all */
+                free(e);
+                continue;
+            }
+            CHECK(!atomic_load(&e->after), "the caller returned from its job");
+            CHECK(in_task == 0,
+                  "%s: a worker still in the job's task when its caller was gone",
+                  own ? "own task" : "wait");
+            CHECK(atomic_load(&e->started) == started,
+                  "%s: a worker took a task after the job's caller was gone",
+                  own ? "own task" : "wait");
+            CHECK(started <= 2, "%s: the worker ran %d of the tasks left",
+                  own ? "own task" : "wait", started);
+            free(e);
+            break;
+        }
+        if (tried == 20)
+            printf("caller ends: no task ran on a worker in 20 tries (not checked)\n");
+    }
 }
 
 /* ---- many callers of wc_count_parallel --------------------------------- */
@@ -613,6 +702,7 @@ int main(void)
 {
     test_pool_run();
     test_pool_run_wait();
+    test_caller_ends_inside_its_job();
     test_many_callers();
     test_shutdown_restart();
     if (emulated()) /* qemu-user aborts in a child forked from threads */
