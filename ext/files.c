@@ -259,6 +259,18 @@ static PyObject *wc_freq_result(PyObject *module, wc_freq *f, Py_ssize_t top,
 
 /* ---- streams --------------------------------------------------------------- */
 
+/* fileobj.<name>() as an int: its __index__, as on 3.10+ (3.9's
+ * PyLong_AsLong also took a float's __int__).  A new reference or NULL. */
+static PyObject *wc_call_index(PyObject *fileobj, const char *name)
+{
+    PyObject *r = PyObject_CallMethod(fileobj, name, NULL);
+    if (r == NULL)
+        return NULL;
+    PyObject *i = PyNumber_Index(r);
+    Py_DECREF(r);
+    return i;
+}
+
 /* 1 when obj reads as `base` does (its read and readinto are base's own:
  * an object whose class or instance overrides either, to decrypt or
  * transform what it reads, is read through them, not through its
@@ -373,7 +385,7 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
         Py_DECREF(r);
         /* tell() is the logical position, whatever the object buffered:
          * count from there, then seek() the object to where the fd ends. */
-        r = PyObject_CallMethod(fileobj, "tell", NULL);
+        r = wc_call_index(fileobj, "tell");
         if (r == NULL)
             return -1;
         long long pos = PyLong_AsLongLong(r);
@@ -463,7 +475,7 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
 static int wc_stream_fd(const char *fname, PyObject *fileobj, int buffered,
                         wc_target *t, wc_io_options *opt, wc_call *call)
 {
-    PyObject *r = PyObject_CallMethod(fileobj, "fileno", NULL);
+    PyObject *r = wc_call_index(fileobj, "fileno");
     if (r == NULL)
         return -1;
     long lfd = PyLong_AsLong(r);

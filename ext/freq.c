@@ -30,12 +30,23 @@ static PyObject *wc_exact_needle(PyObject *nd, int is_str, Py_ssize_t k)
         Py_INCREF(nd);
         return nd;
     }
-    if (PyBytes_Check(nd))
-        return PyBytes_FromStringAndSize(PyBytes_AS_STRING(nd), PyBytes_GET_SIZE(nd));
+    if (!PyObject_CheckBuffer(nd)) {
+        PyErr_Format(PyExc_TypeError,
+                     "needles must be bytes-like like contents, but needle %zd "
+                     "is '%.200s'", k, Py_TYPE(nd)->tp_name);
+        return NULL;
+    }
+    /* The bytes its buffer gives, as search() reads a needle (a bytes
+     * subclass's __buffer__ too, on 3.12+); a released or non-contiguous
+     * buffer fails here as it does there. */
+    PyObject *copy = wc_bytes_copy(nd, "needle");
+    if (copy == NULL || PyBytes_Check(nd))
+        return copy;
     /* Each needle is a key of the result: one the caller could not use as a
      * key (a bytearray) is refused before the count, not after.  The object
      * is ours (held by our tuple) while its __hash__ runs. */
     if (PyObject_Hash(nd) == -1) {
+        Py_DECREF(copy);
         /* Unhashable: a TypeError, made to say why a key is needed (a
          * writable memoryview says so with a ValueError).  Any other
          * exception of a __hash__ (Ctrl-C, MemoryError) is its own. */
@@ -49,7 +60,7 @@ static PyObject *wc_exact_needle(PyObject *nd, int is_str, Py_ssize_t k)
                      Py_TYPE(nd)->tp_name);
         return NULL;
     }
-    return wc_bytes_copy(nd, "needle");
+    return copy;
 }
 
 /* The needles as a new tuple of exact str or bytes (wc_exact_needle), taken
@@ -58,8 +69,9 @@ static PyObject *wc_exact_needle(PyObject *nd, int is_str, Py_ssize_t k)
  * change) is never read again.  NULL with an exception. */
 static PyObject *wc_exact_needles(PyObject *needles, int is_str)
 {
-    if (PyUnicode_Check(needles) || PyBytes_Check(needles) ||
-        PyByteArray_Check(needles)) {
+    if (PyUnicode_Check(needles) || PyObject_CheckBuffer(needles)) {
+        /* bytes, bytearray, memoryview, mmap, array: one text, not needles
+         * (iterated, their items are ints or single bytes). */
         PyErr_Format(PyExc_TypeError,
                      "needles must be an iterable of %s, not a single '%.200s' "
                      "(pass [needle])", is_str ? "str" : "bytes",

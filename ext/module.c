@@ -71,6 +71,20 @@ static int wc_counter_init_known(wc_state *st)
     return known < 0 ? -1 : 0;
 }
 
+/* c (a new reference, or NULL) if it is a dict, the words' counts are put
+ * in with PyDict_SetItem; else NULL with TypeError (a Counter.__new__
+ * replaced by one that returns something else: SystemError, before). */
+static PyObject *wc_checked_counter(PyObject *c)
+{
+    if (c == NULL || PyDict_Check(c))
+        return c;
+    PyErr_Format(PyExc_TypeError,
+                 "collections.Counter() returned '%.200s', not a dict",
+                 Py_TYPE(c)->tp_name);
+    Py_DECREF(c);
+    return NULL;
+}
+
 PyObject *wc_new_counter(wc_state *st)
 {
     /* Counter() costs about 0.3 us, most of it running __init__ in Python,
@@ -92,10 +106,10 @@ PyObject *wc_new_counter(wc_state *st)
                 return NULL;
             PyObject *c = tp->tp_new(tp, args, NULL);
             Py_DECREF(args);
-            return c;
+            return wc_checked_counter(c);
         }
     }
-    return PyObject_CallNoArgs(st->counter);
+    return wc_checked_counter(PyObject_CallNoArgs(st->counter));
 }
 
 /* ---- the module -------------------------------------------------------- */

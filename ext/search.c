@@ -55,11 +55,13 @@ static PyObject *wc_search_words(PyObject *contents, PyObject *needle,
                      Py_TYPE(contents)->tp_name, Py_TYPE(needle)->tp_name);
         return NULL;
     }
+    /* The contents first, as wc_get_pair takes them: a needle's __buffer__
+     * (3.12+) then runs with them exported, so it cannot resize them. */
     wc_text pat, text;
-    if (wc_get_text(needle, "needle", &pat) < 0)
+    if (wc_get_text(contents, "contents", &text) < 0)
         return NULL;
-    if (wc_get_text(contents, "contents", &text) < 0) {
-        wc_text_release(&pat);
+    if (wc_get_text(needle, "needle", &pat) < 0) {
+        wc_text_release(&text);
         return NULL;
     }
     wc_word_opts o = *opts;

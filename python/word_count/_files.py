@@ -63,13 +63,31 @@ def _desc(path):
 
 
 def _stream_desc(fileobj):
-    name = getattr(fileobj, "name", None)
-    return None if name is None else str(name)
+    """A stream's name for its bar, read only for progress=True (a callable
+    for _call): the object's `name` is its own code, and may raise or be
+    anything; the C core counts the stream whatever it is."""
+    def desc():
+        try:
+            name = fileobj.name
+        except Exception:
+            return None
+        return None if name is None else _text(name)
+    return desc
+
+
+def _text(name):
+    try:
+        return os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else str(name)
+    except Exception:
+        return None
 
 
 def _call(fn, progress, desc, *args, **kwargs):
     """fn(*args, progress=..., **kwargs), with progress=True made a tqdm bar
-    (named `desc`) that is closed however the call ends."""
+    (named `desc`, or what it returns when it is a callable: called only for
+    the bar) that is closed however the call ends."""
+    if callable(desc):
+        desc = desc() if progress is True else None
     cb, bar = _progress(progress, desc)
     try:
         return fn(*args, progress=cb, **kwargs)

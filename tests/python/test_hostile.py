@@ -745,3 +745,157 @@ def test_count_many_writable_memoryview_needle_is_a_type_error():
     with pytest.raises(TypeError, match=r"unhashable 'memoryview'.*bytes\(\.\.\.\)"):
         word_count.count_many(b"a b a", [memoryview(bytearray(b"a"))])
     assert word_count.count_many(b"a b a", [memoryview(b"a")]) == {b"a": 2}
+
+
+# ---- found by the argument audit of session 50 --------------------------------
+
+
+def test_search_py_copies_a_str_subclass_as_str_does():
+    """search_py made its copy with contents[:], which ran a subclass's
+    __getitem__: a subclass that returns "zz" counted 0, one that returns
+    bytes counted 0 with no error.  Oracle: the text split at spaces."""
+    class S(str):
+        def __getitem__(self, k):
+            return "zz"
+
+    class T(str):
+        def __getitem__(self, k):
+            return b"is"
+
+    for text, needle in ((S("is is zz"), "is"), ("is is zz", S("is")), (T("is is"), "is"),
+                         ("is is", T("is"))):
+        want = str.split(str(text), " ").count(str.__str__(needle))
+        assert word_count.search_py(text, needle) == want == word_count.search(text, needle)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="__buffer__ is 3.12's")
+def test_count_many_reads_a_bytes_subclass_through_its_buffer_as_search_does():
+    """count_many read a bytes subclass's own bytes where every other
+    function reads its buffer (__buffer__, 3.12+): the two disagreed."""
+    class B(bytes):
+        def __buffer__(self, flags):
+            return memoryview(b"zz")
+
+    n, text = B(b"is"), b"is zz is"
+    got = word_count.count_many(text, [n])
+    assert list(got.values()) == [word_count.search(text, n)] == [1]
+    assert list(got) == [b"zz"]
+
+
+def test_count_many_bytes_needles_type_checked_before_hashed():
+    """With bytes-like contents, a needle that is not bytes-like is a
+    TypeError that says so (a tuple's hash ran first, and its errors came
+    out: a memoryview's ValueError, "unhashable 'list'"); a released
+    memoryview is the ValueError that search() gives for it."""
+    calls = []
+
+    class Hashy:
+        def __hash__(self):
+            calls.append(1)
+            return 1
+
+    for bad in ((memoryview(b"\0" * 8).cast("q"),), [1], 1.5, Hashy()):
+        with pytest.raises(TypeError, match="needles must be bytes-like like contents"):
+            word_count.count_many(b"a", [bad])
+    assert calls == []
+    v = memoryview(b"a")
+    v.release()
+    with pytest.raises(ValueError) as e1:
+        word_count.count_many(b"a", [v])
+    with pytest.raises(ValueError) as e2:
+        word_count.search(b"a", v)
+    assert str(e1.value) == str(e2.value)
+    with pytest.raises(TypeError, match="unhashable 'bytearray'"):
+        word_count.count_many(b"a", [bytearray(b"a")])
+    assert word_count.count_many(b"a b a", [memoryview(b"a")]) == {b"a": 2}
+
+
+def test_count_many_refuses_any_single_buffer_as_the_needles(tmp_path):
+    """An mmap (or memoryview, array) given as the needles was iterated:
+    its single bytes or ints became the needles.  It is one text, refused
+    as bytes is."""
+    import array
+    import mmap
+    m = mmap.mmap(-1, 2)
+    m[:] = b"is"
+    for needles in (m, memoryview(b"is"), array.array("b", b"is"), b"is", bytearray(b"is")):
+        with pytest.raises(TypeError, match="not a single"):
+            word_count.count_many(b"is i s", needles)
+    m.close()
+
+
+def test_stream_tell_and_fileno_must_be_ints_on_every_python(tmp_path):
+    """A file object whose tell() or fileno() returns a float: 3.9 took it
+    (its PyLong_AsLong used __int__), 3.10+ raised TypeError."""
+    p = tmp_path / "t"
+    p.write_bytes(b"is is is\n")
+
+    class F(io.FileIO):
+        def tell(self):
+            return 0.0
+
+    class G(io.FileIO):
+        def fileno(self):
+            return float(super().fileno())
+
+    for cls in (F, G):
+        with cls(p, "rb") as f, pytest.raises(TypeError, match="integer"):
+            word_count.search_stream(f, b"is")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="__buffer__ is 3.12's")
+def test_search_words_takes_the_contents_before_the_needle():
+    """search(words=..., casefold=...) took the needle's buffer first, so its
+    __buffer__ could grow the contents before they were held, and the two
+    paths counted different texts (3 and 1003).  Both hold the contents
+    first now: the resize is refused (BufferError, caught here)."""
+    def needle_growing(ba):
+        class N:
+            def __buffer__(self, flags):
+                try:
+                    ba.extend(b" is" * 1000)
+                except BufferError:
+                    pass
+                return memoryview(b"is")
+        return N()
+
+    for opts in ({}, {"words": "unicode"}, {"casefold": True}):
+        ba = bytearray(b"is is is")
+        assert word_count.search(ba, needle_growing(ba), **opts) == 3, opts
+        assert ba == bytearray(b"is is is")
+
+
+def test_a_streams_name_is_read_only_for_a_bar():
+    """The stream functions read fileobj.name for a tqdm bar's label even
+    without progress=True: a name that raises broke the count."""
+    class S:
+        def __init__(self):
+            self.b = io.BytesIO(b"ab cd ab")
+
+        def read(self, n=-1):
+            return self.b.read(n)
+
+        @property
+        def name(self):
+            raise KeyError("no name")
+
+    assert word_count.search_stream(S(), b"ab") == 2
+    assert word_count.frequencies_stream(S()) == Counter({b"ab": 2, b"cd": 1})
+    assert list(word_count.frequencies_stream_arrays(S()).counts) == [2, 1]
+
+
+def test_a_counter_that_is_not_a_dict_is_a_type_error():
+    """collections.Counter.__new__ replaced by one that returns something
+    other than a dict: frequencies() raised SystemError ("bad argument to
+    internal function") from PyDict_SetItem; a TypeError now.  In a child:
+    the patch is process-wide."""
+    code = textwrap.dedent("""
+        import collections, word_count
+        collections.Counter.__new__ = staticmethod(lambda cls, *a, **k: [])
+        try:
+            word_count.frequencies("a b a")
+        except TypeError as e:
+            print("TypeError", e)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "TypeError collections.Counter() returned 'list', not a dict", r
