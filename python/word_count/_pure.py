@@ -20,13 +20,13 @@ def _as_pair(contents: object, needle: object) -> tuple[Text, Text]:
             "contents and needle must both be str or both be bytes-like, "
             f"not {type(contents).__name__!r} and {type(needle).__name__!r}"
         )
-    if isinstance(contents, str):
+    if isinstance(contents, str) and isinstance(needle, str):  # both or neither
         # Exact str copies of subclasses (str's own slice of one is a str,
         # whatever the subclass's __getitem__ returns): the words are then
         # compared code point for code point, as the native functions
         # compare them, never by a subclass's own __eq__.
         whole = slice(None)
-        return str.__getitem__(contents, whole), str.__getitem__(needle, whole)  # type: ignore[arg-type]
+        return str.__getitem__(contents, whole), str.__getitem__(needle, whole)
     return _as_bytes(contents, "contents"), _as_bytes(needle, "needle")
 
 
