@@ -358,10 +358,10 @@ static int wc_join(struct wc_job *job, void (*wait)(void *), void *wait_arg)
 
 /* The caller's thread ended inside its job (pthread_cleanup_push in
  * wc_pool_run_wait): CPython ends a thread that takes the GIL back while the
- * interpreter is finalizing (pthread_exit, 3.9-3.13), and the progress
- * callback and a stream's reads take it back in the middle of a job.  The
- * job and its tasks' data live on that thread's stack, which goes with it:
- * its workers take no more tasks and are waited for first. */
+ * interpreter is finalizing (pthread_exit, 3.9-3.13), and the wait callback
+ * (the Ctrl-C check and the progress bar) takes it back in the middle of a
+ * job.  The job and its tasks' data live on that thread's stack, which goes
+ * with it: its workers take no more tasks and are waited for first. */
 static void wc_abandon(void *arg)
 {
     struct wc_job *job = arg;

@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import sys
 from collections import Counter
 from typing import BinaryIO, Callable, Iterable, List, Optional, Sequence, Tuple
 
@@ -255,7 +256,13 @@ def count_stream_range(f, start: int, end: int, needle: Optional[bytes], options
     """count_file_range for a seekable file object (fsspec's remote files):
     the C core reads the range with f.read(n).  Invalid UTF-8 raises a
     UnicodeDecodeError that names its offset in the file (and `name`), as
-    count_file_range's does, not in the range."""
+    count_file_range's does, not in the range.  start > end raises
+    ValueError, as count_file_range does."""
+    for what, v in (("start", start), ("end", end)):
+        if not 0 <= v < sys.maxsize:
+            raise ValueError(f"{what} must be from 0 to {sys.maxsize - 1}, got {v}")
+    if start > end:
+        raise ValueError(f"bad byte range [{start}, {end})")
     f.seek(start)
     try:
         return count_stream(_Bounded(f, end - start, name), needle, options, arrays)
@@ -354,11 +361,10 @@ def top_arg(text: str) -> Optional[int]:
     most common first: None)."""
     if text == "all":
         return None
-    try:
-        k = int(text)
-    except ValueError:
-        k = -1
-    if k < 0:
+    # What wordcount --top takes: ASCII digits only, up to 2**63 - 1 (int()
+    # would also take " 3", "+3", "3_0" and other scripts' digits).
+    k = int(text) if text.isascii() and text.isdigit() else -1
+    if not 0 <= k <= sys.maxsize:
         import argparse
         raise argparse.ArgumentTypeError(f"--top takes an int >= 0 or 'all', not {text!r}")
     return k
