@@ -160,10 +160,17 @@ static void die_usage(const char *fmt, ...)
 
 /* Write out and close standard output, saying why it failed (a full disk,
  * a closed pipe with SIGPIPE ignored, an error that a file system such as
- * NFS reports only at close(), as gnulib's close_stdout): 0 or -1. */
+ * NFS reports only at close(), as gnulib's close_stdout): 0 or -1.  A
+ * standard output closed (`>&-`) that nothing was written to is no error
+ * (-q, or -l with no match): fclose's EBADF after a flush that wrote
+ * nothing and failed nothing, as gnulib's close_stream ignores it (a byte
+ * written to a closed descriptor fails the flush with EBADF itself). */
 static int close_stdout(void)
 {
-    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+    int ok = fflush(stdout) == 0 && !ferror(stdout);
+    if (ok && fclose(stdout) != 0 && errno != EBADF)
+        ok = 0;
+    if (!ok) {
         fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
         return -1;
     }

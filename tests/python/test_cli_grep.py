@@ -477,6 +477,34 @@ def test_error_at_close_of_stdout_is_reported(tmp_path):
     assert wc("x", "-", input=b"x y x\n").returncode == 0
 
 
+def closed_stdout(*args, cwd=None):
+    """wordcount run with its standard output closed (`>&-`)."""
+    return subprocess.run([str(WORDCOUNT), *map(str, args)], cwd=cwd,
+                          preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE,
+                          timeout=30, check=False)
+
+
+def test_a_closed_stdout_with_nothing_written_is_no_error(tmp_path):
+    """With standard output closed (`>&-`) and nothing to write to it (-q,
+    -l or -L that list nothing, --top 0), grep exits 0 or 1 as the count
+    says: gnulib's close_stdout ignores the EBADF of closing a stream that
+    was never written.  wordcount said "write error: Bad file descriptor"
+    and exited 2 (`wordcount -q WORD FILE >&-` with no match: 2, not 1).
+    A line to write is still a write error, as grep's."""
+    (tmp_path / "a").write_bytes(b"x y x\n")
+    (tmp_path / "b").write_bytes(b"y\n")
+    for args, want in ((["-q", "z", "a"], 1), (["-q", "x", "a"], 0),
+                       (["-l", "z", "a"], 1), (["-L", "x", "a"], 0),
+                       (["-q", "x", "b"], 1), (["--top", "0", "a"], 0),
+                       (["-qs", "x", "missing"], 2)):
+        r = closed_stdout(*args, cwd=tmp_path)
+        assert (r.returncode, r.stderr) == (want, b""), (args, r)
+    for args in (["x", "a"], ["-l", "x", "a"], ["-L", "x", "b"], ["--version"]):
+        r = closed_stdout(*args, cwd=tmp_path)
+        assert r.returncode == 2, (args, r)
+        assert r.stderr == b"wordcount: write error: Bad file descriptor\n", (args, r)
+
+
 def closed_pipe():
     """The write end of a pipe whose read end is closed: a write to it fails
     with EPIPE in a process that ignores SIGPIPE, as the tests' children do
