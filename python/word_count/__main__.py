@@ -46,8 +46,11 @@ def main(argv: list[str] | None = None) -> int:
             f"this Python ({sys.executable}) nor on PATH; reinstall the package "
             "(pip install --force-reinstall fastwordcount)\n")
         return 2
-    sys.stdout.flush()
-    sys.stderr.flush()
+    # A standard stream closed when Python started (`>&-`) is None here;
+    # the tool is given it closed, as a shell gives it to `wordcount`.
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
     # Python ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored
     # across exec: the tool would then see EPIPE and say "write error" with
     # exit 2 where `wordcount ... | head` ends silently by SIGPIPE.

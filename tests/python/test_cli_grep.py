@@ -928,6 +928,21 @@ def test_python_m_word_count(tmp_path, monkeypatch, capsys):
     assert "the wordcount tool is not installed" in capsys.readouterr().err
 
 
+def test_python_m_word_count_with_a_standard_stream_closed(tmp_path):
+    """`python -m word_count` with standard output or error closed (`>&-`,
+    `2>&-`) runs the tool as `wordcount` runs: Python makes such a stream
+    None, and flushing it before the exec raised AttributeError (a
+    traceback, exit 1, where `wordcount -q ERROR FILE >&-` exits 0)."""
+    p = tmp_path / "t"
+    p.write_bytes(b"ERROR: x ERROR\n")
+    for fd in (1, 2):
+        for word, want in (("ERROR", 0), ("nothing", 1)):
+            for cmd in ([str(WORDCOUNT)], [sys.executable, "-m", "word_count"]):
+                r = subprocess.run([*cmd, "-q", word, str(p)], capture_output=True,
+                                   preexec_fn=lambda: os.close(fd), timeout=60, check=False)
+                assert (r.returncode, r.stderr) == (want, b""), (fd, word, cmd, r)
+
+
 def test_python_m_word_count_ends_by_sigpipe_as_wordcount_does(tmp_path):
     """`python -m word_count --top all FILE | head -1` ends silently by
     SIGPIPE, as `wordcount` started by a shell does: Python ignores SIGPIPE
