@@ -185,10 +185,28 @@ def cpu_min(fn, rounds=3) -> float:
     return best
 
 
-def linear_ratio(run, n: int = 1 << 15) -> float:
-    """CPU time of run(4 n) over run(n): about 4 when linear, 16 when
-    quadratic."""
-    return cpu_min(lambda: run(4 * n)) / cpu_min(lambda: run(n))
+def ratio_of_sizes(fn, small, large, rounds: int = 5) -> float:
+    """CPU time of fn(large) over fn(small), the two timed in turn and the
+    best of `rounds` of each kept: about 4 when linear, 16 when quadratic,
+    for inputs 4 times as large.  The inputs are made by the caller, once,
+    before: on a guest whose fresh memory is slow, a text built inside the
+    timed part costs its first-touch faults at the larger size only (the
+    smaller one reuses freed heap), which took a linear count's ratio of
+    4n over n to 4.6-6.2 at 1.6 MB (texts built each time, best of 3).  The
+    sizes should make the smaller input's time some milliseconds: times
+    under one, as 32k units gave, are the noise's."""
+    best = [float("inf"), float("inf")]
+    for _ in range(rounds):
+        for i, x in ((1, large), (0, small)):
+            t0 = time.process_time()
+            fn(x)
+            best[i] = min(best[i], time.process_time() - t0)
+    return best[1] / best[0]
+
+
+def units_per(unit: str, size: int = 2 << 20) -> int:
+    """How many repetitions of `unit` make about `size` bytes of UTF-8."""
+    return max(1, size // len(unit.encode()))
 
 
 @pytest.mark.timing
@@ -202,15 +220,22 @@ def test_one_long_word_of_non_ascii_letters_is_linear(kernel, as_bytes):
     (quadratic, with m a quarter of n).  CPU time of 4n over n: about 4
     when linear, 16 when quadratic."""
 
-    def run(n, m):
+    def make(n, m):
         t, nd = "é" * n, "é" * m
-        if as_bytes:
-            return word_count.search(t.encode(), nd.encode(), words="unicode", threads=1)
-        return word_count.search(t, nd, words="unicode", threads=1)
+        return (t.encode(), nd.encode()) if as_bytes else (t, nd)
 
-    n = 1 << 16
-    assert run(n, n // 4) == 0 and run(4 * n, n) == 0 and run(n, n) == 1
-    ratio = cpu_min(lambda: run(4 * n, n)) / cpu_min(lambda: run(n, n // 4))
+    def run(tn):
+        return word_count.search(*tn, words="unicode", threads=1)
+
+    k = 1 << 16
+    assert run(make(k, k // 4)) == 0 and run(make(4 * k, k)) == 0 and run(make(k, k)) == 1
+    # Texts made once, outside the timed part (see ratio_of_sizes), and twice
+    # the size that gave ratios of 2.1-4.7 over 10 runs of 8 cases, built
+    # each time (0.2-1 ms for the smaller one): no larger, since the body
+    # compared first costs 4n x n unit compares for the larger (estimated:
+    # seconds a round at 128 Ki).
+    n = 1 << 17
+    ratio = ratio_of_sizes(run, make(n, n // 4), make(4 * n, n))
     assert ratio < 9, ratio
 
 
