@@ -118,20 +118,19 @@ def test_split_ranges_as_every_rank_against_every_file():
 
 @pytest.mark.timing
 def test_split_ranges_costs_files_plus_ranks():
-    """Each file meets only the ranks of its own bytes: 5,000 files on 512
+    """Each file meets only the ranks of its own bytes: 10,000 files on 512
     ranks cost about what they cost on 16 (trying every file on every rank
-    made it 32 times as much)."""
-    sizes = [4096] * 5000
-
-    def best(nranks):
-        times = []
-        for _ in range(3):
-            t = time.perf_counter()
+    made it 32-33 times as much; 1.2-1.4 now).  CPU time, the two timed in
+    turn, best of 5: 5,000 files timed by the wall clock, best of 3, took
+    3-6 ms on 16 ranks, where a few ms of preemption decide."""
+    sizes = [4096] * 10000
+    best = {16: float("inf"), 512: float("inf")}
+    for _ in range(5):
+        for nranks in best:
+            t = time.process_time()
             wm.split_ranges(sizes, nranks)
-            times.append(time.perf_counter() - t)
-        return min(times)
-
-    assert best(512) / best(16) < 8
+            best[nranks] = min(best[nranks], time.process_time() - t)
+    assert best[512] / best[16] < 8, best
 
 
 def test_split_ranges_cover_the_files_once():
