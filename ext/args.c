@@ -149,6 +149,46 @@ int wc_get_block_size(PyObject *obj, size_t *block)
     return r < 0 ? -1 : 0;
 }
 
+/* ---- buffers --------------------------------------------------------------------- */
+
+#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030d0000
+#define WC_LOCK_EXPORTS 1
+#else
+#define WC_LOCK_EXPORTS 0
+#endif
+
+int wc_buffer_get(PyObject *obj, Py_buffer *view, int flags)
+{
+#if WC_LOCK_EXPORTS
+    if (!PyBytes_CheckExact(obj)) {
+        int r;
+        Py_BEGIN_CRITICAL_SECTION(obj);
+        r = PyObject_GetBuffer(obj, view, flags);
+        Py_END_CRITICAL_SECTION();
+        return r;
+    }
+#endif
+    return PyObject_GetBuffer(obj, view, flags);
+}
+
+void wc_buffer_release(Py_buffer *view)
+{
+#if WC_LOCK_EXPORTS
+    PyObject *obj = view->obj;
+    if (obj != NULL && !PyBytes_CheckExact(obj)) {
+        /* PyBuffer_Release drops the view's reference: ours keeps obj (and
+         * its lock) alive until the critical section ends. */
+        Py_INCREF(obj);
+        Py_BEGIN_CRITICAL_SECTION(obj);
+        PyBuffer_Release(view);
+        Py_END_CRITICAL_SECTION();
+        Py_DECREF(obj);
+        return;
+    }
+#endif
+    PyBuffer_Release(view);
+}
+
 /* ---- texts and needles ---------------------------------------------------------- */
 
 int wc_get_bytes(PyObject *obj, const char *what, wc_text *out)
@@ -160,7 +200,7 @@ int wc_get_bytes(PyObject *obj, const char *what, wc_text *out)
                      what, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    if (PyObject_GetBuffer(obj, &out->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+    if (wc_buffer_get(obj, &out->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
         if (PyErr_ExceptionMatches(PyExc_BufferError))
             wc_raise_chained(PyExc_BufferError,
                              "%s: the '%.200s' buffer is not C-contiguous "
@@ -175,7 +215,7 @@ int wc_get_bytes(PyObject *obj, const char *what, wc_text *out)
                      "(format '%s')", what, Py_TYPE(obj)->tp_name,
                      out->view.ndim, out->view.itemsize,
                      out->view.format != NULL ? out->view.format : "B");
-        PyBuffer_Release(&out->view);
+        wc_buffer_release(&out->view);
         return -1;
     }
     out->has_view = 1;
@@ -210,7 +250,7 @@ int wc_get_text(PyObject *obj, const char *what, wc_text *out)
 void wc_text_release(wc_text *t)
 {
     if (t->has_view)
-        PyBuffer_Release(&t->view);
+        wc_buffer_release(&t->view);
     t->has_view = 0;
     PyMem_Free(t->owned);
     t->owned = NULL;

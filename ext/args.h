@@ -44,6 +44,20 @@ int wc_get_top(PyObject *obj, Py_ssize_t *top);
 /* block_size=: None -> 0 (the default); else 1 to 1 GiB. */
 int wc_get_block_size(PyObject *obj, size_t *block);
 
+/* PyObject_GetBuffer and PyBuffer_Release, serialized per exporter on a
+ * free-threaded 3.13: there bytearray, array.array, memoryview and mmap
+ * count their exports with a plain ++ and -- and no lock (CPython made them
+ * thread-safe in 3.14), so two threads counting one object at once lost
+ * updates: a bytearray refused every resize afterwards ("Existing exports
+ * of data") and was reported as deallocated with exported buffers, and a
+ * lost ++ could let another thread resize it under a count.  Taking the
+ * exporter's critical section around both makes every export and release
+ * of word_count's one at a time (other code's exports of the same object,
+ * memoryview(obj) in another thread, stay CPython's own race).  Exact bytes,
+ * which count no exports, and every other build are not locked. */
+int wc_buffer_get(PyObject *obj, Py_buffer *view, int flags);
+void wc_buffer_release(Py_buffer *view);
+
 /* A text or needle as the core takes it. */
 typedef struct {
     const void *data;

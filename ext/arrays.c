@@ -51,7 +51,7 @@ static void *wc_int8_copy(PyObject *obj, Py_ssize_t k, const char *what,
                           Py_ssize_t *n, int *is_signed)
 {
     Py_buffer v;
-    if (PyObject_GetBuffer(obj, &v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+    if (wc_buffer_get(obj, &v, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return NULL;
     void *copy = NULL;
     if (wc_int8_array(&v, k, what, is_signed) == 0) {
@@ -62,7 +62,7 @@ static void *wc_int8_copy(PyObject *obj, Py_ssize_t k, const char *what,
         else
             memcpy(copy, v.buf, (size_t)v.len);
     }
-    PyBuffer_Release(&v);
+    wc_buffer_release(&v);
     return copy;
 }
 
@@ -103,7 +103,7 @@ static int wc_add_part(wc_freq *f, PyObject *part, Py_ssize_t k)
             PyErr_Format(PyExc_ValueError, "part %zd: count %zd is negative", k, i);
             goto done;
         }
-    if (PyObject_GetBuffer(PyTuple_GET_ITEM(three, 0), &data, PyBUF_SIMPLE) < 0)
+    if (wc_buffer_get(PyTuple_GET_ITEM(three, 0), &data, PyBUF_SIMPLE) < 0)
         goto done;
     have_data = 1;
     const uint8_t *bytes = data.buf;
@@ -132,7 +132,7 @@ static int wc_add_part(wc_freq *f, PyObject *part, Py_ssize_t k)
     ret = rc == WC_OK ? 0 : -1;
 done:
     if (have_data)
-        PyBuffer_Release(&data);
+        wc_buffer_release(&data);
     PyMem_Free(own);
     PyMem_Free(off);
     PyMem_Free(counts);

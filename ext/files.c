@@ -75,7 +75,7 @@ static ptrdiff_t wc_py_read(void *arg, void *buf, size_t n)
     }
     /* No Python code runs between taking the buffer and releasing it. */
     Py_buffer view;
-    if (PyObject_GetBuffer(r, &view, PyBUF_C_CONTIGUOUS) < 0) {
+    if (wc_buffer_get(r, &view, PyBUF_C_CONTIGUOUS) < 0) {
         Py_DECREF(r);
         got = WC_EINTR;
         goto out;
@@ -87,7 +87,7 @@ static ptrdiff_t wc_py_read(void *arg, void *buf, size_t n)
                                                (Py_ssize_t)(len - k));
         c->pending_pos = 0;
     }
-    PyBuffer_Release(&view);
+    wc_buffer_release(&view);
     Py_DECREF(r);
     if (len > k && c->pending == NULL) {
         got = WC_EINTR; /* MemoryError */
