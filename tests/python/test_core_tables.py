@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -249,7 +250,12 @@ def test_one_long_word_costs_its_key_and_its_utf8(kind):
                        timeout=300)
     assert r.returncode == 0, r.stderr.decode()
     ratio, utf8 = map(float, r.stdout.split())
-    assert ratio <= 1 + utf8 + 0.15, (ratio, utf8)
+    # On a free-threaded build CPython's own decoder peaks at up to its
+    # input's size more: bytes.decode() of Latin-1 letters' UTF-8 peaked at
+    # 2.01x the str on 3.13t (mimalloc), 1.00x on 3.11; our Latin-1-only
+    # and CJK words measured 4.0 and 3.5 there.
+    decoder = utf8 if sysconfig.get_config_var("Py_GIL_DISABLED") else 0
+    assert ratio <= 1 + utf8 + decoder + 0.15, (ratio, utf8)
 
 
 # ---- bounded worst cases -----------------------------------------------------------
