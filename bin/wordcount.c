@@ -35,6 +35,7 @@ enum opt_id {
     OPT_FILES_WITHOUT, OPT_QUIET, OPT_NO_MESSAGES, OPT_WITH_FILENAME,
     OPT_NO_FILENAME, OPT_COLOR, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXCLUDE_DIR,
     OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_INVERT,
+    OPT_NULL,
 };
 
 struct opt_def {
@@ -73,6 +74,7 @@ static const struct opt_def opt_defs[] = {
     {'s', "no-messages", 0, OPT_NO_MESSAGES},
     {'H', "with-filename", 0, OPT_WITH_FILENAME},
     {'h', "no-filename", 0, OPT_NO_FILENAME},
+    {'Z', "null", 0, OPT_NULL},
     {0, "color", 2, OPT_COLOR},
     {0, "colour", 2, OPT_COLOR},
     {0, "include", 1, OPT_INCLUDE},
@@ -123,6 +125,7 @@ struct cli {
     wc_word_opts words; /* --words, -i, --strict-utf8 */
     /* grep's output options */
     int count_only, list, quiet, no_messages, with_filename, color;
+    int null_names; /* -Z: a NUL after each file name, as grep -Z */
     int skip_binary;
     struct filter *filters;
     size_t nfilters;
@@ -435,6 +438,7 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_NO_MESSAGES: c->no_messages = 1; break;
     case OPT_WITH_FILENAME: c->with_filename = 1; break;
     case OPT_NO_FILENAME: c->with_filename = 0; break;
+    case OPT_NULL: c->null_names = 1; break;
     case OPT_COLOR:
         /* A bare --color is auto, as grep's. */
         if (arg == NULL)
@@ -686,6 +690,19 @@ static void put_sep(const struct cli *c)
     fputs(c->color ? "\033[36m:\033[m" : ":", stdout);
 }
 
+/* What follows a file name: ':' (or, after a name alone, a newline); with
+ * -Z a NUL byte instead, as grep -Z, for xargs -0 and names that hold ':'
+ * or a newline. */
+static void put_name_end(const struct cli *c, int alone)
+{
+    if (c->null_names)
+        putchar('\0');
+    else if (alone)
+        putchar('\n');
+    else
+        put_sep(c);
+}
+
 static void report_msg(struct cli *c, const char *path, int rc, const char *msg);
 static void write_result(struct cli *c, const char *path, int rc, const char *msg);
 
@@ -758,7 +775,7 @@ static void write_result(struct cli *c, const char *path, int rc, const char *ms
     if (c->list != LIST_NONE) {
         if ((sum > 0) == (c->list == LIST_WITH)) {
             put_name(c, path);
-            putchar('\n');
+            put_name_end(c, 1);
         }
         return;
     }
@@ -766,7 +783,7 @@ static void write_result(struct cli *c, const char *path, int rc, const char *ms
     for (size_t k = 0; k < c->nneedles; k++) {
         if (names) {
             put_name(c, path);
-            put_sep(c);
+            put_name_end(c, 0);
         }
         if (c->nneedles > 1) {
             fwrite(c->needles[k], 1, c->lens[k], stdout);

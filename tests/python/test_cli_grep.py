@@ -178,6 +178,36 @@ def test_files_with_and_without_matches_and_quiet(corpus, tmp_path):
 
 
 @needs_grep
+def test_null_after_file_names_as_grep_z(tmp_path):
+    """-Z/--null: a NUL byte after each file name instead of ':' (or, with
+    -l and -L, the newline), byte for byte as grep -Z prints them, for file
+    names that hold ':', spaces and a newline; the separators between a
+    WORD and its count, and the total line, are not after a file name and
+    stay ':'."""
+    names = ["a.txt", "with:colon.txt", "with space.txt", "new\nline.txt", "none.txt"]
+    paths = []
+    for k, name in enumerate(names):
+        p = tmp_path / name
+        p.write_bytes(b"ERROR here\nno\n" * k if name != "none.txt" else b"no\n")
+        paths.append(p)
+    for flags in (["-l"], ["-L"], ["-c"], ["-c", "-H"], ["-c", "-h"], ["-l", "-r"]):
+        for z in ("-Z", "--null"):
+            args = [*flags, z, "ERROR", *(paths if "-r" not in flags else [tmp_path])]
+            r, g = wc(*args), grep("-a", "-w", *args, cwd=tmp_path)
+            if "-r" in flags:  # grep -r lists in directory order, we in byte order
+                assert sorted(r.stdout.split(b"\0")) == sorted(g.stdout.split(b"\0")), args
+            else:
+                assert r.stdout == g.stdout, (args, r.stdout, g.stdout)
+            assert r.returncode == g.returncode, args
+    # One count a file without -c: the name, NUL, the count; several WORDs:
+    # the name, NUL, WORD:count; the total line has no file name.
+    r = wc("-Z", "-e", "ERROR", "-e", "no", paths[0], paths[1])
+    assert r.stdout == (f"{paths[0]}\0ERROR:0\n{paths[0]}\0no:0\n"
+                        f"{paths[1]}\0ERROR:1\n{paths[1]}\0no:1\n"
+                        "total:ERROR:1\ntotal:no:1\n").encode(), r.stdout
+
+
+@needs_grep
 def test_exit_codes_as_grep(corpus, tmp_path):
     cases = [["ERROR", corpus[4]], ["nowhere", corpus[4]], ["ERROR", tmp_path / "missing"],
              ["ERROR", tmp_path / "missing", corpus[4]], ["ERROR", corpus[0]]]
