@@ -20,7 +20,6 @@ import pickle
 import random
 import shutil
 import subprocess
-import time
 import sys
 import threading
 from collections import Counter
@@ -33,6 +32,7 @@ from dist_layouts import lines_oracle
 from helpers import reference_count
 from test_cli import WORDCOUNT, run  # the installed wordcount; run: --words=space
 from test_freqio import parse_top  # `COUNT WORD` lines back into pairs
+from test_unicode_needle import ratio_of_sizes
 
 KS = [0, 1, 2, 3, 5, 1000]
 
@@ -268,30 +268,21 @@ def test_count_range_long_line_in_short_reads_is_linear():
         def readinto(self, b):
             return self._b.readinto(memoryview(b)[:8192])
 
-    def timed(data):
-        f = ShortReads(data)
-        buf = bufs[len(data)]
-        t = time.process_time()
-        got = count_range(f, 0, None, lambda mv: mv.nbytes, lambda a, b: a + b, 0,
-                          chunk=65536, buf=buf)
-        t = time.process_time() - t
+    def count(data):
+        got = count_range(ShortReads(data), 0, None, lambda mv: mv.nbytes,
+                          lambda a, b: a + b, 0, chunk=65536, buf=bufs[len(data)])
         assert got == len(data)  # every byte counted once
-        return t
 
-    # The texts are made once, the two sizes timed in turn and the best of
-    # each kept, and nothing is allocated while timed (no copy of a piece,
-    # a buffer given that holds the long line, so count_range never grows
-    # its own): on a guest whose fresh memory is slow, allocations that the
-    # smaller size found free and the larger did not made a linear count's
-    # ratio 11-12, and its growing buffer 9.4 after other tests had run.
+    # The texts are made once and nothing is allocated while timed (no copy
+    # of a piece, a buffer given that holds the long line, so count_range
+    # never grows its own): on a guest whose fresh memory is slow,
+    # allocations that the smaller size found free and the larger did not
+    # made a linear count's ratio 11-12, and its growing buffer 9.4 after
+    # other tests had run.
     n = 4 << 20
     small, large = (b"a" * k + b"\nb c\n" + b"d" * k for k in (n, 4 * n))
     bufs = {len(small): bytearray(len(small) + 1), len(large): bytearray(len(large) + 1)}
-    best = [float("inf"), float("inf")]
-    for _ in range(5):
-        best[1] = min(best[1], timed(large))
-        best[0] = min(best[0], timed(small))
-    ratio = best[1] / best[0]
+    ratio = ratio_of_sizes(count, small, large)
     assert ratio < 9, ratio
 
 
