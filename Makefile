@@ -52,8 +52,9 @@ test-c: build/c/build.ninja
 	$(MESON) test -C build/c --print-errorlogs
 
 # What the tests need from Debian: bash-completion's loader, which one test
-# runs on the installed completion (missing, that test is skipped).
-TEST_APT := bash-completion
+# runs on the installed completion, and zsh and tmux, in which one test
+# lists the zsh completion's options (missing, those tests are skipped).
+TEST_APT := bash-completion zsh tmux
 
 # pytest runs on the installed package, never the source tree: tests/python
 # has no access to python/ (see test_api.py's test_installed_package_is_tested).

@@ -161,10 +161,31 @@ complete -o filenames -F _wordcount wordcount
 """
 
 
+def summary(desc: str, width: int = 70) -> str:
+    """The first clause of an option's description (up to "; " or ". "),
+    cut at a space to at most `width` characters ("..." added when cut),
+    without a parenthesis that it leaves open."""
+    clause = re.split(r"; |\. ", desc, maxsplit=1)[0].rstrip(".")
+    cut = len(clause) > width
+    if cut:
+        clause = clause[:width - 3].rsplit(" ", 1)[0]
+    while clause.count("(") > clause.count(")"):
+        clause = clause[:clause.rindex("(")]
+    clause = clause.rstrip(" ,:")
+    return clause + "..." if cut else clause
+
+
+def zsh_quote(s: str) -> str:
+    """s inside the [...] of an _arguments spec that is itself inside
+    single quotes: a backslash before "\\", "[" and "]" for _arguments, and
+    the single quote closed, escaped and reopened for the shell."""
+    return re.sub(r"([\\\[\]])", r"\\\1", s).replace("'", "'\\''")
+
+
 def zsh(text: str) -> str:
     specs = []
     for o in all_options(text):
-        desc = re.sub(r"[\[\]:'\\]", "", o.desc.split(";")[0].split(". ")[0])[:70]
+        desc = zsh_quote(summary(o.desc))
         action = ""
         if o.arg:
             if o.choices:

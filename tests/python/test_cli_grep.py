@@ -1035,6 +1035,63 @@ def test_man_page_and_completions_installed():
     assert set(second.split()) == {"unicode", "space"}
 
 
+def zsh_listing(tmp_path, fpath: Path, line: str) -> str:
+    """What zsh shows for `line` followed by Tab Tab (its listing of the
+    matches and their descriptions), with `fpath` searched for _wordcount:
+    an interactive `zsh -f` in a tmux of its own."""
+    sock = f"wc-test-{os.getpid()}"
+    tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
+    env = {**os.environ, "HOME": str(tmp_path), "TERM": "xterm"}
+    subprocess.run(tmux + ["new-session", "-d", "-x", "200", "-y", "50", "zsh", "-f"],
+                   env=env, check=True, timeout=30)
+    try:
+        setup = (f"fpath=({fpath} $fpath); autoload -Uz compinit; compinit -u; "
+                 "zstyle ':completion:*' verbose yes; clear")
+        subprocess.run(tmux + ["send-keys", "-t", "0", setup, "Enter"], check=True, timeout=30)
+        time.sleep(1)
+        subprocess.run(tmux + ["send-keys", "-t", "0", line, "Tab", "Tab"],
+                       check=True, timeout=30)
+        screen = ""
+        for _ in range(100):  # until zsh has listed (at most 10 s)
+            time.sleep(0.1)
+            screen = subprocess.run(tmux + ["capture-pane", "-t", "0", "-p"],
+                                    capture_output=True, check=True, timeout=30).stdout.decode()
+            if " -- " in screen:
+                time.sleep(0.3)
+                return subprocess.run(tmux + ["capture-pane", "-t", "0", "-p"], capture_output=True,
+                                      check=True, timeout=30).stdout.decode()
+        return screen
+    finally:
+        subprocess.run(tmux + ["kill-server"], check=False, timeout=30)
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None or shutil.which("tmux") is None,
+                    reason="needs zsh and tmux (make test installs them)")
+def test_zsh_completion_shows_the_help_words(tmp_path):
+    """zsh lists each option with the first clause of its --help line, as
+    written: the generator dropped every ':', '[', ']', backslash and
+    apostrophe ("(FILECOUNT)" for -c's "(FILE:COUNT)") and cut clauses in
+    the middle of a word or a parenthesis.  The installed completion, then
+    one generated from a help line holding each character _arguments or
+    the shell would take for its own."""
+    share = Path(sys.prefix) / "share" / "zsh" / "site-functions"
+    screen = zsh_listing(tmp_path, share, "wordcount --co")
+    assert "print only a count for each FILE (FILE:COUNT), also for FILEs with..." in screen, screen
+    tricky = "print [only] the names of FILE's with a\\match: a"
+    help_text = (Path(__file__).resolve().parents[2] / "bin" / "wordcount.help").read_text()
+    line = "print only the names of FILEs with a match"
+    assert line in help_text
+    src = tmp_path / "help"
+    src.write_text(help_text.replace(line, tricky))
+    out = tmp_path / "fpath"
+    out.mkdir()
+    gen = Path(__file__).resolve().parents[2] / "tools" / "gen_cli_docs.py"
+    subprocess.run([sys.executable, str(gen), str(src), *(str(tmp_path / n) for n in "hmb"),
+                    str(out / "_wordcount"), "0"], check=True, timeout=60)
+    screen = zsh_listing(tmp_path, out, "wordcount --files-with")
+    assert f"--files-with-matches   -- {tricky}" in screen, screen
+
+
 BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
 
 
