@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -61,8 +62,12 @@ static ptrdiff_t wc_source_read(struct wc_source *src, uint8_t *buf, size_t n)
     ptrdiff_t r = src->read(src->arg, buf, n);
     if (wc_pool_generation() != gen)
         return WC_EFORKED;
-    if (r > (ptrdiff_t)n)
-        return WC_EINVAL; /* a reader that broke its contract */
+    /* A reader that broke its contract: more bytes than asked for, or a
+     * negative answer that is no WC_* code (below INT_MIN it was cut to an
+     * int by wc_fill: -2^32 became 0, WC_OK with no bytes and no end, and
+     * the count read for ever; -2^32 + 5 became 5 bytes never written). */
+    if (r > (ptrdiff_t)n || r < (ptrdiff_t)INT_MIN)
+        return WC_EINVAL;
     return r;
 }
 

@@ -274,6 +274,54 @@ static void test_reader_and_prefix(void)
     free(t);
 }
 
+/* A reader that breaks its contract with a negative answer that is no
+ * WC_* code and does not fit in an int: the count fails with WC_EINVAL.
+ * It was cut to an int: -2^32 became 0 (no bytes, no end: the count read
+ * for ever), -2^32 + 5 became 5 bytes that the reader never wrote.  After
+ * `calls` answers it ends the stream, so that a wrong count ends too. */
+struct bad_reader {
+    ptrdiff_t answer;
+    int calls;
+};
+
+static ptrdiff_t bad_read(void *arg, void *buf, size_t n)
+{
+    struct bad_reader *r = arg;
+    if (r->calls == 0) {
+        size_t k = n < 7 ? n : 7;
+        memcpy(buf, "ab ab a", k);
+        r->calls++;
+        return (ptrdiff_t)k;
+    }
+    return r->calls++ < 1000 ? r->answer : 0;
+}
+
+static void test_reader_bad_negative(void)
+{
+    static const ptrdiff_t answers[] = {
+        -((ptrdiff_t)1 << 32), -((ptrdiff_t)1 << 32) + 5, PTRDIFF_MIN};
+    for (size_t a = 0; a < sizeof answers / sizeof answers[0]; a++) {
+        struct bad_reader r = {.answer = answers[a]};
+        uint64_t got[NNEEDLES];
+        CHECK_EQ(wc_count_reader(bad_read, &r, needles, lens, NNEEDLES, NULL, got),
+                 WC_EINVAL, "needles: reader answer %td", answers[a]);
+        CHECK(r.calls <= 2, "needles: read on after answer %td (%d calls)",
+              answers[a], r.calls);
+        wc_word_opts wo = {0};
+        wc_freq *f = wc_freq_new(1, &wo);
+        CHECK(f != NULL, "wc_freq_new");
+        if (f == NULL)
+            continue;
+        r = (struct bad_reader){.answer = answers[a]};
+        CHECK_EQ(wc_freq_count_reader(f, WC_COUNT_ALL, bad_read, &r, NULL, NULL),
+                 WC_EINVAL, "words: reader answer %td", answers[a]);
+        CHECK_EQ(wc_freq_size(f), 0, "words: nothing counted on error");
+        CHECK(r.calls <= 2, "words: read on after answer %td (%d calls)",
+              answers[a], r.calls);
+        wc_freq_free(f);
+    }
+}
+
 /* /proc files report size 0 but have content: read as streams. */
 static void test_proc(void)
 {
@@ -644,6 +692,7 @@ int main(void)
     test_fd_offset();
     test_pipes();
     test_reader_and_prefix();
+    test_reader_bad_negative();
     test_proc();
     test_file_size();
     test_errors();
