@@ -513,7 +513,8 @@ WC_API int wc_freq_add_packed(wc_freq *f, const uint8_t *data, size_t size,
 /*
  * Supplies a stream's bytes for wc_count_reader: writes at most n bytes at buf
  * and returns how many (> 0), 0 at the end of the stream, or a negative WC_*
- * code to stop the count with that code.  Called from the calling thread.
+ * code to stop the count with that code.  More than n, or a value below
+ * INT_MIN, stops the count with WC_EINVAL.  Called from the calling thread.
  */
 typedef ptrdiff_t (*wc_read_fn)(void *arg, void *buf, size_t n);
 
