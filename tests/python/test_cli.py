@@ -156,6 +156,12 @@ def test_recursive(tmp_path):
     assert r.returncode == 2
     assert r.stdout.decode().splitlines() == [f"{root}/a.txt:2", "total:2"]
     assert r.stderr.decode() == f"wordcount: {root}: Is a directory\n"
+    # Nor with -c or -L (docs/cli.md: its count is not known; grep prints
+    # "DIR:0" and lists it with -L); the file is counted, and it is exit 2.
+    for opt, want in (("-c", [f"{root}/a.txt:2"]), ("-L", []), ("-l", [f"{root}/a.txt"])):
+        r = run(opt, "x", root, root / "a.txt")
+        assert (r.returncode, r.stdout.decode().splitlines()) == (2, want), opt
+        assert r.stderr.decode() == f"wordcount: {root}: Is a directory\n", opt
 
 
 def test_exit_codes_and_errors(zen, tmp_path):
