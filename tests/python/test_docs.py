@@ -167,3 +167,47 @@ def test_every_relative_link_resolves():
                 if frag not in {anchor(h) for h in heads}:
                     bad.append(f"{path.name}: {target}: no such heading")
     assert not bad, "\n".join(bad)
+
+
+def written_signature(name: str, fn) -> str:
+    """How api.md writes a function's call: `name(a, b, *, k=None, s="x")`
+    (no annotations, strings in double quotes), from inspect.signature."""
+    import inspect
+    parts, star = [], False
+    params = list(inspect.signature(fn).parameters.values())
+    for i, p in enumerate(params):
+        if p.kind is p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        if p.kind is p.VAR_POSITIONAL:
+            star = True
+            parts.append("*" + p.name)
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            parts.append("**" + p.name)
+            continue
+        s = p.name
+        if p.default is not p.empty:
+            s += "=" + repr(p.default).replace("'", '"')
+        parts.append(s)
+        if p.kind is p.POSITIONAL_ONLY and (
+                i + 1 == len(params) or params[i + 1].kind is not p.POSITIONAL_ONLY):
+            parts.append("/")
+    return f"{name}({', '.join(parts)})"
+
+
+def test_api_md_documents_every_public_name_with_its_signature():
+    """Every name of word_count.__all__ is in docs/api.md, and every function
+    is written there once at least with the parameters it really takes
+    (their names, order, kinds and defaults)."""
+    api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = []
+    for name in word_count.__all__:
+        obj = getattr(word_count, name)
+        if callable(obj) and not isinstance(obj, type):
+            want = written_signature(name, obj)
+            if want not in api:
+                missing.append(want)
+        elif f"`{name}`" not in api and f"`word_count.{name}`" not in api:
+            missing.append(name)
+    assert not missing, "docs/api.md lacks:\n" + "\n".join(missing)
