@@ -211,3 +211,23 @@ def test_api_md_documents_every_public_name_with_its_signature():
         elif f"`{name}`" not in api and f"`word_count.{name}`" not in api:
             missing.append(name)
     assert not missing, "docs/api.md lacks:\n" + "\n".join(missing)
+
+
+def test_every_test_the_docs_name_exists():
+    """A test the docs cite by name (`test_x`, `test_x.py`) is a test file or
+    a test function (Python or C) under tests/, benchmarks/ or fuzz/: a
+    renamed test leaves no name behind."""
+    names, where = set(), {}
+    for path in DOCS:
+        for m in re.finditer(r"\btest_\w+", path.read_text(encoding="utf-8")):
+            names.add(m.group(0))
+            where.setdefault(m.group(0), path.name)
+    known = set()
+    for folder in ("tests", "benchmarks", "fuzz"):
+        for f in (ROOT / folder).rglob("*"):
+            if f.suffix in (".py", ".c", ".h"):
+                known.add(f.stem)
+                known.update(re.findall(r"\b(?:def |void |int )(test_\w+)",
+                                        f.read_text(encoding="utf-8", errors="replace")))
+    missing = sorted(f"{where[n]}: {n}" for n in names - known)
+    assert not missing, "\n".join(missing)
