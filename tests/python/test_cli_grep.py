@@ -991,6 +991,24 @@ def test_python_m_word_count_ends_by_sigpipe_as_wordcount_does(tmp_path):
         assert err == b"", cmd
 
 
+def test_python_m_word_count_under_an_ignored_sigpipe(tmp_path):
+    """What cli.md says of a caller that ignores SIGPIPE (`trap '' PIPE`):
+    `wordcount` then sees EPIPE, says "write error" and exits 2, while
+    `python -m word_count`, whose Python ignores SIGPIPE whatever its caller
+    did, cannot tell and ends by the signal, as under a shell's default."""
+    path = tmp_path / "words.txt"
+    path.write_bytes(b" ".join(b"w%d" % i for i in range(200_000)) + b"\n")
+    ignore = lambda: signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # noqa: E731
+    for cmd, status, said in (([str(WORDCOUNT)], 2, b"wordcount: write error: Broken pipe\n"),
+                              ([sys.executable, "-m", "word_count"], -signal.SIGPIPE, b"")):
+        p = subprocess.Popen([*cmd, "--top", "all", str(path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, preexec_fn=ignore, restore_signals=False)
+        assert p.stdout.readline().endswith(b"\n")
+        p.stdout.close()
+        err = p.stderr.read()
+        assert (p.wait(timeout=60), err) == (status, said), cmd
+
+
 def help_options(text: str) -> set[str]:
     """The long options that begin the option lines of --help."""
     return set(re.findall(r"^  (?:-\w, |    )(--[a-z0-9-]+)", text, re.M))
