@@ -1009,6 +1009,25 @@ def test_python_m_word_count_under_an_ignored_sigpipe(tmp_path):
         assert (p.wait(timeout=60), err) == (status, said), cmd
 
 
+def test_options_that_top_and_json_refuse(tmp_path):
+    """cli.md: --top takes no -e, -f, -c, -l, -L, -q; --json no -c, -l, -L.
+    Each is a usage error (exit 2, a message, nothing on standard output),
+    not an option silently dropped."""
+    p = tmp_path / "t.txt"
+    p.write_bytes(b"is a is\n")
+    n = tmp_path / "n.txt"
+    n.write_bytes(b"is\n")
+    for args in (["--top", "1", "-e", "is"], ["--top", "1", "-f", n], ["--top", "1", "-c"],
+                 ["--top", "1", "-l"], ["--top", "1", "-L"], ["--top", "1", "-q"],
+                 ["--json", "-c", "is"], ["--json", "-l", "is"], ["--json", "-L", "is"]):
+        r = wc(*args, p)
+        assert (r.returncode, r.stdout) == (2, b""), args
+        assert r.stderr.startswith(b"wordcount: --") and b"with it" in r.stderr, (args, r.stderr)
+    assert wc("--top", "1", "-H", "-Z", p).stdout == b"      2 is\n"  # these are accepted
+    r = wc("--json", "-q", "is", p)
+    assert (r.returncode, r.stdout) == (0, b"")
+
+
 def help_options(text: str) -> set[str]:
     """The long options that begin the option lines of --help."""
     return set(re.findall(r"^  (?:-\w, |    )(--[a-z0-9-]+)", text, re.M))
