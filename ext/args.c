@@ -379,8 +379,15 @@ int wc_get_errors(PyObject *errors, wc_word_opts *opts)
     }
     if (PyErr_Occurred())
         return -1;
-    PyErr_Format(PyUnicode_Check(errors) ? PyExc_ValueError : PyExc_TypeError,
-                 "errors must be 'strict' or 'replace', not %R", errors);
+    /* As words= says it: a str by its value, anything else by its type
+     * (whose repr could be anything, and run anything). */
+    if (PyUnicode_Check(errors))
+        PyErr_Format(PyExc_ValueError,
+                     "errors must be 'strict' or 'replace', not %R", errors);
+    else
+        PyErr_Format(PyExc_TypeError,
+                     "errors must be 'strict' or 'replace', not '%.200s'",
+                     Py_TYPE(errors)->tp_name);
     return -1;
 }
 

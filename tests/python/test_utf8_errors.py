@@ -108,6 +108,18 @@ def test_strict_is_the_default_and_bad_values_raise(tmp_path):
         word_count.frequencies(data, words="unicode", errors="ignore")
     with pytest.raises(TypeError):
         word_count.search(data, b"ok", errors=1)
+
+    # Another type is named by its type, as words= names it, never by its
+    # repr (which is its own code, and may raise).
+    class Loud:
+        def __repr__(self):
+            raise RuntimeError("repr called")
+
+    for bad, name in ((1, "int"), (Loud(), "Loud"), (b"strict", "bytes")):
+        for key, choices in (("errors", "'strict' or 'replace'"), ("words", "'space' or 'unicode'")):
+            with pytest.raises(TypeError) as e:
+                word_count.search(data, b"ok", **{key: bad})
+            assert str(e.value) == f"{key} must be {choices}, not '{name}'", (key, bad)
     # str has no invalid UTF-8: errors= changes nothing there.
     assert word_count.frequencies("a \ud800 a", words="unicode", errors="replace") == \
         collections.Counter({"a": 2})
