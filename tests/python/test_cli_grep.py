@@ -662,6 +662,38 @@ def test_strict_utf8_and_invalid_bytes(tmp_path):
                         b"Try 'wordcount --help' for more information.\n")
 
 
+def test_help_says_what_bytes_not_utf8_become(tmp_path):
+    """--help (and the man page made from it) says what a sequence that is
+    not UTF-8 becomes without --strict-utf8, and it is so: U+FFFD, as
+    bytes.decode("utf-8", "replace") makes it, which separates words in
+    unicode mode and stays in its word with --words=space -i (the help said
+    such bytes were never part of a word)."""
+    p = tmp_path / "bad"
+    data = b"ab\xffcd caf\xe9 AB\xfeCD\n"
+    p.write_bytes(data)
+    text = data.decode("utf-8", "replace")
+
+    def top(*args):
+        r = wc("--top", "all", *args, p)
+        assert r.returncode == 0, r.stderr
+        return [tuple(line.split(None, 1)[::-1]) for line in r.stdout.splitlines()]
+
+    def oracle(words):
+        counts = {}
+        for w in words:
+            counts[w.encode()] = counts.get(w.encode(), 0) + 1
+        return sorted(((w, b"%d" % n) for w, n in counts.items()),
+                      key=lambda wn: -int(wn[1]))
+    assert top() == oracle(re.findall(r"\w+", text))
+    assert top("--words=space", "-i") == oracle(text.casefold().split())
+    assert (b"ab\xef\xbf\xbdcd", b"2") in top("--words=space", "-i")
+    desc = wc("--help").stdout.decode().split("--strict-utf8", 1)[1].split("\n  -", 1)[0]
+    desc = " ".join(desc.split())
+    assert "never part of a word" not in desc
+    assert "a word separator in unicode mode" in desc
+    assert "a character of its word with --words=space -i" in desc
+
+
 def test_quiet_strict_utf8_answers_by_lines_not_by_reads(tmp_path):
     """-q and -l with --strict-utf8: a match on a line before the line that
     is not UTF-8 answers 0, however read() cuts the input.  All complete
