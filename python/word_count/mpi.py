@@ -52,15 +52,17 @@ Range = Tuple[int, int, int]  # (file index, start, end): bytes [start, end) of 
 
 def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
                ranges: Iterable[Tuple[int, int, Optional[int]]],
-               needle: Optional[bytes], options: dict) -> Tuple[object, List[str]]:
+               needle: Optional[bytes], options: dict) -> Tuple[object, List[tuple]]:
     """Count this rank's ranges with the C core; errors are collected, not
     raised, so that every rank still takes part in the reduction.  A range
     whose end is None is a whole file of unknown size, read as a stream.
     needle None: every word, as a list of (file index, start,
     FrequencyArrays) for `_merge_runs` (ranges that follow each other in the
-    text are merged into one); else the needle's count."""
-    errors: List[str] = []
-    acc: object = 0 if needle is not None else []
+    text are merged into one); else the needle's count in each file (a list,
+    one per path), so that the root can leave out a file that failed in
+    another rank's range.  Errors are (file index, range start, message)."""
+    errors: List[tuple] = []
+    acc: object = [0] * len(paths) if needle is not None else []
     last = None  # (file index, end) of the run being added to
     for i, lo, hi in ranges:
         try:
@@ -76,13 +78,13 @@ def _rank_work(paths: Sequence[str], sizes: Sequence[Optional[int]],
                                        options.get("threads") or word_count.default_threads(),
                                        arrays=True)
         except OSError as e:
-            errors.append(f"{paths[i]}: {e.strerror or e}")
+            errors.append((i, lo, f"{paths[i]}: {e.strerror or e}"))
             continue
         except Exception as e:  # MemoryError, UnicodeDecodeError, ...
-            errors.append(f"{paths[i]}: {_one_line(e)}")
+            errors.append((i, lo, f"{paths[i]}: {_one_line(e)}"))
             continue
         if needle is not None:
-            acc += got
+            acc[i] += got
         elif hi is not None and last == (i, start):
             # right after the last range: one run
             acc[-1] = (*acc[-1][:2], word_count.merge_arrays([acc[-1][2], got]))
@@ -101,6 +103,16 @@ def _merge_runs(runs_of_ranks: Iterable[list]) -> word_count.FrequencyArrays:
     word."""
     runs = sorted((run for runs in runs_of_ranks for run in runs), key=lambda r: r[:2])
     return word_count.merge_arrays(a for _, _, a in runs)
+
+
+def _first_errors(errors: Iterable[tuple]) -> dict:
+    """{file index: message} of the files that failed in any rank's range:
+    for each, the error of its first failed range (a file's first bad byte,
+    as search_file and wordcount report it), once, whatever the ranks."""
+    first: dict = {}
+    for i, _, msg in sorted(errors, key=lambda e: e[:2]):
+        first.setdefault(i, msg)
+    return first
 
 
 def _one_line(e: BaseException) -> str:
@@ -200,18 +212,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
     count, my_errors = _rank_work(paths, sizes, mine, needle, options)
+    # A file that failed in one rank's range is counted not at all, as
+    # wordcount counts a file wholly or not at all: the other ranks' counts
+    # of it are left out, so the counts are per file until the root.
+    failed = _first_errors(comm.reduce(my_errors, op=MPI.SUM, root=0) or [])
     if needle is not None:
-        total = array("q", [0])
-        comm.Reduce(array("q", [count]), total, op=MPI.SUM, root=0)
-        result = total[0]
+        per_file = array("q", [0] * len(paths))
+        comm.Reduce(array("q", count), per_file, op=MPI.SUM, root=0)
+        result = sum(n for i, n in enumerate(per_file) if i not in failed)
     else:
         # Gathered, not reduced: the root merges in text order, whatever
         # order a reduction tree would add the ranks in.
         gathered = comm.gather(count, root=0)
-        result = _merge_runs(gathered) if rank == 0 else None
-    all_errors = comm.reduce(my_errors, op=MPI.SUM, root=0)
+        result = _merge_runs([[run for run in runs if run[0] not in failed]
+                              for runs in gathered]) if rank == 0 else None
     if rank != 0:
         return 0
+    all_errors = [failed[i] for i in sorted(failed)]
     for msg in errors + all_errors:
         print(f"word_count.mpi: {msg}", file=sys.stderr)
     if needle is not None:

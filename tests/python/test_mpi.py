@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import io
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -305,7 +307,7 @@ def test_rank_decode_error_names_its_offset_in_the_file(tmp_path):
     for lo in (0, 1000, 1200):
         acc, errors = wm._rank_work([str(path)], [len(data)], [(0, lo, len(data))], None,
                                     {"words": "unicode"})
-        assert len(errors) == 1 and f"at byte offset {at} of" in errors[0], errors
+        assert len(errors) == 1 and f"at byte offset {at} of" in errors[0][2], errors
 
 
 def test_a_fifo_in_a_planned_files_place_is_not_waited_for(tmp_path):
@@ -323,7 +325,7 @@ sizes, errors = wm._plan(["f.txt"])
 assert (sizes, errors) == ([8], []), (sizes, errors)
 os.remove("f.txt"); os.mkfifo("f.txt")
 count, errors = wm._rank_work(["f.txt"], sizes, wm._my_ranges(sizes, 0, 1), b"a", {})
-assert count == 0 and errors == ["f.txt: " + os.strerror(29)], (count, errors)
+assert count == [0] and errors == [(0, 0, "f.txt: " + os.strerror(29))], (count, errors)
 print("ok")
 """
     try:
@@ -332,6 +334,33 @@ print("ok")
     except subprocess.TimeoutExpired:
         pytest.fail("a rank waited for the FIFO's writer")
     assert (r.returncode, r.stdout) == (0, b"ok\n"), r.stderr
+
+
+@needs_mpi
+def test_mpiexec_a_file_that_fails_in_one_rank_is_counted_not_at_all(tmp_path):
+    """A file with invalid UTF-8 (words unicode, -i) in one rank's range
+    only: the other rank's count of its first half went into the total and
+    the --top lines, and the file was reported once per rank that failed
+    (two offsets).  As wordcount does, the file is now counted not at all
+    and reported once, at its first bad byte.  Oracles: re and data.index."""
+    half = b"ab\n" * 1000
+    late = tmp_path / "late.txt"       # bad only at the end: rank 1's range
+    late.write_bytes(half + half + b"q\xfez\n")
+    twice = tmp_path / "twice.txt"     # bad in both ranks' ranges
+    twice.write_bytes(half + b"x\xffy\n" + half + b"q\xfez\n")
+    good = tmp_path / "good.txt"
+    good.write_bytes(b"ab Ab\nab\n")
+    want = collections.Counter(w.casefold() for w in re.findall(r"\w+", good.read_text()))
+    for bad in (late, twice):
+        first = bad.read_bytes().index(b"\xfe" if bad is late else b"\xff")
+        for args, out in ((["--words", "unicode", "ab", str(bad), str(good)],
+                           b"%d\n" % re.findall(r"\w+", good.read_text()).count("ab")),
+                          (["-i", "--top", "2", str(bad), str(good)],
+                           b"".join(b"%7d %s\n" % (n, w.encode()) for w, n in want.most_common(2)))):
+            r = _run(2, *args)
+            assert (r.returncode, r.stdout) == (2, out), (bad.name, args, r.stderr)
+            lines = r.stderr.decode().splitlines()
+            assert len(lines) == 1 and f"at byte offset {first} of" in lines[0], lines
 
 
 @needs_mpi
