@@ -153,8 +153,50 @@ def _open(fs, path: str):
     return f
 
 
+class _Failed:
+    """A range's UnicodeDecodeError, returned instead of raised and carried
+    up the reduction tree, where the first one in text order (the files in
+    order, then the offset) wins and is raised by the client: the file's
+    first bad byte, as search_file and word_count.search report it.  Raised
+    in the task, the error of whichever range failed first in time was the
+    one raised (the second of two bad bytes in one file, or one in a later
+    file)."""
+
+    def __init__(self, exc: UnicodeDecodeError):
+        # Its parts, not the exception: once dask is imported (it installs
+        # tblib's pickling of exceptions), a pickled UnicodeDecodeError comes
+        # back with start 0, end 0, reason None and an empty message, which
+        # is what a cluster's client got from a task that raised one.
+        self.args = exc.args
+        self.attrs = dict(vars(exc))
+
+    @property
+    def exc(self) -> UnicodeDecodeError:
+        e = UnicodeDecodeError(*self.args)
+        vars(e).update(self.attrs)
+        return e
+
+
+def _first_failed(parts: list):
+    return next((p for p in parts if isinstance(p, _Failed)), None)
+
+
+def _raise_failed(result):
+    if isinstance(result, _Failed):
+        raise result.exc
+    return result
+
+
 def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
                 needle: Optional[bytes], options: dict, arrays: bool = False):
+    try:
+        return _count_range(fs, path, lo, hi, size, needle, options, arrays)
+    except UnicodeDecodeError as e:
+        return _Failed(e)
+
+
+def _count_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
+                 needle: Optional[bytes], options: dict, arrays: bool = False):
     """The per-range task: the C core on the whole lines that start in bytes
     [lo, hi) of the file: the needle's count, or needle None: a Counter of
     every word in order of first occurrence (no `top` here, since a word
@@ -182,11 +224,15 @@ def _over_range(fs, path: str, lo: int, hi: Optional[int], size: Optional[int],
 
 
 def _sum(counts: list) -> int:
-    return sum(counts)
+    return _first_failed(counts) or sum(counts)
+
+
+def _merge_counters(parts: list):
+    return _first_failed(parts) or merge(parts)
 
 
 def _merge_arrays(parts: list):
-    return word_count.merge_arrays(parts)
+    return _first_failed(parts) or word_count.merge_arrays(parts)
 
 
 def _tree(values: list, combine: Callable, split_every: int, empty: Any):
@@ -315,7 +361,7 @@ def search_files(urlpath, needle, *, blocksize=DEFAULT_BLOCKSIZE, client=None,
     word_count.search(b"", needle, **options)  # bad options fail here, not on a worker
     counts = [dask.delayed(_over_range, pure=False)(*part, needle, options)
               for part in _ranges(urlpath, blocksize, storage_options)]
-    return _compute(_tree(counts, _sum, split_every, 0), client, progress)
+    return _raise_failed(_compute(_tree(counts, _sum, split_every, 0), client, progress))
 
 
 def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_BLOCKSIZE,
@@ -343,8 +389,8 @@ def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_B
               for part in _ranges(urlpath, blocksize, storage_options)]
     # The tree combines neighbours in order: the merged Counter keeps the
     # order of first occurrence over the files, taken in order.
-    return top_words(_compute(_tree(tables, merge, split_every, Counter()), client, progress),
-                     top)
+    return top_words(_raise_failed(_compute(_tree(tables, _merge_counters, split_every,
+                                                  Counter()), client, progress)), top)
 
 
 def frequencies_files_arrays(urlpath, *, top: Optional[int] = None,
@@ -364,8 +410,8 @@ def frequencies_files_arrays(urlpath, *, top: Optional[int] = None,
     word_count.frequencies_arrays(b"", **options)  # bad options fail here
     tables = [dask.delayed(_over_range, pure=False)(*part, None, options, True)
               for part in _ranges(urlpath, blocksize, storage_options)]
-    total = _compute(_tree(tables, _merge_arrays, split_every, word_count.merge_arrays([])),
-                     client, progress)
+    total = _raise_failed(_compute(_tree(tables, _merge_arrays, split_every,
+                                         word_count.merge_arrays([])), client, progress))
     return total if top is None else word_count.merge_arrays([total], top=top)
 
 

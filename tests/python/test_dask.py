@@ -222,6 +222,45 @@ def test_bad_arguments(tmp_path, files):
             wd.search_files(path, "is", blocksize=flag)
 
 
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads", "cluster"])
+def test_invalid_utf8_in_several_ranges_raises_the_first(tmp_path, scheduler, request):
+    """Bad bytes in several ranges (of one file, of two files): the error is
+    the first bad byte of the first file that has one, as search_file on
+    the files in order raises it (and bytes.decode on each file).  It was
+    the error of whichever range's task failed first in time: on the
+    synchronous scheduler a later file's later byte, on threads either.
+    On a cluster it also came without its start, end and reason (0, 0,
+    None: an empty message), as dask's pickling of exceptions (tblib's)
+    sends a UnicodeDecodeError."""
+    client = request.getfixturevalue("client") if scheduler == "cluster" else None
+    where = {"client": client} if client else {}
+
+    def local():
+        return dask.config.set(scheduler=scheduler) if not client else dask.config.set({})
+    lines = b"ab cd\n" * 500
+    a = tmp_path / "a.txt"
+    a.write_bytes(lines + b"x\xfdy\n" + lines)
+    b = tmp_path / "b.txt"
+    b.write_bytes(lines + b"x\xffy\n" + lines * 20 + b"q\xfez\n" + lines)
+    for paths in ([str(b)], [str(a), str(b)]):
+        first = paths[0]
+        data = open(first, "rb").read()
+        with pytest.raises(UnicodeDecodeError) as want:
+            data.decode()
+        for blocksize in (1000, 7000):
+            for fn, args in ((wd.search_files, ("ab",)), (wd.frequencies_files, ()),
+                             (wd.frequencies_files_arrays, ())):
+                for _ in range(3):
+                    with pytest.raises(UnicodeDecodeError) as got, local():
+                        fn(paths, *args, blocksize=blocksize, words="unicode", **where)
+                    e = got.value
+                    assert (e.filename, e.file_offset) == (first, want.value.start), \
+                        (fn.__name__, paths, blocksize, str(e))
+                    assert e.object[e.start:e.end] == data[want.value.start:want.value.end]
+                    assert e.reason == f"{want.value.reason} at byte offset {e.file_offset} " \
+                                       f"of {first!r}"
+
+
 def test_a_file_that_shrinks_after_the_plan_raises(tmp_path, monkeypatch):
     """A file that is shorter when its range is counted than when its ranges
     were planned raises OSError(EIO), local or remote (fsspec's memory file
