@@ -443,9 +443,16 @@ PyObject *wc_freq_counter(PyObject *module, wc_freq *f, int is_str,
         int width;
         uint64_t count;
         wc_freq_get(f, i, &key, &len, &width, &count);
-        PyObject *k = utf8 ? PyUnicode_DecodeUTF8(key, (Py_ssize_t)len,
-                                                  "surrogatepass")
-                           : wc_key_object(is_str, key, len, width);
+        PyObject *k;
+        if (utf8 && len > WC_FREQ_LONG_KEY &&
+            wc_freq_take_latin1(f, i, &key, &len, &count))
+            /* a long word of Latin-1 letters: its str made beside its
+             * Latin-1, not beside its UTF-8 too (3x its str at the peak) */
+            k = PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, key,
+                                          (Py_ssize_t)len);
+        else
+            k = utf8 ? PyUnicode_DecodeUTF8(key, (Py_ssize_t)len, "surrogatepass")
+                     : wc_key_object(is_str, key, len, width);
         PyObject *c = k == NULL ? NULL : PyLong_FromUnsignedLongLong(count);
         if (c == NULL || PyDict_SetItem(result, k, c) < 0) {
             Py_XDECREF(k);

@@ -369,6 +369,22 @@ WC_API int wc_freq_keys_utf8(const wc_freq *f);
 WC_API void wc_freq_release(wc_freq *f, size_t i);
 
 /*
+ * For a reader of keys kept as UTF-8 (wc_freq_keep_utf8) that makes its own
+ * copy of each: word i, after a sort, when its key is longer than
+ * WC_FREQ_LONG_KEY bytes, holds a character above U+007F and none above
+ * U+00FF, is narrowed to Latin-1 in place and the memory its UTF-8 took
+ * beyond that goes back to the OS, so that the copy is made beside the
+ * word's final size, not beside its UTF-8 as well (a word of Latin-1
+ * letters: 2 bytes a character).  Then *key is its len Latin-1 characters
+ * (valid until f is freed), *count its count, words 0 .. i are released as
+ * by wc_freq_release(f, i + 1), and it returns 1.  Otherwise it returns 0
+ * and changes nothing: read the word with wc_freq_get.
+ */
+#define WC_FREQ_LONG_KEY ((size_t)64 * 1024)
+WC_API int wc_freq_take_latin1(wc_freq *f, size_t i, const void **key,
+                               size_t *len, uint64_t *count);
+
+/*
  * Words lo .. hi - 1 (of wc_freq_get, in the current order) packed one
  * after another, for a columnar result: as they are when utf8 is 0 (the
  * keys of bytes); with utf8 1, every unit as UTF-8, a width 1 key taken

@@ -541,21 +541,25 @@ void wc_tab_release_slots(struct wc_tab *t, size_t a, size_t b)
         memset(t->ents + a, 0, (b - a) * sizeof *t->ents);
         return;
     }
-#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
     /* A small table first: sysconf() was 0.9% of frequencies() of a line
      * (perf), whose read-out calls this once. */
-    if (!wc_slots_mapped(t->mask + 1))
-        return;
+    if (wc_slots_mapped(t->mask + 1))
+        wc_release_pages(t->ents + a, (b - a) * sizeof *t->ents);
+}
+
+void wc_release_pages(void *p, size_t n)
+{
+#if defined(MADV_DONTNEED)
     long page = sysconf(_SC_PAGESIZE);
     if (page <= 0)
         return;
-    uintptr_t from = (uintptr_t)(t->ents + a), end = (uintptr_t)(t->ents + b);
+    uintptr_t from = (uintptr_t)p, end = from + n;
     from = (from + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
     end &= ~((uintptr_t)page - 1);
     if (from < end)
         (void)madvise((void *)from, end - from, MADV_DONTNEED);
 #else
-    (void)t, (void)a, (void)b;
+    (void)p, (void)n;
 #endif
 }
 

@@ -516,6 +516,16 @@ int wc_tab_merge(struct wc_tab *t, struct wc_tab *s);
  * they were. */
 int wc_tab_narrow_keys(struct wc_tab *t);
 
+/* Give the whole pages within [p, p + n) back to the OS (memory of ours,
+ * mapped or malloc'd, whose bytes are read no more: they would read as
+ * zero); nothing where the OS cannot. */
+void wc_release_pages(void *p, size_t n);
+
+/* The UTF-8 key k[0 .. n), when it is not ASCII and every code point of it
+ * is below U+0100: narrowed to Latin-1 in place, *units its length, 1;
+ * else 0 and k as it was. */
+int wc_key_narrow_latin1(uint8_t *k, size_t n, size_t *units);
+
 /* For tests: new tables start with this many slots (a power of two, at
  * least 2; 0: the default), so that small texts grow and merge tables. */
 void wc_test_table_min(size_t slots);

@@ -82,6 +82,16 @@ static int wc_narrow_width(const uint8_t *k, size_t n, size_t *units)
     return max < 0xC4 ? 1 : max < 0xF0 ? 2 : 4;
 }
 
+int wc_key_narrow_latin1(uint8_t *k, size_t n, size_t *units)
+{
+    size_t m;
+    if (wc_narrow_width(k, n, &m) != 1 || m == n)
+        return 0;
+    /* In place: unit j is written after byte j on is read. */
+    *units = wc_utf8_to_units(k, n, k, 1);
+    return 1;
+}
+
 /*
  * The folded keys of a text that is not UTF-8 were counted as UTF-8
  * (fold_utf8): give each the narrowest width that holds its code points (1:

@@ -684,6 +684,94 @@ static void test_keep_utf8(void)
     free(text);
 }
 
+/* wc_freq_take_latin1: after a sort that kept the UTF-8 keys of a 4-byte
+ * text, a word longer than WC_FREQ_LONG_KEY bytes of UTF-8 with a
+ * character of U+0080-U+00FF and none above comes as its Latin-1, once, and
+ * the words up to it are released; a short word, an ASCII one and one with
+ * a character above U+00FF come as 0 and stay readable as UTF-8. */
+static void test_take_latin1(void)
+{
+    enum { NT = 5 };
+    /* the words: the code point pattern (two alternated), the length in
+     * characters, the count; then whether it is taken */
+    static const struct {
+        uint32_t a, b;
+        size_t n;
+        uint64_t count;
+        int taken;
+    } w[NT] = {
+        {0xE9, 0xE9, 10, 1, 0},           /* short */
+        {0xE9, 0xE9, 70000, 2, 1},        /* 140,000 bytes of UTF-8 */
+        {'a', 'a', 70000, 1, 0},          /* ASCII */
+        {0x4E2D, 0x4E2D, 30000, 1, 0},    /* CJK: 90,000 bytes */
+        {'a', 0xE9, 80000, 1, 1},         /* 120,000 bytes */
+    };
+    size_t len = 0;
+    for (int k = 0; k < NT; k++)
+        len += (w[k].n + 1) * w[k].count;
+    uint32_t *text = malloc(len * sizeof *text);
+    uint8_t *want = malloc(80000);
+    CHECK(text != NULL && want != NULL, "take_latin1: memory");
+    if (text == NULL || want == NULL) {
+        free(text);
+        free(want);
+        return;
+    }
+    size_t at = 0;
+    for (int k = 0; k < NT; k++)
+        for (uint64_t c = 0; c < w[k].count; c++) {
+            for (size_t j = 0; j < w[k].n; j++)
+                text[at++] = j % 2 ? w[k].b : w[k].a;
+            text[at++] = ' ';
+        }
+    for (int threads = 1; threads <= 3; threads += 2) {
+        wc_word_opts o = {.words = WC_WORDS_SPACE, .utf8 = 1, .threads = threads};
+        wc_freq *f = wc_freq_new(4, &o);
+        CHECK(f != NULL, "take_latin1: wc_freq_new");
+        if (f == NULL)
+            break;
+        wc_freq_keep_utf8(f);
+        CHECK_EQ(wc_freq_count_all(f, text, len, NULL), WC_OK, "take_latin1: count");
+        const void *key;
+        size_t n;
+        int width;
+        uint64_t count;
+        CHECK_EQ(wc_freq_take_latin1(f, 1, &key, &n, &count), 0,
+                 "take_latin1: none before the sort");
+        CHECK_EQ(wc_freq_sort(f, 0), WC_OK, "take_latin1: sort");
+        CHECK_EQ(wc_freq_size(f), NT, "take_latin1: words");
+        for (size_t i = 0; i < NT; i++) {
+            int got = wc_freq_take_latin1(f, i, &key, &n, &count);
+            CHECK_EQ(got, w[i].taken, "take_latin1: taken");
+            if (got) {
+                int same = n == w[i].n && count == w[i].count;
+                for (size_t j = 0; same && j < n; j++)
+                    same = ((const uint8_t *)key)[j] == (j % 2 ? w[i].b : w[i].a);
+                CHECK(same, "take_latin1: the word as Latin-1, its count");
+                CHECK_EQ(wc_freq_take_latin1(f, i, &key, &n, &count), 0,
+                         "take_latin1: once");
+                wc_freq_get(f, i, &key, &n, &width, &count);
+                CHECK(n == 0 && count == 0, "take_latin1: released");
+                wc_freq_get(f, 0, &key, &n, &width, &count);
+                CHECK(n == 0 && count == 0, "take_latin1: the words before released");
+                continue;
+            }
+            /* As its UTF-8 still: the code points' 1, 2 or 3 bytes each. */
+            wc_freq_get(f, i, &key, &n, &width, &count);
+            size_t bytes = 0;
+            for (size_t j = 0; j < w[i].n; j++) {
+                uint32_t c = j % 2 ? w[i].b : w[i].a;
+                bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+            }
+            CHECK(width == 1 && n == bytes && count == w[i].count,
+                  "take_latin1: not taken, readable as UTF-8");
+        }
+        wc_freq_free(f);
+    }
+    free(text);
+    free(want);
+}
+
 /* oom_text written to a new file named from path (mkstemp's template):
  * the text, or NULL when the file could not be made. */
 static uint8_t *oom_file(char *path, size_t *len, uint64_t want[NW])
@@ -2379,6 +2467,7 @@ int main(int argc, char **argv)
         test_oom_memory();
         test_oom_sort_wide();
         test_keep_utf8();
+        test_take_latin1();
         test_oom_file();
         test_oom_needles();
         test_oom_io();

@@ -608,3 +608,25 @@ def test_a_counter_init_replaced_before_import_is_always_called(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_long_latin1_words_of_a_str(threads):
+    """Words of more than 64 KiB of UTF-8 whose characters are Latin-1
+    (some not ASCII) are read into the Counter from their Latin-1, narrowed
+    in place (wc_freq_take_latin1), the others from their UTF-8: every key
+    and count as the oracle's, in order, with `top` too, among short words,
+    ASCII and CJK long words, in a Latin-1 str (folded words) and in a
+    UCS-2 one (every word)."""
+    long_words = ["é" * 70_000, "Ab\u00c9" * 30_000, "a" * 70_000, "\u4e2d" * 30_000,
+                  "x\u00ff" * 40_000]
+    for extra in ("", "\u4e2d"):  # a Latin-1 str, then a UCS-2 one
+        words = ["café", *long_words, "É" * 70_000, "a" * 70_000, extra or "b"]
+        text = " ".join(words + long_words[:2]) + " "
+        for casefold in (False, True):
+            if not extra and not casefold:
+                continue  # a Latin-1 str's words are its own bytes: nothing to take
+            want = oracle(text, "space", casefold)
+            check(word_count.frequencies(text, casefold=casefold, threads=threads), want)
+            got = word_count.frequencies(text, casefold=casefold, threads=threads, top=3)
+            assert list(got.items()) == want.most_common(3)
