@@ -162,6 +162,26 @@ def test_kernel_environment_variable():
     assert "WORD_COUNT_KERNEL" in r.stderr
 
 
+def test_threads_and_kernel_variables_are_read_at_import():
+    """api.md: WORD_COUNT_THREADS and WORD_COUNT_KERNEL are read when
+    word_count is imported; setting them in os.environ afterwards changes
+    neither default_threads() nor kernel()."""
+    r = run_python(
+        "import os, word_count\n"
+        "before = (word_count.default_threads(), word_count.kernel())\n"
+        "os.environ['WORD_COUNT_THREADS'] = str(before[0] + 3)\n"
+        "os.environ['WORD_COUNT_KERNEL'] = 'scalar'\n"
+        "t = word_count.default_text()\n"
+        "assert word_count.search(t * 4, 'is') == 40000\n"
+        "print(before == (word_count.default_threads(), word_count.kernel()), before)",
+        WORD_COUNT_THREADS="2", WORD_COUNT_KERNEL="auto",
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[0] == "True", r.stdout
+    if word_count.available_kernels() != ["scalar"]:
+        assert "scalar" not in r.stdout
+
+
 def test_force_kernel_rejects_unknown():
     with pytest.raises(ValueError, match="unknown or not supported"):
         word_count._word_count._force_kernel("quantum")
