@@ -34,8 +34,7 @@ enum opt_id {
     OPT_STRICT_UTF8, OPT_WORD_REGEXP, OPT_FIXED, OPT_ONLY_MATCHING, OPT_COUNT, OPT_FILES_WITH,
     OPT_FILES_WITHOUT, OPT_QUIET, OPT_NO_MESSAGES, OPT_WITH_FILENAME,
     OPT_NO_FILENAME, OPT_COLOR, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXCLUDE_DIR,
-    OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_INVERT,
-    OPT_NULL,
+    OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_NULL,
 };
 
 struct opt_def {
@@ -84,9 +83,35 @@ static const struct opt_def opt_defs[] = {
     {0, "binary-files", 1, OPT_BINARY_FILES},
     {'I', NULL, 0, OPT_SKIP_BINARY},
     {'a', "text", 0, OPT_TEXT},
-    {'v', "invert-match", 0, OPT_INVERT},
 };
 #define NOPTS (sizeof opt_defs / sizeof *opt_defs)
+
+/* grep's options for lines and patterns, which counting words has no use
+ * for: refused with the reason, not as unknown (a grep user's -n, -E or
+ * -A 2 is no typo).  Their values are never read. */
+static const struct {
+    char short_name;
+    const char *long_name;
+    const char *why;
+} refused_opts[] = {
+    {'v', "invert-match",
+     "wordcount counts words, not lines (-L lists the files without WORD)"},
+    {'n', "line-number", "wordcount prints counts, not lines"},
+    {'b', "byte-offset", "wordcount prints counts, not lines"},
+    {'A', "after-context", "wordcount prints counts, not lines"},
+    {'B', "before-context", "wordcount prints counts, not lines"},
+    {'C', "context", "wordcount prints counts, not lines"},
+    {'x', "line-regexp", "wordcount counts words, not lines"},
+    {'m', "max-count", "wordcount counts every occurrence"},
+    {'z', "null-data", "wordcount reads lines that end at newlines"},
+    {'E', "extended-regexp",
+     "a WORD is a fixed word, as with -F, not a regular expression"},
+    {'G', "basic-regexp",
+     "a WORD is a fixed word, as with -F, not a regular expression"},
+    {'P', "perl-regexp",
+     "a WORD is a fixed word, as with -F, not a regular expression"},
+};
+#define NREFUSED (sizeof refused_opts / sizeof *refused_opts)
 
 /* A file filter, in the order given: --include, --exclude (base names, the
  * last one that matches decides, as grep), --glob (rg). */
@@ -471,10 +496,6 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
         break;
     case OPT_SKIP_BINARY: c->skip_binary = 1; break;
     case OPT_TEXT: c->skip_binary = 0; break;
-    case OPT_INVERT:
-        die_usage("-v (--invert-match) is not supported: wordcount counts "
-                  "words, not lines (-L lists the files without WORD)");
-        break;
     case OPT_HELP: fputs(wordcount_help, stdout); exit_flushed();
     case OPT_VERSION: printf("wordcount %s\n", WC_VERSION); exit_flushed();
     }
@@ -513,6 +534,30 @@ static const struct opt_def *find_long(const char *name, size_t len)
     return found;
 }
 
+/* A usage error saying why, when the short option `letter` (or, letter 0,
+ * the long one `name` of len bytes or an abbreviation of it that no other
+ * option has) is one of grep's that wordcount refuses; else nothing. */
+static void refuse(char letter, const char *name, size_t len)
+{
+    size_t found = NREFUSED;
+    for (size_t k = 0; k < NREFUSED; k++) {
+        if (letter ? refused_opts[k].short_name != letter
+                   : len == 0 || strncmp(refused_opts[k].long_name, name, len) != 0)
+            continue;
+        if (!letter && strlen(refused_opts[k].long_name) == len) {
+            found = k; /* exact, never ambiguous */
+            break;
+        }
+        if (found != NREFUSED)
+            return; /* an abbreviation of two: unknown, as grep's */
+        found = k;
+    }
+    if (found != NREFUSED)
+        die_usage("-%c (--%s) is not supported: %s",
+                  refused_opts[found].short_name, refused_opts[found].long_name,
+                  refused_opts[found].why);
+}
+
 /* GNU-style: options anywhere before "--", short options grouped (-rj4),
  * values attached or separate (-e x, -ex, --regexp x, --regexp=x). */
 static void parse_args(struct cli *c, int argc, char **argv)
@@ -531,8 +576,10 @@ static void parse_args(struct cli *c, int argc, char **argv)
             char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             const struct opt_def *d = find_long(name, len);
-            if (d == NULL)
+            if (d == NULL) {
+                refuse(0, name, len);
                 die_usage("unknown option '--%.*s'", (int)len, name);
+            }
             const char *val = NULL;
             if (d->has_arg == 2) {
                 val = eq ? eq + 1 : NULL;
@@ -553,8 +600,10 @@ static void parse_args(struct cli *c, int argc, char **argv)
                 for (size_t k = 0; k < NOPTS; k++)
                     if (opt_defs[k].short_name == *p)
                         d = &opt_defs[k];
-                if (d == NULL)
+                if (d == NULL) {
+                    refuse(*p, NULL, 0);
                     die_usage("unknown option '-%c'", *p);
+                }
                 if (!d->has_arg) {
                     apply(c, d->id, NULL);
                     continue;

@@ -11,7 +11,7 @@
 
 The text's conventions: a line "Name:" at column 0 starts a section; a line
 "  -x, --long=ARG  description" is an option (continued by lines indented
-more); "Output format:", "Environment:" and "Exit status:" start the
+more); "Not supported:", "Output format:", "Environment:" and "Exit status:" start the
 closing paragraphs (the man page's sections of those names).
 Run at build time by meson; tests/python/test_cli_grep.py
 (test_man_page_and_completions_installed) checks the outputs.
@@ -63,7 +63,8 @@ def parse(text: str):
             sections.append((m.group(1), []))
             cur = "options"
             continue
-        m = re.match(r"^(Output format|Environment|Exit status):\s*(.*)$", line)
+        m = re.match(r"^(Not supported|Output format|Environment|Exit status):\s*(.*)$",
+                     line)
         if m:
             closing.append((m.group(1), [m.group(2)]))
             cur = "closing"

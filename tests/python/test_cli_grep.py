@@ -875,9 +875,43 @@ def test_other_env_invalid_warns(var, bad):
     assert wc("x", "-", input=b"x\n", env={**os.environ, var: good}).stderr == b""
 
 
-def test_invert_match_refused():
-    r = wc("-v", "x", "-", input=b"x\n")
-    assert r.returncode == 2 and b"-v" in r.stderr
+REFUSED = [  # grep's options for lines and patterns: (short, long, reason)
+    ("v", "invert-match", b"wordcount counts words, not lines"),
+    ("n", "line-number", b"wordcount prints counts, not lines"),
+    ("b", "byte-offset", b"wordcount prints counts, not lines"),
+    ("A", "after-context", b"wordcount prints counts, not lines"),
+    ("B", "before-context", b"wordcount prints counts, not lines"),
+    ("C", "context", b"wordcount prints counts, not lines"),
+    ("x", "line-regexp", b"wordcount counts words, not lines"),
+    ("m", "max-count", b"wordcount counts every occurrence"),
+    ("z", "null-data", b"wordcount reads lines that end at newlines"),
+    ("E", "extended-regexp", b"a WORD is a fixed word, as with -F, not a regular expression"),
+    ("G", "basic-regexp", b"a WORD is a fixed word, as with -F, not a regular expression"),
+    ("P", "perl-regexp", b"a WORD is a fixed word, as with -F, not a regular expression"),
+]
+
+
+@pytest.mark.parametrize("short, long, why", REFUSED)
+def test_greps_line_and_pattern_options_are_refused_with_the_reason(short, long, why):
+    """A grep user's -n, -E or -A 2 is refused as grep's option, saying
+    why, not as an unknown option: short, grouped after another option,
+    with an attached or a separate value, long, long with =VALUE, and an
+    abbreviation of the long name that no other option has."""
+    head = f"-{short} (--{long}) is not supported: ".encode()
+    abbrev = {"after-context": "after", "before-context": "before",
+              "context": "conte", "line-number": "line-n", "line-regexp": "line-r"}
+    for args in ([f"-{short}"], [f"-c{short}"], [f"-{short}2"], [f"-{short}", "2"],
+                 [f"--{long}"], [f"--{long}=2"], [f"--{abbrev.get(long, long[:-1])}"]):
+        r = wc(*args, "x", "-", input=b"x\n")
+        assert r.returncode == 2, (args, r)
+        assert r.stdout == b"", (args, r)
+        assert r.stderr == (b"wordcount: " + head + why +
+                            (b" (-L lists the files without WORD)" if short == "v" else b"") +
+                            b"\nTry 'wordcount --help' for more information.\n"), (args, r.stderr)
+    # Options that are neither ours nor refused stay unknown.
+    for bad in ("-y", "--line", "--no-such-option"):
+        r = wc(bad, "x", "-", input=b"x\n")
+        assert r.returncode == 2 and b"unknown option" in r.stderr, (bad, r.stderr)
 
 
 @pytest.mark.timing
