@@ -591,6 +591,13 @@ int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
     return rc;
 }
 
+size_t wc_freq_io_match_bytes(const wc_freq *f)
+{
+    /* A code point of the text is at most 4 bytes and folds to at least
+     * one code point, which a key holds in at least one byte. */
+    return f->needle_bytes <= SIZE_MAX / 8 ? 4 * f->needle_bytes : SIZE_MAX / 2;
+}
+
 void wc_freq_io_room(wc_freq *f, uint64_t share)
 {
     wc_tab_first_room(&f->tab, share < SIZE_MAX ? (size_t)share : SIZE_MAX);

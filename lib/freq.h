@@ -28,6 +28,7 @@ struct wc_freq {
     int keep_utf8;      /* wc_freq_keep_utf8: the sorts leave them UTF-8 */
     struct wc_tab tab;
     size_t nneedles;    /* needle ids: 0 .. nneedles-1 (entry.first) */
+    size_t needle_bytes; /* the longest needle's key, in bytes */
     struct wc_uneedle un; /* the needles of unicode mode for its kernels
                            * (made as needles are added: wc_uneedle_init) */
     uint64_t *needle_counts;
@@ -93,6 +94,11 @@ wc_freq *wc_freq_io_new_like(const wc_freq *f);
  */
 int wc_freq_io_window(wc_freq *f, const uint8_t *buf, size_t len, size_t lo,
                       size_t hi, uint64_t pos, uint64_t *counts, size_t *err);
+
+/* The bytes of UTF-8 (or of bytes) text that a word equal to one of f's
+ * needles can hold at most (a word folds to no fewer code points, and a
+ * key holds at least a byte a code point): a longer word matches none. */
+size_t wc_freq_io_match_bytes(const wc_freq *f);
 
 /* Before the windows of a share of `share` bytes (a thread's part of a
  * file of known size) are counted into f's own table: room for its first

@@ -1378,6 +1378,8 @@ static int wc_freq_add_needle_to(wc_freq *f, const void *needle, size_t nlen,
         if (e != NULL)
             f->nneedles++;
     }
+    if (e != NULL && klen * (size_t)f->kw > f->needle_bytes)
+        f->needle_bytes = klen * (size_t)f->kw;
     free(key);
     if (e == NULL)
         return WC_ENOMEM;

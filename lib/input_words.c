@@ -93,6 +93,41 @@ static uint64_t wc_slot_share(const struct wc_blocks *bl)
     return (bl->size - bl->base) / bl->nslots;
 }
 
+/* Needle mode: where a window of n bytes whose words from lo on run past
+ * its end (no settled edge) is cut, so that a long run is counted in
+ * pieces and never held whole: the last place of wc_word_last_cut, else
+ * (one word from lo, longer than any match: `keep` bytes at least) a place
+ * `keep` bytes before the end, its UTF-8 sequence whole.  The word cut there
+ * has more than wc_freq_io_match_bytes on either side, so neither piece
+ * matches, as the word does not.  lo (none: the window must grow) when the
+ * window is no longer than `most` or a code point folds to a split run. */
+static size_t wc_needle_cut(const struct wc_wtext *x, size_t lo, size_t n,
+                            size_t keep, size_t most)
+{
+    if (n - lo <= most || n < 4)
+        return lo;
+    int split;
+    size_t c = wc_word_last_cut(x, lo, n - 4, &split);
+    if (c > lo || split)
+        return c;
+    const uint8_t *b = x->text;
+    size_t a = n - keep;
+    for (int k = 0; k < 3 && (b[a] & 0xC0) == 0x80 && x->utf8; k++)
+        a--;
+    return a;
+}
+
+/* Needle mode: the bytes a window may hold before it is cut (more than twice
+ * the longest word that can match, so that a cut word's pieces are both
+ * longer), and those it keeps after the place of a cut inside one word. */
+static void wc_needle_window(const wc_freq *f, size_t block, size_t *keep,
+                             size_t *most)
+{
+    size_t m = wc_freq_io_match_bytes(f);
+    *keep = m + 64;
+    *most = *keep > (SIZE_MAX - block) / 4 ? SIZE_MAX : 2 * (block + *keep);
+}
+
 static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
 {
     struct wc_wjob *job = ctx;
@@ -103,13 +138,24 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
     if (start - bl->base >= atomic_load_explicit(&bl->stop_at,
                                                   memory_order_relaxed))
         return;
-    size_t extra = WC_WIO_EXTRA, lo = 0, hi, n;
+    size_t keep = 0, most = SIZE_MAX;
+    if (job->needles)
+        wc_needle_window(job->f, bl->block, &keep, &most);
+    /* The window is the text's [from, b): end + extra, extra doubling
+     * while E(end) is not settled; once a long run is counted in pieces
+     * (needle mode), from moves on and the window is `span` bytes (most +
+     * keep, doubling only while no place to cut is found). */
+    uint64_t from = start;
+    size_t extra = WC_WIO_EXTRA, span = 0, lo = 0, hi, n;
+    int first = 1;
     uint8_t *buf;
     int rc;
     for (;;) {
         uint64_t b = bl->size - end <= extra ? bl->size : end + extra;
-        n = (size_t)(b - start);
-        rc = wc_wslot_read(job, slot, start, n, &buf);
+        if (span > 0) /* cutting: span bytes from `from` */
+            b = bl->size - from <= span ? bl->size : from + span;
+        n = (size_t)(b - from);
+        rc = wc_wslot_read(job, slot, from, n, &buf);
         if (rc != WC_OK) {
             wc_blocks_fail(&job->bl, rc, errno, 0);
             return;
@@ -117,7 +163,7 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
         struct wc_wtext x = job->x;
         x.text = buf;
         x.len = n;
-        if (extra == WC_WIO_EXTRA && start > bl->base) {
+        if (first && start > bl->base) {
             /* E(p) is the first edge >= p (unicode) or > p (space): when
              * E(start) > end, E(end) = E(start) and the block has no words
              * (a word that began before covers it). */
@@ -125,16 +171,38 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
             if (lo > end - start)
                 goto done;
         }
+        first = 0;
         if (end == bl->size) {
             hi = n;
             break;
         }
-        hi = wc_word_edge(&x, (size_t)(end - start));
+        /* E(end): from the window's start once a cut has passed end (no
+         * edge lies between). */
+        hi = wc_word_edge(&x, end > from ? (size_t)(end - from) : 0);
         if (b == bl->size || hi + 4 <= n)
             break;
-        if (extra > SIZE_MAX / 4)
-            goto nomem;
-        extra *= 2;
+        size_t cut = job->needles ? wc_needle_cut(&x, lo, n, keep, most) : lo;
+        if (cut > lo) {
+            /* The words before the cut now; the window starts there. */
+            size_t err = 0;
+            rc = wc_freq_io_window(job->f, buf, n, lo, cut, from - bl->base,
+                                   slot->counts, &err);
+            if (rc != WC_OK) {
+                wc_blocks_fail(&job->bl, rc, 0, from - bl->base + err);
+                return;
+            }
+            from += cut;
+            lo = 0;
+            span = most + keep;
+        } else if (span > 0) {
+            if (span > SIZE_MAX / 4)
+                goto nomem;
+            span *= 2;
+        } else {
+            if (extra > SIZE_MAX / 4)
+                goto nomem;
+            extra *= 2;
+        }
         /* A word that runs on past the window: the caller's callback is
          * called (and a stop seen) between these reads too, not only
          * between blocks (a file of one 1 GiB word made no call for 3.8 s:
@@ -145,10 +213,10 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
     if (lo < hi) {
         size_t err = 0;
         rc = wc_freq_io_window(job->needles ? job->f : slot->tab, buf, n, lo,
-                               hi, start - bl->base,
+                               hi, from - bl->base,
                                job->needles ? slot->counts : NULL, &err);
         if (rc != WC_OK) {
-            wc_blocks_fail(&job->bl, rc, 0, start - bl->base + err);
+            wc_blocks_fail(&job->bl, rc, 0, from - bl->base + err);
             return;
         }
     }
@@ -287,6 +355,9 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
     struct wc_wtext x;
     wc_freq_io_wtext(f, &x);
     x.text = buf;
+    size_t keep = 0, most = SIZE_MAX;
+    if (needles)
+        wc_needle_window(f, o->block_size, &keep, &most);
     uint64_t a = 0;  /* the text offset of buf[0] */
     size_t have = 0, lo = 0;
     for (;;) {
@@ -316,7 +387,11 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
                     e = wc_word_edge(&x, e + 1);
                 }
             }
-            if (hi + 4 > have) {
+            /* Needle mode: a long run counted in pieces (wc_needle_cut),
+             * not held whole. */
+            if (hi + 4 > have && needles)
+                hi = wc_needle_cut(&x, lo, have, keep, most);
+            if (hi + 4 > have || hi <= lo) {
                 rc = wc_wbuf_grow(&buf, &cap);
                 if (rc != WC_OK)
                     goto out;

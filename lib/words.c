@@ -114,3 +114,65 @@ size_t wc_word_edge(const struct wc_wtext *x, size_t p)
     }
     return len;
 }
+
+size_t wc_word_last_cut(const struct wc_wtext *x, size_t lo, size_t lim,
+                        int *split)
+{
+    const uint8_t *b = x->text;
+    size_t cut = lo;
+    *split = 0;
+    if (x->width != 1 || lim > x->len)
+        return lo;
+    if (x->words == WC_WORDS_SPACE) {
+        /* Words are cut at ' ' and '\n' only: the place after the last. */
+        for (size_t k = lim; k > lo; k--)
+            if (b[k - 1] == ' ' || b[k - 1] == '\n')
+                return k;
+        return lo;
+    }
+    int u8 = x->utf8, after_nonword = 0;
+    size_t k = lo;
+    while (k <= lim) {
+        if (u8 && (b[k] & 0xC0) == 0x80) {
+            /* A continuation byte where a code point should start: invalid
+             * (one U+FFFD, no word character, or the error of the range
+             * before), as is the rest of an invalid sequence. */
+            after_nonword = 1;
+            k++;
+            continue;
+        }
+        if (after_nonword && k > lo) {
+            cut = k;
+            *split = 0;
+        }
+        uint32_t c;
+        size_t l = wc_next_cp(x, 1, k, x->len, &c);
+        if (l == 0) { /* invalid UTF-8: an edge */
+            if (k > lo) {
+                cut = k;
+                *split = 0;
+            }
+            after_nonword = 1;
+            k++;
+            continue;
+        }
+        uint32_t r = wc_uni_rec(c);
+        unsigned first = r & 1, last = first;
+        if (x->fold) {
+            uint32_t f[3];
+            unsigned fw;
+            int nf = wc_uni_fold(c, r, f, &fw);
+            first = fw & 1;
+            last = (fw >> (nf - 1)) & 1;
+            if (first && last && nf == 3 && !(fw & 2))
+                *split = 1;
+        }
+        if (!first && k > lo) { /* an edge */
+            cut = k;
+            *split = 0;
+        }
+        after_nonword = !last;
+        k += l;
+    }
+    return cut;
+}

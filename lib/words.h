@@ -625,4 +625,19 @@ WC_INLINE int wc_words_range(const struct wc_wtext *x, size_t lo, size_t hi,
  * UTF-8 sequence.  Returns len when there is none. */
 size_t wc_word_edge(const struct wc_wtext *x, size_t p);
 
+/* For counting needles in a long run of a UTF-8 or byte text (width 1)
+ * without holding it whole (input_words.c): the last place c in (lo, lim]
+ * where the words of [lo, c) and of [c, ..) are those of the whole text,
+ * or lo when there is none.  Such places: the edges, and in unicode mode
+ * the place after a code point whose fold (or itself) ends with a non-word
+ * code point, after invalid UTF-8, and never inside a UTF-8 sequence.  lo
+ * is such a place (or the start of the text), and every code point that
+ * starts at lim or before ends before x->len.  *split: 1 when after the
+ * place returned a code point folds to word code points on both sides of a
+ * non-word one (U+1FB7: "α", U+0342, "ι"), which splits its run of word
+ * code points where no place can: then a run without such places is not
+ * one word. */
+size_t wc_word_last_cut(const struct wc_wtext *x, size_t lo, size_t lim,
+                        int *split);
+
 #endif /* WC_WORDS_H */

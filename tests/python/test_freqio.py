@@ -21,7 +21,8 @@ import pytest
 
 import unicode_oracle as uo
 import word_count
-from test_freq import MODE_IDS, MODES, TRICKY, check, oracle
+from test_cli import WORDCOUNT
+from test_freq import MODE_IDS, MODES, SANITIZED, TRICKY, check, oracle
 
 native = word_count._word_count
 THREADS = [1, 2, 3, 7]
@@ -357,3 +358,199 @@ def test_stream_words_before_a_long_word_are_counted_in_one_read(words, casefold
         n = word_count.search_stream(r, b"a", words=words, casefold=casefold, block_size=block)
         assert n == oracle(data, words, casefold).get(b"a", 0)
         assert r.calls <= 2 * len(data) // block + 24, r.calls
+
+
+# ---- long runs counted in pieces ---------------------------------------------------
+
+def long_run_texts():
+    """Runs of word characters far longer than any needle (longer than the
+    window that makes a block cut them), with short words beside them and
+    inside them where folding or invalid bytes end a word without a place
+    to cut: "İ" folds to "i" + U+0307 (a word ends after it), "ᾷ" to "α",
+    U+0342, "ι" (a word ends and one starts inside it), a stray
+    continuation byte is U+FFFD (errors="replace")."""
+    x, y, z = "x" * 5200, "y" * 5000, "z" * 6100
+    return [
+        f"ab {x} ab\n{x}ab ab {y}\nab{y} ab".encode(),
+        f"{y}İab{y}İ abi İab İ{y}İabİ{x}".encode(),
+        f"{z}ᾷbᾷ{z} ιbα ᾷb {z}ᾷbᾷ{x}".encode(),
+        b"q" * 5000 + b"\x80ab\x80" + b"q" * 5000 + b" ab \xc3\xa9ab" + b"\xe2\x82" + b"r" * 6000 + b"\xffab",
+        f"AB {x}AB{x} AB{y}ab\r\nAB\r\n{z}".encode(),
+        ("ab Σσς " + "é" * 3000 + "ab " + "中" * 2100 + " ab").encode(),
+    ]
+
+
+LONG_RUN_NEEDLES = ["ab", "AB", "abi", "ιbα", "i", "α", "ι", "x", "σ", "ab\r"]
+
+
+def replace_oracle(data, needle, words, casefold):
+    text = data.decode("utf-8", "replace")
+    key = uo.casefold(needle) if casefold else needle
+    return oracle(text, words, casefold).get(key, 0)
+
+
+@pytest.mark.parametrize("words,casefold", MODES, ids=MODE_IDS)
+def test_long_runs_are_counted_in_pieces(tmp_path, small_chunks, words, casefold):
+    """search_file and search_stream with words= or casefold= count a run
+    of word characters longer than their window in pieces (not holding it
+    whole): the counts are the oracle's at every block size and thread
+    count, strict and with errors="replace", whatever folding does at the
+    run's places."""
+    path = tmp_path / "t.txt"
+    for data in long_run_texts():
+        path.write_bytes(data)
+        for errors in ("strict", "replace"):
+            try:
+                data.decode()
+            except UnicodeDecodeError:
+                if errors == "strict" and (words, casefold) != ("space", False):
+                    continue  # the strict errors: the test below
+            for needle in LONG_RUN_NEEDLES:
+                want = replace_oracle(data, needle, words, casefold)
+                for block in (1, 7, 64, 4096, 1 << 20):
+                    for threads in (1, 3):
+                        got = word_count.search_file(
+                            path, needle, words=words, casefold=casefold, errors=errors,
+                            block_size=block, threads=threads)
+                        assert got == want, (data[:20], needle, block, threads, errors)
+                    got = word_count.search_stream(
+                        io.BytesIO(data), needle.encode(), words=words, casefold=casefold,
+                        errors=errors, block_size=block)
+                    assert got == want, (data[:20], needle, block, errors, "stream")
+
+
+@pytest.mark.parametrize("words,casefold", MODES[1:], ids=MODE_IDS[1:])
+def test_invalid_utf8_after_a_long_run(tmp_path, small_chunks, words, casefold):
+    """Invalid UTF-8 inside or after a run counted in pieces is reported at
+    its offset, as bytes.decode() reports it."""
+    for data in (b"ab " + b"x" * 9000 + b"\xff" + b"x" * 9000,
+                 b"ab " + b"x" * 9000 + b"\xe2\x82" + b"y" * 9000 + b" ab",
+                 b"x" * 9000 + "ᾷ".encode() + b"\x80" + b"x" * 9000):
+        path = tmp_path / "t.txt"
+        path.write_bytes(data)
+        with pytest.raises(UnicodeDecodeError) as want:
+            data.decode()
+        for block in (1, 64, 4096):
+            for threads in (1, 3):
+                with pytest.raises(UnicodeDecodeError) as got:
+                    word_count.search_file(path, "ab", words=words, casefold=casefold,
+                                           block_size=block, threads=threads)
+                assert got.value.file_offset == want.value.start
+            with pytest.raises(UnicodeDecodeError) as got:
+                word_count.search_stream(io.BytesIO(data), b"ab", words=words,
+                                         casefold=casefold, block_size=block)
+            assert want.value.start - got.value.start + got.value.end - got.value.start > 0
+            assert data[want.value.start:want.value.end] == got.value.object[got.value.start:got.value.end]
+
+
+def test_long_runs_of_random_lengths(tmp_path, small_chunks):
+    """Runs of random lengths, so that a run counted in pieces ends at
+    every distance from the places where it was cut: no piece of a run is
+    counted as a word (needles as short as one character, looked up word by
+    word with casefold and a non-ASCII needle, by the kernels otherwise)."""
+    rng = random.Random(17)
+    path = tmp_path / "t.txt"
+    for _ in range(3):
+        parts = []
+        for _ in range(12):
+            ch = rng.choice("xσé")
+            parts.append(ch * rng.randrange(4000, 14000))
+            parts.append(rng.choice([" ", "\n", " x σ ", "-é-", "\r\n"]))
+        data = "".join(parts).encode()
+        path.write_bytes(data)
+        for words, casefold in MODES:
+            for needle in ("x", "xx", "σ", "σσ", "é", "Σ"):
+                want = replace_oracle(data, needle, words, casefold)
+                for block in (1, 64, 4096):
+                    got = word_count.search_file(path, needle, words=words, casefold=casefold,
+                                                 block_size=block, threads=2)
+                    assert got == want, (needle, words, casefold, block)
+                got = word_count.search_stream(io.BytesIO(data), needle.encode(), words=words,
+                                               casefold=casefold, block_size=64)
+                assert got == want, (needle, words, casefold, "stream")
+
+
+@pytest.mark.parametrize("group, needle, casefold, errors", [
+    ("ᾷbᾷ".encode(), "ιbα", True, "strict"),   # one run split inside a code point
+    ("İabİ".encode(), "abi", True, "strict"),    # a word ends after each "İ"
+    (b"\x80ab\x80", "ab", False, "replace"),    # stray bytes end words
+    ("·ab·".encode(), "ab", False, "strict"),     # U+00B7 is no word character
+], ids=["split", "fold-end", "stray", "non-word"])
+def test_a_short_word_inside_a_long_run_at_every_offset(tmp_path, small_chunks, group,
+                                                        needle, casefold, errors):
+    """A short word inside a long run, where folding (or a stray byte, or a
+    non-word character) ends the run's words around it: "ᾷbᾷ" folds to
+    "...α", U+0342, "ιbα", U+0342, "ι...", a word in the middle of the run
+    with no place around it where the run may be cut.  At every offset of
+    the word from the places where long runs are cut, it is counted."""
+    path = tmp_path / "t.txt"
+    for pad in range(0, 300, 1):
+        data = b"z" * (3000 + pad) + group + b"z" * 3000 + f" {needle}\n".encode()
+        want = replace_oracle(data, needle, "unicode", casefold)
+        assert want == 2
+        path.write_bytes(data)
+        assert word_count.search_file(path, needle, words="unicode", casefold=casefold,
+                                      errors=errors, block_size=1, threads=1) == want, pad
+        assert word_count.search_stream(io.BytesIO(data), needle.encode(), words="unicode",
+                                        casefold=casefold, errors=errors,
+                                        block_size=1) == want, pad
+
+
+MEMORY_SCRIPT = r"""
+import io, sys, word_count
+def hwm():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) * 1024
+path = sys.argv[1]
+for kw in ({"words": "unicode"}, {"words": "unicode", "casefold": True},
+           {"words": "space", "casefold": True}, {"words": "unicode", "errors": "replace"}):
+    for stream in (0, 1):
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # VmHWM from here
+        before = hwm()
+        if stream:
+            with open(path, "rb") as f:
+                n = word_count.search_stream(f, "ab", threads=2, **kw)
+        else:
+            n = word_count.search_file(path, "ab", threads=2, **kw)
+        print(n, hwm() - before)
+"""
+
+
+@pytest.mark.skipif(SANITIZED, reason="the sanitizers' own memory hides the peak")
+def test_one_long_word_is_not_held(tmp_path):
+    """search_file and search_stream with words= or casefold=, and the
+    wordcount CLI (unicode words by default, -i), count a file of one 64 MiB
+    word in a few MiB: the word is read in pieces, never held whole (before:
+    the whole word, 64 MiB and more)."""
+    import subprocess
+    import sys
+    size = 64 << 20
+    path = tmp_path / "one-word.txt"
+    with open(path, "wb") as f:
+        f.write(b"ab ")
+        chunk = b"x" * (1 << 20)
+        for _ in range(size >> 20):
+            f.write(chunk)
+        f.write(b" ab\n")
+    r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(path)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    rows = [tuple(map(int, line.split())) for line in r.stdout.split("\n") if line]
+    assert len(rows) == 8
+    for count, peak in rows:
+        assert count == 2
+        assert peak < size // 4, (peak, rows)
+    for args in (["ab"], ["-i", "ab"], ["--words=space", "-i", "ab"]):
+        r = subprocess.run(
+            [sys.executable, "-c",
+             "import resource, subprocess, sys\n"
+             "out = subprocess.run(sys.argv[1:], capture_output=True).stdout\n"
+             "print(out.decode().strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+             str(WORDCOUNT), *args, str(path)],
+            capture_output=True, text=True, timeout=600)
+        count, maxrss_kib = r.stdout.split()
+        assert count == "2", (args, r)
+        assert int(maxrss_kib) * 1024 < size // 4, (args, maxrss_kib)
