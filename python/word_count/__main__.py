@@ -1,9 +1,10 @@
 """``python -m word_count``: run the ``wordcount`` command-line tool.
 
 The tool is a C program installed with the package, next to the Python that
-runs this (the environment's scripts directory); this finds it there, else on
-PATH, and replaces this process with it, so arguments, standard streams,
-signals and the exit status are the tool's own (``wordcount --help``).
+runs this (the environment's scripts directory; DIR/bin after
+``pip install --target DIR``); this finds it there, else on PATH, and
+replaces this process with it, so arguments, standard streams, signals and
+the exit status are the tool's own (``wordcount --help``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def find_wordcount() -> str | None:
     # The package's own environment: .../lib/pythonX.Y/site-packages/word_count
     prefix = os.path.normpath(os.path.join(here, *[os.pardir] * 4))
     candidates.append(os.path.join(prefix, "bin", "wordcount"))
+    # `pip install --target DIR`: DIR/word_count and DIR/bin/wordcount.
+    candidates.append(os.path.join(os.path.dirname(here), "bin", "wordcount"))
     for path in candidates:
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path

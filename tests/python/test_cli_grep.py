@@ -1024,6 +1024,36 @@ def test_python_m_word_count(tmp_path, monkeypatch, capsys):
     assert "the wordcount tool is not installed" in capsys.readouterr().err
 
 
+def test_python_m_word_count_finds_the_tool_of_a_pip_target_install(tmp_path):
+    """`pip install --target DIR fastwordcount` puts the package in
+    DIR/word_count and the tool in DIR/bin/wordcount, and DIR goes on
+    PYTHONPATH.  `python -m word_count` looked only next to the Python, in
+    the user scheme, four levels above the package (a prefix's bin/) and on
+    PATH, so it said "the wordcount tool is not installed" (exit 2).  Laid
+    out here as pip lays it out, run by a Python of a bare venv whose bin/,
+    user scheme and PATH hold no wordcount."""
+    import word_count
+
+    target = tmp_path / "target"
+    shutil.copytree(Path(word_count.__file__).parent, target / "word_count")
+    (target / "bin").mkdir()
+    shutil.copy2(WORDCOUNT, target / "bin" / "wordcount")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    (tmp_path / "empty").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target), "PATH": str(tmp_path / "empty"),
+           "PYTHONUSERBASE": str(tmp_path / "userbase"), "HOME": str(tmp_path)}
+    r = subprocess.run([str(venv / "bin" / "python"), "-m", "word_count", "--version"],
+                       capture_output=True, env=env, timeout=60, check=False)
+    assert (r.returncode, r.stderr) == (0, b""), r
+    assert r.stdout.decode().split() == ["wordcount", word_count.__version__]
+    r = subprocess.run([str(venv / "bin" / "python"), "-c",
+                        "import word_count.__main__ as m; print(m.find_wordcount())"],
+                       capture_output=True, env=env, timeout=60, check=True)
+    assert r.stdout.decode().strip() == str(target / "bin" / "wordcount")
+
+
 def test_python_m_word_count_with_a_standard_stream_closed(tmp_path):
     """`python -m word_count` with standard output or error closed (`>&-`,
     `2>&-`) runs the tool as `wordcount` runs: Python makes such a stream
