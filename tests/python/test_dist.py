@@ -6,9 +6,10 @@ The sdist is meson-python's (`meson dist`: the files of git's HEAD, and
 PKG-INFO), so it needs a git checkout; the wheel is built from the unpacked
 sdist with this environment's meson-python, meson and ninja (no download),
 then installed with `pip install --target` into a folder of its own.  About
-a minute on 2 cores, most of it the compiler.  Skipped outside a git
-checkout (an unpacked sdist), without meson-python, and under the
-sanitizers (the compilers would run under their LD_PRELOAD).
+a minute on 2 cores, most of it the compiler.  That test is skipped outside
+a git checkout (an unpacked sdist), without meson-python, and under the
+sanitizers (the compilers would run under their LD_PRELOAD).  Another
+checks that the docs name the CPythons the wheels are built for.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import word_count
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "fastwordcount"
 
-pytestmark = pytest.mark.skipif(
+needs_git = pytest.mark.skipif(
     not (ROOT / ".git").exists() or shutil.which("git") is None
     or bool(os.environ.get("WC_SANITIZER") or os.environ.get("LD_PRELOAD")),
     reason="needs a git checkout and git (meson dist), and no sanitizer preloaded")
@@ -66,6 +67,33 @@ def metadata(text: str) -> email.message.Message:
     return email.message_from_string(text, policy=email.policy.compat32)
 
 
+def test_docs_name_the_pythons_and_wheels_of_pyproject():
+    """The CPythons that [tool.cibuildwheel] builds wheels for are the ones
+    README, docs/interpreters.md, Requires-Python and the classifiers name
+    (interpreters.md said wheels were built for 3.13t only: 3.14t too)."""
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    cibw = pyproject["tool"]["cibuildwheel"]
+    builds = [re.fullmatch(r"cp3(\d+)(t?)-\*", b).groups() for b in cibw["build"]]
+    gil = sorted(int(minor) for minor, t in builds if not t)
+    ft = [f"3.{minor}t" for minor, t in builds if t]
+    assert gil == list(range(gil[0], gil[-1] + 1)) and ft, cibw["build"]
+    assert cibw["linux"]["archs"] == ["x86_64", "aarch64"]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"CPython 3.{gil[0]}-3.{gil[-1]} (and {', '.join(ft)})" in readme
+    assert "manylinux, x86_64 and aarch64" in readme
+    interp = " ".join((ROOT / "docs" / "interpreters.md").read_text().split())
+    assert (f"CPython 3.{gil[0]} to 3.{gil[-1]} and free-threaded {' and '.join(ft)} "
+            "on Linux (x86_64 and aarch64 wheels;") in interp
+    assert f"Wheels are built for {' and '.join(ft)} (`[tool.cibuildwheel]`" in interp
+    project = pyproject["project"]
+    assert project["requires-python"] == f">=3.{gil[0]}"
+    versions = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"]
+                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert versions == [f"3.{minor}" for minor in gil]
+
+
+@needs_git
 def test_sdist_wheel_and_smoke_tests(tmp_path):
     """One test, so that pytest-xdist builds the sdist and the wheel once
     (module fixtures are built once per worker)."""
