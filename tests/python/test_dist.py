@@ -93,6 +93,38 @@ def test_docs_name_the_pythons_and_wheels_of_pyproject():
     assert versions == [f"3.{minor}" for minor in gil]
 
 
+def cibw_option(cibw: dict, identifier: str, key: str):
+    """An option of [tool.cibuildwheel] for one build identifier: the last
+    override whose select matches it wins, as cibuildwheel reads them."""
+    import fnmatch
+    value = cibw[key]
+    for o in cibw.get("overrides", []):
+        selects = [o["select"]] if isinstance(o["select"], str) else o["select"]
+        if key in o and any(fnmatch.fnmatch(identifier, s) for s in selects):
+            value = o[key]
+    return value
+
+
+def test_cibuildwheel_test_requires_pin_hypothesis_on_313t_as_ci_does():
+    """The newest hypothesis has no wheel a 3.13t can load, and its sdist
+    needs Rust: CI's 3.13t (tools/test-python) pins the last pure Python
+    release, and the smoke tests of the 3.13t wheels did not (`pip install
+    'hypothesis>=6'` on 3.13t ran maturin, which looked for a Rust
+    toolchain and crates.io).  Every other build takes CI's requirement."""
+    tomllib = pytest.importorskip("tomllib")
+    cibw = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["cibuildwheel"]
+    script = (ROOT / "tools" / "test-python").read_text()
+    ft_pin = re.search(r"if \[ \"\$ft\" = 1 \]; then\s+deps\+=\('(hypothesis[^']+)'", script)
+    assert ft_pin, "tools/test-python no longer pins hypothesis on free-threaded builds"
+    for build in cibw["build"]:
+        for arch in cibw["linux"]["archs"]:
+            identifier = build.replace("*", f"manylinux_{arch}")
+            hyp = [r for r in cibw_option(cibw, identifier, "test-requires")
+                   if r.startswith("hypothesis")]
+            want = ft_pin.group(1) if build.startswith("cp313t") else "hypothesis>=6"
+            assert hyp == [want], identifier
+
+
 @needs_git
 def test_sdist_wheel_and_smoke_tests(tmp_path):
     """One test, so that pytest-xdist builds the sdist and the wheel once
