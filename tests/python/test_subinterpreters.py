@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import json
 import random
 import sys
 import threading
@@ -209,3 +210,109 @@ def test_interpreter_pool_executor_counts_as_the_main_interpreter():
     assert all(type(f) is collections.Counter for f in freqs)
     # The work ran in subinterpreters, not the main one.
     assert interpreters.get_current()[0] not in ids
+
+
+# What each interpreter must get of its own: the Counter class of its own
+# collections module, the exceptions raised in it (a count's
+# UnicodeDecodeError and TypeError, and the exception of a class of its own
+# that its progress callable raised in the middle of a count, where the count
+# takes that interpreter's GIL back on the calling thread).  The stream is
+# endless: only the progress callable's exception ends the count.
+OWN = r'''
+import collections, json, word_count
+
+out = {}
+c = word_count.frequencies(TEXT, threads=2)
+out["counter_is_ours"] = type(c) is collections.Counter
+out["counter_not_main"] = id(collections.Counter) != MAIN_COUNTER
+out["freq"] = sorted(c.items())
+out["top"] = type(word_count.frequencies(TEXT, top=2)) is collections.Counter
+
+try:
+    word_count.search(BAD, b"ok", words="unicode", threads=2)
+except UnicodeDecodeError as e:
+    out["utf8"] = [type(e) is UnicodeDecodeError, e.start, e.end, e.reason]
+try:
+    word_count.frequencies_file(BAD_PATH, casefold=True, threads=2)
+except UnicodeDecodeError as e:
+    out["utf8_file"] = [e.file_offset, e.filename == BAD_PATH]
+try:
+    word_count.search(TEXT, b"is")
+except TypeError as e:
+    out["type_error"] = type(e) is TypeError
+
+class Stop(Exception):
+    pass
+
+class Endless:
+    chunk = b"is the x\n" * 100000
+    def read(self, n=-1):
+        return self.chunk
+
+for name in ("search_stream", "frequencies_stream"):
+    calls = []
+    def progress(done, total):
+        calls.append(done)
+        if len(calls) == 4:
+            raise Stop(name)
+    fn = getattr(word_count, name)
+    try:
+        if name == "search_stream":
+            fn(Endless(), b"is", threads=2, progress=progress)
+        else:
+            fn(Endless(), threads=2, progress=progress)
+        out[name] = "not stopped"
+    except Stop as e:
+        out[name] = [type(e) is Stop, e.args[0], len(calls),
+                     calls == sorted(calls) and calls[-1] > 0]
+with open(OUT, "w") as f:
+    json.dump(out, f)
+'''
+
+
+def test_each_interpreter_gets_its_own_counter_and_exceptions(tmp_path):
+    """4 interpreters at once, counting on the shared pool: a Counter is
+    their own collections.Counter, not the main interpreter's; a count's
+    errors and a progress callable's exception (raised in the middle of a
+    count of an endless stream) reach the interpreter's own code."""
+    rng = random.Random(12)
+    text = "".join(rng.choice(["is", "the", "x", "Straße", "é" * 9])
+                   + rng.choice([" ", "\n", "  "]) for _ in range(200_000))
+    bad = b"ok " * 5000 + b"caf\xe9 ok"
+    bad_path = tmp_path / "bad.txt"
+    bad_path.write_bytes(bad)
+    try:
+        bad.decode()
+    except UnicodeDecodeError as e:  # the oracle: bytes.decode's error
+        want_utf8 = [True, e.start, e.end, e.reason]
+    want_freq = sorted(collections.Counter(text.split()).items())
+    errors: list = []
+    got: dict = {}
+
+    def worker(k):
+        interp = interpreters.create()
+        try:
+            run(interp, OWN, TEXT=text, BAD=bad, BAD_PATH=str(bad_path),
+                MAIN_COUNTER=id(collections.Counter), OUT=str(tmp_path / f"own{k}"))
+            got[k] = json.loads((tmp_path / f"own{k}").read_text())
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            interpreters.destroy(interp)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    assert len(got) == 4
+    for out in got.values():
+        assert out["counter_is_ours"] and out["counter_not_main"] and out["top"]
+        assert [tuple(p) for p in out["freq"]] == want_freq
+        assert out["utf8"] == want_utf8
+        assert out["utf8_file"] == [15003, True]
+        assert out["type_error"] is True
+        for name in ("search_stream", "frequencies_stream"):
+            assert out[name] == [True, name, 4, True], (name, out[name])
