@@ -226,3 +226,97 @@ def test_mmap_closed_during_count(tmp_path):
         with pytest.raises(ValueError):
             word_count.search(m, b"is")
     assert refused >= 1
+
+
+def test_bytearray_rewritten_in_place_during_count():
+    """Another thread rewrites bytes of a bytearray in place (no resize, so
+    Python lets it) while other threads count it, decoding UTF-8 too: bytes
+    around where the pool splits the text and at its end become separators,
+    lone lead bytes, stray continuation bytes.  What such a count returns is
+    not defined, but it never crashes or reads outside the text: every count
+    stays within what a text of that length can hold, a UnicodeDecodeError
+    describes bad bytes of its own object, and once the writes stop and the
+    text is restored every function counts it right again (against
+    collections.Counter and str.split).  The writes must land during counts:
+    the test goes on (a minute at most) until 20 counts saw the text change."""
+    import collections
+
+    base = ("is the café Straße STRASSE x€😀 " * 12000).encode()
+    data = bytearray(base)
+    n = len(base)
+    hot = sorted({min(n - 1, max(0, n * j // parts + d))
+                  for parts in (2, 3, 4, 5, 8) for j in range(1, parts + 1)
+                  for d in range(-6, 7)})
+    junk = b" \n\ris\xc3\xe2\xf0\x80\x9f\xffA"
+    writes = 0  # the writer's count of rewrites (one writer)
+    raced = 0
+    stop = threading.Event()
+
+    def writer(k, deadline):
+        nonlocal writes
+        rng = random.Random(k)
+        while not stop.is_set():
+            for i in rng.sample(hot, 24):
+                data[i] = junk[rng.randrange(len(junk))]
+            writes += 1
+            for i in hot:
+                data[i] = base[i]
+            writes += 1
+
+    def check_error(e):
+        assert 0 <= e.start < e.end <= len(e.object), (e.start, e.end, len(e.object))
+
+    calls = [
+        lambda th: word_count.search(data, b"is", threads=th),
+        lambda th: word_count.search(data, "straße".encode(), words="unicode",
+                                     casefold=True, threads=th),
+        lambda th: sum(word_count.frequencies(data, threads=th).values()),
+        lambda th: sum(word_count.frequencies(data, words="unicode", casefold=True,
+                                              threads=th).values()),
+        lambda th: sum(word_count.frequencies(data, casefold=True, errors="replace",
+                                              threads=th).values()),
+        lambda th: sum(word_count.count_many(data, [b"is", b"caf\xc3\xa9"],
+                                             words="unicode", casefold=True,
+                                             errors="replace", threads=th).values()),
+        lambda th: sum(word_count.frequencies_arrays(data, words="unicode",
+                                                     errors="replace",
+                                                     threads=th).counts),
+    ]
+
+    def counter(k, deadline):
+        nonlocal raced
+        rng = random.Random(100 + k)
+        last = deadline + 60
+        while ((time.monotonic() < deadline or raced < 20) and time.monotonic() < last):
+            call = calls[rng.randrange(len(calls))]
+            before = writes
+            try:
+                got = call(rng.choice([None, 2, 3, 4, 8]))
+                # no more words than the text has bytes (a word is one
+                # byte at least, or U+FFFD for a bad byte)
+                assert 0 <= got <= n, got
+            except UnicodeDecodeError as e:
+                check_error(e)
+            if writes - before >= 2:
+                raced += 1
+
+    wt = threading.Thread(target=writer, args=(0, 0), daemon=True)
+    wt.start()
+    try:
+        errors = run_threads(counter, 4, SECONDS, join_timeout=180)
+    finally:
+        stop.set()
+        wt.join(60)
+    assert not wt.is_alive(), "writer stuck"
+    assert not errors, errors[:3]
+    assert raced >= 20, f"only {raced} counts saw the text change"
+    assert bytes(data) == base
+    text = base.decode()
+    words = text.split()
+    assert word_count.search(data, b"is", threads=4) == words.count("is")
+    assert word_count.frequencies(data, threads=4) == \
+        collections.Counter(w.encode() for w in words)
+    folded = collections.Counter(w.casefold().encode() for w in words)
+    assert word_count.frequencies(data, casefold=True, threads=4) == folded
+    assert word_count.count_many(data, [b"is", b"strasse"], casefold=True, threads=4) == \
+        {b"is": folded[b"is"], b"strasse": folded[b"strasse"]}
