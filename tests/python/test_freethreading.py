@@ -54,6 +54,47 @@ def test_import_leaves_the_gil_off():
     assert out.strip() == "False"
 
 
+# A count through each front end, in a process that did not set PYTHON_GIL:
+# with PYTHON_GIL=0 (how the suite runs on 3.13t) a module without
+# Py_mod_gil cannot turn the GIL back on, so only such a process shows it.
+FRONT_ENDS = {
+    "word_count.dask": """
+import word_count.dask as wd
+from distributed import Client, LocalCluster
+with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                  dashboard_address=None) as cluster, Client(cluster) as client:
+    assert wd.search_files(PATH, "is", blocksize=4096, client=client) == 3000
+assert wd.search_files(PATH, "is", blocksize=4096) == 3000
+""",
+    "word_count.mpi": """
+import contextlib, io, mpi4py.MPI, word_count.mpi
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    assert word_count.mpi.main(["is", PATH]) == 0
+assert out.getvalue().split()[-1] == "3000", out.getvalue()
+""",
+}
+
+
+@pytest.mark.skipif(not FREE_THREADED, reason="a free-threaded (3.13t) build only")
+@pytest.mark.parametrize("front_end", sorted(FRONT_ENDS))
+def test_front_ends_leave_the_gil_off(front_end, tmp_path):
+    """docs/interpreters.md: the Dask and MPI front ends run on 3.13t with
+    the GIL off (their packages and what a count loads of them, a local
+    Dask cluster's too, say Py_MOD_GIL_NOT_USED)."""
+    pytest.importorskip(front_end)
+    path = tmp_path / "t.txt"
+    path.write_text("is the x\n" * 3000)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
+    code = ("import sys, warnings; warnings.simplefilter('error', RuntimeWarning)\n"
+            f"PATH = {str(path)!r}\n" + FRONT_ENDS[front_end] +
+            "print(sys._is_gil_enabled())\n")
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split()[-1] == "False", r.stdout[-500:]
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     rnd = random.Random(7)
