@@ -23,7 +23,12 @@
  *     is passed as wc_io_options.prefix (read() in blocks),
  *   - by wc_count_reader whose reader hands out short reads of random sizes;
  * each against wc_count on the bytes in memory and, for the first two
- * needles, the literal reference of tests/c/reference.h.  wc_parallel_threshold is set
+ * needles, the literal reference of tests/c/reference.h; and in a word mode
+ * picked by the seed (space or unicode words, folded or not, strict or
+ * replaced UTF-8) by wc_freq_count_file and wc_freq_count_reader against
+ * wc_freq_count_needles in memory (the same counts, or the same first
+ * invalid byte): block edges at words, and runs longer than a block plus
+ * the needles counted in pieces.  wc_parallel_threshold is set
  * to 1 so that files of a few bytes are split among the threads.  The
  * progress callback checks that it runs on the calling thread, that `done`
  * never goes back and that the last call reports every byte.  Every system
@@ -202,6 +207,79 @@ static void write_all(int fd, const uint8_t *p, size_t n)
     }
 }
 
+/* ---- needles in word modes ------------------------------------------------ */
+
+/* A table of the job's needles in word mode `m` (space, space folded,
+ * unicode, unicode folded); NULL when a needle is not UTF-8 (strict). */
+static wc_freq *words_table(const struct job *j, unsigned m, int utf8,
+                            size_t ids[MAX_NEEDLES])
+{
+    wc_word_opts wo = {.words = m >= 2 ? WC_WORDS_UNICODE : WC_WORDS_SPACE,
+                       .casefold = (int)(m & 1), .utf8 = utf8, .threads = 1};
+    wc_freq *f = wc_freq_new(1, &wo);
+    if (f == NULL)
+        die("wc_freq_new");
+    for (size_t k = 0; k < j->n; k++) {
+        size_t err = 0;
+        int rc = wc_freq_add_needle(f, j->needles[k], j->lens[k], 1, &ids[k], &err);
+        if (rc == WC_EUTF8) {
+            wc_freq_free(f);
+            return NULL;
+        }
+        expect_rc("wc_freq_add_needle", rc, WC_OK);
+    }
+    return f;
+}
+
+/* wc_freq_count_file and wc_freq_count_reader (input_words.c: block edges
+ * at words, long runs counted in pieces) against wc_freq_count_needles on
+ * the bytes in memory: the same counts, or WC_EUTF8 at the same offset. */
+static void check_words(const struct job *j, const uint8_t *text, size_t len,
+                        const char *path, const wc_io_options *o)
+{
+    unsigned m = (unsigned)(next_rand() % 4);
+    int utf8 = m == 0 && next_rand() % 2 ? 0 /* bytes as they are */
+             : next_rand() % 2 ? WC_UTF8_REPLACE : WC_UTF8_STRICT;
+    if (m == 0 && utf8 != 0)
+        utf8 = WC_UTF8_STRICT; /* space words of bytes: not decoded */
+    size_t ids[MAX_NEEDLES];
+    wc_freq *mem = words_table(j, m, utf8, ids);
+    if (mem == NULL)
+        return;
+    size_t err = 0;
+    int want_rc = wc_freq_count_needles(mem, text, len, &err);
+    if (want_rc != WC_OK)
+        expect_rc("wc_freq_count_needles", want_rc, WC_EUTF8);
+    for (int way = 0; way < 2; way++) {
+        size_t fids[MAX_NEEDLES];
+        wc_freq *f = words_table(j, m, utf8, fids);
+        wc_utf8_error ue = {0};
+        struct reader r = {.data = text, .len = len, .fail_after = SIZE_MAX};
+        const char *what = way ? "wc_freq_count_reader" : "wc_freq_count_file";
+        int rc = way ? wc_freq_count_reader(f, WC_COUNT_NEEDLES, short_read, &r, o, &ue)
+                     : wc_freq_count_file(f, WC_COUNT_NEEDLES, path, o, &ue);
+        expect_rc(what, rc, want_rc);
+        if (rc == WC_EUTF8 && ue.offset != err) {
+            fprintf(stderr, "%s: invalid UTF-8 at %llu, want %zu (mode %u, "
+                    "utf8 %d, block %zu, threads %d)\n", what,
+                    (unsigned long long)ue.offset, err, m, utf8, o->block_size,
+                    o->threads);
+            abort();
+        }
+        for (size_t k = 0; rc == WC_OK && k < j->n; k++) {
+            uint64_t got = wc_freq_needle_count(f, fids[k]);
+            uint64_t want = wc_freq_needle_count(mem, ids[k]);
+            if (got != want) {
+                fprintf(stderr, "mode %u, utf8 %d, block %zu, threads %d\n", m,
+                        utf8, o->block_size, o->threads);
+                fail(what, k, got, want);
+            }
+        }
+        wc_freq_free(f);
+    }
+    wc_freq_free(mem);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
@@ -336,6 +414,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
+
+    /* 6. Needles in a word mode, through the table (input_words.c). */
+    wc_io_options wo = {.threads = threads, .block_size = block};
+    check_words(&j, text, len, path, &wo);
 
     /* 5. A file count stopped by its progress callback: WC_EINTR, nothing
      * counted. */

@@ -102,8 +102,9 @@ static uint64_t wc_slot_share(const struct wc_blocks *bl)
  * matches, as the word does not.  lo (none: the window must grow) when the
  * window is no longer than `most` or a code point folds to a split run. */
 static size_t wc_needle_cut(const struct wc_wtext *x, size_t lo, size_t n,
-                            size_t keep, size_t most)
+                            size_t keep, size_t most, int *inside)
 {
+    *inside = 0;
     if (n - lo <= most || n < 4)
         return lo;
     int split;
@@ -114,7 +115,34 @@ static size_t wc_needle_cut(const struct wc_wtext *x, size_t lo, size_t n,
     size_t a = n - keep;
     for (int k = 0; k < 3 && (b[a] & 0xC0) == 0x80 && x->utf8; k++)
         a--;
+    *inside = 1;
     return a;
+}
+
+/* The range [lo, cut) before a cut inside a word, counted: space mode's
+ * words end at ' ' or '\n' only (or at the end of the text), so the
+ * enumerators leave the piece out, neither counted (it matches nothing)
+ * nor checked; its bytes are checked here when the words are decoded
+ * strictly (folded).  As wc_freq_io_window. */
+static int wc_needle_piece(wc_freq *f, const struct wc_wtext *x, size_t lo,
+                           size_t cut, int inside, uint64_t pos,
+                           uint64_t *counts, size_t *err)
+{
+    int rc = wc_freq_io_window(f, x->text, x->len, lo, cut, pos, counts, err);
+    if (rc != WC_OK || !inside || x->words != WC_WORDS_SPACE || !x->fold ||
+        !x->utf8 || x->replace)
+        return rc; /* (space words are decoded only to be folded) */
+    const uint8_t *b = x->text;
+    for (size_t k = lo; k < cut;) {
+        uint32_t c;
+        int l = b[k] < 0x80 ? 1 : wc_utf8_decode(b + k, cut - k, &c);
+        if (l == 0) {
+            *err = k;
+            return WC_EUTF8;
+        }
+        k += (size_t)l;
+    }
+    return WC_OK;
 }
 
 /* Needle mode: the bytes a window may hold before it is cut (more than twice
@@ -181,12 +209,14 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
         hi = wc_word_edge(&x, end > from ? (size_t)(end - from) : 0);
         if (b == bl->size || hi + 4 <= n)
             break;
-        size_t cut = job->needles ? wc_needle_cut(&x, lo, n, keep, most) : lo;
+        int inside = 0;
+        size_t cut = job->needles ? wc_needle_cut(&x, lo, n, keep, most, &inside)
+                                  : lo;
         if (cut > lo) {
             /* The words before the cut now; the window starts there. */
             size_t err = 0;
-            rc = wc_freq_io_window(job->f, buf, n, lo, cut, from - bl->base,
-                                   slot->counts, &err);
+            rc = wc_needle_piece(job->f, &x, lo, cut, inside, from - bl->base,
+                                 slot->counts, &err);
             if (rc != WC_OK) {
                 wc_blocks_fail(&job->bl, rc, 0, from - bl->base + err);
                 return;
@@ -355,13 +385,13 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
     struct wc_wtext x;
     wc_freq_io_wtext(f, &x);
     x.text = buf;
-    size_t keep = 0, most = SIZE_MAX;
+    size_t piece = 0, most = SIZE_MAX; /* wc_needle_window */
     if (needles)
-        wc_needle_window(f, o->block_size, &keep, &most);
+        wc_needle_window(f, o->block_size, &piece, &most);
     uint64_t a = 0;  /* the text offset of buf[0] */
     size_t have = 0, lo = 0;
     for (;;) {
-        int eof = 0;
+        int eof = 0, inside = 0;
         rc = wc_fill(src, buf, cap, &have, &eof, tk);
         if (rc != WC_OK)
             goto out;
@@ -390,7 +420,7 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
             /* Needle mode: a long run counted in pieces (wc_needle_cut),
              * not held whole. */
             if (hi + 4 > have && needles)
-                hi = wc_needle_cut(&x, lo, have, keep, most);
+                hi = wc_needle_cut(&x, lo, have, piece, most, &inside);
             if (hi + 4 > have || hi <= lo) {
                 rc = wc_wbuf_grow(&buf, &cap);
                 if (rc != WC_OK)
@@ -401,8 +431,8 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
         }
         if (lo < hi) {
             size_t err = 0;
-            rc = wc_freq_io_window(needles ? f : tab, buf, have, lo, hi, a,
-                                   counts, &err);
+            rc = needles ? wc_needle_piece(f, &x, lo, hi, inside, a, counts, &err)
+                         : wc_freq_io_window(tab, buf, have, lo, hi, a, NULL, &err);
             if (rc == WC_EUTF8)
                 wc_utf8_context(ue, buf, have, err, a + err);
             if (rc != WC_OK)
