@@ -17,11 +17,14 @@
  * the text's end.  A word longer than a block makes the blocks inside it
  * empty (E(start) >= end) and the block where it starts read to its end:
  * memory grows with the longest word, which a table of words keeps anyway.
+ * Needles need no such word: a window that grows past a few blocks is cut
+ * (wc_needle_cut) where no word crosses, or inside a word longer than any
+ * match, its words before the cut counted, and moves on.
  *
  * Streams keep the carry-over: after each full buffer the words before an
  * edge near its end are counted and the rest moves to the front (16 bytes
  * before it stay, the context of a UTF-8 error); a buffer that holds no edge
- * doubles.
+ * doubles (with needles, only up to where it is cut as above).
  */
 #include <errno.h>
 #include <stdlib.h>
