@@ -110,6 +110,17 @@ def expected(tmp_path_factory):
     return path, repr(ns["results"](str(path)))
 
 
+
+def run_threads(worker, n):
+    """worker(0) .. worker(n - 1), each on a thread of its own, all at once;
+    every one must end within 10 minutes."""
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    assert not any(t.is_alive() for t in threads)
+
 def test_one_subinterpreter_counts_as_the_main_one(expected, tmp_path):
     path, want = expected
     interp = interpreters.create()
@@ -137,12 +148,7 @@ def test_subinterpreters_count_from_several_threads_at_once(expected, tmp_path):
         except BaseException as e:
             errors.append(e)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
-    assert not any(t.is_alive() for t in threads)
+    run_threads(worker, 4)
     assert errors == []
     assert len(got) == 8 and all(v == want for v in got.values())
 
@@ -300,12 +306,7 @@ def test_each_interpreter_gets_its_own_counter_and_exceptions(tmp_path):
         finally:
             interpreters.destroy(interp)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
-    assert not any(t.is_alive() for t in threads)
+    run_threads(worker, 4)
     assert errors == []
     assert len(got) == 4
     for out in got.values():
