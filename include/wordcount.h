@@ -627,9 +627,9 @@ WC_API int wc_count_reader(wc_read_fn read, void *read_arg,
  * The results equal those of wc_freq_count_all / wc_freq_count_needles on
  * the whole content in memory, but memory is that of the I/O functions above
  * (threads x block_size) plus the table and, with WC_COUNT_ALL, the longest
- * word (WC_COUNT_NEEDLES counts a word longer than any needle can match in
- * pieces, a few block sizes at a time; with casefold, a run of word
- * characters holding U+1FB7, U+1FC7 or U+1FF7 is held whole): files are read
+ * word (WC_COUNT_NEEDLES counts a word longer than any needle can match,
+ * and a run of words with no place between them to cut, such as U+1FB7
+ * folded, in pieces, a few block sizes at a time): files are read
  * with pread() in blocks on the pool's threads, streams with read() on the
  * calling thread; block edges never cut a word or a UTF-8 sequence.  Keys
  * are copied into the table.  The tie order of wc_freq_sort (first

@@ -19,7 +19,8 @@
  * memory grows with the longest word, which a table of words keeps anyway.
  * Needles need no such word: a window that grows past a few blocks is cut
  * (wc_needle_cut) where no word crosses, or inside a word longer than any
- * match, its words before the cut counted, and moves on.
+ * match, or after a code point whose fold holds the end of one word and the
+ * start of the next, its words before the cut counted, and moves on.
  *
  * Streams keep the carry-over: after each full buffer the words before an
  * edge near its end are counted and the rest moves to the front (16 bytes
@@ -96,44 +97,84 @@ static uint64_t wc_slot_share(const struct wc_blocks *bl)
     return (bl->size - bl->base) / bl->nslots;
 }
 
+/* How a needle window is cut (wc_needle_cut). */
+enum {
+    WC_CUT_PLACE,  /* where no word crosses */
+    WC_CUT_INSIDE, /* inside one word longer than any match */
+    WC_CUT_SPLIT   /* after a code point whose fold splits its run */
+};
+
 /* Needle mode: where a window of n bytes whose words from lo on run past
  * its end (no settled edge) is cut, so that a long run is counted in
- * pieces and never held whole: the last place of wc_word_last_cut, else
- * (one word from lo, longer than any match: `keep` bytes at least) a place
- * `keep` bytes before the end, its UTF-8 sequence whole.  The word cut there
- * has more than wc_freq_io_match_bytes on either side, so neither piece
- * matches, as the word does not.  lo (none: the window must grow) when the
- * window is no longer than `most` or a code point folds to a split run. */
+ * pieces and never held whole; *again: where the next piece starts.
+ * - The last place of wc_word_last_cut (WC_CUT_PLACE, again = the cut).
+ * - Else, after the last code point that folds to word code points around
+ *   a non-word one (U+1FB7: "α", U+0342, "ι"), the next piece starting at
+ *   that code point (WC_CUT_SPLIT): a word ends inside it and one starts,
+ *   where no place can cut.  Both pieces count it, each with a piece of a
+ *   word too many (the first "ι", the second "α"): the words of the code
+ *   point alone, which wc_needle_piece takes back.
+ * - Else the run from lo (or from inside lo's own split code point) is one
+ *   word, longer than any match (`most` bytes at least): cut `keep` bytes
+ *   before the end, its UTF-8 sequence whole (WC_CUT_INSIDE).  The word cut
+ *   there has more than wc_freq_io_match_bytes on either side, so neither
+ *   piece matches, as the word does not.
+ * lo (none: the window must grow) when the window is no longer than
+ * `most`. */
 static size_t wc_needle_cut(const struct wc_wtext *x, size_t lo, size_t n,
-                            size_t keep, size_t most, int *inside)
+                            size_t keep, size_t most, int *how, size_t *again)
 {
-    *inside = 0;
+    *how = WC_CUT_PLACE;
+    *again = lo;
     if (n - lo <= most || n < 4)
         return lo;
-    int split;
+    size_t split;
     size_t c = wc_word_last_cut(x, lo, n - 4, &split);
-    if (c > lo || split)
+    if (c > lo) {
+        *again = c;
         return c;
+    }
+    if (split != SIZE_MAX && split > lo) {
+        uint32_t cp;
+        *how = WC_CUT_SPLIT;
+        *again = split;
+        return split + wc_next_cp(x, 1, split, x->len, &cp);
+    }
     const uint8_t *b = x->text;
     size_t a = n - keep;
     for (int k = 0; k < 3 && (b[a] & 0xC0) == 0x80 && x->utf8; k++)
         a--;
-    *inside = 1;
+    *how = WC_CUT_INSIDE;
+    *again = a;
     return a;
 }
 
-/* The range [lo, cut) before a cut inside a word, counted: space mode's
- * words end at ' ' or '\n' only (or at the end of the text), so the
- * enumerators leave the piece out, neither counted (it matches nothing)
- * nor checked; its bytes are checked here when the words are decoded
- * strictly (folded).  As wc_freq_io_window. */
+/* The range [lo, cut) before a needle cut (wc_needle_cut), counted into
+ * counts[0 .. nids), as wc_freq_io_window.  WC_CUT_SPLIT: the words of
+ * [again, cut), which the next piece counts too, taken back.
+ * WC_CUT_INSIDE: space mode's words end at ' ' or '\n' only (or at the end
+ * of the text), so the enumerators leave the piece out, neither counted
+ * (it matches nothing) nor checked; its bytes are checked here when the
+ * words are decoded strictly (folded). */
 static int wc_needle_piece(wc_freq *f, const struct wc_wtext *x, size_t lo,
-                           size_t cut, int inside, uint64_t pos,
-                           uint64_t *counts, size_t *err)
+                           size_t cut, int how, size_t again, size_t nids,
+                           uint64_t pos, uint64_t *counts, size_t *err)
 {
     int rc = wc_freq_io_window(f, x->text, x->len, lo, cut, pos, counts, err);
-    if (rc != WC_OK || !inside || x->words != WC_WORDS_SPACE || !x->fold ||
-        !x->utf8 || x->replace)
+    if (rc == WC_OK && how == WC_CUT_SPLIT) {
+        /* Counted modulo 2^64: a count may fall below 0 until the next
+         * piece adds its "α" back; a failed count reports none. */
+        uint64_t *twice = wc_calloc(nids + 1, sizeof *twice);
+        if (twice == NULL)
+            return WC_ENOMEM;
+        rc = wc_freq_io_window(f, x->text, x->len, again, cut, pos, twice, err);
+        for (size_t i = 0; i < nids; i++)
+            counts[i] -= twice[i];
+        free(twice);
+        return rc;
+    }
+    if (rc != WC_OK || how != WC_CUT_INSIDE || x->words != WC_WORDS_SPACE ||
+        !x->fold || !x->utf8 || x->replace)
         return rc; /* (space words are decoded only to be folded) */
     const uint8_t *b = x->text;
     for (size_t k = lo; k < cut;) {
@@ -212,19 +253,21 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
         hi = wc_word_edge(&x, end > from ? (size_t)(end - from) : 0);
         if (b == bl->size || hi + 4 <= n)
             break;
-        int inside = 0;
-        size_t cut = job->needles ? wc_needle_cut(&x, lo, n, keep, most, &inside)
-                                  : lo;
+        int how = WC_CUT_PLACE;
+        size_t again = lo;
+        size_t cut = job->needles
+                         ? wc_needle_cut(&x, lo, n, keep, most, &how, &again)
+                         : lo;
         if (cut > lo) {
-            /* The words before the cut now; the window starts there. */
+            /* The words before the cut now; the window starts again. */
             size_t err = 0;
-            rc = wc_needle_piece(job->f, &x, lo, cut, inside, from - bl->base,
-                                 slot->counts, &err);
+            rc = wc_needle_piece(job->f, &x, lo, cut, how, again, job->nids,
+                                 from - bl->base, slot->counts, &err);
             if (rc != WC_OK) {
                 wc_blocks_fail(&job->bl, rc, 0, from - bl->base + err);
                 return;
             }
-            from += cut;
+            from += again;
             lo = 0;
             span = most + keep;
         } else if (span > 0) {
@@ -394,12 +437,12 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
     uint64_t a = 0;  /* the text offset of buf[0] */
     size_t have = 0, lo = 0;
     for (;;) {
-        int eof = 0, inside = 0;
+        int eof = 0, how = WC_CUT_PLACE;
         rc = wc_fill(src, buf, cap, &have, &eof, tk);
         if (rc != WC_OK)
             goto out;
         x.len = have;
-        size_t hi = have;
+        size_t hi = have, again = SIZE_MAX; /* again: where the next starts */
         if (!eof) {
             /* An edge near the end; else (a long word runs past the end)
              * the last edge before it, so that every word before the long
@@ -423,8 +466,9 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
             /* Needle mode: a long run counted in pieces (wc_needle_cut),
              * not held whole. */
             if (hi + 4 > have && needles)
-                hi = wc_needle_cut(&x, lo, have, piece, most, &inside);
-            if (hi + 4 > have || hi <= lo) {
+                hi = wc_needle_cut(&x, lo, have, piece, most, &how, &again);
+            /* (A split code point, whole in the buffer, may end nearer.) */
+            if (hi <= lo || (hi + 4 > have && how != WC_CUT_SPLIT)) {
                 rc = wc_wbuf_grow(&buf, &cap);
                 if (rc != WC_OK)
                     goto out;
@@ -434,7 +478,8 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
         }
         if (lo < hi) {
             size_t err = 0;
-            rc = needles ? wc_needle_piece(f, &x, lo, hi, inside, a, counts, &err)
+            rc = needles ? wc_needle_piece(f, &x, lo, hi, how, again, nids, a,
+                                           counts, &err)
                          : wc_freq_io_window(tab, buf, have, lo, hi, a, NULL, &err);
             if (rc == WC_EUTF8)
                 wc_utf8_context(ue, buf, have, err, a + err);
@@ -443,10 +488,11 @@ static int wc_wstream(struct wc_source *src, wc_freq *f, int needles,
         }
         if (eof)
             break;
-        size_t keep = hi < WC_WIO_KEEP ? hi : WC_WIO_KEEP;
-        memmove(buf, buf + hi - keep, have - (hi - keep));
-        a += hi - keep;
-        have -= hi - keep;
+        size_t next = how == WC_CUT_SPLIT ? again : hi;
+        size_t keep = next < WC_WIO_KEEP ? next : WC_WIO_KEEP;
+        memmove(buf, buf + next - keep, have - (next - keep));
+        a += next - keep;
+        have -= next - keep;
         lo = keep;
         /* A long word carried that fills more than half the buffer: grown
          * now, so that the next read brings at least as many bytes as were

@@ -116,11 +116,11 @@ size_t wc_word_edge(const struct wc_wtext *x, size_t p)
 }
 
 size_t wc_word_last_cut(const struct wc_wtext *x, size_t lo, size_t lim,
-                        int *split)
+                        size_t *split)
 {
     const uint8_t *b = x->text;
     size_t cut = lo;
-    *split = 0;
+    *split = SIZE_MAX;
     if (x->width != 1 || lim > x->len)
         return lo;
     if (x->words == WC_WORDS_SPACE) {
@@ -143,14 +143,14 @@ size_t wc_word_last_cut(const struct wc_wtext *x, size_t lo, size_t lim,
         }
         if (after_nonword && k > lo) {
             cut = k;
-            *split = 0;
+            *split = SIZE_MAX;
         }
         uint32_t c;
         size_t l = wc_next_cp(x, 1, k, x->len, &c);
         if (l == 0) { /* invalid UTF-8: an edge */
             if (k > lo) {
                 cut = k;
-                *split = 0;
+                *split = SIZE_MAX;
             }
             after_nonword = 1;
             k++;
@@ -165,11 +165,11 @@ size_t wc_word_last_cut(const struct wc_wtext *x, size_t lo, size_t lim,
             first = fw & 1;
             last = (fw >> (nf - 1)) & 1;
             if (first && last && nf == 3 && !(fw & 2))
-                *split = 1;
+                *split = k;
         }
         if (!first && k > lo) { /* an edge */
             cut = k;
-            *split = 0;
+            *split = SIZE_MAX;
         }
         after_nonword = !last;
         k += l;

@@ -632,12 +632,13 @@ size_t wc_word_edge(const struct wc_wtext *x, size_t p);
  * the place after a code point whose fold (or itself) ends with a non-word
  * code point, after invalid UTF-8, and never inside a UTF-8 sequence.  lo
  * is such a place (or the start of the text), and every code point that
- * starts at lim or before ends before x->len.  *split: 1 when after the
- * place returned a code point folds to word code points on both sides of a
- * non-word one (U+1FB7: "α", U+0342, "ι"), which splits its run of word
- * code points where no place can: then a run without such places is not
- * one word. */
+ * starts at lim or before ends before x->len.  *split: the start of the
+ * last code point after the place returned (lo included) that folds to
+ * word code points on both sides of a non-word one (U+1FB7: "α", U+0342,
+ * "ι"), which splits its run of word code points where no place can (then
+ * a run without such places is not one word); SIZE_MAX when there is
+ * none. */
 size_t wc_word_last_cut(const struct wc_wtext *x, size_t lo, size_t lim,
-                        int *split);
+                        size_t *split);
 
 #endif /* WC_WORDS_H */

@@ -367,8 +367,9 @@ def long_run_texts():
     window that makes a block cut them), with short words beside them and
     inside them where folding or invalid bytes end a word without a place
     to cut: "İ" folds to "i" + U+0307 (a word ends after it), "ᾷ" to "α",
-    U+0342, "ι" (a word ends and one starts inside it), a stray
-    continuation byte is U+FFFD (errors="replace")."""
+    U+0342, "ι" (a word ends and one starts inside it: a run of them is a
+    run of short words with no place to cut, cut after one of them), a
+    stray continuation byte is U+FFFD (errors="replace")."""
     x, y, z = "x" * 5200, "y" * 5000, "z" * 6100
     return [
         f"ab {x} ab\n{x}ab ab {y}\nab{y} ab".encode(),
@@ -377,10 +378,11 @@ def long_run_texts():
         b"q" * 5000 + b"\x80ab\x80" + b"q" * 5000 + b" ab \xc3\xa9ab" + b"\xe2\x82" + b"r" * 6000 + b"\xffab",
         f"AB {x}AB{x} AB{y}ab\r\nAB\r\n{z}".encode(),
         ("ab Σσς " + "é" * 3000 + "ab " + "中" * 2100 + " ab").encode(),
+        f"ab {'ᾷ' * 3000}b{'ῷῇ' * 1500}ι {x}ᾷ{'ῇ' * 2500} ᾷ ιab{'ᾷb' * 2000}".encode(),
     ]
 
 
-LONG_RUN_NEEDLES = ["ab", "AB", "abi", "ιbα", "i", "α", "ι", "x", "σ", "ab\r"]
+LONG_RUN_NEEDLES = ["ab", "AB", "abi", "ιbα", "i", "α", "ι", "x", "σ", "ab\r", "ια", "ιη"]
 
 
 def replace_oracle(data, needle, words, casefold):
@@ -465,13 +467,13 @@ def test_long_runs_of_random_lengths(tmp_path, small_chunks):
     for _ in range(3):
         parts = []
         for _ in range(12):
-            ch = rng.choice("xσé")
+            ch = rng.choice(["x", "σ", "é", "ᾷ"])
             parts.append(ch * rng.randrange(4000, 14000))
             parts.append(rng.choice([" ", "\n", " x σ ", "-é-", "\r\n", "  ", " \n "]))
         data = "".join(parts).encode()
         path.write_bytes(data)
         for words, casefold in MODES:
-            for needle in ("x", "xx", "σ", "σσ", "é", "Σ", ""):
+            for needle in ("x", "xx", "σ", "σσ", "é", "Σ", "", "ια", "α"):
                 want = (needle_oracle(data, needle, words, casefold) if needle == ""
                         else replace_oracle(data, needle, words, casefold))
                 for block in (1, 64, 4096):
@@ -507,6 +509,24 @@ def test_a_short_word_inside_a_long_run_at_every_offset(tmp_path, small_chunks, 
         assert word_count.search_stream(io.BytesIO(data), needle.encode(), words="unicode",
                                         casefold=casefold, errors=errors,
                                         block_size=1) == want, pad
+
+
+def cli_peak(args, path, want):
+    """The peak RSS of wordcount ARGS PATH, which must print want (that of
+    the child, which before its exec may count the Python that forked it:
+    16 MB on 3.14, so callers compare two peaks)."""
+    import subprocess
+    import sys
+    r = subprocess.run(
+        [sys.executable, "-c",
+         "import resource, subprocess, sys\n"
+         "out = subprocess.run(sys.argv[1:], capture_output=True).stdout\n"
+         "print(out.decode().strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+         str(WORDCOUNT), *args, str(path)],
+        capture_output=True, text=True, timeout=600)
+    count, maxrss_kib = r.stdout.split()
+    assert int(count) == want, (args, r)
+    return int(maxrss_kib) * 1024
 
 
 MEMORY_SCRIPT = r"""
@@ -562,18 +582,63 @@ def test_one_long_word_is_not_held(tmp_path):
     small = tmp_path / "short-word.txt"
     small.write_bytes(b"ab " + b"x" * 1024 + b" ab\n")
 
-    def cli_peak(args, p):
-        r = subprocess.run(
-            [sys.executable, "-c",
-             "import resource, subprocess, sys\n"
-             "out = subprocess.run(sys.argv[1:], capture_output=True).stdout\n"
-             "print(out.decode().strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-             str(WORDCOUNT), *args, str(p)],
-            capture_output=True, text=True, timeout=600)
-        count, maxrss_kib = r.stdout.split()
-        assert count == "2", (args, r)
-        return int(maxrss_kib) * 1024
-
     for args in (["ab"], ["-i", "ab"], ["--words=space", "-i", "ab"]):
-        grown = cli_peak(args, path) - cli_peak(args, small)
+        grown = cli_peak(args, path, 2) - cli_peak(args, small, 2)
         assert grown < size // 4, (args, grown)
+
+
+SPLIT_SCRIPT = r"""
+import sys, word_count
+def hwm():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) * 1024
+for stream in (0, 1):
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # VmHWM from here
+    before = hwm()
+    kw = {"words": "unicode", "casefold": True, "threads": 2}
+    if stream:
+        with open(sys.argv[1], "rb") as f:
+            n = word_count.search_stream(f, "ια", **kw)
+    else:
+        n = word_count.search_file(sys.argv[1], "ια", **kw)
+    print(n, hwm() - before)
+"""
+
+
+@pytest.mark.skipif(SANITIZED, reason="the sanitizers' own memory hides the peak")
+def test_one_run_of_split_code_points_is_not_held(tmp_path):
+    """A run of "ᾷ" (which folds to "α", U+0342, "ι") is a run of short
+    words, "ια" each but the first and the last, with no place where the
+    run may be cut.  search_file and search_stream with casefold, and
+    wordcount -i, count 64 MiB of it in a few MiB (before: held whole, 68 to
+    78 MB at the peak)."""
+    import subprocess
+    import sys
+
+    small = tmp_path / "small.txt"
+    small.write_bytes(b"ab " + "ᾷ".encode() * 1000 + b" ab\n")
+    # The oracle: one "ια" between two "ᾷ", so n - 1 of them in n.
+    assert uo.findall_words(uo.casefold(small.read_text())).count("ια") == 999
+    n = (64 << 20) // 3
+    path = tmp_path / "split.txt"
+    with open(path, "wb") as f:
+        f.write(b"ab ")
+        chunk = "ᾷ".encode() * (1 << 18)
+        for _ in range(n >> 18):
+            f.write(chunk)
+        f.write(b" ab\n")
+    n = n >> 18 << 18
+    size = path.stat().st_size
+    r = subprocess.run([sys.executable, "-c", SPLIT_SCRIPT, str(path)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    rows = [tuple(map(int, line.split())) for line in r.stdout.split("\n") if line]
+    assert len(rows) == 2
+    for count, peak in rows:
+        assert count == n - 1
+        assert peak < size // 4, (peak, rows)
+    grown = cli_peak(["-i", "ια"], path, n - 1) - cli_peak(["-i", "ια"], small, 999)
+    assert grown < size // 4, grown
