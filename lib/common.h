@@ -13,4 +13,12 @@
 
 #define WC_INLINE static inline __attribute__((always_inline))
 
+/* 8 bytes at p, unaligned, in the machine's order. */
+WC_INLINE uint64_t wc_load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
 #endif /* WC_COMMON_H */

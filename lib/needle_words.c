@@ -253,38 +253,6 @@ static void wc_uneedle_kernels(const struct wc_uneedle *u,
     }
 }
 
-/* The first invalid byte of [lo, hi) of a UTF-8 text (lo is not inside a
- * sequence), or SIZE_MAX: 32 bytes a step where they are ASCII (four loads
- * OR'd; with one load, 8 bytes a step, search_file of 100 MB of English
- * text in unicode words on one thread took 30.0-30.7 ms, 28.6 so; the
- * byte-class kernels, 64 a step but a call a KiB, 31.3-31.8), a sequence
- * decoded where not. */
-static size_t wc_utf8_first_bad(const uint8_t *t, size_t lo, size_t hi)
-{
-    const uint64_t high = 0x8080808080808080ull;
-    size_t k = lo;
-    while (k < hi) {
-        while (hi - k >= 32 &&
-               ((wc_load64(t + k) | wc_load64(t + k + 8) | wc_load64(t + k + 16) |
-                 wc_load64(t + k + 24)) & high) == 0)
-            k += 32;
-        while (hi - k >= 8 && (wc_load64(t + k) & high) == 0)
-            k += 8;
-        if (k >= hi)
-            break;
-        if (t[k] < 0x80) {
-            k++;
-            continue;
-        }
-        uint32_t c;
-        int l = wc_utf8_decode(t + k, hi - k, &c);
-        if (l == 0)
-            return k;
-        k += (size_t)l;
-    }
-    return SIZE_MAX;
-}
-
 int wc_uneedle_count(const struct wc_uneedle *u, const struct wc_wtext *x,
                      size_t lo, size_t hi, uint64_t *counts,
                      wc_urange_fn words, void *wctx, size_t *err)

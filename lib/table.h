@@ -43,13 +43,6 @@ WC_INLINE uint64_t wc_mum(uint64_t a, uint64_t b)
 #endif
 }
 
-WC_INLINE uint64_t wc_load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
 WC_INLINE uint32_t wc_load32(const uint8_t *p)
 {
     uint32_t v;
