@@ -116,7 +116,7 @@ enum {
  *   point alone, which wc_needle_piece takes back.
  * - Else the run from lo (or from inside lo's own split code point) is one
  *   word, longer than any match (`most` bytes at least): cut `keep` bytes
- *   before the end, its UTF-8 sequence whole (WC_CUT_INSIDE).  The word cut
+ *   before the end, a valid UTF-8 sequence whole (WC_CUT_INSIDE).  The word cut
  *   there has more than wc_freq_io_match_bytes on either side, so neither
  *   piece matches, as the word does not.
  * lo (none: the window must grow) when the window is no longer than
@@ -142,8 +142,20 @@ static size_t wc_needle_cut(const struct wc_wtext *x, size_t lo, size_t n,
     }
     const uint8_t *b = x->text;
     size_t a = n - keep;
-    for (int k = 0; k < 3 && (b[a] & 0xC0) == 0x80 && x->utf8; k++)
-        a--;
+    if (x->utf8) {
+        /* Before the valid sequence that holds a, if one does: a strict
+         * text's first bad byte is then found where it is, in either piece
+         * (a stray continuation byte after "ᾷ", e1 be b7 a4 be b7: backing
+         * over three continuation bytes from the last cut "e1 be", and its
+         * "e1" was reported). */
+        size_t p = a;
+        for (int k = 0; k < 3 && p > lo && (b[p] & 0xC0) == 0x80; k++)
+            p--;
+        uint32_t c;
+        size_t l = (size_t)wc_utf8_decode(b + p, n - p, &c);
+        if (p + l > a)
+            a = p;
+    }
     *how = WC_CUT_INSIDE;
     *again = a;
     return a;
@@ -176,15 +188,10 @@ static int wc_needle_piece(wc_freq *f, const struct wc_wtext *x, size_t lo,
     if (rc != WC_OK || how != WC_CUT_INSIDE || x->words != WC_WORDS_SPACE ||
         !x->fold || !x->utf8 || x->replace)
         return rc; /* (space words are decoded only to be folded) */
-    const uint8_t *b = x->text;
-    for (size_t k = lo; k < cut;) {
-        uint32_t c;
-        int l = b[k] < 0x80 ? 1 : wc_utf8_decode(b + k, cut - k, &c);
-        if (l == 0) {
-            *err = k;
-            return WC_EUTF8;
-        }
-        k += (size_t)l;
+    size_t bad = wc_utf8_first_bad(x->text, lo, cut);
+    if (bad != SIZE_MAX) {
+        *err = bad;
+        return WC_EUTF8;
     }
     return WC_OK;
 }

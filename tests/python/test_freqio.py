@@ -457,6 +457,31 @@ def test_invalid_utf8_after_a_long_run(tmp_path, small_chunks, words, casefold):
                         needles, block, source, r.stderr)
 
 
+def test_a_cut_inside_a_long_word_keeps_a_sequence_whole(tmp_path, small_chunks):
+    """A long word is cut before the UTF-8 sequence that holds the place of
+    the cut, but only a valid one: with stray continuation bytes after "ᾷ"
+    (e1 be b7, then a4 be b7), a cut at the last of them backed over three
+    continuation bytes into "ᾷ", and its first byte was reported as the
+    first invalid one (fuzz_io found it, space words with casefold)."""
+    path = tmp_path / "t.txt"
+    for pad in range(300):  # the cuts' period is 2 x (block + keep) bytes
+        data = (b"ab " + b"x" * (3000 + pad) + "ᾷ".encode() + b"\xa4\xbe\xb7"
+                + b"x" * 3000 + b" ab")
+        with pytest.raises(UnicodeDecodeError) as want:
+            data.decode()
+        path.write_bytes(data)
+        for words, casefold in MODES[1:]:
+            for block in (1, 64):
+                with pytest.raises(UnicodeDecodeError) as got:
+                    word_count.search_file(path, "ab", words=words, casefold=casefold,
+                                           block_size=block, threads=1)
+                assert got.value.file_offset == want.value.start, (pad, words, block)
+                with pytest.raises(UnicodeDecodeError) as got:
+                    word_count.search_stream(io.BytesIO(data), b"ab", words=words,
+                                             casefold=casefold, block_size=block)
+                assert got.value.file_offset == want.value.start, (pad, words, block)
+
+
 def test_long_runs_of_random_lengths(tmp_path, small_chunks):
     """Runs of random lengths, so that a run counted in pieces ends at
     every distance from the places where it was cut: no piece of a run is
