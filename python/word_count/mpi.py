@@ -40,7 +40,9 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 import word_count
 
-__all__ = ["split_ranges", "line_start", "line_range", "count_range", "CHUNK", "main"]
+# The command line is the public part (docs/api.md); the range helpers are
+# word_count._ranges' (shared with word_count.dask), imported for main.
+__all__ = ["main"]
 
 from . import _word_count
 from ._cli import add_word_options, parse_intermixed, run_main, word_options, write_top_arrays
