@@ -228,6 +228,29 @@ def test_api_md_documents_every_public_name_with_its_signature():
     assert not missing, "docs/api.md lacks:\n" + "\n".join(missing)
 
 
+def test_cli_md_names_every_option_of_the_help():
+    """Every option line of `wordcount --help` has one of its names (-x or
+    --xx, as written there) in docs/cli.md, and every long option cli.md
+    gives `wordcount` is one --help lists."""
+    out = subprocess.run([str(CLI), "--help"], capture_output=True, text=True,
+                         timeout=60).stdout
+    cli = FENCE.sub("", (ROOT / "docs" / "cli.md").read_text(encoding="utf-8"))
+    missing = []
+    lines = re.findall(r"^  (-\w(?:, --[a-z][\w-]*)?|    --[a-z][\w-]*)", out, re.M)
+    assert len(lines) > 30, lines
+    for line in lines:
+        names = re.findall(r"--?[A-Za-z][\w-]*", line)
+        if not any(re.search(r"`" + re.escape(n) + r"(?![\w-])", cli) for n in names):
+            missing.append(line.strip())
+    helped = set(re.findall(r"--[a-z][a-z0-9-]*", out))
+    own = cli.split("## Dask and MPI command lines")[0]
+    unknown = {o for o in re.findall(r"`(--[a-z][a-z0-9-]*)", own)
+               if not any(h.startswith(o) for h in helped)}  # (--ignore: a start of one)
+    assert not missing and not unknown, (
+        "docs/cli.md lacks the options:\n" + "\n".join(missing)
+        + "\nnames options --help does not list: " + " ".join(sorted(unknown)))
+
+
 def test_every_test_the_docs_name_exists():
     """A test the docs cite by name (`test_x`, `test_x.py`) is a test file or
     a test function (Python or C) under tests/, benchmarks/ or fuzz/: a
