@@ -269,3 +269,18 @@ def test_every_test_the_docs_name_exists():
                                         f.read_text(encoding="utf-8", errors="replace")))
     missing = sorted(f"{where[n]}: {n}" for n in names - known)
     assert not missing, "\n".join(missing)
+
+
+def test_every_source_path_the_docs_name_exists():
+    """A path the docs give under one of the source folders (`lib/count.c`,
+    `tests/python/helpers.py`, a glob such as `lib/kernels/words_*.c`)
+    names a file or folder of the tree: a moved or deleted file leaves no
+    name behind. A path right after "then " is a former name, said so."""
+    folders = "lib|ext|include|python|tests|tools|bin|fuzz|benchmarks|\\.ci"
+    path = re.compile(r"(?<![\w/.-])(?<!then `)((?:" + folders + r")/[\w./*-]*[\w*])")
+    missing = []
+    for doc in DOCS + [ROOT / "CHANGELOG.md"]:
+        for p in sorted(set(path.findall(doc.read_text(encoding="utf-8")))):
+            if not (ROOT / p).exists() and not any(ROOT.glob(p)):
+                missing.append(f"{doc.name}: {p}")
+    assert not missing, "\n".join(missing)
