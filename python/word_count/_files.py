@@ -129,7 +129,7 @@ def search_file(path, needle, *, threads=None, progress=None, block_size=None,
 def search_stream(fileobj, needle, *, threads=None, progress=None,
                   block_size=None, words="space", casefold=False,
                   errors="strict"):
-    """Count the words equal to `needle` in what remains of a binary file object.
+    """Count the words equal to `needle` in what remains of `fileobj`, a binary file object.
 
     A file object over an OS file (open(..., "rb"), sys.stdin.buffer,
     subprocess pipes) is read through its file descriptor with the GIL
@@ -183,7 +183,7 @@ def frequencies_file(path, *, top=None, words="space", casefold=False,
 def frequencies_stream(fileobj, *, top=None, words="space", casefold=False,
                        threads=None, progress=None, block_size=None,
                        errors="strict"):
-    """A collections.Counter of the words in what remains of a binary file object.
+    """A collections.Counter of the words in what remains of `fileobj`, a binary file object.
 
     frequencies_file for streams: read as search_stream reads (through the
     file descriptor when there is one, in blocks on `threads` threads when it

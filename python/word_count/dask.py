@@ -351,7 +351,9 @@ def search_files(urlpath, needle, *, blocksize=DEFAULT_BLOCKSIZE, client=None,
     options (``words=``, ``casefold=``, ``errors=``) are those of
     ``word_count.search``; ``threads=``: the threads of one task (default:
     1 for a block, since Dask runs tasks at once; all CPUs for a file of
-    unknown size, read whole).
+    unknown size, read whole).  split_every: how many results are added
+    up at a time, as a tree (an int >= 2).  progress: True shows Dask's
+    progress bar (``distributed.progress`` with a `client`).
 
     The result is the sum over the files of ``word_count.search_file(file,
     needle)``: files are never joined.
@@ -378,7 +380,8 @@ def frequencies_files(urlpath, *, top: Optional[int] = None, blocksize=DEFAULT_B
     place in it); top=0: none.  Other keyword options (``words=``,
     ``casefold=``, ``errors=``) are those of ``word_count.frequencies``;
     ``threads=`` as for `search_files`.  `urlpath`, `blocksize`,
-    `client`, `progress` as for `search_files`.
+    `client`, `split_every`, `progress` and `storage_options` as for
+    `search_files`.
     """
     check_top(top)
     split_every = _check_split_every(split_every)
@@ -450,6 +453,9 @@ def _one_line(e: BaseException) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command line ``python -m word_count.dask``: `argv` its arguments
+    without the program's name (None: ``sys.argv[1:]``); returns the exit
+    status (0 found, 1 none, 2 an error)."""
     p = _parser()
     a = parse_intermixed(p, argv)  # options between NEEDLE and the files too
     options = word_options(a)

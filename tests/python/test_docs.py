@@ -284,3 +284,51 @@ def test_every_source_path_the_docs_name_exists():
             if not (ROOT / p).exists() and not any(ROOT.glob(p)):
                 missing.append(f"{doc.name}: {p}")
     assert not missing, "\n".join(missing)
+
+
+def test_docstrings_name_every_parameter():
+    """help() of every public function (word_count's, and its front ends'
+    when they import) names each of its parameters, in its own docstring
+    or in one of a public function it names (followed on); and where it
+    says "`p` ... as for X", X's own docstring names `p`."""
+    import inspect
+    funcs = {}
+    for mod in public_modules():
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if callable(obj) and not isinstance(obj, type):
+                funcs[mod.__name__, name] = obj
+    docs = {key: inspect.getdoc(obj) or "" for key, obj in funcs.items()}
+
+    def ref(key, name):
+        """The function a docstring of key's module means by name."""
+        for k in ((key[0], name), ("word_count", name)):
+            if k in docs:
+                return k
+        return None
+
+    def reach(key, seen):
+        if key in seen:
+            return ""
+        seen.add(key)
+        return docs[key] + "".join(reach(r, seen) for r in
+                                   {ref(key, w) for w in re.findall(r"\w+", docs[key])} - {None})
+
+    bad = []
+    for key, obj in funcs.items():
+        where = f"{key[0]}.{key[1]}"
+        text = reach(key, set())
+        for p in inspect.signature(obj).parameters.values():
+            if p.kind is not p.VAR_KEYWORD and not re.search(rf"\b{p.name}\b", text):
+                bad.append(f"{where}: no docstring it leads to names {p.name}")
+        for sentence in re.split(r"(?<=[.;])\s", " ".join(docs[key].split())):
+            for m in re.finditer(r"\bas (?:for|of) [`']*(?:word_count\.)?(\w+)", sentence):
+                other = ref(key, m.group(1))
+                if other is None or other == key:
+                    continue
+                for p in re.findall(r"`+(\w+)`+", sentence[:m.start()]):
+                    if (p in inspect.signature(funcs[other]).parameters
+                            and not re.search(rf"\b{p}\b", docs[other])):
+                        bad.append(f"{where}: `{p}` as for {m.group(1)}, whose docstring "
+                                   "does not say it")
+    assert not bad, "\n".join(bad)
