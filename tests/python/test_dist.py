@@ -125,6 +125,27 @@ def test_cibuildwheel_test_requires_pin_hypothesis_on_313t_as_ci_does():
             assert hyp == [want], identifier
 
 
+@pytest.mark.skipif(not sysconfig.get_config_var("Py_GIL_DISABLED"),
+                    reason="a free-threaded CPython (3.13t, 3.14t)")
+def test_cibuildwheel_smoke_test_sees_the_gil_turned_on():
+    """The python -c of [tool.cibuildwheel]'s test-command fails on a
+    free-threaded CPython whose GIL is on after importing word_count (as an
+    extension that does not declare Py_mod_gil turns it on): here with the
+    GIL forced on (-X gil=1); it passes with the GIL left as it is."""
+    tomllib = pytest.importorskip("tomllib")
+    cibw = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["cibuildwheel"]
+    cmds = [shlex.split(c) for c in cibw["test-command"] if c.startswith("python -c")]
+    assert cmds
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
+    for argv in cmds:
+        ok = subprocess.run([sys.executable, *argv[1:]], env=env, capture_output=True,
+                            timeout=120)
+        assert ok.returncode == 0, ok.stderr
+        on = subprocess.run([sys.executable, "-X", "gil=1", *argv[1:]], env=env,
+                            capture_output=True, timeout=120)
+        assert on.returncode != 0 and b"turned the GIL on" in on.stderr, on
+
+
 @needs_git
 def test_sdist_wheel_and_smoke_tests(tmp_path):
     """One test, so that pytest-xdist builds the sdist and the wheel once
@@ -266,6 +287,10 @@ def check_smoke_tests(dist, tmp_path):
     env = build_env()
     env.update(PYTHONPATH=str(target), WC_WORDCOUNT=str(wordcount),
                PATH=os.pathsep.join([str(target / "bin"), env["PATH"]]))
+    # As cibuildwheel runs them: on a free-threaded Python, nothing forces
+    # the GIL off (the 3.13t suite runs with PYTHON_GIL=0), so the command
+    # that checks that importing word_count leaves it off can see it on.
+    env.pop("PYTHON_GIL", None)
     r = subprocess.run([str(wordcount), "--version"], capture_output=True, timeout=60,
                        check=True)
     run_dir = tmp_path / "run"
