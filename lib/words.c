@@ -136,7 +136,13 @@ size_t wc_word_last_cut(const struct wc_wtext *x, size_t lo, size_t lim,
         if (u8 && (b[k] & 0xC0) == 0x80) {
             /* A continuation byte where a code point should start: invalid
              * (one U+FFFD, no word character, or the error of the range
-             * before), as is the rest of an invalid sequence. */
+             * before), as is the rest of an invalid sequence: a place
+             * before it too (a word ends there, and the bytes up to lim
+             * may all be such). */
+            if (!after_nonword && k > lo) {
+                cut = k;
+                *split = SIZE_MAX;
+            }
             after_nonword = 1;
             k++;
             continue;

@@ -630,7 +630,8 @@ size_t wc_word_edge(const struct wc_wtext *x, size_t p);
  * where the words of [lo, c) and of [c, ..) are those of the whole text,
  * or lo when there is none.  Such places: the edges, and in unicode mode
  * the place after a code point whose fold (or itself) ends with a non-word
- * code point, after invalid UTF-8, and never inside a UTF-8 sequence.  lo
+ * code point, before and after invalid UTF-8 (a stray continuation byte
+ * included), and never inside a UTF-8 sequence.  lo
  * is such a place (or the start of the text), and every code point that
  * starts at lim or before ends before x->len.  *split: the start of the
  * last code point after the place returned (lo included) that folds to

@@ -482,6 +482,26 @@ def test_a_cut_inside_a_long_word_keeps_a_sequence_whole(tmp_path, small_chunks)
                 assert got.value.file_offset == want.value.start, (pad, words, block)
 
 
+def test_stray_bytes_after_a_long_word_end_it(tmp_path):
+    """A long word, then stray continuation bytes (U+FFFD each with
+    errors="replace") up to the end of the window: the place before them
+    was not one where the window could be cut, so the word was cut `keep`
+    bytes before the end as if it went on, and its last "x" counted as a
+    word of its own (fuzz_io found it)."""
+    path = tmp_path / "t.txt"
+    for n in range(150, 450):
+        data = b"(" + b"x" * n + b"\xaa" * 70 + b"qqq ab x"
+        want = re.findall(r"\w+", data.decode("utf-8", "replace")).count("x")
+        path.write_bytes(data)
+        for block in (1, 64):
+            got = word_count.search_file(path, "x", words="unicode", errors="replace",
+                                         block_size=block, threads=1)
+            assert got == want, (n, block)
+            got = word_count.search_stream(io.BytesIO(data), b"x", words="unicode",
+                                           errors="replace", block_size=block)
+            assert got == want, (n, block, "stream")
+
+
 def test_long_runs_of_random_lengths(tmp_path, small_chunks):
     """Runs of random lengths, so that a run counted in pieces ends at
     every distance from the places where it was cut: no piece of a run is
