@@ -575,26 +575,40 @@ def cli_peak(args, path, want):
 
 
 MEMORY_SCRIPT = r"""
-import io, sys, word_count
+import json, sys, word_count
 def hwm():
     with open("/proc/self/status") as f:
         for line in f:
             if line.startswith("VmHWM"):
                 return int(line.split()[1]) * 1024
-path = sys.argv[1]
-for kw in ({"words": "unicode"}, {"words": "unicode", "casefold": True},
-           {"words": "space", "casefold": True}, {"words": "unicode", "errors": "replace"}):
+path, needle = sys.argv[1], sys.argv[2]
+for kw in json.loads(sys.argv[3]):
     for stream in (0, 1):
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # VmHWM from here
         before = hwm()
         if stream:
             with open(path, "rb") as f:
-                n = word_count.search_stream(f, "ab", threads=2, **kw)
+                n = word_count.search_stream(f, needle, threads=2, **kw)
         else:
-            n = word_count.search_file(path, "ab", threads=2, **kw)
+            n = word_count.search_file(path, needle, threads=2, **kw)
         print(n, hwm() - before)
 """
+
+
+def search_peaks(path, needle, kws):
+    """(count, peak growth) of search_file, then search_stream, of needle
+    in path on 2 threads with each dict of options in kws, in a process of
+    its own (VmHWM reset before each)."""
+    import json
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(path), needle,
+                        json.dumps(kws)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    rows = [tuple(map(int, line.split())) for line in r.stdout.split("\n") if line]
+    assert len(rows) == 2 * len(kws), rows
+    return rows
 
 
 @pytest.mark.skipif(SANITIZED, reason="the sanitizers' own memory hides the peak")
@@ -603,8 +617,6 @@ def test_one_long_word_is_not_held(tmp_path):
     wordcount CLI (unicode words by default, -i), count a file of one 64 MiB
     word in a few MiB: the word is read in pieces, never held whole (before:
     the whole word, 64 MiB and more)."""
-    import subprocess
-    import sys
     size = 64 << 20
     path = tmp_path / "one-word.txt"
     with open(path, "wb") as f:
@@ -613,11 +625,9 @@ def test_one_long_word_is_not_held(tmp_path):
         for _ in range(size >> 20):
             f.write(chunk)
         f.write(b" ab\n")
-    r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(path)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    rows = [tuple(map(int, line.split())) for line in r.stdout.split("\n") if line]
-    assert len(rows) == 8
+    rows = search_peaks(path, "ab", [
+        {"words": "unicode"}, {"words": "unicode", "casefold": True},
+        {"words": "space", "casefold": True}, {"words": "unicode", "errors": "replace"}])
     for count, peak in rows:
         assert count == 2
         assert peak < size // 4, (peak, rows)
@@ -632,27 +642,6 @@ def test_one_long_word_is_not_held(tmp_path):
         assert grown < size // 4, (args, grown)
 
 
-SPLIT_SCRIPT = r"""
-import sys, word_count
-def hwm():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) * 1024
-for stream in (0, 1):
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # VmHWM from here
-    before = hwm()
-    kw = {"words": "unicode", "casefold": True, "threads": 2}
-    if stream:
-        with open(sys.argv[1], "rb") as f:
-            n = word_count.search_stream(f, "ια", **kw)
-    else:
-        n = word_count.search_file(sys.argv[1], "ια", **kw)
-    print(n, hwm() - before)
-"""
-
-
 @pytest.mark.skipif(SANITIZED, reason="the sanitizers' own memory hides the peak")
 def test_one_run_of_split_code_points_is_not_held(tmp_path):
     """A run of "ᾷ" (which folds to "α", U+0342, "ι") is a run of short
@@ -660,9 +649,6 @@ def test_one_run_of_split_code_points_is_not_held(tmp_path):
     run may be cut.  search_file and search_stream with casefold, and
     wordcount -i, count 64 MiB of it in a few MiB (before: held whole, 68 to
     78 MB at the peak)."""
-    import subprocess
-    import sys
-
     small = tmp_path / "small.txt"
     small.write_bytes(b"ab " + "ᾷ".encode() * 1000 + b" ab\n")
     # The oracle: one "ια" between two "ᾷ", so n - 1 of them in n.
@@ -677,11 +663,7 @@ def test_one_run_of_split_code_points_is_not_held(tmp_path):
         f.write(b" ab\n")
     n = n >> 18 << 18
     size = path.stat().st_size
-    r = subprocess.run([sys.executable, "-c", SPLIT_SCRIPT, str(path)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    rows = [tuple(map(int, line.split())) for line in r.stdout.split("\n") if line]
-    assert len(rows) == 2
+    rows = search_peaks(path, "ια", [{"words": "unicode", "casefold": True}])
     for count, peak in rows:
         assert count == n - 1
         assert peak < size // 4, (peak, rows)
