@@ -634,7 +634,14 @@ static void parse_args(struct cli *c, int argc, char **argv)
         c->files[c->nfiles++] = operands[k];
     free(operands);
     dedup_needles(c);
-    c->multi = c->nfiles > 1 || c->recursive;
+    /* Names, and a total line: with several FILEs, or with -r when a
+     * directory is walked (no FILE: the current one), as grep -r names
+     * files only then (grep -r -c WORD a.txt prints the count alone). */
+    struct stat st;
+    c->multi = c->nfiles > 1 ||
+               (c->recursive && (c->nfiles == 0 ||
+                                 (strcmp(c->files[0], "-") != 0 &&
+                                  stat(c->files[0], &st) == 0 && S_ISDIR(st.st_mode))));
 }
 
 /* ---- output ------------------------------------------------------------- */

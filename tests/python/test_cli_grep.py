@@ -1302,6 +1302,38 @@ def test_dereference_recursive_as_grep(tmp_path):
     assert b"recursive directory loop" in r.stderr
 
 
+@needs_grep
+def test_recursive_names_files_only_when_a_directory_is_met_as_grep(tmp_path):
+    """-r with one FILE that is not a directory (a file, a link to one,
+    standard input) prints its count without its name, as grep -r does;
+    with a directory, no FILE or several FILEs, names.  wordcount -r -c
+    ERROR a.txt printed "a.txt:2" where grep -r -c prints "2" (and without
+    -c "a.txt:2" and "total:2" where grep -r -ow ERROR a.txt | wc -l is 2).
+    No line holds ERROR twice, so grep -c's counts are the occurrences."""
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "b.txt").write_bytes(b"ERROR\nno\n")
+    (tmp_path / "a.txt").write_bytes(b"ERROR\nx\n(ERROR)\n")
+    (tmp_path / "link.txt").symlink_to("a.txt")
+    (tmp_path / "dlink").symlink_to("d")
+    stdin = b"ERROR\nERROR\n"
+    for flag in ("-r", "-R"):
+        for ops in (["a.txt"], ["link.txt"], ["-"], ["d"], ["dlink"], ["d/"], [],
+                    ["a.txt", "d"], ["a.txt", "a.txt"]):
+            for opts in (["-c"], ["-c", "-H"], ["-c", "-h"], ["-cZ"], ["-l"], ["-L"]):
+                g = grep("-a", "-w", flag, *opts, "ERROR", *ops, input=stdin, cwd=tmp_path)
+                r = wc(flag, *opts, "ERROR", *ops, input=stdin, cwd=tmp_path)
+                # sorted: grep -r lists a directory in readdir order
+                assert sorted(r.stdout.splitlines()) == sorted(g.stdout.splitlines()), (
+                    flag, opts, ops, r.stdout, g.stdout)
+                assert r.returncode == g.returncode, (flag, opts, ops)
+            # Without -c: grep -c's lines and a total line, or the count alone.
+            g = grep("-a", "-w", flag, "-c", "ERROR", *ops, input=stdin, cwd=tmp_path)
+            r = wc(flag, "ERROR", *ops, input=stdin, cwd=tmp_path)
+            want = sorted(g.stdout.splitlines())
+            if b":" in g.stdout:
+                want.append(b"total:%d" % sum(int(ln.rsplit(b":", 1)[1]) for ln in want))
+            assert sorted(r.stdout.splitlines()) == sorted(want), (flag, ops, r.stdout)
+
 DEEP_TREE = r"""
 import os, sys
 # A tree `levels` directories deep under the cwd, built and removed by
