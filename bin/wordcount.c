@@ -601,7 +601,8 @@ static void parse_args(struct cli *c, int argc, char **argv)
                     if (opt_defs[k].short_name == *p)
                         d = &opt_defs[k];
                 if (d == NULL) {
-                    refuse(*p, NULL, 0);
+                    /* grep's -NUM is -C NUM (-5, -c5) */
+                    refuse(*p >= '0' && *p <= '9' ? 'C' : *p, NULL, 0);
                     die_usage("unknown option '-%c'", *p);
                 }
                 if (!d->has_arg) {

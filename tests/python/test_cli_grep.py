@@ -914,6 +914,21 @@ def test_greps_line_and_pattern_options_are_refused_with_the_reason(short, long,
         assert r.returncode == 2 and b"unknown option" in r.stderr, (bad, r.stderr)
 
 
+@needs_grep
+def test_greps_context_digits_are_refused_as_context():
+    """grep's -NUM is -C NUM (also in a group: -c5, -2c): refused as -C,
+    saying why, where it was an unknown option '-5'."""
+    for args in (["-5"], ["-c5"], ["-2c"], ["-12"]):
+        assert grep(*args, "x", "-", input=b"x\n").returncode == 0, args  # grep's option
+        r = wc(*args, "x", "-", input=b"x\n")
+        assert (r.returncode, r.stdout) == (2, b""), (args, r)
+        assert r.stderr == (b"wordcount: -C (--context) is not supported: wordcount prints "
+                            b"counts, not lines\nTry 'wordcount --help' for more "
+                            b"information.\n"), (args, r.stderr)
+    # A digit that is the value of -j stays its value.
+    assert wc("-j2", "x", "-", input=b"x\n").stdout == b"1\n"
+
+
 @pytest.mark.timing
 def test_many_needles_scale_linearly(tmp_path):
     """N needles: repeated ones are found by sorting, not by comparing each
