@@ -35,6 +35,7 @@ enum opt_id {
     OPT_FILES_WITHOUT, OPT_QUIET, OPT_NO_MESSAGES, OPT_WITH_FILENAME,
     OPT_NO_FILENAME, OPT_COLOR, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXCLUDE_DIR,
     OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_NULL,
+    OPT_BINARY,
 };
 
 struct opt_def {
@@ -83,6 +84,7 @@ static const struct opt_def opt_defs[] = {
     {0, "binary-files", 1, OPT_BINARY_FILES},
     {'I', NULL, 0, OPT_SKIP_BINARY},
     {'a', "text", 0, OPT_TEXT},
+    {'U', "binary", 0, OPT_BINARY}, /* grep's; --binary is not --binary-files */
 };
 #define NOPTS (sizeof opt_defs / sizeof *opt_defs)
 
@@ -455,7 +457,8 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_NO_IGNORE_CASE: c->words.casefold = 0; break;
     case OPT_STRICT_UTF8: c->words.utf8 = WC_UTF8_STRICT; break;
     case OPT_WORD_REGEXP: case OPT_FIXED: case OPT_ONLY_MATCHING:
-        break; /* always so: the count is of the matches */
+    case OPT_BINARY:
+        break; /* always so: the count is of the matches, bytes as they are */
     case OPT_COUNT: c->count_only = 1; break;
     case OPT_FILES_WITH: c->list = LIST_WITH; break;
     case OPT_FILES_WITHOUT: c->list = LIST_WITHOUT; break;

@@ -1408,6 +1408,22 @@ def test_grep_no_op_flags(corpus):
         assert wc(*flags, "ERROR", path).stdout == want, flags
 
 
+@needs_grep
+def test_binary_is_greps_no_op_not_binary_files(corpus):
+    """grep's -U/--binary (read bytes as they are: no effect on GNU/Linux)
+    changes nothing.  --binary was taken as the start of --binary-files,
+    which took the WORD as its value: "invalid argument 'ERROR' for
+    --binary-files"."""
+    path = corpus[4]
+    want = f"{grep_ow('ERROR', path)}\n".encode()
+    for flags in (["--binary"], ["-U"], ["-cU"]):
+        assert grep("-a", "-w", *flags, "ERROR", path).returncode == 0, flags
+        r = wc(*flags, "ERROR", path)
+        assert (r.returncode, r.stdout, r.stderr) == (0, want, b""), (flags, r.stderr)
+    # The start of --binary-files that is not --binary is still it.
+    assert wc("--binary-f=text", "ERROR", path).stdout == want
+
+
 def _answers_before_the_end(cmd, env=None):
     """Run cmd with a pipe on stdin that gets one matching line and then
     stays open: (returncode, stdout), or None when cmd still waits."""
