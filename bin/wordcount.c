@@ -11,6 +11,7 @@
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <poll.h>
@@ -1213,6 +1214,32 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* grep's --include, --exclude and --exclude-dir: fnmatch as in a UTF-8
+ * locale, whatever the locale: '?' and a bracket match one character, not
+ * one byte (ü.c is ?.c), as grep's do in a UTF-8 locale (the words are
+ * UTF-8 in every locale too).  A name or glob that is not UTF-8 is matched
+ * byte by byte (glibc's fnmatch falls back so, as grep's does).  Where the
+ * C library has no UTF-8 locale, bytes.  rg's -g globs are matched on
+ * bytes, as rg matches them (plain fnmatch, the C locale): rg -g '?.c'
+ * skips ü.c. */
+static int glob_fnmatch(const char *glob, const char *name, int flags)
+{
+    static locale_t utf8;
+    static int tried;
+    if (!tried) {
+        tried = 1;
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        if (utf8 == (locale_t)0)
+            utf8 = newlocale(LC_CTYPE_MASK, "en_US.UTF-8", (locale_t)0);
+    }
+    if (utf8 == (locale_t)0)
+        return fnmatch(glob, name, flags);
+    locale_t old = uselocale(utf8);
+    int r = fnmatch(glob, name, flags);
+    uselocale(old);
+    return r;
+}
+
 /* Whether an rg glob (-g) matches path, as fnmatch with FNM_PATHNAME but
  * a segment "**" matches any number of the path's segments, none too (the
  * segments "**" and "*.c": any .c file at any depth), but a last one
@@ -1285,7 +1312,7 @@ static int glob_matches(const char *glob, const char *path)
 static int name_suffix_matches(const char *glob, const char *path)
 {
     for (const char *s = path;;) {
-        if (fnmatch(glob, s, 0) == 0)
+        if (glob_fnmatch(glob, s, 0) == 0)
             return 1;
         if ((s = strchr(s, '/')) == NULL)
             return 0;
@@ -1344,7 +1371,7 @@ static int file_wanted(const struct cli *c, const char *path, const char *rel,
             if (first < 0)
                 first = f->kind == F_INCLUDE;
             if (given ? name_suffix_matches(f->glob, path)
-                      : fnmatch(f->glob, base, 0) == 0)
+                      : glob_fnmatch(f->glob, base, 0) == 0)
                 decided = f->kind == F_INCLUDE;
         }
     }
@@ -1361,7 +1388,7 @@ static int dir_wanted(const struct cli *c, const char *path, const char *rel)
     const char *base = base_name(path);
     for (size_t k = 0; k < c->nfilters; k++) {
         const struct filter *f = &c->filters[k];
-        if (f->kind == F_EXCLUDE_DIR && fnmatch(f->glob, base, 0) == 0)
+        if (f->kind == F_EXCLUDE_DIR && glob_fnmatch(f->glob, base, 0) == 0)
             return 0;
     }
     return globs_decide(c, rel, base, 1) != 0;

@@ -267,6 +267,40 @@ def test_recursive_include_exclude_as_grep(tmp_path):
     assert gz.count(b"ERROR") == 0
 
 
+@needs_grep
+def test_globs_match_characters_not_bytes_as_grep_in_utf8(tmp_path):
+    """--include, --exclude and --exclude-dir match a name's characters, as
+    grep's fnmatch does in a UTF-8 locale: '?' and '[...]' are one
+    character (ü.c is ?.c), in any locale, as the words are Unicode in any
+    locale.  They matched bytes: --include='?.c' skipped ü.c, and
+    --exclude='[ü].c' counted it.  A name that is not UTF-8 is matched
+    byte by byte, as grep matches it.  rg's -g stays on bytes, as rg's
+    globs are (rg 14: -g '?.c' skips ü.c, -g '!?' keeps the directory ü)."""
+    root = tmp_path / "t"
+    root.mkdir()
+    for name in ("a.c", "ü.c", "éé.c", "ß.txt", "ab.c", "Ω"):
+        (root / name).write_bytes(b"ERROR\n")
+    (root / os.fsdecode(b"\xff.c")).write_bytes(b"ERROR\n")
+    (root / "ü").mkdir()
+    (root / "ü" / "x.c").write_bytes(b"ERROR\n")
+    for opts in (["--include=?.c"], ["--exclude=?.c"], ["--include=[ü].c"],
+                 ["--exclude=[ü].c"], ["--include=[!a].c"], ["--include=??.c"],
+                 ["--include=[[:alpha:]].c"], ["--include=?"], ["--exclude-dir=?"],
+                 ["--include=?.*"], ["--include=[^a].c"], ["--exclude=[é]*"]):
+        g = grep("-r", "-c", *opts, "ERROR", ".", cwd=root)
+        for locale in ("C.UTF-8", "C"):
+            r = wc("-r", "-c", *opts, "ERROR", ".", cwd=root,
+                   env={**os.environ, "LC_ALL": locale})
+            assert sorted(r.stdout.splitlines()) == sorted(g.stdout.splitlines()), (
+                opts, locale, r.stdout, g.stdout)
+    # -g as rg's: "?" is one byte.
+    r = wc("-r", "-l", "-g", "?.c", "ERROR", cwd=root)
+    assert sorted(r.stdout.splitlines()) == sorted([b"a.c", b"\xff.c", "ü/x.c".encode()])
+    r = wc("-r", "-l", "-g", "!?", "-g", "*.c", "ERROR", cwd=root)
+    assert sorted(r.stdout.splitlines()) == sorted(
+        [b"a.c", b"ab.c", "éé.c".encode(), "ü.c".encode(), "ü/x.c".encode(), b"\xff.c"])
+
+
 def glob_reference(root: Path, globs: list[str]) -> list[str]:
     """rg -g's rules as rg's help states them (the later of the globs that
     match decides; braces are alternatives; a trailing "/" matches only
