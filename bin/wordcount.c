@@ -1627,8 +1627,17 @@ static void count_operand(struct cli *c, const char *path)
     /* The file filters are for files: a directory given without -r is
      * the error it is without them ("Is a directory", exit 2), as grep
      * has it, not skipped in silence. */
-    if (c->nfilters > 0 && !dir && !file_wanted(c, path, path, 1))
+    if (c->nfilters > 0 && !dir && !file_wanted(c, path, path, 1)) {
+        /* Skipped; but grep opens a FILE given before it looks at
+         * --include and --exclude, so one that cannot be opened is an
+         * error still: a mistyped name is not hidden by a filter. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+            report(c, path, WC_EIO);
+        else
+            close(fd);
         return;
+    }
     count_at(c, AT_FDCWD, path, path, 0);
 }
 

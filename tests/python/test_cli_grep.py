@@ -1617,3 +1617,24 @@ def test_include_exclude_match_name_suffixes_of_files_given(tmp_path):
         r = wc("-l", *opts, "is", "src", "a.txt", cwd=tmp_path)
         g = grep("-l", *opts, "-w", "is", "src", "a.txt", cwd=tmp_path)
         assert (r.returncode, r.stdout, r.stderr) == (g.returncode, g.stdout, b""), opts
+
+
+@needs_grep
+def test_a_filtered_out_file_that_cannot_be_opened_is_an_error_as_grep(tmp_path):
+    """grep opens a FILE given before it looks at --include and --exclude,
+    so a missing one is an error (exit 2) even when they would skip it: a
+    mistyped name is not hidden by a filter.  wordcount skipped it in
+    silence (exit 1, or 0 with a match elsewhere)."""
+    (tmp_path / "a.c").write_bytes(b"is\n")
+    (tmp_path / "b.txt").write_bytes(b"is\n")
+    for opts in (["--include=*.txt"], ["--exclude=*.c"], ["--exclude=missing*"],
+                 ["--include=*.c", "--exclude=m*"], ["-r", "--exclude=*.c"]):
+        for files in (["missing.c"], ["a.c", "missing.c", "b.txt"], ["-s", "missing.c"]):
+            for out in (["-c"], ["-l"], ["-q"]):
+                args = [*opts, *out, "is", *files]
+                r, g = wc(*args, cwd=tmp_path), grep("-w", *args, cwd=tmp_path)
+                assert (r.returncode, r.stdout) == (g.returncode, g.stdout), args
+                assert r.stderr == re.sub(rb"(?m)^\S*grep: ", b"wordcount: ", g.stderr), args
+    # An existing file they skip stays skipped in silence.
+    r = wc("--exclude=*.c", "-c", "is", "a.c", "b.txt", cwd=tmp_path)
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"b.txt:1\n", b"")
