@@ -1595,6 +1595,11 @@ static void walk_root(struct cli *c, const char *path, int implicit)
     p.s = xmalloc(p.cap);
     strcpy(p.s, implicit ? "" : path);
     p.len = strlen(p.s);
+    /* Two or more slashes at the end are one (d//f is d/f), as grep's
+     * fts trims them, in a name longer than two bytes ("//" stays). */
+    if (p.len > 2 && p.s[p.len - 1] == '/')
+        while (p.len > 1 && p.s[p.len - 2] == '/')
+            p.s[--p.len] = '\0';
     p.rel = p.len + (p.len > 0 && p.s[p.len - 1] != '/');
     struct ancestor me = {st.st_dev, st.st_ino, 0, NULL};
     fd = walk(c, fd, &p, &me);

@@ -1638,3 +1638,18 @@ def test_a_filtered_out_file_that_cannot_be_opened_is_an_error_as_grep(tmp_path)
     # An existing file they skip stays skipped in silence.
     r = wc("--exclude=*.c", "-c", "is", "a.c", "b.txt", cwd=tmp_path)
     assert (r.returncode, r.stdout, r.stderr) == (0, b"b.txt:1\n", b"")
+
+
+@needs_grep
+def test_recursive_trims_trailing_slashes_of_a_directory_given_as_grep(tmp_path):
+    """grep -r prints d//f as d/f: two or more slashes at the end of a
+    directory given are one (fts's rule, for a name of more than two
+    bytes).  wordcount printed d//f and d//e/g."""
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "f").write_bytes(b"is\n")
+    (tmp_path / "d" / "e" / "g").write_bytes(b"is\nis\n")  # grep -c: lines
+    for op in ("d//", "d///", "./d//", "d/", "d/e//", "./"):
+        for out in (["-l"], ["-c"], ["-L"]):
+            g = grep("-r", "-w", *out, "is", op, cwd=tmp_path)
+            r = wc("-r", *out, "is", op, cwd=tmp_path)
+            assert sorted(r.stdout.splitlines()) == sorted(g.stdout.splitlines()), (op, out)
