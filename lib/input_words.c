@@ -143,11 +143,11 @@ static size_t wc_needle_cut(const struct wc_wtext *x, size_t lo, size_t n,
     const uint8_t *b = x->text;
     size_t a = n - keep;
     if (x->utf8) {
-        /* Before the valid sequence that holds a, if one does: a strict
-         * text's first bad byte is then found where it is, in either piece
-         * (a stray continuation byte after "ᾷ", e1 be b7 a4 be b7: backing
-         * over three continuation bytes from the last cut "e1 be", and its
-         * "e1" was reported). */
+        /* Before the valid sequence that holds a, if one does, and only
+         * then: a strict text's first bad byte is then found where it is,
+         * in either piece.  (In e1 be b7 a4 be b7, "ᾷ" and three stray
+         * bytes, three steps back from the last b7 cut "ᾷ" after e1 be,
+         * and its e1 was reported as the first bad byte.) */
         size_t p = a;
         for (int k = 0; k < 3 && p > lo && (b[p] & 0xC0) == 0x80; k++)
             p--;
