@@ -521,7 +521,6 @@ def test_cli_counts_proc_files():
         word_count.search_file(PROC_FILES[0], needle)
 
 
-
 @needs_frequencies
 def test_decode_error_names_its_offset_in_the_file(tmp_path):
     """Invalid UTF-8 (words='unicode', errors='strict') in a range raises a

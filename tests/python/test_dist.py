@@ -68,29 +68,100 @@ def metadata(text: str) -> email.message.Message:
 
 
 def test_docs_name_the_pythons_and_wheels_of_pyproject():
-    """The CPythons that [tool.cibuildwheel] builds wheels for are the ones
-    README, docs/interpreters.md, Requires-Python and the classifiers name
-    (interpreters.md said wheels were built for 3.13t only: 3.14t too)."""
+    """The CPythons that [tool.cibuildwheel] builds wheels for (in the runs
+    that pyproject.toml's comment gives, the 3.13t one told by CIBW_BUILD)
+    are the ones README, docs/interpreters.md, Requires-Python and the
+    classifiers name (interpreters.md said wheels were built for 3.13t only:
+    3.14t too)."""
     tomllib = pytest.importorskip("tomllib")
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     cibw = pyproject["tool"]["cibuildwheel"]
-    builds = [re.fullmatch(r"cp3(\d+)(t?)-\*", b).groups() for b in cibw["build"]]
+    builds = [re.fullmatch(r"cp3(\d+)(t?)-\*", b).groups()
+              for _, env in cibuildwheel_runs()
+              for b in env.get("CIBW_BUILD", " ".join(cibw["build"])).split()]
     gil = sorted(int(minor) for minor, t in builds if not t)
-    ft = [f"3.{minor}t" for minor, t in builds if t]
+    ft = sorted((f"3.{minor}t" for minor, t in builds if t), key=lambda v: int(v[2:-1]))
     assert gil == list(range(gil[0], gil[-1] + 1)) and ft, cibw["build"]
     assert cibw["linux"]["archs"] == ["x86_64", "aarch64"]
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert f"CPython 3.{gil[0]}-3.{gil[-1]} (and {', '.join(ft)})" in readme
     assert "manylinux, x86_64 and aarch64" in readme
     interp = " ".join((ROOT / "docs" / "interpreters.md").read_text().split())
-    assert (f"CPython 3.{gil[0]} to 3.{gil[-1]} and free-threaded {' and '.join(ft)} "
+    ft_words = ", ".join(ft[:-1]) + " and " + ft[-1] if len(ft) > 1 else ft[0]
+    assert (f"CPython 3.{gil[0]} to 3.{gil[-1]} and free-threaded {ft_words} "
             "on Linux (x86_64 and aarch64 wheels;") in interp
-    assert f"Wheels are built for {' and '.join(ft)} (`[tool.cibuildwheel]`" in interp
+    assert f"Wheels are built for {ft_words} (`[tool.cibuildwheel]`" in interp
     project = pyproject["project"]
     assert project["requires-python"] == f">=3.{gil[0]}"
     versions = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"]
                 if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
     assert versions == [f"3.{minor}" for minor in gil]
+
+
+def cibuildwheel_runs() -> list:
+    """The cibuildwheel runs that build every wheel, as pyproject.toml's
+    comment on [tool.cibuildwheel] gives them: (requirement, environment)
+    for each `[VAR=VALUE ...] pipx run 'REQUIREMENT' --platform linux`."""
+    text = (ROOT / "pyproject.toml").read_text()
+    section = text[text.index("[tool.cibuildwheel]\n"):]
+    comment = " ".join(line.lstrip("#").strip().rstrip("\\")
+                       for line in section.splitlines()[1:]
+                       if line.startswith("#"))
+    runs = [(req, dict(shlex.split(a)[0].split("=", 1) for a in re.findall(r"CIBW_\w+=\S+", envs)))
+            for envs, req in re.findall(
+                r"((?:CIBW_\w+=\S+\s+)*)pipx run '([^']+)' --platform linux", comment)]
+    assert len(runs) >= 1, comment
+    return runs
+
+
+def cibuildwheel_venv(requirement: str) -> Path:
+    """A venv under build/ with cibuildwheel `requirement` (made once)."""
+    tag = re.sub(r"[^0-9a-z.]+", "-", requirement.lower()).strip("-")
+    venv = ROOT / "build" / f"cibw-{tag}-py{sys.version_info[0]}{sys.version_info[1]}"
+    py = venv / "bin" / "python"
+    done = venv / ".installed"
+    if not done.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
+                       timeout=300)
+        r = subprocess.run([str(py), "-m", "pip", "install", "-q", requirement],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        done.touch()
+    return py
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11) or bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+                    reason="cibuildwheel 4 runs on 3.11 and later (free-threaded: left to the GIL builds)")
+@pytest.mark.skipif(not (ROOT / "pyproject.toml").exists()
+                    or bool(os.environ.get("WC_SANITIZER") or os.environ.get("LD_PRELOAD")),
+                    reason="needs the source tree, and no sanitizer preloaded (pip would run under it)")
+def test_cibuildwheel_runs_build_every_declared_python():
+    """The runs of pyproject.toml's comment, each by the cibuildwheel it
+    names (from PyPI; `--print-build-identifiers`, which needs no
+    container), build one wheel for each CPython the classifiers name, with
+    the GIL and free-threaded, on each arch, and none twice.  One run of
+    cibuildwheel 3.x built them all until 3.15 came: 4.x builds 3.15 and
+    3.15t but refuses 3.13t and the 'cpython-freethreading' group that 3.x
+    needs for it (4.3.5 exits with "Unknown enable group")."""
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    cibw = pyproject["tool"]["cibuildwheel"]
+    seen = []
+    for requirement, env in cibuildwheel_runs():
+        py = cibuildwheel_venv(requirement)
+        clean = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("CIBW_", "PYTEST_"))}
+        r = subprocess.run([str(py), "-m", "cibuildwheel", "--print-build-identifiers",
+                            "--platform", "linux"], cwd=ROOT, env={**clean, **env},
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, (requirement, env, r.stdout[-2000:], r.stderr[-2000:])
+        seen += r.stdout.split()
+    minors = [int(c.rsplit(".", 1)[1]) for c in pyproject["project"]["classifiers"]
+              if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    ft = [m for m in minors if m >= 13]  # Py_mod_gil: 3.13 and later
+    want = [f"cp3{m}{t}-manylinux_{arch}" for arch in cibw["linux"]["archs"]
+            for m, t in [(m, "") for m in minors] + [(m, "t") for m in ft]]
+    assert sorted(seen) == sorted(want)
 
 
 def cibw_option(cibw: dict, identifier: str, key: str):

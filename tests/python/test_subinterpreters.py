@@ -110,7 +110,6 @@ def expected(tmp_path_factory):
     return path, repr(ns["results"](str(path)))
 
 
-
 def run_threads(worker, n):
     """worker(0) .. worker(n - 1), each on a thread of its own, all at once;
     every one must end within 10 minutes."""
@@ -120,6 +119,7 @@ def run_threads(worker, n):
     for t in threads:
         t.join(600)
     assert not any(t.is_alive() for t in threads)
+
 
 def test_one_subinterpreter_counts_as_the_main_one(expected, tmp_path):
     path, want = expected

@@ -76,6 +76,7 @@ def test_test_pythons_skips_only_when_told():
                  WORD_COUNT_SKIP_DEBIAN_PYTHON="1")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "test-pythons: SKIPPED CPython 3.14" in r.stdout
+    assert "test-pythons: SKIPPED CPython 3.15" in r.stdout
 
 
 # tools/run-pytest: the suites spread over processes, then the `timing`
