@@ -38,8 +38,10 @@ $(VENV)/.deps: $(VENV)/.deps-list
 
 FORCE:
 
+# --werror: the extension's warnings fail the build, as the core's do (on
+# every interpreter: tools/test-python builds it so too).
 $(VENV)/.installed: $(VENV)/.deps $(SOURCES)
-	$(VPY) -m pip install -q --no-build-isolation .
+	$(VPY) -m pip install -q --no-build-isolation -Csetup-args=--werror .
 	touch $@
 
 install: $(VENV)/.installed

@@ -4,11 +4,11 @@
  * collections.Counter.  Every parameter that more than one function takes
  * is converted here, once, with one message.
  */
-#include <limits.h>
-
-#include "args.h"
+#include "args.h" /* first: Python.h (module.h) before any system header */
 #include "errors.h"
 #include "pages.h"
+
+#include <limits.h>
 
 /* ---- FASTCALL arguments ----------------------------------------------------- */
 

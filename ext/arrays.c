@@ -7,11 +7,11 @@
  * build any time), so a part changed meanwhile gives wrong words at worst,
  * never a read out of bounds; the core checks the offsets themselves.
  */
-#include <string.h>
-
-#include "args.h"
+#include "args.h" /* first: Python.h (module.h) before any system header */
 #include "errors.h"
 #include "gil.h"
+
+#include <string.h>
 
 /* Whether buffer v is a 1-D array of 8-byte integers in native order
  * (struct format q, Q, l, L, n or N, with @ or = or, here, <): else a

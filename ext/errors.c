@@ -3,10 +3,10 @@
  * reports of invalid UTF-8 become exceptions here, and only here, with a
  * message that names what was wrong.
  */
+#include "errors.h" /* first: Python.h (module.h) before any system header */
+
 #include <errno.h>
 #include <stdarg.h>
-
-#include "errors.h"
 
 PyObject *wc_raise_path(int code, PyObject *path)
 {

@@ -6,15 +6,15 @@
  * progress=True (a tqdm bar) is handled in Python (word_count/_files.py),
  * which passes a callable.
  */
+#include "args.h" /* first: Python.h (module.h) before any system header */
+#include "errors.h"
+#include "gil.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <unistd.h>
-
-#include "args.h"
-#include "errors.h"
-#include "gil.h"
 
 /* wc_py_read's state.  It runs on the calling thread, as wc_on_progress
  * does, and both take and release the GIL through call->ts. */
