@@ -299,7 +299,7 @@ def check_metadata(dist):
     assert "Programming Language :: Python :: Free Threading :: 2 - Beta" in classifiers
     versions = {c.rsplit(" :: ", 1)[1] for c in classifiers
                 if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)}
-    assert versions == {f"3.{v}" for v in range(9, 15)}
+    assert versions == {f"3.{v}" for v in range(9, 16)}
     extras = set(m.get_all("Provides-Extra"))
     docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
     named = {e for p in docs for e in re.findall(NAME + r"\[([a-z0-9_-]+)\]", p.read_text())}
