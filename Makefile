@@ -271,9 +271,10 @@ test-ft:
 	    else tools/test-python $$py 3.13t full; fi
 
 # The quick suite on each pyenv CPython, then the whole suite on each CPython
-# newer than pyenv has here (3.14, which most users run, and 3.15), from Debian testing's
-# binary packages (tools/python-debian; WORD_COUNT_SKIP_DEBIAN_PYTHON=1 goes
-# on without them when they cannot be had), each in its own venv under build/.
+# newer than pyenv has here (3.14, which most users run, and 3.15), from
+# Debian testing's binary packages (tools/python-debian;
+# WORD_COUNT_SKIP_DEBIAN_PYTHON=1 goes on without them when they cannot be
+# had), each in its own venv under build/.
 DEBIAN_PYTHONS ?= 3.14 3.15
 test-pythons:
 	@set -e; for v in $(PYENV_VERSIONS); do \

@@ -15,6 +15,7 @@ checks that the docs name the CPythons the wheels are built for.
 from __future__ import annotations
 
 import email
+import itertools
 import email.policy
 import os
 import re
@@ -98,20 +99,37 @@ def test_docs_name_the_pythons_and_wheels_of_pyproject():
     assert versions == [f"3.{minor}" for minor in gil]
 
 
-def cibuildwheel_runs() -> list:
+def cibuildwheel_runs(text: str | None = None) -> list:
     """The cibuildwheel runs that build every wheel, as pyproject.toml's
-    comment on [tool.cibuildwheel] gives them: (requirement, environment)
-    for each `[VAR=VALUE ...] pipx run 'REQUIREMENT' --platform linux`."""
-    text = (ROOT / "pyproject.toml").read_text()
+    comment on [tool.cibuildwheel] gives them (or `text`'s): (requirement,
+    environment) for each `[VAR=VALUE ...] pipx run 'REQUIREMENT' --platform
+    linux`."""
+    if text is None:
+        text = (ROOT / "pyproject.toml").read_text()
     section = text[text.index("[tool.cibuildwheel]\n"):]
-    comment = " ".join(line.lstrip("#").strip().rstrip("\\")
-                       for line in section.splitlines()[1:]
-                       if line.startswith("#"))
+    # the comment block right under the header, not later sections' comments
+    block = itertools.takewhile(lambda line: line.startswith("#"), section.splitlines()[1:])
+    comment = " ".join(line.lstrip("#").strip().rstrip("\\") for line in block)
     runs = [(req, dict(shlex.split(a)[0].split("=", 1) for a in re.findall(r"CIBW_\w+=\S+", envs)))
             for envs, req in re.findall(
                 r"((?:CIBW_\w+=\S+\s+)*)pipx run '([^']+)' --platform linux", comment)]
     assert len(runs) >= 1, comment
     return runs
+
+
+def test_cibuildwheel_runs_reads_the_comment_under_its_header_only():
+    text = ("[project]\n# pipx run 'cibuildwheel==1.0' --platform linux\n"
+            "[tool.cibuildwheel]\n"
+            "#     pipx run 'cibuildwheel>=4.3,<5' --platform linux\n"
+            "#     CIBW_BUILD='cp313t-*' CIBW_ENABLE=cpython-freethreading \\\n"
+            "#         pipx run 'cibuildwheel>=3.1,<4' --platform linux\n"
+            "build = ['cp39-*']\n"
+            "# a later note: pipx run 'cibuildwheel==2.0' --platform linux\n"
+            "[tool.cibuildwheel.linux]\n# pipx run 'cibuildwheel==3.0' --platform linux\n")
+    assert cibuildwheel_runs(text) == [
+        ("cibuildwheel>=4.3,<5", {}),
+        ("cibuildwheel>=3.1,<4", {"CIBW_BUILD": "cp313t-*",
+                                  "CIBW_ENABLE": "cpython-freethreading"})]
 
 
 def cibuildwheel_venv(requirement: str) -> Path:
