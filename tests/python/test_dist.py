@@ -281,7 +281,8 @@ def check_sdist_files(dist):
         assert m.name.startswith(prefix), m.name
         names.add(m.name[len(prefix):])
     assert names == git_files() | {"PKG-INFO"}
-    for needed in ("meson.build", "meson.options", "pyproject.toml", "LICENSE", "README.md",
+    for needed in ("meson.build", "meson.options", "pyproject.toml", "LICENSE",
+                   "LICENSE-UNICODE", "README.md",
                    "include/wordcount.h", "lib/wc_unicode_data.h", "ext/module.c",
                    "bin/wordcount.c", "bin/wordcount.help", "tools/gen_cli_docs.py",
                    "tests/python/conftest.py", "CHANGELOG.md"):
@@ -309,8 +310,9 @@ def check_metadata(dist):
     assert m["Name"] == NAME
     assert m["Version"] == word_count.__version__
     assert m["Requires-Python"] == ">=3.9"
-    assert m["License-Expression"] == "MIT"
-    assert m.get_all("License-File") == ["LICENSE"]
+    # MIT, and the Unicode License v3 of the tables derived from the UCD
+    assert m["License-Expression"] == "MIT AND Unicode-3.0"
+    assert m.get_all("License-File") == ["LICENSE", "LICENSE-UNICODE"]
     assert m["Description-Content-Type"] == "text/markdown"
     assert m.get_payload().strip() == (ROOT / "README.md").read_text().strip()
     classifiers = m.get_all("Classifier")
@@ -351,6 +353,7 @@ def check_wheel_files_and_tag(dist):
     want = {f"word_count/{n}" for n in modules} | {
         f"word_count/_word_count{ext_suffix}",
         f"{info}/METADATA", f"{info}/WHEEL", f"{info}/RECORD", f"{info}/licenses/LICENSE",
+        f"{info}/licenses/LICENSE-UNICODE",
         f"{data}/scripts/wordcount",
         f"{data}/data/share/man/man1/wordcount.1",
         f"{data}/data/share/bash-completion/completions/wordcount.bash",

@@ -29,6 +29,8 @@ def _load():
         head = f.readline()
         assert f"Unicode {word_count.UNICODE_VERSION}:" in head, head
         for line in f:
+            if line.startswith("#"):  # the head's notes (the licence)
+                continue
             kind, *fields = line.split()
             if kind == "W":
                 starts.append(int(fields[0], 16))
