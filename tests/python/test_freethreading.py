@@ -83,6 +83,8 @@ def test_front_ends_leave_the_gil_off(front_end, tmp_path):
     the GIL off (their packages and what a count loads of them, a local
     Dask cluster's too, say Py_MOD_GIL_NOT_USED)."""
     pytest.importorskip(front_end)
+    # and what it runs on (word_count.mpi imports without mpi4py)
+    pytest.importorskip({"word_count.dask": "distributed", "word_count.mpi": "mpi4py"}[front_end])
     path = tmp_path / "t.txt"
     path.write_text("is the x\n" * 3000)
     env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
