@@ -254,7 +254,7 @@ fuzz-ci:
 	$(MAKE) -j$$(nproc) fuzz FUZZ_SECONDS=20
 
 # ---- every interpreter we claim (docs/interpreters.md) ----------------------
-.PHONY: python-ft test-ft test-pythons check-unicode
+.PHONY: python-ft test-ft test-ft-tsan test-pythons check-unicode
 PYENV_VERSIONS ?= 3.9 3.10 3.12 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 
@@ -269,6 +269,16 @@ test-ft:
 	@py=$$(tools/build-python-ft) || exit 1; py=$$(echo "$$py" | tail -1); \
 	    if [ -z "$$py" ]; then echo "test-ft: SKIPPED: no free-threaded Python"; \
 	    else tools/test-python $$py 3.13t full; fi
+
+# The threads tests (many Python threads on shared objects, and the API tests
+# under pytest-run-parallel) on a 3.13t built with ThreadSanitizer, the
+# extension built with it too: a data race in our code, or in CPython as our
+# code calls it, stops the run (CPython's own suppressions only).  Its
+# interpreter is built as 3.13t's is, and cached beside it.
+test-ft-tsan:
+	@py=$$(WORD_COUNT_FT_TSAN=1 tools/build-python-ft) || exit 1; py=$$(echo "$$py" | tail -1); \
+	    if [ -z "$$py" ]; then echo "test-ft-tsan: SKIPPED: no free-threaded Python"; \
+	    else tools/test-python $$py 3.13t-tsan tsan; fi
 
 # The quick suite on each pyenv CPython, then the whole suite on each CPython
 # newer than pyenv has here (3.14, which most users run, and 3.15), from

@@ -190,6 +190,8 @@ def test_force_kernel_rejects_unknown():
     assert word_count.kernel() != "scalar" or word_count.available_kernels() == ["scalar"]
 
 
+@pytest.mark.skipif(os.environ.get("WC_SANITIZER") == "tsan",
+                    reason="ThreadSanitizer's runtime starts a thread of its own")
 def test_no_threads_until_search():
     """A process that never calls search starts no threads."""
     r = run_python(
