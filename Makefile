@@ -274,11 +274,13 @@ test-ft:
 # under pytest-run-parallel) on a 3.13t built with ThreadSanitizer, the
 # extension built with it too: a data race in our code, or in CPython as our
 # code calls it, stops the run (CPython's own suppressions only).  Its
-# interpreter is built as 3.13t's is, and cached beside it.
+# interpreter is built as 3.13t's is, and cached beside it; pip and the
+# package's build run on the plain 3.13t, only the tests under TSan.
 test-ft-tsan:
-	@py=$$(WORD_COUNT_FT_TSAN=1 tools/build-python-ft) || exit 1; py=$$(echo "$$py" | tail -1); \
-	    if [ -z "$$py" ]; then echo "test-ft-tsan: SKIPPED: no free-threaded Python"; \
-	    else tools/test-python $$py 3.13t-tsan tsan; fi
+	@host=$$(tools/build-python-ft) || exit 1; host=$$(echo "$$host" | tail -1); \
+	    py=$$(WORD_COUNT_FT_TSAN=1 tools/build-python-ft) || exit 1; py=$$(echo "$$py" | tail -1); \
+	    if [ -z "$$py" ] || [ -z "$$host" ]; then echo "test-ft-tsan: SKIPPED: no free-threaded Python"; \
+	    else WC_HOST_PYTHON=$$host tools/test-python $$py 3.13t-tsan tsan; fi
 
 # The quick suite on each pyenv CPython, then the whole suite on each CPython
 # newer than pyenv has here (3.14, which most users run, and 3.15), from

@@ -79,6 +79,34 @@ def test_test_pythons_skips_only_when_told():
     assert "test-pythons: SKIPPED CPython 3.15" in r.stdout
 
 
+def test_tsan_suite_runs_pip_on_a_host_of_the_same_cpython(tmp_path):
+    """tools/test-python's tsan suite runs pip and the build on a plain
+    interpreter (WC_HOST_PYTHON) into the TSan venv: without one it stops,
+    and a host whose version or extension suffix differs is refused before
+    anything is installed (an extension built against another CPython would
+    be loaded by the TSan interpreter)."""
+    name = f"tools-test-{os.getpid()}"
+    venv = ROOT / "build" / f"venv-{name}"
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\necho 'sys.version_info(another CPython) .so'\n")
+    fake.chmod(0o755)
+    clean = {k: v for k, v in os.environ.items()
+             if k not in SANITIZER_ENV and k != "WC_HOST_PYTHON"}
+    tool = [str(ROOT / "tools" / "test-python"), sys.executable, name, "tsan"]
+    try:
+        r = subprocess.run(tool, capture_output=True, text=True, env=clean,
+                           timeout=120)
+        assert r.returncode != 0
+        assert "needs WC_HOST_PYTHON" in r.stderr
+        r = subprocess.run(tool, capture_output=True, text=True, timeout=120,
+                           env={**clean, "WC_HOST_PYTHON": str(fake)})
+        assert r.returncode == 2, (r.stdout, r.stderr)
+        assert "is not the CPython that" in r.stderr
+        assert list(venv.glob("lib/python*/site-packages/*")) == []
+    finally:
+        shutil.rmtree(venv, ignore_errors=True)
+
+
 # tools/run-pytest: the suites spread over processes, then the `timing`
 # tests alone.  Each case is a small suite of its own in tmp_path.
 RUN_PYTEST = ROOT / "tools" / "run-pytest"
