@@ -44,10 +44,10 @@ SANITIZER_ENV = ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS",
                  "PYTHONMALLOC")
 
 
-def run_make(*args, **env):
+def run_make(*args, _dir=ROOT, **env):
     clean = {k: v for k, v in os.environ.items() if k not in SANITIZER_ENV}
     p = subprocess.Popen(
-        ["make", "--no-print-directory", "-C", str(ROOT), *args],
+        ["make", "--no-print-directory", "-C", str(_dir), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**clean, **env}, start_new_session=True)
     try:
@@ -77,6 +77,29 @@ def test_test_pythons_skips_only_when_told():
     assert r.returncode == 0, r.stdout + r.stderr
     assert "test-pythons: SKIPPED CPython 3.14" in r.stdout
     assert "test-pythons: SKIPPED CPython 3.15" in r.stdout
+
+
+def test_test_pythons_runs_the_whole_suite_on_the_newest_only(tmp_path):
+    # The Makefile beside stand-ins for the two tools, which say what they
+    # were asked: 3.14 gets the quick suite, 3.15 (DEBIAN_FULL) the whole.
+    shutil.copy(MAKEFILE, tmp_path / "Makefile")
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "python-debian").write_text(
+        '#!/bin/sh\necho "python-debian: made"\necho /fake/python$1\n')
+    (tools / "test-python").write_text(
+        '#!/bin/sh\necho "ran $2 $3"\n')
+    for f in tools.iterdir():
+        f.chmod(0o755)
+    r = run_make("test-pythons", "PYENV_VERSIONS=", _dir=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.findall(r"^ran .*", r.stdout, re.M) == [
+        "ran 3.14 quick", "ran 3.15 full"]
+    r = run_make("test-pythons", "PYENV_VERSIONS=", "DEBIAN_FULL=3.14 3.15",
+                 _dir=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.findall(r"^ran .*", r.stdout, re.M) == [
+        "ran 3.14 full", "ran 3.15 full"]
 
 
 def test_tsan_suite_runs_pip_on_a_host_of_the_same_cpython(tmp_path):
