@@ -36,7 +36,8 @@ enum opt_id {
     OPT_FILES_WITHOUT, OPT_QUIET, OPT_NO_MESSAGES, OPT_WITH_FILENAME,
     OPT_NO_FILENAME, OPT_COLOR, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXCLUDE_DIR,
     OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_NULL,
-    OPT_BINARY,
+    OPT_BINARY, OPT_EXCLUDE_FROM, OPT_DIRECTORIES, OPT_DEVICES, OPT_LABEL,
+    OPT_LINE_BUFFERED, OPT_INITIAL_TAB,
 };
 
 struct opt_def {
@@ -62,6 +63,7 @@ static const struct opt_def opt_defs[] = {
     {0, "top", 1, OPT_TOP},
     {0, "words", 1, OPT_WORDS},
     {'i', "ignore-case", 0, OPT_IGNORE_CASE},
+    {'y', NULL, 0, OPT_IGNORE_CASE}, /* grep's old name for -i */
     {0, "no-ignore-case", 0, OPT_NO_IGNORE_CASE},
     {0, "strict-utf8", 0, OPT_STRICT_UTF8},
     {'w', "word-regexp", 0, OPT_WORD_REGEXP},
@@ -81,6 +83,12 @@ static const struct opt_def opt_defs[] = {
     {0, "include", 1, OPT_INCLUDE},
     {0, "exclude", 1, OPT_EXCLUDE},
     {0, "exclude-dir", 1, OPT_EXCLUDE_DIR},
+    {0, "exclude-from", 1, OPT_EXCLUDE_FROM},
+    {'d', "directories", 1, OPT_DIRECTORIES},
+    {'D', "devices", 1, OPT_DEVICES},
+    {0, "label", 1, OPT_LABEL},
+    {0, "line-buffered", 0, OPT_LINE_BUFFERED},
+    {'T', "initial-tab", 0, OPT_INITIAL_TAB},
     {'g', "glob", 1, OPT_GLOB},
     {0, "binary-files", 1, OPT_BINARY_FILES},
     {'I', NULL, 0, OPT_SKIP_BINARY},
@@ -106,6 +114,8 @@ static const struct {
     {'C', "context", "wordcount prints counts, not lines"},
     {'x', "line-regexp", "wordcount counts words, not lines"},
     {'m', "max-count", "wordcount counts every occurrence"},
+    {0, "group-separator", "wordcount prints counts, not lines"},
+    {0, "no-group-separator", "wordcount prints counts, not lines"},
     {'z', "null-data", "wordcount reads lines that end at newlines"},
     {'E', "extended-regexp",
      "a WORD is a fixed word, as with -F, not a regular expression"},
@@ -155,6 +165,9 @@ struct cli {
     int count_only, list, quiet, no_messages, with_filename, color;
     int null_names; /* -Z: a NUL after each file name, as grep -Z */
     int skip_binary;
+    int skip_dirs;    /* -d skip: a directory FILE is skipped, no error */
+    int skip_devices; /* -D skip: a FIFO, socket or device FILE is skipped */
+    int line_buffered;
     struct filter *filters;
     size_t nfilters;
     int has_include_glob;
@@ -266,7 +279,11 @@ static void push_needle(struct cli *c, const char *n, size_t len)
 
 /* -f FILE: one needle a line ("\n" or "\r\n"); empty lines are skipped (no
  * word is empty).  The buffer lives as long as the process. */
-static void read_needle_file(struct cli *c, const char *path)
+/* All of the file at path (- for standard input), NUL-terminated, kept in
+ * c->bufs until the end (what points into it: -f's needles, the globs of
+ * --exclude-from); *len its bytes.  A file that cannot be read is a usage
+ * error (exit 2), as grep has it. */
+static char *read_option_file(struct cli *c, const char *path, size_t *len)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL) {
@@ -289,8 +306,19 @@ static void read_needle_file(struct cli *c, const char *path)
     }
     if (f != stdin)
         fclose(f);
+    if (n == cap)
+        buf = xreallocarray(buf, cap + 1, 1);
+    buf[n] = '\0';
     c->bufs = xreallocarray(c->bufs, c->nbufs + 1, sizeof *c->bufs);
     c->bufs[c->nbufs++] = buf;
+    *len = n;
+    return buf;
+}
+
+static void read_needle_file(struct cli *c, const char *path)
+{
+    size_t n;
+    char *buf = read_option_file(c, path, &n);
     for (size_t i = 0; i < n;) {
         char *nl = memchr(buf + i, '\n', n - i);
         size_t e = nl ? (size_t)(nl - buf) : n, len = e - i;
@@ -418,6 +446,28 @@ static void add_filter(struct cli *c, enum filter_kind kind, const char *glob)
     glob_expand(f, f->glob);
 }
 
+/* grep's --exclude-from: each line of the file a --exclude GLOB, its
+ * trailing white space left out (gnulib's add_exclude_file), and empty
+ * lines. */
+static void read_exclude_file(struct cli *c, const char *path)
+{
+    size_t n;
+    char *buf = read_option_file(c, path, &n);
+    for (size_t i = 0; i < n;) {
+        char *nl = memchr(buf + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - buf) : n, end = e;
+        while (end > i && strchr(" \t\r\v\f", buf[end - 1]) != NULL)
+            end--;
+        buf[end] = '\0';
+        if (end > i)
+            add_filter(c, F_EXCLUDE, buf + i);
+        i = e + 1;
+    }
+}
+
+/* The name that standard input is shown by (--label). */
+static const char *stdin_label = "(standard input)";
+
 static void apply(struct cli *c, enum opt_id id, const char *arg)
 {
     switch (id) {
@@ -432,8 +482,8 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_THREADS:
         c->threads = (int)parse_number(arg, "thread count", 1, WC_MAX_THREADS);
         break;
-    case OPT_RECURSIVE: c->recursive = 1; break;
-    case OPT_DEREF: c->recursive = c->follow = 1; break;
+    case OPT_RECURSIVE: c->recursive = 1, c->skip_dirs = 0; break;
+    case OPT_DEREF: c->recursive = c->follow = 1, c->skip_dirs = 0; break;
     case OPT_JSON: c->json = 1; break;
     case OPT_PROGRESS: c->progress = 1; break;
     case OPT_NO_PROGRESS: c->progress = 0; break;
@@ -458,8 +508,10 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_NO_IGNORE_CASE: c->words.casefold = 0; break;
     case OPT_STRICT_UTF8: c->words.utf8 = WC_UTF8_STRICT; break;
     case OPT_WORD_REGEXP: case OPT_FIXED: case OPT_ONLY_MATCHING:
-    case OPT_BINARY:
-        break; /* always so: the count is of the matches, bytes as they are */
+    case OPT_BINARY: case OPT_INITIAL_TAB:
+        /* always so: the count is of the matches, bytes as they are; and
+         * -T aligns the lines that grep prints, never a count */
+        break;
     case OPT_COUNT: c->count_only = 1; break;
     case OPT_FILES_WITH: c->list = LIST_WITH; break;
     case OPT_FILES_WITHOUT: c->list = LIST_WITHOUT; break;
@@ -488,6 +540,30 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_INCLUDE: add_filter(c, F_INCLUDE, arg); break;
     case OPT_EXCLUDE: add_filter(c, F_EXCLUDE, arg); break;
     case OPT_EXCLUDE_DIR: add_filter(c, F_EXCLUDE_DIR, arg); break;
+    case OPT_EXCLUDE_FROM: read_exclude_file(c, arg); break;
+    case OPT_DIRECTORIES:
+        /* As grep: -d recurse is -r, and the last of -r, -R and -d wins
+         * (-R's following of links stays, as grep's). */
+        if (strcmp(arg, "read") == 0)
+            c->recursive = c->skip_dirs = 0;
+        else if (strcmp(arg, "skip") == 0)
+            c->recursive = 0, c->skip_dirs = 1;
+        else if (strcmp(arg, "recurse") == 0)
+            c->recursive = 1, c->skip_dirs = 0;
+        else
+            die_usage("invalid argument '%s' for --directories (read, skip "
+                      "or recurse)", arg);
+        break;
+    case OPT_DEVICES:
+        if (strcmp(arg, "read") == 0)
+            c->skip_devices = 0;
+        else if (strcmp(arg, "skip") == 0)
+            c->skip_devices = 1;
+        else
+            die_usage("invalid argument '%s' for --devices (read or skip)", arg);
+        break;
+    case OPT_LABEL: stdin_label = arg; break;
+    case OPT_LINE_BUFFERED: c->line_buffered = 1; break;
     case OPT_GLOB: add_filter(c, F_GLOB, arg); break;
     case OPT_BINARY_FILES:
         if (strcmp(arg, "binary") == 0 || strcmp(arg, "text") == 0)
@@ -525,6 +601,12 @@ static const struct opt_def *find_long(const char *name, size_t len)
         if (found == NULL)
             found = &opt_defs[k];
     }
+    /* grep's options that wordcount refuses count too: --line is
+     * ambiguous (--line-buffered, --line-number, --line-regexp), as in
+     * grep, not --line-buffered. */
+    for (size_t k = 0; found != NULL && k < NREFUSED; k++)
+        if (strncmp(refused_opts[k].long_name, name, len) == 0)
+            ambiguous = 1;
     if (ambiguous) {
         fprintf(stderr, "%s: option '--%.*s' is ambiguous; possibilities:", prog,
                 (int)len, name);
@@ -532,6 +614,9 @@ static const struct opt_def *find_long(const char *name, size_t len)
             if (opt_defs[k].long_name != NULL &&
                 strncmp(opt_defs[k].long_name, name, len) == 0)
                 fprintf(stderr, " '--%s'", opt_defs[k].long_name);
+        for (size_t k = 0; k < NREFUSED; k++)
+            if (strncmp(refused_opts[k].long_name, name, len) == 0)
+                fprintf(stderr, " '--%s'", refused_opts[k].long_name);
         fprintf(stderr, "\nTry 'wordcount --help' for more information.\n");
         exit(2);
     }
@@ -556,6 +641,9 @@ static void refuse(char letter, const char *name, size_t len)
             return; /* an abbreviation of two: unknown, as grep's */
         found = k;
     }
+    if (found != NREFUSED && refused_opts[found].short_name == 0)
+        die_usage("--%s is not supported: %s", refused_opts[found].long_name,
+                  refused_opts[found].why);
     if (found != NREFUSED)
         die_usage("-%c (--%s) is not supported: %s",
                   refused_opts[found].short_name, refused_opts[found].long_name,
@@ -714,7 +802,7 @@ static void json_counts(const struct cli *c, const uint64_t *counts)
 
 static const char *display(const char *path)
 {
-    return strcmp(path, "-") == 0 ? "(standard input)" : path;
+    return strcmp(path, "-") == 0 ? stdin_label : path;
 }
 
 static void clear_progress(struct cli *c)
@@ -1402,6 +1490,8 @@ static void count_at(struct cli *c, int dirfd, const char *name,
     int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
     if (regular_only)
         flags |= O_NONBLOCK | (c->follow ? 0 : O_NOFOLLOW);
+    else if (c->skip_devices)
+        flags |= O_NONBLOCK; /* a FIFO with no writer: open, then skipped */
     int fd = openat(dirfd, name, flags);
     if (fd < 0) {
         report(c, path, WC_EIO);
@@ -1415,6 +1505,9 @@ static void count_at(struct cli *c, int dirfd, const char *name,
         report(c, path, WC_EIO);
     } else if (regular_only && !S_ISREG(st.st_mode)) {
         /* replaced by something else since the walk saw it: skipped */
+    } else if (c->skip_devices && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ||
+                                   S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        /* -D skip, as grep: no count, no line, no error */
     } else if (c->skip_binary && !S_ISREG(st.st_mode)) {
         count_read_ahead(c, path, fd); /* a FIFO or a device given */
     } else if (c->skip_binary) {
@@ -1615,8 +1708,10 @@ static void count_operand(struct cli *c, const char *path)
         return;
     }
     struct stat st;
-    int dir = (c->nfilters > 0 || c->recursive) && stat(path, &st) == 0 &&
-              S_ISDIR(st.st_mode);
+    int dir = (c->nfilters > 0 || c->recursive || c->skip_dirs) &&
+              stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    if (dir && c->skip_dirs)
+        return; /* -d skip: no count, no line, no error, as grep */
     if (dir && c->nfilters > 0) {
         /* --exclude-dir skips a directory given too, with -r or without
          * (then it is not an error), as grep ("dir/" is kept). */
@@ -1834,6 +1929,12 @@ int main(int argc, char **argv)
     struct cli c = {.progress = -1, .top = -1, .with_filename = -1, .color = -1,
                     .words = {.words = WC_WORDS_UNICODE, .utf8 = WC_UTF8_REPLACE}};
     parse_args(&c, argc, argv);
+    /* --line-buffered: each line out as soon as it is whole (a count as soon
+     * as its input is counted), not when the buffer fills. */
+    if (c.line_buffered && setvbuf(stdout, NULL, _IOLBF, 0) != 0) {
+        fprintf(stderr, "%s: standard output: cannot make it line buffered\n", prog);
+        return 2;
+    }
     if (c.nfiles == 0 && !c.recursive && isatty(STDIN_FILENO)) {
         /* No silent wait for a terminal: most likely a FILE was meant. */
         fputs(wordcount_help, stderr);

@@ -943,9 +943,141 @@ def test_greps_line_and_pattern_options_are_refused_with_the_reason(short, long,
                             (b" (-L lists the files without WORD)" if short == "v" else b"") +
                             b"\nTry 'wordcount --help' for more information.\n"), (args, r.stderr)
     # Options that are neither ours nor refused stay unknown.
-    for bad in ("-y", "--line", "--no-such-option"):
+    for bad in ("-Y", "--no-such-option"):
         r = wc(bad, "x", "-", input=b"x\n")
         assert r.returncode == 2 and b"unknown option" in r.stderr, (bad, r.stderr)
+
+
+@pytest.mark.parametrize("long", ["group-separator", "no-group-separator"])
+def test_greps_context_separators_are_refused_with_the_reason(long):
+    """grep's --group-separator=SEP and --no-group-separator (of its
+    context lines; no short name) are refused saying why, as -A is."""
+    for args in ([f"--{long}"], [f"--{long}=--"], [f"--{long[:-1]}"]):
+        r = wc(*args, "x", "-", input=b"x\n")
+        assert (r.returncode, r.stdout) == (2, b""), (args, r)
+        assert r.stderr == (f"wordcount: --{long} is not supported: wordcount prints "
+                            f"counts, not lines\nTry 'wordcount --help' for more "
+                            f"information.\n").encode(), (args, r.stderr)
+
+
+@needs_grep
+def test_directories_devices_and_exclude_from_as_grep(tmp_path):
+    """grep's -d ACTION (read, skip, recurse), -D ACTION (read, skip) and
+    --exclude-from=FILE: the files counted, the names listed, the messages
+    and the exit status are grep's (grep -c counts lines: one match a line
+    here), on a FILE, a directory, a FIFO with no writer and standard input.
+    All were unknown options (exit 2)."""
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    for name in ("a.txt", "b.md", "d/a.txt", "d/c.log", "d/e/f.txt"):
+        (tmp_path / name).write_bytes(b"is\nnot it\nthis is\n")
+    os.mkfifo(tmp_path / "fifo")
+
+    def both(*args, input=None):
+        w = wc(*args, input=input, cwd=tmp_path)
+        g = subprocess.run([GREP, "-w", *args], input=input, capture_output=True,
+                           env=GREP_ENV, timeout=60, check=False, cwd=tmp_path)
+        return w, g
+
+    def names(out):
+        return sorted(out.decode().splitlines())
+
+    for args in (["-d", "skip"], ["--directories=skip"], ["-r", "-d", "skip"]):
+        # A directory FILE: skipped, no message; alone, no match (exit 1).
+        w, g = both("-c", *args, "is", "a.txt", "d")
+        assert (w.returncode, w.stdout, w.stderr) == (g.returncode, g.stdout, b""), args
+        assert w.stdout == b"a.txt:2\n"
+        w, g = both("-c", *args, "is", "d")
+        assert (w.returncode, w.stdout, w.stderr) == (g.returncode, b"", b"") == (1, b"", b"")
+    for args in (["-d", "recurse"], ["-d", "skip", "-r"], ["-d", "read", "-d", "recurse"]):
+        w, g = both("-c", *args, "is", "d")
+        assert w.returncode == g.returncode == 0, args
+        assert names(w.stdout) == names(g.stdout) == ["d/a.txt:2", "d/c.log:2", "d/e/f.txt:2"]
+    # read (also after -r): the error it is without -d.
+    for args in (["-d", "read"], ["-r", "-d", "read"]):
+        w, g = both("-c", *args, "is", "d", "a.txt")
+        assert w.returncode == g.returncode == 2, args
+        assert b"d: Is a directory" in w.stderr and b"d: Is a directory" in g.stderr
+    # -D skip: a FIFO FILE (no writer: read, it would wait for one) is
+    # skipped; standard input, a pipe, is read all the same.
+    w, g = both("-c", "-D", "skip", "is", "fifo", "a.txt")
+    assert (w.returncode, w.stdout, w.stderr) == (g.returncode, g.stdout, b"")
+    assert w.stdout == b"a.txt:2\n"
+    w, g = both("-c", "--devices=skip", "is", "-", input=b"is\n")
+    assert (w.returncode, w.stdout) == (g.returncode, g.stdout) == (0, b"1\n")
+    w, g = both("-c", "-D", "read", "is", "/dev/null")
+    assert (w.returncode, w.stdout) == (g.returncode, g.stdout) == (1, b"0\n")
+    # --exclude-from: a GLOB a line, trailing white space and empty lines
+    # left out; with the --exclude and --include given beside it.
+    (tmp_path / "globs").write_bytes(b"a.*  \r\n\n*.md\t\n")
+    want = {(): ["./d/c.log", "./d/e/f.txt"], ("--exclude=*.log",): ["./d/e/f.txt"],
+            # The last GLOB that matches decides; none: kept, as the first
+            # is an exclude (grep's rule).
+            ("--include=*.txt",): ["./a.txt", "./d/a.txt", "./d/c.log", "./d/e/f.txt"]}
+    for extra, files in want.items():
+        w, g = both("-r", "-l", "--exclude-from=globs", *extra, "is", ".")
+        assert w.returncode == g.returncode == 0, extra
+        assert names(w.stdout) == names(g.stdout) == files, extra
+    w, g = both("-l", "--exclude-from=no-such-file", "is", "a.txt")
+    assert w.returncode == g.returncode == 2 and b"no-such-file" in w.stderr
+    for bad in (["-d", "walk"], ["--devices=open"]):
+        r = wc(*bad, "is", "a.txt", cwd=tmp_path)
+        assert (r.returncode, r.stdout) == (2, b""), bad
+        assert b"invalid argument" in r.stderr
+
+
+@needs_grep
+def test_label_y_initial_tab_and_line_buffered_as_grep(tmp_path):
+    """--label names standard input in the lines and messages, -y is -i,
+    -T changes no count, --line-buffered writes each input's line when it is
+    counted: before the next input ends, as grep --line-buffered (without
+    it, both keep the line in their buffer until the end)."""
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"Is it\nthis IS\n")
+    for args in (["-H", "-c", "--label=log"], ["--label", "log", "-c", "-H"], ["-l", "--label=log"]):
+        r, g = wc(*args, "it", input=b"it\n"), grep(*args, "-w", "it", input=b"it\n")
+        assert (r.returncode, r.stdout) == (g.returncode, g.stdout) == (0, g.stdout), args
+        assert g.stdout.startswith(b"log")
+    r = wc("--label=log", "--strict-utf8", "it", "-", f, input=b"\xff")
+    assert r.returncode == 2 and r.stderr.startswith(b"wordcount: log: not UTF-8"), r.stderr
+    assert wc("--json", "--label=log", "it", input=b"it").stdout.startswith(
+        b'{"needles": ["it"], "inputs": [{"path": "-"')
+    for args, n in ((["-y"], 2), (["-yc"], 2), (["-T"], 0), (["-T", "-i"], 2),
+                    (["--initial-tab", "-y"], 2)):
+        r, g = wc("-c", *args, "is", f), grep("-c", *args, "-w", "is", f)
+        assert (r.returncode, r.stdout) == (g.returncode, g.stdout), args
+        assert r.stdout == b"%d\n" % n, args
+    for cmd, env in (([str(WORDCOUNT)], None), ([GREP, "-w"], GREP_ENV)):
+        for buffered, want in ((["--line-buffered"], b"%s:1\n" % os.fsencode(f)), ([], b"")):
+            p = subprocess.Popen([*cmd, *buffered, "-c", "it", str(f), "-"], env=env,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            try:
+                # Standard input stays open: what comes out before it
+                # closes is what was written line by line.
+                got = b""
+                deadline = time.monotonic() + (20 if want else 2)
+                os.set_blocking(p.stdout.fileno(), False)
+                while len(got) < len(want) or (not want and time.monotonic() < deadline):
+                    if time.monotonic() > deadline:
+                        break
+                    got += p.stdout.read() or b""
+                    time.sleep(0.05)
+                assert got == want, (cmd, buffered, got)
+            finally:
+                p.stdin.close()
+                p.wait(timeout=60)
+                p.stdout.close()
+
+
+@needs_grep
+def test_an_abbreviation_of_a_refused_option_too_is_ambiguous_as_grep():
+    """--line starts --line-buffered and grep's --line-number and
+    --line-regexp, which wordcount refuses: ambiguous, as in grep, not
+    --line-buffered; --nu (--null, --null-data) likewise."""
+    for amb in ("--line", "--nu", "--in"):
+        r, g = wc(amb, "x", "-", input=b"x\n"), grep(amb, "-w", "x", "-", input=b"x\n")
+        assert r.returncode == g.returncode == 2, amb
+        assert b"ambiguous" in r.stderr and b"ambiguous" in g.stderr, (amb, r.stderr)
+        assert r.stdout == b""
 
 
 @needs_grep
