@@ -165,6 +165,12 @@ struct cli {
     int count_only, list, quiet, no_messages, with_filename, color;
     int null_names; /* -Z: a NUL after each file name, as grep -Z */
     int skip_binary;
+    /* GREP_COLORS' fn= and se= (SGR parameters; length 0: no colour) and
+     * ne (no erase to the end of the line after each) */
+    const char *color_fn, *color_se;
+    size_t color_fn_len, color_se_len;
+    int color_ne;
+    char *grep_colors; /* the copy of GREP_COLORS that they point into */
     int skip_dirs;    /* -d skip: a directory FILE is skipped, no error */
     int skip_devices; /* -D skip: a FIFO, socket or device FILE is skipped */
     int line_buffered;
@@ -482,8 +488,14 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_THREADS:
         c->threads = (int)parse_number(arg, "thread count", 1, WC_MAX_THREADS);
         break;
-    case OPT_RECURSIVE: c->recursive = 1, c->skip_dirs = 0; break;
-    case OPT_DEREF: c->recursive = c->follow = 1, c->skip_dirs = 0; break;
+    case OPT_RECURSIVE:
+        c->recursive = 1;
+        c->skip_dirs = 0;
+        break;
+    case OPT_DEREF:
+        c->recursive = c->follow = 1;
+        c->skip_dirs = 0;
+        break;
     case OPT_JSON: c->json = 1; break;
     case OPT_PROGRESS: c->progress = 1; break;
     case OPT_NO_PROGRESS: c->progress = 0; break;
@@ -544,15 +556,12 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_DIRECTORIES:
         /* As grep: -d recurse is -r, and the last of -r, -R and -d wins
          * (-R's following of links stays, as grep's). */
-        if (strcmp(arg, "read") == 0)
-            c->recursive = c->skip_dirs = 0;
-        else if (strcmp(arg, "skip") == 0)
-            c->recursive = 0, c->skip_dirs = 1;
-        else if (strcmp(arg, "recurse") == 0)
-            c->recursive = 1, c->skip_dirs = 0;
-        else
+        if (strcmp(arg, "read") != 0 && strcmp(arg, "skip") != 0 &&
+            strcmp(arg, "recurse") != 0)
             die_usage("invalid argument '%s' for --directories (read, skip "
                       "or recurse)", arg);
+        c->recursive = strcmp(arg, "recurse") == 0;
+        c->skip_dirs = strcmp(arg, "skip") == 0;
         break;
     case OPT_DEVICES:
         if (strcmp(arg, "read") == 0)
@@ -826,17 +835,65 @@ static void exit_if_stdout_failed(struct cli *c)
     exit(2);
 }
 
-/* grep's colours: file names magenta, separators cyan. */
+/* grep's colours: file names magenta (fn=35), separators cyan (se=36), or
+ * as GREP_COLORS sets them, each as grep writes it: "\033[" SGR "m\033[K",
+ * the text, "\033[m\033[K" (no "\033[K" with ne; nothing with an empty
+ * SGR). */
+static void put_colored(const struct cli *c, const char *sgr, size_t len,
+                        const char *text)
+{
+    if (!c->color || len == 0) {
+        fputs(text, stdout);
+        return;
+    }
+    const char *erase = c->color_ne ? "" : "\033[K";
+    printf("\033[%.*sm%s%s\033[m%s", (int)len, sgr, erase, text, erase);
+}
+
 static void put_name(const struct cli *c, const char *path)
 {
-    fputs(c->color ? "\033[35m" : "", stdout);
-    fputs(display(path), stdout);
-    fputs(c->color ? "\033[m" : "", stdout);
+    put_colored(c, c->color_fn, c->color_fn_len, display(path));
 }
 
 static void put_sep(const struct cli *c)
 {
-    fputs(c->color ? "\033[36m:\033[m" : ":", stdout);
+    put_colored(c, c->color_se, c->color_se_len, ":");
+}
+
+/* GREP_COLORS, as grep reads it: "name=SGR" or "name" entries between
+ * colons, of which fn=, se= and ne concern the lines wordcount prints (the
+ * others, grep's matches' and lines', are read past).  An SGR holds digits
+ * and ';' only: at one that holds anything else, the rest of the
+ * variable is ignored, as grep ignores it. */
+static void read_grep_colors(struct cli *c)
+{
+    c->color_fn = "35";
+    c->color_se = "36";
+    c->color_fn_len = c->color_se_len = 2;
+    const char *env = getenv("GREP_COLORS");
+    if (env == NULL || *env == '\0')
+        return;
+    c->grep_colors = xmalloc(strlen(env) + 1);
+    strcpy(c->grep_colors, env);
+    for (const char *p = c->grep_colors; *p != '\0';) {
+        size_t n = strcspn(p, ":"), name = strcspn(p, "=:");
+        if (name < n) {
+            const char *v = p + name + 1;
+            size_t vn = n - name - 1;
+            if (strspn(v, "0123456789;") < vn)
+                return;
+            if (name == 2 && memcmp(p, "fn", 2) == 0) {
+                c->color_fn = v;
+                c->color_fn_len = vn;
+            } else if (name == 2 && memcmp(p, "se", 2) == 0) {
+                c->color_se = v;
+                c->color_se_len = vn;
+            }
+        } else if (n == 2 && memcmp(p, "ne", 2) == 0) {
+            c->color_ne = 1;
+        }
+        p += n + (p[n] == ':');
+    }
 }
 
 /* What follows a file name: ':' (or, after a name alone, a newline); with
@@ -1922,6 +1979,7 @@ static void cli_free(struct cli *c)
     for (size_t k = 0; k < c->nbufs; k++)
         free(c->bufs[k]);
     free(c->bufs);
+    free(c->grep_colors);
 }
 
 int main(int argc, char **argv)
@@ -1961,6 +2019,8 @@ int main(int argc, char **argv)
         c.color = isatty(STDOUT_FILENO) && (no == NULL || *no == '\0') &&
                   term != NULL && strcmp(term, "dumb") != 0;
     }
+    if (c.color)
+        read_grep_colors(&c);
     c.counts = xreallocarray(NULL, c.nneedles, sizeof *c.counts);
     c.total = xreallocarray(NULL, c.nneedles, sizeof *c.total);
     memset(c.total, 0, c.nneedles * sizeof *c.total);

@@ -666,16 +666,46 @@ def test_color(tmp_path):
     a.write_bytes(b"x\n")
     b.write_bytes(b"y\n")
     r = wc("--color=always", "x", a, b)
-    name = f"\033[35m{a}\033[m\033[36m:\033[m1\n".encode()
+    name = f"\033[35m\033[K{a}\033[m\033[K\033[36m\033[K:\033[m\033[K1\n".encode()
     assert r.stdout.startswith(name)
-    assert b"\033[35m" + str(b).encode() + b"\033[m" in r.stdout
-    assert wc("--color=always", "-l", "x", a, b).stdout == f"\033[35m{a}\033[m\n".encode()
+    assert b"\033[35m\033[K" + str(b).encode() + b"\033[m\033[K" in r.stdout
+    assert (wc("--color=always", "-l", "x", a, b).stdout
+            == f"\033[35m\033[K{a}\033[m\033[K\n".encode())
     for when in ("never", "auto"):  # auto: stdout is a pipe here
         assert b"\033" not in wc(f"--color={when}", "x", a, b).stdout
     # A bare --color is auto, as grep's (it was always).
     assert b"\033" not in wc("--color", "x", a, b).stdout
     assert (b"\033" in grep("--color", "x", a).stdout) is False
     assert wc("--color=sometimes", "x", a).returncode == 2
+
+
+@needs_grep
+@pytest.mark.parametrize("colors", [
+    None, "", "fn=32:se=33", "ms=01;31:fn=1;32", "fn=32:zz=1:se=33", "fn=:se=",
+    "ne", "fn=32:ne:se=34", "fn=32:se=3x3:ne", "se=33:fn=32x:ne", ":::", "fn", "=5"])
+def test_colors_are_greps_and_grep_colors_sets_them(tmp_path, colors):
+    """--color=always writes what grep --color=always writes, byte for byte
+    (grep's erase to the end of the line, "\\033[K", after each colour),
+    and GREP_COLORS sets them as it sets grep's: fn= (names) and se=
+    (separators), empty for none, ne for no erase; an unknown name is read
+    past; at a value that is not digits and ';' the rest is ignored.  It
+    was not read: the colours were always magenta and cyan.  grep -c counts
+    lines: here one match a line."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"x\nan x\n")
+    b.write_bytes(b"y\n")
+    env = {k: v for k, v in os.environ.items() if k != "GREP_COLORS"}
+    if colors is not None:
+        env["GREP_COLORS"] = colors
+    for opts in (["-c"], ["-cH"], ["-l"], ["-L"], ["-cZ"], ["-lZ"]):
+        r = wc("--color=always", *opts, "x", a, b, env=env)
+        g = subprocess.run([GREP, "--color=always", *opts, "-w", "x", str(a), str(b)],
+                           capture_output=True, env={**env, "LC_ALL": "C.UTF-8"},
+                           timeout=60, check=False)
+        assert (r.returncode, r.stdout) == (g.returncode, g.stdout), (opts, r.stdout)
+        assert (b"\033" in r.stdout) == (colors != "fn=:se="), (opts, r.stdout)
+    # Without --color=always, no GREP_COLORS makes a colour.
+    assert b"\033" not in wc("-c", "x", a, b, env=env).stdout
 
 
 def test_strict_utf8_and_invalid_bytes(tmp_path):
@@ -1326,7 +1356,7 @@ def test_man_page_and_completions_installed():
     # capital ("with one input" began OUTPUT FORMAT).
     env = roff.split(".SH ENVIRONMENT\n", 1)[1].split(".SH ", 1)[0].replace("\\-", "-")
     for var in ("WORD_COUNT_THREADS", "WORD_COUNT_KERNEL", "WORD_COUNT_POOL_IDLE",
-                "WORD_COUNT_HASH_SEED", "NO_COLOR"):
+                "WORD_COUNT_HASH_SEED", "NO_COLOR", "GREP_COLORS"):
         assert var in env, var
     for title, body in re.findall(r"^\.SH ([A-Z ]+)\n(.)", roff, re.M):
         if title in ("DESCRIPTION", "OUTPUT FORMAT", "ENVIRONMENT", "EXIT STATUS"):
