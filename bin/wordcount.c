@@ -283,8 +283,6 @@ static void push_needle(struct cli *c, const char *n, size_t len)
     c->nneedles++;
 }
 
-/* -f FILE: one needle a line ("\n" or "\r\n"); empty lines are skipped (no
- * word is empty).  The buffer lives as long as the process. */
 /* All of the file at path (- for standard input), NUL-terminated, kept in
  * c->bufs until the end (what points into it: -f's needles, the globs of
  * --exclude-from); *len its bytes.  A file that cannot be read is a usage
@@ -321,6 +319,8 @@ static char *read_option_file(struct cli *c, const char *path, size_t *len)
     return buf;
 }
 
+/* -f FILE: one needle a line ("\n" or "\r\n"); empty lines are skipped (no
+ * word is empty).  The buffer lives as long as the process. */
 static void read_needle_file(struct cli *c, const char *path)
 {
     size_t n;
