@@ -12,6 +12,10 @@ import pytest
 import word_count
 from helpers import reference_count
 
+# The fork tests fork a process with the pool's workers on purpose (the
+# child's count is what they test): 3.12's warning about it is expected.
+FORK_WARNING = "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+
 TEXT = word_count.default_text() * 3  # past PARALLEL_THRESHOLD: the pool works
 
 
@@ -19,6 +23,7 @@ def _count_in_child(text: str) -> int:
     return word_count.search(text, "is", threads=2)
 
 
+@pytest.mark.filterwarnings(FORK_WARNING)
 def test_fork_child_after_parent_used_the_pool():
     """A child made by multiprocessing's fork start method, after the parent
     used search (so the parent's pool has workers the child does not
@@ -32,6 +37,7 @@ def test_fork_child_after_parent_used_the_pool():
         assert result.get(timeout=60) == [30_000] * 4
 
 
+@pytest.mark.filterwarnings(FORK_WARNING)
 def test_fork_child_with_os_fork():
     assert word_count.search(TEXT, "is", threads=2) == 30_000
     r, w = os.pipe()
