@@ -37,7 +37,7 @@ enum opt_id {
     OPT_NO_FILENAME, OPT_COLOR, OPT_INCLUDE, OPT_EXCLUDE, OPT_EXCLUDE_DIR,
     OPT_GLOB, OPT_BINARY_FILES, OPT_SKIP_BINARY, OPT_TEXT, OPT_NULL,
     OPT_BINARY, OPT_EXCLUDE_FROM, OPT_DIRECTORIES, OPT_DEVICES, OPT_LABEL,
-    OPT_LINE_BUFFERED, OPT_INITIAL_TAB,
+    OPT_LINE_BUFFERED, OPT_INITIAL_TAB, OPT_UNIX_BYTE_OFFSETS,
 };
 
 struct opt_def {
@@ -89,6 +89,7 @@ static const struct opt_def opt_defs[] = {
     {0, "label", 1, OPT_LABEL},
     {0, "line-buffered", 0, OPT_LINE_BUFFERED},
     {'T', "initial-tab", 0, OPT_INITIAL_TAB},
+    {'u', "unix-byte-offsets", 0, OPT_UNIX_BYTE_OFFSETS}, /* grep 3.8's */
     {'g', "glob", 1, OPT_GLOB},
     {0, "binary-files", 1, OPT_BINARY_FILES},
     {'I', NULL, 0, OPT_SKIP_BINARY},
@@ -523,6 +524,12 @@ static void apply(struct cli *c, enum opt_id id, const char *arg)
     case OPT_BINARY: case OPT_INITIAL_TAB:
         /* always so: the count is of the matches, bytes as they are; and
          * -T aligns the lines that grep prints, never a count */
+        break;
+    case OPT_UNIX_BYTE_OFFSETS:
+        /* grep 3.8's obsolete -u: its warning at each, even with -s, and
+         * nothing else (it changed -b's offsets on MS-DOS) */
+        fprintf(stderr, "%s: warning: --unix-byte-offsets (-u) is obsolete\n",
+                prog);
         break;
     case OPT_COUNT: c->count_only = 1; break;
     case OPT_FILES_WITH: c->list = LIST_WITH; break;

@@ -1111,6 +1111,38 @@ def test_an_abbreviation_of_a_refused_option_too_is_ambiguous_as_grep():
 
 
 @needs_grep
+def test_obsolete_unix_byte_offsets_warns_as_grep(tmp_path):
+    """grep 3.8's -u (--unix-byte-offsets, an abbreviation too) is obsolete:
+    its warning once for each, even with -s, and the same count and exit
+    status as without it; it was an unknown option (exit 2)."""
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"is it\nthis is\n")
+    warning = b"warning: --unix-byte-offsets (-u) is obsolete\n"
+    for args in (["-u"], ["--unix-byte-offsets"], ["--unix"], ["-uc"], ["-u", "-u", "-s"],
+                 ["-su", "-H"]):
+        r, g = wc(*args, "is", f), grep("-c", *args, "-w", "is", f)
+        assert (r.returncode, r.stdout) == (g.returncode, g.stdout) == (0, g.stdout), args
+        n = args.count("-u") + args.count("--unix-byte-offsets") + args.count("--unix") + \
+            args.count("-uc") + args.count("-su")
+        assert g.stderr == (os.fsencode(GREP) + b": " + warning) * n, (args, g.stderr)
+        assert r.stderr == (b"wordcount: " + warning) * n, (args, r.stderr)
+
+
+@needs_grep
+def test_no_option_of_grep_is_unknown():
+    """Every option that `grep --help` lists, and grep's undocumented -y and
+    -u, is wordcount's or refused with the reason: a grep user's option is
+    never an unknown one (docs/cli.md says so)."""
+    out = subprocess.run([GREP, "--help"], capture_output=True, text=True, env=GREP_ENV,
+                         timeout=60, check=True).stdout
+    names = set(re.findall(r"(?:^|[ ,])(--?[a-zA-Z][a-zA-Z-]*)", out, re.M)) - {"-NUM"}
+    assert {"-e", "--regexp", "--line-buffered", "-T", "--null-data"} <= names, names
+    for name in sorted(names | {"-y", "-u"}):
+        r = wc(name, "x", "/dev/null")
+        assert "unknown option" not in r.stderr.decode(), (name, r.stderr)
+
+
+@needs_grep
 def test_greps_context_digits_are_refused_as_context():
     """grep's -NUM is -C NUM (also in a group: -c5, -2c): refused as -C,
     saying why, where it was an unknown option '-5'."""
