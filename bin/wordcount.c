@@ -895,6 +895,8 @@ static void read_grep_colors(struct cli *c)
             } else if (name == 2 && memcmp(p, "se", 2) == 0) {
                 c->color_se = v;
                 c->color_se_len = vn;
+            } else if (name == 2 && memcmp(p, "ne", 2) == 0) {
+                c->color_ne = 1; /* its value ignored, as grep does */
             }
         } else if (n == 2 && memcmp(p, "ne", 2) == 0) {
             c->color_ne = 1;
@@ -925,6 +927,16 @@ static void write_result(struct cli *c, const char *path, int rc, const char *ms
 static int print_len(size_t len)
 {
     return len > 1024 ? 1024 : (int)len;
+}
+
+/* "wordcount: warning: 'WORD'" for a WORD of len bytes, its first 1 KiB
+ * as it is (a NUL byte from -f too, as its count's line shows it), for the
+ * caller to end. */
+static void warn_word(const char *nd, size_t len)
+{
+    fprintf(stderr, "%s: warning: '", prog);
+    fwrite(nd, 1, (size_t)print_len(len), stderr);
+    fputc('\'', stderr);
 }
 
 static void report(struct cli *c, const char *path, int rc)
@@ -1697,10 +1709,21 @@ static int walk(struct cli *c, int fd, struct pathbuf *p,
                 int cfd = openat(fd, names[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC |
                                  (c->follow ? 0 : O_NOFOLLOW));
                 struct ancestor sub = {st.st_dev, st.st_ino, me->depth + 1, me};
+                /* -R: the ".." of a directory reached through a link is
+                 * its target's parent, not this one, so this one stays
+                 * open while the walk is below it.  (Closed, the way back
+                 * up failed the check below, and the rest of this
+                 * directory and of its ancestors below KEEP_OPEN_DEPTH
+                 * was left out, each "Stale file handle".) */
+                struct stat lst;
+                int keep = me->depth < KEEP_OPEN_DEPTH ||
+                           (c->follow &&
+                            (fstatat(fd, names[k], &lst, AT_SYMLINK_NOFOLLOW) != 0 ||
+                             S_ISLNK(lst.st_mode)));
                 if (cfd < 0) {
                     report(c, p->s, WC_EIO);
                 } else {
-                    if (me->depth >= KEEP_OPEN_DEPTH) {
+                    if (!keep) {
                         close(fd);
                         fd = -1;
                     }
@@ -1717,6 +1740,8 @@ static int walk(struct cli *c, int fd, struct pathbuf *p,
                     }
                     if (cfd >= 0)
                         close(cfd);
+                    else if (fd < 0)
+                        errno = ESTALE; /* no way back up from below either */
                     if (fd < 0) {
                         path_pop(p, old);
                         report(c, p->s, WC_EIO);
@@ -1868,10 +1893,11 @@ static void warn_needles(const struct cli *c)
         /* Space mode never counts these; nor does unicode mode. */
         int spaced = memchr(nd, ' ', len) != NULL || memchr(nd, '\n', len) != NULL;
         if (c->words.words != WC_WORDS_UNICODE) {
-            if (spaced)
-                fprintf(stderr, "%s: warning: '%.*s' holds a space or a "
-                        "newline, so it is never counted (words are split "
-                        "at spaces)\n", prog, print_len(len), nd);
+            if (spaced) {
+                warn_word(nd, len);
+                fputs(" holds a space or a newline, so it is never counted "
+                      "(words are split at spaces)\n", stderr);
+            }
             continue;
         }
         size_t w[3] = {0, 0, 0};
@@ -1884,12 +1910,12 @@ static void warn_needles(const struct cli *c)
             wc_words_foreach(nd, len, 1, &fo, count_word, w, NULL);
             one = f[0] == 1 && w[0] == 1 && w[1] == 0 && w[2] == f[2];
         }
-        if (!one)
-            fprintf(stderr, "%s: warning: '%.*s'%s is not one word (letters, "
-                    "digits, '_'), so it is never counted%s\n", prog,
-                    print_len(len), nd,
-                    plain ? " case-folded (-i)" : "",
+        if (!one) {
+            warn_word(nd, len);
+            fprintf(stderr, "%s is not one word (letters, digits, '_'), so it "
+                    "is never counted%s\n", plain ? " case-folded (-i)" : "",
                     spaced ? "" : "; --words=space counts words between spaces");
+        }
     }
 }
 

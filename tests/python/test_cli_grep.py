@@ -682,14 +682,16 @@ def test_color(tmp_path):
 @needs_grep
 @pytest.mark.parametrize("colors", [
     None, "", "fn=32:se=33", "ms=01;31:fn=1;32", "fn=32:zz=1:se=33", "fn=:se=",
-    "ne", "fn=32:ne:se=34", "fn=32:se=3x3:ne", "se=33:fn=32x:ne", ":::", "fn", "=5"])
+    "ne", "fn=32:ne:se=34", "fn=32:se=3x3:ne", "se=33:fn=32x:ne", ":::", "fn", "=5",
+    "ne=5:se=2", "ne=", "se=2:ne=x"])
 def test_colors_are_greps_and_grep_colors_sets_them(tmp_path, colors):
     """--color=always writes what grep --color=always writes, byte for byte
     (grep's erase to the end of the line, "\\033[K", after each colour),
     and GREP_COLORS sets them as it sets grep's: fn= (names) and se=
-    (separators), empty for none, ne for no erase; an unknown name is read
-    past; at a value that is not digits and ';' the rest is ignored.  It
-    was not read: the colours were always magenta and cyan.  grep -c counts
+    (separators), empty for none, ne for no erase (ne=5 too: grep ignores
+    its value; it was ignored here); an unknown name is read past; at a
+    value that is not digits and ';' the rest is ignored.  It was not read:
+    the colours were always magenta and cyan.  grep -c counts
     lines: here one match a line."""
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_bytes(b"x\nan x\n")
@@ -855,6 +857,24 @@ def test_a_long_word_is_shown_in_messages_by_its_first_kib(tmp_path):
     r = wc("--strict-utf8", "-f", pats, "-", input=b"x\n")
     assert r.returncode == 2
     assert r.stderr.startswith(b"wordcount: WORD '" + bad[:1024] + b"' is not UTF-8 (at byte 0)")
+
+
+def test_a_word_with_a_nul_byte_is_shown_whole_in_its_warning(tmp_path):
+    """A WORD of -f may hold a NUL byte: its warning shows the bytes the
+    count's line shows (printf's "%.*s" stopped at the NUL: 'fo' for
+    fo<NUL>o, a word never given)."""
+    pats = tmp_path / "pats"
+    pats.write_bytes(b"fo\0o\nfoo\nx y\0\n")
+    r = wc("-f", pats, "-", input=b"foo\n")
+    assert r.stdout == b"fo\0o:0\nfoo:1\nx y\0:0\n", r.stdout
+    assert r.stderr.splitlines() == [
+        b"wordcount: warning: 'fo\0o' is not one word (letters, digits, '_'), so it is never "
+        b"counted; --words=space counts words between spaces",
+        b"wordcount: warning: 'x y\0' is not one word (letters, digits, '_'), so it is never "
+        b"counted"], r.stderr
+    r = wc("--words=space", "-f", pats, "-", input=b"foo\n")
+    assert r.stderr == (b"wordcount: warning: 'x y\0' holds a space or a newline, so it is "
+                        b"never counted (words are split at spaces)\n"), r.stderr
 
 
 def test_not_one_word_case_folded_warns():
@@ -1183,6 +1203,31 @@ def test_many_needles_scale_linearly(tmp_path):
     assert big / small < 20, (small, big)
     args = [x for k in range(2000) for x in ("-e", f"n{k % 1000 + 1}")]
     assert wc(*args, "-c", data).stdout.splitlines()[:3] == [b"n1:1", b"n2:1", b"n3:1"]
+
+
+@needs_grep
+@pytest.mark.parametrize("depth", [3, 63, 64, 70])
+def test_dereference_recursive_follows_a_link_deep_in_a_tree_as_grep(tmp_path, depth):
+    """-R and a link to a directory in a directory `depth` levels deep: every
+    file counted, as grep -R counts them.  From 64 levels down the walk
+    closes a directory while it is below it and comes back through "..",
+    which for a link's target is another directory: it reported "Stale file
+    handle" for each level from there up to 64 and left out what followed
+    the link there (z.txt), exit 2."""
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "o.txt").write_bytes(b"foo\n")
+    deep = tmp_path.joinpath("t", *["d"] * depth)
+    deep.mkdir(parents=True)
+    for name in ("a.txt", "z.txt"):
+        (deep / name).write_bytes(b"foo\n")
+    (deep.parent / "zz.txt").write_bytes(b"foo\n")
+    (deep / "m_link").symlink_to(tmp_path / "other", target_is_directory=True)
+    r, g = wc("-R", "-c", "foo", "t", cwd=tmp_path), grep("-R", "-c", "-w", "foo", "t", cwd=tmp_path)
+    assert (r.returncode, r.stderr) == (g.returncode, g.stderr) == (0, b""), r.stderr[-300:]
+    lines = sorted(r.stdout.splitlines())
+    assert lines == sorted(g.stdout.splitlines()), (lines, g.stdout)
+    assert len(lines) == 4 and any(ln.endswith(b"/z.txt:1") for ln in lines)
+    assert wc("-R", "foo", "t", cwd=tmp_path).stdout.splitlines()[-1] == b"total:4"
 
 
 def remove_deep(top: Path, name: str) -> None:
