@@ -170,10 +170,23 @@ static PyObject *wc_raise_utf8(PyObject *obj, const void *data, size_t len,
 {
     /* A UTF-8 sequence is at most 4 bytes: enough to learn its error. */
     size_t stop = len - off < 4 ? len : off + 4;
-    if (PyBytes_CheckExact(obj) || len <= WC_UTF8_ERROR_WHOLE)
+    if (PyBytes_CheckExact(obj))
         return wc_raise_utf8_at(obj, data, off, stop,
                                 "invalid UTF-8 (word_count core)", NULL, NULL,
                                 NULL);
+    if (len <= WC_UTF8_ERROR_WHOLE) {
+        /* The bytes counted, from the view still held, as UnicodeDecodeError
+         * would copy them: given the object, it exported it again, and a
+         * __buffer__ may give other bytes the second time (start and end
+         * then past the end of the exception's object). */
+        PyObject *whole = PyBytes_FromStringAndSize(data, (Py_ssize_t)len);
+        if (whole == NULL)
+            return NULL;
+        wc_raise_utf8_at(whole, PyBytes_AS_STRING(whole), off, stop,
+                         "invalid UTF-8 (word_count core)", NULL, NULL, NULL);
+        Py_DECREF(whole);
+        return NULL;
+    }
     /* UnicodeDecodeError copies any other buffer whole (a bytearray, an
      * mmap of gigabytes: a second copy, or MemoryError): above
      * WC_UTF8_ERROR_WHOLE bytes its object is the bytes around the bad one,

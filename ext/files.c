@@ -425,8 +425,8 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
     int rc = wc_target_fd(t, fd, opt);
     int saved = errno;
     off_t end = rc == WC_OK && seekable ? lseek(fd, 0, SEEK_CUR) : 0;
+    int end_errno = errno;
     PyEval_RestoreThread(call->ts);
-    errno = saved;
     Py_XDECREF(prefix);
     if (rc != WC_OK) {
         /* The object stays as it was: its buffer ends at `orig` (a
@@ -439,12 +439,16 @@ static int wc_stream_dup(const char *fname, PyObject *fileobj, int fd,
          * is the one raised: looking the name up could clear it (a FileIO's
          * did: a KeyboardInterrupt was raised instead). */
         PyObject *name = PyErr_Occurred() ? NULL : wc_stream_name(fileobj);
+        /* The count's errno: the code since (the name's property, a
+         * __del__ run by the decrefs) may have set another. */
+        errno = saved;
         wc_target_raise(t, rc, name);
         Py_XDECREF(name);
         return -1;
     }
     if (seekable) {
         if (end < 0) {
+            errno = end_errno;
             PyErr_SetFromErrno(PyExc_OSError);
             return -1;
         }

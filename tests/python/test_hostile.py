@@ -899,3 +899,62 @@ def test_a_counter_that_is_not_a_dict_is_a_type_error():
     """)
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "TypeError collections.Counter() returned 'list', not a dict", r
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="__buffer__ is 3.12's")
+@pytest.mark.parametrize("call", [
+    lambda t, n: word_count.frequencies(t, words="unicode"),
+    lambda t, n: word_count.search(t, n, words="unicode"),
+    lambda t, n: word_count.search(b"ok", n, words="unicode"),
+    lambda t, n: word_count.count_many(t, [b"ok"], words="unicode"),
+])
+def test_a_utf8_error_describes_the_bytes_counted_not_a_second_export(call):
+    """A UnicodeDecodeError's object, start and end are those of the bytes
+    counted.  It was made from the caller's object, which CPython exported
+    again: a __buffer__ that gives other bytes the second time made an
+    exception whose start and end were past the end of its object."""
+    class B:
+        def __init__(self, data):
+            self.data, self.n = data, 0
+
+        def __buffer__(self, flags):
+            self.n += 1
+            return memoryview(self.data if self.n == 1 else b"x")
+
+    bad = b"ok ok ok ok \xff"
+    with pytest.raises(UnicodeDecodeError) as e:
+        call(B(bad), B(b"ok\xff"))
+    err = e.value
+    assert err.object in (bad, b"ok\xff"), err.object
+    assert err.object[err.start:err.end] == b"\xff", (err.object, err.start, err.end)
+    assert err.object == (bad, b"ok\xff")[err.object != bad]
+
+
+def test_a_failed_read_raises_the_reads_errno_whatever_the_name_does(tmp_path):
+    """A stream whose read fails (a FileIO opened for writing: EBADF) raises
+    the OSError of that errno.  The error was made after the object's name
+    was looked up, and a `name` property that set errno (a failed os.stat:
+    ENOENT) turned it into FileNotFoundError."""
+    import errno as errno_mod
+
+    class F(io.FileIO):
+        @property
+        def name(self):
+            try:
+                os.stat(tmp_path / "missing")
+            except OSError:
+                pass
+            return self._name
+
+        @name.setter
+        def name(self, value):  # FileIO.__init__ sets it
+            self._name = value
+
+    for fn in (lambda f: word_count.search_stream(f, b"ab"), word_count.frequencies_stream,
+               word_count.frequencies_stream_arrays):
+        for cls in (io.FileIO, F):
+            with cls(tmp_path / "f", "w") as f:
+                with pytest.raises(OSError) as e:
+                    fn(f)
+            assert e.value.errno == errno_mod.EBADF, (cls, e.value)
+            assert type(e.value) is OSError, (cls, e.value)
