@@ -35,8 +35,12 @@ class FrequencyArrays(NamedTuple):
 
 def _bytes_of(view) -> bytes:
     base = getattr(view, "obj", None)
-    if type(base) is bytes and memoryview(base).nbytes == view.nbytes:
-        return base  # the array's own bytes, not copied
+    # The array's own bytes, not copied, when the view is all of them in
+    # their order: a strided view of as many bytes (a user's [::-1]) is
+    # another array, and pickled as its base it came back reversed.
+    if (type(base) is bytes and memoryview(base).nbytes == view.nbytes
+            and view.c_contiguous):
+        return base
     return memoryview(view).tobytes()
 
 

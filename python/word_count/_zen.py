@@ -5,6 +5,8 @@ example's test file does (858 characters); ``DEFAULT_TEXT`` is it repeated
 1000 times (858,000 characters), in which the needle "is" occurs 10,000 times.
 """
 
+import operator
+
 ZEN = """
 The Zen of Python, by Tim Peters
 
@@ -36,4 +38,10 @@ DEFAULT_COUNT = 10_000
 
 def default_text(repeat: int = DEFAULT_REPEAT) -> str:
     """The Zen of Python repeated ``repeat`` times (858 characters each)."""
-    return ZEN * repeat
+    try:
+        n = operator.index(repeat)
+    except TypeError:
+        raise TypeError(f"repeat must be an int, not {type(repeat).__name__!r}") from None
+    if n < 0:  # (str * -3 is "": a mistake given back as no text)
+        raise ValueError(f"repeat must be >= 0, not {n}")
+    return ZEN * n

@@ -59,6 +59,7 @@ import io
 import os
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any, Callable, Optional, Sequence
 
 try:
@@ -252,13 +253,24 @@ def _files(urlpath, storage_options) -> list:
     its characters ("a[1].txt", "what?.txt": fsspec takes them for globs),
     any other item is a glob of the files it matches, which must match one:
     a missing file or a glob that matches nothing raises FileNotFoundError."""
+    if storage_options is not None and not isinstance(storage_options, Mapping):
+        # (an int went to fsspec as **options, or was ignored for a list)
+        raise TypeError(f"storage_options must be a mapping or None, "
+                        f"not {type(storage_options).__name__!r}")
+    if isinstance(urlpath, bytes):
+        urlpath = os.fsdecode(urlpath)  # a path, as search_file takes it
     if isinstance(urlpath, (str, os.PathLike)):
         fs, _, paths = get_fs_token_paths(urlpath, mode="rb", storage_options=storage_options)
         if not paths:
             raise OSError(f"{urlpath} resolved to no files")
         return [(fs, path) for path in paths]
+    try:
+        items = iter(urlpath)
+    except TypeError:
+        raise TypeError(f"urlpath must be a path, a glob, a URL or a list of them, "
+                        f"not {type(urlpath).__name__!r}") from None
     out = []
-    for item in urlpath:
+    for item in items:
         item = os.fspath(item)
         if isinstance(item, bytes):
             item = os.fsdecode(item)
@@ -316,6 +328,9 @@ def _ranges(urlpath, blocksize, storage_options) -> list:
 
 
 def _compute(total, client, progress: bool):
+    if client is not None and not callable(getattr(client, "compute", None)):
+        raise TypeError(f"client must be a distributed.Client or None, "
+                        f"not {type(client).__name__!r}")
     if client is None:
         if progress:
             from dask.diagnostics import ProgressBar
@@ -431,7 +446,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="the needle, then paths, globs or URLs (anything dask's read_bytes takes)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="a distributed scheduler (tcp://host:8786); default: the local scheduler")
-    p.add_argument("--blocksize", default=DEFAULT_BLOCKSIZE,
+    p.add_argument("--blocksize", default=DEFAULT_BLOCKSIZE, type=_blocksize_arg,
                    help=f"bytes per block, e.g. 64MiB (default {DEFAULT_BLOCKSIZE})")
     add_top_option(p)
     add_word_options(p)
@@ -443,7 +458,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _blocksize_arg(text: str):
-    return int(text) if text.isdigit() else text
+    """--blocksize: ASCII digits (bytes) or a size such as 64MiB (a "²" or
+    an Arabic-Indic "٣" was int()'s error or 3 bytes)."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    try:
+        n = parse_bytes(text) if text.isascii() else None
+    except (ValueError, TypeError):
+        n = None
+    if not isinstance(n, int):
+        raise argparse.ArgumentTypeError(f"not a number of bytes such as 64MiB: {text!r}")
+    return n
 
 
 def _one_line(e: BaseException) -> str:
@@ -472,12 +497,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with contextlib.redirect_stdout(sys.stderr):
             if a.top is NO_TOP:
                 needle, paths = os.fsencode(a.args[0]), a.args[1:]
-                result = search_files(paths, needle, blocksize=_blocksize_arg(a.blocksize),
+                result = search_files(paths, needle, blocksize=a.blocksize,
                                       client=client, progress=a.progress, **options)
             else:
                 # Arrays, not Counters, go between the tasks and to here.
                 result = frequencies_files_arrays(
-                    a.args, blocksize=_blocksize_arg(a.blocksize), client=client,
+                    a.args, blocksize=a.blocksize, client=client,
                     progress=a.progress, **options)
         if a.top is NO_TOP:
             print(result)

@@ -136,6 +136,9 @@ def _plan(paths: Sequence[str]) -> Tuple[List[Optional[int]], List[str]]:
         except OSError as e:
             errors.append(f"{path}: {e.strerror or e}")
             sizes.append(-1)
+        except ValueError as e:  # from main(argv): a NUL byte, a lone surrogate
+            errors.append(f"{path!r}: {_one_line(e)}")
+            sizes.append(-1)
     return sizes, errors
 
 
@@ -202,7 +205,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         needle, paths = None, a.args
 
     # Rank 0 sizes the files; a file it cannot stat is reported and skipped.
-    sizes, errors = comm.bcast(_plan(paths) if rank == 0 else None, root=0)
+    # Whatever else it meets, it sends a plan: the other ranks wait for one
+    # (a ValueError from _plan left them waiting for ever).
+    plan = None
+    if rank == 0:
+        try:
+            plan = _plan(paths)
+        except Exception as e:
+            print(f"word_count.mpi: {_one_line(e)}", file=sys.stderr)
+    plan = comm.bcast(plan, root=0)
+    if plan is None:
+        return 2
+    sizes, errors = plan
     mine = _my_ranges(sizes, rank, nranks)
 
     # Bad options raise here, the same on every rank, before any collective call.

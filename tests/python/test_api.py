@@ -274,3 +274,20 @@ def test_two_python_threads_at_once():
                    for _ in range(8)]
         futures += [pool.submit(word_count.search, text, "is") for _ in range(8)]
         assert [f.result() for f in futures] == [10_000] * 16
+
+
+def test_default_text_checks_repeat():
+    """default_text(repeat): an int (operator.index: numpy's too) >= 0; a
+    float was str's "can't multiply sequence" and a negative one "" (no
+    text, no error)."""
+    import operator
+    zen = word_count.default_text(1)
+    assert zen.startswith("\nThe Zen of Python") and len(zen) == 858
+    assert word_count.default_text(operator.index(3)) == zen * 3 == word_count.default_text(3)
+    assert word_count.default_text(0) == ""
+    assert word_count.default_text().count(" is ") > 0
+    with pytest.raises(TypeError, match="repeat must be an int, not 'float'"):
+        word_count.default_text(2.5)
+    with pytest.raises(ValueError, match="repeat must be >= 0, not -3"):
+        word_count.default_text(-3)
+

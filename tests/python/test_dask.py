@@ -222,6 +222,26 @@ def test_bad_arguments(tmp_path, files):
             wd.search_files(path, "is", blocksize=flag)
 
 
+def test_urlpath_storage_options_and_client_are_checked(files):
+    """A bytes urlpath is a path, as search_file's; anything that is not a
+    path nor an iterable of them, a storage_options that is not a mapping
+    and a client with no compute() are TypeErrors naming the argument.  They
+    were a TypeError about ints (bytes iterated), "'NoneType' object is not
+    iterable", AttributeErrors, or for a list, storage_options=3 ignored."""
+    path = next(iter(files))
+    want = wd.search_files(path, "is")
+    assert wd.search_files(os.fsencode(path), "is") == want
+    for bad in (None, 3):
+        with pytest.raises(TypeError, match="urlpath must be"):
+            wd.search_files(bad, "is")
+    for where in (path, [path]):
+        with pytest.raises(TypeError, match="storage_options must be a mapping"):
+            wd.search_files(where, "is", storage_options=3)
+        assert wd.search_files(where, "is", storage_options={}) == want
+    with pytest.raises(TypeError, match="client must be"):
+        wd.search_files(path, "is", client=3)
+
+
 @pytest.mark.parametrize("scheduler", ["synchronous", "threads", "cluster"])
 def test_invalid_utf8_in_several_ranges_raises_the_first(tmp_path, scheduler, request):
     """Bad bytes in several ranges (of one file, of two files): the error is
@@ -347,6 +367,12 @@ def test_cli(files, client):
     assert (r.returncode, int(r.stdout)) == (1, 0)
     r = _cli("is", paths[0] + ".missing")
     assert r.returncode == 2 and b"missing" in r.stderr
+    # --blocksize: ASCII digits or a size; "²" was int()'s message, "٣" 3 bytes.
+    assert _cli("is", paths[0], "--blocksize", "1KiB").stdout == _cli("is", paths[0]).stdout
+    for bad in ("²", "٣", "lots", "1.5.2MB"):
+        r = _cli("is", paths[0], "--blocksize", bad)
+        assert r.returncode == 2 and b"argument --blocksize: not a number of bytes" in r.stderr, \
+            (bad, r.stderr)
 
 
 @needs_frequencies

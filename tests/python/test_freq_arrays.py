@@ -306,6 +306,21 @@ def test_result_is_a_named_tuple_of_three():
     assert data == b"ba" and offsets.tolist() == [0, 1, 2] and counts.tolist() == [2, 1]
 
 
+def test_a_users_strided_arrays_pickle_as_they_read():
+    """FrequencyArrays pickle as their three bytes: a view that is not all
+    of its bytes object in order (a user's [::-1], a slice) goes as what it
+    reads.  A reversed view of as many bytes went as its base, reversed."""
+    import array
+    raw = array.array("q", [0, 1, 2]).tobytes()
+    counts = array.array("Q", [5, 7, 9, 11]).tobytes()
+    for offsets, cnt in ((memoryview(raw).cast("q")[::-1], memoryview(counts).cast("Q")[1:3]),
+                         (memoryview(raw).cast("q"), memoryview(counts).cast("Q")[::2])):
+        r = word_count.FrequencyArrays(b"ab", offsets, cnt)
+        back = pickle.loads(pickle.dumps(r))
+        assert back.offsets.tolist() == offsets.tolist()
+        assert back.counts.tolist() == cnt.tolist()
+
+
 def test_threads_calling_at_once_get_the_same_arrays():
     text = random_text(random.Random(5), ALPHABETS["ucs2"], 40_000, vocab=2000)
     want = list(oracle(text).items())

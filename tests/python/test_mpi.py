@@ -217,6 +217,26 @@ def test_mpiexec_errors(files, tmp_path):
 
 
 @needs_mpi
+def test_main_with_a_path_python_cannot_pass_to_the_os_ends_on_every_rank(files, tmp_path):
+    """main(argv) from Python with a path holding a NUL byte or a lone
+    surrogate: reported as a file that cannot be counted, exit 2, on two
+    ranks.  Rank 0 raised ValueError before it sent the plan, and rank 1
+    waited for it for ever (the timeout here)."""
+    path = next(iter(files))
+    script = tmp_path / "main.py"
+    script.write_text("import sys, word_count.mpi as m\n"
+                      f"sys.exit(m.main(['is', {path!r}, 'x\\0y', '\\udc00']))\n")
+    r = subprocess.run([MPIEXEC, "-n", "2", sys.executable, str(script)], capture_output=True,
+                       timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines() == [b"word_count.mpi: 'x\\x00y': embedded null byte",
+                                     b"word_count.mpi: '\\udc00': 'utf-8' codec can't encode "
+                                     b"character '\\udc00' in position 0: surrogates not "
+                                     b"allowed"], r.stderr
+    assert int(r.stdout) == reference_count(files[path], b"is")
+
+
+@needs_mpi
 @pytest.mark.skipif(not hasattr(word_count, "frequencies"),
                     reason="word_count.frequencies not available")
 def test_mpiexec_top(files):
