@@ -264,6 +264,8 @@ WC_API void wc_freq_free(wc_freq *f);
  * space mode, ...) may get id WC_NO_ID.  Returns WC_OK, WC_ENOMEM, WC_EINVAL
  * or WC_EUTF8 (*err_offset: the offset in the needle) when the table decodes
  * UTF-8 (unicode words or casefold) and the needle is not valid UTF-8.
+ * Needles are added before the first count: after one (of the needles, of
+ * a file's, or of every word), WC_EINVAL.
  */
 #define WC_NO_ID ((size_t)-1)
 WC_API int wc_freq_add_needle(wc_freq *f, const void *needle, size_t nlen,

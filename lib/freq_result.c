@@ -1355,8 +1355,12 @@ static int wc_freq_add_needle_to(wc_freq *f, const void *needle, size_t nlen,
                                  int nwidth, size_t *id, size_t *err_offset)
 {
     *id = WC_NO_ID;
+    /* Not after a count of the needles either: their counts (needle_counts,
+     * sized then) have no room for more, and the count added past its end
+     * (ASan: a heap-buffer-overflow in wc_freq_run). */
     if ((nwidth != 1 && nwidth != 2 && nwidth != 4) || f->counted ||
-        (nlen > 0 && needle == NULL) || (f->nneedles == 0 && f->tab.n != 0))
+        f->needle_counts != NULL || (nlen > 0 && needle == NULL) ||
+        (f->nneedles == 0 && f->tab.n != 0))
         return WC_EINVAL;
     if (nlen > SIZE_MAX / 12 / 4)
         return WC_ENOMEM;

@@ -276,7 +276,9 @@ static void wc_wfile_block(void *ctx, void *s, uint64_t blk)
             }
             from += again;
             lo = 0;
-            span = most + keep;
+            /* (most is SIZE_MAX for a needle too long to double: a
+             * 32-bit size then wrapped to keep - 1) */
+            span = most > SIZE_MAX - keep ? SIZE_MAX : most + keep;
         } else if (span > 0) {
             if (span > SIZE_MAX / 4)
                 goto nomem;

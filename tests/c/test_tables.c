@@ -2436,6 +2436,46 @@ static void test_grow_os_refuses(void)
     free(ids);
 }
 
+/* A needle added after a count of the needles (in memory, of a file) is
+ * WC_EINVAL and the counts stand: the counts' array, sized at the first
+ * count, had no room for it, and the next count added past its end
+ * (ASan: heap-buffer-overflow in wc_freq_run, wc_freq_io_add_counts). */
+static void test_needles_after_a_count(void)
+{
+    static const char text[] = "a b c d a b c d";
+    char path[] = "/tmp/wc_needles_after_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0)
+        return;
+    CHECK(write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1), "write");
+    close(fd);
+    wc_word_opts o = {WC_WORDS_SPACE, 0, WC_UTF8_REPLACE, 2};
+    wc_io_options io = {.threads = 2, .block_size = 4};
+    for (int file = 0; file < 2; file++) {
+        wc_freq *f = wc_freq_new(1, &o);
+        CHECK(f != NULL, "wc_freq_new");
+        if (f == NULL)
+            break;
+        size_t a = WC_NO_ID, b = WC_NO_ID;
+        CHECK_EQ(wc_freq_add_needle(f, "a", 1, 1, &a, NULL), WC_OK, "add a");
+        int rc = file ? wc_freq_count_file(f, WC_COUNT_NEEDLES, path, &io, NULL)
+                      : wc_freq_count_needles(f, text, sizeof text - 1, NULL);
+        CHECK_EQ(rc, WC_OK, "count, file %d", file);
+        const char *more[] = {"b", "c", "d"};
+        for (int k = 0; k < 3; k++)
+            CHECK_EQ(wc_freq_add_needle(f, more[k], 1, 1, &b, NULL), WC_EINVAL,
+                     "add %s after the count, file %d", more[k], file);
+        CHECK(b == WC_NO_ID, "no id");
+        rc = file ? wc_freq_count_file(f, WC_COUNT_NEEDLES, path, &io, NULL)
+                  : wc_freq_count_needles(f, text, sizeof text - 1, NULL);
+        CHECK_EQ(rc, WC_OK, "count again, file %d", file); /* the counts add up */
+        CHECK_EQ(wc_freq_needle_count(f, a), 4, "a's count, file %d", file);
+        wc_freq_free(f);
+    }
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     rng_state = 0x7ab1e5ull;
@@ -2471,6 +2511,7 @@ int main(int argc, char **argv)
         test_oom_file();
         test_oom_needles();
         test_oom_io();
+        test_needles_after_a_count();
     }
     return check_report();
 }
