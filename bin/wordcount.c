@@ -1709,20 +1709,20 @@ static int walk(struct cli *c, int fd, struct pathbuf *p,
                 int cfd = openat(fd, names[k], O_RDONLY | O_DIRECTORY | O_CLOEXEC |
                                  (c->follow ? 0 : O_NOFOLLOW));
                 struct ancestor sub = {st.st_dev, st.st_ino, me->depth + 1, me};
-                /* -R: the ".." of a directory reached through a link is
-                 * its target's parent, not this one, so this one stays
-                 * open while the walk is below it.  (Closed, the way back
-                 * up failed the check below, and the rest of this
-                 * directory and of its ancestors below KEEP_OPEN_DEPTH
-                 * was left out, each "Stale file handle".) */
-                struct stat lst;
-                int keep = me->depth < KEEP_OPEN_DEPTH ||
-                           (c->follow &&
-                            (fstatat(fd, names[k], &lst, AT_SYMLINK_NOFOLLOW) != 0 ||
-                             S_ISLNK(lst.st_mode)));
                 if (cfd < 0) {
                     report(c, p->s, WC_EIO);
                 } else {
+                    /* -R: the ".." of a directory reached through a link
+                     * is its target's parent, not this one, so this one
+                     * stays open while the walk is below it.  (Closed, the
+                     * way back up failed the check below, and the rest of
+                     * this directory and of its ancestors below
+                     * KEEP_OPEN_DEPTH was left out, "Stale file handle".) */
+                    struct stat lst;
+                    int keep = me->depth < KEEP_OPEN_DEPTH ||
+                               (c->follow &&
+                                (fstatat(fd, names[k], &lst, AT_SYMLINK_NOFOLLOW) != 0 ||
+                                 S_ISLNK(lst.st_mode)));
                     if (!keep) {
                         close(fd);
                         fd = -1;
